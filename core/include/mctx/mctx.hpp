@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+#pragma once
+
+// Umbrella header of libmctx-core.
+
+#include "mctx/address.hpp"
+#include "mctx/config.hpp"
+#include "mctx/context.hpp"
+#include "mctx/error.hpp"
+#include "mctx/jsonl.hpp"
+#include "mctx/metrics.hpp"
+#include "mctx/publication.hpp"
+#include "mctx/raw.hpp"
+#include "mctx/result.hpp"
+#include "mctx/version.hpp"

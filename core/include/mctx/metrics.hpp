@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+#pragma once
+
+// Send metrics: lock-free counters on the send path, coherent snapshots from
+// any thread, deltas with rates, and a sampler. See docs/metrics.md.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+namespace mctx {
+
+// Plain counter values (cumulative).
+struct SendCounters {
+  uint64_t send_calls = 0;    // send()/send_batch() calls that reached the kernel
+  uint64_t packets_sent = 0;  // datagrams the kernel accepted
+  uint64_t bytes_sent = 0;    // payload bytes the kernel accepted
+  uint64_t send_errors = 0;   // datagrams that failed with an error other than would-block
+  uint64_t would_block = 0;   // EAGAIN events (not errors: the caller waits and retries)
+
+  friend bool operator==(const SendCounters&, const SendCounters&) = default;
+};
+
+// Counters written by senders without locks and read coherently by other
+// threads: one record_*() call is one update that a snapshot sees entirely or
+// not at all (a sequence lock; writers serialise on the sequence word with a
+// compare-and-swap, readers retry while a write is in progress).
+class SendMetrics {
+ public:
+  SendMetrics() = default;
+  SendMetrics(const SendMetrics&) = delete;
+  SendMetrics& operator=(const SendMetrics&) = delete;
+
+  // One send call that put `packets` datagrams / `bytes` bytes on the wire,
+  // and `errors` datagrams of the same call failed (batch sends).
+  void record_send(uint64_t packets, uint64_t bytes, uint64_t errors = 0) noexcept;
+  // One send call that failed as a whole (counts 1 call + 1 error).
+  void record_error() noexcept;
+  // One send call that would have blocked (counts 1 would_block, no call).
+  void record_would_block() noexcept;
+  // Adds a whole set of counters in one update (used to fold totals).
+  void add(const SendCounters& c) noexcept;
+
+  SendCounters load() const noexcept;
+
+ private:
+  template <class F>
+  void write(F&& f) noexcept;
+  mutable std::atomic<uint64_t> seq_{0};
+  std::atomic<uint64_t> send_calls_{0};
+  std::atomic<uint64_t> packets_sent_{0};
+  std::atomic<uint64_t> bytes_sent_{0};
+  std::atomic<uint64_t> send_errors_{0};
+  std::atomic<uint64_t> would_block_{0};
+};
+
+// A point-in-time view of a Context (or of one publication: then the
+// publication counts are 0 and active_publications 1).
+struct Snapshot {
+  std::chrono::system_clock::time_point wall_time{};     // for export
+  std::chrono::steady_clock::time_point monotonic_time{}; // for rates
+  uint64_t active_publications = 0;                      // gauge
+  uint64_t publications_added = 0;                       // cumulative
+  uint64_t publications_removed = 0;                     // cumulative
+  SendCounters send;                                     // cumulative
+};
+
+// The change between two snapshots.
+struct Delta {
+  Snapshot start;
+  Snapshot end;
+  std::chrono::nanoseconds interval{0};  // monotonic
+  uint64_t publications_added = 0;
+  uint64_t publications_removed = 0;
+  SendCounters send;  // counter increases over the interval
+  double send_calls_per_sec = 0;
+  double packets_per_sec = 0;
+  double bytes_per_sec = 0;
+  double send_errors_per_sec = 0;
+};
+
+// Counter differences (saturating at 0 if a counter went backwards) and rates
+// over the monotonic interval (0 rates for a zero-length interval).
+Delta make_delta(const Snapshot& start, const Snapshot& end) noexcept;
+
+// Keeps the previous snapshot; returns a delta from the second call on.
+class Sampler {
+ public:
+  std::optional<Delta> sample(const Snapshot& now) noexcept;
+  void reset() noexcept { prev_.reset(); }
+  const std::optional<Snapshot>& previous() const noexcept { return prev_; }
+
+ private:
+  std::optional<Snapshot> prev_;
+};
+
+}  // namespace mctx

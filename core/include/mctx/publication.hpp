@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+#pragma once
+
+// Publication: one non-blocking UDP socket, bound and configured as its
+// PublicationConfig says, connected to the multicast group.
+//
+// Ownership: a Publication owns its socket descriptor and closes it when
+// destroyed, unless it was extracted with extract(). Move-only.
+
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "mctx/address.hpp"
+#include "mctx/config.hpp"
+#include "mctx/error.hpp"
+#include "mctx/metrics.hpp"
+
+namespace mctx {
+
+// Stable identifier of a publication, unique within the process.
+using PublicationId = uint64_t;
+
+// What one successful send did.
+struct SendReport {
+  PublicationId publication_id = 0;
+  Endpoint destination;  // group and port (scope ID per the scope rule)
+  Endpoint local;        // the socket's bound address and port
+  IpAddress source;      // source address on the wire, if known (= local.address)
+  std::size_t bytes_sent = 0;
+};
+
+// One datagram for send_batch(): gathered from iovecs, not copied.
+struct OutMessage {
+  const iovec* iov = nullptr;
+  std::size_t iov_count = 0;
+};
+
+// What one send_batch() did: `sent` datagrams (from the front) went out.
+// If sent < count, `error` says why the next one did not (would_block: wait
+// and resubmit the rest).
+struct BatchReport {
+  PublicationId publication_id = 0;
+  std::size_t sent = 0;
+  std::size_t bytes_sent = 0;
+  std::optional<SendError> error;
+};
+
+// The (source, group, port) tuple that wire formats such as SAP/SDP or AMT
+// announce. source is the effective local source address (may be
+// unspecified if the socket was never bound and routing has not chosen one).
+struct AnnounceTuple {
+  IpAddress source;
+  IpAddress group;
+  uint16_t port = 0;
+};
+
+// A socket handed back by extract(): the caller now owns fd.
+struct ExtractedSocket {
+  int fd = -1;
+  PublicationId id = 0;
+  PublicationConfig config;
+};
+
+class Publication {
+ public:
+  // Validates the config and opens a new socket.
+  static Res<Publication> open(const PublicationConfig& config);
+
+  // Adopts a caller-provided socket. Checks that fd is an open UDP socket of
+  // the group's family; if it is already bound, its address and port must
+  // match the config's bind/source (typed mismatch errors). Then switches it
+  // to non-blocking, applies the config and connects it.
+  // Ownership: on success the Publication owns fd; on failure fd stays the
+  // caller's and is not closed.
+  static Res<Publication> adopt(int fd, const PublicationConfig& config);
+
+  Publication(Publication&&) noexcept;
+  Publication& operator=(Publication&&) noexcept;
+  Publication(const Publication&) = delete;
+  Publication& operator=(const Publication&) = delete;
+  ~Publication();
+
+  PublicationId id() const noexcept;
+  const PublicationConfig& config() const noexcept;
+  const ResolvedConfig& resolved() const noexcept;
+  const Endpoint& destination() const noexcept;
+  // Bound local address/port as the kernel reports it after connect().
+  const Endpoint& local() const noexcept;
+  uint32_t interface_index() const noexcept;
+  AnnounceTuple announce_tuple() const;
+
+  // Sends one datagram. Never throws, never allocates. Errc::would_block
+  // when the socket buffer is full: wait for writability (poll fd() for
+  // POLLOUT) and send again.
+  Result<SendReport, SendError> send(std::span<const std::byte> payload) noexcept;
+  // Sends one datagram gathered from several buffers (no copy).
+  Result<SendReport, SendError> send(const iovec* iov, std::size_t count) noexcept;
+  // Sends many datagrams with as few system calls as possible (sendmmsg on
+  // Linux). Never throws, never allocates.
+  BatchReport send_batch(std::span<const OutMessage> messages) noexcept;
+
+  // Borrow: the descriptor stays owned by the publication. -1 after extract().
+  int fd() const noexcept;
+  // Releases ownership: the caller gets the descriptor (still connected and
+  // configured), the id and the config; this publication becomes closed.
+  ExtractedSocket extract() noexcept;
+
+  const SendMetrics& metrics() const noexcept;
+
+  struct State;  // implementation detail
+
+ private:
+  explicit Publication(std::unique_ptr<State> s) noexcept;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace mctx
