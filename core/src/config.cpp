@@ -1,3 +1,280 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
-// (to be written)
+
+// PublicationConfig::validate(): every rule, in a fixed order, before any
+// socket exists. Rules that need only the config come first; rules that look
+// at the host's interfaces (platform layer) come last.
+
+#include "mctx/config.hpp"
+
+#include <string>
+#include <vector>
+
+#include "platform/platform.hpp"
+
+namespace mctx {
+
+namespace {
+
+std::string q(const std::string& s) { return "'" + s + "'"; }
+std::string q(const IpAddress& a) { return q(a.to_string()); }
+
+Unexpected<Error> fail(Errc code, std::string message, int err = 0) {
+  return unexpected(make_error(code, std::move(message), err));
+}
+
+bool same_address(const IpAddress& a, const IpAddress& b) noexcept {
+  return a.family() == b.family() && a.bytes() == b.bytes();
+}
+
+const char* scope_text(uint8_t scope) noexcept {
+  return scope == 0x1 ? "interface-local (ff?1)" : "link-local (ff?2)";
+}
+
+// The interfaces of this host that carry `addr` (scope, if any, must match).
+Res<std::vector<platform::LocalAddress>> holders_of(const IpAddress& addr) {
+  auto all = platform::local_addresses();
+  if (!all) {
+    return fail(Errc::interface_lookup_failed,
+                "looking up the interfaces that carry " + q(addr), all.error());
+  }
+  std::vector<platform::LocalAddress> out;
+  for (auto& la : *all) {
+    if (!same_address(la.address, addr)) continue;
+    if (addr.is_v6() && addr.scope_id() != 0 && la.ifindex != addr.scope_id()) continue;
+    out.push_back(std::move(la));
+  }
+  return out;
+}
+
+}  // namespace
+
+Res<ResolvedConfig> PublicationConfig::validate() const {
+  const Family fam = group_.family();
+  const std::string group_text = group_.to_string();
+
+  // ---- rules on the config alone ----------------------------------------
+  if (port_ == 0) return fail(Errc::destination_port_zero, "destination port 0 is not allowed");
+  if (!group_.is_multicast()) {
+    return fail(Errc::group_not_multicast, "group " + q(group_) + " is not a multicast address");
+  }
+  if (source_port_ && *source_port_ == 0) {
+    return fail(Errc::source_port_zero,
+                "source port 0 is not allowed (leave the source port unset for an ephemeral port)");
+  }
+  if (source_address_) {
+    const IpAddress& s = *source_address_;
+    if (s.family() != fam) {
+      return fail(Errc::source_family_mismatch, "source address " + q(s) + " is " +
+                                                    family_name(s.family()) + " but group " +
+                                                    q(group_) + " is " + family_name(fam));
+    }
+    if (s.is_unspecified()) {
+      return fail(Errc::source_unspecified,
+                  "source address " + q(s) +
+                      " is unspecified: give a local unicast address or leave the source unset");
+    }
+    if (s.is_multicast()) {
+      return fail(Errc::source_multicast,
+                  "source address " + q(s) +
+                      " is a multicast address: the source must be a local unicast address");
+    }
+  }
+  if (bind_) {
+    const IpAddress& b = bind_->address;
+    if (b.family() != fam) {
+      return fail(Errc::bind_family_mismatch, "bind address " + q(b) + " is " +
+                                                  family_name(b.family()) + " but group " +
+                                                  q(group_) + " is " + family_name(fam));
+    }
+    if (b.is_multicast()) {
+      return fail(Errc::source_multicast,
+                  "bind address " + q(b) +
+                      " is a multicast address: bind a local unicast address (or the unspecified "
+                      "address)");
+    }
+    if (source_address_ && !b.is_unspecified() && !same_address(b, *source_address_)) {
+      return fail(Errc::bind_conflicts_with_source, "bind address " + q(b) +
+                                                        " differs from source address " +
+                                                        q(*source_address_));
+    }
+    if (source_port_ && bind_->port != 0 && bind_->port != *source_port_) {
+      return fail(Errc::bind_conflicts_with_source,
+                  "bind port " + std::to_string(bind_->port) + " differs from source port " +
+                      std::to_string(*source_port_));
+    }
+  }
+  if (ttl_ < 0 || ttl_ > 255) {
+    return fail(Errc::invalid_ttl,
+                "ttl " + std::to_string(ttl_) + " is out of range: a TTL / hop limit is 0..255");
+  }
+  if (dscp_ && (*dscp_ < 0 || *dscp_ > 63)) {
+    return fail(Errc::invalid_dscp,
+                "dscp " + std::to_string(*dscp_) + " is out of range: DSCP is 0..63");
+  }
+  if (send_buffer_size_ && *send_buffer_size_ <= 0) {
+    return fail(Errc::invalid_send_buffer_size,
+                "send buffer size " + std::to_string(*send_buffer_size_) +
+                    " is not allowed: give a positive number of bytes or leave it unset");
+  }
+
+  // ---- the outgoing interface -------------------------------------------
+  ResolvedConfig r;
+  r.family = fam;
+  uint32_t ifindex = 0;
+  switch (interface_.kind()) {
+    case InterfaceSpec::Kind::none: break;
+    case InterfaceSpec::Kind::address: {
+      const IpAddress& a = interface_.address_value();
+      if (a.family() != fam) {
+        return fail(Errc::interface_family_mismatch, "interface address " + q(a) + " is " +
+                                                         family_name(a.family()) + " but group " +
+                                                         q(group_) + " is " + family_name(fam));
+      }
+      if (a.is_unspecified()) {
+        return fail(Errc::interface_unspecified,
+                    "interface address " + q(a) +
+                        " is unspecified: give a local address, an index or a name, or leave "
+                        "the interface unset for system routing");
+      }
+      if (a.is_multicast()) {
+        return fail(Errc::interface_multicast,
+                    "interface address " + q(a) +
+                        " is a multicast address: give the address of a local interface");
+      }
+      auto holders = holders_of(a);
+      if (!holders) return unexpected(std::move(holders).error());
+      if (holders->empty()) {
+        return fail(Errc::interface_not_found,
+                    "interface address " + q(a) + " is not configured on any interface");
+      }
+      ifindex = holders->front().ifindex;
+      if (fam == Family::ipv4) r.interface_address = a;
+      break;
+    }
+    case InterfaceSpec::Kind::index: {
+      const uint32_t i = interface_.index_value();
+      if (i == 0) {
+        return fail(Errc::interface_index_zero,
+                    "interface index 0 is not allowed: leave the interface unset for system "
+                    "routing");
+      }
+      if (!platform::interface_exists(i)) {
+        return fail(Errc::interface_not_found,
+                    "interface index " + std::to_string(i) + " does not exist");
+      }
+      ifindex = i;
+      break;
+    }
+    case InterfaceSpec::Kind::name: {
+      const std::string& n = interface_.name_value();
+      auto i = platform::interface_index(n);
+      if (!i) return fail(Errc::interface_not_found, "interface " + q(n) + " does not exist");
+      ifindex = *i;
+      break;
+    }
+  }
+
+  // A scope on an IPv6 bind or source address pins the interface.
+  auto apply_scope = [&](const IpAddress& a, const char* what) -> Res<bool> {
+    if (!a.is_v6() || a.scope_id() == 0) return true;
+    if (!platform::interface_exists(a.scope_id())) {
+      return fail(Errc::interface_not_found, std::string(what) + " " + q(a) + ": scope " +
+                                                 std::to_string(a.scope_id()) +
+                                                 " is not an existing interface");
+    }
+    if (ifindex == 0) {
+      ifindex = a.scope_id();
+    } else if (ifindex != a.scope_id()) {
+      return fail(Errc::source_interface_mismatch,
+                  std::string(what) + " " + q(a) + " is scoped to " +
+                      platform::describe_interface(a.scope_id()) +
+                      ", not to the configured interface " + platform::describe_interface(ifindex));
+    }
+    return true;
+  };
+  if (bind_) {
+    if (auto ok = apply_scope(bind_->address, "bind address"); !ok) return unexpected(ok.error());
+  }
+  if (source_address_) {
+    if (auto ok = apply_scope(*source_address_, "source address"); !ok) {
+      return unexpected(ok.error());
+    }
+  }
+  // A scope on an ff?1/ff?2 group ("ff02::1%mctx0") also names the interface.
+  if (group_.needs_scope_id() && group_.scope_id() != 0) {
+    if (auto ok = apply_scope(group_, "group"); !ok) return unexpected(ok.error());
+  }
+
+  // ---- the local (source) address -------------------------------------------
+  std::optional<IpAddress> local;
+  if (bind_ && !bind_->address.is_unspecified()) {
+    local = bind_->address;
+  } else if (source_address_) {
+    local = *source_address_;
+  } else if (fam == Family::ipv6 && interface_.kind() == InterfaceSpec::Kind::address) {
+    local = interface_.address_value();  // bind that exact address
+  }
+  if (local) {
+    const bool loopback_v4 = local->is_v4() && local->is_loopback();  // all of 127/8 is local
+    if (!loopback_v4) {
+      auto holders = holders_of(*local);
+      if (!holders) return unexpected(std::move(holders).error());
+      if (holders->empty()) {
+        return fail(Errc::source_not_local,
+                    "source address " + q(*local) + " is not configured on any interface");
+      }
+      if (fam == Family::ipv6) {
+        const platform::LocalAddress* match = nullptr;
+        for (const auto& h : *holders) {
+          if (ifindex == 0 || h.ifindex == ifindex) {
+            match = &h;
+            break;
+          }
+        }
+        if (match == nullptr) {
+          return fail(Errc::source_interface_mismatch,
+                      "IPv6 source address " + q(*local) + " is on " +
+                          platform::describe_interface(holders->front().ifindex) +
+                          ", not on the configured interface " +
+                          platform::describe_interface(ifindex));
+        }
+        if (ifindex == 0) ifindex = match->ifindex;  // the source pins the interface
+      } else if (ifindex == 0 && interface_.empty()) {
+        // IPv4: send out of the interface that carries the source address.
+        r.interface_address = local->with_scope_id(0);
+        ifindex = holders->front().ifindex;
+      }
+    } else if (interface_.empty()) {
+      r.interface_address = *local;
+    }
+    if (local->is_v6()) {
+      // Only link-local unicast addresses take a scope when bound.
+      *local = local->with_scope_id(local->is_link_local_unicast() ? ifindex : 0);
+    }
+  }
+
+  // ---- interface-local / link-local IPv6 groups -------------------------
+  if (group_.needs_scope_id() && ifindex == 0) {
+    return fail(Errc::scoped_group_needs_interface,
+                "IPv6 group " + group_.with_scope_id(0).to_string() + " is " +
+                    scope_text(group_.multicast_scope()) +
+                    " and needs an interface: set interface or a link-local source with a scope");
+  }
+
+  // ---- the plan -----------------------------------------------------------
+  r.interface_index = ifindex;
+  // The scope rule: only ff?1/ff?2 destinations carry the interface as scope.
+  r.destination = Endpoint{group_.with_scope_id(group_.needs_scope_id() ? ifindex : 0), port_};
+  uint16_t bind_port = 0;
+  if (bind_ && bind_->port != 0) {
+    bind_port = bind_->port;
+  } else if (source_port_) {
+    bind_port = *source_port_;
+  }
+  r.bind = Endpoint{local ? *local : IpAddress::any(fam), bind_port};
+  r.needs_bind = local.has_value() || bind_port != 0 || bind_.has_value();
+  return r;
+}
+
+}  // namespace mctx
