@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+#
+# Runs examples/core/send_hello against a real receiver (mctx-test-recv)
+# and checks that all three datagrams arrived. Run inside scripts/mctx-netns.
+#   example_send_hello.sh SEND_HELLO MCTX_TEST_RECV
+set -eu
+send_hello=$1
+recv=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+"$recv" --group 239.255.0.1 --port 5000 --interface lo --count 3 --timeout-ms 3000 \
+  --ready-file "$dir/ready" >"$dir/out" &
+pid=$!
+i=0
+while [ ! -e "$dir/ready" ]; do
+  i=$((i + 1))
+  if [ $i -gt 250 ]; then echo "receiver did not join in time" >&2; exit 1; fi
+  sleep 0.02
+done
+"$send_hello"
+wait $pid
+cat "$dir/out"
+grep -q '"payload_hex":"68656c6c6f2030"' "$dir/out"   # "hello 0"
+grep -q '"payload_hex":"68656c6c6f2031"' "$dir/out"   # "hello 1"
+grep -q '"payload_hex":"68656c6c6f2032"' "$dir/out"   # "hello 2"
+grep -qx '{"received":3}' "$dir/out"
+echo "example send_hello: 3 datagrams received"

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// Validation rules that depend on the host's interfaces, checked against the
+// known layout of the test namespace: lo (127.0.0.1, ::1) and mctx0
+// (192.0.2.1, fd00::1, plus a kernel-made fe80:: address).
+
+#include <gtest/gtest.h>
+
+#include "netns_util.hpp"
+#include "platform/platform.hpp"
+
+namespace mctx::coretest {
+namespace {
+
+using test::Receiver;
+using test::ifindex;
+
+std::string describe(const char* name) {
+  return std::string(name) + " (index " + std::to_string(ifindex(name)) + ")";
+}
+
+// The link-local address the kernel gave mctx0 (scope = its index).
+std::optional<IpAddress> mctx0_link_local() {
+  auto all = platform::local_addresses();
+  if (!all) return std::nullopt;
+  for (const auto& la : *all) {
+    if (la.ifname == "mctx0" && la.address.is_link_local_unicast()) return la.address;
+  }
+  return std::nullopt;
+}
+
+void expect_rule(const PublicationConfig& c, Errc code, const std::string& message) {
+  auto r = c.validate();
+  ASSERT_FALSE(r) << "expected " << errc_name(code);
+  EXPECT_EQ(r.error().code, code) << errc_name(r.error().code) << ": " << r.error().message;
+  EXPECT_EQ(r.error().message, message);
+}
+
+TEST(ValidateHost, Ipv6SourceOnAnotherInterface) {
+  expect_rule(PublicationConfig(ip("ff3e::1"), 5400)
+                  .with_source_address(ip("fd00::1"))
+                  .with_interface(InterfaceSpec::name("lo")),
+              Errc::source_interface_mismatch,
+              "IPv6 source address 'fd00::1' is on " + describe("mctx0") +
+                  ", not on the configured interface " + describe("lo"));
+  expect_rule(PublicationConfig(ip("ff3e::1"), 5400)
+                  .with_source_address(ip("::1"))
+                  .with_interface(InterfaceSpec::address(ip("fd00::1"))),
+              Errc::source_interface_mismatch,
+              "IPv6 source address '::1' is on " + describe("lo") +
+                  ", not on the configured interface " + describe("mctx0"));
+}
+
+TEST(ValidateHost, Ipv6SourceNotLocal) {
+  expect_rule(PublicationConfig(ip("ff3e::1"), 5400).with_source_address(ip("fd00::99")),
+              Errc::source_not_local,
+              "source address 'fd00::99' is not configured on any interface");
+}
+
+TEST(ValidateHost, Ipv6SourcePinsTheInterface) {
+  auto r = PublicationConfig(ip("ff3e::1"), 5400).with_source_address(ip("fd00::1")).validate();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->interface_index, ifindex("mctx0"));
+  EXPECT_EQ(r->bind, ep("[fd00::1]:0"));
+  EXPECT_EQ(r->destination.address.scope_id(), 0u);
+  // For ff?2 groups that pin is enough, and the destination takes it as scope.
+  auto l = PublicationConfig(ip("ff02::4d43"), 5400).with_source_address(ip("fd00::1")).validate();
+  ASSERT_TRUE(l) << l.error().message;
+  EXPECT_EQ(l->destination.address.scope_id(), ifindex("mctx0"));
+}
+
+TEST(ValidateHost, Ipv6InterfaceAddressResolvesToIndexAndBinds) {
+  auto r = PublicationConfig(ip("ff3e::1"), 5400)
+               .with_interface(InterfaceSpec::address(ip("fd00::1")))
+               .validate();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->interface_index, ifindex("mctx0"));
+  EXPECT_TRUE(r->needs_bind);
+  EXPECT_EQ(r->bind.address, ip("fd00::1"));
+  EXPECT_FALSE(r->interface_address);  // IPv6 selects by index only
+}
+
+TEST(ValidateHost, ScopedBindCarriesItsScopeIntoTheInterface) {
+  const std::string bind = "[fd00::1%" + std::to_string(ifindex("mctx0")) + "]:6400";
+  auto r = PublicationConfig(ip("ff3e::1"), 5400).with_bind(ep(bind)).validate();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->interface_index, ifindex("mctx0"));
+  EXPECT_EQ(r->bind.port, 6400);
+  EXPECT_EQ(r->bind.address.scope_id(), 0u);  // only link-local addresses bind with a scope
+
+  auto ll = mctx0_link_local();
+  ASSERT_TRUE(ll) << "mctx0 has no link-local address";
+  auto l = PublicationConfig(ip("ff02::4d43"), 5400).with_bind(Endpoint{*ll, 0}).validate();
+  ASSERT_TRUE(l) << l.error().message;
+  EXPECT_EQ(l->interface_index, ifindex("mctx0"));
+  EXPECT_EQ(l->bind.address.scope_id(), ifindex("mctx0"));
+  EXPECT_EQ(l->destination.address.scope_id(), ifindex("mctx0"));
+
+  expect_rule(PublicationConfig(ip("ff3e::1"), 5400)
+                  .with_bind(ep(bind))
+                  .with_interface(InterfaceSpec::name("lo")),
+              Errc::source_interface_mismatch,
+              "bind address 'fd00::1%" + std::to_string(ifindex("mctx0")) + "' is scoped to " +
+                  describe("mctx0") + ", not to the configured interface " + describe("lo"));
+}
+
+TEST(ValidateHost, UnscopedLinkLocalSourceFindsItsInterface) {
+  auto ll = mctx0_link_local();
+  ASSERT_TRUE(ll);
+  auto r = PublicationConfig(ip("ff02::4d43"), 5400)
+               .with_source_address(ll->with_scope_id(0))
+               .validate();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->interface_index, ifindex("mctx0"));
+  EXPECT_EQ(r->bind.address, *ll);  // bound with its scope
+}
+
+TEST(ValidateHost, Ipv4InterfaceAddressResolvesToIndex) {
+  auto r = PublicationConfig(ip("239.5.0.1"), 5400)
+               .with_interface(InterfaceSpec::address(ip("192.0.2.1")))
+               .validate();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->interface_index, ifindex("mctx0"));
+  EXPECT_EQ(r->interface_address, ip("192.0.2.1"));
+  EXPECT_FALSE(r->needs_bind);
+}
+
+// ff02 group, link-local source with a scope: delivered to the peer.
+TEST(ValidateHost, LinkLocalGroupFromScopedLinkLocalSourceReachesPeer) {
+  MCTX_REQUIRE_PEER();
+  auto ll = mctx0_link_local();
+  ASSERT_TRUE(ll);
+  const IpAddress group = ip("ff02::4d43:1");
+  Receiver rx = peer_receiver(group, 5401);
+  auto pub = Publication::open(PublicationConfig(group, 5401).with_source_address(*ll));
+  ASSERT_TRUE(pub) << pub.error().what();
+  ASSERT_TRUE(pub->send(bytes("link-local")));
+  auto d = rx.receive(1s);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(text(*d), "link-local");
+  EXPECT_EQ(d->from.address.with_scope_id(0), ll->with_scope_id(0));
+}
+
+}  // namespace
+}  // namespace mctx::coretest

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// Error paths of the send path, driven through the platform layer's syscall
+// seam: the injected errno must come back as the right SendError (errno
+// kept) and land in the right counters.
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <vector>
+
+#include "netns_util.hpp"
+#include "platform/platform.hpp"
+
+namespace mctx::coretest {
+namespace {
+
+// What the fake system calls do. Reset by each test's fixture.
+struct Fake {
+  int fail_errno = 0;          // errno to fail with (0 = succeed)
+  int eintr_first = 0;         // fail this many calls with EINTR first
+  int mmsg_accept = -1;        // sendmmsg: accept at most this many on the first call
+  int calls = 0;
+  std::vector<unsigned> vlens;  // sendmmsg vlen per call
+};
+Fake g_fake;
+
+ssize_t fake_sendmsg(int, const msghdr* msg, int) {
+  ++g_fake.calls;
+  if (g_fake.eintr_first > 0) {
+    --g_fake.eintr_first;
+    errno = EINTR;
+    return -1;
+  }
+  if (g_fake.fail_errno != 0) {
+    errno = g_fake.fail_errno;
+    return -1;
+  }
+  ssize_t total = 0;
+  for (std::size_t i = 0; i < msg->msg_iovlen; ++i) total += msg->msg_iov[i].iov_len;
+  return total;
+}
+
+int fake_sendmmsg(int, void* raw, unsigned int vlen, int) {
+  ++g_fake.calls;
+  g_fake.vlens.push_back(vlen);
+  if (g_fake.eintr_first > 0) {
+    --g_fake.eintr_first;
+    errno = EINTR;
+    return -1;
+  }
+  auto* msgs = static_cast<mmsghdr*>(raw);
+  unsigned n = vlen;
+  if (g_fake.mmsg_accept >= 0) {
+    if (g_fake.mmsg_accept == 0) {
+      errno = g_fake.fail_errno;
+      return -1;
+    }
+    n = std::min<unsigned>(n, static_cast<unsigned>(g_fake.mmsg_accept));
+    g_fake.mmsg_accept = 0;  // the next call fails
+  } else if (g_fake.fail_errno != 0) {
+    errno = g_fake.fail_errno;
+    return -1;
+  }
+  for (unsigned i = 0; i < n; ++i) {
+    unsigned len = 0;
+    for (std::size_t j = 0; j < msgs[i].msg_hdr.msg_iovlen; ++j) {
+      len += static_cast<unsigned>(msgs[i].msg_hdr.msg_iov[j].iov_len);
+    }
+    msgs[i].msg_len = len;
+  }
+  return static_cast<int>(n);
+}
+
+const platform::Syscalls kFake{&fake_sendmsg, &fake_sendmmsg};
+
+class Seam : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    g_fake = Fake{};
+    auto p = Publication::open(
+        PublicationConfig(ip("239.4.0.1"), 5300).with_interface(InterfaceSpec::name("lo")));
+    ASSERT_TRUE(p) << p.error().what();
+    pub_.emplace(std::move(p).value());
+  }
+  std::optional<Publication> pub_;
+  platform::ScopedSyscalls seam_{kFake};
+};
+
+struct Case {
+  int err;
+  Errc code;
+};
+
+TEST_F(Seam, InjectedErrnoMapsToSendErrorAndCounters) {
+  const Case cases[] = {
+      {ENOBUFS, Errc::no_buffer_space},   {EPERM, Errc::permission_denied},
+      {EACCES, Errc::permission_denied},  {EMSGSIZE, Errc::message_too_long},
+      {ENETUNREACH, Errc::network_unreachable}, {ENODEV, Errc::network_unreachable},
+      {ECONNREFUSED, Errc::connection_refused}, {EIO, Errc::send_failed},
+  };
+  uint64_t errors = 0;
+  for (const auto& c : cases) {
+    g_fake.fail_errno = c.err;
+    auto r = pub_->send(bytes("x"));
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, c.code) << "errno " << c.err;
+    EXPECT_EQ(r.error().system_errno, c.err);
+    EXPECT_FALSE(r.error().would_block());
+    ++errors;
+    const SendCounters k = pub_->metrics().load();
+    EXPECT_EQ(k.send_errors, errors);
+    EXPECT_EQ(k.send_calls, errors);
+    EXPECT_EQ(k.packets_sent, 0u);
+    EXPECT_EQ(k.would_block, 0u);
+  }
+}
+
+TEST_F(Seam, WouldBlockIsDistinguishableAndNotAnError) {
+  g_fake.fail_errno = EAGAIN;
+  auto r = pub_->send(bytes("x"));
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().would_block());
+  EXPECT_EQ(r.error().code, Errc::would_block);
+  EXPECT_EQ(r.error().system_errno, EAGAIN);
+  const SendCounters k = pub_->metrics().load();
+  EXPECT_EQ(k.would_block, 1u);
+  EXPECT_EQ(k.send_errors, 0u);
+  EXPECT_EQ(k.send_calls, 0u);
+
+  g_fake.fail_errno = 0;  // writable again
+  ASSERT_TRUE(pub_->send(bytes("retry")));
+  EXPECT_EQ(pub_->metrics().load().packets_sent, 1u);
+}
+
+TEST_F(Seam, EintrIsRetried) {
+  g_fake.eintr_first = 2;
+  auto r = pub_->send(bytes("hello"));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->bytes_sent, 5u);
+  EXPECT_EQ(g_fake.calls, 3);
+  const SendCounters k = pub_->metrics().load();
+  EXPECT_EQ(k.send_calls, 1u);
+  EXPECT_EQ(k.packets_sent, 1u);
+  EXPECT_EQ(k.bytes_sent, 5u);
+
+  g_fake.calls = 0;
+  g_fake.eintr_first = 1;
+  std::string p = "abc";
+  iovec iov{p.data(), p.size()};
+  const OutMessage m{&iov, 1};
+  const BatchReport b = pub_->send_batch(std::span<const OutMessage>(&m, 1));
+  EXPECT_EQ(b.sent, 1u);
+  EXPECT_FALSE(b.error);
+  EXPECT_EQ(g_fake.calls, 2);
+}
+
+class SeamBatch : public Seam {
+ protected:
+  void make(std::size_t n) {
+    payloads_.assign(n, "0123456789");
+    iovs_.resize(n);
+    msgs_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      iovs_[i] = {payloads_[i].data(), payloads_[i].size()};
+      msgs_[i] = {&iovs_[i], 1};
+    }
+  }
+  std::vector<std::string> payloads_;
+  std::vector<iovec> iovs_;
+  std::vector<OutMessage> msgs_;
+};
+
+TEST_F(SeamBatch, ChunksIntoFixedSizeCalls) {
+  make(150);
+  const BatchReport b = pub_->send_batch(msgs_);
+  EXPECT_EQ(b.sent, 150u);
+  EXPECT_EQ(b.bytes_sent, 1500u);
+  EXPECT_FALSE(b.error);
+  const std::vector<unsigned> expected = {64, 64, 22};
+  EXPECT_EQ(g_fake.vlens, expected);
+  const SendCounters k = pub_->metrics().load();
+  EXPECT_EQ(k.send_calls, 1u);
+  EXPECT_EQ(k.packets_sent, 150u);
+}
+
+TEST_F(SeamBatch, PartialThenWouldBlock) {
+  make(20);
+  g_fake.mmsg_accept = 7;
+  g_fake.fail_errno = EAGAIN;
+  const BatchReport b = pub_->send_batch(msgs_);
+  EXPECT_EQ(b.sent, 7u);
+  EXPECT_EQ(b.bytes_sent, 70u);
+  ASSERT_TRUE(b.error);
+  EXPECT_TRUE(b.error->would_block());
+  const SendCounters k = pub_->metrics().load();
+  EXPECT_EQ(k.send_calls, 1u);
+  EXPECT_EQ(k.packets_sent, 7u);
+  EXPECT_EQ(k.would_block, 1u);
+  EXPECT_EQ(k.send_errors, 0u);
+}
+
+TEST_F(SeamBatch, PartialThenError) {
+  make(20);
+  g_fake.mmsg_accept = 5;
+  g_fake.fail_errno = ENOBUFS;
+  const BatchReport b = pub_->send_batch(msgs_);
+  EXPECT_EQ(b.sent, 5u);
+  ASSERT_TRUE(b.error);
+  EXPECT_EQ(b.error->code, Errc::no_buffer_space);
+  EXPECT_EQ(b.error->system_errno, ENOBUFS);
+  const SendCounters k = pub_->metrics().load();
+  EXPECT_EQ(k.send_calls, 1u);
+  EXPECT_EQ(k.packets_sent, 5u);
+  EXPECT_EQ(k.send_errors, 1u);
+}
+
+TEST_F(SeamBatch, FirstCallFails) {
+  make(3);
+  g_fake.fail_errno = EPERM;
+  const BatchReport b = pub_->send_batch(msgs_);
+  EXPECT_EQ(b.sent, 0u);
+  ASSERT_TRUE(b.error);
+  EXPECT_EQ(b.error->code, Errc::permission_denied);
+  const SendCounters k = pub_->metrics().load();
+  EXPECT_EQ(k.send_calls, 1u);
+  EXPECT_EQ(k.send_errors, 1u);
+  EXPECT_EQ(k.packets_sent, 0u);
+}
+
+TEST_F(Seam, ContextTotalsFollowInjectedErrors) {
+  Context ctx;
+  auto a = ctx.add(std::move(*pub_));
+  ASSERT_TRUE(a);
+  auto b = ctx.add(PublicationConfig(ip("239.4.0.2"), 5300).with_interface(InterfaceSpec::name("lo")));
+  ASSERT_TRUE(b);
+
+  g_fake.fail_errno = ENOBUFS;
+  const SendAllReport rep = ctx.send_all(bytes("x"));
+  EXPECT_EQ(rep.attempted, 2u);
+  EXPECT_EQ(rep.succeeded, 0u);
+  ASSERT_TRUE(rep.first_error);
+  EXPECT_EQ(rep.first_error->code, Errc::no_buffer_space);
+  ASSERT_TRUE(rep.first_failed_id);
+  EXPECT_EQ(*rep.first_failed_id, std::min(*a, *b));
+
+  g_fake.fail_errno = EAGAIN;
+  EXPECT_FALSE(ctx.send(*a, bytes("x")));
+  g_fake.fail_errno = 0;
+  EXPECT_TRUE(ctx.send(*a, bytes("xyz")));
+
+  const Snapshot s = ctx.snapshot();
+  EXPECT_EQ(s.send.send_errors, 2u);
+  EXPECT_EQ(s.send.would_block, 1u);
+  EXPECT_EQ(s.send.packets_sent, 1u);
+  EXPECT_EQ(s.send.bytes_sent, 3u);
+  EXPECT_EQ(s.send.send_calls, 3u);  // two failed calls + one good; would-block is not a call
+}
+
+TEST(SeamTable, ScopedSyscallsRestoresTheRealTable) {
+  EXPECT_EQ(&platform::syscalls(), &platform::real_syscalls());
+  {
+    platform::ScopedSyscalls s(kFake);
+    EXPECT_EQ(&platform::syscalls(), &kFake);
+  }
+  EXPECT_EQ(&platform::syscalls(), &platform::real_syscalls());
+}
+
+}  // namespace
+}  // namespace mctx::coretest
