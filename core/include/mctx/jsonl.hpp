@@ -1,4 +1,153 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
 #pragma once
-// (to be written)
+
+// Heimdall JSONL export of send metrics (see docs/metrics.md).
+//
+// A file is one header line followed by compact sample rows:
+//
+//   {"schema":"heimdall-jsonl-v1","artifact_type":"mctx-network","node_id":..,
+//    "producer":..,"created_at":<unix secs>,"flags":{..}}
+//   {"ts":<unix secs>,"interval_secs":..,"active_publications":..,
+//    "publications_added_total":..,"publications_added_delta":.., ...}
+//
+// JsonlWriter owns an exclusive advisory lock (flock) on the file for its
+// whole lifetime, checks the header of an existing file before appending,
+// and writes each row with one write(2) call on an O_APPEND descriptor.
+//
+// This header has no dependency on a JSON library: JSON travels as text and
+// is parsed and produced inside libmctx-core (nlohmann_json).
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mctx/error.hpp"
+#include "mctx/metrics.hpp"
+
+namespace mctx {
+
+inline constexpr std::string_view kJsonlSchema = "heimdall-jsonl-v1";
+inline constexpr std::string_view kNetworkArtifactType = "mctx-network";
+
+// The header "flags" object. Keys are kept in sorted order; values are any
+// JSON value. Stored as compact JSON text so the type stays a plain value.
+class JsonlFlags {
+ public:
+  JsonlFlags() = default;
+
+  // Parses a JSON object ("{...}"). Errc::metrics_invalid_value, naming
+  // `what` and the value, when the text is not valid JSON or not an object.
+  static Res<JsonlFlags> parse(std::string_view object_text, std::string_view what = "flags");
+
+  // Sets (or replaces) one flag.
+  JsonlFlags& set(std::string_view key, std::string_view value);
+  JsonlFlags& set(std::string_view key, const char* value) {
+    return set(key, std::string_view(value));
+  }
+  JsonlFlags& set(std::string_view key, bool value);
+  JsonlFlags& set(std::string_view key, int64_t value);
+  JsonlFlags& set(std::string_view key, uint64_t value);
+  JsonlFlags& set(std::string_view key, int value) { return set(key, static_cast<int64_t>(value)); }
+  JsonlFlags& set(std::string_view key, unsigned value) {
+    return set(key, static_cast<uint64_t>(value));
+  }
+  JsonlFlags& set(std::string_view key, double value);
+
+  // Adds every member of `other` whose key is not set here yet: the flags
+  // already present win on conflicts ("built-in flags win").
+  JsonlFlags& merge_missing(const JsonlFlags& other);
+
+  bool contains(std::string_view key) const;
+  bool empty() const noexcept { return json_ == "{}"; }
+  // The value of one key as compact JSON text, nullopt if absent.
+  std::optional<std::string> get_json(std::string_view key) const;
+  // Compact JSON object text, keys sorted.
+  const std::string& json() const noexcept { return json_; }
+
+  friend bool operator==(const JsonlFlags&, const JsonlFlags&) = default;
+
+ private:
+  std::string json_ = "{}";
+};
+
+struct JsonlHeader {
+  std::string artifact_type{kNetworkArtifactType};  // non-empty
+  std::string node_id;                              // non-empty (see infer_node_id)
+  std::string producer;                             // non-empty, e.g. "mctx/mctx-send"
+  // Written as unix seconds; unset = the time the file is opened.
+  std::optional<std::chrono::system_clock::time_point> created_at;
+  JsonlFlags flags;
+};
+
+// The header line (compact JSON, no newline); created_at unset = now.
+std::string jsonl_header_line(const JsonlHeader& header);
+
+// One sample row (compact JSON, no newline) for a delta: ts = end.wall_time,
+// interval_secs, active_publications = end gauge, <counter>_total from
+// end, <counter>_delta from the delta, and the four rates.
+std::string jsonl_sample_row(const Delta& delta);
+
+// Checks one line as a Heimdall header: a JSON object with schema
+// "heimdall-jsonl-v1", non-empty string artifact_type, node_id and producer,
+// a finite number created_at and an object flags. The error
+// (Errc::metrics_bad_header) says which field broke which rule.
+Res<void> validate_jsonl_header(std::string_view line);
+
+// Checks one sample row: a JSON object with finite numbers ts and
+// interval_secs >= 0 and none of the header fields. Errc::metrics_invalid_value.
+Res<void> validate_jsonl_row(std::string_view line);
+
+// node_id resolution: `explicit_id` if it has any non-blank character, else
+// the name of the file's parent folder, else the file's stem, else "unknown".
+std::string infer_node_id(std::string_view path, std::string_view explicit_id = {});
+
+// Appends sample rows to a Heimdall JSONL file.
+//
+// Ownership: the writer owns one descriptor on the file (close-on-exec) and
+// the lock with it; both are released by the destructor. Move-only.
+class JsonlWriter {
+ public:
+  // Opens `path` for appending, creating it (mode 0644) if needed; the
+  // folder must exist. In order:
+  //  1. the requested header is validated (Errc::metrics_invalid_value,
+  //     nothing is created);
+  //  2. the file is opened (Errc::metrics_io_failed, errno kept) and locked
+  //     with flock(LOCK_EX | LOCK_NB): if another writer (any process) holds
+  //     it, Errc::metrics_locked with a message naming the file;
+  //  3. an empty file (or one of blank lines only) gets the header line; a
+  //     non-empty file must start with a valid header equal to the requested
+  //     one in schema, artifact_type, node_id, producer and flags
+  //     (created_at may differ), and every later line must be a valid sample
+  //     row, else Errc::metrics_bad_header naming the file and the line.
+  static Res<JsonlWriter> open(const std::string& path, const JsonlHeader& header);
+
+  JsonlWriter(JsonlWriter&& other) noexcept;
+  JsonlWriter& operator=(JsonlWriter&& other) noexcept;
+  JsonlWriter(const JsonlWriter&) = delete;
+  JsonlWriter& operator=(const JsonlWriter&) = delete;
+  ~JsonlWriter();
+
+  // Appends the sample row of `delta` (see jsonl_sample_row) plus a newline
+  // with one write(2). Errc::metrics_io_failed on failure.
+  Res<void> write(const Delta& delta);
+  // Appends one caller-made row after validate_jsonl_row().
+  Res<void> write_row(std::string_view row_json);
+
+  const std::string& path() const noexcept { return path_; }
+  // The header line the file starts with (as found or as written).
+  const std::string& header_line() const noexcept { return header_line_; }
+
+ private:
+  JsonlWriter(int fd, std::string path, std::string header_line) noexcept
+      : fd_(fd), path_(std::move(path)), header_line_(std::move(header_line)) {}
+  Res<void> append_line(std::string line);
+  void close() noexcept;
+
+  int fd_ = -1;
+  std::string path_;
+  std::string header_line_;
+};
+
+}  // namespace mctx

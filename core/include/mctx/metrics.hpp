@@ -85,6 +85,18 @@ struct Delta {
 // over the monotonic interval (0 rates for a zero-length interval).
 Delta make_delta(const Snapshot& start, const Snapshot& end) noexcept;
 
+// A snapshot of one publication's counters (or of any SendMetrics), taken
+// now: coherent counters, both clocks read, active_publications 1 and the
+// publication counts 0.
+Snapshot snapshot_of(const SendMetrics& metrics) noexcept;
+
+// end - start per counter, saturating at 0.
+SendCounters saturating_difference(const SendCounters& end, const SendCounters& start) noexcept;
+
+// Seconds since the Unix epoch with microsecond fractions (JSONL "ts" and
+// "created_at").
+double unix_seconds(std::chrono::system_clock::time_point t) noexcept;
+
 // Keeps the previous snapshot; returns a delta from the second call on.
 class Sampler {
  public:
