@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// The Heimdall JSONL writer: header and row shape, appending, refusal of
+// files without a valid header, lock contention, node_id resolution.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/file.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "mctx/context.hpp"
+#include "mctx/jsonl.hpp"
+#include "mctx/metrics.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+std::vector<std::size_t>& write_calls() {
+  static std::vector<std::size_t> calls;
+  return calls;
+}
+bool& recording() {
+  static bool on = false;
+  return on;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "mctx-jsonl-XXXXXX").string();
+    char* p = ::mkdtemp(tmpl.data());
+    if (p == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = p;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_file(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void write_file(const fs::path& p, const std::string& content) {
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f << content;
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string line;
+  while (std::getline(ss, line)) out.push_back(line);
+  return out;
+}
+
+mctx::JsonlHeader test_header(std::string node = "sender-0001") {
+  mctx::JsonlHeader h;
+  h.node_id = std::move(node);
+  h.producer = "mctx/test";
+  h.created_at =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(1'779'999'999'123));
+  h.flags.set("transport", "udp-multicast").set("role", "sender").set("multicast_port", 5000);
+  return h;
+}
+
+mctx::Delta test_delta(uint64_t packets_total = 100, uint64_t packets_delta = 10) {
+  mctx::Snapshot a, b;
+  a.monotonic_time = std::chrono::steady_clock::time_point(10s);
+  b.monotonic_time = std::chrono::steady_clock::time_point(11s);
+  b.wall_time = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'779'999'999'456));
+  a.publications_added = 1;
+  b.publications_added = 1;
+  b.active_publications = 1;
+  a.send.send_calls = a.send.packets_sent = packets_total - packets_delta;
+  a.send.bytes_sent = 640 * (packets_total - packets_delta);
+  b.send.send_calls = b.send.packets_sent = packets_total;
+  b.send.bytes_sent = 640 * packets_total;
+  return mctx::make_delta(a, b);
+}
+
+// ------------------------------------------------------------ shapes
+
+TEST(JsonlFormat, HeaderLineHasTheCanonicalFieldsInOrder) {
+  const std::string line = mctx::jsonl_header_line(test_header());
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_EQ(
+      line,
+      R"({"schema":"heimdall-jsonl-v1","artifact_type":"mctx-network","node_id":"sender-0001",)"
+      R"("producer":"mctx/test","created_at":1779999999.123,"flags":{"multicast_port":5000,)"
+      R"("role":"sender","transport":"udp-multicast"}})");
+  EXPECT_TRUE(mctx::validate_jsonl_header(line));
+}
+
+TEST(JsonlFormat, SampleRowHasEveryFieldInOrder) {
+  const std::string row = mctx::jsonl_sample_row(test_delta());
+  EXPECT_EQ(row.find('\n'), std::string::npos);
+  const auto j = nlohmann::ordered_json::parse(row);
+  std::vector<std::string> keys;
+  for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
+  const std::vector<std::string> expected = {"ts",
+                                             "interval_secs",
+                                             "active_publications",
+                                             "publications_added_total",
+                                             "publications_added_delta",
+                                             "publications_removed_total",
+                                             "publications_removed_delta",
+                                             "send_calls_total",
+                                             "send_calls_delta",
+                                             "packets_sent_total",
+                                             "packets_sent_delta",
+                                             "bytes_sent_total",
+                                             "bytes_sent_delta",
+                                             "send_errors_total",
+                                             "send_errors_delta",
+                                             "send_calls_per_sec",
+                                             "packets_per_sec",
+                                             "bytes_per_sec",
+                                             "send_errors_per_sec"};
+  EXPECT_EQ(keys, expected);
+  EXPECT_NEAR(j["ts"].get<double>(), 1779999999.456, 1e-6);
+  EXPECT_DOUBLE_EQ(j["interval_secs"].get<double>(), 1.0);
+  EXPECT_EQ(j["active_publications"], 1);
+  EXPECT_EQ(j["publications_added_total"], 1);
+  EXPECT_EQ(j["publications_added_delta"], 0);
+  EXPECT_EQ(j["send_calls_total"], 100);
+  EXPECT_EQ(j["send_calls_delta"], 10);
+  EXPECT_EQ(j["packets_sent_total"], 100);
+  EXPECT_EQ(j["packets_sent_delta"], 10);
+  EXPECT_EQ(j["bytes_sent_total"], 64000);
+  EXPECT_EQ(j["bytes_sent_delta"], 6400);
+  EXPECT_EQ(j["send_errors_total"], 0);
+  EXPECT_DOUBLE_EQ(j["packets_per_sec"].get<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(j["bytes_per_sec"].get<double>(), 6400.0);
+  EXPECT_TRUE(j["send_errors_per_sec"].is_number_float());
+  for (const char* k : {"schema", "artifact_type", "node_id", "producer", "flags"}) {
+    EXPECT_FALSE(j.contains(k)) << k;
+  }
+  EXPECT_TRUE(mctx::validate_jsonl_row(row));
+}
+
+TEST(JsonlFormat, HeaderValidationNamesTheBrokenRule) {
+  struct Case {
+    const char* line;
+    const char* expect;
+  } cases[] = {
+      {"not json", "not valid JSON"},
+      {"[1,2]", "JSON object"},
+      {R"({"schema":"v0","artifact_type":"a","node_id":"n","producer":"p","created_at":1,"flags":{}})",
+       "schema must be \"heimdall-jsonl-v1\""},
+      {R"({"schema":"heimdall-jsonl-v1","artifact_type":"a","node_id":" ","producer":"p","created_at":1,"flags":{}})",
+       "node_id must be a non-empty string"},
+      {R"({"schema":"heimdall-jsonl-v1","artifact_type":"a","node_id":"n","created_at":1,"flags":{}})",
+       "producer must be a non-empty string"},
+      {R"({"schema":"heimdall-jsonl-v1","artifact_type":"a","node_id":"n","producer":"p","flags":{}})",
+       "created_at must be a finite number"},
+      {R"({"schema":"heimdall-jsonl-v1","artifact_type":"a","node_id":"n","producer":"p","created_at":1,"flags":[]})",
+       "flags must be a JSON object"},
+  };
+  for (const auto& c : cases) {
+    auto r = mctx::validate_jsonl_header(c.line);
+    ASSERT_FALSE(r) << c.line;
+    EXPECT_EQ(r.error().code, mctx::Errc::metrics_bad_header);
+    EXPECT_NE(r.error().message.find(c.expect), std::string::npos)
+        << "line: " << c.line << "\nmessage: " << r.error().message;
+  }
+}
+
+TEST(JsonlFormat, RowValidation) {
+  EXPECT_TRUE(mctx::validate_jsonl_row(R"({"ts":1.5,"interval_secs":0})"));
+  auto r = mctx::validate_jsonl_row(R"({"ts":1.5,"interval_secs":-1})");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("interval_secs must not be negative"), std::string::npos);
+  r = mctx::validate_jsonl_row(R"({"interval_secs":1})");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("ts must be a finite number"), std::string::npos);
+  r = mctx::validate_jsonl_row(R"({"ts":1,"interval_secs":1,"node_id":"x"})");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("header field node_id"), std::string::npos);
+}
+
+// ------------------------------------------------------------ flags
+
+TEST(JsonlFlags, ParseRequiresAnObjectAndNamesTheSource) {
+  auto ok = mctx::JsonlFlags::parse(R"({"experiment":"e1","n":3,"nested":{"a":[1,2]}})");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->json(), R"({"experiment":"e1","n":3,"nested":{"a":[1,2]}})");
+
+  auto bad = mctx::JsonlFlags::parse("{oops", "MCTX_METRICS_FLAGS_JSON");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, mctx::Errc::metrics_invalid_value);
+  EXPECT_NE(bad.error().message.find("MCTX_METRICS_FLAGS_JSON '{oops' is not valid JSON"),
+            std::string::npos)
+      << bad.error().message;
+
+  bad = mctx::JsonlFlags::parse("[1,2]", "MCTX_METRICS_FLAGS_JSON");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("MCTX_METRICS_FLAGS_JSON '[1,2]' is not a JSON object"),
+            std::string::npos)
+      << bad.error().message;
+}
+
+TEST(JsonlFlags, BuiltInFlagsWinOnMerge) {
+  mctx::JsonlFlags builtin;
+  builtin.set("role", "sender").set("multicast_group", "239.1.2.3").set("loopback_enabled", true);
+  auto extra = mctx::JsonlFlags::parse(R"({"role":"receiver","experiment":"e7","ratio":0.5})");
+  ASSERT_TRUE(extra);
+  builtin.merge_missing(*extra);
+  EXPECT_EQ(builtin.get_json("role"), std::optional<std::string>("\"sender\""));
+  EXPECT_EQ(builtin.get_json("experiment"), std::optional<std::string>("\"e7\""));
+  EXPECT_EQ(builtin.get_json("ratio"), std::optional<std::string>("0.5"));
+  EXPECT_EQ(builtin.get_json("loopback_enabled"), std::optional<std::string>("true"));
+  EXPECT_FALSE(builtin.get_json("missing").has_value());
+  EXPECT_TRUE(builtin.contains("multicast_group"));
+  EXPECT_TRUE(mctx::JsonlFlags().empty());
+}
+
+// ------------------------------------------------------------ node id
+
+TEST(JsonlNodeId, Resolution) {
+  EXPECT_EQ(mctx::infer_node_id("/data/sender-0001/network.jsonl", "explicit"), "explicit");
+  EXPECT_EQ(mctx::infer_node_id("/data/sender-0001/network.jsonl", "   "), "sender-0001");
+  EXPECT_EQ(mctx::infer_node_id("/data/sender-0001/network.jsonl"), "sender-0001");
+  EXPECT_EQ(mctx::infer_node_id("run7/metrics.jsonl"), "run7");
+  EXPECT_EQ(mctx::infer_node_id("metrics.jsonl"), "metrics");
+  EXPECT_EQ(mctx::infer_node_id("/metrics.jsonl"), "metrics");
+  EXPECT_EQ(mctx::infer_node_id("./metrics.jsonl"), "metrics");
+  EXPECT_EQ(mctx::infer_node_id(""), "unknown");
+}
+
+// ------------------------------------------------------------ writer
+
+TEST(JsonlWriter, NewFileGetsOneHeaderThenRows) {
+  TempDir dir;
+  const fs::path p = dir.path() / "net.jsonl";
+  {
+    auto w = mctx::JsonlWriter::open(p.string(), test_header());
+    ASSERT_TRUE(w) << w.error().what();
+    ASSERT_TRUE(w->write(test_delta(100, 10)));
+    ASSERT_TRUE(w->write(test_delta(110, 10)));
+    ASSERT_TRUE(w->write_row(R"({ "ts": 5, "interval_secs": 1, "custom": true })"));
+    EXPECT_EQ(w->path(), p.string());
+  }
+  const auto lines = lines_of(read_file(p));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], mctx::jsonl_header_line(test_header()));
+  EXPECT_EQ(json::parse(lines[1])["packets_sent_total"], 100);
+  EXPECT_EQ(json::parse(lines[2])["packets_sent_total"], 110);
+  EXPECT_EQ(lines[3], R"({"custom":true,"interval_secs":1,"ts":5})");
+}
+
+TEST(JsonlWriter, AppendingKeepsTheSingleHeader) {
+  TempDir dir;
+  const fs::path p = dir.path() / "net.jsonl";
+  for (int run = 0; run < 3; ++run) {
+    mctx::JsonlHeader h = test_header();
+    h.created_at = std::chrono::system_clock::now();  // created_at may differ
+    auto w = mctx::JsonlWriter::open(p.string(), h);
+    ASSERT_TRUE(w) << "run " << run << ": " << w.error().what();
+    ASSERT_TRUE(w->write(test_delta()));
+  }
+  const auto lines = lines_of(read_file(p));
+  ASSERT_EQ(lines.size(), 4u);
+  int headers = 0;
+  for (const auto& l : lines) headers += json::parse(l).contains("schema") ? 1 : 0;
+  EXPECT_EQ(headers, 1);
+}
+
+TEST(JsonlWriter, EmptyOrBlankFileGetsTheHeader) {
+  TempDir dir;
+  const fs::path p = dir.path() / "net.jsonl";
+  write_file(p, "\n  \n");
+  auto w = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_TRUE(w) << w.error().what();
+  ASSERT_TRUE(w->write(test_delta()));
+  const auto lines = lines_of(read_file(p));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_TRUE(mctx::validate_jsonl_header(lines[2]));
+}
+
+TEST(JsonlWriter, RefusesAHeaderlessFile) {
+  TempDir dir;
+  const fs::path p = dir.path() / "old.jsonl";
+  const std::string content = R"({"ts":1.0,"interval_secs":1.0,"packets_sent_total":5})"
+                              "\n";
+  write_file(p, content);
+  auto w = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, mctx::Errc::metrics_bad_header);
+  const std::string msg = w.error().what();
+  EXPECT_NE(msg.find("metrics file '" + p.string() + "' line 1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("schema must be"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("refusing to append"), std::string::npos) << msg;
+  EXPECT_EQ(read_file(p), content);  // untouched
+}
+
+TEST(JsonlWriter, RefusesANonJsonFile) {
+  TempDir dir;
+  const fs::path p = dir.path() / "notes.txt";
+  write_file(p, "hello world\n");
+  auto w = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, mctx::Errc::metrics_bad_header);
+  EXPECT_NE(w.error().message.find("not valid JSON"), std::string::npos) << w.error().message;
+  EXPECT_EQ(read_file(p), "hello world\n");
+}
+
+TEST(JsonlWriter, RefusesADifferentHeaderAndNamesTheField) {
+  TempDir dir;
+  const fs::path p = dir.path() / "net.jsonl";
+  { ASSERT_TRUE(mctx::JsonlWriter::open(p.string(), test_header("node-a"))); }
+  auto w = mctx::JsonlWriter::open(p.string(), test_header("node-b"));
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, mctx::Errc::metrics_bad_header);
+  EXPECT_NE(w.error().message.find(R"(node_id is "node-a" in the file but "node-b" was requested)"),
+            std::string::npos)
+      << w.error().message;
+
+  mctx::JsonlHeader h = test_header("node-a");
+  h.flags.set("role", "relay");
+  w = mctx::JsonlWriter::open(p.string(), h);
+  ASSERT_FALSE(w);
+  EXPECT_NE(w.error().message.find("flags is"), std::string::npos) << w.error().message;
+}
+
+TEST(JsonlWriter, RefusesASecondHeaderABadRowAndAnUnterminatedLine) {
+  TempDir dir;
+  const std::string header = mctx::jsonl_header_line(test_header());
+  struct Case {
+    std::string content;
+    std::string expect;
+  } cases[] = {
+      {header + "\n" + header + "\n", "line 2: a second header"},
+      {header + "\n{\"ts\":\"x\",\"interval_secs\":1}\n", "line 2: not a valid sample row: ts"},
+      {header + "\n{\"ts\":1,\"interval_secs\":1", "line 2: last line is not terminated"},
+  };
+  int i = 0;
+  for (const auto& c : cases) {
+    const fs::path p = dir.path() / ("case" + std::to_string(i++) + ".jsonl");
+    write_file(p, c.content);
+    auto w = mctx::JsonlWriter::open(p.string(), test_header());
+    ASSERT_FALSE(w) << c.expect;
+    EXPECT_EQ(w.error().code, mctx::Errc::metrics_bad_header);
+    EXPECT_NE(w.error().message.find(c.expect), std::string::npos) << w.error().message;
+    EXPECT_EQ(read_file(p), c.content);
+  }
+}
+
+TEST(JsonlWriter, InvalidRequestedHeaderIsRejectedBeforeTheFileIsCreated) {
+  TempDir dir;
+  const fs::path p = dir.path() / "never.jsonl";
+  mctx::JsonlHeader h = test_header("  ");
+  auto w = mctx::JsonlWriter::open(p.string(), h);
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, mctx::Errc::metrics_invalid_value);
+  EXPECT_NE(w.error().message.find("node_id must be a non-empty string"), std::string::npos)
+      << w.error().message;
+  EXPECT_FALSE(fs::exists(p));
+
+  h = test_header();
+  h.producer.clear();
+  w = mctx::JsonlWriter::open(p.string(), h);
+  ASSERT_FALSE(w);
+  EXPECT_NE(w.error().message.find("producer"), std::string::npos);
+  EXPECT_FALSE(fs::exists(p));
+}
+
+TEST(JsonlWriter, IoErrorsNameTheFileAndKeepErrno) {
+  TempDir dir;
+  const fs::path p = dir.path() / "no-such-folder" / "net.jsonl";
+  auto w = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, mctx::Errc::metrics_io_failed);
+  EXPECT_EQ(w.error().system_errno, ENOENT);
+  EXPECT_NE(w.error().what().find(p.string()), std::string::npos) << w.error().what();
+
+  w = mctx::JsonlWriter::open(dir.path().string(), test_header());  // a folder
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, mctx::Errc::metrics_io_failed);
+}
+
+TEST(JsonlWriter, SecondWriterFailsWhileTheFirstHoldsTheLock) {
+  TempDir dir;
+  const fs::path p = dir.path() / "net.jsonl";
+  auto first = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_TRUE(first) << first.error().what();
+
+  auto second = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code, mctx::Errc::metrics_locked);
+  EXPECT_NE(
+      second.error().message.find("metrics file '" + p.string() + "' is locked by another writer"),
+      std::string::npos)
+      << second.error().message;
+
+  // A writer in another process is refused too.
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto w = mctx::JsonlWriter::open(p.string(), test_header());
+    ::_exit(!w && w.error().code == mctx::Errc::metrics_locked ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child was not refused";
+
+  // The refused attempts wrote nothing; the lock goes with the writer.
+  ASSERT_TRUE(first->write(test_delta()));
+  { auto moved = std::move(first.value()); }
+  auto third = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_TRUE(third) << third.error().what();
+  EXPECT_EQ(lines_of(read_file(p)).size(), 2u);
+}
+
+TEST(JsonlWriter, ForeignFlockIsDetected) {
+  TempDir dir;
+  const fs::path p = dir.path() / "net.jsonl";
+  write_file(p, "");
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  auto w = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code, mctx::Errc::metrics_locked);
+  ::close(fd);
+  EXPECT_EQ(read_file(p), "");
+}
+
+TEST(JsonlWriter, WriteRowRejectsInvalidRows) {
+  TempDir dir;
+  const fs::path p = dir.path() / "net.jsonl";
+  auto w = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_TRUE(w);
+  auto r = w->write_row(R"({"ts":1,"interval_secs":1,"schema":"x"})");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, mctx::Errc::metrics_invalid_value);
+  EXPECT_EQ(lines_of(read_file(p)).size(), 1u);
+}
+
+// Every row goes out in one write(2) call: the test interposes write() (see
+// the bottom of this file) and records the calls the writer makes.
+TEST(JsonlWriter, EachRowIsOneWriteCall) {
+  TempDir dir;
+  const fs::path p = dir.path() / "net.jsonl";
+  auto w = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_TRUE(w);
+  write_calls().clear();
+  recording() = true;
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(w->write(test_delta(100 + i, 1)));
+  recording() = false;
+  const auto lines = lines_of(read_file(p));
+  ASSERT_EQ(lines.size(), 51u);
+  ASSERT_EQ(write_calls().size(), 50u) << "expected one write(2) per row";
+  for (std::size_t i = 0; i < 50; ++i) {
+    EXPECT_EQ(write_calls()[i], lines[i + 1].size() + 1) << "row " << i;
+    EXPECT_TRUE(mctx::validate_jsonl_row(lines[i + 1])) << lines[i + 1];
+  }
+}
+
+// The example of docs/metrics.md ("Writing JSONL from C++"), kept verbatim
+// between the markers so the documentation compiles and runs.
+int docs_example(const std::string& path, mctx::Context& context) {
+  // --- docs/metrics.md begin
+  mctx::JsonlHeader header;
+  header.node_id = mctx::infer_node_id(path);  // folder name, else stem, else "unknown"
+  header.producer = "my-app/sender";
+  header.flags.set("role", "sender").set("multicast_group", "239.255.0.1");
+
+  auto writer = mctx::JsonlWriter::open(path, header);  // creates or appends; takes the lock
+  if (!writer) {
+    std::fprintf(stderr, "%s\n", writer.error().what().c_str());
+    return 1;
+  }
+  mctx::Sampler sampler;
+  (void)sampler.sample(context.snapshot());
+  // ... every interval:
+  if (auto d = sampler.sample(context.snapshot())) {
+    if (auto w = writer->write(*d); !w) std::fprintf(stderr, "%s\n", w.error().what().c_str());
+  }
+  // --- docs/metrics.md end
+  return 0;
+}
+
+TEST(JsonlDocs, Example) {
+  TempDir dir;
+  fs::create_directory(dir.path() / "sender-0001");
+  const fs::path p = dir.path() / "sender-0001" / "network.jsonl";
+  mctx::Context context;
+  ASSERT_EQ(docs_example(p.string(), context), 0);
+  const auto lines = lines_of(read_file(p));
+  ASSERT_EQ(lines.size(), 2u);
+  const auto h = json::parse(lines[0]);
+  EXPECT_EQ(h["node_id"], "sender-0001");
+  EXPECT_EQ(h["producer"], "my-app/sender");
+  EXPECT_EQ(h["flags"]["role"], "sender");
+  EXPECT_EQ(json::parse(lines[1])["packets_sent_total"], 0);
+}
+
+}  // namespace
+
+// Interposes write(2) for the whole test program (the executable's symbol
+// wins over libc's for calls from libmctx-core.so) and records the sizes of
+// the calls made while recording() is on.
+extern "C" ssize_t write(int fd, const void* buf, size_t count) {
+  if (recording()) write_calls().push_back(count);
+  return ::syscall(SYS_write, fd, buf, count);
+}
