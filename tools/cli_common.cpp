@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+#include "cli_common.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <time.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+namespace mctx::cli {
+
+namespace {
+
+std::string squote(std::string_view v) { return "'" + std::string(v) + "'"; }
+
+bool is_blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
+}
+
+std::optional<std::string> env_value(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+volatile sig_atomic_t g_stop_signal = 0;
+
+extern "C" void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+}  // namespace
+
+int exit_status_for(Errc code) noexcept {
+  const int c = static_cast<int>(code);
+  // Parsing (1..19), validate() (20..49) and metrics export (160..): the
+  // user's input. Everything else is a runtime failure.
+  if ((c >= 1 && c < 50) || c >= 160) return kExitUsage;
+  return kExitFailure;
+}
+
+void print_error(std::string_view program, std::string_view message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(program.size()), program.data(),
+               static_cast<int>(message.size()), message.data());
+}
+
+// ------------------------------------------------------------ option parsing
+
+CliResult<std::vector<std::string>> parse_options(int argc, char** argv, GOptionEntry* entries,
+                                                  const char* parameter_string, const char* summary,
+                                                  const char* description) {
+  gchar** remaining = nullptr;
+  GOptionEntry rest[] = {
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &remaining, nullptr, nullptr},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
+  };
+  GOptionContext* ctx = g_option_context_new(parameter_string);
+  g_option_context_set_summary(ctx, summary);
+  g_option_context_set_description(ctx, description);
+  g_option_context_add_main_entries(ctx, entries, nullptr);
+  g_option_context_add_main_entries(ctx, rest, nullptr);
+
+  // parse_strv works on a copy and handles "--" and option clustering.
+  gchar** args = g_new0(gchar*, static_cast<gsize>(argc) + 1);
+  for (int i = 0; i < argc; ++i) args[i] = g_strdup(argv[i]);
+  GError* error = nullptr;
+  const gboolean ok = g_option_context_parse_strv(ctx, &args, &error);
+  g_strfreev(args);
+  g_option_context_free(ctx);
+  if (!ok) {
+    std::string msg = error ? error->message : "cannot parse the command line";
+    g_clear_error(&error);
+    g_strfreev(remaining);
+    return unexpected(std::move(msg));
+  }
+  std::vector<std::string> out;
+  for (gchar** p = remaining; p != nullptr && *p != nullptr; ++p) out.emplace_back(*p);
+  g_strfreev(remaining);
+  return out;
+}
+
+// ------------------------------------------------------------ value parsers
+
+CliResult<uint64_t> parse_uint(std::string_view text, std::string_view what, uint64_t min,
+                               uint64_t max) {
+  const std::string rule =
+      "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  const bool digits_only =
+      !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  if (!digits_only || (ec != std::errc() && ec != std::errc::result_out_of_range) ||
+      ptr != text.data() + text.size()) {
+    return unexpected(std::string(what) + " " + squote(text) + " is not a number: " + rule);
+  }
+  if (ec == std::errc::result_out_of_range || v < min || v > max) {
+    return unexpected(std::string(what) + " " + squote(text) + " is out of range: " + rule);
+  }
+  return v;
+}
+
+CliResult<int> parse_integer(std::string_view text, std::string_view what) {
+  std::string_view digits = text;
+  if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) digits.remove_prefix(1);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return unexpected(std::string(what) + " " + squote(text) + " is not an integer");
+  }
+  int v = 0;
+  const char* first = text.data() + (text[0] == '+' ? 1 : 0);
+  auto [ptr, ec] = std::from_chars(first, text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return unexpected(std::string(what) + " " + squote(text) + " is out of range");
+  }
+  return v;
+}
+
+CliResult<IpAddress> parse_ip(std::string_view text, std::string_view what) {
+  auto r = IpAddress::parse(text);
+  if (!r) return unexpected(std::string(what) + ": " + r.error().what());
+  return r.value();
+}
+
+CliResult<Endpoint> parse_endpoint(std::string_view text, std::string_view what) {
+  auto r = Endpoint::parse(text);
+  if (!r) return unexpected(std::string(what) + ": " + r.error().what());
+  return r.value();
+}
+
+CliResult<InterfaceSpec> parse_interface(std::string_view text, std::string_view what) {
+  auto r = InterfaceSpec::parse(text);
+  if (!r) return unexpected(std::string(what) + ": " + r.error().what());
+  return r.value();
+}
+
+CliResult<SendPositionals> parse_send_positionals(const std::vector<std::string>& args) {
+  if (args.size() < 3) {
+    static const char* const names[] = {"GROUP", "PORT", "PAYLOAD"};
+    std::string missing;
+    for (std::size_t i = args.size(); i < 3; ++i) {
+      if (!missing.empty()) missing += " ";
+      missing += names[i];
+    }
+    return unexpected("missing " + missing + " (usage: GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS])");
+  }
+  if (args.size() > 5) {
+    return unexpected("too many arguments: unexpected " + squote(args[5]) +
+                      " (usage: GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS])");
+  }
+  SendPositionals p;
+  auto group = parse_ip(args[0], "GROUP");
+  if (!group) return unexpected(std::move(group.error()));
+  p.group = group.value();
+  auto port = parse_uint(args[1], "PORT", 0, 65535);
+  if (!port) return unexpected(std::move(port.error()));
+  p.port = static_cast<uint16_t>(port.value());
+  p.payload = args[2];
+  if (args.size() > 3) {
+    auto count = parse_uint(args[3], "COUNT", 1, static_cast<uint64_t>(INT64_MAX));
+    if (!count) return unexpected(std::move(count.error()));
+    p.count = count.value();
+  }
+  if (args.size() > 4) {
+    auto interval = parse_uint(args[4], "INTERVAL_MS", 0, 3'600'000);
+    if (!interval) return unexpected(std::move(interval.error()));
+    p.interval_ms = interval.value();
+  }
+  return p;
+}
+
+std::size_t max_udp_payload(Family family) noexcept {
+  // 65535 - IP header (20, or none for IPv6 whose payload length excludes
+  // its 40-byte header) - UDP header (8).
+  return family == Family::ipv4 ? 65507 : 65527;
+}
+
+// ------------------------------------------------------------ run control
+
+void install_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: sleeps and polls return EINTR
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int stop_signal() noexcept { return static_cast<int>(g_stop_signal); }
+
+bool sleep_until(std::chrono::steady_clock::time_point deadline) {
+  using namespace std::chrono;
+  for (;;) {
+    if (stop_requested()) return false;
+    const auto now = steady_clock::now();
+    if (now >= deadline) return true;
+    const auto left = duration_cast<nanoseconds>(deadline - now);
+    timespec ts{};
+    ts.tv_sec = static_cast<time_t>(left.count() / 1'000'000'000);
+    ts.tv_nsec = static_cast<long>(left.count() % 1'000'000'000);
+    ::nanosleep(&ts, nullptr);  // EINTR: loop re-checks the stop flag
+  }
+}
+
+bool wait_writable(int fd, std::chrono::milliseconds timeout) {
+  pollfd pfd{};
+  pfd.fd = fd;
+  pfd.events = POLLOUT;
+  const int ms = static_cast<int>(std::min<int64_t>(timeout.count(), 60'000));
+  const int n = ::poll(&pfd, 1, ms < 0 ? 0 : ms);
+  if (n > 0) return true;  // POLLOUT, or POLLERR/POLLHUP: the next send reports it
+  return false;            // timeout or EINTR
+}
+
+// ------------------------------------------------------------ metrics
+
+CliResult<MetricsEnv> metrics_env_from_environment() {
+  MetricsEnv env;
+  if (auto secs = env_value("MCTX_METRICS_SUMMARY_SECS")) {
+    const std::string rule =
+        "must be a positive number of seconds, at most 31536000 (e.g. 1 or 0.5)";
+    const std::string& s = *secs;
+    double v = 0;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    const std::string_view digits = std::string_view(s).substr(!s.empty() && s[0] == '-' ? 1 : 0);
+    const bool syntax =
+        !digits.empty() && digits.find_first_not_of("0123456789.") == std::string_view::npos;
+    if (!syntax || ec != std::errc() || ptr != s.data() + s.size()) {
+      return unexpected("MCTX_METRICS_SUMMARY_SECS " + squote(s) + " is not a number: " + rule);
+    }
+    if (!(v >= 0.001) || v > 31'536'000.0) {
+      return unexpected("MCTX_METRICS_SUMMARY_SECS " + squote(s) + " is out of range: " + rule +
+                        (v > 0 && v < 0.001 ? "; the shortest period is 0.001" : ""));
+    }
+    env.summary_interval =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(v));
+  }
+  if (auto file = env_value("MCTX_METRICS_SUMMARY_FILE")) {
+    if (is_blank(*file)) {
+      return unexpected("MCTX_METRICS_SUMMARY_FILE " + squote(*file) +
+                        " is blank: must be a file path");
+    }
+    if (file->back() == '/') {
+      return unexpected("MCTX_METRICS_SUMMARY_FILE " + squote(*file) +
+                        " names a folder: must be a file path");
+    }
+    env.summary_file = *file;
+  }
+  if (auto node = env_value("MCTX_METRICS_NODE_ID")) {
+    if (is_blank(*node)) {
+      return unexpected("MCTX_METRICS_NODE_ID " + squote(*node) +
+                        " is blank: must contain a non-blank character");
+    }
+    for (unsigned char c : *node) {
+      if (c < 0x20 || c == 0x7f) {
+        return unexpected("MCTX_METRICS_NODE_ID " + squote(*node) +
+                          " contains a control character: must be printable text");
+      }
+    }
+    env.node_id = *node;
+  }
+  if (auto flags = env_value("MCTX_METRICS_FLAGS_JSON")) {
+    auto parsed = JsonlFlags::parse(*flags, "MCTX_METRICS_FLAGS_JSON");
+    if (!parsed) return unexpected(parsed.error().message);
+    env.extra_flags = std::move(parsed.value());
+  }
+  if ((env.node_id || !env.extra_flags.empty()) && !env.summary_file) {
+    // Harmless, but worth saying: they only shape the JSONL header.
+    std::fprintf(stderr,
+                 "note: MCTX_METRICS_NODE_ID / MCTX_METRICS_FLAGS_JSON only apply with "
+                 "MCTX_METRICS_SUMMARY_FILE\n");
+  }
+  return env;
+}
+
+std::string format_metrics_line(const Delta& delta) {
+  const auto row = nlohmann::ordered_json::parse(jsonl_sample_row(delta), nullptr, false);
+  std::string out = "metrics:";
+  if (!row.is_object()) return out;
+  char buf[64];
+  for (auto it = row.begin(); it != row.end(); ++it) {
+    if (it.key() == "ts") continue;
+    out += ' ';
+    out += it.key();
+    out += '=';
+    if (it->is_number_float()) {
+      std::snprintf(buf, sizeof buf, "%.3f", it->get<double>());
+      out += buf;
+    } else {
+      out += it->dump();
+    }
+  }
+  return out;
+}
+
+CliResult<MetricsReporter> MetricsReporter::create(const MetricsEnv& env, std::string producer,
+                                                   JsonlFlags builtin_flags,
+                                                   const Snapshot& baseline) {
+  MetricsReporter r;
+  if (!env.enabled()) return r;
+  r.enabled_ = true;
+  r.interval_ = env.summary_interval;
+  if (env.summary_file) {
+    JsonlHeader h;
+    h.node_id = infer_node_id(*env.summary_file, env.node_id.value_or(std::string()));
+    h.producer = std::move(producer);
+    h.flags = std::move(builtin_flags);
+    h.flags.merge_missing(env.extra_flags);
+    auto w = JsonlWriter::open(*env.summary_file, h);
+    if (!w) {
+      return unexpected("MCTX_METRICS_SUMMARY_FILE: " + w.error().what());
+    }
+    r.writer_.emplace(std::move(w.value()));
+  }
+  (void)r.sampler_.sample(baseline);
+  if (r.interval_) r.next_due_ = baseline.monotonic_time + *r.interval_;
+  return r;
+}
+
+CliResult<void> MetricsReporter::emit(const Snapshot& now) {
+  auto delta = sampler_.sample(now);
+  if (!delta) return {};
+  if (writer_) {
+    auto w = writer_->write(*delta);
+    if (!w) return unexpected(w.error().what());
+  } else {
+    std::printf("%s\n", format_metrics_line(*delta).c_str());
+    std::fflush(stdout);
+  }
+  return {};
+}
+
+CliResult<void> MetricsReporter::maybe_emit(const Snapshot& now) {
+  if (!enabled_ || !interval_ || now.monotonic_time < next_due_) return {};
+  // Keep the cadence; skip missed slots rather than bursting.
+  while (next_due_ <= now.monotonic_time) next_due_ += *interval_;
+  return emit(now);
+}
+
+CliResult<void> MetricsReporter::finish(const Snapshot& now) {
+  if (!enabled_) return {};
+  next_due_ = std::chrono::steady_clock::time_point::max();
+  return emit(now);
+}
+
+}  // namespace mctx::cli

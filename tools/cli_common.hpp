@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+#pragma once
+
+// Helpers shared by the command-line senders (mctx-send, mctx-raw-send):
+// GOptionContext parsing, argument parsers whose errors name the argument,
+// the value and the rule, exit statuses, signal handling, waiting, and the
+// MCTX_METRICS_* environment (summaries and JSONL).
+
+#include <glib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mctx/address.hpp"
+#include "mctx/error.hpp"
+#include "mctx/jsonl.hpp"
+#include "mctx/metrics.hpp"
+#include "mctx/result.hpp"
+
+namespace mctx::cli {
+
+// Exit statuses of every mctx CLI.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // runtime failure (a send or a system call failed)
+inline constexpr int kExitUsage = 2;    // bad argument, configuration or environment value
+
+// A message for the user, without the program-name prefix.
+template <class T>
+using CliResult = Result<T, std::string>;
+
+// 2 for errors of argument parsing and PublicationConfig::validate(), and
+// for metrics-export setup errors; 1 for everything else (system calls).
+int exit_status_for(Errc code) noexcept;
+
+// Prints "PROGRAM: message" to stderr.
+void print_error(std::string_view program, std::string_view message);
+
+// ------------------------------------------------------------ option parsing
+
+// Runs g_option_context_parse_strv over argv with `entries` (terminated by
+// an empty entry; do not add G_OPTION_REMAINING, it is added here) and
+// returns the positional arguments. An error (unknown option, missing
+// value) is returned as GLib's message.
+CliResult<std::vector<std::string>> parse_options(int argc, char** argv, GOptionEntry* entries,
+                                                  const char* parameter_string, const char* summary,
+                                                  const char* description);
+
+// ------------------------------------------------------------ value parsers
+// `what` names the argument in messages: "PORT", "--ttl", ...
+
+// Decimal digits only (no sign, no blanks), within [min, max].
+// "--ttl '300' is out of range: must be an integer from 0 to 255".
+CliResult<uint64_t> parse_uint(std::string_view text, std::string_view what, uint64_t min,
+                               uint64_t max);
+// An int in decimal with optional sign, for values whose range the core
+// checks itself (--ttl, --dscp): "--ttl 'abc' is not an integer".
+CliResult<int> parse_integer(std::string_view text, std::string_view what);
+// The parsers below prefix the core's message with `what`:
+// "GROUP: 'nonsense' is not an IPv4 or IPv6 address".
+// An IPv4/IPv6 address (IPv6 may carry %scope).
+CliResult<IpAddress> parse_ip(std::string_view text, std::string_view what);
+// ADDR:PORT, [ADDR]:PORT or [ADDR%SCOPE]:PORT.
+CliResult<Endpoint> parse_endpoint(std::string_view text, std::string_view what);
+// A local address, an interface name or an index.
+CliResult<InterfaceSpec> parse_interface(std::string_view text, std::string_view what);
+
+// GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS]
+struct SendPositionals {
+  IpAddress group;
+  uint16_t port = 0;  // 0 is passed on: PublicationConfig::validate() names the rule
+  std::string payload;
+  uint64_t count = 1;        // 1 .. 2^63
+  uint64_t interval_ms = 0;  // 0 .. 3600000
+};
+CliResult<SendPositionals> parse_send_positionals(const std::vector<std::string>& args);
+
+// Largest UDP payload of one datagram: 65507 (IPv4), 65527 (IPv6).
+std::size_t max_udp_payload(Family family) noexcept;
+
+// ------------------------------------------------------------ run control
+
+// SIGINT/SIGTERM set a flag instead of killing the process, so the sender
+// can write its final metrics and summary. Returns the signal or 0.
+void install_stop_signals();
+int stop_signal() noexcept;
+inline bool stop_requested() noexcept { return stop_signal() != 0; }
+
+// Sleeps until `deadline` (monotonic); returns early (false) on a stop
+// signal.
+bool sleep_until(std::chrono::steady_clock::time_point deadline);
+
+// poll(2) for POLLOUT, at most `timeout`. True when writable (or the
+// descriptor reports an error the next send will return); false on timeout
+// or a stop signal.
+bool wait_writable(int fd, std::chrono::milliseconds timeout);
+
+// ------------------------------------------------------------ metrics
+
+// MCTX_METRICS_SUMMARY_SECS, MCTX_METRICS_SUMMARY_FILE, MCTX_METRICS_NODE_ID,
+// MCTX_METRICS_FLAGS_JSON. A variable set to the empty string counts as
+// unset.
+struct MetricsEnv {
+  std::optional<std::chrono::nanoseconds> summary_interval;  // > 0
+  std::optional<std::string> summary_file;
+  std::optional<std::string> node_id;  // explicit, non-blank
+  JsonlFlags extra_flags;              // merged under the built-in flags
+  bool enabled() const noexcept { return summary_interval.has_value() || summary_file.has_value(); }
+};
+// Reads and validates the environment. Messages name the variable, the
+// value and the rule.
+CliResult<MetricsEnv> metrics_env_from_environment();
+
+// "metrics: interval_secs=1.000 active_publications=1 ..." (the JSONL row's
+// fields without ts, in the same order).
+std::string format_metrics_line(const Delta& delta);
+
+// Periodic and final metrics output for a CLI run: prints summary lines to
+// stdout, or appends JSONL rows to MCTX_METRICS_SUMMARY_FILE.
+class MetricsReporter {
+ public:
+  // Disabled reporter (no environment variable set).
+  MetricsReporter() = default;
+  // `builtin_flags` win over the environment's extra flags. Opens (and
+  // locks) the JSONL file now, so that every problem shows before a packet
+  // is sent. `baseline` is the first sample (usually a snapshot taken
+  // before the publication was added).
+  static CliResult<MetricsReporter> create(const MetricsEnv& env, std::string producer,
+                                           JsonlFlags builtin_flags, const Snapshot& baseline);
+
+  bool enabled() const noexcept { return enabled_; }
+  // When the next periodic summary is due (time_point::max() if none).
+  std::chrono::steady_clock::time_point next_due() const noexcept { return next_due_; }
+  // Emits a periodic summary if one is due at `now`.
+  CliResult<void> maybe_emit(const Snapshot& now);
+  // The final summary / row (always, when enabled).
+  CliResult<void> finish(const Snapshot& now);
+
+ private:
+  CliResult<void> emit(const Snapshot& now);
+
+  bool enabled_ = false;
+  std::optional<std::chrono::nanoseconds> interval_;
+  std::chrono::steady_clock::time_point next_due_ = std::chrono::steady_clock::time_point::max();
+  Sampler sampler_;
+  std::optional<JsonlWriter> writer_;
+};
+
+}  // namespace mctx::cli

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// mctx-send: send a payload to a multicast group, COUNT times, INTERVAL_MS
+// apart. See docs/cli.md.
+
+#include <glib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <clocale>
+#include <cstddef>
+#include <cstdio>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cli_common.hpp"
+#include "mctx/mctx.hpp"
+
+namespace {
+
+using namespace mctx;
+using namespace mctx::cli;
+using std::chrono::steady_clock;
+
+constexpr const char* kProgram = "mctx-send";
+constexpr const char* kProducer = "mctx/mctx-send";
+constexpr int kMaxErrorLines = 10;
+
+const char* kSummary =
+    "Sends PAYLOAD (as bytes) to the multicast GROUP on UDP PORT, COUNT times\n"
+    "(default 1), INTERVAL_MS milliseconds apart (default 0).";
+
+const char* kDescription =
+    "Examples (keep test traffic on the loopback interface):\n"
+    "  mctx-send --interface lo 239.1.2.3 5000 hello 10 100\n"
+    "  mctx-send --interface 127.0.0.1 --source-port 40000 --ttl 0 239.1.2.3 5000 hi\n"
+    "  mctx-send --source fd00::1 --interface mctx0 ff3e::8000:1234 5000 hello-v6\n"
+    "  mctx-send --bind '[fe80::1%eth0]:5000' ff32::1234 5000 link-local\n"
+    "\n"
+    "Environment:\n"
+    "  MCTX_METRICS_SUMMARY_SECS=N     print (or write) a metrics delta every N seconds\n"
+    "  MCTX_METRICS_SUMMARY_FILE=PATH  write Heimdall JSONL to PATH instead of printing;\n"
+    "                                  a final row is always written at exit\n"
+    "  MCTX_METRICS_NODE_ID=ID         JSONL header node_id (default: the file's folder\n"
+    "                                  name, else its stem, else \"unknown\")\n"
+    "  MCTX_METRICS_FLAGS_JSON=JSON    extra header flags (a JSON object); built-in\n"
+    "                                  flags win on conflicts\n"
+    "\n"
+    "Exit status: 0 all packets sent; 1 a send or system call failed; 2 bad\n"
+    "arguments, configuration or environment; 128+N stopped by signal N.\n"
+    "See docs/cli.md and docs/metrics.md.";
+
+struct Options {
+  gchar* source = nullptr;
+  gchar* source_port = nullptr;
+  gchar* bind = nullptr;
+  gchar* interface = nullptr;
+  gchar* interface_index = nullptr;
+  gchar* ttl = nullptr;
+  gchar* dscp = nullptr;
+  gboolean no_loopback = FALSE;
+  gboolean quiet = FALSE;
+  gboolean version = FALSE;
+
+  ~Options() {
+    for (gchar* p : {source, source_port, bind, interface, interface_index, ttl, dscp}) g_free(p);
+  }
+};
+
+int usage_error(const std::string& message) {
+  print_error(kProgram, message);
+  std::fprintf(stderr, "Try '%s --help' for more information.\n", kProgram);
+  return kExitUsage;
+}
+
+// What the user asked for, checked for syntax; the rules are the core's.
+struct Plan {
+  SendPositionals pos;
+  PublicationConfig config;
+};
+
+CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& args) {
+  Plan plan;
+  auto pos = parse_send_positionals(args);
+  if (!pos) return unexpected(std::move(pos.error()));
+  plan.pos = std::move(pos.value());
+  PublicationConfig& c = plan.config;
+  c.with_group(plan.pos.group).with_port(plan.pos.port);
+
+  if (o.source) {
+    auto a = parse_ip(o.source, "--source");
+    if (!a) return unexpected(std::move(a.error()));
+    c.with_source_address(a.value());
+  }
+  if (o.source_port) {
+    auto p = parse_uint(o.source_port, "--source-port", 0, 65535);
+    if (!p) return unexpected(std::move(p.error()));
+    c.with_source_port(static_cast<uint16_t>(p.value()));
+  }
+  if (o.bind) {
+    auto e = parse_endpoint(o.bind, "--bind");
+    if (!e) return unexpected(std::move(e.error()));
+    c.with_bind(e.value());
+  }
+  if (o.interface && o.interface_index) {
+    return unexpected(std::string("--interface '") + o.interface + "' and --interface-index '" +
+                      o.interface_index +
+                      "' both choose the outgoing interface: give only one of them");
+  }
+  if (o.interface) {
+    auto i = parse_interface(o.interface, "--interface");
+    if (!i) return unexpected(std::move(i.error()));
+    c.with_interface(i.value());
+  }
+  if (o.interface_index) {
+    auto i = parse_uint(o.interface_index, "--interface-index", 0, UINT32_MAX);
+    if (!i) return unexpected(std::move(i.error()));
+    c.with_interface(InterfaceSpec::index(static_cast<uint32_t>(i.value())));
+  }
+  // Range rules (0..255, 0..63) belong to PublicationConfig::validate().
+  if (o.ttl) {
+    auto t = parse_integer(o.ttl, "--ttl");
+    if (!t) return unexpected(std::move(t.error()));
+    c.with_ttl(t.value());
+  }
+  if (o.dscp) {
+    auto d = parse_integer(o.dscp, "--dscp");
+    if (!d) return unexpected(std::move(d.error()));
+    c.with_dscp(d.value());
+  }
+  if (o.no_loopback) c.with_loopback(false);
+  return plan;
+}
+
+JsonlFlags builtin_flags(const Plan& plan, const ResolvedConfig& resolved) {
+  const PublicationConfig& c = plan.config;
+  JsonlFlags f;
+  f.set("transport", "udp-multicast");
+  f.set("role", "sender");
+  f.set("multicast_group", c.group().to_string());
+  f.set("multicast_port", static_cast<uint64_t>(c.port()));
+  std::string source = "default";
+  if (c.bind()) {
+    source = c.bind()->address.to_string();
+  } else if (c.source_address()) {
+    source = c.source_address()->to_string();
+  }
+  f.set("multicast_source", source);
+  f.set("multicast_interface",
+        c.interface().empty() ? std::string("default") : c.interface().to_string());
+  if (resolved.interface_index != 0) {
+    f.set("multicast_interface_index", static_cast<uint64_t>(resolved.interface_index));
+  }
+  if (c.bind() && c.bind()->port != 0) {
+    f.set("multicast_source_port", static_cast<uint64_t>(c.bind()->port));
+  } else if (c.source_port()) {
+    f.set("multicast_source_port", static_cast<uint64_t>(*c.source_port()));
+  }
+  f.set("publish_interval_ms", plan.pos.interval_ms);
+  f.set("chunk_payload_bytes", static_cast<uint64_t>(plan.pos.payload.size()));
+  f.set("pacing", plan.pos.interval_ms > 0 ? "fixed-interval" : "none");
+  f.set("batch_send_enabled", false);
+  f.set("loopback_enabled", c.loopback());
+  f.set("ttl_or_hops", static_cast<int64_t>(c.ttl()));
+  if (c.dscp()) f.set("dscp", static_cast<int64_t>(*c.dscp()));
+  return f;
+}
+
+int run(int argc, char** argv) {
+  Options o;
+  GOptionEntry entries[] = {
+      {"source", 0, 0, G_OPTION_ARG_STRING, &o.source,
+       "Exact local source address to bind (not the interface)", "IP"},
+      {"source-port", 0, 0, G_OPTION_ARG_STRING, &o.source_port,
+       "Source UDP port (1-65535; default: ephemeral)", "N"},
+      {"bind", 0, 0, G_OPTION_ARG_STRING, &o.bind,
+       "Bind address and port; IPv6 as [ADDR%SCOPE]:PORT (the scope selects the interface)",
+       "IP:PORT"},
+      {"interface", 0, 0, G_OPTION_ARG_STRING, &o.interface,
+       "Outgoing interface: a local address or an interface name (lo, eth0)", "IP|NAME"},
+      {"interface-index", 0, 0, G_OPTION_ARG_STRING, &o.interface_index,
+       "Outgoing interface by index (> 0)", "N"},
+      {"ttl", 0, 0, G_OPTION_ARG_STRING, &o.ttl, "IPv4 TTL / IPv6 hop limit (0-255, default 1)",
+       "N"},
+      {"no-loopback", 0, 0, G_OPTION_ARG_NONE, &o.no_loopback,
+       "Do not loop packets back to receivers on this host", nullptr},
+      {"dscp", 0, 0, G_OPTION_ARG_STRING, &o.dscp,
+       "DSCP code point for the packets (0-63; default: leave alone)", "N"},
+      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "Print no line per packet, only the summary",
+       nullptr},
+      {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", nullptr},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
+  };
+
+  auto args = parse_options(argc, argv, entries, "GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS]",
+                            kSummary, kDescription);
+  if (!args) return usage_error(args.error());
+  if (o.version) {
+    std::printf("%s %s\n", kProgram, mctx::version());
+    return kExitOk;
+  }
+
+  // 1. Everything the user gave is checked before anything is opened.
+  auto plan = build_plan(o, args.value());
+  if (!plan) return usage_error(plan.error());
+  const Plan& p = plan.value();
+
+  auto resolved = p.config.validate();
+  if (!resolved) {
+    print_error(kProgram, resolved.error().what());
+    return exit_status_for(resolved.error().code);
+  }
+  if (p.pos.payload.size() > max_udp_payload(p.config.group().family())) {
+    print_error(kProgram, "PAYLOAD is " + std::to_string(p.pos.payload.size()) +
+                              " bytes: one UDP datagram over " +
+                              family_name(p.config.group().family()) + " carries at most " +
+                              std::to_string(max_udp_payload(p.config.group().family())) +
+                              " bytes");
+    return kExitUsage;
+  }
+  auto menv = metrics_env_from_environment();
+  if (!menv) {
+    print_error(kProgram, menv.error());
+    return kExitUsage;
+  }
+
+  // 2. Metrics output (the JSONL file is opened and locked now), then the
+  //    publication. The baseline is the empty context.
+  Context ctx;
+  auto reporter = MetricsReporter::create(menv.value(), kProducer,
+                                          builtin_flags(p, resolved.value()), ctx.snapshot());
+  if (!reporter) {
+    print_error(kProgram, reporter.error());
+    return kExitUsage;
+  }
+  MetricsReporter& metrics = reporter.value();
+
+  auto id = ctx.add(p.config);
+  if (!id) {
+    print_error(kProgram, id.error().what());
+    // The final row still records the (empty) run.
+    (void)metrics.finish(ctx.snapshot());
+    return exit_status_for(id.error().code);
+  }
+  const Publication* pub = ctx.get(id.value());
+  const int fd = pub->fd();
+  const Endpoint destination = pub->destination();
+
+  install_stop_signals();
+  if (!o.quiet) setvbuf(stdout, nullptr, _IOLBF, 0);
+
+  // 3. Send.
+  const auto payload = std::as_bytes(std::span(p.pos.payload.data(), p.pos.payload.size()));
+  const auto interval = std::chrono::milliseconds(p.pos.interval_ms);
+  const auto start = steady_clock::now();
+  uint64_t sent = 0, bytes = 0, errors = 0, waits = 0;
+  bool fatal = false;
+  std::string metrics_error;
+  Endpoint local = pub->local();
+  std::string local_text = local.to_string();
+  const std::string destination_text = destination.to_string();
+
+  auto tick = [&]() {
+    if (metrics_error.empty() && steady_clock::now() >= metrics.next_due()) {
+      auto r = metrics.maybe_emit(ctx.snapshot());
+      if (!r) metrics_error = r.error();
+    }
+  };
+
+  auto deadline = start;  // of packet i: start + i * interval, without drift
+  for (uint64_t i = 0; i < p.pos.count && !fatal && !stop_requested(); ++i) {
+    if (i > 0 && interval.count() > 0) {
+      deadline += interval;
+      while (!stop_requested() && steady_clock::now() < deadline) {
+        sleep_until(std::min(deadline, metrics.next_due()));
+        tick();
+      }
+      if (stop_requested()) break;
+    }
+    for (;;) {
+      auto r = ctx.send(id.value(), payload);
+      if (r) {
+        ++sent;
+        bytes += r->bytes_sent;
+        if (r->local != local) {  // texts are rebuilt only when they change
+          local = r->local;
+          local_text = local.to_string();
+        }
+        if (!o.quiet) {
+          std::printf("[%llu/%llu] sent %zu bytes to %s from %s\n",
+                      static_cast<unsigned long long>(i + 1),
+                      static_cast<unsigned long long>(p.pos.count), r->bytes_sent,
+                      destination_text.c_str(), local_text.c_str());
+        }
+        break;
+      }
+      const SendError& e = r.error();
+      if (e.would_block()) {
+        // Never drop: wait until the socket buffer has room and send again.
+        ++waits;
+        const auto until_metrics = metrics.next_due() - steady_clock::now();
+        const auto wait =
+            std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(until_metrics),
+                       std::chrono::milliseconds(1), std::chrono::milliseconds(1000));
+        wait_writable(fd, wait);
+        tick();
+        if (stop_requested()) break;
+        continue;
+      }
+      ++errors;
+      if (errors <= kMaxErrorLines) {
+        print_error(kProgram, "packet " + std::to_string(i + 1) + " of " +
+                                  std::to_string(p.pos.count) + " to " + destination_text +
+                                  " failed: " + e.message());
+        if (errors == kMaxErrorLines) {
+          print_error(kProgram, "further send errors are counted but not printed");
+        }
+      }
+      fatal = e.fatal();
+      break;
+    }
+    tick();
+  }
+
+  // 4. Final metrics and summary.
+  if (metrics_error.empty()) {
+    auto r = metrics.finish(ctx.snapshot());
+    if (!r) metrics_error = r.error();
+  }
+  const double secs = std::chrono::duration<double>(steady_clock::now() - start).count();
+  std::printf(
+      "summary: %llu of %llu packets sent (%llu bytes) to %s from %s in %.3f s; "
+      "%llu send errors; %llu would-block waits\n",
+      static_cast<unsigned long long>(sent), static_cast<unsigned long long>(p.pos.count),
+      static_cast<unsigned long long>(bytes), destination_text.c_str(), local_text.c_str(), secs,
+      static_cast<unsigned long long>(errors), static_cast<unsigned long long>(waits));
+  std::fflush(stdout);
+
+  if (!metrics_error.empty()) {
+    print_error(kProgram, "metrics: " + metrics_error);
+    return kExitFailure;
+  }
+  if (int sig = stop_signal(); sig != 0) {
+    print_error(kProgram, "stopped by signal " + std::to_string(sig));
+    return 128 + sig;
+  }
+  return errors == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Messages in the user's language and charset; numbers stay "C" so the
+  // printed metrics lines parse the same everywhere.
+  setlocale(LC_ALL, "");
+  setlocale(LC_NUMERIC, "C");
+  return run(argc, argv);
+}
