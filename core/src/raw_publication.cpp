@@ -1,3 +1,500 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
-// (to be written)
+
+// Raw mode: RawPublicationConfig::validate(), RawPublication, RawContext and
+// raw_capabilities(). The sockets themselves live in the platform layer
+// (platform/platform_raw.hpp).
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "mctx/raw.hpp"
+#include "platform/platform.hpp"
+#include "platform/platform_raw.hpp"
+
+namespace mctx {
+
+namespace {
+
+std::string q(const std::string& s) { return "'" + s + "'"; }
+std::string q(const IpAddress& a) { return q(a.to_string()); }
+
+Unexpected<Error> fail(Errc code, std::string message, int err = 0) {
+  return unexpected(make_error(code, std::move(message), err));
+}
+
+bool same_address(const IpAddress& a, const IpAddress& b) noexcept {
+  return a.family() == b.family() && a.bytes() == b.bytes();
+}
+
+// Raw publication ids start above 2^32, so they never meet the ids of UDP
+// publications (which count up from 1) in one process, and stay exact in
+// JSON consumers that read numbers as doubles (< 2^53).
+constexpr PublicationId kFirstRawId = (PublicationId{1} << 32) + 1;
+std::atomic<PublicationId> g_next_raw_id{kFirstRawId};
+
+PublicationId next_raw_id() noexcept {
+  return g_next_raw_id.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ capabilities
+
+RawCapabilities raw_capabilities() noexcept {
+  RawCapabilities caps;
+  caps.platform = platform::raw_platform_name();
+  caps.ipv4 = platform::raw_family_support(Family::ipv4);
+  caps.ipv6 = platform::raw_family_support(Family::ipv6);
+  caps.permitted = platform::raw_permitted();
+  return caps;
+}
+
+// ------------------------------------------------------------ configuration
+
+Res<RawResolvedConfig> RawPublicationConfig::validate() const {
+  const Family fam = family_;
+  const char* fam_text = family_name(fam);
+  if (!platform::raw_family_support(fam).supported) {
+    return fail(Errc::raw_unsupported_platform, std::string("raw ") + fam_text +
+                                                    " sending is not supported on " +
+                                                    platform::raw_platform_name());
+  }
+  if (send_buffer_size_ && *send_buffer_size_ <= 0) {
+    return fail(Errc::invalid_send_buffer_size,
+                "send buffer size " + std::to_string(*send_buffer_size_) +
+                    " is not allowed: give a positive number of bytes or leave it unset");
+  }
+  if (fam == Family::ipv6 && loopback_.value_or(false)) {
+    return fail(Errc::raw_unsupported_platform,
+                "loopback cannot be enabled for IPv6 raw mode: IPv6 datagrams are injected at "
+                "the link layer (AF_PACKET) and this host's IP stack never sees them; leave "
+                "loopback unset or false");
+  }
+  if (bind_) {
+    const IpAddress& b = *bind_;
+    if (b.family() != fam) {
+      return fail(Errc::bind_family_mismatch,
+                  "bind address " + q(b) + " is " + family_name(b.family()) +
+                      " but the raw publication sends " + fam_text + " datagrams");
+    }
+    if (b.is_unspecified()) {
+      return fail(Errc::source_unspecified,
+                  "bind address " + q(b) +
+                      " is unspecified: give a local unicast address or leave bind unset");
+    }
+    if (b.is_multicast()) {
+      return fail(Errc::source_multicast,
+                  "bind address " + q(b) + " is a multicast address: give a local unicast address");
+    }
+  }
+
+  RawResolvedConfig r;
+  r.family = fam;
+  r.send_buffer_size = send_buffer_size_;
+  r.loopback = fam == Family::ipv4 ? loopback_.value_or(true) : false;
+
+  // ---- the outgoing interface -------------------------------------------
+  uint32_t ifindex = 0;
+  std::string if_origin;
+  std::vector<platform::LocalAddress> locals;
+  bool locals_loaded = false;
+  auto load_locals = [&]() -> Res<bool> {
+    if (locals_loaded) return true;
+    auto all = platform::local_addresses();
+    if (!all) {
+      return fail(Errc::interface_lookup_failed,
+                  "looking up the addresses of this host's interfaces", all.error());
+    }
+    locals = std::move(all).value();
+    locals_loaded = true;
+    return true;
+  };
+
+  switch (interface_.kind()) {
+    case InterfaceSpec::Kind::none:
+      break;
+    case InterfaceSpec::Kind::address: {
+      const IpAddress& a = interface_.address_value();
+      if (a.family() != fam) {
+        return fail(Errc::interface_family_mismatch,
+                    "interface address " + q(a) + " is " + family_name(a.family()) +
+                        " but the raw publication sends " + fam_text + " datagrams");
+      }
+      if (a.is_unspecified()) {
+        return fail(Errc::interface_unspecified,
+                    "interface address " + q(a) +
+                        " is unspecified: give a local address, an index or a name");
+      }
+      if (a.is_multicast()) {
+        return fail(Errc::interface_multicast,
+                    "interface address " + q(a) +
+                        " is a multicast address: give the address of a local interface");
+      }
+      if (auto ok = load_locals(); !ok) return unexpected(ok.error());
+      for (const auto& la : locals) {
+        if (!same_address(la.address, a)) continue;
+        if (a.scope_id() != 0 && la.ifindex != a.scope_id()) continue;
+        ifindex = la.ifindex;
+        break;
+      }
+      if (ifindex == 0) {
+        return fail(Errc::interface_not_found,
+                    "interface address " + q(a) + " is not configured on any interface");
+      }
+      if (fam == Family::ipv4) r.interface_address = a;
+      if_origin = "interface address " + q(a);
+      break;
+    }
+    case InterfaceSpec::Kind::index: {
+      const uint32_t i = interface_.index_value();
+      if (i == 0) {
+        return fail(Errc::interface_index_zero,
+                    fam == Family::ipv4
+                        ? "interface index 0 is not allowed: leave the interface unset for "
+                          "system routing"
+                        : "interface index 0 is not allowed: IPv6 raw mode needs a real "
+                          "interface");
+      }
+      if (!platform::interface_exists(i)) {
+        return fail(Errc::interface_not_found,
+                    "interface index " + std::to_string(i) + " does not exist");
+      }
+      ifindex = i;
+      if_origin = "interface index " + std::to_string(i);
+      break;
+    }
+    case InterfaceSpec::Kind::name: {
+      const std::string& n = interface_.name_value();
+      auto i = platform::interface_index(n);
+      if (!i) return fail(Errc::interface_not_found, "interface " + q(n) + " does not exist");
+      ifindex = *i;
+      if_origin = "interface " + q(n);
+      break;
+    }
+  }
+
+  // ---- the bind address -----------------------------------------------------
+  if (bind_) {
+    const IpAddress& b = *bind_;
+    const bool loopback_v4 = b.is_v4() && b.is_loopback();  // all of 127/8 is local
+    if (!loopback_v4) {
+      if (auto ok = load_locals(); !ok) return unexpected(ok.error());
+      std::vector<uint32_t> holders;
+      for (const auto& la : locals) {
+        if (!same_address(la.address, b)) continue;
+        if (b.scope_id() != 0 && la.ifindex != b.scope_id()) continue;
+        holders.push_back(la.ifindex);
+      }
+      if (holders.empty()) {
+        return fail(Errc::source_not_local,
+                    "bind address " + q(b) + " is not configured on any interface of this host");
+      }
+      if (ifindex != 0) {
+        bool on_interface = false;
+        for (uint32_t h : holders) on_interface = on_interface || h == ifindex;
+        if (!on_interface) {
+          return fail(Errc::source_interface_mismatch,
+                      "bind address " + q(b) + " is on interface " +
+                          platform::describe_interface(holders.front()) + ", not on " + if_origin +
+                          " (" + platform::describe_interface(ifindex) + ")");
+        }
+      } else if (fam == Family::ipv4) {
+        // The kernel sends multicast out of the interface that holds the
+        // bound source address when no interface is set.
+        ifindex = holders.front();
+        if_origin = "bind address " + q(b);
+      }
+    } else if (ifindex == 0 && fam == Family::ipv4) {
+      ifindex = platform::interface_index("lo").value_or(0);
+      if_origin = "bind address " + q(b);
+    }
+    r.bind = b;
+  }
+
+  // ---- IPv6: an explicit Ethernet-like interface ----------------------------
+  if (fam == Family::ipv6) {
+    if (ifindex == 0) {
+      return fail(Errc::raw_interface_required,
+                  "IPv6 raw mode needs an explicit interface (name, index or address): datagrams "
+                  "are injected at the link layer and bypass routing");
+    }
+    auto link = platform::link_info(ifindex);
+    if (!link) {
+      return fail(Errc::interface_lookup_failed,
+                  "looking up the link type of interface " + platform::describe_interface(ifindex),
+                  link.error());
+    }
+    if (!platform::link_is_ethernet_like(*link)) {
+      return fail(Errc::raw_unsupported_link,
+                  "interface " + q(link->name) + " (index " + std::to_string(ifindex) +
+                      ") has link type " + platform::hardware_type_name(link->hardware_type) +
+                      (link->hardware_type == 1
+                           ? " with a " + std::to_string(link->address_length) + "-byte address"
+                           : std::string()) +
+                      "; IPv6 raw mode works only on Ethernet-like links (ARPHRD_ETHER, 6-byte "
+                      "addresses)");
+    }
+    // Link-local bind addresses carry the interface as scope.
+    if (r.bind && r.bind->is_link_local_unicast()) r.bind = r.bind->with_scope_id(ifindex);
+  }
+
+  r.interface_index = ifindex;
+  if (ifindex != 0) r.interface_name = platform::interface_name(ifindex).value_or("");
+  return r;
+}
+
+// -------------------------------------------------------------- publication
+
+struct RawPublication::State {
+  PublicationId id = 0;
+  RawPublicationConfig config;
+  RawResolvedConfig resolved;
+  std::atomic<int> fd{-1};
+  SendMetrics metrics;
+  std::atomic<uint64_t> invalid{0};
+
+  ~State() {
+    const int f = fd.exchange(-1);
+    if (f >= 0) ::close(f);
+  }
+};
+
+namespace {
+const RawPublication::State& empty_state() {
+  static const RawPublication::State s;
+  return s;
+}
+
+Result<RawSendReport, RawSendError> invalid(const RawDatagramError& e) noexcept {
+  RawSendError err;
+  err.code = e.code;
+  err.datagram = e;
+  return unexpected(err);
+}
+}  // namespace
+
+Res<RawPublication> RawPublication::open(const RawPublicationConfig& config) {
+  auto resolved = config.validate();
+  if (!resolved) return unexpected(std::move(resolved).error());
+  auto fd = platform::open_raw_socket(*resolved);
+  if (!fd) return unexpected(std::move(fd).error());
+  auto s = std::make_unique<State>();
+  s->id = next_raw_id();
+  s->config = config;
+  s->resolved = std::move(resolved).value();
+  s->fd.store(*fd);
+  return RawPublication(std::move(s));
+}
+
+RawPublication::RawPublication(std::unique_ptr<State> s) noexcept : s_(std::move(s)) {}
+RawPublication::RawPublication(RawPublication&&) noexcept = default;
+RawPublication& RawPublication::operator=(RawPublication&&) noexcept = default;
+RawPublication::~RawPublication() = default;
+
+PublicationId RawPublication::id() const noexcept { return s_ ? s_->id : 0; }
+Family RawPublication::family() const noexcept { return resolved().family; }
+const RawPublicationConfig& RawPublication::config() const noexcept {
+  return (s_ ? *s_ : empty_state()).config;
+}
+const RawResolvedConfig& RawPublication::resolved() const noexcept {
+  return (s_ ? *s_ : empty_state()).resolved;
+}
+uint32_t RawPublication::interface_index() const noexcept { return resolved().interface_index; }
+int RawPublication::fd() const noexcept { return s_ ? s_->fd.load(std::memory_order_relaxed) : -1; }
+
+void RawPublication::close() noexcept {
+  if (!s_) return;
+  const int f = s_->fd.exchange(-1);
+  if (f >= 0) ::close(f);
+}
+
+const SendMetrics& RawPublication::metrics() const noexcept {
+  return (s_ ? *s_ : empty_state()).metrics;
+}
+uint64_t RawPublication::invalid_datagrams() const noexcept {
+  return s_ ? s_->invalid.load(std::memory_order_relaxed) : 0;
+}
+RawCounters RawPublication::counters() const noexcept {
+  return RawCounters{metrics().load(), invalid_datagrams()};
+}
+
+Result<RawSendReport, RawSendError> RawPublication::send(
+    std::span<const std::byte> datagram) noexcept {
+  iovec iov{const_cast<std::byte*>(datagram.data()), datagram.size()};
+  return send(&iov, 1);
+}
+
+Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
+                                                         std::size_t count) noexcept {
+  const int fd = s_ ? s_->fd.load(std::memory_order_relaxed) : -1;
+  if (fd < 0) {
+    RawSendError e;
+    e.code = Errc::publication_closed;
+    return unexpected(e);
+  }
+  State& s = *s_;
+  auto info = validate_raw_datagram(iov, count, s.resolved.family);
+  if (!info) {
+    s.invalid.fetch_add(1, std::memory_order_relaxed);
+    return invalid(info.error());
+  }
+  const auto& dst = info->destination.bytes();
+  const ssize_t n =
+      s.resolved.family == Family::ipv4
+          ? platform::send_raw_ipv4(fd, info->source.bytes().data(), dst.data(),
+                                    s.resolved.interface_index, iov, count)
+          : platform::send_raw_ipv6(fd, s.resolved.interface_index, dst.data(), iov, count);
+  if (n < 0) {
+    const SendError se = send_error_from_errno(static_cast<int>(-n));
+    if (se.would_block()) {
+      s.metrics.record_would_block();
+    } else {
+      s.metrics.record_error();
+    }
+    RawSendError e;
+    e.code = se.code;
+    e.system_errno = se.system_errno;
+    return unexpected(e);
+  }
+  s.metrics.record_send(1, static_cast<uint64_t>(n));
+  RawSendReport report;
+  report.publication_id = s.id;
+  report.family = info->family;
+  report.source = info->source;
+  report.destination = info->destination;
+  report.protocol = info->protocol;
+  report.bytes_sent = static_cast<std::size_t>(n);
+  report.interface_index = s.resolved.interface_index;
+  return report;
+}
+
+std::string RawSendError::message() const {
+  if (invalid_datagram()) return datagram.message();
+  return send_error().message();
+}
+
+// ------------------------------------------------------------------ context
+
+RawContext::RawContext() = default;
+RawContext::~RawContext() = default;
+
+Res<PublicationId> RawContext::add(const RawPublicationConfig& config) {
+  for (const auto& [id, p] : pubs_) {
+    if (p.config() == config) {
+      return fail(Errc::duplicate_publication,
+                  std::string("a raw ") + family_name(config.family()) +
+                      " publication with the same interface, bind address and options already "
+                      "exists (id " +
+                      std::to_string(id) + ")");
+    }
+  }
+  auto p = RawPublication::open(config);
+  if (!p) return unexpected(std::move(p).error());
+  return add(std::move(p).value());
+}
+
+Res<PublicationId> RawContext::add(RawPublication&& publication) {
+  const PublicationId id = publication.id();
+  if (id == 0 || publication.fd() < 0) {
+    return fail(Errc::publication_closed, "cannot add a closed raw publication");
+  }
+  if (pubs_.count(id) != 0) {
+    return fail(Errc::duplicate_publication,
+                "raw publication id " + std::to_string(id) + " is already in this context");
+  }
+  for (const auto& [other, p] : pubs_) {
+    if (p.config() == publication.config()) {
+      return fail(Errc::duplicate_publication,
+                  std::string("a raw ") + family_name(p.family()) +
+                      " publication with the same interface, bind address and options already "
+                      "exists (id " +
+                      std::to_string(other) + ")");
+    }
+  }
+  pubs_.emplace(id, std::move(publication));
+  added_.fetch_add(1, std::memory_order_relaxed);
+  active_.fetch_add(1, std::memory_order_relaxed);
+  return id;
+}
+
+RawPublication* RawContext::get(PublicationId id) noexcept {
+  auto it = pubs_.find(id);
+  return it == pubs_.end() ? nullptr : &it->second;
+}
+
+const RawPublication* RawContext::get(PublicationId id) const noexcept {
+  auto it = pubs_.find(id);
+  return it == pubs_.end() ? nullptr : &it->second;
+}
+
+std::optional<RawPublication> RawContext::take(PublicationId id) {
+  auto it = pubs_.find(id);
+  if (it == pubs_.end()) return std::nullopt;
+  std::optional<RawPublication> p(std::move(it->second));
+  pubs_.erase(it);
+  removed_.fetch_add(1, std::memory_order_relaxed);
+  active_.fetch_sub(1, std::memory_order_relaxed);
+  return p;
+}
+
+bool RawContext::remove(PublicationId id) {
+  if (pubs_.erase(id) == 0) return false;
+  removed_.fetch_add(1, std::memory_order_relaxed);
+  active_.fetch_sub(1, std::memory_order_relaxed);
+  return true;
+}
+
+std::size_t RawContext::size() const noexcept { return pubs_.size(); }
+
+void RawContext::for_each(const std::function<void(RawPublication&)>& f) {
+  for (auto& [id, p] : pubs_) f(p);
+}
+
+Result<RawSendReport, RawSendError> RawContext::send(PublicationId id,
+                                                     std::span<const std::byte> datagram) noexcept {
+  iovec iov{const_cast<std::byte*>(datagram.data()), datagram.size()};
+  return send(id, &iov, 1);
+}
+
+Result<RawSendReport, RawSendError> RawContext::send(PublicationId id, const iovec* iov,
+                                                     std::size_t count) noexcept {
+  RawPublication* p = get(id);
+  if (p == nullptr) {
+    RawSendError e;
+    e.code = Errc::publication_not_found;
+    return unexpected(e);
+  }
+  auto r = p->send(iov, count);
+  if (r) {
+    totals_.record_send(1, r->bytes_sent);
+  } else if (r.error().invalid_datagram()) {
+    invalid_.fetch_add(1, std::memory_order_relaxed);
+  } else if (r.error().would_block()) {
+    totals_.record_would_block();
+  } else {
+    totals_.record_error();
+  }
+  return r;
+}
+
+Snapshot RawContext::snapshot() const noexcept {
+  Snapshot s;
+  s.wall_time = std::chrono::system_clock::now();
+  s.monotonic_time = std::chrono::steady_clock::now();
+  s.active_publications = active_.load(std::memory_order_relaxed);
+  s.publications_added = added_.load(std::memory_order_relaxed);
+  s.publications_removed = removed_.load(std::memory_order_relaxed);
+  s.send = totals_.load();
+  return s;
+}
+
+uint64_t RawContext::invalid_datagrams() const noexcept {
+  return invalid_.load(std::memory_order_relaxed);
+}
+
+}  // namespace mctx

@@ -1,3 +1,318 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
-// (to be written)
+
+// Linux implementation of the raw-mode platform layer (see platform_raw.hpp).
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <netpacket/packet.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "platform/platform.hpp"
+#include "platform/platform_raw.hpp"
+
+namespace mctx::platform {
+
+namespace {
+
+// Closes a descriptor on scope exit unless released.
+class FdGuard {
+ public:
+  explicit FdGuard(int fd) noexcept : fd_(fd) {}
+  ~FdGuard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  int get() const noexcept { return fd_; }
+  int release() noexcept {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
+Error socket_error(const char* what, int err) {
+  if (err == EPERM || err == EACCES) {
+    return make_error(Errc::raw_not_permitted, kRawNotPermittedHint, err);
+  }
+  return make_error(Errc::socket_create_failed, std::string("creating the ") + what, err);
+}
+
+ssize_t send_loop(int fd, msghdr* msg) noexcept {
+  const Syscalls& sys = syscalls();
+  for (;;) {
+    const ssize_t n = sys.sendmsg(fd, msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n >= 0) return n;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+}  // namespace
+
+Result<LinkInfo, int> link_info(uint32_t index) {
+  char name[IF_NAMESIZE] = {};
+  if (index == 0 || ::if_indextoname(index, name) == nullptr) return unexpected(ENODEV);
+  LinkInfo info;
+  info.index = index;
+  info.name = name;
+
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return unexpected(errno);
+  bool found = false;
+  bool have_type = false;
+  for (ifaddrs* it = list; it != nullptr; it = it->ifa_next) {
+    if (it->ifa_name == nullptr || info.name != it->ifa_name) continue;
+    if (it->ifa_addr != nullptr && it->ifa_addr->sa_family != AF_PACKET) continue;
+    // The link entry (AF_PACKET). Without a link-layer address glibc gives
+    // it no ifa_addr.
+    found = true;
+    info.up = (it->ifa_flags & IFF_UP) != 0;
+    info.multicast = (it->ifa_flags & IFF_MULTICAST) != 0;
+    if (it->ifa_addr != nullptr) {
+      const auto* ll = reinterpret_cast<const sockaddr_ll*>(it->ifa_addr);
+      info.hardware_type = ll->sll_hatype;
+      info.address_length = ll->sll_halen;
+      have_type = true;
+    }
+    break;
+  }
+  ::freeifaddrs(list);
+  if (!found) return unexpected(ENODEV);
+  if (!have_type) {
+    // No link-layer address: ask for the hardware type alone.
+    FdGuard fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (fd.get() < 0) return unexpected(errno);
+    ifreq req{};
+    std::memcpy(req.ifr_name, name, sizeof name);
+    if (::ioctl(fd.get(), SIOCGIFHWADDR, &req) != 0) return unexpected(errno);
+    info.hardware_type = req.ifr_hwaddr.sa_family;
+    info.address_length = 0;
+  }
+  return info;
+}
+
+bool link_is_ethernet_like(const LinkInfo& link) noexcept {
+  return link.hardware_type == ARPHRD_ETHER && link.address_length == ETH_ALEN;
+}
+
+std::string hardware_type_name(uint16_t type) {
+  const char* name = nullptr;
+  switch (type) {
+    case ARPHRD_ETHER:
+      name = "Ethernet";
+      break;
+    case ARPHRD_LOOPBACK:
+      name = "loopback";
+      break;
+    case ARPHRD_NONE:
+      name = "no link-layer header, e.g. tun or WireGuard";
+      break;
+    case ARPHRD_TUNNEL:
+      name = "IPIP tunnel";
+      break;
+    case ARPHRD_TUNNEL6:
+      name = "IPv6 tunnel";
+      break;
+    case ARPHRD_SIT:
+      name = "SIT tunnel";
+      break;
+    case ARPHRD_IPGRE:
+      name = "GRE tunnel";
+      break;
+    case ARPHRD_PPP:
+      name = "PPP";
+      break;
+    case ARPHRD_INFINIBAND:
+      name = "InfiniBand";
+      break;
+    case ARPHRD_IEEE80211:
+    case ARPHRD_IEEE80211_RADIOTAP:
+      name = "802.11 monitor";
+      break;
+    case ARPHRD_VOID:
+      name = "void";
+      break;
+    default:
+      break;
+  }
+  const std::string number = "ARPHRD " + std::to_string(type);
+  if (name == nullptr) return number;
+  return std::string(name) + " (" + number + ")";
+}
+
+const char* raw_platform_name() noexcept { return "linux"; }
+
+RawFamilySupport raw_family_support(Family family) noexcept {
+  RawFamilySupport s;
+  s.supported = true;
+  if (family == Family::ipv4) {
+    s.method =
+        "socket(AF_INET, SOCK_RAW, IPPROTO_RAW): the datagram is the IP packet "
+        "(IP_HDRINCL); IP_MULTICAST_IF and IP_MULTICAST_LOOP apply";
+    s.interface_required = false;
+    s.local_loopback = true;
+    s.kernel_fills =
+        "header checksum (always recomputed: identical for a valid header); "
+        "identification when it is 0 and DF is clear";
+    s.link_types = "any link that carries IPv4";
+  } else {
+    s.method =
+        "socket(AF_PACKET, SOCK_DGRAM) on the interface, to Ethernet address "
+        "33:33 + the group's low 32 bits; the datagram is sent as is";
+    s.interface_required = true;
+    s.local_loopback = false;
+    s.kernel_fills = "none";
+    s.link_types =
+        "Ethernet-like (ARPHRD_ETHER: Ethernet, veth, bridge, bond, VLAN, macvlan, "
+        "tap)";
+  }
+  return s;
+}
+
+bool raw_permitted() noexcept {
+  const int fd = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+Res<int> open_raw_socket(const RawResolvedConfig& r) {
+  if (r.family == Family::ipv4) {
+    FdGuard fd(::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
+    if (fd.get() < 0) {
+      return unexpected(socket_error("raw IPv4 socket (AF_INET, SOCK_RAW, IPPROTO_RAW)", errno));
+    }
+    const int one = 1;
+    if (::setsockopt(fd.get(), IPPROTO_IP, IP_HDRINCL, &one, sizeof one) != 0) {
+      return unexpected(
+          make_error(Errc::set_option_failed, "setting IP_HDRINCL on the raw IPv4 socket", errno));
+    }
+    if (r.bind) {
+      sockaddr_in sa{};
+      sa.sin_family = AF_INET;
+      sa.sin_addr = r.bind->to_in_addr();
+      if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
+        return unexpected(make_error(
+            Errc::bind_failed, "binding the raw IPv4 socket to " + r.bind->to_string(), errno));
+      }
+    }
+    if (r.interface_index != 0 || r.interface_address) {
+      const in_addr addr = r.interface_address ? r.interface_address->to_in_addr() : in_addr{};
+      if (const int err = set_ipv4_multicast_interface(fd.get(), addr, r.interface_index)) {
+        return unexpected(make_error(Errc::set_option_failed,
+                                     "setting IP_MULTICAST_IF to " +
+                                         describe_interface(r.interface_index) +
+                                         " on the raw IPv4 socket",
+                                     err));
+      }
+    }
+    const int loop = r.loopback ? 1 : 0;
+    if (::setsockopt(fd.get(), IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof loop) != 0) {
+      return unexpected(make_error(Errc::set_option_failed,
+                                   "setting IP_MULTICAST_LOOP on the raw IPv4 socket", errno));
+    }
+    if (r.send_buffer_size) {
+      const int size = *r.send_buffer_size;
+      if (::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0) {
+        return unexpected(make_error(
+            Errc::set_option_failed,
+            "setting SO_SNDBUF to " + std::to_string(size) + " bytes on the raw IPv4 socket",
+            errno));
+      }
+    }
+    return fd.release();
+  }
+
+  // IPv6: a link-layer socket. Protocol 0: it receives nothing, so no
+  // receive queue fills up with the interface's traffic.
+  FdGuard fd(::socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (fd.get() < 0) {
+    return unexpected(socket_error("link-layer socket for IPv6 (AF_PACKET, SOCK_DGRAM)", errno));
+  }
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = 0;
+  sll.sll_ifindex = static_cast<int>(r.interface_index);
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sll), sizeof sll) != 0) {
+    return unexpected(make_error(
+        Errc::bind_failed,
+        "binding the link-layer socket to interface " + describe_interface(r.interface_index),
+        errno));
+  }
+  if (r.send_buffer_size) {
+    const int size = *r.send_buffer_size;
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0) {
+      return unexpected(make_error(
+          Errc::set_option_failed,
+          "setting SO_SNDBUF to " + std::to_string(size) + " bytes on the link-layer socket",
+          errno));
+    }
+  }
+  return fd.release();
+}
+
+ssize_t send_raw_ipv4(int fd, const uint8_t* source, const uint8_t* destination, uint32_t ifindex,
+                      const iovec* iov, std::size_t iov_count) noexcept {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  std::memcpy(&to.sin_addr.s_addr, destination, 4);
+  msghdr msg{};
+  msg.msg_name = &to;
+  msg.msg_namelen = sizeof to;
+  msg.msg_iov = const_cast<iovec*>(iov);
+  msg.msg_iovlen = iov_count;
+  // With the interface known, route with the datagram's own source (raw
+  // sockets with IP_HDRINCL may use any source for the lookup): the kernel
+  // then decides local delivery (loopback) by that source, so receivers on
+  // this host that joined (source, group) get the datagram too.
+  alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in_pktinfo))];
+  if (ifindex != 0) {
+    std::memset(control, 0, sizeof control);
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    info.ipi_ifindex = static_cast<int>(ifindex);
+    std::memcpy(&info.ipi_spec_dst.s_addr, source, 4);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  }
+  return send_loop(fd, &msg);
+}
+
+ssize_t send_raw_ipv6(int fd, uint32_t ifindex, const uint8_t* destination, const iovec* iov,
+                      std::size_t iov_count) noexcept {
+  // RFC 2464 section 7: 33:33 followed by the last four bytes of the group.
+  sockaddr_ll to{};
+  to.sll_family = AF_PACKET;
+  to.sll_protocol = htons(ETH_P_IPV6);
+  to.sll_ifindex = static_cast<int>(ifindex);
+  to.sll_halen = ETH_ALEN;
+  to.sll_addr[0] = 0x33;
+  to.sll_addr[1] = 0x33;
+  std::memcpy(&to.sll_addr[2], destination + 12, 4);
+  msghdr msg{};
+  msg.msg_name = &to;
+  msg.msg_namelen = sizeof to;
+  msg.msg_iov = const_cast<iovec*>(iov);
+  msg.msg_iovlen = iov_count;
+  return send_loop(fd, &msg);
+}
+
+}  // namespace mctx::platform
