@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// mctx-raw-send: build a complete UDP-in-IP multicast datagram (any source
+// address, checksums included) and send it in raw mode, COUNT times,
+// INTERVAL_MS apart. See docs/raw.md.
+
+#include <glib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cli_common.hpp"
+#include "mctx/mctx.hpp"
+#include "platform/platform.hpp"
+
+namespace {
+
+using namespace mctx;
+using namespace mctx::cli;
+using std::chrono::steady_clock;
+
+constexpr const char* kProgram = "mctx-raw-send";
+constexpr const char* kProducer = "mctx/mctx-raw-send";
+constexpr int kMaxErrorLines = 10;
+
+const char* kSummary =
+    "Builds a UDP datagram to the multicast GROUP and PORT with PAYLOAD (as bytes)\n"
+    "inside a complete IPv4/IPv6 header whose source is --source (any address),\n"
+    "and sends it unchanged in raw mode, COUNT times (default 1), INTERVAL_MS\n"
+    "milliseconds apart (default 0). Needs CAP_NET_RAW.";
+
+const char* kDescription =
+    "The IPv4 identification counts 1, 2, 3, ... (never 0, which the kernel would\n"
+    "replace). IPv6 needs --interface (an Ethernet-like link); IPv6 raw datagrams\n"
+    "are not looped back to receivers on this host.\n"
+    "\n"
+    "Examples (inside a private namespace: scripts/mctx-netns --peer -- ...):\n"
+    "  mctx-raw-send --source 198.51.100.7 --interface mctx0 232.1.1.1 5000 hello\n"
+    "  mctx-raw-send --source 2001:db8:99::7 --interface mctx0 --ttl 8 \\\n"
+    "                --tos 0xb8 --flow-label 12345 ff3e::8000:1 5000 hello-v6 10 100\n"
+    "  mctx-raw-send --capabilities\n"
+    "\n"
+    "Environment: MCTX_METRICS_SUMMARY_SECS, MCTX_METRICS_SUMMARY_FILE,\n"
+    "MCTX_METRICS_NODE_ID, MCTX_METRICS_FLAGS_JSON as for mctx-send.\n"
+    "\n"
+    "Exit status: 0 all datagrams sent; 1 a send or system call failed (also a\n"
+    "missing CAP_NET_RAW); 2 bad arguments, configuration or environment; 128+N\n"
+    "stopped by signal N. See docs/raw.md.";
+
+struct Options {
+  gchar* source = nullptr;
+  gchar* source_port = nullptr;
+  gchar* bind = nullptr;
+  gchar* interface = nullptr;
+  gchar* interface_index = nullptr;
+  gchar* ttl = nullptr;
+  gchar* tos = nullptr;
+  gchar* flow_label = nullptr;
+  gboolean no_loopback = FALSE;
+  gboolean quiet = FALSE;
+  gboolean capabilities = FALSE;
+  gboolean version = FALSE;
+
+  ~Options() {
+    for (gchar* p : {source, source_port, bind, interface, interface_index, ttl, tos, flow_label}) {
+      g_free(p);
+    }
+  }
+};
+
+int usage_error(const std::string& message) {
+  print_error(kProgram, message);
+  std::fprintf(stderr, "Try '%s --help' for more information.\n", kProgram);
+  return kExitUsage;
+}
+
+// A number in decimal or 0x-hexadecimal (TOS and flow label are often
+// written in hex).
+CliResult<uint64_t> parse_number(std::string_view text, std::string_view what, uint64_t max) {
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    const std::string rule =
+        "must be an integer from 0 to " + std::to_string(max) + " (decimal or 0x hexadecimal)";
+    uint64_t v = 0;
+    for (char c : text.substr(2)) {
+      int d = -1;
+      if (c >= '0' && c <= '9') d = c - '0';
+      if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+      if (d < 0) {
+        return unexpected(std::string(what) + " '" + std::string(text) +
+                          "' is not a number: " + rule);
+      }
+      v = v * 16 + static_cast<uint64_t>(d);
+      if (v > max) {
+        return unexpected(std::string(what) + " '" + std::string(text) +
+                          "' is out of range: " + rule);
+      }
+    }
+    return v;
+  }
+  return parse_uint(text, what, 0, max);
+}
+
+struct Plan {
+  SendPositionals pos;
+  RawPublicationConfig config;
+  std::optional<IpAddress> source;
+  uint16_t source_port = 0;
+  uint8_t ttl = kDefaultTtl;
+  uint8_t tos = 0;
+  uint32_t flow_label = 0;
+};
+
+CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& args) {
+  Plan plan;
+  auto pos = parse_send_positionals(args);
+  if (!pos) return unexpected(std::move(pos.error()));
+  plan.pos = std::move(pos.value());
+  const Family fam = plan.pos.group.family();
+  if (plan.pos.port == 0) return unexpected(std::string("PORT 0 is not allowed: give 1 to 65535"));
+  if (!plan.pos.group.is_multicast()) {
+    return unexpected("GROUP '" + plan.pos.group.to_string() + "' is not a multicast address");
+  }
+  RawPublicationConfig& c = plan.config;
+  c.with_family(fam);
+  plan.source_port = plan.pos.port;
+
+  if (o.source) {
+    auto a = parse_ip(o.source, "--source");
+    if (!a) return unexpected(std::move(a.error()));
+    if (a->family() != fam) {
+      return unexpected(std::string("--source '") + o.source + "' is " + family_name(a->family()) +
+                        " but GROUP '" + plan.pos.group.to_string() + "' is " + family_name(fam));
+    }
+    plan.source = a->with_scope_id(0);
+  }
+  if (o.source_port) {
+    auto p = parse_uint(o.source_port, "--source-port", 0, 65535);
+    if (!p) return unexpected(std::move(p.error()));
+    plan.source_port = static_cast<uint16_t>(p.value());
+  }
+  if (o.bind) {
+    auto a = parse_ip(o.bind, "--bind");
+    if (!a) return unexpected(std::move(a.error()));
+    c.with_bind(a.value());
+  }
+  if (o.interface && o.interface_index) {
+    return unexpected(std::string("--interface '") + o.interface + "' and --interface-index '" +
+                      o.interface_index +
+                      "' both choose the outgoing interface: give only one of them");
+  }
+  if (o.interface) {
+    auto i = parse_interface(o.interface, "--interface");
+    if (!i) return unexpected(std::move(i.error()));
+    c.with_interface(i.value());
+  }
+  if (o.interface_index) {
+    auto i = parse_uint(o.interface_index, "--interface-index", 0, UINT32_MAX);
+    if (!i) return unexpected(std::move(i.error()));
+    c.with_interface(InterfaceSpec::index(static_cast<uint32_t>(i.value())));
+  }
+  if (o.ttl) {
+    auto t = parse_uint(o.ttl, "--ttl", 0, 255);
+    if (!t) return unexpected(std::move(t.error()));
+    plan.ttl = static_cast<uint8_t>(t.value());
+  }
+  if (o.tos) {
+    auto t = parse_number(o.tos, "--tos", 255);
+    if (!t) return unexpected(std::move(t.error()));
+    plan.tos = static_cast<uint8_t>(t.value());
+  }
+  if (o.flow_label) {
+    if (fam != Family::ipv6) {
+      return unexpected(std::string("--flow-label '") + o.flow_label +
+                        "' applies only to IPv6 groups; GROUP '" + plan.pos.group.to_string() +
+                        "' is IPv4");
+    }
+    auto f = parse_number(o.flow_label, "--flow-label", 0xfffff);
+    if (!f) return unexpected(std::move(f.error()));
+    plan.flow_label = static_cast<uint32_t>(f.value());
+  }
+  if (o.no_loopback) c.with_loopback(false);
+  return plan;
+}
+
+// Without --source: the bind address, the interface address, or an address
+// of the family on the resolved interface (global before link-local).
+CliResult<IpAddress> default_source(const Plan& p, const RawResolvedConfig& r) {
+  if (p.config.bind()) return p.config.bind()->with_scope_id(0);
+  if (p.config.interface().kind() == InterfaceSpec::Kind::address) {
+    return p.config.interface().address_value().with_scope_id(0);
+  }
+  if (r.interface_index != 0) {
+    auto all = platform::local_addresses();
+    if (all) {
+      std::optional<IpAddress> link_local;
+      for (const auto& la : *all) {
+        if (la.ifindex != r.interface_index || la.address.family() != r.family) continue;
+        if (la.address.is_link_local_unicast()) {
+          if (!link_local) link_local = la.address.with_scope_id(0);
+          continue;
+        }
+        return la.address.with_scope_id(0);
+      }
+      if (link_local) return *link_local;
+    }
+  }
+  return unexpected(
+      std::string("no --source given and no local address to use instead: give --source IP (any "
+                  "address; it is written into the datagram), or --bind / --interface"));
+}
+
+JsonlFlags builtin_flags(const Plan& p, const RawResolvedConfig& r, const IpAddress& source) {
+  JsonlFlags f;
+  f.set("transport", "raw-ip-multicast");
+  f.set("role", "sender");
+  f.set("multicast_group", p.pos.group.to_string());
+  f.set("multicast_port", static_cast<uint64_t>(p.pos.port));
+  f.set("multicast_source", source.to_string());
+  f.set("multicast_source_port", static_cast<uint64_t>(p.source_port));
+  f.set("multicast_interface",
+        p.config.interface().empty() ? std::string("default") : p.config.interface().to_string());
+  if (r.interface_index != 0) {
+    f.set("multicast_interface_index", static_cast<uint64_t>(r.interface_index));
+  }
+  f.set("publish_interval_ms", p.pos.interval_ms);
+  f.set("chunk_payload_bytes", static_cast<uint64_t>(p.pos.payload.size()));
+  f.set("pacing", p.pos.interval_ms > 0 ? "fixed-interval" : "none");
+  f.set("batch_send_enabled", false);
+  f.set("loopback_enabled", r.loopback);
+  f.set("ttl_or_hops", static_cast<int64_t>(p.ttl));
+  return f;
+}
+
+int print_capabilities() {
+  const RawCapabilities caps = raw_capabilities();
+  std::printf("platform: %s\n", caps.platform);
+  std::printf("permitted: %s\n", caps.permitted ? "yes"
+                                                : "no ("
+                                                  "needs CAP_NET_RAW)");
+  for (const auto& [name, s] : {std::pair{"IPv4", caps.ipv4}, std::pair{"IPv6", caps.ipv6}}) {
+    std::printf("%s: %s\n", name, s.supported ? "supported" : "not supported");
+    if (!s.supported) continue;
+    std::printf("  method: %s\n", s.method);
+    std::printf("  interface required: %s\n", s.interface_required ? "yes" : "no");
+    std::printf("  loopback to this host: %s\n", s.local_loopback ? "yes" : "no");
+    std::printf("  kernel fills in: %s\n", s.kernel_fills);
+    std::printf("  links: %s\n", s.link_types);
+  }
+  return kExitOk;
+}
+
+std::string describe_report(const RawSendReport& r, uint16_t sport, uint16_t dport) {
+  std::string text = family_name(r.family);
+  const bool v6 = r.family == Family::ipv6;
+  text += " ";
+  text += v6 ? "[" + r.source.to_string() + "]" : r.source.to_string();
+  text += ":" + std::to_string(sport) + " -> ";
+  text += v6 ? "[" + r.destination.to_string() + "]" : r.destination.to_string();
+  text += ":" + std::to_string(dport);
+  if (r.interface_index != 0) {
+    text += " on " + platform::describe_interface(r.interface_index);
+  }
+  return text;
+}
+
+int run(int argc, char** argv) {
+  Options o;
+  GOptionEntry entries[] = {
+      {"source", 0, 0, G_OPTION_ARG_STRING, &o.source,
+       "Source address written into the datagram; any address (default: the bind or "
+       "interface address)",
+       "IP"},
+      {"source-port", 0, 0, G_OPTION_ARG_STRING, &o.source_port,
+       "UDP source port written into the datagram (0-65535; default: PORT)", "N"},
+      {"bind", 0, 0, G_OPTION_ARG_STRING, &o.bind,
+       "Local address that selects (IPv4) and checks the outgoing interface; not written "
+       "into the datagram",
+       "IP"},
+      {"interface", 0, 0, G_OPTION_ARG_STRING, &o.interface,
+       "Outgoing interface: a local address or an interface name (required for IPv6)", "IP|NAME"},
+      {"interface-index", 0, 0, G_OPTION_ARG_STRING, &o.interface_index,
+       "Outgoing interface by index (> 0)", "N"},
+      {"ttl", 0, 0, G_OPTION_ARG_STRING, &o.ttl,
+       "IPv4 TTL / IPv6 hop limit written into the header (0-255, default 1)", "N"},
+      {"tos", 0, 0, G_OPTION_ARG_STRING, &o.tos,
+       "IPv4 TOS / IPv6 traffic class byte written into the header (0-255, default 0)", "N"},
+      {"flow-label", 0, 0, G_OPTION_ARG_STRING, &o.flow_label,
+       "IPv6 flow label written into the header (0-1048575, default 0)", "N"},
+      {"no-loopback", 0, 0, G_OPTION_ARG_NONE, &o.no_loopback,
+       "IPv4: do not loop datagrams back to receivers on this host", nullptr},
+      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "Print no line per datagram, only the summary",
+       nullptr},
+      {"capabilities", 0, 0, G_OPTION_ARG_NONE, &o.capabilities,
+       "Print what raw mode can do on this platform and exit", nullptr},
+      {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", nullptr},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
+  };
+
+  auto args = parse_options(argc, argv, entries, "GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS]",
+                            kSummary, kDescription);
+  if (!args) return usage_error(args.error());
+  if (o.version) {
+    std::printf("%s %s\n", kProgram, mctx::version());
+    return kExitOk;
+  }
+  if (o.capabilities) return print_capabilities();
+
+  // 1. Everything the user gave is checked before anything is opened.
+  auto plan = build_plan(o, args.value());
+  if (!plan) return usage_error(plan.error());
+  Plan& p = plan.value();
+  const Family fam = p.pos.group.family();
+
+  auto resolved = p.config.validate();
+  if (!resolved) {
+    print_error(kProgram, resolved.error().what());
+    return kExitUsage;  // every validate() rule is about the user's input
+  }
+  if (!p.source) {
+    auto s = default_source(p, resolved.value());
+    if (!s) return usage_error(s.error());
+    p.source = s.value();
+  }
+  if (p.pos.payload.size() > max_udp_payload(fam)) {
+    print_error(kProgram, "PAYLOAD is " + std::to_string(p.pos.payload.size()) +
+                              " bytes: one UDP datagram over " + family_name(fam) +
+                              " carries at most " + std::to_string(max_udp_payload(fam)) +
+                              " bytes");
+    return kExitUsage;
+  }
+
+  UdpDatagramSpec spec;
+  spec.source = *p.source;
+  spec.destination = p.pos.group.with_scope_id(0);
+  spec.source_port = p.source_port;
+  spec.destination_port = p.pos.port;
+  spec.payload = std::as_bytes(std::span(p.pos.payload.data(), p.pos.payload.size()));
+  spec.ttl = p.ttl;
+  spec.traffic_class = p.tos;
+  spec.flow_label = p.flow_label;
+  spec.ipv4_id = 1;
+  std::vector<std::byte> datagram(udp_datagram_size(spec));
+  auto built = build_udp_datagram(spec, datagram);
+  if (!built) {
+    print_error(kProgram, built.error().what());
+    return kExitUsage;
+  }
+  // The same rules the publication applies (source not unspecified, ...).
+  if (auto check = validate_raw_datagram(datagram, fam); !check) {
+    print_error(kProgram, "the datagram would be invalid: " + check.error().message());
+    return kExitUsage;
+  }
+
+  auto menv = metrics_env_from_environment();
+  if (!menv) {
+    print_error(kProgram, menv.error());
+    return kExitUsage;
+  }
+
+  // 2. Metrics output, then the raw publication.
+  RawContext ctx;
+  auto reporter = MetricsReporter::create(
+      menv.value(), kProducer, builtin_flags(p, resolved.value(), *p.source), ctx.snapshot());
+  if (!reporter) {
+    print_error(kProgram, reporter.error());
+    return kExitUsage;
+  }
+  MetricsReporter& metrics = reporter.value();
+
+  auto id = ctx.add(p.config);
+  if (!id) {
+    print_error(kProgram, id.error().what());
+    (void)metrics.finish(ctx.snapshot());
+    const Errc code = id.error().code;
+    // Socket setup failures (including a missing CAP_NET_RAW) are runtime
+    // failures; the rest are about the configuration.
+    const bool runtime = code == Errc::raw_not_permitted || code == Errc::socket_create_failed ||
+                         code == Errc::bind_failed || code == Errc::set_option_failed;
+    return runtime ? kExitFailure : kExitUsage;
+  }
+  const RawPublication* pub = ctx.get(id.value());
+  const int fd = pub->fd();
+
+  install_stop_signals();
+  if (!o.quiet) setvbuf(stdout, nullptr, _IOLBF, 0);
+
+  // 3. Send. Each datagram is rebuilt in place for its identification.
+  const auto interval = std::chrono::milliseconds(p.pos.interval_ms);
+  const auto start = steady_clock::now();
+  uint64_t sent = 0, bytes = 0, errors = 0, waits = 0;
+  bool fatal = false;
+  std::string metrics_error;
+  RawSendReport planned;
+  planned.family = fam;
+  planned.source = spec.source;
+  planned.destination = spec.destination;
+  planned.interface_index = resolved->interface_index;
+  std::string route = describe_report(planned, p.source_port, p.pos.port);
+
+  auto tick = [&]() {
+    if (metrics_error.empty() && steady_clock::now() >= metrics.next_due()) {
+      auto r = metrics.maybe_emit(ctx.snapshot());
+      if (!r) metrics_error = r.error();
+    }
+  };
+
+  auto deadline = start;
+  for (uint64_t i = 0; i < p.pos.count && !fatal && !stop_requested(); ++i) {
+    if (i > 0) {
+      if (fam == Family::ipv4) {
+        spec.ipv4_id = static_cast<uint16_t>(i % 65535 + 1);  // 1..65535, never 0
+        (void)build_udp_datagram(spec, datagram);             // same sizes: cannot fail
+      }
+      if (interval.count() > 0) {
+        deadline += interval;
+        while (!stop_requested() && steady_clock::now() < deadline) {
+          sleep_until(std::min(deadline, metrics.next_due()));
+          tick();
+        }
+        if (stop_requested()) break;
+      }
+    }
+    for (;;) {
+      auto r = ctx.send(id.value(), datagram);
+      if (r) {
+        ++sent;
+        bytes += r->bytes_sent;
+        route = describe_report(*r, p.source_port, p.pos.port);
+        if (!o.quiet) {
+          std::printf("[%llu/%llu] sent %zu-byte datagram %s\n",
+                      static_cast<unsigned long long>(i + 1),
+                      static_cast<unsigned long long>(p.pos.count), r->bytes_sent, route.c_str());
+        }
+        break;
+      }
+      const RawSendError& e = r.error();
+      if (e.would_block()) {
+        ++waits;
+        const auto until_metrics = metrics.next_due() - steady_clock::now();
+        const auto wait =
+            std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(until_metrics),
+                       std::chrono::milliseconds(1), std::chrono::milliseconds(1000));
+        wait_writable(fd, wait);
+        tick();
+        if (stop_requested()) break;
+        continue;
+      }
+      ++errors;
+      if (errors <= kMaxErrorLines) {
+        print_error(kProgram, "datagram " + std::to_string(i + 1) + " of " +
+                                  std::to_string(p.pos.count) + " failed: " + e.message());
+        if (errors == kMaxErrorLines) {
+          print_error(kProgram, "further send errors are counted but not printed");
+        }
+      }
+      fatal = e.fatal();
+      break;
+    }
+    tick();
+  }
+
+  // 4. Final metrics and summary.
+  if (metrics_error.empty()) {
+    auto r = metrics.finish(ctx.snapshot());
+    if (!r) metrics_error = r.error();
+  }
+  const double secs = std::chrono::duration<double>(steady_clock::now() - start).count();
+  std::printf(
+      "summary: %llu of %llu datagrams sent (%llu bytes) %s in %.3f s; %llu send errors; "
+      "%llu would-block waits\n",
+      static_cast<unsigned long long>(sent), static_cast<unsigned long long>(p.pos.count),
+      static_cast<unsigned long long>(bytes), route.c_str(), secs,
+      static_cast<unsigned long long>(errors), static_cast<unsigned long long>(waits));
+  std::fflush(stdout);
+
+  if (!metrics_error.empty()) {
+    print_error(kProgram, "metrics: " + metrics_error);
+    return kExitFailure;
+  }
+  if (int sig = stop_signal(); sig != 0) {
+    print_error(kProgram, "stopped by signal " + std::to_string(sig));
+    return 128 + sig;
+  }
+  return errors == 0 ? kExitOk : kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return run(argc, argv); }
