@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// mctx-raw-send end to end, inside scripts/mctx-netns --peer: what it puts
+// on the wire is compared byte for byte with the datagram the core builder
+// makes from the same arguments; SSM receivers in the peer namespace get
+// the payload; bad input exits 2 with a message and sends nothing; without
+// CAP_NET_RAW it exits 1 and says what to do.
+
+#include <gtest/gtest.h>
+#include <net/if.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "mctx/mctx.hpp"
+#include "raw_test_util.hpp"
+
+namespace mctx::rawtest {
+namespace {
+
+const IpAddress kSource4 = ip("198.51.100.7");
+const IpAddress kGroup4 = ip("232.1.2.3");
+const IpAddress kSource6 = ip("2001:db8:99::7");
+const IpAddress kGroup6 = ip("ff3e::8000:1234");
+
+std::string cli() {
+  const char* p = std::getenv("MCTX_RAW_SEND");
+  return p != nullptr ? p : "";
+}
+
+ProcessResult run_cli(std::vector<std::string> args) {
+  args.insert(args.begin(), cli());
+  return run_process(args);
+}
+
+bool have(const char* program) {
+  for (const char* dir : {"/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"}) {
+    if (::access((std::string(dir) + program).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+class RawCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (peer_netns().empty()) GTEST_SKIP() << "needs scripts/mctx-netns --peer (MCTX_PEER_NETNS)";
+    if (cli().empty()) GTEST_SKIP() << "MCTX_RAW_SEND is not set";
+    peer_rp_filter_off();
+  }
+};
+
+TEST_F(RawCli, Ipv4ForeignSourceByteForByteWithCountingIdentification) {
+  const std::string payload = "mctx-raw-cli-v4";
+  Capture cap = peer_capture();
+  auto rx = peer_receiver(kGroup4, 5000, kSource4);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = run_cli({"--source", "198.51.100.7", "--source-port", "4000", "--interface", "mctx0",
+                    "--ttl", "5", "--tos", "0x28", "232.1.2.3", "5000", payload, "3", "50"});
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(took, 100ms) << "three datagrams 50 ms apart";
+  EXPECT_NE(r.out.find("[1/3] sent 43-byte datagram IPv4 198.51.100.7:4000 -> 232.1.2.3:5000 on "
+                       "mctx0 (index "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("summary: 3 of 3 datagrams sent (129 bytes)"), std::string::npos) << r.out;
+
+  auto frames = cap.frames_with(payload);
+  ASSERT_EQ(frames.size(), 3u);
+  for (uint16_t i = 0; i < 3; ++i) {
+    UdpDatagramSpec s;
+    s.source = kSource4;
+    s.destination = kGroup4;
+    s.source_port = 4000;
+    s.destination_port = 5000;
+    s.payload = bytes(payload);
+    s.ttl = 5;
+    s.traffic_class = 0x28;
+    s.ipv4_id = static_cast<uint16_t>(i + 1);
+    EXPECT_EQ(frames[i].l3(), build(s)) << "datagram " << i + 1 << ":\n" << hexdump(frames[i].l3());
+    EXPECT_EQ(std::vector<uint8_t>(frames[i].bytes.begin(), frames[i].bytes.begin() + 6),
+              ethernet_multicast(kGroup4));
+  }
+  auto got = rx.receive_n(3, 1s);
+  ASSERT_EQ(got.size(), 3u);
+  for (const auto& g : got) {
+    EXPECT_EQ(std::string(g.payload.begin(), g.payload.end()), payload);
+    EXPECT_EQ(g.from.address, kSource4);
+    EXPECT_EQ(g.ttl, 5);
+  }
+}
+
+TEST_F(RawCli, Ipv6ForeignSourceByteForByte) {
+  const std::string payload = "mctx-raw-cli-v6";
+  Capture cap = peer_capture();
+  auto rx = peer_receiver(kGroup6, 5000, kSource6);
+  auto r = run_cli({"--source", "2001:db8:99::7", "--source-port", "4000", "--interface", "mctx0",
+                    "--ttl", "7", "--tos", "0xb8", "--flow-label", "0x12345", "ff3e::8000:1234",
+                    "5000", payload});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto frames = cap.frames_with(payload);
+  ASSERT_EQ(frames.size(), 1u);
+  UdpDatagramSpec s;
+  s.source = kSource6;
+  s.destination = kGroup6;
+  s.source_port = 4000;
+  s.destination_port = 5000;
+  s.payload = bytes(payload);
+  s.ttl = 7;
+  s.traffic_class = 0xb8;
+  s.flow_label = 0x12345;
+  EXPECT_EQ(frames[0].l3(), build(s)) << hexdump(frames[0].l3());
+  auto got = rx.receive(2s);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(std::string(got->payload.begin(), got->payload.end()), payload);
+  EXPECT_EQ(got->ttl, 7);
+  EXPECT_EQ(got->tos, 0xb8);
+}
+
+TEST_F(RawCli, DefaultSourceIsALocalAddressOfTheInterface) {
+  Capture cap = peer_capture();
+  auto r = run_cli({"--interface", "mctx0", "232.1.2.3", "5000", "mctx-raw-cli-default-v4"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli({"--interface", "mctx0", "ff3e::8000:1234", "5000", "mctx-raw-cli-default-v6"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_cli(
+      {"--bind", "192.0.2.1", "--source-port", "7", "232.1.2.3", "5000", "mctx-raw-cli-bind"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto frames = cap.frames();
+  bool v4 = false, v6 = false, bind = false;
+  for (const auto& f : frames) {
+    const auto l3 = f.l3();
+    if (contains(l3, "mctx-raw-cli-default-v4")) {
+      v4 = true;
+      EXPECT_EQ(std::vector<uint8_t>(l3.begin() + 12, l3.begin() + 16),
+                (std::vector<uint8_t>{192, 0, 2, 1}));
+      EXPECT_EQ(l3[8], 1) << "default TTL 1";
+      EXPECT_EQ((l3[20] << 8) | l3[21], 5000) << "default source port: PORT";
+    }
+    if (contains(l3, "mctx-raw-cli-default-v6")) {
+      v6 = true;
+      const IpAddress fd00 = ip("fd00::1");
+      EXPECT_EQ(std::vector<uint8_t>(l3.begin() + 8, l3.begin() + 24),
+                std::vector<uint8_t>(fd00.bytes().begin(), fd00.bytes().end()))
+          << "a non-link-local address of mctx0";
+    }
+    if (contains(l3, "mctx-raw-cli-bind")) {
+      bind = true;
+      EXPECT_EQ(l3[15], 1);
+      EXPECT_EQ((l3[20] << 8) | l3[21], 7);
+    }
+  }
+  EXPECT_TRUE(v4);
+  EXPECT_TRUE(v6);
+  EXPECT_TRUE(bind) << "--bind 192.0.2.1 selects mctx0";
+}
+
+TEST_F(RawCli, BadInputExitsTwoWithAMessageAndSendsNothing) {
+  const std::string marker = "mctx-raw-cli-bad";
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"232.1.2.3", "0", marker}, "PORT 0 is not allowed: give 1 to 65535"},
+      {{"10.0.0.1", "5000", marker}, "GROUP '10.0.0.1' is not a multicast address"},
+      {{"--ttl", "300", "232.1.2.3", "5000", marker}, "--ttl '300' is out of range"},
+      {{"--tos", "0x100", "232.1.2.3", "5000", marker}, "--tos '0x100' is out of range"},
+      {{"--source", "fd00::1", "232.1.2.3", "5000", marker},
+       "--source 'fd00::1' is IPv6 but GROUP '232.1.2.3' is IPv4"},
+      {{"--source", "0.0.0.0", "--interface", "mctx0", "232.1.2.3", "5000", marker},
+       "the datagram would be invalid: source address 0.0.0.0 of the IPv4 datagram is "
+       "unspecified"},
+      {{"--flow-label", "5", "232.1.2.3", "5000", marker},
+       "--flow-label '5' applies only to IPv6 groups"},
+      {{"--source", "2001:db8::1", "ff3e::1", "5000", marker},
+       "IPv6 raw mode needs an explicit interface"},
+      {{"--source", "2001:db8::1", "--interface", "lo", "ff3e::1", "5000", marker},
+       "has link type loopback (ARPHRD 772); IPv6 raw mode works only on Ethernet-like links"},
+      {{"--interface", "nosuchif0", "232.1.2.3", "5000", marker},
+       "interface 'nosuchif0' does not exist"},
+      {{"--interface", "mctx0", "--interface-index", "1", "232.1.2.3", "5000", marker},
+       "give only one of them"},
+      {{"--bind", "203.0.113.9", "232.1.2.3", "5000", marker},
+       "bind address '203.0.113.9' is not configured on any interface of this host"},
+      {{"232.1.2.3", "5000", marker}, "no --source given and no local address to use instead"},
+      {{"--frobnicate", "232.1.2.3", "5000", marker}, "frobnicate"},
+      {{"232.1.2.3", "5000"}, "missing PAYLOAD"},
+  };
+  Capture cap = peer_capture();
+  for (const auto& c : cases) {
+    std::string line;
+    for (const auto& a : c.args) line += a + " ";
+    SCOPED_TRACE(line);
+    auto r = run_cli(c.args);
+    EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find("mctx-raw-send: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(cap.frames_with(marker, 300ms).empty());
+}
+
+TEST_F(RawCli, WithoutCapNetRawItSaysWhatToDo) {
+  const std::string hint =
+      "mctx-raw-send: raw mode needs CAP_NET_RAW (run as root, or setcap cap_net_raw+ep on the "
+      "program)";
+  const std::string marker = "mctx-raw-cli-nocap";
+  Capture cap = peer_capture();
+  std::vector<std::vector<std::string>> wrappers;
+  if (have("setpriv")) {
+    wrappers.push_back({"setpriv", "--inh-caps=-all", "--bounding-set=-net_raw", "--"});
+  }
+  if (have("capsh")) {
+    wrappers.push_back({"capsh", "--drop=cap_net_raw", "--", "-c", "exec \"$@\"", "capsh"});
+  }
+  if (wrappers.empty()) GTEST_SKIP() << "neither setpriv nor capsh is installed";
+  for (const auto& w : wrappers) {
+    for (const char* group : {"232.1.2.3", "ff3e::8000:1234"}) {
+      SCOPED_TRACE(w.front() + " " + group);
+      std::vector<std::string> argv = w;
+      for (const std::string& a : {cli(), std::string("--source"),
+                                   std::string(group[0] == 'f' ? "2001:db8:99::7" : "198.51.100.7"),
+                                   std::string("--interface"), std::string("mctx0"),
+                                   std::string(group), std::string("5000"), marker}) {
+        argv.push_back(a);
+      }
+      auto r = run_process(argv);
+      EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+      EXPECT_NE(r.err.find(hint), std::string::npos) << r.err;
+    }
+  }
+  EXPECT_TRUE(cap.frames_with(marker, 300ms).empty());
+}
+
+TEST_F(RawCli, CapabilitiesAndVersion) {
+  auto r = run_cli({"--capabilities"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("platform: linux"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("permitted: yes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("IPv4: supported"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("IPv6: supported"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  interface required: yes"), std::string::npos) << r.out;
+  r = run_cli({"--version"});
+  ASSERT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.rfind("mctx-raw-send ", 0), 0u) << r.out;
+}
+
+}  // namespace
+}  // namespace mctx::rawtest

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// The raw send path allocates nothing: validate_raw_datagram() (both forms),
+// RawPublication::send() (span and iovec, IPv4 and IPv6, success, invalid
+// datagram and kernel error) and RawContext::send() make zero heap
+// allocations per call after one warm-up call.
+//
+// How (as tests/core/test_no_alloc.cpp): global operator new/delete are
+// replaced and, in plain builds, malloc/calloc/realloc are interposed
+// (forwarding to glibc's __libc_* functions); under a sanitizer, whose
+// runtime owns malloc, __sanitizer_install_malloc_and_free_hooks counts
+// instead. Counting is on only for the measuring thread, around the calls.
+// Delivery of the measured sends is checked on an AF_PACKET capture in the
+// peer namespace (scripts/mctx-netns --peer).
+
+#include <gtest/gtest.h>
+#include <net/if.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "mctx/mctx.hpp"
+#include "platform/platform.hpp"
+#include "raw_test_util.hpp"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define MCTX_SANITIZED_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define MCTX_SANITIZED_MALLOC 1
+#endif
+#endif
+
+#ifdef MCTX_SANITIZED_MALLOC
+#include <sanitizer/allocator_interface.h>
+#else
+extern "C" {
+void* __libc_malloc(std::size_t);
+void* __libc_calloc(std::size_t, std::size_t);
+void* __libc_realloc(void*, std::size_t);
+void __libc_free(void*);
+}
+#endif
+
+namespace {
+
+std::atomic<uint64_t> g_allocations{0};
+thread_local bool t_counting = false;
+
+void record() noexcept {
+  if (t_counting) g_allocations.fetch_add(1, std::memory_order_relaxed);
+}
+
+void* counted_new(std::size_t n) {
+  record();
+  void* p = std::malloc(n != 0 ? n : 1);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+
+void* counted_new_aligned(std::size_t n, std::align_val_t al) {
+  record();
+  const auto a = static_cast<std::size_t>(al);
+  void* p = nullptr;
+  if (::posix_memalign(&p, a < sizeof(void*) ? sizeof(void*) : a, n != 0 ? n : 1) != 0) {
+    throw std::bad_alloc();
+  }
+  return p;
+}
+
+#ifdef MCTX_SANITIZED_MALLOC
+void malloc_hook(const volatile void*, std::size_t) { record(); }
+void free_hook(const volatile void*) {}
+#endif
+
+}  // namespace
+
+void* operator new(std::size_t n) { return counted_new(n); }
+void* operator new[](std::size_t n) { return counted_new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return counted_new(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return counted_new(n);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new(std::size_t n, std::align_val_t a) { return counted_new_aligned(n, a); }
+void* operator new[](std::size_t n, std::align_val_t a) { return counted_new_aligned(n, a); }
+void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  try {
+    return counted_new_aligned(n, a);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
+  try {
+    return counted_new_aligned(n, a);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
+
+#ifndef MCTX_SANITIZED_MALLOC
+extern "C" {
+void* malloc(std::size_t n) {
+  record();
+  return __libc_malloc(n);
+}
+void* calloc(std::size_t n, std::size_t size) {
+  record();
+  return __libc_calloc(n, size);
+}
+void* realloc(void* p, std::size_t n) {
+  record();
+  return __libc_realloc(p, n);
+}
+void free(void* p) { __libc_free(p); }
+}
+#endif
+
+namespace mctx::rawtest {
+namespace {
+
+constexpr int kCalls = 50;
+
+// Counts the allocations the calling thread makes while `f` runs kCalls times.
+template <class F>
+uint64_t allocations_of(F&& f) {
+  f();  // warm-up: lazy initialisation is allowed once
+  g_allocations = 0;
+  t_counting = true;
+  for (int i = 0; i < kCalls; ++i) f();
+  t_counting = false;
+  return g_allocations.load();
+}
+
+class RawNoAlloc : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+#ifdef MCTX_SANITIZED_MALLOC
+    __sanitizer_install_malloc_and_free_hooks(&malloc_hook, &free_hook);
+#endif
+  }
+  void SetUp() override {
+    if (peer_netns().empty()) GTEST_SKIP() << "needs scripts/mctx-netns --peer (MCTX_PEER_NETNS)";
+  }
+};
+
+TEST_F(RawNoAlloc, CountingWorks) {
+  // The counter must see an allocation, or the zeros below prove nothing.
+  const uint64_t n = allocations_of([] {
+    auto* p = new std::string(100, 'x');
+    delete p;
+  });
+  EXPECT_GE(n, static_cast<uint64_t>(kCalls));
+}
+
+TEST_F(RawNoAlloc, ValidatorAndSendPathsAllocateNothing) {
+  const std::string p4 = "mctx-raw-noalloc-v4";
+  const std::string p6 = "mctx-raw-noalloc-v6";
+  UdpDatagramSpec s4;
+  s4.source = ip("198.51.100.7");
+  s4.destination = ip("232.1.2.3");
+  s4.source_port = 4000;
+  s4.destination_port = 5000;
+  s4.payload = bytes(p4);
+  s4.ipv4_id = 7;
+  UdpDatagramSpec s6 = s4;
+  s6.source = ip("2001:db8:99::7");
+  s6.destination = ip("ff3e::8000:1234");
+  s6.payload = bytes(p6);
+  const auto d4 = build(s4);
+  const auto d6 = build(s6);
+  auto bad = d4;
+  bad[11] ^= 1;
+  iovec iov6[2] = {{const_cast<uint8_t*>(d6.data()), 30},
+                   {const_cast<uint8_t*>(d6.data()) + 30, d6.size() - 30}};
+
+  Capture cap = peer_capture();
+  RawContext ctx;
+  auto id4 =
+      ctx.add(RawPublicationConfig(Family::ipv4).with_interface(InterfaceSpec::name("mctx0")));
+  ASSERT_TRUE(id4) << id4.error().what();
+  auto id6 =
+      ctx.add(RawPublicationConfig(Family::ipv6).with_interface(InterfaceSpec::name("mctx0")));
+  ASSERT_TRUE(id6) << id6.error().what();
+  RawPublication& pub4 = *ctx.get(*id4);
+  RawPublication& pub6 = *ctx.get(*id6);
+
+  bool all_ok = true;
+  EXPECT_EQ(allocations_of([&] { all_ok &= validate_raw_datagram(bytes(d4)).has_value(); }), 0u);
+  EXPECT_EQ(allocations_of([&] { all_ok &= validate_raw_datagram(iov6, 2).has_value(); }), 0u);
+  EXPECT_EQ(allocations_of([&] { all_ok &= !validate_raw_datagram(bytes(bad)).has_value(); }), 0u);
+  EXPECT_EQ(allocations_of([&] { all_ok &= pub4.send(bytes(d4)).has_value(); }), 0u);
+  EXPECT_EQ(allocations_of([&] { all_ok &= pub6.send(iov6, 2).has_value(); }), 0u);
+  EXPECT_EQ(allocations_of([&] { all_ok &= ctx.send(*id4, bytes(d4)).has_value(); }), 0u);
+  EXPECT_EQ(allocations_of([&] {
+              auto r = pub4.send(bytes(bad));
+              all_ok &= !r && r.error().invalid_datagram();
+            }),
+            0u);
+  {
+    const platform::Syscalls failing{[](int, const msghdr*, int) -> ssize_t {
+                                       errno = ENOBUFS;
+                                       return -1;
+                                     },
+                                     platform::real_syscalls().sendmmsg};
+    platform::ScopedSyscalls seam(failing);
+    EXPECT_EQ(allocations_of([&] {
+                auto r = pub6.send(bytes(d6));
+                all_ok &= !r && r.error().code == Errc::no_buffer_space;
+              }),
+              0u);
+  }
+  EXPECT_TRUE(all_ok);
+
+  // The measured sends really went out: (1 + kCalls) * 2 IPv4 datagrams
+  // (publication and context) and (1 + kCalls) IPv6 ones.
+  int seen4 = 0, seen6 = 0;
+  for (const auto& f : cap.frames()) {
+    if (f.l3() == d4) ++seen4;
+    if (f.l3() == d6) ++seen6;
+  }
+  EXPECT_EQ(seen4, 2 * (kCalls + 1));
+  EXPECT_EQ(seen6, kCalls + 1);
+}
+
+}  // namespace
+}  // namespace mctx::rawtest
