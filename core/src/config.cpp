@@ -254,6 +254,23 @@ Res<ResolvedConfig> PublicationConfig::validate() const {
     }
   }
 
+  // ---- IPv4 interface given by name or index, no source ------------------
+  // IP_MULTICAST_IF gets the interface's first IPv4 address too, which makes
+  // it the source. Without it Linux selects the source by route scope and
+  // sends from 0.0.0.0 out of interfaces that only carry host-scope addresses
+  // (lo): receivers then see no usable source and SSM cannot match.
+  if (fam == Family::ipv4 && !local && ifindex != 0 && !r.interface_address) {
+    auto all = platform::local_addresses();
+    if (all) {
+      for (const auto& la : *all) {
+        if (la.ifindex == ifindex && la.address.is_v4()) {
+          r.interface_address = la.address;
+          break;
+        }
+      }
+    }
+  }
+
   // ---- interface-local / link-local IPv6 groups -------------------------
   if (group_.needs_scope_id() && ifindex == 0) {
     return fail(Errc::scoped_group_needs_interface,

@@ -97,15 +97,17 @@ Res<bool> setup_ipv4(int fd, const PublicationConfig& c, const ResolvedConfig& r
     if (auto ok = bind_socket(fd, r); !ok) return ok;
   }
   if (r.interface_address || r.interface_index != 0) {
+    // Index and address together when both are known: the index selects
+    // the device, the address becomes the source (see config.cpp).
     in_addr addr{};
-    uint32_t index = 0;
+    const uint32_t index = r.interface_index;
     std::string what;
-    if (r.interface_address) {
-      addr = r.interface_address->to_in_addr();  // the kernel finds the index
-      what = "address " + r.interface_address->to_string();
-    } else {
-      index = r.interface_index;
+    if (r.interface_address) addr = r.interface_address->to_in_addr();
+    if (index != 0) {
       what = "interface " + platform::describe_interface(index);
+      if (r.interface_address) what += " with address " + r.interface_address->to_string();
+    } else {
+      what = "address " + r.interface_address->to_string();  // the kernel finds the index
     }
     if (int err = platform::set_ipv4_multicast_interface(fd, addr, index); err != 0) {
       return sys_fail(Errc::set_option_failed, "setting IP_MULTICAST_IF to " + what + for_group(r),

@@ -247,12 +247,16 @@ TEST(Validate, Ipv4InterfaceByAddressAndName) {
   EXPECT_EQ(by_addr.interface_index, lo());
   EXPECT_FALSE(by_addr.needs_bind);  // IPv4: the interface is not the source
 
+  // By name or index, the interface's first IPv4 address goes to
+  // IP_MULTICAST_IF with the index, so lo sends from 127.0.0.1, not 0.0.0.0.
   auto by_name = expect_ok(v4().with_interface(InterfaceSpec::name("lo")));
-  EXPECT_FALSE(by_name.interface_address);
+  EXPECT_EQ(by_name.interface_address, ip("127.0.0.1"));
   EXPECT_EQ(by_name.interface_index, lo());
+  EXPECT_FALSE(by_name.needs_bind);
 
   auto by_index = expect_ok(v4().with_interface(InterfaceSpec::index(lo())));
   EXPECT_EQ(by_index.interface_index, lo());
+  EXPECT_EQ(by_index.interface_address, ip("127.0.0.1"));
 }
 
 TEST(Validate, Ipv4SourceChoosesTheInterface) {

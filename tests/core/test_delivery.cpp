@@ -83,6 +83,24 @@ TEST(Delivery, Ipv4InterfaceAddressIsTheSourceWhenUnbound) {
   EXPECT_NE(pub.local().port, 0);
 }
 
+TEST(Delivery, Ipv4InterfaceByNameSendsFromItsAddress) {
+  // lo only carries host-scope addresses: without the interface address in
+  // IP_MULTICAST_IF, Linux would send these with source 0.0.0.0.
+  const IpAddress group = ip("239.1.2.14");
+  Receiver rx(group, 5014, ifindex("lo"));
+  for (const InterfaceSpec& spec : {InterfaceSpec::name("lo"), InterfaceSpec::index(ifindex("lo"))}) {
+    auto pub = open_ok(PublicationConfig(group, 5014).with_interface(spec));
+    EXPECT_FALSE(pub.resolved().needs_bind);
+    EXPECT_EQ(pub.local().address, ip("127.0.0.1"));
+    ASSERT_TRUE(pub.send(bytes("by " + spec.to_string())));
+    auto d = rx.receive(1s);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(text(*d), "by " + spec.to_string());
+    EXPECT_EQ(d->from.address, ip("127.0.0.1"));
+    EXPECT_EQ(d->from.port, pub.local().port);
+  }
+}
+
 TEST(Delivery, Ipv4TtlAndDscpObserved) {
   const IpAddress group = ip("239.1.2.5");
   Receiver rx(group, 5002, ifindex("lo"));

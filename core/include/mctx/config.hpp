@@ -29,10 +29,13 @@ struct ResolvedConfig {
   // interface given as address) that address.
   Endpoint bind;
   bool needs_bind = false;  // false: leave the socket unbound until connect
-  // Outgoing interface index (0 = system routing). For IPv4 given by address,
-  // interface_address holds it and index is resolved when possible.
+  // Outgoing interface index (0 = system routing).
   uint32_t interface_index = 0;
-  std::optional<IpAddress> interface_address;  // IPv4 IP_MULTICAST_IF address
+  // IPv4 only: the address given to IP_MULTICAST_IF, which Linux uses as the
+  // source of unbound sockets: the interface address if one was given, else
+  // the source address, else the first IPv4 address of the named/indexed
+  // interface (so that lo sends from 127.0.0.1, not 0.0.0.0).
+  std::optional<IpAddress> interface_address;
 };
 
 class PublicationConfig {
