@@ -1,0 +1,1267 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+/**
+ * SECTION:element-mctxsink
+ * @title: mctxsink
+ * @short_description: send buffers to an IPv4/IPv6 multicast group
+ *
+ * mctxsink sends each buffer as one UDP datagram to a multicast group. It is a
+ * thin element over libmctx-core: the core validates the configuration,
+ * binds the exact source address, pins the outgoing interface
+ * (IP_MULTICAST_IF / IPV6_MULTICAST_IF), sets TTL / hop limit, loopback and
+ * DSCP, connects the socket and sends, batching buffer lists with sendmmsg.
+ *
+ * Buffers made of several memories are sent without copying them together.
+ * When the socket buffer is full, the element waits until the socket is
+ * writable again (a flush or a state change interrupts the wait) instead of
+ * dropping buffers. A buffer that cannot be sent (for example larger than
+ * the path allows, or the interface went away) is counted as dropped and
+ * reported in a rate-limited warning; streaming continues.
+ *
+ * Every #GstMctxSink:stats-interval milliseconds, and once more at EOS and
+ * when the element stops, an element message named `mctx-metrics` is posted
+ * on the bus with the send counters and the rates over the interval.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 -m audiotestsrc num-buffers=250 ! audioconvert ! \
+ *     audio/x-raw,format=S16BE,channels=1,rate=48000 ! rtpL16pay ! \
+ *     mctxsink group=239.255.0.1 port=5004 interface=127.0.0.1 ttl=0
+ * ]| Sends about 5 seconds of RTP audio (L16) to 239.255.0.1:5004 out of the
+ * loopback interface only (ttl=0: the packets never leave the host) and
+ * prints the mctx-metrics messages. Receive it with
+ * `gst-launch-1.0 udpsrc address=239.255.0.1 port=5004 multicast-iface=lo ! fakesink`.
+ *
+ * |[
+ * scripts/mctx-netns --veth -- gst-launch-1.0 audiotestsrc num-buffers=100 ! \
+ *     audioconvert ! audio/x-raw,format=S16BE,channels=1,rate=48000 ! rtpL16pay ! \
+ *     "mctx://[ff3e::8000:1234]:5004?source=fd00::1&interface=mctx0"
+ * ]| The same to an IPv6 group from the exact source fd00::1, configured by
+ * an mctx:// URI, inside a private network namespace with a veth pair.
+ *
+ * Since: 0.1
+ */
+
+#include "gstmctxsink.h"
+
+#include <pthread.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mctxsink-private.hpp"
+
+GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
+#define GST_CAT_DEFAULT gst_mctx_sink_debug
+
+using mctx::gst::Backend;
+using mctx::gst::BackendResult;
+using mctx::gst::GRef;
+using mctx::gst::Settings;
+using mctx::gst::StartError;
+
+enum {
+  PROP_0,
+  PROP_GROUP,
+  PROP_PORT,
+  PROP_SOURCE_ADDRESS,
+  PROP_SOURCE_PORT,
+  PROP_INTERFACE,
+  PROP_TTL,
+  PROP_LOOP,
+  PROP_DSCP,
+  PROP_BUFFER_SIZE,
+  PROP_RAW_MODE,
+  PROP_SOCKET,
+  PROP_CLOSE_SOCKET,
+  PROP_USED_SOCKET,
+  PROP_STATS,
+  PROP_STATS_INTERVAL,
+};
+
+#define DEFAULT_GROUP nullptr
+#define DEFAULT_PORT mctx::gst::kDefaultPort
+#define DEFAULT_SOURCE_ADDRESS nullptr
+#define DEFAULT_SOURCE_PORT mctx::gst::kDefaultSourcePort
+#define DEFAULT_INTERFACE nullptr
+#define DEFAULT_TTL mctx::gst::kDefaultTtl
+#define DEFAULT_LOOP mctx::gst::kDefaultLoop
+#define DEFAULT_DSCP mctx::gst::kDefaultDscp
+#define DEFAULT_BUFFER_SIZE mctx::gst::kDefaultBufferSize
+#define DEFAULT_RAW_MODE mctx::gst::kDefaultRawMode
+#define DEFAULT_CLOSE_SOCKET mctx::gst::kDefaultCloseSocket
+#define DEFAULT_STATS_INTERVAL mctx::gst::kDefaultStatsInterval
+
+// A send error warning is posted at most this often; the errors in between
+// are counted and mentioned in the next warning.
+static constexpr gint64 kWarningIntervalUs = G_USEC_PER_SEC;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// The stats timer: a thread that calls tick() every interval, off the
+// streaming thread. stop() joins it; set_interval() takes effect at once.
+class StatsTimer {
+ public:
+  StatsTimer() = default;
+  StatsTimer(const StatsTimer&) = delete;
+  StatsTimer& operator=(const StatsTimer&) = delete;
+  ~StatsTimer() { stop(); }
+
+  bool start(guint interval_ms, std::function<void()> tick) noexcept {
+    stop();
+    try {
+      std::lock_guard<std::mutex> lk(m_);
+      stop_ = false;
+      changed_ = false;
+      interval_ms_ = interval_ms;
+      tick_ = std::move(tick);
+      thread_ = std::thread([this] { run(); });
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }
+
+  void set_interval(guint interval_ms) noexcept {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      interval_ms_ = interval_ms;
+      changed_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  void stop() noexcept {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (!thread_.joinable()) return;
+    if (thread_.get_id() == std::this_thread::get_id()) {
+      // stop() from inside tick() (an application stopping the element from
+      // a synchronous bus handler): the loop sees stop_ and ends by itself.
+      thread_.detach();
+      return;
+    }
+    try {
+      thread_.join();
+    } catch (...) {
+    }
+  }
+
+ private:
+  void run() noexcept {
+    pthread_setname_np(pthread_self(), "mctxsink-stats");
+    try {
+      using clock = std::chrono::steady_clock;
+      std::unique_lock<std::mutex> lk(m_);
+      auto next = clock::now() + std::chrono::milliseconds(interval_ms_);
+      auto woken = [this] { return stop_ || changed_; };
+      while (!stop_) {
+        if (changed_) {
+          changed_ = false;
+          next = clock::now() + std::chrono::milliseconds(interval_ms_);
+        }
+        if (interval_ms_ == 0) {
+          cv_.wait(lk, woken);
+          continue;
+        }
+        if (cv_.wait_until(lk, next, woken)) continue;
+        lk.unlock();
+        tick_();
+        lk.lock();
+        const auto period = std::chrono::milliseconds(interval_ms_);
+        next += period;
+        const auto now = clock::now();
+        if (next <= now) next = now + period;
+      }
+    } catch (...) {
+      GST_ERROR("stats timer stopped by an unexpected exception");
+    }
+  }
+
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::thread thread_;
+  std::function<void()> tick_;
+  guint interval_ms_ = 0;
+  bool stop_ = false;
+  bool changed_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// Runtime state: exists between start() and stop(), built from a copy of the
+// settings. render()/render_list() use it without locking (they never run
+// concurrently with start()/stop()); other threads hold Private::state_mutex.
+struct State {
+  Settings settings;                 // the copy start() used
+  std::unique_ptr<Backend> backend;  // UDP publication or raw backend
+  std::atomic<guint64> dropped{0};   // buffers that could not be sent
+  mctx::Sampler sampler;             // under Private::state_mutex
+
+  // Streaming thread only. Grow-only scratch arrays: no allocation per
+  // buffer once they reached the largest buffer / list seen.
+  std::vector<GstMapInfo> maps;
+  std::vector<iovec> iov;
+  std::vector<mctx::OutMessage> msgs;
+  gint64 last_warning_us = 0;
+  guint64 unreported_errors = 0;
+  bool warned = false;
+};
+
+struct Private {
+  std::mutex settings_mutex;
+  Settings settings;     // under settings_mutex
+  bool started = false;  // under settings_mutex: between start() and stop()
+
+  std::mutex state_mutex;
+  std::unique_ptr<State> state;  // pointer changes under state_mutex
+
+  // Serialises building + posting of mctx-metrics messages, so that they
+  // reach the bus in the order they were sampled and none follows the
+  // "eos" one. Recursive: a synchronous bus handler may stop the element
+  // from inside a post. Never held by the stats property getter.
+  std::recursive_mutex post_mutex;
+  bool at_eos = false;  // under post_mutex: no periodic messages after EOS
+
+  // Backpressure: waits for writability; unlock() sets it flushing.
+  GstPoll* poll = nullptr;
+  GstPollFD poll_fd{};
+  int polled_fd = -1;  // streaming thread (and stop())
+
+  StatsTimer timer;
+};
+
+}  // namespace
+
+struct _GstMctxSink {
+  GstBaseSink parent;
+  Private* priv;
+};
+
+static void gst_mctx_sink_uri_handler_init(gpointer g_iface, gpointer iface_data);
+
+#define gst_mctx_sink_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE(GstMctxSink, gst_mctx_sink, GST_TYPE_BASE_SINK,
+                        G_IMPLEMENT_INTERFACE(GST_TYPE_URI_HANDLER,
+                                              gst_mctx_sink_uri_handler_init);
+                        GST_DEBUG_CATEGORY_INIT(gst_mctx_sink_debug, "mctxsink", 0,
+                                                "mctx multicast sink"));
+GST_ELEMENT_REGISTER_DEFINE(mctxsink, "mctxsink", GST_RANK_NONE, GST_TYPE_MCTX_SINK);
+
+static GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+// ---------------------------------------------------------------------------
+// Metrics
+
+namespace {
+
+mctx::Snapshot snapshot_now(const Backend& backend) noexcept {
+  mctx::Snapshot s;
+  s.wall_time = std::chrono::system_clock::now();
+  s.monotonic_time = std::chrono::steady_clock::now();
+  s.active_publications = 1;
+  s.send = backend.counters();
+  return s;
+}
+
+GstStructure* metrics_structure(const std::string& group, guint port, const char* mode,
+                                const mctx::SendCounters& c, guint64 dropped,
+                                GstClockTime interval, double pps, double bps,
+                                const char* reason) {
+  return gst_structure_new("mctx-metrics",                                    //
+                           "group", G_TYPE_STRING, group.c_str(),              //
+                           "port", G_TYPE_UINT, port,                          //
+                           "mode", G_TYPE_STRING, mode,                        //
+                           "packets-sent", G_TYPE_UINT64, guint64(c.packets_sent),
+                           "bytes-sent", G_TYPE_UINT64, guint64(c.bytes_sent),
+                           "send-calls", G_TYPE_UINT64, guint64(c.send_calls),
+                           "send-errors", G_TYPE_UINT64, guint64(c.send_errors),
+                           "would-block", G_TYPE_UINT64, guint64(c.would_block),
+                           "dropped", G_TYPE_UINT64, dropped,                  //
+                           "interval", GST_TYPE_CLOCK_TIME, interval,          //
+                           "packets-per-second", G_TYPE_DOUBLE, pps,           //
+                           "bytes-per-second", G_TYPE_DOUBLE, bps,             //
+                           "reason", G_TYPE_STRING, reason,                    //
+                           nullptr);
+}
+
+// The metrics of a running element. advance: this is a posted sample (the
+// next interval starts now); otherwise (stats property) the interval runs
+// from the last posted sample to now and the sampler is left alone.
+// Call with state_mutex held.
+GstStructure* running_metrics(State& st, const char* reason, bool advance) {
+  const mctx::Snapshot now = snapshot_now(*st.backend);
+  mctx::Delta d;
+  if (advance) {
+    auto sampled = st.sampler.sample(now);
+    d = sampled ? *sampled : mctx::make_delta(now, now);
+  } else {
+    const auto& prev = st.sampler.previous();
+    d = prev ? mctx::make_delta(*prev, now) : mctx::make_delta(now, now);
+  }
+  GstStructure* s = metrics_structure(
+      st.settings.group, st.settings.port, st.backend->mode(), now.send,
+      st.dropped.load(std::memory_order_relaxed), static_cast<GstClockTime>(d.interval.count()),
+      d.packets_per_sec, d.bytes_per_sec, reason);
+  st.backend->append_stats(s);
+  return s;
+}
+
+}  // namespace
+
+enum class Post { interval, eos, stop };
+
+// Posts an mctx-metrics element message (not from the streaming thread's hot
+// path: from the timer thread, at EOS and at stop). `st` is the state to
+// sample when the caller already took it out of priv (stop).
+static void post_metrics(GstMctxSink* self, Post what, State* taken = nullptr) {
+  Private* priv = self->priv;
+  std::lock_guard<std::recursive_mutex> post_lock(priv->post_mutex);
+  if (what == Post::interval && priv->at_eos) return;
+  if (what == Post::eos) priv->at_eos = true;
+  const char* reason = what == Post::interval ? "interval" : what == Post::eos ? "eos" : "stop";
+  GstStructure* s = nullptr;
+  try {
+    if (taken != nullptr) {
+      s = running_metrics(*taken, reason, true);
+    } else {
+      std::lock_guard<std::mutex> lk(priv->state_mutex);
+      if (!priv->state) return;
+      s = running_metrics(*priv->state, reason, true);
+    }
+  } catch (const std::exception& e) {
+    GST_ERROR_OBJECT(self, "Could not build the metrics message: %s", e.what());
+    return;
+  }
+  GST_LOG_OBJECT(self, "Posting %" GST_PTR_FORMAT, s);
+  // Posted without state_mutex: a synchronous bus handler may read the stats
+  // property.
+  gst_element_post_message(GST_ELEMENT_CAST(self),
+                           gst_message_new_element(GST_OBJECT_CAST(self), s));
+}
+
+static GstStructure* current_stats(GstMctxSink* self) {
+  Private* priv = self->priv;
+  std::string group;
+  guint port;
+  const char* mode;
+  {
+    std::lock_guard<std::mutex> lk(priv->settings_mutex);
+    group = priv->settings.group;
+    port = priv->settings.port;
+    mode = priv->settings.raw_mode ? "raw" : "udp";
+  }
+  {
+    std::lock_guard<std::mutex> lk(priv->state_mutex);
+    if (priv->state) return running_metrics(*priv->state, "query", false);
+  }
+  return metrics_structure(group, port, mode, mctx::SendCounters{}, 0, 0, 0.0, 0.0, "query");
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+
+static void post_start_error(GstMctxSink* self, const StartError& e) {
+  GST_WARNING_OBJECT(self, "start failed: %s (%s)", e.message.c_str(), e.debug.c_str());
+  switch (e.kind) {
+    case StartError::Kind::settings:
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.message.c_str()),
+                        ("%s", e.debug.c_str()));
+      break;
+    case StartError::Kind::open:
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("%s", e.message.c_str()),
+                        ("%s", e.debug.c_str()));
+      break;
+    case StartError::Kind::not_authorized:
+      GST_ELEMENT_ERROR(self, RESOURCE, NOT_AUTHORIZED, ("%s", e.message.c_str()),
+                        ("%s", e.debug.c_str()));
+      break;
+    case StartError::Kind::not_supported:
+      GST_ELEMENT_ERROR(self, CORE, NOT_IMPLEMENTED, ("%s", e.message.c_str()),
+                        ("%s", e.debug.c_str()));
+      break;
+  }
+}
+
+// A per-buffer send error: count it and warn, at most once per second.
+static void report_send_error(GstMctxSink* self, State& st, const mctx::SendError& e) {
+  st.dropped.fetch_add(1, std::memory_order_relaxed);
+  const gint64 now = g_get_monotonic_time();
+  if (st.warned && now - st.last_warning_us < kWarningIntervalUs) {
+    st.unreported_errors++;
+    GST_LOG_OBJECT(self, "send error %s (errno %d), warning suppressed", mctx::errc_name(e.code),
+                   e.system_errno);
+    return;
+  }
+  try {
+    const std::string dest = st.backend->describe();
+    const std::string why = st.backend->describe_error(e);
+    std::string more;
+    if (st.unreported_errors > 0) {
+      more = " (" + std::to_string(st.unreported_errors) +
+             " more send errors since the previous warning)";
+    }
+    GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
+                        ("Could not send a datagram to %s: %s. The buffer was dropped; "
+                         "streaming continues%s.",
+                         dest.c_str(), why.c_str(), more.c_str()),
+                        ("mctx error %s, errno %d; %" G_GUINT64_FORMAT " buffers dropped so far",
+                         mctx::errc_name(e.code), e.system_errno,
+                         st.dropped.load(std::memory_order_relaxed)));
+  } catch (...) {
+  }
+  st.warned = true;
+  st.last_warning_us = now;
+  st.unreported_errors = 0;
+}
+
+static void report_fatal_send_error(GstMctxSink* self, State& st, const mctx::SendError& e) {
+  try {
+    const std::string dest = st.backend->describe();
+    const std::string why = st.backend->describe_error(e);
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE,
+                      ("Cannot send to %s any more: %s.", dest.c_str(), why.c_str()),
+                      ("mctx error %s, errno %d", mctx::errc_name(e.code), e.system_errno));
+  } catch (...) {
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Cannot send any more."), (nullptr));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Backpressure
+
+namespace {
+enum class Wait { writable, flushing, failed };
+}
+
+// Waits until fd is writable; unlock() interrupts (flushing).
+static Wait wait_writable(GstMctxSink* self, int fd) {
+  Private* priv = self->priv;
+  if (fd < 0) return Wait::failed;
+  if (priv->polled_fd != fd) {
+    if (priv->polled_fd >= 0) gst_poll_remove_fd(priv->poll, &priv->poll_fd);
+    gst_poll_fd_init(&priv->poll_fd);
+    priv->poll_fd.fd = fd;
+    gst_poll_add_fd(priv->poll, &priv->poll_fd);
+    gst_poll_fd_ctl_write(priv->poll, &priv->poll_fd, TRUE);
+    priv->polled_fd = fd;
+  }
+  GST_LOG_OBJECT(self, "socket full, waiting for it to become writable");
+  for (;;) {
+    const gint r = gst_poll_wait(priv->poll, GST_CLOCK_TIME_NONE);
+    if (r > 0) return Wait::writable;
+    if (r == 0) continue;
+    const int err = errno;
+    if (err == EBUSY) {
+      GST_DEBUG_OBJECT(self, "wait for writability interrupted (flushing)");
+      return Wait::flushing;
+    }
+    if (err == EINTR || err == EAGAIN) continue;
+    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Waiting for the socket to become writable failed."),
+                      ("gst_poll_wait: %s", g_strerror(err)));
+    return Wait::failed;
+  }
+}
+
+static void forget_polled_fd(Private* priv) {
+  if (priv->poll != nullptr && priv->polled_fd >= 0) gst_poll_remove_fd(priv->poll, &priv->poll_fd);
+  priv->polled_fd = -1;
+}
+
+// ---------------------------------------------------------------------------
+// Sending: render() and render_list() share the scratch arrays and the
+// would-block / error handling.
+
+static void ensure_scratch(State& st, std::size_t memories, std::size_t messages) {
+  if (st.maps.size() < memories) {
+    st.maps.resize(memories);
+    st.iov.resize(memories);
+  }
+  if (st.msgs.size() < messages) st.msgs.resize(messages);
+}
+
+// Maps every memory of buf into st.maps/st.iov from index `first`. Returns
+// the number mapped, or -1 (nothing left mapped) if a memory cannot be mapped.
+static gint map_buffer(GstMctxSink* self, State& st, GstBuffer* buf, std::size_t first) {
+  const guint n = gst_buffer_n_memory(buf);
+  for (guint i = 0; i < n; ++i) {
+    GstMemory* mem = gst_buffer_peek_memory(buf, i);
+    GstMapInfo& info = st.maps[first + i];
+    if (!gst_memory_map(mem, &info, GST_MAP_READ)) {
+      for (guint j = 0; j < i; ++j) gst_memory_unmap(st.maps[first + j].memory, &st.maps[first + j]);
+      GST_ELEMENT_WARNING(self, RESOURCE, READ,
+                          ("Could not read a buffer (memory %u of %u cannot be mapped); the "
+                           "buffer was dropped.",
+                           i, n),
+                          ("gst_memory_map failed on %" GST_PTR_FORMAT, buf));
+      st.dropped.fetch_add(1, std::memory_order_relaxed);
+      return -1;
+    }
+    st.iov[first + i].iov_base = info.data;
+    st.iov[first + i].iov_len = info.size;
+  }
+  return static_cast<gint>(n);
+}
+
+static void unmap_range(State& st, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) gst_memory_unmap(st.maps[i].memory, &st.maps[i]);
+}
+
+static GstFlowReturn send_one(GstMctxSink* self, State& st, const iovec* iov, std::size_t n) {
+  for (;;) {
+    const auto err = st.backend->send(iov, n);
+    if (!err) return GST_FLOW_OK;
+    if (err->would_block()) {
+      switch (wait_writable(self, st.backend->wait_fd())) {
+        case Wait::writable:
+          continue;
+        case Wait::flushing:
+          st.dropped.fetch_add(1, std::memory_order_relaxed);
+          return GST_FLOW_FLUSHING;
+        case Wait::failed:
+          st.dropped.fetch_add(1, std::memory_order_relaxed);
+          return GST_FLOW_ERROR;
+      }
+    }
+    if (err->fatal()) {
+      st.dropped.fetch_add(1, std::memory_order_relaxed);
+      report_fatal_send_error(self, st, *err);
+      return GST_FLOW_ERROR;
+    }
+    report_send_error(self, st, *err);
+    return GST_FLOW_OK;
+  }
+}
+
+static GstFlowReturn send_many(GstMctxSink* self, State& st, std::size_t count) {
+  std::size_t off = 0;
+  while (off < count) {
+    const mctx::BatchReport r =
+        st.backend->send_batch(std::span<const mctx::OutMessage>(st.msgs.data() + off, count - off));
+    off += r.sent;
+    if (off >= count) break;
+    if (!r.error) {
+      if (r.sent == 0) {  // no progress and no reason: do not spin
+        report_send_error(self, st, mctx::SendError{mctx::Errc::send_failed, 0});
+        off++;
+      }
+      continue;
+    }
+    const mctx::SendError& e = *r.error;
+    if (e.would_block()) {
+      switch (wait_writable(self, st.backend->wait_fd())) {
+        case Wait::writable:
+          continue;
+        case Wait::flushing:
+          st.dropped.fetch_add(count - off, std::memory_order_relaxed);
+          return GST_FLOW_FLUSHING;
+        case Wait::failed:
+          st.dropped.fetch_add(count - off, std::memory_order_relaxed);
+          return GST_FLOW_ERROR;
+      }
+    }
+    if (e.fatal()) {
+      st.dropped.fetch_add(count - off, std::memory_order_relaxed);
+      report_fatal_send_error(self, st, e);
+      return GST_FLOW_ERROR;
+    }
+    report_send_error(self, st, e);  // the datagram at `off` is lost
+    off++;
+  }
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn gst_mctx_sink_render(GstBaseSink* sink, GstBuffer* buffer) {
+  auto self = GST_MCTX_SINK(sink);
+  auto priv = self->priv;
+  State* st = priv->state.get();
+  if (G_UNLIKELY(st == nullptr)) return GST_FLOW_FLUSHING;
+  try {
+    const guint n = gst_buffer_n_memory(buffer);
+    ensure_scratch(*st, n, 1);
+    const gint mapped = map_buffer(self, *st, buffer, 0);
+    if (mapped < 0) return GST_FLOW_OK;
+    GST_LOG_OBJECT(self, "sending %" G_GSIZE_FORMAT " bytes in %u memories",
+                   gst_buffer_get_size(buffer), n);
+    const GstFlowReturn ret = send_one(self, *st, st->iov.data(), n);
+    unmap_range(*st, n);
+    return ret;
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(self, CORE, FAILED, ("Internal error while sending: %s", e.what()),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+}
+
+static GstFlowReturn gst_mctx_sink_render_list(GstBaseSink* sink, GstBufferList* list) {
+  auto self = GST_MCTX_SINK(sink);
+  auto priv = self->priv;
+  State* st = priv->state.get();
+  if (G_UNLIKELY(st == nullptr)) return GST_FLOW_FLUSHING;
+  const guint len = gst_buffer_list_length(list);
+  if (len == 0) return GST_FLOW_OK;
+  try {
+    std::size_t total = 0;
+    for (guint i = 0; i < len; ++i) total += gst_buffer_n_memory(gst_buffer_list_get(list, i));
+    // Sized before any pointer into iov is taken.
+    ensure_scratch(*st, total, len);
+
+    std::size_t mapped = 0;  // memories mapped so far (st->maps[0..mapped))
+    std::size_t count = 0;   // datagrams to send (st->msgs[0..count))
+    for (guint i = 0; i < len; ++i) {
+      GstBuffer* buf = gst_buffer_list_get(list, i);
+      const gint n = map_buffer(self, *st, buf, mapped);
+      if (n < 0) continue;  // dropped with a warning; the rest goes out
+      st->msgs[count].iov = st->iov.data() + mapped;
+      st->msgs[count].iov_count = static_cast<std::size_t>(n);
+      mapped += static_cast<std::size_t>(n);
+      count++;
+    }
+    GST_LOG_OBJECT(self, "sending a list of %u buffers", len);
+    const GstFlowReturn ret = send_many(self, *st, count);
+    unmap_range(*st, mapped);
+    return ret;
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(self, CORE, FAILED, ("Internal error while sending: %s", e.what()),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Lifecycle
+
+// start()/stop() run from change_state() on READY->PAUSED and PAUSED->READY
+// (not from GstBaseSink's NULL->READY start vfunc): a bad configuration fails
+// the READY->PAUSED change, and properties set in READY take effect at the
+// next PAUSED.
+static gboolean gst_mctx_sink_start(GstMctxSink* self) {
+  auto priv = self->priv;
+  auto clear_started = [priv] {
+    std::lock_guard<std::mutex> lk(priv->settings_mutex);
+    priv->started = false;
+  };
+  try {
+    Settings s;
+    {
+      std::lock_guard<std::mutex> lk(priv->settings_mutex);
+      s = priv->settings;
+      priv->started = true;  // from here on, MUTABLE_READY properties are refused
+    }
+    if (priv->poll == nullptr) {
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("Could not create a poll set."),
+                        ("gst_poll_new() failed"));
+      clear_started();
+      return FALSE;
+    }
+
+    BackendResult backend = s.raw_mode ? mctx::gst::make_raw_backend(s)
+                                       : mctx::gst::make_udp_backend(s);
+    if (!backend) {
+      post_start_error(self, backend.error());
+      clear_started();
+      return FALSE;
+    }
+
+    auto st = std::make_unique<State>();
+    st->settings = s;
+    st->backend = std::move(*backend);
+    (void)st->sampler.sample(snapshot_now(*st->backend));  // the first interval starts now
+
+    GST_INFO_OBJECT(self,
+                    "Started (%s mode): sending to %s, interface '%s', source-address '%s', "
+                    "source-port %u, ttl %u, loop %d, dscp %d, buffer-size %d, socket %s",
+                    st->backend->mode(), st->backend->describe().c_str(), s.interface.c_str(),
+                    s.source_address.c_str(), s.source_port, s.ttl, s.loop, s.dscp,
+                    s.buffer_size, s.socket ? "caller-provided" : "own");
+
+    gst_poll_set_flushing(priv->poll, FALSE);
+    {
+      std::lock_guard<std::recursive_mutex> lk(priv->post_mutex);
+      priv->at_eos = false;
+    }
+    {
+      std::lock_guard<std::mutex> lk(priv->state_mutex);
+      priv->state = std::move(st);
+    }
+    if (!priv->timer.start(s.stats_interval_ms, [self] { post_metrics(self, Post::interval); })) {
+      GST_ELEMENT_WARNING(self, RESOURCE, FAILED,
+                          ("Could not start the metrics timer: no periodic mctx-metrics "
+                           "messages will be posted."),
+                          ("std::thread creation failed"));
+    }
+    return TRUE;
+  } catch (const std::exception& e) {
+    GST_ELEMENT_ERROR(self, CORE, FAILED, ("Internal error while starting: %s", e.what()),
+                      (nullptr));
+    {
+      std::lock_guard<std::mutex> lk(priv->state_mutex);
+      priv->state.reset();
+    }
+    clear_started();
+    return FALSE;
+  }
+}
+
+static gboolean gst_mctx_sink_stop(GstMctxSink* self) {
+  auto priv = self->priv;
+  priv->timer.stop();
+  forget_polled_fd(priv);
+
+  // Take the state out first (the stats property reads zeros from now on),
+  // then post its final sample.
+  std::unique_ptr<State> st;
+  {
+    std::lock_guard<std::mutex> lk(priv->state_mutex);
+    st = std::move(priv->state);
+  }
+  if (st) post_metrics(self, Post::stop, st.get());
+  {
+    std::lock_guard<std::recursive_mutex> lk(priv->post_mutex);
+    priv->at_eos = false;
+  }
+
+  bool close_socket;
+  {
+    std::lock_guard<std::mutex> lk(priv->settings_mutex);
+    close_socket = priv->settings.close_socket;
+    priv->started = false;
+  }
+  if (st) {
+    st->backend->shutdown(close_socket);
+    st.reset();
+    GST_DEBUG_OBJECT(self, "Stopped");
+  }
+  return TRUE;
+}
+
+static GstStateChangeReturn gst_mctx_sink_change_state(GstElement* element,
+                                                       GstStateChange transition) {
+  auto self = GST_MCTX_SINK(element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && !gst_mctx_sink_start(self)) {
+    return GST_STATE_CHANGE_FAILURE;
+  }
+  const GstStateChangeReturn ret = GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && ret == GST_STATE_CHANGE_FAILURE) {
+    gst_mctx_sink_stop(self);
+  }
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) gst_mctx_sink_stop(self);
+  return ret;
+}
+
+static gboolean gst_mctx_sink_unlock(GstBaseSink* sink) {
+  auto self = GST_MCTX_SINK(sink);
+  GST_DEBUG_OBJECT(self, "unlock: interrupting any wait for writability");
+  if (self->priv->poll) gst_poll_set_flushing(self->priv->poll, TRUE);
+  return TRUE;
+}
+
+static gboolean gst_mctx_sink_unlock_stop(GstBaseSink* sink) {
+  auto self = GST_MCTX_SINK(sink);
+  GST_DEBUG_OBJECT(self, "unlock_stop");
+  if (self->priv->poll) gst_poll_set_flushing(self->priv->poll, FALSE);
+  return TRUE;
+}
+
+static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
+  auto self = GST_MCTX_SINK(sink);
+  // Before the base class posts the EOS message: an application that stops at
+  // EOS has the final metrics already.
+  // Periodic messages stop after EOS (nothing more can be sent until a
+  // flush) and resume with the next flush or stream.
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_EOS:
+      post_metrics(self, Post::eos);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+    case GST_EVENT_STREAM_START: {
+      std::lock_guard<std::recursive_mutex> lk(self->priv->post_mutex);
+      self->priv->at_eos = false;
+      break;
+    }
+    default:
+      break;
+  }
+  return GST_BASE_SINK_CLASS(parent_class)->event(sink, event);
+}
+
+// ---------------------------------------------------------------------------
+// Properties
+
+static const char* str_or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+
+static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GValue* value,
+                                       GParamSpec* pspec) {
+  auto self = GST_MCTX_SINK(object);
+  auto priv = self->priv;
+  bool refused = false;
+  guint new_interval = 0;
+  bool interval_changed = false;
+  std::string current;
+  try {
+    std::unique_lock<std::mutex> lk(priv->settings_mutex);
+    Settings& s = priv->settings;
+    if ((pspec->flags & GST_PARAM_MUTABLE_READY) != 0 && priv->started) {
+      refused = true;
+      GValue v = G_VALUE_INIT;
+      g_value_init(&v, pspec->value_type);
+      lk.unlock();
+      g_object_get_property(object, pspec->name, &v);
+      gchar* text = gst_value_serialize(&v);
+      current = text ? text : "(none)";
+      g_free(text);
+      g_value_unset(&v);
+    } else {
+      auto set_string = [&](std::string& field) {
+        const gchar* v = g_value_get_string(value);
+        std::string nv = v ? v : "";
+        if (nv != field) {
+          GST_INFO_OBJECT(self, "Changing %s from '%s' to '%s'", pspec->name, field.c_str(),
+                          nv.c_str());
+        }
+        field = std::move(nv);
+      };
+      auto set_uint = [&](guint& field) {
+        const guint nv = g_value_get_uint(value);
+        if (nv != field) GST_INFO_OBJECT(self, "Changing %s from %u to %u", pspec->name, field, nv);
+        field = nv;
+      };
+      auto set_int = [&](gint& field) {
+        const gint nv = g_value_get_int(value);
+        if (nv != field) GST_INFO_OBJECT(self, "Changing %s from %d to %d", pspec->name, field, nv);
+        field = nv;
+      };
+      auto set_bool = [&](bool& field) {
+        const bool nv = g_value_get_boolean(value) != FALSE;
+        if (nv != field) {
+          GST_INFO_OBJECT(self, "Changing %s from %s to %s", pspec->name,
+                          field ? "true" : "false", nv ? "true" : "false");
+        }
+        field = nv;
+      };
+      switch (prop_id) {
+        case PROP_GROUP: set_string(s.group); break;
+        case PROP_PORT: set_uint(s.port); break;
+        case PROP_SOURCE_ADDRESS: set_string(s.source_address); break;
+        case PROP_SOURCE_PORT: set_uint(s.source_port); break;
+        case PROP_INTERFACE: set_string(s.interface); break;
+        case PROP_TTL: set_uint(s.ttl); break;
+        case PROP_LOOP: set_bool(s.loop); break;
+        case PROP_DSCP: set_int(s.dscp); break;
+        case PROP_BUFFER_SIZE: set_int(s.buffer_size); break;
+        case PROP_RAW_MODE: set_bool(s.raw_mode); break;
+        case PROP_SOCKET: {
+          auto* sock = static_cast<GSocket*>(g_value_get_object(value));
+          GST_INFO_OBJECT(self, "Changing socket from %p to %p", static_cast<void*>(s.socket.get()),
+                          static_cast<void*>(sock));
+          s.socket = GRef<GSocket>::ref(sock);
+          break;
+        }
+        case PROP_CLOSE_SOCKET: set_bool(s.close_socket); break;
+        case PROP_STATS_INTERVAL:
+          set_uint(s.stats_interval_ms);
+          new_interval = s.stats_interval_ms;
+          interval_changed = priv->started;
+          break;
+        default:
+          G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+          break;
+      }
+    }
+  } catch (const std::exception& e) {
+    GST_ERROR_OBJECT(self, "Could not set property %s: %s", pspec->name, e.what());
+    return;
+  }
+  if (interval_changed) priv->timer.set_interval(new_interval);
+  if (refused) {
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                        ("Property '%s' cannot be changed while the element is running (PAUSED "
+                         "or PLAYING); set it in the NULL or READY state. It stays %s.",
+                         pspec->name, current.c_str()),
+                        ("GST_PARAM_MUTABLE_READY property set after start()"));
+  }
+}
+
+static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* value,
+                                       GParamSpec* pspec) {
+  auto self = GST_MCTX_SINK(object);
+  auto priv = self->priv;
+  try {
+    if (prop_id == PROP_STATS) {
+      g_value_take_boxed(value, current_stats(self));
+      return;
+    }
+    if (prop_id == PROP_USED_SOCKET) {
+      std::lock_guard<std::mutex> lk(priv->state_mutex);
+      GSocket* s = priv->state ? priv->state->backend->used_socket() : nullptr;
+      g_value_take_object(value, s);
+      return;
+    }
+    std::lock_guard<std::mutex> lk(priv->settings_mutex);
+    const Settings& s = priv->settings;
+    switch (prop_id) {
+      case PROP_GROUP: g_value_set_string(value, str_or_null(s.group)); break;
+      case PROP_PORT: g_value_set_uint(value, s.port); break;
+      case PROP_SOURCE_ADDRESS: g_value_set_string(value, str_or_null(s.source_address)); break;
+      case PROP_SOURCE_PORT: g_value_set_uint(value, s.source_port); break;
+      case PROP_INTERFACE: g_value_set_string(value, str_or_null(s.interface)); break;
+      case PROP_TTL: g_value_set_uint(value, s.ttl); break;
+      case PROP_LOOP: g_value_set_boolean(value, s.loop); break;
+      case PROP_DSCP: g_value_set_int(value, s.dscp); break;
+      case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
+      case PROP_RAW_MODE: g_value_set_boolean(value, s.raw_mode); break;
+      case PROP_SOCKET: g_value_set_object(value, s.socket.get()); break;
+      case PROP_CLOSE_SOCKET: g_value_set_boolean(value, s.close_socket); break;
+      case PROP_STATS_INTERVAL: g_value_set_uint(value, s.stats_interval_ms); break;
+      default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
+    }
+  } catch (const std::exception& e) {
+    GST_ERROR_OBJECT(self, "Could not get property %s: %s", pspec->name, e.what());
+  }
+}
+
+// ---------------------------------------------------------------------------
+// GObject lifecycle
+
+static void gst_mctx_sink_init(GstMctxSink* self) {
+  try {
+    self->priv = new Private();
+  } catch (...) {
+    g_error("mctxsink: out of memory");
+  }
+  self->priv->poll = gst_poll_new(TRUE);
+  if (self->priv->poll == nullptr) GST_ERROR_OBJECT(self, "gst_poll_new() failed");
+}
+
+static void gst_mctx_sink_finalize(GObject* object) {
+  auto self = GST_MCTX_SINK(object);
+  if (self->priv != nullptr) {
+    self->priv->timer.stop();
+    forget_polled_fd(self->priv);
+    if (self->priv->poll) gst_poll_free(self->priv->poll);
+    delete self->priv;
+    self->priv = nullptr;
+  }
+  G_OBJECT_CLASS(parent_class)->finalize(object);
+}
+
+static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
+  auto gobject_class = G_OBJECT_CLASS(klass);
+  auto element_class = GST_ELEMENT_CLASS(klass);
+  auto basesink_class = GST_BASE_SINK_CLASS(klass);
+
+  gobject_class->set_property = gst_mctx_sink_set_property;
+  gobject_class->get_property = gst_mctx_sink_get_property;
+  gobject_class->finalize = gst_mctx_sink_finalize;
+
+  const auto rw_ready = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                 GST_PARAM_MUTABLE_READY);
+  const auto rw_playing = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                   GST_PARAM_MUTABLE_PLAYING);
+  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * GstMctxSink:group:
+   *
+   * The IPv4 or IPv6 multicast group to send to. Required. Interface-local
+   * and link-local IPv6 groups (ff01::/16, ff02::/16) only mean something on
+   * one link: they need #GstMctxSink:interface (or a scope, "ff02::1%eth0").
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_GROUP,
+      g_param_spec_string(
+          "group", "Multicast group",
+          "IPv4 or IPv6 multicast group to send to, e.g. 239.1.2.3 or ff3e::8000:1234 "
+          "(required; ff01::/16 and ff02::/16 groups also need 'interface' or a %scope)",
+          DEFAULT_GROUP, rw_ready));
+
+  /**
+   * GstMctxSink:port:
+   *
+   * The destination UDP port.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_PORT,
+      g_param_spec_uint("port", "Port", "Destination UDP port (1-65535)", 1, 65535, DEFAULT_PORT,
+                        rw_ready));
+
+  /**
+   * GstMctxSink:source-address:
+   *
+   * The exact local address the socket binds to, so that it is the source
+   * address of every packet (receivers of source-specific multicast filter
+   * on it). It must be configured on this host and be of the group's
+   * family. It is not the outgoing interface: use #GstMctxSink:interface
+   * for that.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SOURCE_ADDRESS,
+      g_param_spec_string(
+          "source-address", "Source address",
+          "Exact local IPv4/IPv6 address to send from (bound on the socket; must be configured "
+          "on this host, same family as the group). NULL = chosen by routing",
+          DEFAULT_SOURCE_ADDRESS, rw_ready));
+
+  /**
+   * GstMctxSink:source-port:
+   *
+   * The local UDP port to send from; 0 lets the kernel choose one.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SOURCE_PORT,
+      g_param_spec_uint("source-port", "Source port",
+                        "Local UDP port to send from (1-65535); 0 = any free port chosen by the "
+                        "kernel",
+                        0, 65535, DEFAULT_SOURCE_PORT, rw_ready));
+
+  /**
+   * GstMctxSink:interface:
+   *
+   * The interface multicast packets leave by: a local address (IPv4:
+   * IP_MULTICAST_IF by address; IPv6: resolved to its interface, and bound as
+   * the source when #GstMctxSink:source-address is not set), an interface
+   * name or an interface index. Without it, the routing table decides.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_INTERFACE,
+      g_param_spec_string(
+          "interface", "Outgoing interface",
+          "Interface the multicast packets leave by: a local IPv4/IPv6 address (192.0.2.1), a "
+          "name (eth0, lo) or an index (2). NULL = the routing table decides",
+          DEFAULT_INTERFACE, rw_ready));
+
+  /**
+   * GstMctxSink:ttl:
+   *
+   * IPv4 time-to-live or IPv6 hop limit of the sent packets. 0 keeps them on
+   * this host, 1 (the default) on the local network.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_TTL,
+      g_param_spec_uint("ttl", "TTL / hop limit",
+                        "IPv4 TTL / IPv6 hop limit of sent packets (0-255; 0 = this host only, "
+                        "1 = local network)",
+                        0, 255, DEFAULT_TTL, rw_ready));
+
+  /**
+   * GstMctxSink:loop:
+   *
+   * Whether receivers on this host that joined the group get a copy
+   * (IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP).
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_LOOP,
+      g_param_spec_boolean("loop", "Multicast loopback",
+                           "Deliver sent packets to receivers on this host that joined the group "
+                           "(IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP)",
+                           DEFAULT_LOOP, rw_ready));
+
+  /**
+   * GstMctxSink:dscp:
+   *
+   * Differentiated Services code point, written into the upper six bits of
+   * the IPv4 TOS / IPv6 traffic class byte. -1 leaves the system default.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_DSCP,
+      g_param_spec_int("dscp", "DSCP",
+                       "Differentiated Services code point of sent packets (0-63, e.g. 46 = EF, "
+                       "34 = AF41); -1 = leave the system default",
+                       -1, 63, DEFAULT_DSCP, rw_ready));
+
+  /**
+   * GstMctxSink:buffer-size:
+   *
+   * Kernel send buffer size (SO_SNDBUF) in bytes. Linux doubles the value and
+   * caps it at net.core.wmem_max. A small buffer makes backpressure (waiting
+   * for the socket) start sooner; nothing is dropped either way.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_BUFFER_SIZE,
+      g_param_spec_int("buffer-size", "Send buffer size",
+                       "Kernel send buffer size (SO_SNDBUF) in bytes (1-2147483647; Linux "
+                       "doubles it and caps it at net.core.wmem_max); 0 = system default",
+                       0, G_MAXINT, DEFAULT_BUFFER_SIZE, rw_ready));
+
+  /**
+   * GstMctxSink:raw-mode:
+   *
+   * Each buffer is a complete IPv4/IPv6 datagram, sent unchanged. Not
+   * available in this build: starting with raw-mode=TRUE fails with an error
+   * that says so.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_RAW_MODE,
+      g_param_spec_boolean("raw-mode", "Raw mode",
+                           "Each buffer is a complete IPv4/IPv6 datagram sent unchanged (needs "
+                           "CAP_NET_RAW). Not available in this build: start fails when TRUE",
+                           DEFAULT_RAW_MODE, rw_ready));
+
+  /**
+   * GstMctxSink:socket:
+   *
+   * A UDP socket of the group's family to send from instead of creating one.
+   * If it is already bound, its address and port must agree with
+   * #GstMctxSink:source-address and #GstMctxSink:source-port. The element
+   * makes it non-blocking, applies interface, TTL, loop, DSCP and buffer size,
+   * and connects it to the group.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SOCKET,
+      g_param_spec_object("socket", "Socket",
+                          "Caller-provided UDP socket (GSocket, same family as the group) to send "
+                          "from instead of creating one; the element configures and connects "
+                          "it. NULL = create a socket",
+                          G_TYPE_SOCKET, rw_ready));
+
+  /**
+   * GstMctxSink:close-socket:
+   *
+   * Whether the element closes the caller-provided #GstMctxSink:socket when
+   * it stops. Sockets the element creates are always closed.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_CLOSE_SOCKET,
+      g_param_spec_boolean("close-socket", "Close socket",
+                           "Close the caller-provided 'socket' when the element stops; FALSE = "
+                           "leave it open for the caller (sockets the element creates are always "
+                           "closed)",
+                           DEFAULT_CLOSE_SOCKET, rw_playing));
+
+  /**
+   * GstMctxSink:used-socket:
+   *
+   * The socket in use while the element runs: the caller's
+   * #GstMctxSink:socket, or a #GSocket on a duplicate descriptor of the
+   * socket the element created (the same kernel socket; closing this
+   * #GSocket does not disturb the element). NULL when stopped.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_USED_SOCKET,
+      g_param_spec_object("used-socket", "Used socket",
+                          "Socket in use while PAUSED/PLAYING: the caller's 'socket', or a "
+                          "GSocket on a duplicate descriptor of the element's own socket. NULL "
+                          "when stopped",
+                          G_TYPE_SOCKET, ro));
+
+  /**
+   * GstMctxSink:stats:
+   *
+   * The current metrics, as an `mctx-metrics` structure with the fields of
+   * the bus message; `interval` and the rates cover the time since the last
+   * posted message. All counters are 0 when the element is stopped.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "Current send metrics: an mctx-metrics structure with the fields of the "
+                         "bus message (counters since start; rates since the last message); all "
+                         "0 when stopped, never NULL",
+                         GST_TYPE_STRUCTURE, ro));
+
+  /**
+   * GstMctxSink:stats-interval:
+   *
+   * Period of the `mctx-metrics` element messages, in milliseconds. 0 posts
+   * only the final messages (at EOS and at stop). May be changed while
+   * playing.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_STATS_INTERVAL,
+      g_param_spec_uint("stats-interval", "Stats interval",
+                        "Period of mctx-metrics bus messages in milliseconds (0-4294967295); 0 = "
+                        "only the final messages at EOS and stop",
+                        0, G_MAXUINT, DEFAULT_STATS_INTERVAL, rw_playing));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_set_static_metadata(
+      element_class, "Multicast UDP sink", "Sink/Network",
+      "Sends each buffer as one UDP datagram to an IPv4 or IPv6 multicast group, from an exact "
+      "source address and out of a chosen interface; waits instead of dropping when the socket "
+      "is full, and posts send metrics (mctx-metrics) on the bus",
+      "The mctx authors");
+
+  element_class->change_state = gst_mctx_sink_change_state;
+  basesink_class->render = gst_mctx_sink_render;
+  basesink_class->render_list = gst_mctx_sink_render_list;
+  basesink_class->unlock = gst_mctx_sink_unlock;
+  basesink_class->unlock_stop = gst_mctx_sink_unlock_stop;
+  basesink_class->event = gst_mctx_sink_event;
+}
+
+// ---------------------------------------------------------------------------
+// GstURIHandler
+
+static GstURIType gst_mctx_sink_uri_get_type(GType) { return GST_URI_SINK; }
+
+static const gchar* const* gst_mctx_sink_uri_get_protocols(GType) {
+  static const gchar* const protocols[] = {"mctx", nullptr};
+  return protocols;
+}
+
+static gchar* gst_mctx_sink_uri_get_uri(GstURIHandler* handler) {
+  auto self = GST_MCTX_SINK(handler);
+  try {
+    std::lock_guard<std::mutex> lk(self->priv->settings_mutex);
+    const std::string uri = mctx::gst::build_uri(self->priv->settings);
+    return uri.empty() ? nullptr : g_strdup(uri.c_str());
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+static gboolean gst_mctx_sink_uri_set_uri(GstURIHandler* handler, const gchar* uri,
+                                          GError** error) {
+  auto self = GST_MCTX_SINK(handler);
+  auto priv = self->priv;
+  try {
+    Settings parsed;
+    if (!mctx::gst::parse_uri(uri, parsed, error)) {
+      GST_WARNING_OBJECT(self, "Rejected URI '%s': %s", uri ? uri : "(null)",
+                         (error && *error) ? (*error)->message : "");
+      return FALSE;
+    }
+    {
+      std::lock_guard<std::mutex> lk(priv->settings_mutex);
+      if (priv->started) {
+        g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
+                    "mctx URI: cannot change the URI while the element is running (PAUSED or "
+                    "PLAYING); set it in the NULL or READY state");
+        return FALSE;
+      }
+      mctx::gst::copy_uri_fields(parsed, priv->settings);
+    }
+    GST_INFO_OBJECT(self, "URI set to %s", uri);
+    static const char* const uri_properties[] = {"group", "port", "source-address",
+                                                 "source-port", "interface", "ttl",
+                                                 "loop", "dscp", "buffer-size"};
+    for (const char* name : uri_properties) g_object_notify(G_OBJECT(self), name);
+    return TRUE;
+  } catch (const std::exception& e) {
+    g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "mctx URI: internal error: %s",
+                e.what());
+    return FALSE;
+  }
+}
+
+static void gst_mctx_sink_uri_handler_init(gpointer g_iface, gpointer) {
+  auto iface = static_cast<GstURIHandlerInterface*>(g_iface);
+  iface->get_type = gst_mctx_sink_uri_get_type;
+  iface->get_protocols = gst_mctx_sink_uri_get_protocols;
+  iface->get_uri = gst_mctx_sink_uri_get_uri;
+  iface->set_uri = gst_mctx_sink_uri_set_uri;
+}
