@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+#pragma once
+
+// Helpers shared by the mctxsink gst-check tests.
+
+// C++ headers first: check.h defines a macro `fail` that breaks std::ios.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <numeric>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mctx/address.hpp"
+#include "receiver.hpp"
+
+#include <gio/gio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+
+namespace mctx_gst_test {
+
+inline std::string str(const char* s) { return s ? s : ""; }
+
+// Fails the test with `what` when f throws (Receiver and friends throw with
+// context; an exception must not reach check's C code).
+template <class F>
+auto must(const char* what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    ck_abort_msg("%s: %s", what, e.what());
+  } catch (...) {
+    ck_abort_msg("%s: unknown exception", what);
+  }
+  throw 0;  // not reached
+}
+
+inline mctx::IpAddress addr(const char* text) {
+  auto a = mctx::IpAddress::parse(text);
+  fail_unless(a.has_value(), "bad test address %s", text);
+  return *a;
+}
+
+inline std::unique_ptr<mctx::test::Receiver> receiver(const char* group, uint16_t port,
+                                                      const char* ifname = nullptr) {
+  return must("creating the test receiver", [&] {
+    const uint32_t idx = ifname ? mctx::test::ifindex(ifname) : 0;
+    return std::make_unique<mctx::test::Receiver>(addr(group), port, idx);
+  });
+}
+
+inline std::vector<mctx::test::Datagram> receive_n(mctx::test::Receiver& r, std::size_t n,
+                                                   int idle_ms = 1000) {
+  return must("receiving", [&] { return r.receive_n(n, std::chrono::milliseconds(idle_ms)); });
+}
+
+inline std::string payload_string(const mctx::test::Datagram& d) {
+  return std::string(d.payload.begin(), d.payload.end());
+}
+
+// A buffer holding text (one memory).
+inline GstBuffer* text_buffer(const std::string& text) {
+  return gst_buffer_new_memdup(text.data(), text.size());
+}
+
+// A buffer made of several memories, one per part.
+inline GstBuffer* multi_memory_buffer(const std::vector<std::string>& parts) {
+  GstBuffer* b = gst_buffer_new();
+  for (const auto& p : parts) {
+    gpointer data = g_memdup2(p.data(), p.size());
+    gst_buffer_append_memory(b, gst_memory_new_wrapped(GST_MEMORY_FLAG_READONLY, data, p.size(),
+                                                       0, p.size(), data, g_free));
+  }
+  return b;
+}
+
+// An mctxsink with properties set, a bus, async=FALSE (so that the harness
+// can set it to PLAYING before any buffer arrives).
+struct Sink {
+  GstElement* element = nullptr;
+  GstBus* bus = nullptr;
+
+  Sink() {
+    element = gst_element_factory_make("mctxsink", nullptr);
+    fail_unless(element != nullptr, "mctxsink not found: check GST_PLUGIN_PATH_1_0");
+    gst_object_ref_sink(element);
+    bus = gst_bus_new();
+    gst_element_set_bus(element, bus);
+    g_object_set(element, "async", FALSE, nullptr);
+  }
+  ~Sink() {
+    if (element) {
+      gst_element_set_state(element, GST_STATE_NULL);
+      gst_element_set_bus(element, nullptr);
+      gst_object_unref(element);
+    }
+    if (bus) gst_object_unref(bus);
+  }
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+
+  // Hands the element to a harness (which sets it to PLAYING).
+  GstHarness* harness(const char* caps = "application/octet-stream") {
+    GstHarness* h = gst_harness_new_with_element(element, "sink", nullptr);
+    gst_harness_set_src_caps_str(h, caps);
+    return h;
+  }
+};
+
+// GStreamer 1.22 has no gst_harness_push_list().
+inline GstFlowReturn push_list(GstHarness* h, GstBufferList* list) {
+  return gst_pad_push_list(h->srcpad, list);
+}
+
+// Tries READY -> PAUSED on an element that must refuse; returns the error
+// message posted on the bus ("" if none).
+inline std::string start_error(Sink& s, std::string* debug = nullptr) {
+  const GstStateChangeReturn ret = gst_element_set_state(s.element, GST_STATE_PAUSED);
+  fail_unless_equals_int(ret, GST_STATE_CHANGE_FAILURE);
+  GstMessage* msg = gst_bus_pop_filtered(s.bus, GST_MESSAGE_ERROR);
+  if (msg == nullptr) return "";
+  GError* err = nullptr;
+  gchar* dbg = nullptr;
+  gst_message_parse_error(msg, &err, &dbg);
+  std::string text = err ? err->message : "";
+  if (debug) *debug = str(dbg);
+  g_clear_error(&err);
+  g_free(dbg);
+  gst_message_unref(msg);
+  gst_element_set_state(s.element, GST_STATE_NULL);
+  return text;
+}
+
+// Every mctx-metrics structure currently on the bus (copies; free with
+// gst_structure_free), in order. Other messages are dropped, except that
+// warnings are appended to *warnings when given.
+inline std::vector<GstStructure*> pop_metrics(GstBus* bus, std::vector<std::string>* warnings = nullptr) {
+  std::vector<GstStructure*> out;
+  while (GstMessage* m = gst_bus_pop(bus)) {
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ELEMENT) {
+      const GstStructure* s = gst_message_get_structure(m);
+      if (s && gst_structure_has_name(s, "mctx-metrics")) out.push_back(gst_structure_copy(s));
+    } else if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING && warnings) {
+      GError* err = nullptr;
+      gst_message_parse_warning(m, &err, nullptr);
+      warnings->push_back(err ? err->message : "");
+      g_clear_error(&err);
+    }
+    gst_message_unref(m);
+  }
+  return out;
+}
+
+inline guint64 u64(const GstStructure* s, const char* field) {
+  guint64 v = 0;
+  fail_unless(gst_structure_get_uint64(s, field, &v), "field %s missing in %s", field,
+              gst_structure_get_name(s));
+  return v;
+}
+
+inline std::string field_string(const GstStructure* s, const char* field) {
+  return str(gst_structure_get_string(s, field));
+}
+
+inline GstStructure* stats(GstElement* e) {
+  GstStructure* s = nullptr;
+  g_object_get(e, "stats", &s, nullptr);
+  fail_unless(s != nullptr, "stats is NULL");
+  return s;
+}
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+#define assert_contains(haystack, needle)                                                       \
+  fail_unless(mctx_gst_test::contains((haystack), (needle)), "'%s' does not contain '%s'",      \
+              std::string(haystack).c_str(), std::string(needle).c_str())
+
+// Compares two strings held by value (assert_equals_string keeps only the
+// char pointer, which dangles for a temporary std::string).
+#define assert_str_eq(a, b)                                                                   \
+  do {                                                                                        \
+    const std::string mctx_a_ = (a);                                                          \
+    const std::string mctx_b_ = (b);                                                          \
+    fail_unless(mctx_a_ == mctx_b_, "'%s' is not '%s'", mctx_a_.c_str(), mctx_b_.c_str());    \
+  } while (0)
+
+}  // namespace mctx_gst_test

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// Backpressure, inside scripts/mctx-netns --peer: the element sends out of
+// mctx0, whose egress is rate-limited with a token bucket (tc tbf), and a
+// receiver in the peer namespace (joined on mctx1) counts what crossed the
+// link. With a tiny send buffer the socket keeps filling up: the element must
+// wait for writability and deliver every buffer, and a flush or a state
+// change while it waits must return promptly.
+
+#include <cstdlib>
+
+#include "gst-test-util.hpp"
+
+using namespace mctx_gst_test;
+using Clock = std::chrono::steady_clock;
+
+static const char* const kGroup = "239.1.2.4";
+
+static void tc(const std::string& args) {
+  const std::string cmd = "tc qdisc replace dev mctx0 root " + args;
+  const int rc = std::system(cmd.c_str());
+  fail_unless(rc == 0, "'%s' failed (%d)", cmd.c_str(), rc);
+}
+
+static std::unique_ptr<mctx::test::Receiver> peer_receiver(uint16_t port) {
+  const char* peer = g_getenv("MCTX_PEER_NETNS");
+  fail_unless(peer != nullptr, "run under scripts/mctx-netns --peer");
+  std::unique_ptr<mctx::test::Receiver> rx;
+  must("receiver in the peer namespace", [&] {
+    mctx::test::in_netns(peer, [&] {
+      rx = std::make_unique<mctx::test::Receiver>(addr(kGroup), port,
+                                                  mctx::test::ifindex("mctx1"));
+    });
+    return 0;
+  });
+  return rx;
+}
+
+static std::string payload(int i) {
+  std::string p(1000, static_cast<char>('a' + i % 26));
+  const std::string tag = "seq=" + std::to_string(i) + ";";
+  p.replace(0, tag.size(), tag);
+  return p;
+}
+
+static void configure(Sink& s, uint16_t port) {
+  g_object_set(s.element, "group", kGroup, "port", static_cast<guint>(port), "interface", "mctx0",
+               "source-address", "192.0.2.1", "buffer-size", 2048, "stats-interval", 0u, nullptr);
+}
+
+// Every buffer arrives although the socket is full most of the time.
+GST_START_TEST(test_backpressure_delivers_everything) {
+  tc("tbf rate 8mbit burst 4kb limit 8mb");
+  auto rx = peer_receiver(5004);
+  const int n = 200;
+  std::vector<mctx::test::Datagram> got;
+  std::string reader_error;
+  std::thread reader([&] {
+    try {
+      got = rx->receive_n(2 * n, std::chrono::milliseconds(800));
+    } catch (const std::exception& e) {
+      reader_error = e.what();
+    }
+  });
+
+  Sink s;
+  configure(s, 5004);
+  GstHarness* h = s.harness();
+  for (int i = 0; i < n / 2; ++i) {
+    fail_unless_equals_int(gst_harness_push(h, text_buffer(payload(i))), GST_FLOW_OK);
+  }
+  GstBufferList* list = gst_buffer_list_new();
+  for (int i = n / 2; i < n; ++i) gst_buffer_list_add(list, text_buffer(payload(i)));
+  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+  reader.join();
+  fail_unless(reader_error.empty(), "receiver: %s", reader_error.c_str());
+
+  fail_unless_equals_int(got.size(), n);
+  for (int i = 0; i < n; ++i) {
+    fail_unless(payload_string(got[i]) == payload(i), "datagram %d out of order or damaged", i);
+    assert_str_eq(got[i].from.address.to_string(), "192.0.2.1");
+  }
+  GstStructure* st = stats(s.element);
+  GST_INFO("after backpressure: %" GST_PTR_FORMAT, st);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), n);
+  fail_unless_equals_uint64(u64(st, "dropped"), 0);
+  fail_unless_equals_uint64(u64(st, "send-errors"), 0);
+  fail_unless(u64(st, "would-block") > 0, "the socket never filled up: the test proves nothing");
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// Pushes buffers from a thread until the element blocks on a full socket.
+struct BlockedPusher {
+  GstHarness* h;
+  GstElement* element;
+  std::thread thread;
+  std::atomic<bool> done{false};
+  std::atomic<int> last{GST_FLOW_OK};
+  Clock::time_point returned_at;
+
+  BlockedPusher(GstHarness* harness, GstElement* e) : h(harness), element(e) {
+    thread = std::thread([this] {
+      for (int i = 0; i < 100000; ++i) {
+        const GstFlowReturn r = gst_harness_push(h, text_buffer(payload(i)));
+        if (r != GST_FLOW_OK) {
+          last = r;
+          break;
+        }
+      }
+      returned_at = Clock::now();
+      done = true;
+    });
+  }
+  // Waits until the element is blocked: would-block counted and the pusher
+  // stuck for a while.
+  void wait_blocked() {
+    for (int i = 0; i < 500; ++i) {
+      GstStructure* st = stats(element);
+      const guint64 wb = u64(st, "would-block");
+      gst_structure_free(st);
+      if (wb > 0) break;
+      g_usleep(10 * 1000);
+    }
+    g_usleep(300 * 1000);
+    fail_if(done.load(), "the pusher never blocked");
+  }
+  ~BlockedPusher() {
+    if (thread.joinable()) thread.join();
+  }
+};
+
+GST_START_TEST(test_flush_while_blocked_returns_promptly) {
+  tc("tbf rate 16kbit burst 2kb limit 8mb");  // ~2 packets per second
+  Sink s;
+  configure(s, 5006);
+  GstHarness* h = s.harness();
+  {
+    BlockedPusher p(h, s.element);
+    p.wait_blocked();
+    const auto t0 = Clock::now();
+    fail_unless(gst_pad_push_event(h->srcpad, gst_event_new_flush_start()));
+    p.thread.join();
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(p.returned_at - t0);
+    GST_INFO("flush returned after %lld ms", static_cast<long long>(waited.count()));
+    fail_unless(waited.count() < 500, "flush took %lld ms", static_cast<long long>(waited.count()));
+    fail_unless_equals_int(p.last.load(), GST_FLOW_FLUSHING);
+  }
+  fail_unless(gst_pad_push_event(h->srcpad, gst_event_new_flush_stop(TRUE)));
+  // The interrupted buffer is counted, not silently lost.
+  GstStructure* st = stats(s.element);
+  fail_unless(u64(st, "dropped") >= 1);
+  const guint64 sent_before = u64(st, "packets-sent");
+  gst_structure_free(st);
+
+  // Streaming resumes once the link is fast again.
+  tc("tbf rate 100mbit burst 100kb limit 8mb");
+  GstSegment seg;
+  gst_segment_init(&seg, GST_FORMAT_TIME);
+  fail_unless(gst_harness_push_event(h, gst_event_new_segment(&seg)));
+  const auto t0 = Clock::now();
+  fail_unless_equals_int(gst_harness_push(h, text_buffer("after flush")), GST_FLOW_OK);
+  fail_unless(Clock::now() - t0 < std::chrono::seconds(5));
+  st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), sent_before + 1);
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_state_change_while_blocked_returns_promptly) {
+  tc("tbf rate 16kbit burst 2kb limit 8mb");
+  Sink s;
+  configure(s, 5008);
+  GstHarness* h = s.harness();
+  {
+    BlockedPusher p(h, s.element);
+    p.wait_blocked();
+    const auto t0 = Clock::now();
+    fail_unless_equals_int(gst_element_set_state(s.element, GST_STATE_NULL),
+                           GST_STATE_CHANGE_SUCCESS);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+    fail_unless(took.count() < 1000, "set_state(NULL) took %lld ms",
+                static_cast<long long>(took.count()));
+    p.thread.join();
+    fail_unless(p.last.load() != GST_FLOW_OK);
+  }
+  // The stop message carries the final totals.
+  auto msgs = pop_metrics(s.bus);
+  fail_unless(!msgs.empty());
+  assert_str_eq(field_string(msgs.back(), "reason"), "stop");
+  fail_unless(u64(msgs.back(), "would-block") > 0);
+  for (auto* m : msgs) gst_structure_free(m);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+static Suite* mctxsink_backpressure_suite() {
+  Suite* s = suite_create("mctxsink-backpressure");
+  TCase* tc_ = tcase_create("backpressure");
+  tcase_set_timeout(tc_, 60);
+  suite_add_tcase(s, tc_);
+  tcase_add_test(tc_, test_backpressure_delivers_everything);
+  tcase_add_test(tc_, test_flush_while_blocked_returns_promptly);
+  tcase_add_test(tc_, test_state_change_while_blocked_returns_promptly);
+  return s;
+}
+
+GST_CHECK_MAIN(mctxsink_backpressure);

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// mctxsink over IPv6, inside scripts/mctx-netns --veth. IPv6 multicast over
+// lo is not delivered, so the element sends out of mctx0 with the exact
+// source fd00::1 and a receiver joined on mctx0 gets the looped-back copy.
+
+#include "gst-test-util.hpp"
+
+using namespace mctx_gst_test;
+
+static std::string text(int i) { return "v6-packet-" + std::to_string(i); }
+
+GST_START_TEST(test_ipv6_source_and_hop_limit) {
+  auto rx = receiver("ff3e::8000:1234", 5004, "mctx0");
+  Sink s;
+  g_object_set(s.element, "group", "ff3e::8000:1234", "source-address", "fd00::1", "source-port",
+               43000u, "interface", "mctx0", "ttl", 7u, "dscp", 46, nullptr);
+  GstHarness* h = s.harness();
+  const int n = 10;
+  for (int i = 0; i < n; ++i) {
+    fail_unless_equals_int(gst_harness_push(h, text_buffer(text(i))), GST_FLOW_OK);
+  }
+  // And a list.
+  GstBufferList* list = gst_buffer_list_new();
+  for (int i = n; i < 2 * n; ++i) gst_buffer_list_add(list, text_buffer(text(i)));
+  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+
+  const auto got = receive_n(*rx, 2 * n + 1, 500);
+  fail_unless_equals_int(got.size(), 2 * n);
+  const uint32_t mctx0 = must("ifindex", [] { return mctx::test::ifindex("mctx0"); });
+  for (int i = 0; i < 2 * n; ++i) {
+    assert_str_eq(payload_string(got[i]), text(i).c_str());
+    assert_str_eq(got[i].from.address.with_scope_id(0).to_string(), "fd00::1");
+    fail_unless_equals_int(got[i].from.port, 43000);
+    fail_unless_equals_int(got[i].ttl, 7);
+    fail_unless_equals_int(got[i].tos, 46 << 2);
+    fail_unless_equals_int(got[i].ifindex, mctx0);
+  }
+  GstStructure* st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), 2 * n);
+  assert_str_eq(field_string(st, "local-address"), "fd00::1");
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// Configured through an mctx:// URI, as an application using playbin-style
+// URIs would.
+GST_START_TEST(test_ipv6_from_uri) {
+  auto rx = receiver("ff3e::8000:1234", 5006, "mctx0");
+  GError* err = nullptr;
+  GstElement* e = gst_element_make_from_uri(
+      GST_URI_SINK, "mctx://[ff3e::8000:1234]:5006?source=fd00::1&interface=mctx0&ttl=2",
+      nullptr, &err);
+  fail_unless(e != nullptr, "%s", err ? err->message : "");
+  g_object_set(e, "async", FALSE, nullptr);
+  GstHarness* h = gst_harness_new_with_element(e, "sink", nullptr);
+  gst_object_unref(e);
+  gst_harness_set_src_caps_str(h, "application/octet-stream");
+  fail_unless_equals_int(gst_harness_push(h, text_buffer("from uri")), GST_FLOW_OK);
+  const auto got = receive_n(*rx, 2, 500);
+  fail_unless_equals_int(got.size(), 1);
+  assert_str_eq(payload_string(got[0]), "from uri");
+  assert_str_eq(got[0].from.address.with_scope_id(0).to_string(), "fd00::1");
+  fail_unless_equals_int(got[0].ttl, 2);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// A link-local group (ff12::/16) is sent on the interface given.
+GST_START_TEST(test_ipv6_link_local_group) {
+  auto rx = receiver("ff12::4242", 5008, "mctx0");
+  Sink s;
+  g_object_set(s.element, "group", "ff12::4242", "port", 5008u, "interface", "mctx0", nullptr);
+  GstHarness* h = s.harness();
+  fail_unless_equals_int(gst_harness_push(h, text_buffer("link-local")), GST_FLOW_OK);
+  const auto got = receive_n(*rx, 2, 500);
+  fail_unless_equals_int(got.size(), 1);
+  assert_str_eq(payload_string(got[0]), "link-local");
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// loop=FALSE: the copy for receivers on this host is not made (on the veth
+// pair the only way a local receiver joined on mctx0 gets a packet), while
+// the packet is still sent.
+GST_START_TEST(test_ipv6_loop_off) {
+  auto rx = receiver("ff3e::8000:1234", 5010, "mctx0");
+  Sink s;
+  g_object_set(s.element, "group", "ff3e::8000:1234", "port", 5010u, "source-address", "fd00::1",
+               "interface", "mctx0", "loop", FALSE, nullptr);
+  GstHarness* h = s.harness();
+  fail_unless_equals_int(gst_harness_push(h, text_buffer("not looped")), GST_FLOW_OK);
+  fail_unless_equals_int(receive_n(*rx, 1, 300).size(), 0);
+  GstStructure* st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), 1);
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+static Suite* mctxsink_ipv6_suite() {
+  Suite* s = suite_create("mctxsink-ipv6");
+  TCase* tc = tcase_create("ipv6");
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_ipv6_source_and_hop_limit);
+  tcase_add_test(tc, test_ipv6_from_uri);
+  tcase_add_test(tc, test_ipv6_link_local_group);
+  tcase_add_test(tc, test_ipv6_loop_off);
+  return s;
+}
+
+GST_CHECK_MAIN(mctxsink_ipv6);

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// A real pipeline, inside scripts/mctx-netns: RTP audio sent by
+//   audiotestsrc ! audioconvert ! S16BE ! tee ! rtpL16pay ! mctxsink
+// is received by GStreamer's own
+//   udpsrc (joined on lo) ! rtpL16depay ! appsink
+// and the audio that comes out must be byte for byte the audio that went in
+// (kept by a second appsink on the tee), in order; the sender's mctx-metrics
+// totals must equal the RTP packets udpsrc received.
+
+#include "gst-test-util.hpp"
+
+using namespace mctx_gst_test;
+
+static const int kBuffers = 50;
+
+// Pulls every sample an appsink has until `idle` passes without one.
+static std::vector<std::string> pull_all(GstElement* appsink, GstClockTime idle) {
+  std::vector<std::string> out;
+  for (;;) {
+    GstSample* sample = nullptr;
+    g_signal_emit_by_name(appsink, "try-pull-sample", idle, &sample);
+    if (sample == nullptr) break;
+    GstBuffer* b = gst_sample_get_buffer(sample);
+    GstMapInfo info;
+    fail_unless(gst_buffer_map(b, &info, GST_MAP_READ));
+    out.emplace_back(reinterpret_cast<const char*>(info.data), info.size);
+    gst_buffer_unmap(b, &info);
+    gst_sample_unref(sample);
+  }
+  return out;
+}
+
+static std::string join(const std::vector<std::string>& parts) {
+  std::string s;
+  for (const auto& p : parts) s += p;
+  return s;
+}
+
+static GstElement* launch(const std::string& description) {
+  GError* err = nullptr;
+  GstElement* p = gst_parse_launch(description.c_str(), &err);
+  fail_unless(p != nullptr && err == nullptr, "parse '%s': %s", description.c_str(),
+              err ? err->message : "");
+  return p;
+}
+
+GST_START_TEST(test_rtp_audio_received_by_udpsrc) {
+  GstElement* rx = launch(
+      "udpsrc name=src address=239.1.2.5 port=5004 multicast-iface=lo auto-multicast=true "
+      "caps=\"application/x-rtp,media=audio,clock-rate=48000,encoding-name=L16,channels=1,"
+      "payload=96\" ! identity name=rtp ! rtpL16depay ! appsink name=recv sync=false "
+      "wait-on-eos=false async=false");
+  // Count the RTP packets udpsrc hands out.
+  std::atomic<int> rtp_packets{0};
+  GstElement* identity = gst_bin_get_by_name(GST_BIN(rx), "rtp");
+  g_signal_connect(identity, "handoff",
+                   G_CALLBACK(+[](GstElement*, GstBuffer*, gpointer counter) {
+                     static_cast<std::atomic<int>*>(counter)->fetch_add(1);
+                   }),
+                   &rtp_packets);
+  gst_object_unref(identity);
+  fail_unless(gst_element_set_state(rx, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  fail_unless(gst_element_get_state(rx, nullptr, nullptr, 5 * GST_SECOND) !=
+              GST_STATE_CHANGE_FAILURE);
+
+  GstElement* tx = launch(
+      "audiotestsrc num-buffers=" + std::to_string(kBuffers) +
+      " samplesperbuffer=480 wave=sine freq=440 ! audioconvert ! "
+      "audio/x-raw,format=S16BE,rate=48000,channels=1,layout=interleaved ! tee name=t "
+      "t. ! queue ! appsink name=sent sync=false wait-on-eos=false "
+      "t. ! queue ! rtpL16pay mtu=1400 pt=96 ! "
+      "mctxsink name=sink group=239.1.2.5 port=5004 interface=lo ttl=0 stats-interval=100");
+  GstBus* bus = gst_element_get_bus(tx);
+  fail_unless(gst_element_set_state(tx, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+
+  GstElement* sent_sink = gst_bin_get_by_name(GST_BIN(tx), "sent");
+  GstElement* recv_sink = gst_bin_get_by_name(GST_BIN(rx), "recv");
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(tx), "sink");
+
+  // Run the sender to EOS, keeping its metrics messages.
+  std::vector<GstStructure*> metrics;
+  bool eos = false;
+  const gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+  while (GstMessage* m = gst_bus_timed_pop(bus, 10 * GST_SECOND)) {
+    fail_if(g_get_monotonic_time() > deadline, "no EOS from the sender after 20 s");
+    const GstMessageType t = GST_MESSAGE_TYPE(m);
+    if (t == GST_MESSAGE_ERROR) {
+      GError* err = nullptr;
+      gst_message_parse_error(m, &err, nullptr);
+      ck_abort_msg("sender error: %s", err->message);
+    }
+    if (t == GST_MESSAGE_ELEMENT && GST_MESSAGE_SRC(m) == GST_OBJECT(sink)) {
+      const GstStructure* s = gst_message_get_structure(m);
+      if (gst_structure_has_name(s, "mctx-metrics")) metrics.push_back(gst_structure_copy(s));
+    }
+    gst_message_unref(m);
+    if (t == GST_MESSAGE_EOS) {
+      eos = true;
+      break;
+    }
+  }
+  fail_unless(eos, "the sender did not reach EOS");
+
+  const auto sent = pull_all(sent_sink, 100 * GST_MSECOND);
+  const auto received = pull_all(recv_sink, 1000 * GST_MSECOND);
+  fail_unless_equals_int(sent.size(), kBuffers);
+  const std::string sent_bytes = join(sent);
+  const std::string received_bytes = join(received);
+  fail_unless_equals_int(sent_bytes.size(), kBuffers * 480 * 2);
+  fail_unless_equals_int(received_bytes.size(), sent_bytes.size());
+  fail_unless(received_bytes == sent_bytes, "the received audio differs from the sent audio");
+  fail_unless_equals_int(rtp_packets.load(), kBuffers);
+
+  // The metrics: periodic messages while playing, the last (eos) one has the
+  // totals udpsrc saw.
+  fail_unless(metrics.size() >= 3, "%zu metrics messages", metrics.size());
+  GstStructure* last = metrics.back();
+  assert_str_eq(field_string(last, "reason"), "eos");
+  fail_unless_equals_uint64(u64(last, "packets-sent"), rtp_packets.load());
+  fail_unless_equals_uint64(u64(last, "dropped"), 0);
+  fail_unless_equals_uint64(u64(last, "send-errors"), 0);
+  for (auto* s : metrics) gst_structure_free(s);
+
+  gst_element_set_state(tx, GST_STATE_NULL);
+  gst_element_set_state(rx, GST_STATE_NULL);
+  gst_object_unref(sink);
+  gst_object_unref(sent_sink);
+  gst_object_unref(recv_sink);
+  gst_object_unref(bus);
+  gst_object_unref(tx);
+  gst_object_unref(rx);
+}
+GST_END_TEST;
+
+// The mctx:// URI works in gst-launch syntax too (the element is found by its
+// URI protocol through a generic URI sink lookup).
+GST_START_TEST(test_uri_in_pipeline) {
+  GstElement* rx = launch(
+      "udpsrc address=239.1.2.6 port=5006 multicast-iface=lo ! appsink name=recv sync=false "
+      "wait-on-eos=false async=false");
+  fail_unless(gst_element_set_state(rx, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+  gst_element_get_state(rx, nullptr, nullptr, 5 * GST_SECOND);
+
+  GError* err = nullptr;
+  GstElement* tx = gst_parse_launch(
+      "fakesrc num-buffers=10 sizetype=fixed sizemax=1316 filltype=pattern-span ! "
+      "mctx://239.1.2.6:5006?interface=lo&ttl=0",
+      &err);
+  fail_unless(tx != nullptr && err == nullptr, "%s", err ? err->message : "");
+  GstBus* bus = gst_element_get_bus(tx);
+  gst_element_set_state(tx, GST_STATE_PLAYING);
+  GstMessage* m = gst_bus_timed_pop_filtered(bus, 10 * GST_SECOND,
+                                             static_cast<GstMessageType>(GST_MESSAGE_EOS |
+                                                                         GST_MESSAGE_ERROR));
+  fail_unless(m != nullptr && GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS);
+  gst_message_unref(m);
+  GstElement* recv = gst_bin_get_by_name(GST_BIN(rx), "recv");
+  const auto got = pull_all(recv, 1000 * GST_MSECOND);
+  fail_unless_equals_int(got.size(), 10);
+  for (const auto& d : got) fail_unless_equals_int(d.size(), 1316);
+  gst_element_set_state(tx, GST_STATE_NULL);
+  gst_element_set_state(rx, GST_STATE_NULL);
+  gst_object_unref(recv);
+  gst_object_unref(bus);
+  gst_object_unref(tx);
+  gst_object_unref(rx);
+}
+GST_END_TEST;
+
+static Suite* mctxsink_pipeline_suite() {
+  Suite* s = suite_create("mctxsink-pipeline");
+  TCase* tc = tcase_create("pipeline");
+  tcase_set_timeout(tc, 60);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_rtp_audio_received_by_udpsrc);
+  tcase_add_test(tc, test_uri_in_pipeline);
+  return s;
+}
+
+GST_CHECK_MAIN(mctxsink_pipeline);

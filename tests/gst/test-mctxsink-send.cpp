@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// mctxsink over IPv4 on lo, inside scripts/mctx-netns: every test proves
+// delivery with a real receiver joined to the group (payload, order, count,
+// source address and port, TTL, TOS), and checks the mctx-metrics totals
+// against what the receiver counted.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <numeric>
+
+#include "gst-test-util.hpp"
+
+using namespace mctx_gst_test;
+
+static const char* const kGroup = "239.1.2.3";
+
+static std::string packet_text(int i) {
+  char buf[64];
+  g_snprintf(buf, sizeof buf, "packet-%04d-%s", i, std::string(i % 50, 'x').c_str());
+  return buf;
+}
+
+GST_START_TEST(test_buffers_delivered) {
+  auto rx = receiver(kGroup, 5004, "lo");
+  Sink s;
+  g_object_set(s.element, "group", kGroup, "port", 5004u, "interface", "lo", "source-address",
+               "127.0.0.1", "source-port", 41000u, "ttl", 3u, "dscp", 10, nullptr);
+  GstHarness* h = s.harness();
+  const int n = 20;
+  for (int i = 0; i < n; ++i) {
+    fail_unless_equals_int(gst_harness_push(h, text_buffer(packet_text(i))), GST_FLOW_OK);
+  }
+  const auto got = receive_n(*rx, n + 1, 500);
+  fail_unless_equals_int(got.size(), n);
+  for (int i = 0; i < n; ++i) {
+    assert_str_eq(payload_string(got[i]), packet_text(i).c_str());
+    assert_str_eq(got[i].from.address.to_string(), "127.0.0.1");
+    fail_unless_equals_int(got[i].from.port, 41000);
+    fail_unless_equals_int(got[i].ttl, 3);
+    fail_unless_equals_int(got[i].tos, 10 << 2);
+    assert_str_eq(got[i].destination.to_string(), kGroup);
+  }
+  GstStructure* st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), n);
+  fail_unless_equals_uint64(u64(st, "send-calls"), n);
+  fail_unless_equals_uint64(u64(st, "dropped"), 0);
+  assert_str_eq(field_string(st, "local-address"), "127.0.0.1");
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_multi_memory_buffer) {
+  auto rx = receiver(kGroup, 5004, "lo");
+  Sink s;
+  g_object_set(s.element, "group", kGroup, "interface", "lo", nullptr);
+  GstHarness* h = s.harness();
+  GstBuffer* b = multi_memory_buffer({"head|", "middle|", "-|", "tail"});
+  fail_unless_equals_int(gst_buffer_n_memory(b), 4);
+  gst_buffer_ref(b);
+  fail_unless_equals_int(gst_harness_push(h, b), GST_FLOW_OK);
+  // The element did not merge the memories (no copy into one block).
+  fail_unless_equals_int(gst_buffer_n_memory(b), 4);
+  gst_buffer_unref(b);
+  // A buffer without memory is an empty datagram.
+  fail_unless_equals_int(gst_harness_push(h, gst_buffer_new()), GST_FLOW_OK);
+  const auto got = receive_n(*rx, 3, 500);
+  fail_unless_equals_int(got.size(), 2);
+  assert_str_eq(payload_string(got[0]), "head|middle|-|tail");
+  fail_unless_equals_int(got[1].payload.size(), 0);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_buffer_list_batched) {
+  auto rx = receiver(kGroup, 5004, "lo");
+  Sink s;
+  g_object_set(s.element, "group", kGroup, "interface", "lo", "source-port", 41001u, nullptr);
+  GstHarness* h = s.harness();
+  const int n = 150;  // more than one sendmmsg batch
+  GstBufferList* list = gst_buffer_list_new();
+  std::size_t bytes = 0;
+  for (int i = 0; i < n; ++i) {
+    const std::string p = packet_text(i);
+    bytes += p.size();
+    if (i % 3 == 0) {
+      gst_buffer_list_add(list, multi_memory_buffer({p.substr(0, 5), p.substr(5)}));
+    } else {
+      gst_buffer_list_add(list, text_buffer(p));
+    }
+  }
+  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+  // An empty list is fine too.
+  fail_unless_equals_int(push_list(h, gst_buffer_list_new()), GST_FLOW_OK);
+
+  const auto got = receive_n(*rx, n + 1, 500);
+  fail_unless_equals_int(got.size(), n);
+  for (int i = 0; i < n; ++i) {
+    assert_str_eq(payload_string(got[i]), packet_text(i).c_str());
+    fail_unless_equals_int(got[i].from.port, 41001);
+  }
+  GstStructure* st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), n);
+  fail_unless_equals_uint64(u64(st, "bytes-sent"), bytes);
+  // Batched: far fewer send calls than datagrams.
+  fail_unless(u64(st, "send-calls") <= 3, "send-calls %" G_GUINT64_FORMAT,
+              u64(st, "send-calls"));
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_ephemeral_port) {
+  {
+    auto rx = receiver(kGroup, 5004, "lo");
+    Sink s;
+    g_object_set(s.element, "group", kGroup, "interface", "lo", nullptr);
+    GstHarness* h = s.harness();
+    fail_unless_equals_int(gst_harness_push(h, text_buffer("x")), GST_FLOW_OK);
+    const auto got = receive_n(*rx, 1, 1000);
+    fail_unless_equals_int(got.size(), 1);
+    GstStructure* st = stats(s.element);
+    guint lport = 0;
+    fail_unless(gst_structure_get_uint(st, "local-port", &lport));
+    fail_unless(lport != 0);
+    fail_unless_equals_int(got[0].from.port, lport);
+    gst_structure_free(st);
+    gst_harness_teardown(h);
+  }
+}
+GST_END_TEST;
+
+// mctx-metrics messages: periodic ones while running, one at EOS (before the
+// EOS message), one at stop; totals equal what the receiver counted.
+GST_START_TEST(test_metrics_messages) {
+  auto rx = receiver(kGroup, 5004, "lo");
+  Sink s;
+  g_object_set(s.element, "group", kGroup, "interface", "lo", "stats-interval", 100u, nullptr);
+  GstHarness* h = s.harness();
+  std::size_t bytes = 0;
+  const int n = 40;
+  for (int i = 0; i < n; ++i) {
+    const std::string p = packet_text(i);
+    bytes += p.size();
+    fail_unless_equals_int(gst_harness_push(h, text_buffer(p)), GST_FLOW_OK);
+    if (i % 10 == 9) g_usleep(120 * 1000);
+  }
+  g_usleep(150 * 1000);
+  fail_unless(gst_harness_push_event(h, gst_event_new_eos()));
+
+  // The eos metrics message comes before the EOS message.
+  bool eos_metrics_seen = false;
+  bool eos_seen = false;
+  std::vector<GstStructure*> interval_msgs;
+  while (GstMessage* m = gst_bus_timed_pop(s.bus, GST_SECOND)) {
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS) {
+      fail_unless(eos_metrics_seen, "EOS before the final mctx-metrics message");
+      eos_seen = true;
+      gst_message_unref(m);
+      break;
+    }
+    const GstStructure* st = gst_message_get_structure(m);
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ELEMENT && gst_structure_has_name(st, "mctx-metrics")) {
+      fail_unless(GST_MESSAGE_SRC(m) == GST_OBJECT(s.element));
+      const std::string reason = field_string(st, "reason");
+      if (reason == "eos") {
+        eos_metrics_seen = true;
+        fail_unless_equals_uint64(u64(st, "packets-sent"), n);
+        fail_unless_equals_uint64(u64(st, "bytes-sent"), bytes);
+      } else {
+        assert_str_eq(reason, "interval");
+        interval_msgs.push_back(gst_structure_copy(st));
+      }
+    }
+    gst_message_unref(m);
+  }
+  fail_unless(eos_seen);
+  // ~600 ms at 100 ms: several interval messages, counters never go down,
+  // intervals about 100 ms, and some interval saw traffic.
+  fail_unless(interval_msgs.size() >= 3, "only %zu interval messages", interval_msgs.size());
+  guint64 prev = 0;
+  bool some_rate = false;
+  for (GstStructure* st : interval_msgs) {
+    const guint64 p = u64(st, "packets-sent");
+    fail_unless(p >= prev);
+    prev = p;
+    const guint64 iv = u64(st, "interval");
+    fail_unless(iv >= 50 * GST_MSECOND && iv <= 1000 * GST_MSECOND,
+                "interval %" GST_TIME_FORMAT, GST_TIME_ARGS(iv));
+    gdouble pps = 0, bps = 0;
+    fail_unless(gst_structure_get_double(st, "packets-per-second", &pps));
+    fail_unless(gst_structure_get_double(st, "bytes-per-second", &bps));
+    if (pps > 0) {
+      some_rate = true;
+      fail_unless(bps > pps);
+    }
+    assert_str_eq(field_string(st, "group"), kGroup);
+    assert_str_eq(field_string(st, "mode"), "udp");
+    guint port = 0;
+    fail_unless(gst_structure_get_uint(st, "port", &port) && port == 5004);
+    gst_structure_free(st);
+  }
+  fail_unless(some_rate);
+
+  // What the receiver counted.
+  const auto got = receive_n(*rx, n + 1, 300);
+  fail_unless_equals_int(got.size(), n);
+  const std::size_t rx_bytes =
+      std::accumulate(got.begin(), got.end(), std::size_t{0},
+                      [](std::size_t a, const mctx::test::Datagram& d) { return a + d.payload.size(); });
+  fail_unless_equals_uint64(rx_bytes, bytes);
+
+  // The stats property agrees; then stopping posts the last message.
+  GstStructure* st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), got.size());
+  gst_structure_free(st);
+  gst_element_set_state(s.element, GST_STATE_NULL);
+  auto rest = pop_metrics(s.bus);
+  fail_unless(!rest.empty());
+  assert_str_eq(field_string(rest.back(), "reason"), "stop");
+  fail_unless_equals_uint64(u64(rest.back(), "packets-sent"), got.size());
+  fail_unless_equals_uint64(u64(rest.back(), "bytes-sent"), rx_bytes);
+  fail_unless_equals_uint64(u64(rest.back(), "dropped"), 0);
+  for (auto* x : rest) gst_structure_free(x);
+  // Stopped: zeros, never NULL.
+  st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), 0);
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_stats_interval_zero_only_final) {
+  Sink s;
+  g_object_set(s.element, "group", kGroup, "interface", "lo", "stats-interval", 0u, nullptr);
+  GstHarness* h = s.harness();
+  fail_unless_equals_int(gst_harness_push(h, text_buffer("a")), GST_FLOW_OK);
+  g_usleep(300 * 1000);
+  auto msgs = pop_metrics(s.bus);
+  fail_unless_equals_int(msgs.size(), 0);
+  // Switching it on while playing takes effect at once.
+  g_object_set(s.element, "stats-interval", 50u, nullptr);
+  g_usleep(300 * 1000);
+  msgs = pop_metrics(s.bus);
+  fail_unless(msgs.size() >= 2, "%zu messages", msgs.size());
+  for (auto* x : msgs) gst_structure_free(x);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// A datagram the kernel refuses (too long for UDP) is counted, warned about
+// (rate-limited) and streaming continues.
+GST_START_TEST(test_send_error_counted_and_streaming_continues) {
+  auto rx = receiver(kGroup, 5004, "lo");
+  Sink s;
+  g_object_set(s.element, "group", kGroup, "interface", "lo", "stats-interval", 0u, nullptr);
+  GstHarness* h = s.harness();
+  const std::string big(70000, 'B');
+  for (int i = 0; i < 5; ++i) {
+    fail_unless_equals_int(gst_harness_push(h, text_buffer(big)), GST_FLOW_OK);
+  }
+  fail_unless_equals_int(gst_harness_push(h, text_buffer("after")), GST_FLOW_OK);
+  // A list with a bad datagram in the middle: the others go out.
+  GstBufferList* list = gst_buffer_list_new();
+  gst_buffer_list_add(list, text_buffer("list-0"));
+  gst_buffer_list_add(list, text_buffer(big));
+  gst_buffer_list_add(list, text_buffer("list-2"));
+  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+
+  const auto got = receive_n(*rx, 4, 500);
+  fail_unless_equals_int(got.size(), 3);
+  assert_str_eq(payload_string(got[0]), "after");
+  assert_str_eq(payload_string(got[1]), "list-0");
+  assert_str_eq(payload_string(got[2]), "list-2");
+
+  std::vector<std::string> warnings;
+  for (auto* x : pop_metrics(s.bus, &warnings)) gst_structure_free(x);
+  fail_unless_equals_int(warnings.size(), 1);  // rate-limited: not one per packet
+  assert_contains(warnings[0], "Could not send a datagram to 239.1.2.3:5004");
+  assert_contains(warnings[0], "too long");
+  assert_contains(warnings[0], "streaming continues");
+
+  GstStructure* st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "dropped"), 6);
+  fail_unless_equals_uint64(u64(st, "send-errors"), 6);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), 3);
+  gst_structure_free(st);
+
+  // After the rate limit window, the next error is reported with the count
+  // of the ones that were not.
+  g_usleep(1100 * 1000);
+  fail_unless_equals_int(gst_harness_push(h, text_buffer(big)), GST_FLOW_OK);
+  warnings.clear();
+  for (auto* x : pop_metrics(s.bus, &warnings)) gst_structure_free(x);
+  fail_unless_equals_int(warnings.size(), 1);
+  assert_contains(warnings[0], "5 more send errors since the previous warning");
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+static GSocket* bound_socket(const char* address, guint16 port) {
+  GError* err = nullptr;
+  GSocket* sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                               G_SOCKET_PROTOCOL_UDP, &err);
+  fail_unless(sock != nullptr);
+  GInetAddress* a = g_inet_address_new_from_string(address);
+  GSocketAddress* sa = g_inet_socket_address_new(a, port);
+  fail_unless(g_socket_bind(sock, sa, TRUE, &err), "bind: %s", err ? err->message : "");
+  g_object_unref(sa);
+  g_object_unref(a);
+  return sock;
+}
+
+GST_START_TEST(test_caller_socket_kept_open) {
+  auto rx = receiver(kGroup, 5004, "lo");
+  GSocket* sock = bound_socket("127.0.0.1", 42000);
+  {
+    Sink s;
+    g_object_set(s.element, "group", kGroup, "interface", "lo", "socket", sock, "close-socket",
+                 FALSE, nullptr);
+    GstHarness* h = s.harness();
+    GSocket* used = nullptr;
+    g_object_get(s.element, "used-socket", &used, nullptr);
+    fail_unless(used == sock, "used-socket is not the caller's socket");
+    g_object_unref(used);
+    for (int i = 0; i < 5; ++i) {
+      fail_unless_equals_int(gst_harness_push(h, text_buffer(packet_text(i))), GST_FLOW_OK);
+    }
+    const auto got = receive_n(*rx, 6, 500);
+    fail_unless_equals_int(got.size(), 5);
+    for (const auto& d : got) {
+      assert_str_eq(d.from.address.to_string(), "127.0.0.1");
+      fail_unless_equals_int(d.from.port, 42000);
+    }
+    gst_element_set_state(s.element, GST_STATE_NULL);
+    gst_harness_teardown(h);
+  }
+  // close-socket=FALSE: still open and usable by the caller.
+  fail_if(g_socket_is_closed(sock));
+  fail_unless(fcntl(g_socket_get_fd(sock), F_GETFD) >= 0);
+  GError* err = nullptr;
+  GInetAddress* g = g_inet_address_new_from_string(kGroup);
+  GSocketAddress* ga = g_inet_socket_address_new(g, 5004);
+  fail_unless(g_socket_send_to(sock, ga, "by caller", 9, nullptr, &err) == 9, "%s",
+              err ? err->message : "");
+  const auto got = receive_n(*rx, 1, 1000);
+  fail_unless_equals_int(got.size(), 1);
+  assert_str_eq(payload_string(got[0]), "by caller");
+  g_object_unref(ga);
+  g_object_unref(g);
+
+  // close-socket=TRUE (the default): closed at stop.
+  {
+    Sink s;
+    g_object_set(s.element, "group", kGroup, "interface", "lo", "socket", sock, nullptr);
+    GstHarness* h = s.harness();
+    fail_unless_equals_int(gst_harness_push(h, text_buffer("last")), GST_FLOW_OK);
+    fail_unless_equals_int(receive_n(*rx, 1, 1000).size(), 1);
+    gst_element_set_state(s.element, GST_STATE_NULL);
+    fail_unless(g_socket_is_closed(sock));
+    gst_harness_teardown(h);
+  }
+  g_object_unref(sock);
+}
+GST_END_TEST;
+
+// The caller closes its socket under the element: no further send can work,
+// so the element posts an error and returns GST_FLOW_ERROR.
+GST_START_TEST(test_socket_gone_is_fatal) {
+  GSocket* sock = bound_socket("127.0.0.1", 0);
+  Sink s;
+  g_object_set(s.element, "group", kGroup, "interface", "lo", "socket", sock, nullptr);
+  GstHarness* h = s.harness();
+  fail_unless_equals_int(gst_harness_push(h, text_buffer("ok")), GST_FLOW_OK);
+  g_socket_close(sock, nullptr);
+  fail_unless_equals_int(gst_harness_push(h, text_buffer("gone")), GST_FLOW_ERROR);
+  GstMessage* m = gst_bus_pop_filtered(s.bus, GST_MESSAGE_ERROR);
+  fail_unless(m != nullptr);
+  GError* err = nullptr;
+  gst_message_parse_error(m, &err, nullptr);
+  assert_contains(err->message, "Cannot send to 239.1.2.3:5004 any more");
+  g_clear_error(&err);
+  gst_message_unref(m);
+  gst_element_set_state(s.element, GST_STATE_NULL);
+  gst_harness_teardown(h);
+  g_object_unref(sock);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_restart_reuses_settings) {
+  // Start, stop, start again: a fresh socket, counters from zero.
+  auto rx = receiver(kGroup, 5004, "lo");
+  Sink s;
+  g_object_set(s.element, "group", kGroup, "interface", "lo", "source-port", 41002u, nullptr);
+  for (int round = 0; round < 2; ++round) {
+    fail_unless_equals_int(gst_element_set_state(s.element, GST_STATE_PLAYING),
+                           GST_STATE_CHANGE_SUCCESS);
+    GstHarness* h = gst_harness_new_with_element(s.element, "sink", nullptr);
+    gst_harness_set_src_caps_str(h, "application/octet-stream");
+    fail_unless_equals_int(gst_harness_push(h, text_buffer("round")), GST_FLOW_OK);
+    GstStructure* st = stats(s.element);
+    fail_unless_equals_uint64(u64(st, "packets-sent"), 1);
+    gst_structure_free(st);
+    gst_element_set_state(s.element, GST_STATE_NULL);
+    gst_harness_teardown(h);
+  }
+  fail_unless_equals_int(receive_n(*rx, 3, 500).size(), 2);
+}
+GST_END_TEST;
+
+static Suite* mctxsink_send_suite() {
+  Suite* s = suite_create("mctxsink-send");
+  TCase* tc = tcase_create("ipv4");
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_buffers_delivered);
+  tcase_add_test(tc, test_multi_memory_buffer);
+  tcase_add_test(tc, test_buffer_list_batched);
+  tcase_add_test(tc, test_ephemeral_port);
+  tcase_add_test(tc, test_metrics_messages);
+  tcase_add_test(tc, test_stats_interval_zero_only_final);
+  tcase_add_test(tc, test_send_error_counted_and_streaming_continues);
+  tcase_add_test(tc, test_caller_socket_kept_open);
+  tcase_add_test(tc, test_socket_gone_is_fatal);
+  tcase_add_test(tc, test_restart_reuses_settings);
+  return s;
+}
+
+GST_CHECK_MAIN(mctxsink_send);

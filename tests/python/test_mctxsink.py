@@ -1,0 +1,194 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Copyright (c) 2026 The mctx authors
+"""mctxsink through PyGObject.
+
+Runs inside scripts/mctx-netns (IPv4 on lo): builds pipelines with
+Gst.ElementFactory.make("mctxsink"), receives with a plain multicast socket
+and checks the mctx-metrics messages read from the bus against what the
+socket received.
+"""
+
+import socket
+import struct
+import sys
+import threading
+import time
+import unittest
+
+import gi
+
+gi.require_version("Gst", "1.0")
+from gi.repository import Gst  # noqa: E402
+
+Gst.init(None)
+
+
+class Receiver:
+    """A socket joined to an IPv4 group on one interface, read by a thread."""
+
+    def __init__(self, group, port, ifname="lo"):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((group, port))
+        mreqn = struct.pack("4s4si", socket.inet_aton(group), socket.inet_aton("0.0.0.0"),
+                            socket.if_nametoindex(ifname))
+        self.sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreqn)
+        self.sock.settimeout(0.2)
+        self.datagrams = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                data, sender = self.sock.recvfrom(65536)
+            except socket.timeout:
+                continue
+            self.datagrams.append((data, sender))
+
+    def wait_idle(self, idle=0.5):
+        """Returns once nothing arrived for `idle` seconds."""
+        last = -1
+        while True:
+            count = len(self.datagrams)
+            if count == last:
+                break
+            last = count
+            time.sleep(idle)
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+        return self.datagrams
+
+
+def make(factory, **props):
+    element = Gst.ElementFactory.make(factory, None)
+    if element is None:
+        raise RuntimeError(f"element {factory} not found")
+    for name, value in props.items():
+        element.set_property(name.replace("_", "-"), value)
+    return element
+
+
+def metrics_of(message):
+    s = message.get_structure()
+    if message.type != Gst.MessageType.ELEMENT or s is None or s.get_name() != "mctx-metrics":
+        return None
+    out = {"reason": s.get_string("reason"), "group": s.get_string("group"),
+           "mode": s.get_string("mode")}
+    for field in ("packets-sent", "bytes-sent", "send-calls", "send-errors", "would-block",
+                  "dropped", "interval"):
+        ok, value = s.get_uint64(field)
+        assert ok, f"field {field} missing"
+        out[field] = value
+    for field in ("packets-per-second", "bytes-per-second"):
+        ok, value = s.get_double(field)
+        assert ok, f"field {field} missing"
+        out[field] = value
+    return out
+
+
+class MctxSinkTest(unittest.TestCase):
+
+    def test_factory_and_defaults(self):
+        sink = make("mctxsink")
+        self.assertEqual(sink.get_factory().get_metadata("klass"), "Sink/Network")
+        self.assertIsNone(sink.get_property("group"))
+        self.assertEqual(sink.get_property("port"), 5004)
+        self.assertEqual(sink.get_property("ttl"), 1)
+        self.assertEqual(sink.get_property("dscp"), -1)
+        self.assertEqual(sink.get_property("stats-interval"), 1000)
+        stats = sink.get_property("stats")
+        self.assertEqual(stats.get_name(), "mctx-metrics")
+        self.assertEqual(stats.get_uint64("packets-sent"), (True, 0))
+
+    def test_bad_group_fails_with_clear_message(self):
+        pipeline = Gst.Pipeline.new(None)
+        src = make("fakesrc", num_buffers=1)
+        sink = make("mctxsink", group="192.168.1.5")
+        pipeline.add(src)
+        pipeline.add(sink)
+        src.link(sink)
+        self.assertEqual(pipeline.set_state(Gst.State.PAUSED), Gst.StateChangeReturn.FAILURE)
+        msg = pipeline.get_bus().pop_filtered(Gst.MessageType.ERROR)
+        self.assertIsNotNone(msg)
+        err, _debug = msg.parse_error()
+        self.assertIn("group '192.168.1.5' is not a multicast address", err.message)
+        pipeline.set_state(Gst.State.NULL)
+
+    def test_metrics_on_the_bus_match_the_receiver(self):
+        group, port, buffers = "239.1.2.7", 5004, 40
+        rx = Receiver(group, port)
+
+        pipeline = Gst.Pipeline.new(None)
+        src = make("audiotestsrc", num_buffers=buffers, samplesperbuffer=480)
+        conv = make("audioconvert")
+        caps = make("capsfilter", caps=Gst.Caps.from_string(
+            "audio/x-raw,format=S16BE,rate=48000,channels=1,layout=interleaved"))
+        pay = make("rtpL16pay")
+        sink = make("mctxsink", group=group, port=port, interface="127.0.0.1", ttl=0,
+                    stats_interval=100)
+        for e in (src, conv, caps, pay, sink):
+            pipeline.add(e)
+        self.assertTrue(src.link(conv) and conv.link(caps) and caps.link(pay) and pay.link(sink))
+
+        bus = pipeline.get_bus()
+        self.assertNotEqual(pipeline.set_state(Gst.State.PLAYING), Gst.StateChangeReturn.FAILURE)
+        metrics = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            msg = bus.timed_pop(Gst.SECOND)
+            if msg is None:
+                continue
+            if msg.type == Gst.MessageType.ERROR:
+                self.fail("pipeline error: %s" % msg.parse_error()[0].message)
+            m = metrics_of(msg)
+            if m is not None:
+                metrics.append(m)
+            if msg.type == Gst.MessageType.EOS:
+                break
+        else:
+            self.fail("no EOS")
+
+        received = rx.wait_idle()
+        self.assertEqual(len(received), buffers)
+        self.assertTrue(all(sender[0] == "127.0.0.1" for _, sender in received))
+        received_bytes = sum(len(d) for d, _ in received)
+
+        # Periodic messages, then the eos one with the totals.
+        self.assertGreaterEqual(len(metrics), 3)
+        final = metrics[-1]
+        self.assertEqual(final["reason"], "eos")
+        self.assertEqual(final["group"], group)
+        self.assertEqual(final["mode"], "udp")
+        self.assertEqual(final["packets-sent"], len(received))
+        self.assertEqual(final["bytes-sent"], received_bytes)
+        self.assertEqual(final["dropped"], 0)
+        self.assertEqual(final["send-errors"], 0)
+        periodic = [m for m in metrics if m["reason"] == "interval"]
+        self.assertTrue(any(m["packets-per-second"] > 0 for m in periodic))
+        sent = [m["packets-sent"] for m in metrics]
+        self.assertEqual(sent, sorted(sent), "counters went down")
+
+        # The stats property says the same while running; zeros after stop.
+        self.assertEqual(sink.get_property("stats").get_uint64("packets-sent"), (True, buffers))
+        pipeline.set_state(Gst.State.NULL)
+        self.assertEqual(sink.get_property("stats").get_uint64("packets-sent"), (True, 0))
+
+    def test_uri(self):
+        sink = Gst.Element.make_from_uri(
+            Gst.URIType.SINK, "mctx://[ff3e::8000:1234]:5004?source=fd00::10&ttl=4", None)
+        self.assertEqual(sink.get_property("group"), "ff3e::8000:1234")
+        self.assertEqual(sink.get_property("source-address"), "fd00::10")
+        self.assertEqual(sink.get_property("ttl"), 4)
+        self.assertEqual(sink.get_uri(), "mctx://[ff3e::8000:1234]:5004?source=fd00::10&ttl=4")
+        with self.assertRaises(gi.repository.GLib.Error) as ctx:
+            Gst.Element.make_from_uri(Gst.URIType.SINK, "mctx://239.1.2.3:5004?ttl=999", None)
+        self.assertIn("'ttl'", str(ctx.exception))
+        self.assertIn("'999'", str(ctx.exception))
+
+
+if __name__ == "__main__":
+    result = unittest.main(verbosity=2, exit=False).result
+    sys.exit(0 if result.wasSuccessful() else 1)
