@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+#include "bench-common.hpp"
+
+#include <ifaddrs.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <netpacket/packet.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace mctx::bench {
+
+bool safe_namespace(std::string& why) {
+  const char* flag = std::getenv("MCTX_NETNS");
+  if (flag == nullptr || std::strcmp(flag, "1") != 0) {
+    why = "MCTX_NETNS is not set: run it through bench/run (scripts/mctx-netns)";
+    return false;
+  }
+  struct stat self {}, init {};
+  if (::stat("/proc/self/ns/net", &self) == 0 && ::stat("/proc/1/ns/net", &init) == 0 &&
+      self.st_ino == init.st_ino && self.st_dev == init.st_dev) {
+    why = "this is the host's network namespace";
+    return false;
+  }
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) {
+    why = "cannot list the interfaces of this namespace";
+    return false;
+  }
+  bool ok = true;
+  for (ifaddrs* it = list; it != nullptr && ok; it = it->ifa_next) {
+    if (it->ifa_name == nullptr || (it->ifa_flags & IFF_UP) == 0) continue;
+    const bool allowed =
+        std::any_of(std::begin(kAllowedInterfaces), std::end(kAllowedInterfaces),
+                    [&](const char* n) { return std::strcmp(n, it->ifa_name) == 0; });
+    if (!allowed) {
+      why = std::string("interface '") + it->ifa_name + "' is up in this namespace";
+      ok = false;
+    }
+  }
+  ::freeifaddrs(list);
+  return ok;
+}
+
+std::optional<uint64_t> device_packets(const std::string& name) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return std::nullopt;
+  std::optional<uint64_t> out;
+  for (ifaddrs* it = list; it != nullptr; it = it->ifa_next) {
+    if (it->ifa_addr == nullptr || it->ifa_addr->sa_family != AF_PACKET || it->ifa_data == nullptr ||
+        it->ifa_name == nullptr || name != it->ifa_name) {
+      continue;
+    }
+    const auto* stats = static_cast<const rtnl_link_stats*>(it->ifa_data);
+    // 32-bit counters: callers take differences modulo 2^32.
+    out = static_cast<uint32_t>(stats->tx_packets + stats->rx_dropped);
+    break;
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+unsigned interface_index(const std::string& name) { return ::if_nametoindex(name.c_str()); }
+
+namespace {
+double seconds(clockid_t id) noexcept {
+  timespec ts{};
+  ::clock_gettime(id, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+double tv(const timeval& t) noexcept {
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+}
+}  // namespace
+
+double wall_now() noexcept { return seconds(CLOCK_MONOTONIC); }
+double cpu_now() noexcept { return seconds(CLOCK_THREAD_CPUTIME_ID); }
+double process_cpu_now() noexcept { return seconds(CLOCK_PROCESS_CPUTIME_ID); }
+
+Usage usage_now(bool whole_process) noexcept {
+  rusage ru{};
+  ::getrusage(whole_process ? RUSAGE_SELF : RUSAGE_THREAD, &ru);
+  return Usage{tv(ru.ru_utime), tv(ru.ru_stime)};
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+namespace {
+template <class F>
+double median_of(const std::vector<Sample>& s, F f) {
+  std::vector<double> v;
+  v.reserve(s.size());
+  for (const Sample& x : s) v.push_back(f(x));
+  return median(std::move(v));
+}
+double per_packet_ns(double seconds_, uint64_t packets) {
+  return packets ? seconds_ * 1e9 / static_cast<double>(packets) : 0;
+}
+}  // namespace
+
+double CaseResult::median_pps() const {
+  return median_of(samples, [](const Sample& s) { return s.pps(); });
+}
+double CaseResult::median_gbps() const {
+  return median_of(samples, [](const Sample& s) { return s.gbps(); });
+}
+double CaseResult::median_cpu_ns() const {
+  return median_of(samples, [](const Sample& s) { return s.cpu_ns_per_packet(); });
+}
+double CaseResult::median_user_ns() const {
+  return median_of(samples, [](const Sample& s) { return per_packet_ns(s.user, s.packets); });
+}
+double CaseResult::median_sys_ns() const {
+  return median_of(samples, [](const Sample& s) { return per_packet_ns(s.sys, s.packets); });
+}
+double CaseResult::spread_percent() const {
+  if (samples.empty()) return 0;
+  double lo = samples[0].pps(), hi = lo;
+  for (const Sample& s : samples) {
+    lo = std::min(lo, s.pps());
+    hi = std::max(hi, s.pps());
+  }
+  const double m = median_pps();
+  return m > 0 ? (hi - lo) / m * 100 : 0;
+}
+
+std::string group_digits(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.0f", v);
+  std::string digits = buf, out;
+  const std::size_t n = digits.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    out += digits[i];
+    if ((n - i - 1) % 3 == 0 && i + 1 < n) out += ',';
+  }
+  return out;
+}
+
+void print_table(const std::vector<CaseResult>& results, bool markdown) {
+  auto find = [&](const std::string& name) -> const CaseResult* {
+    for (const CaseResult& r : results) {
+      if (r.name == name) return &r;
+    }
+    return nullptr;
+  };
+  std::size_t width = 4;
+  for (const CaseResult& r : results) width = std::max(width, r.name.size());
+
+  if (markdown) {
+    std::printf("| case | packets/s | Gbit/s | CPU ns/pkt (user/sys) | spread | rate ratio | CPU ratio | reference |\n");
+    std::printf("|---|---:|---:|---:|---:|---:|---:|---|\n");
+  } else {
+    std::printf("%-*s %12s %8s %22s %7s %7s %7s  %s\n", static_cast<int>(width), "case",
+                "packets/s", "Gbit/s", "CPU ns/pkt (usr/sys)", "spread", "rate", "CPU", "reference");
+  }
+  for (const CaseResult& r : results) {
+    char cpu[64], ratio[32] = "-", cpu_ratio[32] = "-", spread[32];
+    std::snprintf(cpu, sizeof cpu, "%.0f (%.0f/%.0f)", r.median_cpu_ns(), r.median_user_ns(),
+                  r.median_sys_ns());
+    std::snprintf(spread, sizeof spread, "%.1f%%", r.spread_percent());
+    const CaseResult* ref = r.reference.empty() ? nullptr : find(r.reference);
+    if (ref != nullptr && ref->median_pps() > 0 && ref->median_cpu_ns() > 0) {
+      std::snprintf(ratio, sizeof ratio, "%.2f", r.median_pps() / ref->median_pps());
+      std::snprintf(cpu_ratio, sizeof cpu_ratio, "%.2f", r.median_cpu_ns() / ref->median_cpu_ns());
+    }
+    if (markdown) {
+      std::printf("| %s | %s | %.2f | %s | %s | %s | %s | %s |\n", r.name.c_str(),
+                  group_digits(r.median_pps()).c_str(), r.median_gbps(), cpu, spread, ratio,
+                  cpu_ratio, ref ? ref->name.c_str() : "");
+    } else {
+      std::printf("%-*s %12s %8.2f %22s %7s %7s %7s  %s\n", static_cast<int>(width),
+                  r.name.c_str(), group_digits(r.median_pps()).c_str(), r.median_gbps(), cpu,
+                  spread, ratio, cpu_ratio, ref ? ref->name.c_str() : "");
+    }
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace mctx::bench

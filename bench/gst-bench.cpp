@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// mctx-gst-bench: mctxsink against GStreamer's udpsink, in one run, on the
+// same interface.
+//
+// Each run builds a pipeline holding only the sink (sync=false async=false),
+// links a free source pad to it and pushes one pre-built buffer of the
+// payload size N times from this thread (single buffers), or one pre-built
+// GstBufferList of B such buffers N/B times (buffer lists): the same thing an
+// appsrc with a pre-made buffer does, without appsrc's queue and thread, so
+// the two sinks are what differs. The time runs from the first push to the
+// EOS message on the bus. CPU time is the whole process' (the sinks may use
+// helper threads). "device tx" is the growth of the interface's packet counter
+// (bench-common.hpp): proof that the datagrams reached the device.
+//
+// Sinks:
+//   udpsink          host=GROUP port=P multicast-iface=IFACE (defaults:
+//                    auto-multicast=true joins the group, loop=true)
+//   udpsink no-join  the same with auto-multicast=false loop=false
+//   mctxsink         group=GROUP port=P interface=IFACE (defaults)
+//
+// It refuses to run outside a private network namespace: use bench/run.
+
+#include <gst/gst.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bench-common.hpp"
+
+#ifndef MCTX_BENCH_PLUGIN_DIR
+#define MCTX_BENCH_PLUGIN_DIR ""
+#endif
+
+namespace {
+
+using mctx::bench::CaseResult;
+using mctx::bench::Sample;
+
+struct Options {
+  int size = 1316;
+  gint64 count = 200000;
+  int repeat = 5;
+  int batch = 32;
+  std::string group = "239.255.0.1";
+  int port = 5004;
+  std::string interface = "mctxd0";
+  std::string plugin_dir = MCTX_BENCH_PLUGIN_DIR;
+  bool markdown = false;
+  bool check = false;
+};
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "mctx-gst-bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+using MakeSink = std::function<GstElement*()>;
+
+struct Case {
+  std::string name;
+  std::string reference;
+  MakeSink make;
+  bool lists = false;
+};
+
+// Pre-built data pushed by every run.
+struct Data {
+  GstBuffer* buffer = nullptr;    // one payload
+  GstBufferList* list = nullptr;  // `batch` references to it
+  GstBufferList* tail = nullptr;  // count % batch references (or nullptr)
+};
+
+// One timed run. Returns false (and says why) when something went wrong.
+bool run_once(const Options& o, const Case& c, const Data& d, Sample& s) {
+  GstElement* pipeline = gst_pipeline_new(nullptr);
+  GstElement* sink = c.make();
+  if (sink == nullptr) die("cannot create the sink for '" + c.name + "'");
+  gst_bin_add(GST_BIN(pipeline), sink);
+  GstPad* sinkpad = gst_element_get_static_pad(sink, "sink");
+  GstPad* src = gst_pad_new("src", GST_PAD_SRC);
+  gst_pad_set_active(src, TRUE);
+  if (gst_pad_link_full(src, sinkpad, GST_PAD_LINK_CHECK_NOTHING) != GST_PAD_LINK_OK) {
+    die("cannot link to the sink pad of '" + c.name + "'");
+  }
+  GstBus* bus = gst_element_get_bus(pipeline);
+  bool ok = true;
+  const auto tx0 = mctx::bench::device_packets(o.interface);
+
+  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    GstMessage* m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+    GError* err = nullptr;
+    if (m) gst_message_parse_error(m, &err, nullptr);
+    std::fprintf(stderr, "mctx-gst-bench: %s: cannot start: %s\n", c.name.c_str(),
+                 err ? err->message : "state change failed");
+    g_clear_error(&err);
+    if (m) gst_message_unref(m);
+    ok = false;
+  }
+
+  if (ok) {
+    gst_pad_push_event(src, gst_event_new_stream_start("mctx-gst-bench"));
+    GstCaps* caps = gst_caps_new_empty_simple("application/x-mctx-bench");
+    gst_pad_push_event(src, gst_event_new_caps(caps));
+    gst_caps_unref(caps);
+    GstSegment seg;
+    gst_segment_init(&seg, GST_FORMAT_BYTES);
+    gst_pad_push_event(src, gst_event_new_segment(&seg));
+
+    const auto B = static_cast<uint64_t>(o.batch);
+    // Datagrams this run pushes (lists: whole lists plus the tail list, if any).
+    const uint64_t count =
+        c.lists ? static_cast<uint64_t>(o.count) / B * B + (d.tail ? gst_buffer_list_length(d.tail) : 0)
+                : static_cast<uint64_t>(o.count);
+    const mctx::bench::Usage u0 = mctx::bench::usage_now(true);
+    const double c0 = mctx::bench::process_cpu_now();
+    const double w0 = mctx::bench::wall_now();
+    GstFlowReturn fr = GST_FLOW_OK;
+    if (!c.lists) {
+      for (uint64_t i = 0; i < count && fr == GST_FLOW_OK; ++i) {
+        fr = gst_pad_push(src, gst_buffer_ref(d.buffer));
+      }
+    } else {
+      for (uint64_t i = 0; i < static_cast<uint64_t>(o.count) / B && fr == GST_FLOW_OK; ++i) {
+        fr = gst_pad_push_list(src, gst_buffer_list_ref(d.list));
+      }
+      if (d.tail != nullptr && fr == GST_FLOW_OK) {
+        fr = gst_pad_push_list(src, gst_buffer_list_ref(d.tail));
+      }
+    }
+    gst_pad_push_event(src, gst_event_new_eos());
+    GstMessage* m = gst_bus_timed_pop_filtered(
+        bus, 60 * GST_SECOND, static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+    const double w1 = mctx::bench::wall_now();
+    const double c1 = mctx::bench::process_cpu_now();
+    const mctx::bench::Usage u1 = mctx::bench::usage_now(true);
+    if (fr != GST_FLOW_OK) {
+      std::fprintf(stderr, "mctx-gst-bench: %s: push returned %s\n", c.name.c_str(),
+                   gst_flow_get_name(fr));
+      ok = false;
+    }
+    if (m == nullptr) {
+      std::fprintf(stderr, "mctx-gst-bench: %s: no EOS within 60 s\n", c.name.c_str());
+      ok = false;
+    } else {
+      if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) {
+        GError* err = nullptr;
+        gst_message_parse_error(m, &err, nullptr);
+        std::fprintf(stderr, "mctx-gst-bench: %s: error: %s\n", c.name.c_str(),
+                     err ? err->message : "?");
+        g_clear_error(&err);
+        ok = false;
+      }
+      gst_message_unref(m);
+    }
+    s.packets = ok ? count : 0;
+    s.bytes = s.packets * gst_buffer_get_size(d.buffer);
+    s.wall = w1 - w0;
+    s.cpu = c1 - c0;
+    s.user = u1.user - u0.user;
+    s.sys = u1.sys - u0.sys;
+
+    // mctxsink reports what it sent: it must be every datagram.
+    if (ok && g_object_class_find_property(G_OBJECT_GET_CLASS(sink), "stats") != nullptr &&
+        std::strcmp(GST_OBJECT_NAME(gst_element_get_factory(sink)), "mctxsink") == 0) {
+      GstStructure* st = nullptr;
+      g_object_get(sink, "stats", &st, nullptr);
+      guint64 sent = 0;
+      if (st == nullptr || !gst_structure_get_uint64(st, "packets-sent", &sent) || sent != count) {
+        std::fprintf(stderr, "mctx-gst-bench: %s: stats packets-sent %" G_GUINT64_FORMAT
+                     " instead of %" PRIu64 "\n", c.name.c_str(), sent, count);
+        ok = false;
+      }
+      if (st) gst_structure_free(st);
+    }
+  }
+
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  const auto tx1 = mctx::bench::device_packets(o.interface);
+  if (tx0 && tx1) s.device_tx = static_cast<uint32_t>(*tx1 - *tx0);
+  if (ok && s.device_tx < s.packets) {
+    std::fprintf(stderr, "mctx-gst-bench: %s: the device counted %" PRIu64 " of %" PRIu64
+                 " datagrams\n", c.name.c_str(), s.device_tx, s.packets);
+    ok = false;
+  }
+  gst_pad_unlink(src, sinkpad);
+  gst_pad_set_active(src, FALSE);
+  gst_object_unref(src);
+  gst_object_unref(sinkpad);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  return ok;
+}
+
+GstElement* make(const char* factory) {
+  GstElement* e = gst_element_factory_make(factory, nullptr);
+  if (e == nullptr) die(std::string("no element '") + factory + "'");
+  g_object_set(e, "sync", FALSE, "async", FALSE, nullptr);
+  return e;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  gchar* group = nullptr;
+  gchar* iface = nullptr;
+  gchar* plugin_dir = nullptr;
+  gint64 count = o.count;
+  const GOptionEntry entries[] = {
+      {"size", 's', 0, G_OPTION_ARG_INT, &o.size, "UDP payload size in bytes (default 1316)", "N"},
+      {"count", 'n', 0, G_OPTION_ARG_INT64, &count, "Datagrams per run (default 200000)", "N"},
+      {"repeat", 'r', 0, G_OPTION_ARG_INT, &o.repeat, "Runs per case; the median is shown (default 5)",
+       "N"},
+      {"batch", 'b', 0, G_OPTION_ARG_INT, &o.batch, "Buffers per GstBufferList (default 32)", "N"},
+      {"group", 'g', 0, G_OPTION_ARG_STRING, &group, "Multicast group (default 239.255.0.1)", "IP"},
+      {"port", 'p', 0, G_OPTION_ARG_INT, &o.port, "Destination port (default 5004)", "N"},
+      {"interface", 'i', 0, G_OPTION_ARG_STRING, &iface,
+       "Outgoing interface: mctxd0 (dummy, default) or mctx0 (veth)", "NAME"},
+      {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &plugin_dir,
+       "Where libgstmctx.so is (default: the build tree)", "DIR"},
+      {"markdown", 0, 0, G_OPTION_ARG_NONE, &o.markdown, "Print the table as markdown", nullptr},
+      {"check", 0, 0, G_OPTION_ARG_NONE, &o.check,
+       "Exit 1 unless every run sent all its datagrams and the device counted them", nullptr},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  GOptionContext* ctx = g_option_context_new("- mctxsink vs udpsink");
+  g_option_context_set_summary(ctx,
+                               "Runs only inside a private network namespace; use bench/run.");
+  g_option_context_add_main_entries(ctx, entries, nullptr);
+  g_option_context_add_group(ctx, gst_init_get_option_group());
+  GError* err = nullptr;
+  if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+    std::fprintf(stderr, "mctx-gst-bench: %s\n", err->message);
+    return 2;
+  }
+  g_option_context_free(ctx);
+  if (group) o.group = group;
+  if (iface) o.interface = iface;
+  if (plugin_dir) o.plugin_dir = plugin_dir;
+  g_free(group);
+  g_free(iface);
+  g_free(plugin_dir);
+  o.count = count;
+  if (o.size < 1 || o.size > 65507) die("--size " + std::to_string(o.size) + " is not in 1..65507");
+  if (o.count < 1) die("--count " + std::to_string(o.count) + " must be at least 1");
+  if (o.repeat < 1) die("--repeat " + std::to_string(o.repeat) + " must be at least 1");
+  if (o.batch < 1) die("--batch " + std::to_string(o.batch) + " must be at least 1");
+  if (o.port < 1 || o.port > 65535) die("--port " + std::to_string(o.port) + " is not in 1..65535");
+
+  std::string why;
+  if (!mctx::bench::safe_namespace(why)) {
+    std::fprintf(stderr, "mctx-gst-bench: refusing to send: %s\n", why.c_str());
+    return 77;
+  }
+  bool allowed_iface = false;
+  for (const char* n : mctx::bench::kAllowedInterfaces) allowed_iface |= o.interface == n;
+  if (!allowed_iface) die("--interface '" + o.interface + "' is not lo, mctx0, mctx1 or mctxd0");
+  if (mctx::bench::interface_index(o.interface) == 0) {
+    die("interface '" + o.interface + "' does not exist in this namespace");
+  }
+
+  // mctxsink from the build tree unless the registry already has it.
+  GstElementFactory* f = gst_element_factory_find("mctxsink");
+  if (f == nullptr && !o.plugin_dir.empty()) {
+    gst_registry_scan_path(gst_registry_get(), o.plugin_dir.c_str());
+    f = gst_element_factory_find("mctxsink");
+  }
+  if (f == nullptr) die("element mctxsink not found (set GST_PLUGIN_PATH or --plugin-dir)");
+  gst_object_unref(f);
+
+  Data d;
+  d.buffer = gst_buffer_new_allocate(nullptr, static_cast<gsize>(o.size), nullptr);
+  {
+    GstMapInfo map;
+    gst_buffer_map(d.buffer, &map, GST_MAP_WRITE);
+    for (gsize i = 0; i < map.size; ++i) map.data[i] = static_cast<guint8>(i * 7 + 1);
+    gst_buffer_unmap(d.buffer, &map);
+  }
+  auto make_list = [&](uint64_t n) {
+    GstBufferList* l = gst_buffer_list_new_sized(static_cast<guint>(n));
+    for (uint64_t i = 0; i < n; ++i) gst_buffer_list_add(l, gst_buffer_ref(d.buffer));
+    return l;
+  };
+  d.list = make_list(static_cast<uint64_t>(o.batch));
+  const uint64_t rest = static_cast<uint64_t>(o.count) % static_cast<uint64_t>(o.batch);
+  if (rest != 0) d.tail = make_list(rest);
+
+  const MakeSink udpsink = [&] {
+    GstElement* e = make("udpsink");
+    g_object_set(e, "host", o.group.c_str(), "port", o.port, "multicast-iface",
+                 o.interface.c_str(), nullptr);
+    return e;
+  };
+  const MakeSink udpsink_nojoin = [&] {
+    GstElement* e = udpsink();
+    g_object_set(e, "auto-multicast", FALSE, "loop", FALSE, nullptr);
+    return e;
+  };
+  const MakeSink mctxsink = [&] {
+    GstElement* e = make("mctxsink");
+    g_object_set(e, "group", o.group.c_str(), "port", static_cast<guint>(o.port), "interface",
+                 o.interface.c_str(), nullptr);
+    return e;
+  };
+  const std::string lb = "lists x" + std::to_string(o.batch);
+  const std::vector<Case> cases = {
+      {"udpsink buffers", "", udpsink, false},
+      {"udpsink no-join buffers", "", udpsink_nojoin, false},
+      {"mctxsink buffers", "udpsink buffers", mctxsink, false},
+      {"mctxsink buffers [vs no-join]", "udpsink no-join buffers", nullptr, false},
+      {"udpsink " + lb, "", udpsink, true},
+      {"udpsink no-join " + lb, "", udpsink_nojoin, true},
+      {"mctxsink " + lb, "udpsink " + lb, mctxsink, true},
+      {"mctxsink " + lb + " [vs no-join]", "udpsink no-join " + lb, nullptr, true},
+  };
+
+  std::printf("mctx-gst-bench: payload %d B, %s packets x %d runs per case (median shown), "
+              "lists of %d\n",
+              o.size, mctx::bench::group_digits(static_cast<double>(o.count)).c_str(), o.repeat,
+              o.batch);
+  std::printf("destination %s port %d via %s; GStreamer %s\n", o.group.c_str(), o.port,
+              o.interface.c_str(), gst_version_string());
+  std::fflush(stdout);
+
+  // Warm-up: load the plugins, fault in the code paths.
+  {
+    Options w = o;
+    w.count = std::min<gint64>(o.count, 1000);
+    Data wd = d;
+    wd.tail = nullptr;
+    for (const Case& c : cases) {
+      if (!c.make) continue;
+      Sample s;
+      if (!run_once(w, c, wd, s) && o.check) return 1;
+    }
+  }
+
+  std::vector<CaseResult> results;
+  for (const Case& c : cases) results.push_back(CaseResult{c.name, c.reference, {}});
+  bool ok = true;
+  for (int rep = 0; rep < o.repeat; ++rep) {
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      if (!cases[i].make) continue;
+      Sample s;
+      ok &= run_once(o, cases[i], d, s);
+      results[i].samples.push_back(s);
+    }
+  }
+  // The "[vs no-join]" rows repeat the mctxsink samples against the other reference.
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (!cases[i].make) results[i].samples = results[i - 1].samples;
+  }
+
+  std::printf("\n");
+  mctx::bench::print_table(results, o.markdown);
+  uint64_t packets = 0, device_tx = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (!cases[i].make) continue;
+    for (const Sample& s : results[i].samples) {
+      packets += s.packets;
+      device_tx += s.device_tx;
+    }
+  }
+  std::printf("\nall runs: %" PRIu64 " datagrams sent, device packet counter +%" PRIu64
+              " (udpsink's group joins add IGMP reports)\n",
+              packets, device_tx);
+  std::printf("rate ratio = packets/s of the case / packets/s of its reference (> 1: faster);\n"
+              "CPU ratio = CPU ns per packet of the case / of its reference (< 1: cheaper)\n");
+
+  gst_buffer_list_unref(d.list);
+  if (d.tail) gst_buffer_list_unref(d.tail);
+  gst_buffer_unref(d.buffer);
+  if (o.check && !ok) {
+    std::fprintf(stderr, "mctx-gst-bench: check FAILED\n");
+    return 1;
+  }
+  if (o.check) std::printf("mctx-gst-bench: check passed\n");
+  return 0;
+}
