@@ -74,7 +74,16 @@ int fake_sendmmsg(int, void* raw, unsigned int vlen, int) {
   return static_cast<int>(n);
 }
 
-const platform::Syscalls kFake{&fake_sendmsg, &fake_sendmmsg};
+// send(2) for single-buffer sends: the same behaviour as fake_sendmsg.
+ssize_t fake_send(int fd, const void* buf, std::size_t len, int flags) {
+  iovec iov{const_cast<void*>(buf), len};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  return fake_sendmsg(fd, &msg, flags);
+}
+
+const platform::Syscalls kFake{&fake_sendmsg, &fake_sendmmsg, &fake_send};
 
 class Seam : public ::testing::Test {
  protected:

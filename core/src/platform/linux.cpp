@@ -93,7 +93,11 @@ int real_sendmmsg(int fd, void* msgs, unsigned int vlen, int flags) {
   return ::sendmmsg(fd, static_cast<mmsghdr*>(msgs), vlen, flags);
 }
 
-constexpr Syscalls kRealSyscalls{&real_sendmsg, &real_sendmmsg};
+ssize_t real_send(int fd, const void* buf, std::size_t len, int flags) {
+  return ::send(fd, buf, len, flags);
+}
+
+constexpr Syscalls kRealSyscalls{&real_sendmsg, &real_sendmmsg, &real_send};
 std::atomic<const Syscalls*> g_syscalls{&kRealSyscalls};
 
 }  // namespace
@@ -107,10 +111,17 @@ const Syscalls* set_syscalls(const Syscalls* table) noexcept {
 }
 
 ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count) noexcept {
+  const Syscalls& sys = syscalls();
+  if (iov_count == 1 && sys.send != nullptr) {
+    for (;;) {
+      const ssize_t n = sys.send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+      if (n >= 0) return n;
+      if (errno != EINTR) return -errno;
+    }
+  }
   msghdr msg{};
   msg.msg_iov = const_cast<iovec*>(iov);
   msg.msg_iovlen = iov_count;
-  const Syscalls& sys = syscalls();
   for (;;) {
     const ssize_t n = sys.sendmsg(fd, &msg, MSG_NOSIGNAL);
     if (n >= 0) return n;

@@ -72,6 +72,10 @@ struct Syscalls {
   ssize_t (*sendmsg)(int fd, const msghdr* msg, int flags);
   // Same contract as Linux sendmmsg(2); `msgs` points to mmsghdr on Linux.
   int (*sendmmsg)(int fd, void* msgs, unsigned int vlen, int flags);
+  // send(2) for the single-buffer case (cheaper in the kernel than sendmsg
+  // with one iovec). A table without it (nullptr) routes everything through
+  // sendmsg, so a test that fakes only sendmsg still sees every send.
+  ssize_t (*send)(int fd, const void* buf, std::size_t len, int flags) = nullptr;
 };
 
 // The real system calls.
@@ -94,8 +98,8 @@ class ScopedSyscalls {
   const Syscalls* prev_;
 };
 
-// Sends one datagram on a connected socket (sendmsg, MSG_NOSIGNAL), EINTR
-// retried. Returns the bytes sent, or -errno. Never allocates.
+// Sends one datagram on a connected socket (send for one buffer, else
+// sendmsg; MSG_NOSIGNAL), EINTR retried. Returns the bytes sent, or -errno. Never allocates.
 ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count) noexcept;
 
 // Sends up to min(count, kMaxBatch) datagrams in one system call (sendmmsg),
