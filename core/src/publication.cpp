@@ -349,13 +349,9 @@ Result<SendReport, SendError> Publication::send(const iovec* iov, std::size_t co
     return unexpected(e);
   }
   s->metrics.record_send(1, static_cast<uint64_t>(n));
-  SendReport rep;
-  rep.publication_id = s->id;
-  rep.destination = s->resolved.destination;
-  rep.local = s->local;
-  rep.source = s->local.address;
-  rep.bytes_sent = static_cast<std::size_t>(n);
-  return rep;
+  // Built in place as one aggregate: measurably cheaper than field by field.
+  return SendReport{s->id, s->resolved.destination, s->local, s->local.address,
+                    static_cast<std::size_t>(n)};
 }
 
 BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexcept {
