@@ -9,9 +9,12 @@
 #include <charconv>
 #include <cstring>
 
+#include "internal.hpp"
 #include "platform/platform.hpp"
 
 namespace mctx {
+
+using internal::q;
 
 namespace {
 
@@ -31,8 +34,6 @@ std::optional<uint32_t> parse_uint(std::string_view s, uint32_t max) noexcept {
   if (ec != std::errc() || ptr != s.data() + s.size() || v > max) return std::nullopt;
   return static_cast<uint32_t>(v);
 }
-
-std::string quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 }  // namespace
 
@@ -90,36 +91,36 @@ Res<IpAddress> IpAddress::parse(std::string_view text) {
     in_addr a4{};
     if (::inet_pton(AF_INET, addr.c_str(), &a4) == 1) {
       if (has_scope) {
-        return unexpected(make_error(Errc::invalid_address,
-                                     "address " + quote(text) +
-                                         " is IPv4 and cannot carry a scope ('%...')"));
+        return unexpected(
+            make_error(Errc::invalid_address,
+                       "address " + q(text) + " is IPv4 and cannot carry a scope ('%...')"));
       }
-      return unexpected(make_error(Errc::invalid_address,
-                                   "address " + quote(text) +
-                                       " is IPv4 and must not be written in brackets"));
+      return unexpected(
+          make_error(Errc::invalid_address,
+                     "address " + q(text) + " is IPv4 and must not be written in brackets"));
     }
-    return unexpected(make_error(Errc::invalid_address,
-                                 quote(text) + " is not an IPv4 or IPv6 address"));
+    return unexpected(
+        make_error(Errc::invalid_address, q(text) + " is not an IPv4 or IPv6 address"));
   }
   uint32_t scope_id = 0;
   if (has_scope) {
     if (scope.empty()) {
       return unexpected(make_error(Errc::invalid_address,
-                                   "address " + quote(text) + " has an empty scope after '%'"));
+                                   "address " + q(text) + " has an empty scope after '%'"));
     }
     if (all_digits(scope)) {
       auto v = parse_uint(scope, UINT32_MAX);
       if (!v) {
-        return unexpected(make_error(Errc::invalid_address,
-                                     "address " + quote(text) + " has an out-of-range scope"));
+        return unexpected(
+            make_error(Errc::invalid_address, "address " + q(text) + " has an out-of-range scope"));
       }
       scope_id = *v;
     } else {
       auto idx = platform::interface_index(std::string(scope));
       if (!idx) {
         return unexpected(make_error(Errc::interface_not_found,
-                                     "scope " + quote(scope) + " of address " + quote(text) +
-                                         ": interface " + quote(scope) + " does not exist"));
+                                     "scope " + q(scope) + " of address " + q(text) +
+                                         ": interface " + q(scope) + " does not exist"));
       }
       scope_id = *idx;
     }
@@ -205,7 +206,7 @@ std::string IpAddress::to_string() const {
 
 Res<Endpoint> Endpoint::parse(std::string_view text) {
   auto bad = [&](const std::string& why) {
-    return unexpected(make_error(Errc::invalid_endpoint, "endpoint " + quote(text) + " " + why));
+    return unexpected(make_error(Errc::invalid_endpoint, "endpoint " + q(text) + " " + why));
   };
   std::string_view addr_text;
   std::string_view port_text;
@@ -227,12 +228,12 @@ Res<Endpoint> Endpoint::parse(std::string_view text) {
     port_text = text.substr(colon + 1);
   }
   auto port = parse_uint(port_text, 65535);
-  if (!port) return bad("has an invalid port " + quote(port_text) + " (0..65535)");
+  if (!port) return bad("has an invalid port " + q(port_text) + " (0..65535)");
   auto addr = IpAddress::parse(addr_text);
   if (!addr) {
     Error e = std::move(addr).error();
     if (e.code == Errc::invalid_address) e.code = Errc::invalid_endpoint;
-    e.message = "endpoint " + quote(text) + ": " + e.message;
+    e.message = "endpoint " + q(text) + ": " + e.message;
     return unexpected(std::move(e));
   }
   return Endpoint{*addr, static_cast<uint16_t>(*port)};
@@ -287,8 +288,8 @@ Res<InterfaceSpec> InterfaceSpec::parse(std::string_view text) {
   if (all_digits(text)) {
     auto idx = parse_uint(text, UINT32_MAX);
     if (!idx) {
-      return unexpected(make_error(Errc::invalid_interface,
-                                   "interface index " + quote(text) + " is out of range"));
+      return unexpected(
+          make_error(Errc::invalid_interface, "interface index " + q(text) + " is out of range"));
     }
     return InterfaceSpec::index(*idx);
   }
@@ -303,19 +304,19 @@ Res<InterfaceSpec> InterfaceSpec::parse(std::string_view text) {
   if (looks_like_address) {
     Error e = std::move(addr).error();
     if (e.code == Errc::invalid_address) e.code = Errc::invalid_interface;
-    e.message = "interface " + quote(text) + ": " + e.message;
+    e.message = "interface " + q(text) + ": " + e.message;
     return unexpected(std::move(e));
   }
   if (text.size() >= IF_NAMESIZE) {
-    return unexpected(make_error(Errc::invalid_interface,
-                                 "interface name " + quote(text) + " is longer than " +
-                                     std::to_string(IF_NAMESIZE - 1) + " characters"));
+    return unexpected(
+        make_error(Errc::invalid_interface, "interface name " + q(text) + " is longer than " +
+                                                std::to_string(IF_NAMESIZE - 1) + " characters"));
   }
   for (char c : text) {
     if (c == '/' || c == '%' || c == ' ' || c == '\t' || c == '\n' || c == '\0') {
-      return unexpected(make_error(Errc::invalid_interface,
-                                   "interface " + quote(text) +
-                                       " is neither an address, an index nor an interface name"));
+      return unexpected(make_error(
+          Errc::invalid_interface,
+          "interface " + q(text) + " is neither an address, an index nor an interface name"));
     }
   }
   return InterfaceSpec::name(std::string(text));

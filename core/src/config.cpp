@@ -7,44 +7,24 @@
 
 #include "mctx/config.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "internal.hpp"
 #include "platform/platform.hpp"
 
 namespace mctx {
 
+using internal::fail;
+using internal::holders_of;
+using internal::q;
+using internal::same_address;
+
 namespace {
-
-std::string q(const std::string& s) { return "'" + s + "'"; }
-std::string q(const IpAddress& a) { return q(a.to_string()); }
-
-Unexpected<Error> fail(Errc code, std::string message, int err = 0) {
-  return unexpected(make_error(code, std::move(message), err));
-}
-
-bool same_address(const IpAddress& a, const IpAddress& b) noexcept {
-  return a.family() == b.family() && a.bytes() == b.bytes();
-}
 
 const char* scope_text(uint8_t scope) noexcept {
   return scope == 0x1 ? "interface-local (ff?1)" : "link-local (ff?2)";
-}
-
-// The interfaces of this host that carry `addr` (scope, if any, must match).
-Res<std::vector<platform::LocalAddress>> holders_of(const IpAddress& addr) {
-  auto all = platform::local_addresses();
-  if (!all) {
-    return fail(Errc::interface_lookup_failed,
-                "looking up the interfaces that carry " + q(addr), all.error());
-  }
-  std::vector<platform::LocalAddress> out;
-  for (auto& la : *all) {
-    if (!same_address(la.address, addr)) continue;
-    if (addr.is_v6() && addr.scope_id() != 0 && la.ifindex != addr.scope_id()) continue;
-    out.push_back(std::move(la));
-  }
-  return out;
 }
 
 }  // namespace
@@ -112,10 +92,8 @@ Res<ResolvedConfig> PublicationConfig::validate() const {
     return fail(Errc::invalid_dscp,
                 "dscp " + std::to_string(*dscp_) + " is out of range: DSCP is 0..63");
   }
-  if (send_buffer_size_ && *send_buffer_size_ <= 0) {
-    return fail(Errc::invalid_send_buffer_size,
-                "send buffer size " + std::to_string(*send_buffer_size_) +
-                    " is not allowed: give a positive number of bytes or leave it unset");
+  if (auto ok = internal::check_send_buffer_size(send_buffer_size_); !ok) {
+    return unexpected(ok.error());
   }
 
   // ---- the outgoing interface -------------------------------------------
@@ -148,7 +126,7 @@ Res<ResolvedConfig> PublicationConfig::validate() const {
         return fail(Errc::interface_not_found,
                     "interface address " + q(a) + " is not configured on any interface");
       }
-      ifindex = holders->front().ifindex;
+      ifindex = holders->front();
       if (fam == Family::ipv4) r.interface_address = a;
       break;
     }
@@ -225,25 +203,20 @@ Res<ResolvedConfig> PublicationConfig::validate() const {
                     "source address " + q(*local) + " is not configured on any interface");
       }
       if (fam == Family::ipv6) {
-        const platform::LocalAddress* match = nullptr;
-        for (const auto& h : *holders) {
-          if (ifindex == 0 || h.ifindex == ifindex) {
-            match = &h;
-            break;
-          }
-        }
-        if (match == nullptr) {
+        const auto match = std::find_if(holders->begin(), holders->end(),
+                                        [&](uint32_t h) { return ifindex == 0 || h == ifindex; });
+        if (match == holders->end()) {
           return fail(Errc::source_interface_mismatch,
                       "IPv6 source address " + q(*local) + " is on " +
-                          platform::describe_interface(holders->front().ifindex) +
+                          platform::describe_interface(holders->front()) +
                           ", not on the configured interface " +
                           platform::describe_interface(ifindex));
         }
-        if (ifindex == 0) ifindex = match->ifindex;  // the source pins the interface
+        if (ifindex == 0) ifindex = *match;  // the source pins the interface
       } else if (ifindex == 0 && interface_.empty()) {
         // IPv4: send out of the interface that carries the source address.
         r.interface_address = local->with_scope_id(0);
-        ifindex = holders->front().ifindex;
+        ifindex = holders->front();
       }
     } else if (interface_.empty()) {
       r.interface_address = *local;

@@ -15,10 +15,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <string>
 
+#include "internal.hpp"
 #include "platform/platform.hpp"
 
 namespace mctx {
@@ -39,21 +39,14 @@ struct Publication::State {
   }
 };
 
-namespace {
+using internal::fail;
+using internal::same_address;
 
-std::atomic<PublicationId> g_next_id{1};
+namespace {
 
 const Publication::State& empty_state() {
   static const Publication::State s;
   return s;
-}
-
-Unexpected<Error> sys_fail(Errc code, std::string message, int err) {
-  return unexpected(make_error(code, std::move(message), err));
-}
-
-bool same_address(const IpAddress& a, const IpAddress& b) noexcept {
-  return a.family() == b.family() && a.bytes() == b.bytes();
 }
 
 // "for group 239.1.2.3:5000" — appended to setup messages.
@@ -64,9 +57,9 @@ std::string for_group(const ResolvedConfig& r) {
 Res<bool> set_int(int fd, int level, int name, int value, const char* option,
                   const ResolvedConfig& r) {
   if (::setsockopt(fd, level, name, &value, sizeof value) != 0) {
-    return sys_fail(Errc::set_option_failed,
-                    std::string("setting ") + option + " to " + std::to_string(value) + for_group(r),
-                    errno);
+    return fail(Errc::set_option_failed,
+                std::string("setting ") + option + " to " + std::to_string(value) + for_group(r),
+                errno);
   }
   return true;
 }
@@ -75,7 +68,7 @@ Res<bool> bind_socket(int fd, const ResolvedConfig& r) {
   sockaddr_storage ss;
   const socklen_t len = r.bind.to_sockaddr(ss);
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
-    return sys_fail(Errc::bind_failed, "binding to " + r.bind.to_string() + for_group(r), errno);
+    return fail(Errc::bind_failed, "binding to " + r.bind.to_string() + for_group(r), errno);
   }
   return true;
 }
@@ -110,8 +103,8 @@ Res<bool> setup_ipv4(int fd, const PublicationConfig& c, const ResolvedConfig& r
       what = "address " + r.interface_address->to_string();  // the kernel finds the index
     }
     if (int err = platform::set_ipv4_multicast_interface(fd, addr, index); err != 0) {
-      return sys_fail(Errc::set_option_failed, "setting IP_MULTICAST_IF to " + what + for_group(r),
-                      err);
+      return fail(Errc::set_option_failed, "setting IP_MULTICAST_IF to " + what + for_group(r),
+                  err);
     }
   }
   if (auto ok = set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, c.ttl(), "IP_MULTICAST_TTL", r); !ok) {
@@ -139,10 +132,10 @@ Res<bool> setup_ipv6(int fd, const PublicationConfig& c, const ResolvedConfig& r
   if (r.interface_index != 0) {
     const int index = static_cast<int>(r.interface_index);
     if (::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index) != 0) {
-      return sys_fail(Errc::set_option_failed,
-                      "setting IPV6_MULTICAST_IF to interface " +
-                          platform::describe_interface(r.interface_index) + for_group(r),
-                      errno);
+      return fail(Errc::set_option_failed,
+                  "setting IPV6_MULTICAST_IF to interface " +
+                      platform::describe_interface(r.interface_index) + for_group(r),
+                  errno);
     }
   }
   if (auto ok = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, c.ttl(), "IPV6_MULTICAST_HOPS", r);
@@ -167,18 +160,18 @@ Res<Endpoint> connect_socket(int fd, const ResolvedConfig& r) {
   sockaddr_storage ss;
   const socklen_t len = r.destination.to_sockaddr(ss);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
-    return sys_fail(Errc::connect_failed, "connecting to " + r.destination.to_string(), errno);
+    return fail(Errc::connect_failed, "connecting to " + r.destination.to_string(), errno);
   }
   sockaddr_storage local{};
   socklen_t local_len = sizeof local;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) {
-    return sys_fail(Errc::connect_failed,
-                    "reading the local address of the socket" + for_group(r), errno);
+    return fail(Errc::connect_failed, "reading the local address of the socket" + for_group(r),
+                errno);
   }
   auto ep = Endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&local), local_len);
   if (!ep) {
-    return sys_fail(Errc::connect_failed,
-                    "the socket" + for_group(r) + " has no IPv4/IPv6 local address", 0);
+    return fail(Errc::connect_failed,
+                "the socket" + for_group(r) + " has no IPv4/IPv6 local address", 0);
   }
   return *ep;
 }
@@ -202,16 +195,15 @@ Res<Publication> Publication::open(const PublicationConfig& config) {
   const int domain = r.family == Family::ipv4 ? AF_INET : AF_INET6;
   const int fd = ::socket(domain, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
   if (fd < 0) {
-    return sys_fail(Errc::socket_create_failed,
-                    std::string("creating an ") + family_name(r.family) + " UDP socket" +
-                        for_group(r),
-                    errno);
+    return fail(Errc::socket_create_failed,
+                std::string("creating an ") + family_name(r.family) + " UDP socket" + for_group(r),
+                errno);
   }
   auto state = std::make_unique<State>();
   state->fd = fd;  // closed by ~State on any failure below
   auto local = configure(fd, config, r, r.needs_bind);
   if (!local) return unexpected(std::move(local).error());
-  state->id = g_next_id.fetch_add(1, std::memory_order_relaxed);
+  state->id = internal::next_publication_id();
   state->config = config;
   state->resolved = r;
   state->local = *local;
@@ -221,8 +213,8 @@ Res<Publication> Publication::open(const PublicationConfig& config) {
 Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
   const std::string sock = "socket " + std::to_string(fd);
   if (fd < 0) {
-    return sys_fail(Errc::socket_invalid,
-                    "file descriptor " + std::to_string(fd) + " is not an open socket", EBADF);
+    return fail(Errc::socket_invalid,
+                "file descriptor " + std::to_string(fd) + " is not an open socket", EBADF);
   }
   auto resolved = config.validate();
   if (!resolved) return unexpected(std::move(resolved).error());
@@ -230,53 +222,52 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
 
   auto info = platform::socket_info(fd);
   if (!info) {
-    return sys_fail(Errc::socket_invalid,
-                    "file descriptor " + std::to_string(fd) + " is not an open socket",
-                    info.error());
+    return fail(Errc::socket_invalid,
+                "file descriptor " + std::to_string(fd) + " is not an open socket", info.error());
   }
   if (info->type != SOCK_DGRAM || (info->protocol != IPPROTO_UDP && info->protocol != 0) ||
       (info->domain != AF_INET && info->domain != AF_INET6)) {
-    return sys_fail(Errc::socket_not_datagram,
-                    sock + " is not a UDP socket (domain " + std::to_string(info->domain) +
-                        ", type " + std::to_string(info->type) + ", protocol " +
-                        std::to_string(info->protocol) + ")",
-                    0);
+    return fail(Errc::socket_not_datagram,
+                sock + " is not a UDP socket (domain " + std::to_string(info->domain) + ", type " +
+                    std::to_string(info->type) + ", protocol " + std::to_string(info->protocol) +
+                    ")",
+                0);
   }
   const Family sock_family = info->domain == AF_INET ? Family::ipv4 : Family::ipv6;
   if (sock_family != r.family) {
-    return sys_fail(Errc::socket_family_mismatch,
-                    sock + " is " + family_name(sock_family) + " but group " +
-                        config.group().to_string() + " is " + family_name(r.family),
-                    0);
+    return fail(Errc::socket_family_mismatch,
+                sock + " is " + family_name(sock_family) + " but group " +
+                    config.group().to_string() + " is " + family_name(r.family),
+                0);
   }
 
   // An already bound socket cannot be rebound: it must match the config.
   sockaddr_storage bound_ss{};
   socklen_t bound_len = sizeof bound_ss;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound_ss), &bound_len) != 0) {
-    return sys_fail(Errc::socket_invalid, "reading the local address of " + sock, errno);
+    return fail(Errc::socket_invalid, "reading the local address of " + sock, errno);
   }
   auto bound = Endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&bound_ss), bound_len);
   const bool is_bound = bound && (bound->port != 0 || !bound->address.is_unspecified());
   if (is_bound) {
     if (r.needs_bind && !r.bind.address.is_unspecified() &&
         !same_address(bound->address, r.bind.address)) {
-      return sys_fail(Errc::socket_address_mismatch,
-                      sock + " is bound to address " + bound->address.to_string() +
-                          " but the configuration asks for " + r.bind.address.to_string(),
-                      0);
+      return fail(Errc::socket_address_mismatch,
+                  sock + " is bound to address " + bound->address.to_string() +
+                      " but the configuration asks for " + r.bind.address.to_string(),
+                  0);
     }
     if (r.bind.port != 0 && bound->port != r.bind.port) {
-      return sys_fail(Errc::socket_port_mismatch,
-                      sock + " is bound to port " + std::to_string(bound->port) +
-                          " but the configuration asks for port " + std::to_string(r.bind.port),
-                      0);
+      return fail(Errc::socket_port_mismatch,
+                  sock + " is bound to port " + std::to_string(bound->port) +
+                      " but the configuration asks for port " + std::to_string(r.bind.port),
+                  0);
     }
   }
 
   const int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
-    return sys_fail(Errc::set_option_failed, "switching " + sock + " to non-blocking", errno);
+    return fail(Errc::set_option_failed, "switching " + sock + " to non-blocking", errno);
   }
   auto local = configure(fd, config, r, r.needs_bind && !is_bound);
   if (!local) {
@@ -284,7 +275,7 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
     return unexpected(std::move(local).error());
   }
   auto state = std::make_unique<State>();
-  state->id = g_next_id.fetch_add(1, std::memory_order_relaxed);
+  state->id = internal::next_publication_id();
   state->config = config;
   state->resolved = r;
   state->local = *local;

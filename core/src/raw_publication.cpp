@@ -12,36 +12,16 @@
 #include <string>
 #include <vector>
 
+#include "internal.hpp"
 #include "mctx/raw.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_raw.hpp"
 
 namespace mctx {
 
-namespace {
-
-std::string q(const std::string& s) { return "'" + s + "'"; }
-std::string q(const IpAddress& a) { return q(a.to_string()); }
-
-Unexpected<Error> fail(Errc code, std::string message, int err = 0) {
-  return unexpected(make_error(code, std::move(message), err));
-}
-
-bool same_address(const IpAddress& a, const IpAddress& b) noexcept {
-  return a.family() == b.family() && a.bytes() == b.bytes();
-}
-
-// Raw publication ids start above 2^32, so they never meet the ids of UDP
-// publications (which count up from 1) in one process, and stay exact in
-// JSON consumers that read numbers as doubles (< 2^53).
-constexpr PublicationId kFirstRawId = (PublicationId{1} << 32) + 1;
-std::atomic<PublicationId> g_next_raw_id{kFirstRawId};
-
-PublicationId next_raw_id() noexcept {
-  return g_next_raw_id.fetch_add(1, std::memory_order_relaxed);
-}
-
-}  // namespace
+using internal::fail;
+using internal::holders_of;
+using internal::q;
 
 // ------------------------------------------------------------ capabilities
 
@@ -64,10 +44,8 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
                                                     " sending is not supported on " +
                                                     platform::raw_platform_name());
   }
-  if (send_buffer_size_ && *send_buffer_size_ <= 0) {
-    return fail(Errc::invalid_send_buffer_size,
-                "send buffer size " + std::to_string(*send_buffer_size_) +
-                    " is not allowed: give a positive number of bytes or leave it unset");
+  if (auto ok = internal::check_send_buffer_size(send_buffer_size_); !ok) {
+    return unexpected(ok.error());
   }
   if (fam == Family::ipv6 && loopback_.value_or(false)) {
     return fail(Errc::raw_unsupported_platform,
@@ -136,12 +114,8 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
                         " is a multicast address: give the address of a local interface");
       }
       if (auto ok = load_locals(); !ok) return unexpected(ok.error());
-      for (const auto& la : locals) {
-        if (!same_address(la.address, a)) continue;
-        if (a.scope_id() != 0 && la.ifindex != a.scope_id()) continue;
-        ifindex = la.ifindex;
-        break;
-      }
+      const std::vector<uint32_t> holders = holders_of(a, locals);
+      ifindex = holders.empty() ? 0 : holders.front();
       if (ifindex == 0) {
         return fail(Errc::interface_not_found,
                     "interface address " + q(a) + " is not configured on any interface");
@@ -184,12 +158,7 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
     const bool loopback_v4 = b.is_v4() && b.is_loopback();  // all of 127/8 is local
     if (!loopback_v4) {
       if (auto ok = load_locals(); !ok) return unexpected(ok.error());
-      std::vector<uint32_t> holders;
-      for (const auto& la : locals) {
-        if (!same_address(la.address, b)) continue;
-        if (b.scope_id() != 0 && la.ifindex != b.scope_id()) continue;
-        holders.push_back(la.ifindex);
-      }
+      const std::vector<uint32_t> holders = holders_of(b, locals);
       if (holders.empty()) {
         return fail(Errc::source_not_local,
                     "bind address " + q(b) + " is not configured on any interface of this host");
@@ -284,7 +253,7 @@ Res<RawPublication> RawPublication::open(const RawPublicationConfig& config) {
   auto fd = platform::open_raw_socket(*resolved);
   if (!fd) return unexpected(std::move(fd).error());
   auto s = std::make_unique<State>();
-  s->id = next_raw_id();
+  s->id = internal::next_publication_id();
   s->config = config;
   s->resolved = std::move(resolved).value();
   s->fd.store(*fd);

@@ -635,5 +635,21 @@ TEST_F(RawSend, ContextOwnsPublicationsAndKeepsTotals) {
   EXPECT_EQ(bad.error().code, Errc::publication_closed);
 }
 
+// UDP and raw publications draw their ids from one process-wide counter:
+// opened one after another on this thread, the ids follow each other.
+TEST_F(RawSend, IdsAreUniqueAcrossUdpAndRawPublications) {
+  const auto udp_config = [](const char* group) {
+    return PublicationConfig(ip(group), kPort).with_interface(InterfaceSpec::name("mctx0"));
+  };
+  auto udp_first = Publication::open(udp_config("239.255.0.77"));
+  ASSERT_TRUE(udp_first) << udp_first.error().what();
+  auto raw = open_pub(v4_on_mctx0());
+  auto udp_second = Publication::open(udp_config("239.255.0.78"));
+  ASSERT_TRUE(udp_second) << udp_second.error().what();
+  EXPECT_NE(udp_first->id(), 0u);
+  EXPECT_EQ(raw.id(), udp_first->id() + 1);
+  EXPECT_EQ(udp_second->id(), raw.id() + 1);
+}
+
 }  // namespace
 }  // namespace mctx::rawtest
