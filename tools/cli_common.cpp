@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "mctx/version.hpp"
+
 namespace mctx::cli {
 
 namespace {
@@ -49,6 +51,18 @@ void print_error(std::string_view program, std::string_view message) {
   std::fflush(stdout);
   std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(program.size()), program.data(),
                static_cast<int>(message.size()), message.data());
+}
+
+int usage_error(std::string_view program, std::string_view message) {
+  print_error(program, message);
+  std::fprintf(stderr, "Try '%.*s --help' for more information.\n",
+               static_cast<int>(program.size()), program.data());
+  return kExitUsage;
+}
+
+int print_version(std::string_view program) {
+  std::printf("%.*s %s\n", static_cast<int>(program.size()), program.data(), mctx::version());
+  return kExitOk;
 }
 
 // ------------------------------------------------------------ option parsing
@@ -139,6 +153,26 @@ CliResult<InterfaceSpec> parse_interface(std::string_view text, std::string_view
   return r.value();
 }
 
+CliResult<std::optional<InterfaceSpec>> parse_interface_options(const char* interface,
+                                                                const char* interface_index) {
+  if (interface && interface_index) {
+    return unexpected(std::string("--interface '") + interface + "' and --interface-index '" +
+                      interface_index +
+                      "' both choose the outgoing interface: give only one of them");
+  }
+  if (interface) {
+    auto i = parse_interface(interface, "--interface");
+    if (!i) return unexpected(std::move(i.error()));
+    return std::optional<InterfaceSpec>(std::move(i.value()));
+  }
+  if (interface_index) {
+    auto i = parse_uint(interface_index, "--interface-index", 0, UINT32_MAX);
+    if (!i) return unexpected(std::move(i.error()));
+    return std::optional<InterfaceSpec>(InterfaceSpec::index(static_cast<uint32_t>(i.value())));
+  }
+  return std::optional<InterfaceSpec>();
+}
+
 CliResult<SendPositionals> parse_send_positionals(const std::vector<std::string>& args) {
   if (args.size() < 3) {
     static const char* const names[] = {"GROUP", "PORT", "PAYLOAD"};
@@ -180,6 +214,13 @@ std::size_t max_udp_payload(Family family) noexcept {
   return family == Family::ipv4 ? 65507 : 65527;
 }
 
+CliResult<void> check_payload_size(std::size_t size, Family family) {
+  if (size <= max_udp_payload(family)) return {};
+  return unexpected("PAYLOAD is " + std::to_string(size) + " bytes: one UDP datagram over " +
+                    family_name(family) + " carries at most " +
+                    std::to_string(max_udp_payload(family)) + " bytes");
+}
+
 // ------------------------------------------------------------ run control
 
 void install_stop_signals() {
@@ -215,6 +256,26 @@ bool wait_writable(int fd, std::chrono::milliseconds timeout) {
   const int n = ::poll(&pfd, 1, ms < 0 ? 0 : ms);
   if (n > 0) return true;  // POLLOUT, or POLLERR/POLLHUP: the next send reports it
   return false;            // timeout or EINTR
+}
+
+void wait_for_room(int fd, const MetricsReporter& metrics) {
+  using namespace std::chrono;
+  const auto until_metrics = metrics.next_due() - steady_clock::now();
+  const auto wait =
+      std::clamp(duration_cast<milliseconds>(until_metrics), milliseconds(1), milliseconds(1000));
+  wait_writable(fd, wait);
+}
+
+int exit_status_after(std::string_view program, const SendTotals& totals) {
+  if (!totals.metrics_error.empty()) {
+    print_error(program, "metrics: " + totals.metrics_error);
+    return kExitFailure;
+  }
+  if (int sig = stop_signal(); sig != 0) {
+    print_error(program, "stopped by signal " + std::to_string(sig));
+    return 128 + sig;
+  }
+  return totals.errors == 0 ? kExitOk : kExitFailure;
 }
 
 // ------------------------------------------------------------ metrics
@@ -320,6 +381,14 @@ CliResult<MetricsReporter> MetricsReporter::create(const MetricsEnv& env, std::s
   (void)r.sampler_.sample(baseline);
   if (r.interval_) r.next_due_ = baseline.monotonic_time + *r.interval_;
   return r;
+}
+
+CliResult<MetricsReporter> MetricsReporter::from_environment(std::string producer,
+                                                             JsonlFlags builtin_flags,
+                                                             const Snapshot& baseline) {
+  auto env = metrics_env_from_environment();
+  if (!env) return unexpected(std::move(env.error()));
+  return create(env.value(), std::move(producer), std::move(builtin_flags), baseline);
 }
 
 CliResult<void> MetricsReporter::emit(const Snapshot& now) {

@@ -4,11 +4,12 @@
 
 // Helpers shared by the command-line senders (mctx-send, mctx-raw-send):
 // GOptionContext parsing, argument parsers whose errors name the argument,
-// the value and the rule, exit statuses, signal handling, waiting, and the
-// MCTX_METRICS_* environment (summaries and JSONL).
+// the value and the rule, exit statuses, signal handling, waiting, the
+// MCTX_METRICS_* environment (summaries and JSONL) and the send loop.
 
 #include <glib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -40,6 +41,11 @@ int exit_status_for(Errc code) noexcept;
 
 // Prints "PROGRAM: message" to stderr.
 void print_error(std::string_view program, std::string_view message);
+// Prints the message and "Try 'PROGRAM --help' ..." to stderr; returns
+// kExitUsage.
+int usage_error(std::string_view program, std::string_view message);
+// Prints "PROGRAM VERSION" to stdout; returns kExitOk.
+int print_version(std::string_view program);
 
 // ------------------------------------------------------------ option parsing
 
@@ -69,6 +75,10 @@ CliResult<IpAddress> parse_ip(std::string_view text, std::string_view what);
 CliResult<Endpoint> parse_endpoint(std::string_view text, std::string_view what);
 // A local address, an interface name or an index.
 CliResult<InterfaceSpec> parse_interface(std::string_view text, std::string_view what);
+// --interface IP|NAME and --interface-index N (either may be null; both
+// given is an error): the outgoing interface, nullopt when neither is given.
+CliResult<std::optional<InterfaceSpec>> parse_interface_options(const char* interface,
+                                                                const char* interface_index);
 
 // GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS]
 struct SendPositionals {
@@ -82,6 +92,9 @@ CliResult<SendPositionals> parse_send_positionals(const std::vector<std::string>
 
 // Largest UDP payload of one datagram: 65507 (IPv4), 65527 (IPv6).
 std::size_t max_udp_payload(Family family) noexcept;
+// "PAYLOAD is N bytes: one UDP datagram over IPv4 carries at most 65507
+// bytes" when `size` is over max_udp_payload(family).
+CliResult<void> check_payload_size(std::size_t size, Family family);
 
 // ------------------------------------------------------------ run control
 
@@ -132,6 +145,10 @@ class MetricsReporter {
   // before the publication was added).
   static CliResult<MetricsReporter> create(const MetricsEnv& env, std::string producer,
                                            JsonlFlags builtin_flags, const Snapshot& baseline);
+  // metrics_env_from_environment(), then create(): a problem with either is
+  // a usage error (kExitUsage).
+  static CliResult<MetricsReporter> from_environment(std::string producer, JsonlFlags builtin_flags,
+                                                     const Snapshot& baseline);
 
   bool enabled() const noexcept { return enabled_; }
   // When the next periodic summary is due (time_point::max() if none).
@@ -150,5 +167,115 @@ class MetricsReporter {
   Sampler sampler_;
   std::optional<JsonlWriter> writer_;
 };
+
+// ------------------------------------------------------------ send loop
+
+// How many send errors are printed; later ones are only counted.
+inline constexpr uint64_t kMaxErrorLines = 10;
+
+struct SendLoopParams {
+  std::string_view program;               // prefix of the error lines
+  uint64_t count = 1;                     // packets to send
+  std::chrono::milliseconds interval{0};  // between packet starts
+  int fd = -1;                            // polled for POLLOUT while a send would block
+};
+
+// What a send loop did.
+struct SendTotals {
+  uint64_t sent = 0;   // packets the kernel accepted
+  uint64_t bytes = 0;  // their bytes, as the publication reports them
+  uint64_t errors = 0;
+  uint64_t waits = 0;         // would-block waits
+  double seconds = 0;         // from the first send to after the final metrics
+  std::string metrics_error;  // the first metrics output failure; "" if none
+};
+
+// After a would-block send: polls `fd` for POLLOUT, at most until the next
+// periodic summary is due (1 ms .. 1 s).
+void wait_for_room(int fd, const MetricsReporter& metrics);
+
+// The exit status of a sender after the loop (and its summary line): a
+// metrics failure is printed and is 1, a stop signal is printed and is
+// 128 + N, then 0 when every send succeeded, else 1.
+int exit_status_after(std::string_view program, const SendTotals& totals);
+
+// The send loop of the CLI senders. Packet i (from 0) goes out at
+// start + i * interval, without drift; while waiting, periodic metrics are
+// emitted when due. A send that would block is never dropped: the loop
+// waits for room (wait_for_room) and sends again. A failed send is counted
+// and printed (the first kMaxErrorLines), and ends the loop only when the
+// error is fatal. A stop signal ends it early. Then the final metrics.
+//
+// The sender provides:
+//   Snapshot snapshot();             metrics of the context it sends through
+//   void prepare(uint64_t i);        before packet i > 0 waits for its turn
+//   auto send();                     one attempt: a Result whose value has
+//                                    bytes_sent and whose error has
+//                                    would_block(), fatal()
+//   void sent(uint64_t i, const Report&);            after a successful send
+//   std::string failure(uint64_t i, const Error&);   the error line
+template <class Sender>
+SendTotals run_send_loop(const SendLoopParams& params, MetricsReporter& metrics, Sender& sender) {
+  using std::chrono::steady_clock;
+  SendTotals t;
+  bool fatal = false;
+  auto tick = [&]() {
+    if (t.metrics_error.empty() && steady_clock::now() >= metrics.next_due()) {
+      auto r = metrics.maybe_emit(sender.snapshot());
+      if (!r) t.metrics_error = r.error();
+    }
+  };
+
+  const auto start = steady_clock::now();
+  auto deadline = start;  // of packet i: start + i * interval, without drift
+  for (uint64_t i = 0; i < params.count && !fatal && !stop_requested(); ++i) {
+    if (i > 0) {
+      sender.prepare(i);
+      if (params.interval.count() > 0) {
+        deadline += params.interval;
+        while (!stop_requested() && steady_clock::now() < deadline) {
+          sleep_until(std::min(deadline, metrics.next_due()));
+          tick();
+        }
+        if (stop_requested()) break;
+      }
+    }
+    for (;;) {
+      auto r = sender.send();
+      if (r) {
+        ++t.sent;
+        t.bytes += r->bytes_sent;
+        sender.sent(i, *r);
+        break;
+      }
+      const auto& e = r.error();
+      if (e.would_block()) {
+        // Never drop: wait until the socket buffer has room and send again.
+        ++t.waits;
+        wait_for_room(params.fd, metrics);
+        tick();
+        if (stop_requested()) break;
+        continue;
+      }
+      ++t.errors;
+      if (t.errors <= kMaxErrorLines) {
+        print_error(params.program, sender.failure(i, e));
+        if (t.errors == kMaxErrorLines) {
+          print_error(params.program, "further send errors are counted but not printed");
+        }
+      }
+      fatal = e.fatal();
+      break;
+    }
+    tick();
+  }
+
+  if (t.metrics_error.empty()) {
+    auto r = metrics.finish(sender.snapshot());
+    if (!r) t.metrics_error = r.error();
+  }
+  t.seconds = std::chrono::duration<double>(steady_clock::now() - start).count();
+  return t;
+}
 
 }  // namespace mctx::cli

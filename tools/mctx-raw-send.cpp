@@ -7,7 +7,6 @@
 
 #include <glib.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
@@ -23,11 +22,9 @@ namespace {
 
 using namespace mctx;
 using namespace mctx::cli;
-using std::chrono::steady_clock;
 
 constexpr const char* kProgram = "mctx-raw-send";
 constexpr const char* kProducer = "mctx/mctx-raw-send";
-constexpr int kMaxErrorLines = 10;
 
 const char* kSummary =
     "Builds a UDP datagram to the multicast GROUP and PORT with PAYLOAD (as bytes)\n"
@@ -73,12 +70,6 @@ struct Options {
     }
   }
 };
-
-int usage_error(const std::string& message) {
-  print_error(kProgram, message);
-  std::fprintf(stderr, "Try '%s --help' for more information.\n", kProgram);
-  return kExitUsage;
-}
 
 // A number in decimal or 0x-hexadecimal (TOS and flow label are often
 // written in hex).
@@ -150,21 +141,9 @@ CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& arg
     if (!a) return unexpected(std::move(a.error()));
     c.with_bind(a.value());
   }
-  if (o.interface && o.interface_index) {
-    return unexpected(std::string("--interface '") + o.interface + "' and --interface-index '" +
-                      o.interface_index +
-                      "' both choose the outgoing interface: give only one of them");
-  }
-  if (o.interface) {
-    auto i = parse_interface(o.interface, "--interface");
-    if (!i) return unexpected(std::move(i.error()));
-    c.with_interface(i.value());
-  }
-  if (o.interface_index) {
-    auto i = parse_uint(o.interface_index, "--interface-index", 0, UINT32_MAX);
-    if (!i) return unexpected(std::move(i.error()));
-    c.with_interface(InterfaceSpec::index(static_cast<uint32_t>(i.value())));
-  }
+  auto interface = parse_interface_options(o.interface, o.interface_index);
+  if (!interface) return unexpected(std::move(interface.error()));
+  if (interface.value()) c.with_interface(**interface);
   if (o.ttl) {
     auto t = parse_uint(o.ttl, "--ttl", 0, 255);
     if (!t) return unexpected(std::move(t.error()));
@@ -270,6 +249,40 @@ std::string describe_report(const RawSendReport& r, uint16_t sport, uint16_t dpo
   return text;
 }
 
+// One raw publication in a RawContext, for run_send_loop(). Each IPv4
+// datagram is rebuilt in place for its identification.
+struct RawSender {
+  RawContext& ctx;
+  PublicationId id;
+  UdpDatagramSpec& spec;
+  std::vector<std::byte>& datagram;
+  uint64_t count;
+  uint16_t source_port;
+  uint16_t port;
+  bool quiet;
+  std::string route;  // of the last datagram (or of the plan, before the first)
+
+  Snapshot snapshot() const { return ctx.snapshot(); }
+  void prepare(uint64_t i) {
+    if (spec.destination.is_v4()) {
+      spec.ipv4_id = static_cast<uint16_t>(i % 65535 + 1);  // 1..65535, never 0
+      (void)build_udp_datagram(spec, datagram);             // same sizes: cannot fail
+    }
+  }
+  Result<RawSendReport, RawSendError> send() { return ctx.send(id, datagram); }
+  void sent(uint64_t i, const RawSendReport& r) {
+    route = describe_report(r, source_port, port);
+    if (!quiet) {
+      std::printf("[%llu/%llu] sent %zu-byte datagram %s\n", static_cast<unsigned long long>(i + 1),
+                  static_cast<unsigned long long>(count), r.bytes_sent, route.c_str());
+    }
+  }
+  std::string failure(uint64_t i, const RawSendError& e) const {
+    return "datagram " + std::to_string(i + 1) + " of " + std::to_string(count) +
+           " failed: " + e.message();
+  }
+};
+
 int run(int argc, char** argv) {
   Options o;
   GOptionEntry entries[] = {
@@ -305,16 +318,13 @@ int run(int argc, char** argv) {
 
   auto args = parse_options(argc, argv, entries, "GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS]",
                             kSummary, kDescription);
-  if (!args) return usage_error(args.error());
-  if (o.version) {
-    std::printf("%s %s\n", kProgram, mctx::version());
-    return kExitOk;
-  }
+  if (!args) return usage_error(kProgram, args.error());
+  if (o.version) return print_version(kProgram);
   if (o.capabilities) return print_capabilities();
 
   // 1. Everything the user gave is checked before anything is opened.
   auto plan = build_plan(o, args.value());
-  if (!plan) return usage_error(plan.error());
+  if (!plan) return usage_error(kProgram, plan.error());
   Plan& p = plan.value();
   const Family fam = p.pos.group.family();
 
@@ -325,14 +335,11 @@ int run(int argc, char** argv) {
   }
   if (!p.source) {
     auto s = default_source(p, resolved.value());
-    if (!s) return usage_error(s.error());
+    if (!s) return usage_error(kProgram, s.error());
     p.source = s.value();
   }
-  if (p.pos.payload.size() > max_udp_payload(fam)) {
-    print_error(kProgram, "PAYLOAD is " + std::to_string(p.pos.payload.size()) +
-                              " bytes: one UDP datagram over " + family_name(fam) +
-                              " carries at most " + std::to_string(max_udp_payload(fam)) +
-                              " bytes");
+  if (auto size = check_payload_size(p.pos.payload.size(), fam); !size) {
+    print_error(kProgram, size.error());
     return kExitUsage;
   }
 
@@ -358,16 +365,11 @@ int run(int argc, char** argv) {
     return kExitUsage;
   }
 
-  auto menv = metrics_env_from_environment();
-  if (!menv) {
-    print_error(kProgram, menv.error());
-    return kExitUsage;
-  }
-
-  // 2. Metrics output, then the raw publication.
+  // 2. Metrics output (the environment is checked, the JSONL file opened and
+  //    locked now), then the raw publication.
   RawContext ctx;
-  auto reporter = MetricsReporter::create(
-      menv.value(), kProducer, builtin_flags(p, resolved.value(), *p.source), ctx.snapshot());
+  auto reporter = MetricsReporter::from_environment(
+      kProducer, builtin_flags(p, resolved.value(), *p.source), ctx.snapshot());
   if (!reporter) {
     print_error(kProgram, reporter.error());
     return kExitUsage;
@@ -386,109 +388,38 @@ int run(int argc, char** argv) {
     return runtime ? kExitFailure : kExitUsage;
   }
   const RawPublication* pub = ctx.get(id.value());
-  const int fd = pub->fd();
 
   install_stop_signals();
   if (!o.quiet) setvbuf(stdout, nullptr, _IOLBF, 0);
 
-  // 3. Send. Each datagram is rebuilt in place for its identification.
-  const auto interval = std::chrono::milliseconds(p.pos.interval_ms);
-  const auto start = steady_clock::now();
-  uint64_t sent = 0, bytes = 0, errors = 0, waits = 0;
-  bool fatal = false;
-  std::string metrics_error;
+  // 3. Send.
   RawSendReport planned;
   planned.family = fam;
   planned.source = spec.source;
   planned.destination = spec.destination;
   planned.interface_index = resolved->interface_index;
-  std::string route = describe_report(planned, p.source_port, p.pos.port);
+  RawSender sender{.ctx = ctx,
+                   .id = id.value(),
+                   .spec = spec,
+                   .datagram = datagram,
+                   .count = p.pos.count,
+                   .source_port = p.source_port,
+                   .port = p.pos.port,
+                   .quiet = o.quiet != FALSE,
+                   .route = describe_report(planned, p.source_port, p.pos.port)};
+  const SendTotals t = run_send_loop(
+      {kProgram, p.pos.count, std::chrono::milliseconds(p.pos.interval_ms), pub->fd()}, metrics,
+      sender);
 
-  auto tick = [&]() {
-    if (metrics_error.empty() && steady_clock::now() >= metrics.next_due()) {
-      auto r = metrics.maybe_emit(ctx.snapshot());
-      if (!r) metrics_error = r.error();
-    }
-  };
-
-  auto deadline = start;
-  for (uint64_t i = 0; i < p.pos.count && !fatal && !stop_requested(); ++i) {
-    if (i > 0) {
-      if (fam == Family::ipv4) {
-        spec.ipv4_id = static_cast<uint16_t>(i % 65535 + 1);  // 1..65535, never 0
-        (void)build_udp_datagram(spec, datagram);             // same sizes: cannot fail
-      }
-      if (interval.count() > 0) {
-        deadline += interval;
-        while (!stop_requested() && steady_clock::now() < deadline) {
-          sleep_until(std::min(deadline, metrics.next_due()));
-          tick();
-        }
-        if (stop_requested()) break;
-      }
-    }
-    for (;;) {
-      auto r = ctx.send(id.value(), datagram);
-      if (r) {
-        ++sent;
-        bytes += r->bytes_sent;
-        route = describe_report(*r, p.source_port, p.pos.port);
-        if (!o.quiet) {
-          std::printf("[%llu/%llu] sent %zu-byte datagram %s\n",
-                      static_cast<unsigned long long>(i + 1),
-                      static_cast<unsigned long long>(p.pos.count), r->bytes_sent, route.c_str());
-        }
-        break;
-      }
-      const RawSendError& e = r.error();
-      if (e.would_block()) {
-        ++waits;
-        const auto until_metrics = metrics.next_due() - steady_clock::now();
-        const auto wait =
-            std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(until_metrics),
-                       std::chrono::milliseconds(1), std::chrono::milliseconds(1000));
-        wait_writable(fd, wait);
-        tick();
-        if (stop_requested()) break;
-        continue;
-      }
-      ++errors;
-      if (errors <= kMaxErrorLines) {
-        print_error(kProgram, "datagram " + std::to_string(i + 1) + " of " +
-                                  std::to_string(p.pos.count) + " failed: " + e.message());
-        if (errors == kMaxErrorLines) {
-          print_error(kProgram, "further send errors are counted but not printed");
-        }
-      }
-      fatal = e.fatal();
-      break;
-    }
-    tick();
-  }
-
-  // 4. Final metrics and summary.
-  if (metrics_error.empty()) {
-    auto r = metrics.finish(ctx.snapshot());
-    if (!r) metrics_error = r.error();
-  }
-  const double secs = std::chrono::duration<double>(steady_clock::now() - start).count();
+  // 4. Summary.
   std::printf(
       "summary: %llu of %llu datagrams sent (%llu bytes) %s in %.3f s; %llu send errors; "
       "%llu would-block waits\n",
-      static_cast<unsigned long long>(sent), static_cast<unsigned long long>(p.pos.count),
-      static_cast<unsigned long long>(bytes), route.c_str(), secs,
-      static_cast<unsigned long long>(errors), static_cast<unsigned long long>(waits));
+      static_cast<unsigned long long>(t.sent), static_cast<unsigned long long>(p.pos.count),
+      static_cast<unsigned long long>(t.bytes), sender.route.c_str(), t.seconds,
+      static_cast<unsigned long long>(t.errors), static_cast<unsigned long long>(t.waits));
   std::fflush(stdout);
-
-  if (!metrics_error.empty()) {
-    print_error(kProgram, "metrics: " + metrics_error);
-    return kExitFailure;
-  }
-  if (int sig = stop_signal(); sig != 0) {
-    print_error(kProgram, "stopped by signal " + std::to_string(sig));
-    return 128 + sig;
-  }
-  return errors == 0 ? kExitOk : kExitFailure;
+  return exit_status_after(kProgram, t);
 }
 
 }  // namespace

@@ -6,7 +6,6 @@
 
 #include <glib.h>
 
-#include <algorithm>
 #include <chrono>
 #include <clocale>
 #include <cstddef>
@@ -22,11 +21,9 @@ namespace {
 
 using namespace mctx;
 using namespace mctx::cli;
-using std::chrono::steady_clock;
 
 constexpr const char* kProgram = "mctx-send";
 constexpr const char* kProducer = "mctx/mctx-send";
-constexpr int kMaxErrorLines = 10;
 
 const char* kSummary =
     "Sends PAYLOAD (as bytes) to the multicast GROUP on UDP PORT, COUNT times\n"
@@ -69,12 +66,6 @@ struct Options {
   }
 };
 
-int usage_error(const std::string& message) {
-  print_error(kProgram, message);
-  std::fprintf(stderr, "Try '%s --help' for more information.\n", kProgram);
-  return kExitUsage;
-}
-
 // What the user asked for, checked for syntax; the rules are the core's.
 struct Plan {
   SendPositionals pos;
@@ -104,21 +95,9 @@ CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& arg
     if (!e) return unexpected(std::move(e.error()));
     c.with_bind(e.value());
   }
-  if (o.interface && o.interface_index) {
-    return unexpected(std::string("--interface '") + o.interface + "' and --interface-index '" +
-                      o.interface_index +
-                      "' both choose the outgoing interface: give only one of them");
-  }
-  if (o.interface) {
-    auto i = parse_interface(o.interface, "--interface");
-    if (!i) return unexpected(std::move(i.error()));
-    c.with_interface(i.value());
-  }
-  if (o.interface_index) {
-    auto i = parse_uint(o.interface_index, "--interface-index", 0, UINT32_MAX);
-    if (!i) return unexpected(std::move(i.error()));
-    c.with_interface(InterfaceSpec::index(static_cast<uint32_t>(i.value())));
-  }
+  auto interface = parse_interface_options(o.interface, o.interface_index);
+  if (!interface) return unexpected(std::move(interface.error()));
+  if (interface.value()) c.with_interface(**interface);
   // Range rules (0..255, 0..63) belong to PublicationConfig::validate().
   if (o.ttl) {
     auto t = parse_integer(o.ttl, "--ttl");
@@ -168,6 +147,37 @@ JsonlFlags builtin_flags(const Plan& plan, const ResolvedConfig& resolved) {
   return f;
 }
 
+// One UDP publication in a Context, for run_send_loop().
+struct UdpSender {
+  Context& ctx;
+  PublicationId id;
+  std::span<const std::byte> payload;
+  uint64_t count;
+  bool quiet;
+  std::string destination_text;
+  Endpoint local;  // as the last successful send reported it
+  std::string local_text = local.to_string();
+
+  Snapshot snapshot() const { return ctx.snapshot(); }
+  void prepare(uint64_t) {}
+  Result<SendReport, SendError> send() { return ctx.send(id, payload); }
+  void sent(uint64_t i, const SendReport& r) {
+    if (r.local != local) {  // texts are rebuilt only when they change
+      local = r.local;
+      local_text = local.to_string();
+    }
+    if (!quiet) {
+      std::printf("[%llu/%llu] sent %zu bytes to %s from %s\n",
+                  static_cast<unsigned long long>(i + 1), static_cast<unsigned long long>(count),
+                  r.bytes_sent, destination_text.c_str(), local_text.c_str());
+    }
+  }
+  std::string failure(uint64_t i, const SendError& e) const {
+    return "packet " + std::to_string(i + 1) + " of " + std::to_string(count) + " to " +
+           destination_text + " failed: " + e.message();
+  }
+};
+
 int run(int argc, char** argv) {
   Options o;
   GOptionEntry entries[] = {
@@ -196,15 +206,12 @@ int run(int argc, char** argv) {
 
   auto args = parse_options(argc, argv, entries, "GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS]",
                             kSummary, kDescription);
-  if (!args) return usage_error(args.error());
-  if (o.version) {
-    std::printf("%s %s\n", kProgram, mctx::version());
-    return kExitOk;
-  }
+  if (!args) return usage_error(kProgram, args.error());
+  if (o.version) return print_version(kProgram);
 
   // 1. Everything the user gave is checked before anything is opened.
   auto plan = build_plan(o, args.value());
-  if (!plan) return usage_error(plan.error());
+  if (!plan) return usage_error(kProgram, plan.error());
   const Plan& p = plan.value();
 
   auto resolved = p.config.validate();
@@ -212,25 +219,16 @@ int run(int argc, char** argv) {
     print_error(kProgram, resolved.error().what());
     return exit_status_for(resolved.error().code);
   }
-  if (p.pos.payload.size() > max_udp_payload(p.config.group().family())) {
-    print_error(kProgram, "PAYLOAD is " + std::to_string(p.pos.payload.size()) +
-                              " bytes: one UDP datagram over " +
-                              family_name(p.config.group().family()) + " carries at most " +
-                              std::to_string(max_udp_payload(p.config.group().family())) +
-                              " bytes");
-    return kExitUsage;
-  }
-  auto menv = metrics_env_from_environment();
-  if (!menv) {
-    print_error(kProgram, menv.error());
+  if (auto size = check_payload_size(p.pos.payload.size(), p.config.group().family()); !size) {
+    print_error(kProgram, size.error());
     return kExitUsage;
   }
 
-  // 2. Metrics output (the JSONL file is opened and locked now), then the
-  //    publication. The baseline is the empty context.
+  // 2. Metrics output (the environment is checked, the JSONL file opened and
+  //    locked now), then the publication. The baseline is the empty context.
   Context ctx;
-  auto reporter = MetricsReporter::create(menv.value(), kProducer,
-                                          builtin_flags(p, resolved.value()), ctx.snapshot());
+  auto reporter = MetricsReporter::from_environment(kProducer, builtin_flags(p, resolved.value()),
+                                                    ctx.snapshot());
   if (!reporter) {
     print_error(kProgram, reporter.error());
     return kExitUsage;
@@ -245,108 +243,32 @@ int run(int argc, char** argv) {
     return exit_status_for(id.error().code);
   }
   const Publication* pub = ctx.get(id.value());
-  const int fd = pub->fd();
-  const Endpoint destination = pub->destination();
 
   install_stop_signals();
   if (!o.quiet) setvbuf(stdout, nullptr, _IOLBF, 0);
 
   // 3. Send.
-  const auto payload = std::as_bytes(std::span(p.pos.payload.data(), p.pos.payload.size()));
-  const auto interval = std::chrono::milliseconds(p.pos.interval_ms);
-  const auto start = steady_clock::now();
-  uint64_t sent = 0, bytes = 0, errors = 0, waits = 0;
-  bool fatal = false;
-  std::string metrics_error;
-  Endpoint local = pub->local();
-  std::string local_text = local.to_string();
-  const std::string destination_text = destination.to_string();
+  UdpSender sender{.ctx = ctx,
+                   .id = id.value(),
+                   .payload = std::as_bytes(std::span(p.pos.payload.data(), p.pos.payload.size())),
+                   .count = p.pos.count,
+                   .quiet = o.quiet != FALSE,
+                   .destination_text = pub->destination().to_string(),
+                   .local = pub->local()};
+  const SendTotals t = run_send_loop(
+      {kProgram, p.pos.count, std::chrono::milliseconds(p.pos.interval_ms), pub->fd()}, metrics,
+      sender);
 
-  auto tick = [&]() {
-    if (metrics_error.empty() && steady_clock::now() >= metrics.next_due()) {
-      auto r = metrics.maybe_emit(ctx.snapshot());
-      if (!r) metrics_error = r.error();
-    }
-  };
-
-  auto deadline = start;  // of packet i: start + i * interval, without drift
-  for (uint64_t i = 0; i < p.pos.count && !fatal && !stop_requested(); ++i) {
-    if (i > 0 && interval.count() > 0) {
-      deadline += interval;
-      while (!stop_requested() && steady_clock::now() < deadline) {
-        sleep_until(std::min(deadline, metrics.next_due()));
-        tick();
-      }
-      if (stop_requested()) break;
-    }
-    for (;;) {
-      auto r = ctx.send(id.value(), payload);
-      if (r) {
-        ++sent;
-        bytes += r->bytes_sent;
-        if (r->local != local) {  // texts are rebuilt only when they change
-          local = r->local;
-          local_text = local.to_string();
-        }
-        if (!o.quiet) {
-          std::printf("[%llu/%llu] sent %zu bytes to %s from %s\n",
-                      static_cast<unsigned long long>(i + 1),
-                      static_cast<unsigned long long>(p.pos.count), r->bytes_sent,
-                      destination_text.c_str(), local_text.c_str());
-        }
-        break;
-      }
-      const SendError& e = r.error();
-      if (e.would_block()) {
-        // Never drop: wait until the socket buffer has room and send again.
-        ++waits;
-        const auto until_metrics = metrics.next_due() - steady_clock::now();
-        const auto wait =
-            std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(until_metrics),
-                       std::chrono::milliseconds(1), std::chrono::milliseconds(1000));
-        wait_writable(fd, wait);
-        tick();
-        if (stop_requested()) break;
-        continue;
-      }
-      ++errors;
-      if (errors <= kMaxErrorLines) {
-        print_error(kProgram, "packet " + std::to_string(i + 1) + " of " +
-                                  std::to_string(p.pos.count) + " to " + destination_text +
-                                  " failed: " + e.message());
-        if (errors == kMaxErrorLines) {
-          print_error(kProgram, "further send errors are counted but not printed");
-        }
-      }
-      fatal = e.fatal();
-      break;
-    }
-    tick();
-  }
-
-  // 4. Final metrics and summary.
-  if (metrics_error.empty()) {
-    auto r = metrics.finish(ctx.snapshot());
-    if (!r) metrics_error = r.error();
-  }
-  const double secs = std::chrono::duration<double>(steady_clock::now() - start).count();
+  // 4. Summary.
   std::printf(
       "summary: %llu of %llu packets sent (%llu bytes) to %s from %s in %.3f s; "
       "%llu send errors; %llu would-block waits\n",
-      static_cast<unsigned long long>(sent), static_cast<unsigned long long>(p.pos.count),
-      static_cast<unsigned long long>(bytes), destination_text.c_str(), local_text.c_str(), secs,
-      static_cast<unsigned long long>(errors), static_cast<unsigned long long>(waits));
+      static_cast<unsigned long long>(t.sent), static_cast<unsigned long long>(p.pos.count),
+      static_cast<unsigned long long>(t.bytes), sender.destination_text.c_str(),
+      sender.local_text.c_str(), t.seconds, static_cast<unsigned long long>(t.errors),
+      static_cast<unsigned long long>(t.waits));
   std::fflush(stdout);
-
-  if (!metrics_error.empty()) {
-    print_error(kProgram, "metrics: " + metrics_error);
-    return kExitFailure;
-  }
-  if (int sig = stop_signal(); sig != 0) {
-    print_error(kProgram, "stopped by signal " + std::to_string(sig));
-    return 128 + sig;
-  }
-  return errors == 0 ? kExitOk : kExitFailure;
+  return exit_status_after(kProgram, t);
 }
 
 }  // namespace
