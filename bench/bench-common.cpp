@@ -8,46 +8,21 @@
 #include <net/if.h>
 #include <netpacket/packet.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
+#include <iterator>
+
+#include "netns_guard.hpp"
 
 namespace mctx::bench {
 
 bool safe_namespace(std::string& why) {
-  const char* flag = std::getenv("MCTX_NETNS");
-  if (flag == nullptr || std::strcmp(flag, "1") != 0) {
-    why = "MCTX_NETNS is not set: run it through bench/run (scripts/mctx-netns)";
-    return false;
-  }
-  struct stat self {}, init {};
-  if (::stat("/proc/self/ns/net", &self) == 0 && ::stat("/proc/1/ns/net", &init) == 0 &&
-      self.st_ino == init.st_ino && self.st_dev == init.st_dev) {
-    why = "this is the host's network namespace";
-    return false;
-  }
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) {
-    why = "cannot list the interfaces of this namespace";
-    return false;
-  }
-  bool ok = true;
-  for (ifaddrs* it = list; it != nullptr && ok; it = it->ifa_next) {
-    if (it->ifa_name == nullptr || (it->ifa_flags & IFF_UP) == 0) continue;
-    const bool allowed =
-        std::any_of(std::begin(kAllowedInterfaces), std::end(kAllowedInterfaces),
-                    [&](const char* n) { return std::strcmp(n, it->ifa_name) == 0; });
-    if (!allowed) {
-      why = std::string("interface '") + it->ifa_name + "' is up in this namespace";
-      ok = false;
-    }
-  }
-  ::freeifaddrs(list);
-  return ok;
+  const mctx::test::NetnsRules rules{
+      .allowed_interfaces = {std::begin(kAllowedInterfaces), std::end(kAllowedInterfaces)},
+      .how_to_run = "bench/run (scripts/mctx-netns)"};
+  return mctx::test::safe_namespace(rules, why);
 }
 
 std::optional<uint64_t> device_packets(const std::string& name) {

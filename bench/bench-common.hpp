@@ -5,7 +5,8 @@
 // Shared pieces of the benchmarks (mctx-bench, mctx-gst-bench):
 //  * the namespace guard: a benchmark that sends refuses to run unless it is
 //    inside a private network namespace (scripts/mctx-netns) whose only up
-//    interfaces are lo, the veth pair and the dummy device;
+//    interfaces are lo, the veth pair and the dummy device (the tests' guard,
+//    tests/support/netns_guard.hpp, with these rules);
 //  * the packet counter of the sending interface (read through netlink, so it
 //    is the namespace's own device, never the host's);
 //  * clocks (wall, thread CPU, user/system split), medians and table output.

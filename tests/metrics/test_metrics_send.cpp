@@ -12,11 +12,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "mctx/mctx.hpp"
+#include "netns_guard.hpp"
 #include "receiver.hpp"
 
 namespace {
@@ -25,7 +26,10 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kPayload = 100;
 
-bool in_private_netns() { return std::getenv("MCTX_NETNS") != nullptr; }
+bool in_private_netns() {
+  std::string why;
+  return mctx::test::safe_namespace(mctx::test::NetnsRules{}, why);
+}
 
 mctx::PublicationConfig loopback_config(uint16_t port) {
   return mctx::PublicationConfig(*mctx::IpAddress::parse("239.255.42.1"), port)

@@ -6,143 +6,24 @@
 // datagram and kernel error) and RawContext::send() make zero heap
 // allocations per call after one warm-up call.
 //
-// How (as tests/core/test_no_alloc.cpp): global operator new/delete are
-// replaced and, in plain builds, malloc/calloc/realloc are interposed
-// (forwarding to glibc's __libc_* functions); under a sanitizer, whose
-// runtime owns malloc, __sanitizer_install_malloc_and_free_hooks counts
-// instead. Counting is on only for the measuring thread, around the calls.
+// How (as tests/core/test_no_alloc.cpp): tests/support/alloc_counter.hpp,
+// whose hooks this file includes. Counting is on only for the measuring
+// thread, around the calls.
 // Delivery of the measured sends is checked on an AF_PACKET capture in the
 // peer namespace (scripts/mctx-netns --peer).
 
 #include <gtest/gtest.h>
 #include <net/if.h>
 
-#include <atomic>
 #include <cerrno>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "alloc_counter.hpp"
+#include "alloc_counter_hooks.hpp"
 #include "mctx/mctx.hpp"
 #include "platform/platform.hpp"
 #include "raw_test_util.hpp"
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define MCTX_SANITIZED_MALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-    __has_feature(memory_sanitizer)
-#define MCTX_SANITIZED_MALLOC 1
-#endif
-#endif
-
-#ifdef MCTX_SANITIZED_MALLOC
-#include <sanitizer/allocator_interface.h>
-#else
-extern "C" {
-void* __libc_malloc(std::size_t);
-void* __libc_calloc(std::size_t, std::size_t);
-void* __libc_realloc(void*, std::size_t);
-void __libc_free(void*);
-}
-#endif
-
-namespace {
-
-std::atomic<uint64_t> g_allocations{0};
-thread_local bool t_counting = false;
-
-void record() noexcept {
-  if (t_counting) g_allocations.fetch_add(1, std::memory_order_relaxed);
-}
-
-void* counted_new(std::size_t n) {
-  record();
-  void* p = std::malloc(n != 0 ? n : 1);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
-void* counted_new_aligned(std::size_t n, std::align_val_t al) {
-  record();
-  const auto a = static_cast<std::size_t>(al);
-  void* p = nullptr;
-  if (::posix_memalign(&p, a < sizeof(void*) ? sizeof(void*) : a, n != 0 ? n : 1) != 0) {
-    throw std::bad_alloc();
-  }
-  return p;
-}
-
-#ifdef MCTX_SANITIZED_MALLOC
-void malloc_hook(const volatile void*, std::size_t) { record(); }
-void free_hook(const volatile void*) {}
-#endif
-
-}  // namespace
-
-void* operator new(std::size_t n) { return counted_new(n); }
-void* operator new[](std::size_t n) { return counted_new(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_new(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
-  try {
-    return counted_new(n);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new(std::size_t n, std::align_val_t a) { return counted_new_aligned(n, a); }
-void* operator new[](std::size_t n, std::align_val_t a) { return counted_new_aligned(n, a); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  try {
-    return counted_new_aligned(n, a);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  try {
-    return counted_new_aligned(n, a);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-
-#ifndef MCTX_SANITIZED_MALLOC
-extern "C" {
-void* malloc(std::size_t n) {
-  record();
-  return __libc_malloc(n);
-}
-void* calloc(std::size_t n, std::size_t size) {
-  record();
-  return __libc_calloc(n, size);
-}
-void* realloc(void* p, std::size_t n) {
-  record();
-  return __libc_realloc(p, n);
-}
-void free(void* p) { __libc_free(p); }
-}
-#endif
 
 namespace mctx::rawtest {
 namespace {
@@ -153,20 +34,13 @@ constexpr int kCalls = 50;
 template <class F>
 uint64_t allocations_of(F&& f) {
   f();  // warm-up: lazy initialisation is allowed once
-  g_allocations = 0;
-  t_counting = true;
+  test::AllocationScope scope;
   for (int i = 0; i < kCalls; ++i) f();
-  t_counting = false;
-  return g_allocations.load();
+  return scope.stop();
 }
 
 class RawNoAlloc : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-#ifdef MCTX_SANITIZED_MALLOC
-    __sanitizer_install_malloc_and_free_hooks(&malloc_hook, &free_hook);
-#endif
-  }
   void SetUp() override {
     if (peer_netns().empty()) GTEST_SKIP() << "needs scripts/mctx-netns --peer (MCTX_PEER_NETNS)";
   }
