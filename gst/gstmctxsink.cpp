@@ -19,6 +19,14 @@
  * the path allows, or the interface went away) is counted as dropped and
  * reported in a rate-limited warning; streaming continues.
  *
+ * With #GstMctxSink:raw-mode, each buffer is instead one complete IPv4 or
+ * IPv6 datagram (header included), sent unchanged with its original source
+ * address through a raw socket (IPv4) or a link-layer socket on
+ * #GstMctxSink:interface (IPv6). This is the last step of an AMT gateway
+ * (RFC 7450): the decapsulated datagrams reach receivers that filter on the
+ * original (source, group). It needs CAP_NET_RAW. Invalid datagrams are
+ * dropped, counted and reported; streaming continues.
+ *
  * Every #GstMctxSink:stats-interval milliseconds, and once more at EOS and
  * when the element stops, an element message named `mctx-metrics` is posted
  * on the bus with the send counters and the rates over the interval.
@@ -40,6 +48,11 @@
  * ]| The same to an IPv6 group from the exact source fd00::1, configured by
  * an mctx:// URI, inside a private network namespace with a veth pair.
  *
+ * In raw mode the pipeline feeds complete datagrams, e.g. an AMT gateway's
+ * `udpsrc port=2268 ! mctxsink raw-mode=true interface=eth1 sync=false` with
+ * a pad probe on udpsrc that strips the 2-byte AMT Multicast Data header
+ * (the program in examples/amt-gateway/ of the mctx sources).
+ *
  * Since: 0.1
  */
 
@@ -48,6 +61,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <bitset>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -219,6 +233,7 @@ struct State {
   gint64 last_warning_us = 0;
   guint64 unreported_errors = 0;
   bool warned = false;
+  std::bitset<256> warned_codes;  // error codes already reported once
 };
 
 struct Private {
@@ -364,6 +379,10 @@ static GstStructure* current_stats(GstMctxSink* self) {
     group = priv->settings.group;
     port = priv->settings.port;
     mode = priv->settings.raw_mode ? "raw" : "udp";
+    if (priv->settings.raw_mode) {  // each datagram has its own destination
+      group.clear();
+      port = 0;
+    }
   }
   {
     std::lock_guard<std::mutex> lk(priv->state_mutex);
@@ -397,11 +416,16 @@ static void post_start_error(GstMctxSink* self, const StartError& e) {
   }
 }
 
-// A per-buffer send error: count it and warn, at most once per second.
+// A per-buffer send error: count it and warn, at most once per second; the
+// first error of each kind (code) is always reported, so that a new reason
+// (in raw mode: an invalid datagram, an IPv6 datagram without an interface)
+// is never hidden behind the rate limit.
 static void report_send_error(GstMctxSink* self, State& st, const mctx::SendError& e) {
   st.dropped.fetch_add(1, std::memory_order_relaxed);
   const gint64 now = g_get_monotonic_time();
-  if (st.warned && now - st.last_warning_us < kWarningIntervalUs) {
+  const std::size_t code_bit = static_cast<std::size_t>(e.code) % st.warned_codes.size();
+  const bool new_kind = !st.warned_codes.test(code_bit);
+  if (!new_kind && st.warned && now - st.last_warning_us < kWarningIntervalUs) {
     st.unreported_errors++;
     GST_LOG_OBJECT(self, "send error %s (errno %d), warning suppressed", mctx::errc_name(e.code),
                    e.system_errno);
@@ -425,6 +449,7 @@ static void report_send_error(GstMctxSink* self, State& st, const mctx::SendErro
   } catch (...) {
   }
   st.warned = true;
+  st.warned_codes.set(code_bit);
   st.last_warning_us = now;
   st.unreported_errors = 0;
 }
@@ -681,6 +706,12 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
     st->settings = s;
     st->backend = std::move(*backend);
     (void)st->sampler.sample(snapshot_now(*st->backend));  // the first interval starts now
+
+    const std::string start_warning = st->backend->start_warning();
+    if (!start_warning.empty()) {
+      GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", start_warning.c_str()),
+                          ("properties set that this mode does not use"));
+    }
 
     GST_INFO_OBJECT(self,
                     "Started (%s mode): sending to %s, interface '%s', source-address '%s', "
@@ -986,7 +1017,8 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
       g_param_spec_string(
           "group", "Multicast group",
           "IPv4 or IPv6 multicast group to send to, e.g. 239.1.2.3 or ff3e::8000:1234 "
-          "(required; ff01::/16 and ff02::/16 groups also need 'interface' or a %scope)",
+          "(required; ff01::/16 and ff02::/16 groups also need 'interface' or a %scope; not used in "
+          "raw-mode)",
           DEFAULT_GROUP, rw_ready));
 
   /**
@@ -1035,13 +1067,17 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
    * IP_MULTICAST_IF by address; IPv6: resolved to its interface, and bound as
    * the source when #GstMctxSink:source-address is not set), an interface
    * name or an interface index. Without it, the routing table decides.
+   * In raw mode it is the egress of both families and is required for IPv6
+   * datagrams (sent at the link layer); an address also selects its
+   * interface for the other family.
    */
   g_object_class_install_property(
       gobject_class, PROP_INTERFACE,
       g_param_spec_string(
           "interface", "Outgoing interface",
           "Interface the multicast packets leave by: a local IPv4/IPv6 address (192.0.2.1), a "
-          "name (eth0, lo) or an index (2). NULL = the routing table decides",
+          "name (eth0, lo) or an index (2). NULL = the routing table decides (raw-mode: "
+          "required for IPv6 datagrams)",
           DEFAULT_INTERFACE, rw_ready));
 
   /**
@@ -1100,15 +1136,31 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
   /**
    * GstMctxSink:raw-mode:
    *
-   * Each buffer is a complete IPv4/IPv6 datagram, sent unchanged. Not
-   * available in this build: starting with raw-mode=TRUE fails with an error
-   * that says so.
+   * Each buffer (or each buffer of a list) is one complete IPv4 or IPv6
+   * datagram, header included, sent unchanged with its own source address:
+   * for AMT gateways and relays (RFC 7450) and anything else that must put
+   * a datagram back on a network exactly as it was sent. IPv4 and IPv6 may
+   * be mixed in one stream. Needs CAP_NET_RAW; without it the start fails.
+   *
+   * Used in raw mode: #GstMctxSink:interface (the egress; required for IPv6
+   * datagrams, which are sent at the link layer and dropped with a warning
+   * when it is not set), #GstMctxSink:loop (IPv4 only) and
+   * #GstMctxSink:buffer-size. #GstMctxSink:group, #GstMctxSink:port,
+   * #GstMctxSink:ttl, #GstMctxSink:source-address,
+   * #GstMctxSink:source-port and #GstMctxSink:dscp come from each datagram
+   * and are ignored (a warning at start names those that are set);
+   * #GstMctxSink:socket cannot be used. An invalid datagram (bad header,
+   * checksum or length, unicast destination, ...) is dropped, counted in
+   * `dropped` and `invalid-datagrams`, and reported in a warning that says
+   * what is wrong; streaming continues.
    */
   g_object_class_install_property(
       gobject_class, PROP_RAW_MODE,
       g_param_spec_boolean("raw-mode", "Raw mode",
-                           "Each buffer is a complete IPv4/IPv6 datagram sent unchanged (needs "
-                           "CAP_NET_RAW). Not available in this build: start fails when TRUE",
+                           "Each buffer is a complete IPv4/IPv6 datagram (header included) sent "
+                           "unchanged with its own source; needs CAP_NET_RAW. Uses 'interface' "
+                           "(required for IPv6), 'loop' (IPv4) and 'buffer-size'; group, port, "
+                           "ttl, source-address, source-port and dscp come from each datagram",
                            DEFAULT_RAW_MODE, rw_ready));
 
   /**
@@ -1192,7 +1244,8 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
       element_class, "Multicast UDP sink", "Sink/Network",
       "Sends each buffer as one UDP datagram to an IPv4 or IPv6 multicast group, from an exact "
       "source address and out of a chosen interface; waits instead of dropping when the socket "
-      "is full, and posts send metrics (mctx-metrics) on the bus",
+      "is full, and posts send metrics (mctx-metrics) on the bus. With raw-mode, each buffer is "
+      "a complete IPv4/IPv6 datagram sent unchanged with its original source",
       "The mctx authors");
 
   element_class->change_state = gst_mctx_sink_change_state;

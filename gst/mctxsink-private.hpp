@@ -11,8 +11,8 @@
 //     the core's own error messages tagged with the property that caused them.
 //   * parse_uri() / build_uri(): the mctx:// URI scheme.
 //   * Backend: what render() sends through. UdpBackend (mctxsink-udp.cpp)
-//     wraps one mctx::Publication; a raw backend (mctxsink-raw.cpp) plugs in
-//     through make_raw_backend() without touching the element.
+//     wraps one mctx::Publication; RawBackend (mctxsink-raw.cpp) one raw
+//     publication per IP family, made by make_raw_backend().
 
 #include <gio/gio.h>
 #include <gst/gst.h>
@@ -174,6 +174,10 @@ class Backend {
   // detail ("IPv4 total length 60 does not match the datagram size 48").
   virtual std::string describe_error(const mctx::SendError& e) const { return e.message(); }
 
+  // A warning the element posts once after a successful start ("" = none),
+  // e.g. raw mode naming the properties it ignores.
+  virtual std::string start_warning() const { return {}; }
+
   // Called once at stop(), before destruction. close_caller_socket is the
   // close-socket property at that moment.
   virtual void shutdown(bool close_caller_socket) noexcept = 0;
@@ -184,7 +188,8 @@ using BackendResult = mctx::Result<std::unique_ptr<Backend>, StartError>;
 // UDP mode: opens a publication, or adopts settings.socket.
 BackendResult make_udp_backend(const Settings& settings);
 
-// Raw mode (raw-mode=TRUE). See mctxsink-raw.cpp.
+// Raw mode (raw-mode=TRUE): raw IPv4/IPv6 publications opened per family on
+// first use. See mctxsink-raw.cpp.
 BackendResult make_raw_backend(const Settings& settings);
 
 }  // namespace mctx::gst

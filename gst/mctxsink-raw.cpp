@@ -1,47 +1,394 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
 
-// Raw backend of mctxsink (raw-mode=TRUE): each buffer is a complete IPv4 or
-// IPv6 datagram, transmitted unchanged through the core's raw publications.
+// Raw backend of mctxsink (raw-mode=TRUE): each buffer is one complete IPv4
+// or IPv6 datagram, transmitted unchanged through the core's raw
+// publications (<mctx/raw.hpp>, docs/raw.md).
 //
-// Not available in this build yet: make_raw_backend() fails, so start() fails
-// with a clear message. To plug the raw core (<mctx/raw.hpp>) in, implement a
-// Backend here and return it from make_raw_backend():
-//   * mode(): "raw";
-//   * send(iov, n) / send_batch(): validate each datagram
-//     (validate_raw_datagram over the iovecs: no copy) and send it through the
-//     RawPublication of its family, created on first use; an invalid
-//     datagram is returned as a SendError with its raw_* code (keep the
-//     RawDatagramError for describe_error()); the element then counts it as
-//     dropped and posts a rate-limited warning, and streaming continues;
-//     would_block is waited on like in UDP mode; only a closed publication is
-//     fatal;
-//   * wait_fd(): the descriptor of the family that last reported would-block;
-//   * counters(): the sum of both families' SendMetrics;
-//   * append_stats(): add "invalid-datagrams" (guint64);
-//   * describe(): e.g. "raw IPv4/IPv6 via mctx0"; describe_error(): the
-//     validator's sentence (RawDatagramError::message());
-//   * used_socket(): nullptr (or a GSocket on a dup, like UDP mode);
-//   * shutdown(): nothing special (the raw publications close their sockets).
-// Start-time failures (missing CAP_NET_RAW: Errc::raw_not_permitted; IPv6
-// without an interface) go through start_error_from(), which maps
-// raw_not_permitted to RESOURCE/NOT_AUTHORIZED. Warn at start when group,
-// port, ttl or source-address are set (raw mode takes them from each
-// datagram). Nothing in gstmctxsink.cpp needs to change; the raw-mode
-// property blurb and docs/element.md say "not available" and need updating.
+// * One path per family. Its RawPublicationConfig is built and validated at
+//   start (validate() opens no socket); its RawPublication is opened on the
+//   first datagram of that family, on the streaming thread, and published
+//   to other threads (counters()) through an atomic pointer.
+// * `interface` is shared: a name or index is used as it is for both
+//   families; an address is used as an address for its own family and as
+//   the index of the interface that holds it for the other family. `loop`
+//   goes to IPv4 only (link-layer IPv6 injection never loops back),
+//   `buffer-size` to both. group, port, ttl, source-address, source-port and
+//   dscp come from each datagram: a warning at start names the ones that are
+//   set. A caller-provided `socket` cannot carry raw datagrams: start error.
+// * Start fails when the IPv4 path cannot be configured (the settings are
+//   wrong for any datagram: unknown interface, ...) or when this process
+//   lacks CAP_NET_RAW. When only the IPv6 path cannot be configured (no
+//   interface, a link that is not Ethernet-like), start succeeds and each
+//   IPv6 datagram is dropped with that reason: a stream may be IPv4 only,
+//   and an IPv6 datagram never goes anywhere else.
+// * send(): validate_raw_datagram() over the iovecs (at most 60 header bytes
+//   are gathered on the stack; nothing is copied) tells the family; an
+//   invalid datagram is counted (invalid-datagrams) and returned as a
+//   SendError with its raw_* code, the element counts it as dropped and
+//   warns; the validator's detail is kept for describe_error(). No
+//   allocation per datagram (only the first of a family opens a socket).
+// * would-block: wait_fd() is the descriptor of the family whose send
+//   blocked last, so the element waits on the socket that is full.
 
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mctx/raw.hpp"
 #include "mctxsink-private.hpp"
+
+#define GST_CAT_DEFAULT gst_mctx_sink_debug
 
 namespace mctx::gst {
 
-BackendResult make_raw_backend(const Settings& /*settings*/) {
+namespace {
+
+using mctx::Errc;
+using mctx::Family;
+
+constexpr std::size_t slot_of(Family f) noexcept { return f == Family::ipv4 ? 0 : 1; }
+
+// One family's way out.
+struct FamilyPath {
+  Family family = Family::ipv4;
+  mctx::RawPublicationConfig config;
+  // Why this family cannot be sent: its configuration failed at start, or
+  // opening the publication failed at first use. Its datagrams are then
+  // dropped with this error until the element restarts.
+  std::optional<mctx::Error> unavailable;
+  std::string unavailable_text;  // the sentence for warnings, built once
+  // Opened on the first datagram of the family (streaming thread).
+  std::unique_ptr<mctx::RawPublication> pub;
+  // pub, for other threads (counters(), append_stats()).
+  std::atomic<const mctx::RawPublication*> ready{nullptr};
+};
+
+// What send() saw last, for describe_error() (streaming thread only; plain
+// data, no allocation).
+struct LastError {
+  enum class Kind { none, invalid, unavailable, kernel };
+  Kind kind = Kind::none;
+  mctx::RawDatagramError datagram;  // invalid
+  Family family = Family::ipv4;     // unavailable, kernel
+  mctx::IpAddress source;           // unavailable, kernel
+  mctx::IpAddress destination;      // unavailable, kernel
+};
+
+std::string q(const std::string& s) { return "'" + s + "'"; }
+
+class RawBackend final : public Backend {
+ public:
+  RawBackend(mctx::RawPublicationConfig v4, mctx::RawPublicationConfig v6,
+             std::optional<mctx::Error> v6_unavailable, std::string v6_text,
+             std::string interface_text, std::string warning)
+      : interface_text_(std::move(interface_text)), start_warning_(std::move(warning)) {
+    paths_[0].family = Family::ipv4;
+    paths_[0].config = std::move(v4);
+    paths_[1].family = Family::ipv6;
+    paths_[1].config = std::move(v6);
+    paths_[1].unavailable = std::move(v6_unavailable);
+    paths_[1].unavailable_text = std::move(v6_text);
+  }
+
+  ~RawBackend() override { shutdown(false); }
+
+  const char* mode() const noexcept override { return "raw"; }
+
+  std::optional<mctx::SendError> send(const iovec* iov, std::size_t count) noexcept override {
+    auto info = mctx::validate_raw_datagram(iov, count);
+    if (!info) {
+      invalid_.fetch_add(1, std::memory_order_relaxed);
+      last_.kind = LastError::Kind::invalid;
+      last_.datagram = info.error();
+      return mctx::SendError{info.error().code, 0};
+    }
+    FamilyPath& path = paths_[slot_of(info->family)];
+    mctx::RawPublication* pub = open_on_first_use(path);
+    if (pub == nullptr) {
+      remember(LastError::Kind::unavailable, *info);
+      if (path.unavailable) {
+        return mctx::SendError{path.unavailable->code, path.unavailable->system_errno};
+      }
+      return mctx::SendError{Errc::socket_create_failed, 0};  // out of memory while opening
+    }
+    auto r = pub->send(iov, count);
+    if (r) return std::nullopt;
+    const mctx::RawSendError& e = r.error();
+    if (e.invalid_datagram()) {  // not expected: the datagram was validated above
+      invalid_.fetch_add(1, std::memory_order_relaxed);
+      last_.kind = LastError::Kind::invalid;
+      last_.datagram = e.datagram;
+      return mctx::SendError{e.code, 0};
+    }
+    if (e.would_block()) blocked_fd_ = pub->fd();
+    remember(LastError::Kind::kernel, *info);
+    return e.send_error();
+  }
+
+  // The raw publications have no batch send: one sendmsg per datagram,
+  // stopping at the first that fails (the element resumes after it).
+  mctx::BatchReport send_batch(std::span<const mctx::OutMessage> messages) noexcept override {
+    mctx::BatchReport report;
+    for (const mctx::OutMessage& m : messages) {
+      if (auto err = send(m.iov, m.iov_count)) {
+        report.error = *err;
+        return report;
+      }
+      report.sent++;
+      for (std::size_t i = 0; i < m.iov_count; ++i) report.bytes_sent += m.iov[i].iov_len;
+    }
+    return report;
+  }
+
+  int wait_fd() const noexcept override { return blocked_fd_; }
+
+  mctx::SendCounters counters() const noexcept override {
+    mctx::SendCounters total;
+    for (const FamilyPath& p : paths_) {
+      const mctx::SendCounters c = family_counters(p);
+      total.send_calls += c.send_calls;
+      total.packets_sent += c.packets_sent;
+      total.bytes_sent += c.bytes_sent;
+      total.send_errors += c.send_errors;
+      total.would_block += c.would_block;
+    }
+    return total;
+  }
+
+  void append_stats(GstStructure* s) const override {
+    // Destinations come from each datagram: the group/port properties are
+    // not used in raw mode.
+    gst_structure_set(s,                                                                     //
+                      "group", G_TYPE_STRING, "",                                            //
+                      "port", G_TYPE_UINT, 0u,                                               //
+                      "invalid-datagrams", G_TYPE_UINT64,
+                      guint64(invalid_.load(std::memory_order_relaxed)),                     //
+                      "ipv4-packets-sent", G_TYPE_UINT64,
+                      guint64(family_counters(paths_[0]).packets_sent),                      //
+                      "ipv6-packets-sent", G_TYPE_UINT64,
+                      guint64(family_counters(paths_[1]).packets_sent),                      //
+                      nullptr);
+  }
+
+  GSocket* used_socket() const override { return nullptr; }
+
+  std::string describe() const override {
+    return "the group in its header (raw mode, " + interface_text_ + ")";
+  }
+
+  std::string describe_error(const mctx::SendError& e) const override {
+    const char* fam = mctx::family_name(last_.family);
+    switch (last_.kind) {
+      case LastError::Kind::invalid:
+        if (e.code == last_.datagram.code) {
+          return "the datagram is invalid: " + last_.datagram.message();
+        }
+        break;
+      case LastError::Kind::unavailable: {
+        const FamilyPath& p = paths_[slot_of(last_.family)];
+        const std::string why = p.unavailable_text.empty()
+                                    ? std::string("out of memory while opening the raw socket")
+                                    : p.unavailable_text;
+        return std::string(fam) + " datagram " + last_.source.to_string() + " -> " +
+               last_.destination.to_string() + " cannot be sent: " + why;
+      }
+      case LastError::Kind::kernel:
+        return std::string(fam) + " datagram " + last_.source.to_string() + " -> " +
+               last_.destination.to_string() + ": " + e.message();
+      case LastError::Kind::none:
+        break;
+    }
+    return e.message();
+  }
+
+  std::string start_warning() const override { return start_warning_; }
+
+  void shutdown(bool /*close_caller_socket*/) noexcept override {
+    // No caller socket in raw mode; the publications close their sockets.
+    for (FamilyPath& p : paths_) {
+      if (p.pub) p.pub->close();
+    }
+    blocked_fd_ = -1;
+  }
+
+ private:
+  void remember(LastError::Kind kind, const mctx::RawDatagramInfo& info) noexcept {
+    last_.kind = kind;
+    last_.family = info.family;
+    last_.source = info.source;
+    last_.destination = info.destination;
+  }
+
+  static mctx::SendCounters family_counters(const FamilyPath& p) noexcept {
+    const mctx::RawPublication* pub = p.ready.load(std::memory_order_acquire);
+    return pub ? pub->metrics().load() : mctx::SendCounters{};
+  }
+
+  // The publication of `p`, opened now if this is the family's first
+  // datagram; nullptr when the family cannot be sent.
+  static mctx::RawPublication* open_on_first_use(FamilyPath& p) noexcept {
+    if (p.pub) return p.pub.get();
+    if (p.unavailable) return nullptr;
+    try {
+      auto pub = mctx::RawPublication::open(p.config);
+      if (!pub) {
+        p.unavailable_text = start_error_from(pub.error()).message +
+                             "; " + mctx::family_name(p.family) +
+                             " datagrams are dropped until the element restarts";
+        GST_WARNING("Could not open the raw %s publication: %s", mctx::family_name(p.family),
+                    pub.error().what().c_str());
+        p.unavailable = std::move(pub).error();
+        return nullptr;
+      }
+      p.pub = std::make_unique<mctx::RawPublication>(std::move(*pub));
+      const mctx::RawResolvedConfig& r = p.pub->resolved();
+      GST_INFO("Opened the raw %s publication (fd %d, interface %s, index %u)",
+               mctx::family_name(p.family), p.pub->fd(),
+               r.interface_name.empty() ? "chosen by routing" : r.interface_name.c_str(),
+               r.interface_index);
+      p.ready.store(p.pub.get(), std::memory_order_release);
+      return p.pub.get();
+    } catch (...) {
+      return nullptr;  // out of memory: this datagram is dropped, the next one tries again
+    }
+  }
+
+  FamilyPath paths_[2];
+  std::atomic<uint64_t> invalid_{0};
+  LastError last_;
+  int blocked_fd_ = -1;
+  std::string interface_text_;
+  std::string start_warning_;
+};
+
+StartError settings_error(std::string message, std::string debug) {
   StartError e;
-  e.kind = StartError::Kind::not_supported;
-  e.message =
-      "raw-mode: raw mode is not available in this build of mctxsink; set raw-mode=false to "
-      "send each buffer as a UDP payload";
-  e.debug = "make_raw_backend(): no raw backend compiled in";
-  return mctx::unexpected(std::move(e));
+  e.kind = StartError::Kind::settings;
+  e.message = std::move(message);
+  e.debug = std::move(debug);
+  return e;
+}
+
+// The properties raw mode takes from each datagram, when they differ from
+// their defaults; "" when none does.
+std::string ignored_properties_warning(const Settings& s) {
+  std::vector<const char*> set;
+  if (!s.group.empty()) set.push_back("group");
+  if (s.port != kDefaultPort) set.push_back("port");
+  if (s.ttl != kDefaultTtl) set.push_back("ttl");
+  if (!s.source_address.empty()) set.push_back("source-address");
+  if (s.source_port != kDefaultSourcePort) set.push_back("source-port");
+  if (s.dscp != kDefaultDscp) set.push_back("dscp");
+  if (set.empty()) return {};
+  std::string names;
+  for (std::size_t i = 0; i < set.size(); ++i) {
+    if (i > 0) names += i + 1 == set.size() ? " and " : ", ";
+    names += set[i];
+  }
+  return std::string("raw-mode: ") + names + (set.size() == 1 ? " is" : " are") +
+         " ignored in raw mode: each buffer is a complete IP datagram whose header already "
+         "holds the source, the group, the ports, the TTL / hop limit and the traffic class; "
+         "leave " + (set.size() == 1 ? "it" : "them") + " unset";
+}
+
+}  // namespace
+
+BackendResult make_raw_backend(const Settings& settings) {
+  if (settings.socket) {
+    return mctx::unexpected(settings_error(
+        "socket: a caller-provided socket cannot be used in raw mode (raw mode opens its own raw "
+        "IPv4 and link-layer IPv6 sockets); unset 'socket' or set raw-mode=false",
+        "raw-mode=TRUE with the socket property set"));
+  }
+
+  // The interface, shared by both families.
+  mctx::InterfaceSpec itf;
+  if (!settings.interface.empty()) {
+    auto parsed = mctx::InterfaceSpec::parse(settings.interface);
+    if (!parsed) return mctx::unexpected(start_error_from(parsed.error(), "interface"));
+    itf = std::move(*parsed);
+  }
+  // An address stands for its own family as it is, and for the interface
+  // that holds it for the other family. The UDP configuration check resolves
+  // it (it looks at the host's interfaces and opens no socket).
+  mctx::InterfaceSpec other_family_itf = itf;
+  if (itf.kind() == mctx::InterfaceSpec::Kind::address) {
+    const mctx::IpAddress& a = itf.address_value();
+    auto probe_group = mctx::IpAddress::parse(a.is_v4() ? "239.0.0.1" : "ff3e::1");
+    if (probe_group) {
+      auto resolved = mctx::PublicationConfig(*probe_group, 9).with_interface(itf).validate();
+      if (!resolved) return mctx::unexpected(start_error_from(resolved.error(), "interface"));
+      other_family_itf = mctx::InterfaceSpec::index(resolved->interface_index);
+    }
+  }
+  auto spec_for = [&](Family f) -> mctx::InterfaceSpec {
+    if (itf.kind() == mctx::InterfaceSpec::Kind::address && itf.address_value().family() != f) {
+      return other_family_itf;
+    }
+    return itf;
+  };
+
+  mctx::RawPublicationConfig v4(Family::ipv4);
+  mctx::RawPublicationConfig v6(Family::ipv6);
+  if (!itf.empty()) {
+    v4.with_interface(spec_for(Family::ipv4));
+    v6.with_interface(spec_for(Family::ipv6));
+  }
+  v4.with_loopback(settings.loop);  // IPv6 cannot loop back: left unset (off)
+  if (settings.buffer_size > 0) {
+    v4.with_send_buffer_size(settings.buffer_size);
+    v6.with_send_buffer_size(settings.buffer_size);
+  }
+
+  // IPv4 needs nothing but correct settings: its failure fails the start.
+  auto r4 = v4.validate();
+  if (!r4) return mctx::unexpected(start_error_from(r4.error(), "interface"));
+
+  // IPv6 may be impossible with these settings (no interface, a link that is
+  // not Ethernet-like): then every IPv6 datagram is dropped with the reason.
+  std::optional<mctx::Error> v6_unavailable;
+  std::string v6_text;
+  std::string interface_name = r4->interface_name;
+  auto r6 = v6.validate();
+  if (!r6) {
+    v6_text = start_error_from(r6.error(), "interface").message;
+    if (r6.error().code == Errc::raw_interface_required) {
+      v6_text += "; set the 'interface' property (a name such as eth0, an index or a local "
+                 "address). IPv6 datagrams are dropped while it is not set";
+    } else {
+      v6_text += "; IPv6 datagrams are dropped with this interface";
+    }
+    GST_INFO("Raw mode: IPv6 datagrams cannot be sent with these settings: %s",
+             r6.error().what().c_str());
+    v6_unavailable = r6.error();
+  } else if (interface_name.empty()) {
+    interface_name = r6->interface_name;
+  }
+
+  // Privilege last: every setting above is reported first.
+  if (!mctx::raw_capabilities().permitted) {
+    StartError e;
+    e.kind = StartError::Kind::not_authorized;
+    e.message = mctx::kRawNotPermittedHint;
+    e.debug =
+        "mctx error raw_not_permitted: opening a raw socket (AF_INET, SOCK_RAW, IPPROTO_RAW) "
+        "failed; raw-mode=TRUE needs CAP_NET_RAW in the effective set";
+    return mctx::unexpected(std::move(e));
+  }
+
+  std::string interface_text =
+      itf.empty() ? std::string("interface chosen by routing; IPv6 needs 'interface'")
+                  : "interface " + q(interface_name.empty() ? settings.interface : interface_name);
+  return std::unique_ptr<Backend>(new RawBackend(std::move(v4), std::move(v6),
+                                                 std::move(v6_unavailable), std::move(v6_text),
+                                                 std::move(interface_text),
+                                                 ignored_properties_warning(settings)));
 }
 
 }  // namespace mctx::gst

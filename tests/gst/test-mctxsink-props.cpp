@@ -307,12 +307,24 @@ GST_START_TEST(test_error_interface_syntax) {
 }
 GST_END_TEST;
 
+// Raw mode checks its settings at start too (delivery: test-mctxsink-raw).
 GST_START_TEST(test_error_raw_mode) {
-  check_bad_config({"raw mode",
+  check_bad_config({"raw mode, unknown interface",
                     [](GstElement* e) {
-                      g_object_set(e, "group", "239.1.2.3", "raw-mode", TRUE, nullptr);
+                      g_object_set(e, "raw-mode", TRUE, "interface", "nosuch0", nullptr);
                     },
-                    {"raw-mode", "not available in this build"}});
+                    {"interface 'nosuch0' does not exist"}});
+  GError* err = nullptr;
+  GSocket* sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
+                               G_SOCKET_PROTOCOL_UDP, &err);
+  fail_unless(sock != nullptr);
+  check_bad_config({"raw mode with a caller socket",
+                    [sock](GstElement* e) {
+                      g_object_set(e, "raw-mode", TRUE, "socket", sock, nullptr);
+                    },
+                    {"socket: a caller-provided socket cannot be used in raw mode"}});
+  fail_if(g_socket_is_closed(sock));
+  g_object_unref(sock);
 }
 GST_END_TEST;
 
