@@ -324,8 +324,10 @@ int main(int argc, char** argv) {
               "lists of %d\n",
               o.size, mctx::bench::group_digits(static_cast<double>(o.count)).c_str(), o.repeat,
               o.batch);
-  std::printf("destination %s port %d via %s; GStreamer %s\n", o.group.c_str(), o.port,
-              o.interface.c_str(), gst_version_string());
+  gchar* gst_version = gst_version_string();
+  std::printf("destination %s port %d via %s; %s\n", o.group.c_str(), o.port,
+              o.interface.c_str(), gst_version);
+  g_free(gst_version);
   std::fflush(stdout);
 
   // Warm-up: load the plugins, fault in the code paths.
