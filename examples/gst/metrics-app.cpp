@@ -10,7 +10,7 @@
 // Defaults keep everything on this host (239.255.0.1:5004 out of the
 // loopback interface, given by its address 127.0.0.1, ttl 0).
 // Run it with the plugin on the path, e.g.
-//   meson devenv -C build ./examples/gst/mctx-gst-metrics --seconds 3
+//   meson devenv -C build ./examples/mctx-gst-metrics --seconds 3
 // or GST_PLUGIN_PATH=build/gst build/examples/mctx-gst-metrics; as root, wrap
 // it in scripts/mctx-netns so nothing can leave the machine.
 
