@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -340,6 +343,75 @@ Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
   report.bytes_sent = static_cast<std::size_t>(n);
   report.interface_index = s.resolved.interface_index;
   return report;
+}
+
+BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
+                                       RawDatagramError* invalid) noexcept {
+  BatchReport rep;
+  const int fd = s_ ? s_->fd.load(std::memory_order_relaxed) : -1;
+  if (fd < 0) {
+    if (!datagrams.empty()) rep.error = SendError{Errc::publication_closed, EBADF};
+    return rep;
+  }
+  State& s = *s_;
+  rep.publication_id = s.id;
+  const Family family = s.resolved.family;
+  const uint32_t ifindex = s.resolved.interface_index;
+  const std::size_t addr_size = family == Family::ipv4 ? 4 : 16;
+  platform::RawOutDatagram chunk[platform::kMaxBatch];
+  bool stopped_invalid = false;
+  std::size_t done = 0;
+  while (done < datagrams.size() && !rep.error) {
+    // Validate the next chunk, up to the first invalid datagram.
+    std::size_t n = 0;
+    std::optional<RawDatagramError> bad;
+    while (n < platform::kMaxBatch && done + n < datagrams.size()) {
+      const OutMessage& m = datagrams[done + n];
+      auto info = validate_raw_datagram(m.iov, m.iov_count, family);
+      if (!info) {
+        bad = info.error();
+        break;
+      }
+      platform::RawOutDatagram& d = chunk[n];
+      d.iov = m.iov;
+      d.iov_count = m.iov_count;
+      std::memcpy(d.source, info->source.bytes().data(), addr_size);
+      std::memcpy(d.destination, info->destination.bytes().data(), addr_size);
+      ++n;
+    }
+    // Send the valid ones. A kernel error stops the batch there: the
+    // invalid datagram after them is then not reached.
+    std::size_t off = 0;
+    while (off < n) {
+      const long k =
+          platform::send_raw_batch(fd, family, ifindex, chunk + off, n - off, &rep.bytes_sent);
+      if (k < 0) {
+        rep.error = send_error_from_errno(static_cast<int>(-k));
+        break;
+      }
+      off += static_cast<std::size_t>(k);
+    }
+    done += off;
+    if (!rep.error && bad) {
+      s.invalid.fetch_add(1, std::memory_order_relaxed);
+      if (invalid != nullptr) *invalid = *bad;
+      rep.error = SendError{bad->code, 0};
+      stopped_invalid = true;
+    }
+  }
+  rep.sent = done;
+  // One send_batch() is one send call in the metrics (as Publication).
+  const bool blocked = rep.error && !stopped_invalid && rep.error->would_block();
+  const bool failed = rep.error && !stopped_invalid && !blocked;
+  if (done > 0) {
+    s.metrics.record_send(done, rep.bytes_sent, failed ? 1 : 0);
+    if (blocked) s.metrics.record_would_block();
+  } else if (blocked) {
+    s.metrics.record_would_block();
+  } else if (failed) {
+    s.metrics.record_error();
+  }
+  return rep;
 }
 
 std::string RawSendError::message() const {

@@ -3,8 +3,9 @@
 
 // The raw send path allocates nothing: validate_raw_datagram() (both forms),
 // RawPublication::send() (span and iovec, IPv4 and IPv6, success, invalid
-// datagram and kernel error) and RawContext::send() make zero heap
-// allocations per call after one warm-up call.
+// datagram and kernel error), RawPublication::send_batch() (both families,
+// stopped at an invalid datagram, would-block) and RawContext::send() make
+// zero heap allocations per call after one warm-up call.
 //
 // How (as tests/core/test_no_alloc.cpp): tests/support/alloc_counter.hpp,
 // whose hooks this file includes. Counting is on only for the measuring
@@ -123,6 +124,104 @@ TEST_F(RawNoAlloc, ValidatorAndSendPathsAllocateNothing) {
   }
   EXPECT_EQ(seen4, 2 * (kCalls + 1));
   EXPECT_EQ(seen6, kCalls + 1);
+}
+
+TEST_F(RawNoAlloc, SendBatchAllocatesNothing) {
+  // Batches of 4 IPv4 and 4 IPv6 datagrams (gathered from two buffers), a
+  // batch that stops at an invalid datagram, and one that would block.
+  constexpr std::size_t kN = 4;
+  std::vector<std::string> payloads4, payloads6;
+  std::vector<std::vector<uint8_t>> d4, d6;
+  for (std::size_t i = 0; i < kN; ++i) {
+    payloads4.push_back("mctx-raw-noalloc-batch-v4-" + std::to_string(i));
+    payloads6.push_back("mctx-raw-noalloc-batch-v6-" + std::to_string(i));
+  }
+  for (std::size_t i = 0; i < kN; ++i) {
+    UdpDatagramSpec s;
+    s.source = ip("198.51.100.7");
+    s.destination = ip("232.1.2.3");
+    s.source_port = 4000;
+    s.destination_port = 5000;
+    s.payload = bytes(payloads4[i]);
+    s.ipv4_id = 9;
+    d4.push_back(build(s));
+    s.source = ip("2001:db8:99::7");
+    s.destination = ip("ff3e::8000:1234");
+    s.payload = bytes(payloads6[i]);
+    d6.push_back(build(s));
+  }
+  auto bad = d4[0];
+  bad[11] ^= 1;
+  std::vector<iovec> iov4, iov6;
+  for (std::size_t i = 0; i < kN; ++i) {
+    iov4.push_back({d4[i].data(), 20});
+    iov4.push_back({d4[i].data() + 20, d4[i].size() - 20});
+    iov6.push_back({d6[i].data(), 30});
+    iov6.push_back({d6[i].data() + 30, d6[i].size() - 30});
+  }
+  iovec bad_iov{bad.data(), bad.size()};
+  std::vector<OutMessage> m4, m6;
+  for (std::size_t i = 0; i < kN; ++i) {
+    m4.push_back({&iov4[2 * i], 2});
+    m6.push_back({&iov6[2 * i], 2});
+  }
+  const OutMessage with_bad[2] = {m4[0], {&bad_iov, 1}};
+
+  Capture cap = peer_capture();
+  auto pub4 = RawPublication::open(
+      RawPublicationConfig(Family::ipv4).with_interface(InterfaceSpec::name("mctx0")));
+  ASSERT_TRUE(pub4) << pub4.error().what();
+  auto pub6 = RawPublication::open(
+      RawPublicationConfig(Family::ipv6).with_interface(InterfaceSpec::name("mctx0")));
+  ASSERT_TRUE(pub6) << pub6.error().what();
+
+  bool all_ok = true;
+  EXPECT_EQ(allocations_of([&] {
+              const BatchReport r = pub4->send_batch(m4);
+              all_ok &= !r.error && r.sent == kN;
+            }),
+            0u);
+  EXPECT_EQ(allocations_of([&] {
+              const BatchReport r = pub6->send_batch(m6);
+              all_ok &= !r.error && r.sent == kN;
+            }),
+            0u);
+  RawDatagramError why;
+  EXPECT_EQ(allocations_of([&] {
+              const BatchReport r = pub4->send_batch(with_bad, &why);
+              all_ok &= r.sent == 1 && r.error && r.error->code == Errc::raw_bad_checksum &&
+                        why.code == Errc::raw_bad_checksum;
+            }),
+            0u);
+  {
+    const platform::Syscalls blocking{platform::real_syscalls().sendmsg,
+                                      [](int, void*, unsigned int, int) -> int {
+                                        errno = EAGAIN;
+                                        return -1;
+                                      }};
+    platform::ScopedSyscalls seam(blocking);
+    EXPECT_EQ(allocations_of([&] {
+                const BatchReport r = pub6->send_batch(m6);
+                all_ok &= r.sent == 0 && r.error && r.error->would_block();
+              }),
+              0u);
+  }
+  EXPECT_TRUE(all_ok);
+
+  // The measured batches went out: (1 + kCalls) of each IPv4 datagram, plus
+  // (1 + kCalls) more of the first one (before the invalid one), and
+  // (1 + kCalls) of each IPv6 datagram.
+  std::vector<int> seen4(kN, 0), seen6(kN, 0);
+  for (const auto& f : cap.frames()) {
+    for (std::size_t i = 0; i < kN; ++i) {
+      if (f.l3() == d4[i]) ++seen4[i];
+      if (f.l3() == d6[i]) ++seen6[i];
+    }
+  }
+  for (std::size_t i = 0; i < kN; ++i) {
+    EXPECT_EQ(seen4[i], (i == 0 ? 2 : 1) * (kCalls + 1)) << "IPv4 datagram " << i;
+    EXPECT_EQ(seen6[i], kCalls + 1) << "IPv6 datagram " << i;
+  }
 }
 
 }  // namespace

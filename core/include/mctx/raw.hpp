@@ -88,6 +88,12 @@ struct RawDatagramError {
 //   raw_destination_not_multicast
 // Reads only bytes inside the buffer for any input. Never allocates, never
 // throws.
+//
+// is_raw_datagram_error() is true exactly for the codes of this list: a
+// datagram rejected by validation, never handed to the kernel.
+constexpr bool is_raw_datagram_error(Errc code) noexcept {
+  return code >= Errc::raw_datagram_too_short && code <= Errc::raw_destination_not_multicast;
+}
 Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
     std::span<const std::byte> datagram, std::optional<Family> expected = std::nullopt) noexcept;
 // The same for a datagram gathered from several buffers (any split; empty
@@ -279,7 +285,7 @@ struct RawCounters {
 };
 
 // One raw socket for one family. Move-only; the destructor closes the socket.
-// send() may be called from several threads at once.
+// send() and send_batch() may be called from several threads at once.
 class RawPublication {
  public:
   // Validates the config, then opens and configures the socket.
@@ -304,6 +310,27 @@ class RawPublication {
   Result<RawSendReport, RawSendError> send(std::span<const std::byte> datagram) noexcept;
   // The same for a datagram gathered from several buffers (no copy).
   Result<RawSendReport, RawSendError> send(const iovec* iov, std::size_t count) noexcept;
+
+  // Sends several datagrams with as few system calls as possible (Linux:
+  // sendmmsg, up to 64 datagrams per call), with the contract of
+  // Publication::send_batch: `sent` datagrams from the front went out
+  // (bytes_sent counts their IP bytes); if sent < count, `error` says why
+  // datagram number `sent` did not, and nothing after it was tried.
+  //  * Each datagram is validated (as by send()) before anything of it is
+  //    handed to the kernel. The batch stops at the first invalid one: the
+  //    datagrams before it are sent, it and everything after it are not.
+  //    Then error->code is its raw_* code (is_raw_datagram_error() is true,
+  //    system_errno is 0), invalid_datagrams() grows by one, and *invalid,
+  //    when given, receives the validator's details (message()).
+  //  * would_block: the socket buffer is full; poll fd() for POLLOUT and
+  //    submit the rest (from `sent` on) again.
+  //  * Any other code: the kernel refused datagram `sent` (codes as for
+  //    send()); publication_closed when closed.
+  // One call counts as one send call in metrics(), whatever its size; an
+  // invalid datagram counts only in invalid_datagrams(). Never throws,
+  // never allocates.
+  BatchReport send_batch(std::span<const OutMessage> datagrams,
+                         RawDatagramError* invalid = nullptr) noexcept;
 
   // Borrow: the descriptor stays owned by the publication; -1 once closed.
   int fd() const noexcept;

@@ -61,6 +61,76 @@ ssize_t send_loop(int fd, msghdr* msg) noexcept {
   }
 }
 
+long sendmmsg_loop(int fd, mmsghdr* hdrs, std::size_t count, std::size_t* bytes) noexcept {
+  const Syscalls& sys = syscalls();
+  for (;;) {
+    const int n = sys.sendmmsg(fd, hdrs, static_cast<unsigned>(count), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      std::size_t total = 0;
+      for (int i = 0; i < n; ++i) total += hdrs[i].msg_len;
+      if (bytes != nullptr) *bytes += total;
+      return n;
+    }
+    if (n == 0) return -EAGAIN;  // not expected from Linux; treat as "try later"
+    if (errno != EINTR) return -errno;
+  }
+}
+
+// Control storage for one IPv4 message's IP_PKTINFO.
+struct Ipv4Control {
+  alignas(cmsghdr) unsigned char data[CMSG_SPACE(sizeof(in_pktinfo))];
+};
+
+// Addresses one IPv4 datagram: msg_name is the header's destination. With
+// the interface known, route with the datagram's own source (raw sockets
+// with IP_HDRINCL may use any source for the lookup): the kernel then
+// decides local delivery (loopback) by that source, so receivers on this
+// host that joined (source, group) get the datagram too.
+void fill_ipv4(msghdr& msg, sockaddr_in& to, Ipv4Control& control, const uint8_t* source,
+               const uint8_t* destination, uint32_t ifindex, const iovec* iov,
+               std::size_t iov_count) noexcept {
+  std::memset(&to, 0, sizeof to);
+  to.sin_family = AF_INET;
+  std::memcpy(&to.sin_addr.s_addr, destination, 4);
+  msg.msg_name = &to;
+  msg.msg_namelen = sizeof to;
+  msg.msg_iov = const_cast<iovec*>(iov);
+  msg.msg_iovlen = iov_count;
+  msg.msg_control = nullptr;
+  msg.msg_controllen = 0;
+  if (ifindex != 0) {
+    std::memset(control.data, 0, sizeof control.data);
+    msg.msg_control = control.data;
+    msg.msg_controllen = sizeof control.data;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    info.ipi_ifindex = static_cast<int>(ifindex);
+    std::memcpy(&info.ipi_spec_dst.s_addr, source, 4);
+    std::memcpy(CMSG_DATA(c), &info, sizeof info);
+  }
+}
+
+// Addresses one IPv6 datagram. RFC 2464 section 7: 33:33 followed by the
+// last four bytes of the group.
+void fill_ipv6(msghdr& msg, sockaddr_ll& to, uint32_t ifindex, const uint8_t* destination,
+               const iovec* iov, std::size_t iov_count) noexcept {
+  std::memset(&to, 0, sizeof to);
+  to.sll_family = AF_PACKET;
+  to.sll_protocol = htons(ETH_P_IPV6);
+  to.sll_ifindex = static_cast<int>(ifindex);
+  to.sll_halen = ETH_ALEN;
+  to.sll_addr[0] = 0x33;
+  to.sll_addr[1] = 0x33;
+  std::memcpy(&to.sll_addr[2], destination + 12, 4);
+  msg.msg_name = &to;
+  msg.msg_namelen = sizeof to;
+  msg.msg_iov = const_cast<iovec*>(iov);
+  msg.msg_iovlen = iov_count;
+}
+
 }  // namespace
 
 Result<LinkInfo, int> link_info(uint32_t index) {
@@ -267,52 +337,45 @@ Res<int> open_raw_socket(const RawResolvedConfig& r) {
 
 ssize_t send_raw_ipv4(int fd, const uint8_t* source, const uint8_t* destination, uint32_t ifindex,
                       const iovec* iov, std::size_t iov_count) noexcept {
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  std::memcpy(&to.sin_addr.s_addr, destination, 4);
+  sockaddr_in to;
+  Ipv4Control control;
   msghdr msg{};
-  msg.msg_name = &to;
-  msg.msg_namelen = sizeof to;
-  msg.msg_iov = const_cast<iovec*>(iov);
-  msg.msg_iovlen = iov_count;
-  // With the interface known, route with the datagram's own source (raw
-  // sockets with IP_HDRINCL may use any source for the lookup): the kernel
-  // then decides local delivery (loopback) by that source, so receivers on
-  // this host that joined (source, group) get the datagram too.
-  alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in_pktinfo))];
-  if (ifindex != 0) {
-    std::memset(control, 0, sizeof control);
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = IPPROTO_IP;
-    c->cmsg_type = IP_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
-    in_pktinfo info{};
-    info.ipi_ifindex = static_cast<int>(ifindex);
-    std::memcpy(&info.ipi_spec_dst.s_addr, source, 4);
-    std::memcpy(CMSG_DATA(c), &info, sizeof info);
-  }
+  fill_ipv4(msg, to, control, source, destination, ifindex, iov, iov_count);
   return send_loop(fd, &msg);
 }
 
 ssize_t send_raw_ipv6(int fd, uint32_t ifindex, const uint8_t* destination, const iovec* iov,
                       std::size_t iov_count) noexcept {
-  // RFC 2464 section 7: 33:33 followed by the last four bytes of the group.
-  sockaddr_ll to{};
-  to.sll_family = AF_PACKET;
-  to.sll_protocol = htons(ETH_P_IPV6);
-  to.sll_ifindex = static_cast<int>(ifindex);
-  to.sll_halen = ETH_ALEN;
-  to.sll_addr[0] = 0x33;
-  to.sll_addr[1] = 0x33;
-  std::memcpy(&to.sll_addr[2], destination + 12, 4);
+  sockaddr_ll to;
   msghdr msg{};
-  msg.msg_name = &to;
-  msg.msg_namelen = sizeof to;
-  msg.msg_iov = const_cast<iovec*>(iov);
-  msg.msg_iovlen = iov_count;
+  fill_ipv6(msg, to, ifindex, destination, iov, iov_count);
   return send_loop(fd, &msg);
+}
+
+long send_raw_batch(int fd, Family family, uint32_t ifindex, const RawOutDatagram* datagrams,
+                    std::size_t count, std::size_t* bytes) noexcept {
+  if (count == 0) return 0;
+  if (count > kMaxBatch) count = kMaxBatch;
+  // Every message has its own address and control storage: the kernel reads
+  // them all during the one call.
+  mmsghdr hdrs[kMaxBatch];
+  std::memset(hdrs, 0, sizeof(mmsghdr) * count);
+  if (family == Family::ipv4) {
+    sockaddr_in names[kMaxBatch];
+    Ipv4Control controls[kMaxBatch];
+    for (std::size_t i = 0; i < count; ++i) {
+      const RawOutDatagram& d = datagrams[i];
+      fill_ipv4(hdrs[i].msg_hdr, names[i], controls[i], d.source, d.destination, ifindex, d.iov,
+                d.iov_count);
+    }
+    return sendmmsg_loop(fd, hdrs, count, bytes);
+  }
+  sockaddr_ll names[kMaxBatch];
+  for (std::size_t i = 0; i < count; ++i) {
+    const RawOutDatagram& d = datagrams[i];
+    fill_ipv6(hdrs[i].msg_hdr, names[i], ifindex, d.destination, d.iov, d.iov_count);
+  }
+  return sendmmsg_loop(fd, hdrs, count, bytes);
 }
 
 }  // namespace mctx::platform

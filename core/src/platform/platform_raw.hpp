@@ -9,8 +9,8 @@
 //         (IP_HDRINCL); IP_MULTICAST_IF and IP_MULTICAST_LOOP apply.
 //   IPv6  socket(AF_PACKET, SOCK_DGRAM, 0) on one Ethernet-like interface; the
 //         kernel adds the link-layer header for 33:33 + the group's low 32 bits.
-// Sends go through platform::syscalls().sendmsg so tests can inject errno
-// values. Internal header: not installed.
+// Sends go through platform::syscalls().sendmsg / .sendmmsg so tests can
+// inject errno values. Internal header: not installed.
 
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -22,6 +22,7 @@
 #include "mctx/address.hpp"
 #include "mctx/raw.hpp"
 #include "mctx/result.hpp"
+#include "platform/platform.hpp"  // Syscalls, kMaxBatch
 
 namespace mctx::platform {
 
@@ -67,5 +68,23 @@ ssize_t send_raw_ipv4(int fd, const uint8_t* source, const uint8_t* destination,
 // bytes sent or -errno. Never allocates.
 ssize_t send_raw_ipv6(int fd, uint32_t ifindex, const uint8_t* destination, const iovec* iov,
                       std::size_t iov_count) noexcept;
+
+// One validated datagram for send_raw_batch(): its buffers and the header
+// addresses the per-datagram sends take (IPv4: the first 4 bytes are used).
+struct RawOutDatagram {
+  const iovec* iov = nullptr;
+  std::size_t iov_count = 0;
+  uint8_t source[16] = {};
+  uint8_t destination[16] = {};
+};
+
+// Sends up to min(count, kMaxBatch) datagrams of `family` in one system call
+// (sendmmsg), each addressed as send_raw_ipv4 / send_raw_ipv6 address it
+// (its own msg_name and, for IPv4 with ifindex != 0, its own IP_PKTINFO;
+// all on the stack). EINTR retried. Returns how many the kernel accepted
+// (> 0) and adds their bytes to *bytes, or -errno when the first one failed.
+// Never allocates.
+long send_raw_batch(int fd, Family family, uint32_t ifindex, const RawOutDatagram* datagrams,
+                    std::size_t count, std::size_t* bytes) noexcept;
 
 }  // namespace mctx::platform
