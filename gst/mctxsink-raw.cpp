@@ -28,6 +28,10 @@
 //   SendError with its raw_* code, the element counts it as dropped and
 //   warns; the validator's detail is kept for describe_error(). No
 //   allocation per datagram (only the first of a family opens a socket).
+// * send_batch(): runs of datagrams of one family go to that family's
+//   RawPublication::send_batch() (sendmmsg), which validates each datagram
+//   before sending; the run stops at the first invalid one, reported as in
+//   send().
 // * would-block: wait_fd() is the descriptor of the family whose send
 //   blocked last, so the element waits on the socket that is full.
 
@@ -131,17 +135,53 @@ class RawBackend final : public Backend {
     return e.send_error();
   }
 
-  // The raw publications have no batch send: one sendmsg per datagram,
-  // stopping at the first that fails (the element resumes after it).
+  // Consecutive datagrams of one family (by their version nibble) go to
+  // that family's RawPublication::send_batch() as one batch (sendmmsg); a
+  // family switch starts a new batch. A datagram whose version is neither 4
+  // nor 6, or whose family cannot be sent, goes through send(), which
+  // reports it. Stops at the first datagram that fails (the element resumes
+  // after it, or waits on wait_fd() for would-block).
   mctx::BatchReport send_batch(std::span<const mctx::OutMessage> messages) noexcept override {
     mctx::BatchReport report;
-    for (const mctx::OutMessage& m : messages) {
-      if (auto err = send(m.iov, m.iov_count)) {
-        report.error = *err;
+    std::size_t i = 0;
+    while (i < messages.size()) {
+      const std::optional<Family> fam = version_family(messages[i]);
+      mctx::RawPublication* pub = fam ? open_on_first_use(paths_[slot_of(*fam)]) : nullptr;
+      if (pub == nullptr) {
+        const mctx::OutMessage& m = messages[i];
+        if (auto err = send(m.iov, m.iov_count)) {
+          report.error = *err;
+          return report;
+        }
+        report.sent++;
+        for (std::size_t k = 0; k < m.iov_count; ++k) report.bytes_sent += m.iov[k].iov_len;
+        ++i;
+        continue;
+      }
+      std::size_t end = i + 1;
+      while (end < messages.size() && version_family(messages[end]) == fam) ++end;
+      mctx::RawDatagramError bad;
+      const mctx::BatchReport r = pub->send_batch(messages.subspan(i, end - i), &bad);
+      report.sent += r.sent;
+      report.bytes_sent += r.bytes_sent;
+      if (r.error) {
+        report.error = r.error;
+        if (mctx::is_raw_datagram_error(r.error->code)) {
+          invalid_.fetch_add(1, std::memory_order_relaxed);
+          last_.kind = LastError::Kind::invalid;
+          last_.datagram = bad;
+        } else {
+          if (r.error->would_block()) blocked_fd_ = pub->fd();
+          const mctx::OutMessage& m = messages[i + r.sent];
+          if (auto info = mctx::validate_raw_datagram(m.iov, m.iov_count)) {
+            remember(LastError::Kind::kernel, *info);
+          } else {
+            last_.kind = LastError::Kind::none;
+          }
+        }
         return report;
       }
-      report.sent++;
-      for (std::size_t i = 0; i < m.iov_count; ++i) report.bytes_sent += m.iov[i].iov_len;
+      i = end;
     }
     return report;
   }
@@ -223,6 +263,19 @@ class RawBackend final : public Backend {
     last_.family = info.family;
     last_.source = info.source;
     last_.destination = info.destination;
+  }
+
+  // The family a datagram's first byte claims; nullopt when it is neither
+  // 4 nor 6 or the datagram is empty (validation then says why).
+  static std::optional<Family> version_family(const mctx::OutMessage& m) noexcept {
+    for (std::size_t k = 0; k < m.iov_count; ++k) {
+      if (m.iov[k].iov_len == 0) continue;
+      const unsigned version = static_cast<const uint8_t*>(m.iov[k].iov_base)[0] >> 4;
+      if (version == 4) return Family::ipv4;
+      if (version == 6) return Family::ipv6;
+      return std::nullopt;
+    }
+    return std::nullopt;
   }
 
   static mctx::SendCounters family_counters(const FamilyPath& p) noexcept {

@@ -304,6 +304,8 @@ GST_START_TEST(test_buffer_list) {
   GstStructure* st = stats(s.element);
   fail_unless_equals_uint64(u64(st, "packets-sent"), 20);
   fail_unless_equals_uint64(u64(st, "dropped"), 0);
+  // One batch (one sendmmsg) per run of one family: v4 v4 v4 v6, five times.
+  fail_unless_equals_uint64(u64(st, "send-calls"), 10);
   gst_structure_free(st);
   gst_harness_teardown(h);
 }
