@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iterator>
 
 #include "netns_guard.hpp"
@@ -44,6 +45,28 @@ std::optional<uint64_t> device_packets(const std::string& name) {
 }
 
 unsigned interface_index(const std::string& name) { return ::if_nametoindex(name.c_str()); }
+
+unsigned require_send_interface(const char* program, const std::string& name) {
+  std::string why;
+  if (!safe_namespace(why)) {
+    std::fprintf(stderr, "%s: refusing to send: %s\n", program, why.c_str());
+    std::exit(77);
+  }
+  bool allowed = false;
+  for (const char* n : kAllowedInterfaces) allowed |= name == n;
+  if (!allowed) {
+    std::fprintf(stderr, "%s: --interface '%s' is not lo, mctx0, mctx1 or mctxd0\n", program,
+                 name.c_str());
+    std::exit(1);
+  }
+  const unsigned index = interface_index(name);
+  if (index == 0) {
+    std::fprintf(stderr, "%s: interface '%s' does not exist in this namespace\n", program,
+                 name.c_str());
+    std::exit(1);
+  }
+  return index;
+}
 
 namespace {
 double seconds(clockid_t id) noexcept {

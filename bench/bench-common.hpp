@@ -40,6 +40,12 @@ std::optional<uint64_t> device_packets(const std::string& name);
 // Index of interface `name`, 0 if there is none.
 unsigned interface_index(const std::string& name);
 
+// The safety gate of every benchmark that sends: exits 77 (skipped) unless
+// this is a private namespace as safe_namespace() says, and exits 1 unless
+// `name` is one of kAllowedInterfaces and exists here. Returns its index.
+// `program` prefixes the messages.
+unsigned require_send_interface(const char* program, const std::string& name);
+
 // Clocks. cpu_now() is this thread's CPU time; usage_now() splits it (or the
 // whole process' time, for the GStreamer benchmark whose sinks may use helper
 // threads) into user and system time.

@@ -253,17 +253,7 @@ int main(int argc, char** argv) {
   if (o.batch < 1) die("--batch " + std::to_string(o.batch) + " must be at least 1");
   if (o.port < 1 || o.port > 65535) die("--port " + std::to_string(o.port) + " is not in 1..65535");
 
-  std::string why;
-  if (!mctx::bench::safe_namespace(why)) {
-    std::fprintf(stderr, "mctx-gst-bench: refusing to send: %s\n", why.c_str());
-    return 77;
-  }
-  bool allowed_iface = false;
-  for (const char* n : mctx::bench::kAllowedInterfaces) allowed_iface |= o.interface == n;
-  if (!allowed_iface) die("--interface '" + o.interface + "' is not lo, mctx0, mctx1 or mctxd0");
-  if (mctx::bench::interface_index(o.interface) == 0) {
-    die("interface '" + o.interface + "' does not exist in this namespace");
-  }
+  mctx::bench::require_send_interface("mctx-gst-bench", o.interface);
 
   // mctxsink from the build tree unless the registry already has it.
   GstElementFactory* f = gst_element_factory_find("mctxsink");
