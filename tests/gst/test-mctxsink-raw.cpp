@@ -130,6 +130,14 @@ static std::vector<mctx::test::Datagram> receive(mctx::test::Receiver& rx, std::
   return receive_n(rx, n, 1000);
 }
 
+// The receiver gets exactly the datagrams of `sent`, in order (it waits for
+// one more, so a duplicate would show).
+static void expect_received(mctx::test::Receiver& rx, const std::vector<Datagram>& sent) {
+  const auto got = receive(rx, sent.size() + 1);
+  fail_unless_equals_int(got.size(), sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i) assert_str_eq(payload_string(got[i]), sent[i].payload);
+}
+
 static void raw_sink(Sink& s, const char* interface = "mctx0") {
   g_object_set(s.element, "raw-mode", TRUE, "stats-interval", 0u, nullptr);
   if (interface) g_object_set(s.element, "interface", interface, nullptr);
@@ -249,12 +257,8 @@ GST_START_TEST(test_both_families_one_stream) {
       fail_unless_equals_int(gst_harness_push(h, buffer_of(sent6.back().bytes)), GST_FLOW_OK);
     }
   }
-  const auto got4 = receive(*rx4, sent4.size() + 1);
-  const auto got6 = receive(*rx6, sent6.size() + 1);
-  fail_unless_equals_int(got4.size(), sent4.size());
-  fail_unless_equals_int(got6.size(), sent6.size());
-  for (std::size_t i = 0; i < sent4.size(); ++i) assert_str_eq(payload_string(got4[i]), sent4[i].payload);
-  for (std::size_t i = 0; i < sent6.size(); ++i) assert_str_eq(payload_string(got6[i]), sent6[i].payload);
+  expect_received(*rx4, sent4);
+  expect_received(*rx6, sent6);
   auto frames = cap.frames();
   for (const auto& d : sent4) expect_on_wire(frames, d, kGroup4);
   for (const auto& d : sent6) expect_on_wire(frames, d, kGroup6);
@@ -291,12 +295,8 @@ GST_START_TEST(test_buffer_list) {
   }
   fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
 
-  const auto got4 = receive(*rx4, sent4.size() + 1);
-  const auto got6 = receive(*rx6, sent6.size() + 1);
-  fail_unless_equals_int(got4.size(), sent4.size());
-  fail_unless_equals_int(got6.size(), sent6.size());
-  for (std::size_t i = 0; i < sent4.size(); ++i) assert_str_eq(payload_string(got4[i]), sent4[i].payload);
-  for (std::size_t i = 0; i < sent6.size(); ++i) assert_str_eq(payload_string(got6[i]), sent6[i].payload);
+  expect_received(*rx4, sent4);
+  expect_received(*rx6, sent6);
   auto frames = cap.frames();
   for (const auto& d : sent4) expect_on_wire(frames, d, kGroup4);
   for (const auto& d : sent6) expect_on_wire(frames, d, kGroup6);
@@ -465,13 +465,9 @@ GST_START_TEST(test_backpressure_both_families) {
   }
   fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
 
-  const auto got4 = receive(*rx4, sent4.size() + 1);
-  const auto got6 = receive(*rx6, sent6.size() + 1);
+  expect_received(*rx4, sent4);
+  expect_received(*rx6, sent6);
   (void)std::system("tc qdisc del dev mctx0 root");
-  fail_unless_equals_int(got4.size(), sent4.size());
-  fail_unless_equals_int(got6.size(), sent6.size());
-  for (std::size_t i = 0; i < sent4.size(); ++i) assert_str_eq(payload_string(got4[i]), sent4[i].payload);
-  for (std::size_t i = 0; i < sent6.size(); ++i) assert_str_eq(payload_string(got6[i]), sent6[i].payload);
   GstStructure* st = stats(s.element);
   GST_INFO("after raw backpressure: %" GST_PTR_FORMAT, st);
   fail_unless_equals_uint64(u64(st, "packets-sent"), n);
