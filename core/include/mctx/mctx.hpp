@@ -10,6 +10,7 @@
 #include "mctx/error.hpp"
 #include "mctx/export.hpp"
 #include "mctx/jsonl.hpp"
+#include "mctx/log.hpp"
 #include "mctx/metrics.hpp"
 #include "mctx/publication.hpp"
 #include "mctx/raw.hpp"

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 
 #include "mctx/address.hpp"
 #include "mctx/config.hpp"
@@ -94,6 +95,12 @@ class MCTX_API Publication {
   const Endpoint& local() const noexcept;
   uint32_t interface_index() const noexcept;
   AnnounceTuple announce_tuple() const;
+  // One line for logs: what the socket has now, e.g. "127.0.0.1:40321 ->
+  // 239.1.2.3:5004, interface lo (index 1), send buffer 212992 bytes (system
+  // default), TTL 1, loopback on, DSCP not set (system default)". The bound
+  // address/port come from getsockname, the send buffer is SO_SNDBUF as the
+  // kernel reports it (Linux doubles the requested size). Allocates.
+  std::string describe() const;
 
   // Sends one datagram. Never throws, never allocates. Errc::would_block
   // when the socket buffer is full: wait for writability (poll fd() for
