@@ -694,6 +694,7 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
       return FALSE;
     }
 
+    mctx::gst::sync_core_log_threshold();  // the core logs into our category
     BackendResult backend = s.raw_mode ? mctx::gst::make_raw_backend(s)
                                        : mctx::gst::make_udp_backend(s);
     if (!backend) {
@@ -713,12 +714,8 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
                           ("properties set that this mode does not use"));
     }
 
-    GST_INFO_OBJECT(self,
-                    "Started (%s mode): sending to %s, interface '%s', source-address '%s', "
-                    "source-port %u, ttl %u, loop %d, dscp %d, buffer-size %d, socket %s",
-                    st->backend->mode(), st->backend->describe().c_str(), s.interface.c_str(),
-                    s.source_address.c_str(), s.source_port, s.ttl, s.loop, s.dscp,
-                    s.buffer_size, s.socket ? "caller-provided" : "own");
+    GST_INFO_OBJECT(self, "Started (%s mode, %s socket): %s", st->backend->mode(),
+                    s.socket ? "caller-provided" : "own", st->backend->describe_socket().c_str());
 
     gst_poll_set_flushing(priv->poll, FALSE);
     {
@@ -835,6 +832,47 @@ static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
 
 static const char* str_or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
 
+// "Changing <property> from A to B" at INFO, logged as from
+// gst_mctx_sink_set_property (not from a helper or a lambda).
+#define LOG_CHANGE(self, ...)                                                               \
+  gst_debug_log(GST_CAT_DEFAULT, GST_LEVEL_INFO, __FILE__, "gst_mctx_sink_set_property",   \
+                __LINE__, G_OBJECT(self), __VA_ARGS__)
+
+// One property value written into its Settings field, logged when it
+// changes.
+struct Change {
+  GstMctxSink* self;
+  GParamSpec* pspec;
+  const GValue* value;
+
+  void to(std::string& field) const {
+    const gchar* v = g_value_get_string(value);
+    std::string nv = v ? v : "";
+    if (nv != field) {
+      LOG_CHANGE(self, "Changing %s from '%s' to '%s'", pspec->name, field.c_str(), nv.c_str());
+    }
+    field = std::move(nv);
+  }
+  void to(guint& field) const {
+    const guint nv = g_value_get_uint(value);
+    if (nv != field) LOG_CHANGE(self, "Changing %s from %u to %u", pspec->name, field, nv);
+    field = nv;
+  }
+  void to(gint& field) const {
+    const gint nv = g_value_get_int(value);
+    if (nv != field) LOG_CHANGE(self, "Changing %s from %d to %d", pspec->name, field, nv);
+    field = nv;
+  }
+  void to(bool& field) const {
+    const bool nv = g_value_get_boolean(value) != FALSE;
+    if (nv != field) {
+      LOG_CHANGE(self, "Changing %s from %s to %s", pspec->name, field ? "true" : "false",
+                 nv ? "true" : "false");
+    }
+    field = nv;
+  }
+};
+
 static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GValue* value,
                                        GParamSpec* pspec) {
   auto self = GST_MCTX_SINK(object);
@@ -857,44 +895,18 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
       g_free(text);
       g_value_unset(&v);
     } else {
-      auto set_string = [&](std::string& field) {
-        const gchar* v = g_value_get_string(value);
-        std::string nv = v ? v : "";
-        if (nv != field) {
-          GST_INFO_OBJECT(self, "Changing %s from '%s' to '%s'", pspec->name, field.c_str(),
-                          nv.c_str());
-        }
-        field = std::move(nv);
-      };
-      auto set_uint = [&](guint& field) {
-        const guint nv = g_value_get_uint(value);
-        if (nv != field) GST_INFO_OBJECT(self, "Changing %s from %u to %u", pspec->name, field, nv);
-        field = nv;
-      };
-      auto set_int = [&](gint& field) {
-        const gint nv = g_value_get_int(value);
-        if (nv != field) GST_INFO_OBJECT(self, "Changing %s from %d to %d", pspec->name, field, nv);
-        field = nv;
-      };
-      auto set_bool = [&](bool& field) {
-        const bool nv = g_value_get_boolean(value) != FALSE;
-        if (nv != field) {
-          GST_INFO_OBJECT(self, "Changing %s from %s to %s", pspec->name,
-                          field ? "true" : "false", nv ? "true" : "false");
-        }
-        field = nv;
-      };
+      const Change change{self, pspec, value};
       switch (prop_id) {
-        case PROP_GROUP: set_string(s.group); break;
-        case PROP_PORT: set_uint(s.port); break;
-        case PROP_SOURCE_ADDRESS: set_string(s.source_address); break;
-        case PROP_SOURCE_PORT: set_uint(s.source_port); break;
-        case PROP_INTERFACE: set_string(s.interface); break;
-        case PROP_TTL: set_uint(s.ttl); break;
-        case PROP_LOOP: set_bool(s.loop); break;
-        case PROP_DSCP: set_int(s.dscp); break;
-        case PROP_BUFFER_SIZE: set_int(s.buffer_size); break;
-        case PROP_RAW_MODE: set_bool(s.raw_mode); break;
+        case PROP_GROUP: change.to(s.group); break;
+        case PROP_PORT: change.to(s.port); break;
+        case PROP_SOURCE_ADDRESS: change.to(s.source_address); break;
+        case PROP_SOURCE_PORT: change.to(s.source_port); break;
+        case PROP_INTERFACE: change.to(s.interface); break;
+        case PROP_TTL: change.to(s.ttl); break;
+        case PROP_LOOP: change.to(s.loop); break;
+        case PROP_DSCP: change.to(s.dscp); break;
+        case PROP_BUFFER_SIZE: change.to(s.buffer_size); break;
+        case PROP_RAW_MODE: change.to(s.raw_mode); break;
         case PROP_SOCKET: {
           auto* sock = static_cast<GSocket*>(g_value_get_object(value));
           GST_INFO_OBJECT(self, "Changing socket from %p to %p", static_cast<void*>(s.socket.get()),
@@ -902,9 +914,9 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
           s.socket = GRef<GSocket>::ref(sock);
           break;
         }
-        case PROP_CLOSE_SOCKET: set_bool(s.close_socket); break;
+        case PROP_CLOSE_SOCKET: change.to(s.close_socket); break;
         case PROP_STATS_INTERVAL:
-          set_uint(s.stats_interval_ms);
+          change.to(s.stats_interval_ms);
           new_interval = s.stats_interval_ms;
           interval_changed = priv->started;
           break;
@@ -1242,11 +1254,8 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(
       element_class, "Multicast UDP sink", "Sink/Network",
-      "Sends each buffer as one UDP datagram to an IPv4 or IPv6 multicast group, from an exact "
-      "source address and out of a chosen interface; waits instead of dropping when the socket "
-      "is full, and posts send metrics (mctx-metrics) on the bus. With raw-mode, each buffer is "
-      "a complete IPv4/IPv6 datagram sent unchanged with its original source",
-      "The mctx authors");
+      "Send data to an IPv4/IPv6 multicast group from an exact source and interface",
+      MCTX_PACKAGE_AUTHOR);
 
   element_class->change_state = gst_mctx_sink_change_state;
   basesink_class->render = gst_mctx_sink_render;

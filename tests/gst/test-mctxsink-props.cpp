@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "gst-test-util.hpp"
+#include <gst/base/gstbasesink.h>
 
 using namespace mctx_gst_test;
 
@@ -28,6 +29,25 @@ GST_START_TEST(test_metadata) {
   GstPlugin* plugin = GST_PLUGIN(gst_plugin_feature_get_plugin(GST_PLUGIN_FEATURE(f)));
   assert_equals_string(gst_plugin_get_license(plugin), "BSD");
   assert_equals_string(gst_plugin_get_name(plugin), "mctx");
+  // GStreamer-style metadata: the origin is a URL, the descriptions are one
+  // short line, the author line has a contact, there is a release date.
+  const std::string origin = str(gst_plugin_get_origin(plugin));
+  fail_unless(origin.rfind("https://", 0) == 0, "origin '%s' is not a URL", origin.c_str());
+  const std::string plugin_desc = str(gst_plugin_get_description(plugin));
+  fail_unless(!plugin_desc.empty() && plugin_desc.size() <= 80 &&
+                  plugin_desc.find('\n') == std::string::npos,
+              "plugin description is not one short line: '%s'", plugin_desc.c_str());
+  const std::string desc =
+      str(gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_DESCRIPTION));
+  fail_unless(!desc.empty() && desc.size() <= 80, "element description is not one short line: '%s'",
+              desc.c_str());
+  const std::string author = str(gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_AUTHOR));
+  fail_unless(author.find('<') != std::string::npos && author.back() == '>',
+              "author '%s' has no <contact>", author.c_str());
+  const std::string date = str(gst_plugin_get_release_date_string(plugin));
+  fail_unless(g_regex_match_simple("^\\d{4}-\\d{2}-\\d{2}", date.c_str(), GRegexCompileFlags(0),
+                                   GRegexMatchFlags(0)),
+              "release date '%s'", date.c_str());
   gst_object_unref(plugin);
   gst_object_unref(f);
   // Loading the plugin registers the debug category.
