@@ -99,8 +99,15 @@ enum {
   PROP_SOCKET,
   PROP_CLOSE_SOCKET,
   PROP_USED_SOCKET,
-  PROP_STATS,
+  PROP_METRICS,
   PROP_STATS_INTERVAL,
+  // udpsink's names for the properties above (aliases)
+  PROP_HOST,
+  PROP_MULTICAST_IFACE,
+  PROP_TTL_MC,
+  PROP_QOS_DSCP,
+  PROP_BIND_ADDRESS,
+  PROP_BIND_PORT,
 };
 
 #define DEFAULT_GROUP nullptr
@@ -247,7 +254,7 @@ struct Private {
   // Serialises building + posting of mctx-metrics messages, so that they
   // reach the bus in the order they were sampled and none follows the
   // "eos" one. Recursive: a synchronous bus handler may stop the element
-  // from inside a post. Never held by the stats property getter.
+  // from inside a post. Never held by the metrics property getter.
   std::recursive_mutex post_mutex;
   bool at_eos = false;  // under post_mutex: no periodic messages after EOS
 
@@ -315,7 +322,7 @@ GstStructure* metrics_structure(const std::string& group, guint port, const char
 }
 
 // The metrics of a running element. advance: this is a posted sample (the
-// next interval starts now); otherwise (stats property) the interval runs
+// next interval starts now); otherwise (metrics property) the interval runs
 // from the last posted sample to now and the sampler is left alone.
 // Call with state_mutex held.
 GstStructure* running_metrics(State& st, const char* reason, bool advance) {
@@ -363,13 +370,13 @@ static void post_metrics(GstMctxSink* self, Post what, State* taken = nullptr) {
     return;
   }
   GST_LOG_OBJECT(self, "Posting %" GST_PTR_FORMAT, s);
-  // Posted without state_mutex: a synchronous bus handler may read the stats
-  // property.
+  // Posted without state_mutex: a synchronous bus handler may read the
+  // metrics property.
   gst_element_post_message(GST_ELEMENT_CAST(self),
                            gst_message_new_element(GST_OBJECT_CAST(self), s));
 }
 
-static GstStructure* current_stats(GstMctxSink* self) {
+static GstStructure* current_metrics(GstMctxSink* self) {
   Private* priv = self->priv;
   std::string group;
   guint port;
@@ -750,7 +757,7 @@ static gboolean gst_mctx_sink_stop(GstMctxSink* self) {
   priv->timer.stop();
   forget_polled_fd(priv);
 
-  // Take the state out first (the stats property reads zeros from now on),
+  // Take the state out first (the metrics property reads zeros from now on),
   // then post its final sample.
   std::unique_ptr<State> st;
   {
@@ -839,7 +846,8 @@ static const char* str_or_null(const std::string& s) { return s.empty() ? nullpt
                 __LINE__, G_OBJECT(self), __VA_ARGS__)
 
 // One property value written into its Settings field, logged when it
-// changes.
+// changes. An alias writes its target's field; udpsink's int aliases
+// (ttl-mc, bind-port) land in guint fields, within the same range.
 struct Change {
   GstMctxSink* self;
   GParamSpec* pspec;
@@ -854,7 +862,8 @@ struct Change {
     field = std::move(nv);
   }
   void to(guint& field) const {
-    const guint nv = g_value_get_uint(value);
+    const guint nv = G_VALUE_HOLDS_INT(value) ? static_cast<guint>(g_value_get_int(value))
+                                              : g_value_get_uint(value);
     if (nv != field) LOG_CHANGE(self, "Changing %s from %u to %u", pspec->name, field, nv);
     field = nv;
   }
@@ -897,14 +906,20 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
     } else {
       const Change change{self, pspec, value};
       switch (prop_id) {
-        case PROP_GROUP: change.to(s.group); break;
+        case PROP_GROUP:
+        case PROP_HOST: change.to(s.group); break;
         case PROP_PORT: change.to(s.port); break;
-        case PROP_SOURCE_ADDRESS: change.to(s.source_address); break;
-        case PROP_SOURCE_PORT: change.to(s.source_port); break;
-        case PROP_INTERFACE: change.to(s.interface); break;
-        case PROP_TTL: change.to(s.ttl); break;
+        case PROP_SOURCE_ADDRESS:
+        case PROP_BIND_ADDRESS: change.to(s.source_address); break;
+        case PROP_SOURCE_PORT:
+        case PROP_BIND_PORT: change.to(s.source_port); break;
+        case PROP_INTERFACE:
+        case PROP_MULTICAST_IFACE: change.to(s.interface); break;
+        case PROP_TTL:
+        case PROP_TTL_MC: change.to(s.ttl); break;
         case PROP_LOOP: change.to(s.loop); break;
-        case PROP_DSCP: change.to(s.dscp); break;
+        case PROP_DSCP:
+        case PROP_QOS_DSCP: change.to(s.dscp); break;
         case PROP_BUFFER_SIZE: change.to(s.buffer_size); break;
         case PROP_RAW_MODE: change.to(s.raw_mode); break;
         case PROP_SOCKET: {
@@ -944,8 +959,8 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
   auto self = GST_MCTX_SINK(object);
   auto priv = self->priv;
   try {
-    if (prop_id == PROP_STATS) {
-      g_value_take_boxed(value, current_stats(self));
+    if (prop_id == PROP_METRICS) {
+      g_value_take_boxed(value, current_metrics(self));
       return;
     }
     if (prop_id == PROP_USED_SOCKET) {
@@ -957,14 +972,20 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
     std::lock_guard<std::mutex> lk(priv->settings_mutex);
     const Settings& s = priv->settings;
     switch (prop_id) {
-      case PROP_GROUP: g_value_set_string(value, str_or_null(s.group)); break;
+      case PROP_GROUP:
+      case PROP_HOST: g_value_set_string(value, str_or_null(s.group)); break;
       case PROP_PORT: g_value_set_uint(value, s.port); break;
-      case PROP_SOURCE_ADDRESS: g_value_set_string(value, str_or_null(s.source_address)); break;
+      case PROP_SOURCE_ADDRESS:
+      case PROP_BIND_ADDRESS: g_value_set_string(value, str_or_null(s.source_address)); break;
       case PROP_SOURCE_PORT: g_value_set_uint(value, s.source_port); break;
-      case PROP_INTERFACE: g_value_set_string(value, str_or_null(s.interface)); break;
+      case PROP_BIND_PORT: g_value_set_int(value, static_cast<gint>(s.source_port)); break;
+      case PROP_INTERFACE:
+      case PROP_MULTICAST_IFACE: g_value_set_string(value, str_or_null(s.interface)); break;
       case PROP_TTL: g_value_set_uint(value, s.ttl); break;
+      case PROP_TTL_MC: g_value_set_int(value, static_cast<gint>(s.ttl)); break;
       case PROP_LOOP: g_value_set_boolean(value, s.loop); break;
-      case PROP_DSCP: g_value_set_int(value, s.dscp); break;
+      case PROP_DSCP:
+      case PROP_QOS_DSCP: g_value_set_int(value, s.dscp); break;
       case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
       case PROP_RAW_MODE: g_value_set_boolean(value, s.raw_mode); break;
       case PROP_SOCKET: g_value_set_object(value, s.socket.get()); break;
@@ -1223,15 +1244,16 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
                           G_TYPE_SOCKET, ro));
 
   /**
-   * GstMctxSink:stats:
+   * GstMctxSink:metrics:
    *
    * The current metrics, as an `mctx-metrics` structure with the fields of
-   * the bus message; `interval` and the rates cover the time since the last
-   * posted message. All counters are 0 when the element is stopped.
+   * the bus message (`reason` is "query"); `interval` and the rates cover the
+   * time since the last posted message. All counters are 0 when the element
+   * is stopped. GstBaseSink's own #GstBaseSink:stats is not replaced.
    */
   g_object_class_install_property(
-      gobject_class, PROP_STATS,
-      g_param_spec_boxed("stats", "Statistics",
+      gobject_class, PROP_METRICS,
+      g_param_spec_boxed("metrics", "Metrics",
                          "Current send metrics: an mctx-metrics structure with the fields of the "
                          "bus message (counters since start; rates since the last message); all "
                          "0 when stopped, never NULL",
@@ -1250,6 +1272,50 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
                         "Period of mctx-metrics bus messages in milliseconds (0-4294967295); 0 = "
                         "only the final messages at EOS and stop",
                         0, G_MAXUINT, DEFAULT_STATS_INTERVAL, rw_playing));
+
+  /*
+   * udpsink's names, so that a udpsink multicast pipeline moves over by
+   * renaming the element (docs/migrating-from-udpsink.md). Each is an alias:
+   * setting it sets its target, reading it returns the target's value. The
+   * int ones keep udpsink's type and range.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_HOST,
+      g_param_spec_string("host", "Host (alias of group)",
+                          "Alias of 'group' (udpsink's name): the multicast group to send to, "
+                          "as an IPv4/IPv6 address; a unicast host or a host name fails the "
+                          "start",
+                          DEFAULT_GROUP, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_MULTICAST_IFACE,
+      g_param_spec_string("multicast-iface", "Multicast interface (alias of interface)",
+                          "Alias of 'interface' (udpsink's name): the interface packets leave "
+                          "by (name, address or index); NULL = the routing table decides",
+                          DEFAULT_INTERFACE, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_TTL_MC,
+      g_param_spec_int("ttl-mc", "Multicast TTL (alias of ttl)",
+                       "Alias of 'ttl' (udpsink's name and type): IPv4 TTL / IPv6 hop limit of "
+                       "sent packets (0-255)",
+                       0, 255, static_cast<gint>(DEFAULT_TTL), rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_QOS_DSCP,
+      g_param_spec_int("qos-dscp", "QoS DSCP (alias of dscp)",
+                       "Alias of 'dscp' (udpsink's name): DSCP of sent packets (0-63); -1 = "
+                       "leave the system default",
+                       -1, 63, DEFAULT_DSCP, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_BIND_ADDRESS,
+      g_param_spec_string("bind-address", "Bind address (alias of source-address)",
+                          "Alias of 'source-address' (udpsink's name): the exact local address "
+                          "to send from; NULL = chosen by routing",
+                          DEFAULT_SOURCE_ADDRESS, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_BIND_PORT,
+      g_param_spec_int("bind-port", "Bind port (alias of source-port)",
+                       "Alias of 'source-port' (udpsink's name and type): local UDP port to "
+                       "send from; 0 = any free port chosen by the kernel",
+                       0, 65535, static_cast<gint>(DEFAULT_SOURCE_PORT), rw_ready));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(

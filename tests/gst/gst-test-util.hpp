@@ -169,10 +169,11 @@ inline std::string field_string(const GstStructure* s, const char* field) {
   return str(gst_structure_get_string(s, field));
 }
 
+// The element's metrics property (an mctx-metrics structure; free it).
 inline GstStructure* stats(GstElement* e) {
   GstStructure* s = nullptr;
-  g_object_get(e, "stats", &s, nullptr);
-  fail_unless(s != nullptr, "stats is NULL");
+  g_object_get(e, "metrics", &s, nullptr);
+  fail_unless(s != nullptr, "metrics is NULL");
   return s;
 }
 

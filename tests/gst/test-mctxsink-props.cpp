@@ -103,12 +103,17 @@ GST_START_TEST(test_property_specs) {
     GParamSpec* p = g_object_class_find_property(klass, name);
     fail_unless((p->flags & GST_PARAM_MUTABLE_PLAYING) != 0, "%s is not MUTABLE_PLAYING", name);
   }
-  const char* read_only[] = {"used-socket", "stats"};
+  const char* read_only[] = {"used-socket", "metrics"};
   for (const char* name : read_only) {
     GParamSpec* p = g_object_class_find_property(klass, name);
     fail_unless(p != nullptr, "%s", name);
     fail_unless((p->flags & G_PARAM_WRITABLE) == 0, "%s is writable", name);
   }
+  // GstBaseSink's stats property is GstBaseSink's: not overridden.
+  GParamSpec* base_stats = g_object_class_find_property(klass, "stats");
+  fail_unless(base_stats != nullptr);
+  fail_unless(base_stats->owner_type == GST_TYPE_BASE_SINK, "stats is owned by %s",
+              g_type_name(base_stats->owner_type));
   // Sentinels are documented in the blurbs.
   assert_contains(g_param_spec_get_blurb(g_object_class_find_property(klass, "dscp")), "-1 =");
   assert_contains(g_param_spec_get_blurb(g_object_class_find_property(klass, "buffer-size")),
