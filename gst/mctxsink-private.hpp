@@ -4,7 +4,8 @@
 
 // Internal glue of the mctxsink element (not installed).
 //
-// The element (gstmctxsink.cpp) is GObject/GStreamer plumbing only. What it
+// The element (gstmctxsink.cpp) is GObject/GStreamer plumbing only. Its send
+// policy is in mctxsink-deliver.hpp, its metrics in mctxsink-metrics.hpp. What it
 // needs beside that lives here:
 //   * Settings: the property values, plain C++ (copied at start()).
 //   * build_publication_config(): Settings -> mctx::PublicationConfig, with
