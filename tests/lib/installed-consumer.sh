@@ -12,7 +12,11 @@ set -eu
 build=$1
 src=$2
 recv=$3
-cxx=${CXX:-c++}
+cxx=${CXX:-c++}  # may be a command with arguments ("ccache c++")
+sanitize=""
+if [ -n "${MCTX_SANITIZE:-}" ] && [ "$MCTX_SANITIZE" != none ]; then
+  sanitize="-fsanitize=$MCTX_SANITIZE"
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
@@ -45,12 +49,12 @@ pkg-config --print-requires-private mctx-core | grep -q . &&
 case " $cflags " in *"$build"*|*"$src/core"*) echo "FAIL: cflags point into the build or source tree" >&2; exit 1 ;; esac
 
 # shellcheck disable=SC2086
-"$cxx" -std=c++20 -o "$tmp/send_hello" "$src/examples/core/send_hello.cpp" $cflags $libs
+$cxx -std=c++20 $sanitize -o "$tmp/send_hello" "$src/examples/core/send_hello.cpp" $cflags $libs
 echo "built the consumer with -std=c++20"
 
 # A pre-C++20 compile stops at once with a sentence that says why.
 # shellcheck disable=SC2086
-if "$cxx" -std=c++17 -c -o "$tmp/old.o" "$src/examples/core/send_hello.cpp" $cflags 2>"$tmp/old.err"; then
+if $cxx -std=c++17 -c -o "$tmp/old.o" "$src/examples/core/send_hello.cpp" $cflags 2>"$tmp/old.err"; then
   echo "FAIL: the headers compiled with -std=c++17" >&2; exit 1
 fi
 grep -q 'libmctx-core needs C++20' "$tmp/old.err" ||
