@@ -397,9 +397,9 @@ static const char* str_or_null(const std::string& s) { return s.empty() ? nullpt
 
 // "Changing <property> from A to B" at INFO, logged as from
 // gst_mctx_sink_set_property (not from a helper or a lambda).
-#define LOG_CHANGE(self, ...)                                                               \
-  gst_debug_log(GST_CAT_DEFAULT, GST_LEVEL_INFO, __FILE__, "gst_mctx_sink_set_property",   \
-                __LINE__, G_OBJECT(self), __VA_ARGS__)
+#define LOG_CHANGE(self, ...)                                                                      \
+  gst_debug_log(GST_CAT_DEFAULT, GST_LEVEL_INFO, __FILE__, "gst_mctx_sink_set_property", __LINE__, \
+                G_OBJECT(self), __VA_ARGS__)
 
 // One property value written into its Settings field, logged when it
 // changes. An alias writes its target's field; udpsink's int aliases

@@ -7,11 +7,11 @@
 // interfaces are known: lo, mctx0 192.0.2.1/fd00::1, mctx1 192.0.2.2/fd00::2);
 // nothing is sent.
 
+#include <gst/base/gstbasesink.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "gst-test-util.hpp"
-#include <gst/base/gstbasesink.h>
 
 using namespace mctx_gst_test;
 
