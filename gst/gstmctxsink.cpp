@@ -438,6 +438,25 @@ struct Change {
   }
 };
 
+// udpsink's names and the properties they are aliases of.
+static constexpr const char* kAliases[][2] = {
+    {"host", "group"},
+    {"multicast-iface", "interface"},
+    {"ttl-mc", "ttl"},
+    {"qos-dscp", "dscp"},
+    {"bind-address", "source-address"},
+    {"bind-port", "source-port"},
+};
+
+// The other name of an alias pair, or nullptr.
+static const char* alias_partner(const char* name) {
+  for (const auto& pair : kAliases) {
+    if (g_strcmp0(name, pair[0]) == 0) return pair[1];
+    if (g_strcmp0(name, pair[1]) == 0) return pair[0];
+  }
+  return nullptr;
+}
+
 static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GValue* value,
                                        GParamSpec* pspec) {
   auto self = GST_MCTX_SINK(object);
@@ -501,6 +520,11 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
     return;
   }
   if (interval_changed) priv->poster.set_interval(new_interval);
+  // An alias and its target are one value: whoever watches the other name
+  // hears of the change too (the notification is queued until set ends).
+  if (!refused) {
+    if (const char* other = alias_partner(pspec->name)) g_object_notify(object, other);
+  }
   if (refused) {
     GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
                         ("Property '%s' cannot be changed while the element is running (PAUSED "

@@ -10,6 +10,8 @@
 // blurbs name the target, and a unicast host keeps its clear error.
 // Inside scripts/mctx-netns (IPv4 on lo).
 
+#include <algorithm>
+
 #include "gst-test-util.hpp"
 
 using namespace mctx_gst_test;
@@ -120,8 +122,8 @@ GST_START_TEST(test_udpsink_rtp_line_received_by_udpsrc) {
 GST_END_TEST;
 
 // Reading an alias returns the current value of its target, whichever name
-// set it last; each alias's blurb says what it is an alias of and keeps
-// udpsink's type.
+// set it last; setting either name notifies both; each alias's blurb says
+// what it is an alias of and keeps udpsink's type.
 GST_START_TEST(test_aliases_read_back_and_describe_themselves) {
   Sink s;
   g_object_set(s.element, "group", "239.9.9.9", "interface", "lo", "ttl", 7u, "dscp", 10,
@@ -139,6 +141,24 @@ GST_START_TEST(test_aliases_read_back_and_describe_themselves) {
   g_free(host);
   g_free(mciface);
   g_free(bind_address);
+
+  // Setting either name notifies both.
+  std::vector<std::string> notified;
+  g_signal_connect(s.element, "notify",
+                   G_CALLBACK(+[](GObject*, GParamSpec* p, gpointer out) {
+                     static_cast<std::vector<std::string>*>(out)->push_back(p->name);
+                   }),
+                   &notified);
+  g_object_set(s.element, "host", "239.8.8.8", nullptr);
+  g_object_set(s.element, "ttl", 3u, nullptr);
+  std::sort(notified.begin(), notified.end());
+  fail_unless(notified == std::vector<std::string>({"group", "host", "ttl", "ttl-mc"}),
+              "notified: %s", [&] {
+                std::string all;
+                for (const auto& n : notified) all += n + " ";
+                return all;
+              }().c_str());
+  g_signal_handlers_disconnect_by_data(s.element, &notified);
 
   struct Alias {
     const char* name;
