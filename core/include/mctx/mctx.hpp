@@ -8,6 +8,7 @@
 #include "mctx/config.hpp"
 #include "mctx/context.hpp"
 #include "mctx/error.hpp"
+#include "mctx/export.hpp"
 #include "mctx/jsonl.hpp"
 #include "mctx/metrics.hpp"
 #include "mctx/publication.hpp"
