@@ -30,10 +30,11 @@ def datagram(stream, seq):
 
 class Shaped(unittest.IsolatedAsyncioTestCase):
     RATE = "2mbit"
+    LATENCY = "1s"  # with the rate, sets the queue limit: it must hold SO_SNDBUF's worth
 
     def setUp(self):
         tc("qdisc", "replace", "dev", "mctx0", "root", "tbf", "rate", self.RATE, "burst", "3000",
-           "latency", "1s")
+           "latency", self.LATENCY)
         self.addCleanup(tc, "qdisc", "del", "dev", "mctx0", "root")
 
     def open(self, group, port):
@@ -126,7 +127,10 @@ class BackpressureTest(Shaped):
 
 
 class CancelTest(Shaped):
-    RATE = "64kbit"  # 8 kB/s: a full 4 KiB buffer stays full for a while
+    # 2 kB/s: a full buffer stays full for half a second per datagram, long
+    # enough for the checks below even on a loaded machine.
+    RATE = "16kbit"
+    LATENCY = "5s"
 
     async def fill(self, pub):
         """Sends until the kernel refuses; returns what was sent."""
