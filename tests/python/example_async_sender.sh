@@ -13,17 +13,10 @@ recv=$3
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-"$recv" --group 239.255.0.1 --port 5000 --interface lo --count 50 --timeout-ms 5000 \
-  --ready-file "$dir/ready" >"$dir/out" &
-pid=$!
-i=0
-while [ ! -e "$dir/ready" ]; do
-  i=$((i + 1))
-  if [ $i -gt 250 ]; then echo "receiver did not join in time" >&2; exit 1; fi
-  sleep 0.02
-done
+. "$(dirname "$0")/../support/receiver.sh"
+start_receiver "$recv" "$dir" --group 239.255.0.1 --port 5000 --interface lo --count 50 --timeout-ms 5000
 "$python" "$example" --count 50 --interval 20 --size 200 | tee "$dir/sent"
-wait $pid
+wait $receiver_pid
 tail -n 1 "$dir/out"
 grep -qx '{"received":50}' "$dir/out"
 grep -q '^announce: source 127.0.0.1 group 239.255.0.1 port 5000$' "$dir/sent"
