@@ -61,8 +61,8 @@ struct CoreError {
 }
 
 // mctx._errors._from_core(code, message, errno) -> an exception instance.
-// Looked up once and kept for the life of the process (a borrowed module
-// attribute would not survive a reload of mctx._errors; nothing reloads it).
+// Looked up once; the reference is never released, so nothing is freed
+// after the interpreter has gone.
 py::handle error_factory() {
   static py::handle factory =
       py::object(py::module_::import("mctx._errors").attr("_from_core")).release();
@@ -741,8 +741,12 @@ PYBIND11_MODULE(_core, m) {
                             "the group. Publication(group=..., port=..., ...) opens one of its "
                             "own; Context.add(...) opens one that the context holds.")
       .def(py::init([](const py::args& args, const py::kwargs& kw) {
-        return BoundPublication::open(publication_args("Publication()", args, kw));
-      }))
+             return BoundPublication::open(publication_args("Publication()", args, kw));
+           }),
+           "Publication(*, group, port, source=None, source_port=None, interface=None, "
+           "bind=None, ttl=1, loopback=True, dscp=None, send_buffer_size=None)\n"
+           "Opens a publication of its own. Raises mctx.ConfigError (a rule broken), "
+           "mctx.SetupError (a system call failed) or TypeError (a wrong type).")
       .def_property_readonly("id", &BoundPublication::id)
       .def_property_readonly("closed", &BoundPublication::closed)
       .def_property_readonly("destination",
