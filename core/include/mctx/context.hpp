@@ -57,6 +57,10 @@ class MCTX_API Context {
 
   // Sends through one publication; Errc::publication_not_found if unknown.
   Result<SendReport, SendError> send(PublicationId id, std::span<const std::byte> payload) noexcept;
+  // Sends many datagrams through one publication (Publication::send_batch);
+  // Errc::publication_not_found in the report's error if the id is unknown.
+  // Counted in the totals like the publication counts it: one send call.
+  BatchReport send_batch(PublicationId id, std::span<const OutMessage> messages) noexcept;
   // Sends the payload through every publication.
   SendAllReport send_all(std::span<const std::byte> payload) noexcept;
 
