@@ -114,7 +114,6 @@ CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& arg
   if (!pos) return unexpected(std::move(pos.error()));
   plan.pos = std::move(pos.value());
   const Family fam = plan.pos.group.family();
-  if (plan.pos.port == 0) return unexpected(std::string("PORT 0 is not allowed: give 1 to 65535"));
   if (!plan.pos.group.is_multicast()) {
     return unexpected("GROUP '" + plan.pos.group.to_string() + "' is not a multicast address");
   }
