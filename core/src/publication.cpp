@@ -381,7 +381,8 @@ void recover(State& s) noexcept {
 void record_failure(State& s, const SendError& e, std::size_t sent, std::size_t bytes) noexcept {
   if (sent > 0) s.outage.sent();
   s.metrics.record_failed_send(e.code, sent, bytes);
-  if (e.code == Errc::network_unreachable) s.outage.lost(1);
+  // The first loss of an outage looks at once for the cause (outage_reason()).
+  if (e.code == Errc::network_unreachable && s.outage.lost(1)) recover(s);
   // Errors the kernel also queues with IP_RECVERR (EMSGSIZE, ICMP reports):
   // drain them, so that poll() does not keep reporting POLLERR.
   if (e.code == Errc::message_too_long || e.code == Errc::connection_refused ||

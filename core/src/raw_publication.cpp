@@ -277,7 +277,8 @@ void record_failure(RawPublication::State& s, int fd, const SendError& e, std::s
                     std::size_t bytes) noexcept {
   if (sent > 0) s.outage.sent();
   s.metrics.record_failed_send(e.code, sent, bytes);
-  if (e.code == Errc::network_unreachable) s.outage.lost(1);
+  // The first loss of an outage looks at once for the cause (outage_reason()).
+  if (e.code == Errc::network_unreachable && s.outage.lost(1)) recover(s, fd);
   if (e.code == Errc::message_too_long || e.code == Errc::send_failed) {
     platform::drain_error_queue(fd);
   }

@@ -83,6 +83,11 @@ struct OutageStatus {
 // How often an outage re-resolves the interface, at most.
 inline constexpr std::chrono::milliseconds kOutageProbeInterval{250};
 
+// How long the project's senders (mctxsink, the CLIs) wait before sending a
+// datagram again that a full local queue refused (ENOBUFS): short against
+// the queue's drain time, long enough not to spin.
+inline constexpr std::chrono::milliseconds kQueueFullRetryDelay{2};
+
 // A socket handed back by extract(): the caller now owns fd.
 struct ExtractedSocket {
   int fd = -1;
