@@ -4,7 +4,8 @@
 
 // Internal glue of the mctxsink element (not installed).
 //
-// The element (gstmctxsink.cpp) is GObject/GStreamer plumbing only. What it
+// The element (gstmctxsink.cpp) is GObject/GStreamer plumbing only. Its send
+// policy is in mctxsink-deliver.hpp, its metrics in mctxsink-metrics.hpp. What it
 // needs beside that lives here:
 //   * Settings: the property values, plain C++ (copied at start()).
 //   * build_publication_config(): Settings -> mctx::PublicationConfig, with
@@ -64,6 +65,16 @@ class GRef {
 };
 
 // ---------------------------------------------------------------------------
+// libmctx-core's log lines (mctxsink-log.cpp)
+
+// Installs the core's log handler that writes into the mctxsink debug
+// category, unless the application installed its own. Called when the
+// plugin loads, after the category exists.
+void route_core_log() noexcept;
+// Sets the core's threshold from the category's (at start()).
+void sync_core_log_threshold() noexcept;
+
+// ---------------------------------------------------------------------------
 // Property values and their defaults (the DEFAULT_* of the element).
 
 inline constexpr guint kDefaultPort = 5004;
@@ -75,6 +86,8 @@ inline constexpr gint kDefaultBufferSize = 0;    // 0 = system default
 inline constexpr bool kDefaultRawMode = false;
 inline constexpr bool kDefaultCloseSocket = true;
 inline constexpr guint kDefaultStatsInterval = 1000;  // ms; 0 = final only
+inline constexpr bool kDefaultQueueFullDrop = false;  // queue-full=wait
+inline constexpr guint kDefaultMaxOutage = 0;         // ms; 0 = wait forever
 
 static_assert(kDefaultTtl == static_cast<guint>(mctx::kDefaultTtl));
 static_assert(kDefaultLoop == mctx::kDefaultLoopback);
@@ -93,6 +106,8 @@ struct Settings {
   GRef<GSocket> socket;        // caller-provided socket, or none
   bool close_socket = kDefaultCloseSocket;
   guint stats_interval_ms = kDefaultStatsInterval;
+  bool queue_full_drop = kDefaultQueueFullDrop;  // queue-full: false = wait, true = drop
+  guint max_outage_ms = kDefaultMaxOutage;
 };
 
 // ---------------------------------------------------------------------------
@@ -169,10 +184,19 @@ class Backend {
   // Where packets go, for messages: "239.1.2.3:5004".
   virtual std::string describe() const = 0;
 
+  // What the socket has now, for the start log (UDP: the core's
+  // Publication::describe(): bound address and port, interface name and
+  // index, effective send buffer, TTL, loopback, DSCP).
+  virtual std::string describe_socket() const { return describe(); }
+
   // The sentence for a send error this backend returned (streaming thread,
   // only when a warning is posted). A raw backend can give the validator's
   // detail ("IPv4 total length 60 does not match the datagram size 48").
   virtual std::string describe_error(const mctx::SendError& e) const { return e.message(); }
+
+  // Reads and discards the socket error queue(s) after poll() reported
+  // POLLERR (the sockets report errors with IP_RECVERR / IPV6_RECVERR).
+  virtual void drain_errors() noexcept {}
 
   // A warning the element posts once after a successful start ("" = none),
   // e.g. raw mode naming the properties it ignores.

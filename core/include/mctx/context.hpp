@@ -12,13 +12,14 @@
 #include <optional>
 #include <span>
 
+#include "mctx/export.hpp"
 #include "mctx/metrics.hpp"
 #include "mctx/publication.hpp"
 
 namespace mctx {
 
 // Summary of send_all(): one entry per publication attempted.
-struct SendAllReport {
+struct MCTX_API SendAllReport {
   std::size_t attempted = 0;
   std::size_t succeeded = 0;
   std::size_t bytes_sent = 0;  // summed over publications
@@ -27,7 +28,7 @@ struct SendAllReport {
   std::optional<SendError> first_error;
 };
 
-class Context {
+class MCTX_API Context {
  public:
   Context();
   ~Context();

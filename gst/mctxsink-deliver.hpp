@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+#pragma once
+
+// The send policy of mctxsink (not installed): how buffers and buffer lists
+// become datagrams, what happens when the socket is full, when the element is
+// unlocked (a pause, a flush, a stop) and when a send fails. One place for
+// UDP and raw mode, single buffers and lists (mctxsink-deliver.cpp).
+
+#include <gst/base/gstbasesink.h>
+#include <gst/gst.h>
+#include <sys/uio.h>
+
+#include <atomic>
+#include <bitset>
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "mctx/error.hpp"
+#include "mctx/publication.hpp"
+
+namespace mctx::gst {
+
+class Backend;
+
+// What deliver() does on a full local queue and on a long outage (the
+// queue-full and max-outage properties, copied at start()).
+struct DeliveryPolicy {
+  bool drop_on_queue_full = false;    // queue-full=drop
+  std::chrono::milliseconds max_outage{0};  // 0 = an outage may last forever
+};
+
+// What deliver() did not send, by reason (any thread).
+struct DropCounts {
+  guint64 dropped = 0;             // every buffer not sent, whatever the reason
+  guint64 queue_full_dropped = 0;  // of dropped: local queue full with queue-full=drop
+  guint64 outage_dropped = 0;      // of dropped: lost to an outage
+  guint64 outages = 0;             // outages that began
+};
+
+// ---------------------------------------------------------------------------
+// The one blocking point of the streaming thread: an interruptible wait until
+// a descriptor is writable and/or a deadline passes. unlock() interrupts it
+// (and every later wait) until unlock_stop(). One per element: unlock() may
+// come at any time, also between runs.
+class Waiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // What to wait for; the wait ends at the first of them. Neither set: the
+  // wait returns `ready` at once (unless unlocked).
+  struct Until {
+    int writable_fd = -1;                  // until this descriptor is writable
+    std::optional<Clock::time_point> deadline;  // until this time
+
+    static Until writable(int fd) noexcept { return Until{fd, std::nullopt}; }
+    static Until time(Clock::time_point t) noexcept { return Until{-1, t}; }
+  };
+
+  enum class Result {
+    ready,     // the descriptor is writable, or the deadline passed
+    unlocked,  // unlock() interrupted it: a pause, a flush or a stop
+    failed,    // the wait itself failed (error() holds errno)
+  };
+
+  Waiter() noexcept;
+  ~Waiter();
+  Waiter(const Waiter&) = delete;
+  Waiter& operator=(const Waiter&) = delete;
+
+  // false if the poll set could not be created (start() fails then).
+  bool valid() const noexcept { return poll_ != nullptr; }
+
+  // Streaming thread only.
+  Result wait(const Until& until) noexcept;
+  int error() const noexcept { return errno_; }
+  // The last wait ended because the descriptor reported an error (POLLERR):
+  // the caller drains the socket's error queue, or the next wait spins.
+  bool fd_had_error() const noexcept { return fd_error_; }
+
+  // GstBaseSink::unlock / unlock_stop (any thread).
+  void unlock() noexcept;
+  void unlock_stop() noexcept;
+
+  // Drops the descriptor from the poll set (before it is closed: stop()).
+  void forget_fd() noexcept;
+
+ private:
+  void watch(int fd) noexcept;
+
+  GstPoll* poll_ = nullptr;
+  GstPollFD pfd_{};
+  int fd_ = -1;         // descriptor in the poll set, or -1
+  bool armed_ = false;  // write events of fd_ enabled
+  int errno_ = 0;
+  bool fd_error_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// Delivery: one run's send path (created at start(), destroyed at stop()).
+// render()/render_list() map the buffers into grow-only scratch arrays (no
+// allocation per buffer once they reached the largest size seen) and hand
+// them to deliver().
+//
+// deliver() is the send policy:
+//  * would-block: wait until the socket is writable and send the rest again;
+//    nothing is dropped.
+//  * unlocked while waiting (Waiter::Result::unlocked): GstBaseSink's
+//    contract, gst_base_sink_wait_preroll(). A pause (PLAYING->PAUSED)
+//    returns OK at the next PLAYING and the send resumes where it stopped; a
+//    flush or a stop returns FLUSHING, and the datagrams not sent are counted
+//    as dropped. FLUSHING is never returned unless the sink is flushing.
+//  * per-datagram error (too big, no route, invalid raw datagram, ...): that
+//    datagram is counted as dropped and reported in a rate-limited warning;
+//    the rest goes out; the flow stays OK.
+//  * full local queue (ENOBUFS, a shaping qdisc): with queue-full=wait (the
+//    default) wait kQueueFullRetryDelay and send the rest again, so nothing
+//    is lost and the stream slows to the queue's rate; with queue-full=drop
+//    the datagram is dropped and counted (queue-full-dropped).
+//  * network unreachable (interface down or gone, source address gone): an
+//    outage. Its datagrams are dropped and counted (outage-dropped); one
+//    warning when it begins (with the reason), an `mctx-outage` element
+//    message when a datagram goes out again (duration, datagrams lost);
+//    with max-outage > 0, an outage longer than that is an ERROR.
+//  * fatal error (the socket or interface is gone for good): ERROR message,
+//    the rest is counted as dropped, GST_FLOW_ERROR.
+//
+// To add a reason to wait (pacing, a local queue that is full), call wait()
+// with its Until before trying again: the unlock / preroll handling is the
+// same for every reason.
+class Delivery {
+ public:
+  Delivery(GstBaseSink* sink, Backend& backend, Waiter& waiter, DeliveryPolicy policy) noexcept
+      : sink_(sink), backend_(backend), waiter_(waiter), policy_(policy) {}
+  Delivery(const Delivery&) = delete;
+  Delivery& operator=(const Delivery&) = delete;
+
+  // The GstBaseSink render / render_list vfuncs. No exception escapes.
+  GstFlowReturn render(GstBuffer* buffer) noexcept;
+  GstFlowReturn render_list(GstBufferList* list) noexcept;
+
+  // Sends every message (see the policy above). Streaming thread only.
+  GstFlowReturn deliver(std::span<const mctx::OutMessage> messages);
+
+  // Waits for `until`; when unlocked, waits for preroll. GST_FLOW_OK: try
+  // again; anything else is the flow render returns (the caller counts what
+  // it did not send as dropped).
+  GstFlowReturn wait(const Waiter::Until& until);
+
+  // Buffers that could not be sent (any thread).
+  guint64 dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
+  DropCounts drop_counts() const noexcept;
+
+ private:
+  void ensure_scratch(std::size_t memories, std::size_t messages);
+  gint map_buffer(GstBuffer* buf, std::size_t first);
+  void unmap(std::size_t count) noexcept;
+  void count_dropped(std::size_t n) noexcept { dropped_.fetch_add(n, std::memory_order_relaxed); }
+  void report_error(const mctx::SendError& e);
+  void report_fatal(const mctx::SendError& e);
+  // One datagram refused for an unreachable network. false: the outage
+  // lasted longer than max-outage (an ERROR was posted).
+  bool outage_loss(const mctx::SendError& e);
+  void outage_ended();
+
+  GstBaseSink* sink_;
+  Backend& backend_;
+  Waiter& waiter_;
+  const DeliveryPolicy policy_;
+  std::atomic<guint64> dropped_{0};
+  std::atomic<guint64> queue_full_dropped_{0};
+  std::atomic<guint64> outage_dropped_{0};
+  std::atomic<guint64> outages_{0};
+
+  // Streaming thread only.
+  std::vector<GstMapInfo> maps_;
+  std::vector<iovec> iov_;
+  std::vector<mctx::OutMessage> msgs_;
+  gint64 last_warning_us_ = 0;
+  guint64 unreported_errors_ = 0;
+  bool warned_ = false;
+  std::bitset<256> warned_codes_;  // error codes already reported once
+  bool in_outage_ = false;
+  std::chrono::steady_clock::time_point outage_start_{};
+  guint64 outage_lost_ = 0;
+};
+
+}  // namespace mctx::gst
