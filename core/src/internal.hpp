@@ -72,6 +72,37 @@ class OutageTracker {
   std::atomic<int> cause_{0};
 };
 
+// One re-resolution of an outage, when one is due (UDP and raw): validate()
+// the config again (a Res of a resolved config with interface_index); when
+// the interface exists and is up, reattach(resolved) points the socket at it
+// (returns Errc::ok or why not) and `ifindex` takes the index. The cause of
+// the outage records what was found. Allocates (the lookups): only during an
+// outage, at most every kOutageProbeInterval.
+template <class Validate, class Reattach>
+void recover_interface(OutageTracker& outage, std::atomic<uint32_t>& ifindex, Validate validate,
+                       Reattach reattach) noexcept {
+  if (!outage.probe_due()) return;
+  try {
+    auto r = validate();
+    if (!r) {
+      outage.set_cause(r.error().code);
+      return;
+    }
+    if (r->interface_index != 0 && !platform::interface_is_up(r->interface_index)) {
+      outage.set_cause(Errc::interface_down);
+      return;
+    }
+    if (const Errc e = reattach(*r); e != Errc::ok) {
+      outage.set_cause(e);
+      return;
+    }
+    ifindex.store(r->interface_index, std::memory_order_relaxed);
+    outage.set_cause(Errc::ok);
+  } catch (...) {  // std::bad_alloc from the lookups
+    outage.set_cause(Errc::interface_lookup_failed);
+  }
+}
+
 // The outage_reason() sentence for `cause`, `what` naming the interface
 // ("interface 'mctx0'") and `source` the source address, if any.
 std::string outage_reason(Errc cause, const std::string& what,

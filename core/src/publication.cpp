@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <new>
 #include <string>
 
 #include "internal.hpp"
@@ -410,26 +409,12 @@ using State = Publication::State;
 // the interface exists and is up, apply the multicast interface again: a
 // re-created interface has a new index, and the kernel keeps the old one.
 void recover(State& s) noexcept {
-  if (!s.outage.probe_due()) return;
-  try {
-    auto r = s.config.validate();
-    if (!r) {
-      s.outage.set_cause(r.error().code);
-      return;
-    }
-    if (r->interface_index != 0 && !platform::interface_is_up(r->interface_index)) {
-      s.outage.set_cause(Errc::interface_down);
-      return;
-    }
-    if (auto ok = set_multicast_interface(s.fd, *r); !ok) {
-      s.outage.set_cause(ok.error().code);
-      return;
-    }
-    s.ifindex.store(r->interface_index, std::memory_order_relaxed);
-    s.outage.set_cause(Errc::ok);
-  } catch (const std::bad_alloc&) {
-    s.outage.set_cause(Errc::interface_lookup_failed);
-  }
+  internal::recover_interface(
+      s.outage, s.ifindex, [&] { return s.config.validate(); },
+      [&](const ResolvedConfig& r) {
+        auto ok = set_multicast_interface(s.fd, r);
+        return ok ? Errc::ok : ok.error().code;
+      });
 }
 
 // Counts a send call that stopped at a datagram refused with `e` after

@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -251,26 +250,11 @@ const RawPublication::State& empty_state() {
 // During an outage, at most every kOutageProbeInterval: validate the config
 // again and, when the interface is back and up, point the socket at it.
 void recover(RawPublication::State& s, int fd) noexcept {
-  if (!s.outage.probe_due()) return;
-  try {
-    auto r = s.config.validate();
-    if (!r) {
-      s.outage.set_cause(r.error().code);
-      return;
-    }
-    if (r->interface_index != 0 && !platform::interface_is_up(r->interface_index)) {
-      s.outage.set_cause(Errc::interface_down);
-      return;
-    }
-    if (platform::reattach_raw_socket(fd, *r) != 0) {
-      s.outage.set_cause(Errc::set_option_failed);
-      return;
-    }
-    s.ifindex.store(r->interface_index, std::memory_order_relaxed);
-    s.outage.set_cause(Errc::ok);
-  } catch (const std::bad_alloc&) {
-    s.outage.set_cause(Errc::interface_lookup_failed);
-  }
+  internal::recover_interface(
+      s.outage, s.ifindex, [&] { return s.config.validate(); },
+      [&](const RawResolvedConfig& r) {
+        return platform::reattach_raw_socket(fd, r) == 0 ? Errc::ok : Errc::set_option_failed;
+      });
 }
 
 // Counts a kernel refusal after `sent` datagrams of the same call went out.
