@@ -15,9 +15,14 @@
  * Buffers made of several memories are sent without copying them together.
  * When the socket buffer is full, the element waits until the socket is
  * writable again (a flush or a state change interrupts the wait) instead of
- * dropping buffers. A buffer that cannot be sent (for example larger than
- * the path allows, or the interface went away) is counted as dropped and
- * reported in a rate-limited warning; streaming continues.
+ * dropping buffers; a full local queue (a shaping qdisc) is backpressure too
+ * (#GstMctxSink:queue-full). A buffer that cannot be sent (for example
+ * larger than the path allows) is counted as dropped and reported in a
+ * rate-limited warning; streaming continues. When the interface goes down
+ * or away, or the source address is removed, the outage is reported once,
+ * its datagrams are counted, and sending resumes by itself when an
+ * interface given by name or address is back (#GstMctxSink:max-outage turns
+ * a long outage into an error). See docs/reliability.md.
  *
  * With #GstMctxSink:raw-mode, each buffer is instead one complete IPv4 or
  * IPv6 datagram (header included), sent unchanged with its original source
