@@ -412,8 +412,23 @@ void recover(State& s) noexcept {
   internal::recover_interface(
       s.outage, s.ifindex, [&] { return s.config.validate(); },
       [&](const ResolvedConfig& r) {
+        // An interface- or link-local IPv6 group is connected with the
+        // interface as scope, which also binds the socket to that device
+        // (and IPV6_MULTICAST_IF may then name no other): disconnect first
+        // (AF_UNSPEC clears the device binding), connect again after.
+        const uint32_t scope = r.destination.address.scope_id();
+        const bool reconnect = scope != 0 && scope != s.ifindex.load(std::memory_order_relaxed);
+        if (reconnect) {
+          sockaddr unspec{};
+          unspec.sa_family = AF_UNSPEC;
+          (void)::connect(s.fd, &unspec, sizeof unspec);
+        }
         auto ok = set_multicast_interface(s.fd, r);
-        return ok ? Errc::ok : ok.error().code;
+        if (!ok) return ok.error().code;
+        if (reconnect) {
+          if (auto c = connect_socket(s.fd, r); !c) return c.error().code;
+        }
+        return Errc::ok;
       });
 }
 

@@ -93,9 +93,11 @@ TEST(Outage, LinkDownAndUp) {
   EXPECT_EQ(k.packets_sent, 2u);
 }
 
-TEST(Outage, InterfaceRecreatedIsFollowedByName) {
+class Recreated : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Recreated, InterfaceIsFollowedByName) {
   MCTX_REQUIRE_PEER();
-  const IpAddress group = ip("239.1.9.3");
+  const IpAddress group = ip(GetParam());
   auto p = Publication::open(PublicationConfig(group, 5902)
                                  .with_interface(InterfaceSpec::name("mctx0")));
   ASSERT_TRUE(p) << p.error().what();
@@ -122,12 +124,12 @@ TEST(Outage, InterfaceRecreatedIsFollowedByName) {
   uint64_t lost = 1;
   while (!p->send(bytes("two"))) {
     ++lost;
-    ASSERT_LT(std::chrono::steady_clock::now() - start, 2s) << "did not resume";
+    ASSERT_LT(std::chrono::steady_clock::now() - start, 2s) << "did not resume: " << p->outage_reason();
     std::this_thread::sleep_for(5ms);
   }
   const OutageStatus st = p->outage();
-  std::printf("  re-created: index %u -> %u, resumed after %.3f s, %llu datagrams lost\n",
-              old_index, p->interface_index(),
+  std::printf("  %s, re-created: index %u -> %u, resumed after %.3f s, %llu datagrams lost\n",
+              GetParam(), old_index, p->interface_index(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
               static_cast<unsigned long long>(st.datagrams_lost));
   EXPECT_FALSE(st.active);
@@ -138,6 +140,8 @@ TEST(Outage, InterfaceRecreatedIsFollowedByName) {
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(text(got[0]), "two");
 }
+
+INSTANTIATE_TEST_SUITE_P(Families, Recreated, ::testing::Values("239.1.9.3", "ff3e::4d43:3", "ff12::4d43:3"));
 
 }  // namespace
 }  // namespace mctx::coretest
