@@ -303,12 +303,11 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
       std::lock_guard<std::mutex> lk(priv->state_mutex);
       priv->state = std::move(st);
     }
-    if (!priv->poster.start_timer(s.stats_interval_ms,
-                                  [self] { post_metrics(self, Post::interval); })) {
+    if (!priv->poster.start_timer([self] { post_metrics(self, Post::interval); })) {
       GST_ELEMENT_WARNING(self, RESOURCE, FAILED,
                           ("Could not start the metrics timer: no periodic mctx-metrics "
                            "messages will be posted."),
-                          ("std::thread creation failed"));
+                          ("out of memory"));
     }
     return TRUE;
   } catch (const std::exception& e) {
@@ -396,8 +395,6 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
   auto self = GST_MCTX_SINK(object);
   auto priv = self->priv;
   bool refused = false;
-  guint new_interval = 0;
-  bool interval_changed = false;
   std::string current;
   try {
     std::unique_lock<std::mutex> lk(priv->settings_mutex);
@@ -461,8 +458,9 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
         case PROP_CLOSE_SOCKET: set_bool(s.close_socket); break;
         case PROP_STATS_INTERVAL:
           set_uint(s.stats_interval_ms);
-          new_interval = s.stats_interval_ms;
-          interval_changed = priv->started;
+          // Under settings_mutex: the timer gets the changes in order, also
+          // before start() and while it starts.
+          priv->poster.set_interval(s.stats_interval_ms);
           break;
         default:
           G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -473,7 +471,6 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
     GST_ERROR_OBJECT(self, "Could not set property %s: %s", pspec->name, e.what());
     return;
   }
-  if (interval_changed) priv->poster.set_interval(new_interval);
   if (refused) {
     GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
                         ("Property '%s' cannot be changed while the element is running (PAUSED "
