@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <atomic>
 #include <cstdlib>
 
 #include "netns_guard.hpp"
@@ -484,6 +485,89 @@ GST_START_TEST(test_backpressure_both_families) {
 }
 GST_END_TEST;
 
+// PLAYING -> PAUSED while the raw socket is full, then PLAYING again: the
+// interrupted render waits for preroll and sends again. Single buffers and
+// lists; every datagram arrives in order, nothing is dropped or sent while
+// paused, and each state change completes within a second.
+GST_START_TEST(test_pause_while_blocked_resumes) {
+  peer_setup();
+  fail_unless_equals_int(
+      std::system("tc qdisc replace dev mctx0 root tbf rate 32kbit burst 2kb limit 8mb"), 0);
+  auto rx4 = ssm_receiver(kSource4, kGroup4);
+  Sink s;
+  raw_sink(s);
+  g_object_set(s.element, "buffer-size", 2048, nullptr);
+  GstHarness* h = s.harness();
+  g_object_set(s.element, "async", TRUE, nullptr);  // as in a pipeline
+
+  const int n = 24;
+  std::vector<Datagram> sent;
+  for (int i = 0; i < n; ++i) {
+    char tag[40];
+    g_snprintf(tag, sizeof tag, "mctx-gst-raw-pause-%03d;", i);
+    sent.push_back(v4(tag + std::string(450, 'p'), static_cast<uint16_t>(0x7400 + i)));
+  }
+  std::atomic<int> flow{GST_FLOW_OK};
+  std::atomic<bool> done{false};
+  std::thread pusher([&] {
+    for (int i = 0; i < n;) {
+      GstFlowReturn r;
+      if (i < 8) {  // single buffers, then lists of four
+        r = gst_harness_push(h, buffer_of(sent[i++].bytes));
+      } else {
+        GstBufferList* list = gst_buffer_list_new();
+        for (int k = 0; k < 4 && i < n; ++k) gst_buffer_list_add(list, buffer_of(sent[i++].bytes));
+        r = push_list(h, list);
+      }
+      if (r != GST_FLOW_OK) {
+        flow = r;
+        break;
+      }
+    }
+    done = true;
+  });
+  for (int i = 0; i < 500; ++i) {
+    GstStructure* st = stats(s.element);
+    const guint64 wb = u64(st, "would-block");
+    gst_structure_free(st);
+    if (wb > 0) break;
+    g_usleep(10 * 1000);
+  }
+  g_usleep(200 * 1000);
+  fail_if(done.load(), "the pusher never blocked");
+
+  auto change_state = [&](GstState to) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fail_if(gst_element_set_state(s.element, to) == GST_STATE_CHANGE_FAILURE);
+    GstState cur = GST_STATE_VOID_PENDING;
+    fail_unless_equals_int(gst_element_get_state(s.element, &cur, nullptr, GST_SECOND),
+                           GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int(cur, to);
+    fail_unless(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
+  };
+  change_state(GST_STATE_PAUSED);
+  GstStructure* st = stats(s.element);
+  const guint64 at_pause = u64(st, "packets-sent");
+  gst_structure_free(st);
+  g_usleep(500 * 1000);
+  st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), at_pause);
+  gst_structure_free(st);
+  fail_if(done.load(), "the pusher returned while paused");
+  change_state(GST_STATE_PLAYING);
+  pusher.join();
+  fail_unless_equals_int(flow.load(), GST_FLOW_OK);
+
+  expect_received(*rx4, sent);
+  (void)std::system("tc qdisc del dev mctx0 root");
+  st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), n);
+  fail_unless_equals_uint64(u64(st, "dropped"), 0);
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 // group, port, ttl and source-address are not used in raw mode: one warning
 // at start names those that are set; streaming is not affected.
 GST_START_TEST(test_ignored_properties_warning) {
@@ -653,6 +737,7 @@ static Suite* mctxsink_raw_suite() {
   tcase_add_test(tc, test_bad_buffers_dropped_streaming_continues);
   tcase_add_test(tc, test_ipv6_without_interface);
   tcase_add_test(tc, test_backpressure_both_families);
+  tcase_add_test(tc, test_pause_while_blocked_resumes);
   tcase_add_test(tc, test_ignored_properties_warning);
   tcase_add_test(tc, test_stats_when_stopped);
   tcase_add_test(tc, test_no_cap_net_raw);
