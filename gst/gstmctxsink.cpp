@@ -14,8 +14,9 @@
  *
  * Buffers made of several memories are sent without copying them together.
  * When the socket buffer is full, the element waits until the socket is
- * writable again (a flush or a state change interrupts the wait) instead of
- * dropping buffers. A buffer that cannot be sent (for example larger than
+ * writable again instead of dropping buffers; a pause interrupts the wait
+ * and sending resumes where it stopped at the next PLAYING, a flush or a
+ * stop ends it. A buffer that cannot be sent (for example larger than
  * the path allows, or the interface went away) is counted as dropped and
  * reported in a rate-limited warning; streaming continues.
  *
@@ -718,15 +719,22 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
    * A UDP socket of the group's family to send from instead of creating one.
    * If it is already bound, its address and port must agree with
    * #GstMctxSink:source-address and #GstMctxSink:source-port. The element
-   * makes it non-blocking, applies interface, TTL, loop, DSCP and buffer size,
-   * and connects it to the group.
+   * applies interface, TTL, loop, DSCP and buffer size, binds it if it is
+   * unbound, and sends through its own duplicate of the descriptor without
+   * connecting it (each datagram names the group). So the caller may close
+   * it while the element runs, and several sinks and a udpsrc may share it;
+   * sinks sharing one socket must set the same interface, TTL, loop, DSCP and
+   * buffer size (a sink that differs fails to start, naming both). Set
+   * #GstMctxSink:close-socket to FALSE on sinks that share a socket.
    */
   g_object_class_install_property(
       gobject_class, PROP_SOCKET,
       g_param_spec_object("socket", "Socket",
                           "Caller-provided UDP socket (GSocket, same family as the group) to send "
-                          "from instead of creating one; the element configures and connects "
-                          "it. NULL = create a socket",
+                          "from instead of creating one; the element configures it and sends "
+                          "through a duplicate without connecting it, so it may be shared with "
+                          "other sinks (same ttl, loop, interface, dscp, buffer-size) and a "
+                          "udpsrc. NULL = create a socket",
                           G_TYPE_SOCKET, rw_ready));
 
   /**
