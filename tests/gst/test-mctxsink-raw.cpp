@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <atomic>
 #include <cstdlib>
 
 #include "netns_guard.hpp"
@@ -498,7 +497,6 @@ GST_START_TEST(test_pause_while_blocked_resumes) {
   raw_sink(s);
   g_object_set(s.element, "buffer-size", 2048, nullptr);
   GstHarness* h = s.harness();
-  g_object_set(s.element, "async", TRUE, nullptr);  // as in a pipeline
 
   const int n = 24;
   std::vector<Datagram> sent;
@@ -507,60 +505,13 @@ GST_START_TEST(test_pause_while_blocked_resumes) {
     g_snprintf(tag, sizeof tag, "mctx-gst-raw-pause-%03d;", i);
     sent.push_back(v4(tag + std::string(450, 'p'), static_cast<uint16_t>(0x7400 + i)));
   }
-  std::atomic<int> flow{GST_FLOW_OK};
-  std::atomic<bool> done{false};
-  std::thread pusher([&] {
-    for (int i = 0; i < n;) {
-      GstFlowReturn r;
-      if (i < 8) {  // single buffers, then lists of four
-        r = gst_harness_push(h, buffer_of(sent[i++].bytes));
-      } else {
-        GstBufferList* list = gst_buffer_list_new();
-        for (int k = 0; k < 4 && i < n; ++k) gst_buffer_list_add(list, buffer_of(sent[i++].bytes));
-        r = push_list(h, list);
-      }
-      if (r != GST_FLOW_OK) {
-        flow = r;
-        break;
-      }
-    }
-    done = true;
-  });
-  for (int i = 0; i < 500; ++i) {
-    GstStructure* st = stats(s.element);
-    const guint64 wb = u64(st, "would-block");
-    gst_structure_free(st);
-    if (wb > 0) break;
-    g_usleep(10 * 1000);
-  }
-  g_usleep(200 * 1000);
-  fail_if(done.load(), "the pusher never blocked");
-
-  auto change_state = [&](GstState to) {
-    const auto t0 = std::chrono::steady_clock::now();
-    fail_if(gst_element_set_state(s.element, to) == GST_STATE_CHANGE_FAILURE);
-    GstState cur = GST_STATE_VOID_PENDING;
-    fail_unless_equals_int(gst_element_get_state(s.element, &cur, nullptr, GST_SECOND),
-                           GST_STATE_CHANGE_SUCCESS);
-    fail_unless_equals_int(cur, to);
-    fail_unless(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(1));
-  };
-  change_state(GST_STATE_PAUSED);
-  GstStructure* st = stats(s.element);
-  const guint64 at_pause = u64(st, "packets-sent");
-  gst_structure_free(st);
-  g_usleep(500 * 1000);
-  st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), at_pause);
-  gst_structure_free(st);
-  fail_if(done.load(), "the pusher returned while paused");
-  change_state(GST_STATE_PLAYING);
-  pusher.join();
-  fail_unless_equals_int(flow.load(), GST_FLOW_OK);
+  // Single buffers, then lists of four.
+  pause_and_resume_while_blocked(
+      h, s.element, n, [&](int i) { return buffer_of(sent[i].bytes); }, 8, 4);
 
   expect_received(*rx4, sent);
   (void)std::system("tc qdisc del dev mctx0 root");
-  st = stats(s.element);
+  GstStructure* st = stats(s.element);
   fail_unless_equals_uint64(u64(st, "packets-sent"), n);
   fail_unless_equals_uint64(u64(st, "dropped"), 0);
   gst_structure_free(st);
