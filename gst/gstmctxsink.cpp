@@ -97,8 +97,15 @@ enum {
   PROP_SOCKET,
   PROP_CLOSE_SOCKET,
   PROP_USED_SOCKET,
-  PROP_STATS,
+  PROP_METRICS,
   PROP_STATS_INTERVAL,
+  // udpsink's names for the properties above (aliases)
+  PROP_HOST,
+  PROP_MULTICAST_IFACE,
+  PROP_TTL_MC,
+  PROP_QOS_DSCP,
+  PROP_BIND_ADDRESS,
+  PROP_BIND_PORT,
 };
 
 #define DEFAULT_GROUP nullptr
@@ -181,7 +188,7 @@ static void post_metrics(GstMctxSink* self, Post what, State* taken = nullptr) {
   });
 }
 
-static GstStructure* current_stats(GstMctxSink* self) {
+static GstStructure* current_metrics(GstMctxSink* self) {
   Private* priv = self->priv;
   {
     std::lock_guard<std::mutex> lk(priv->state_mutex);
@@ -274,6 +281,7 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
       return FALSE;
     }
 
+    mctx::gst::sync_core_log_threshold();  // the core logs into our category
     BackendResult backend = s.raw_mode ? mctx::gst::make_raw_backend(s)
                                        : mctx::gst::make_udp_backend(s);
     if (!backend) {
@@ -291,12 +299,8 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
                           ("properties set that this mode does not use"));
     }
 
-    GST_INFO_OBJECT(self,
-                    "Started (%s mode): sending to %s, interface '%s', source-address '%s', "
-                    "source-port %u, ttl %u, loop %d, dscp %d, buffer-size %d, socket %s",
-                    st->backend->mode(), st->backend->describe().c_str(), s.interface.c_str(),
-                    s.source_address.c_str(), s.source_port, s.ttl, s.loop, s.dscp,
-                    s.buffer_size, s.socket ? "caller-provided" : "own");
+    GST_INFO_OBJECT(self, "Started (%s mode, %s socket): %s", st->backend->mode(),
+                    s.socket ? "caller-provided" : "own", st->backend->describe_socket().c_str());
 
     priv->waiter.unlock_stop();
     priv->poster.clear_eos();
@@ -328,7 +332,7 @@ static gboolean gst_mctx_sink_stop(GstMctxSink* self) {
   priv->poster.stop_timer();
   priv->waiter.forget_fd();
 
-  // Take the state out first (the stats property reads zeros from now on),
+  // Take the state out first (the metrics property reads zeros from now on),
   // then post its final sample.
   std::unique_ptr<State> st;
   {
@@ -391,6 +395,68 @@ static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
 
 static const char* str_or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
 
+// "Changing <property> from A to B" at INFO, logged as from
+// gst_mctx_sink_set_property (not from a helper or a lambda).
+#define LOG_CHANGE(self, ...)                                                                      \
+  gst_debug_log(GST_CAT_DEFAULT, GST_LEVEL_INFO, __FILE__, "gst_mctx_sink_set_property", __LINE__, \
+                G_OBJECT(self), __VA_ARGS__)
+
+// One property value written into its Settings field, logged when it
+// changes. An alias writes its target's field; udpsink's int aliases
+// (ttl-mc, bind-port) land in guint fields, within the same range.
+struct Change {
+  GstMctxSink* self;
+  GParamSpec* pspec;
+  const GValue* value;
+
+  void to(std::string& field) const {
+    const gchar* v = g_value_get_string(value);
+    std::string nv = v ? v : "";
+    if (nv != field) {
+      LOG_CHANGE(self, "Changing %s from '%s' to '%s'", pspec->name, field.c_str(), nv.c_str());
+    }
+    field = std::move(nv);
+  }
+  void to(guint& field) const {
+    const guint nv = G_VALUE_HOLDS_INT(value) ? static_cast<guint>(g_value_get_int(value))
+                                              : g_value_get_uint(value);
+    if (nv != field) LOG_CHANGE(self, "Changing %s from %u to %u", pspec->name, field, nv);
+    field = nv;
+  }
+  void to(gint& field) const {
+    const gint nv = g_value_get_int(value);
+    if (nv != field) LOG_CHANGE(self, "Changing %s from %d to %d", pspec->name, field, nv);
+    field = nv;
+  }
+  void to(bool& field) const {
+    const bool nv = g_value_get_boolean(value) != FALSE;
+    if (nv != field) {
+      LOG_CHANGE(self, "Changing %s from %s to %s", pspec->name, field ? "true" : "false",
+                 nv ? "true" : "false");
+    }
+    field = nv;
+  }
+};
+
+// udpsink's names and the properties they are aliases of.
+static constexpr const char* kAliases[][2] = {
+    {"host", "group"},
+    {"multicast-iface", "interface"},
+    {"ttl-mc", "ttl"},
+    {"qos-dscp", "dscp"},
+    {"bind-address", "source-address"},
+    {"bind-port", "source-port"},
+};
+
+// The other name of an alias pair, or nullptr.
+static const char* alias_partner(const char* name) {
+  for (const auto& pair : kAliases) {
+    if (g_strcmp0(name, pair[0]) == 0) return pair[1];
+    if (g_strcmp0(name, pair[1]) == 0) return pair[0];
+  }
+  return nullptr;
+}
+
 static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GValue* value,
                                        GParamSpec* pspec) {
   auto self = GST_MCTX_SINK(object);
@@ -411,44 +477,24 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
       g_free(text);
       g_value_unset(&v);
     } else {
-      auto set_string = [&](std::string& field) {
-        const gchar* v = g_value_get_string(value);
-        std::string nv = v ? v : "";
-        if (nv != field) {
-          GST_INFO_OBJECT(self, "Changing %s from '%s' to '%s'", pspec->name, field.c_str(),
-                          nv.c_str());
-        }
-        field = std::move(nv);
-      };
-      auto set_uint = [&](guint& field) {
-        const guint nv = g_value_get_uint(value);
-        if (nv != field) GST_INFO_OBJECT(self, "Changing %s from %u to %u", pspec->name, field, nv);
-        field = nv;
-      };
-      auto set_int = [&](gint& field) {
-        const gint nv = g_value_get_int(value);
-        if (nv != field) GST_INFO_OBJECT(self, "Changing %s from %d to %d", pspec->name, field, nv);
-        field = nv;
-      };
-      auto set_bool = [&](bool& field) {
-        const bool nv = g_value_get_boolean(value) != FALSE;
-        if (nv != field) {
-          GST_INFO_OBJECT(self, "Changing %s from %s to %s", pspec->name,
-                          field ? "true" : "false", nv ? "true" : "false");
-        }
-        field = nv;
-      };
+      const Change change{self, pspec, value};
       switch (prop_id) {
-        case PROP_GROUP: set_string(s.group); break;
-        case PROP_PORT: set_uint(s.port); break;
-        case PROP_SOURCE_ADDRESS: set_string(s.source_address); break;
-        case PROP_SOURCE_PORT: set_uint(s.source_port); break;
-        case PROP_INTERFACE: set_string(s.interface); break;
-        case PROP_TTL: set_uint(s.ttl); break;
-        case PROP_LOOP: set_bool(s.loop); break;
-        case PROP_DSCP: set_int(s.dscp); break;
-        case PROP_BUFFER_SIZE: set_int(s.buffer_size); break;
-        case PROP_RAW_MODE: set_bool(s.raw_mode); break;
+        case PROP_GROUP:
+        case PROP_HOST: change.to(s.group); break;
+        case PROP_PORT: change.to(s.port); break;
+        case PROP_SOURCE_ADDRESS:
+        case PROP_BIND_ADDRESS: change.to(s.source_address); break;
+        case PROP_SOURCE_PORT:
+        case PROP_BIND_PORT: change.to(s.source_port); break;
+        case PROP_INTERFACE:
+        case PROP_MULTICAST_IFACE: change.to(s.interface); break;
+        case PROP_TTL:
+        case PROP_TTL_MC: change.to(s.ttl); break;
+        case PROP_LOOP: change.to(s.loop); break;
+        case PROP_DSCP:
+        case PROP_QOS_DSCP: change.to(s.dscp); break;
+        case PROP_BUFFER_SIZE: change.to(s.buffer_size); break;
+        case PROP_RAW_MODE: change.to(s.raw_mode); break;
         case PROP_SOCKET: {
           auto* sock = static_cast<GSocket*>(g_value_get_object(value));
           GST_INFO_OBJECT(self, "Changing socket from %p to %p", static_cast<void*>(s.socket.get()),
@@ -456,9 +502,9 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
           s.socket = GRef<GSocket>::ref(sock);
           break;
         }
-        case PROP_CLOSE_SOCKET: set_bool(s.close_socket); break;
+        case PROP_CLOSE_SOCKET: change.to(s.close_socket); break;
         case PROP_STATS_INTERVAL:
-          set_uint(s.stats_interval_ms);
+          change.to(s.stats_interval_ms);
           // Under settings_mutex: the timer gets the changes in order, also
           // before start() and while it starts.
           priv->poster.set_interval(s.stats_interval_ms);
@@ -471,6 +517,11 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
   } catch (const std::exception& e) {
     GST_ERROR_OBJECT(self, "Could not set property %s: %s", pspec->name, e.what());
     return;
+  }
+  // An alias and its target are one value: whoever watches the other name
+  // hears of the change too (the notification is queued until set ends).
+  if (!refused) {
+    if (const char* other = alias_partner(pspec->name)) g_object_notify(object, other);
   }
   if (refused) {
     GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
@@ -486,8 +537,8 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
   auto self = GST_MCTX_SINK(object);
   auto priv = self->priv;
   try {
-    if (prop_id == PROP_STATS) {
-      g_value_take_boxed(value, current_stats(self));
+    if (prop_id == PROP_METRICS) {
+      g_value_take_boxed(value, current_metrics(self));
       return;
     }
     if (prop_id == PROP_USED_SOCKET) {
@@ -499,14 +550,20 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
     std::lock_guard<std::mutex> lk(priv->settings_mutex);
     const Settings& s = priv->settings;
     switch (prop_id) {
-      case PROP_GROUP: g_value_set_string(value, str_or_null(s.group)); break;
+      case PROP_GROUP:
+      case PROP_HOST: g_value_set_string(value, str_or_null(s.group)); break;
       case PROP_PORT: g_value_set_uint(value, s.port); break;
-      case PROP_SOURCE_ADDRESS: g_value_set_string(value, str_or_null(s.source_address)); break;
+      case PROP_SOURCE_ADDRESS:
+      case PROP_BIND_ADDRESS: g_value_set_string(value, str_or_null(s.source_address)); break;
       case PROP_SOURCE_PORT: g_value_set_uint(value, s.source_port); break;
-      case PROP_INTERFACE: g_value_set_string(value, str_or_null(s.interface)); break;
+      case PROP_BIND_PORT: g_value_set_int(value, static_cast<gint>(s.source_port)); break;
+      case PROP_INTERFACE:
+      case PROP_MULTICAST_IFACE: g_value_set_string(value, str_or_null(s.interface)); break;
       case PROP_TTL: g_value_set_uint(value, s.ttl); break;
+      case PROP_TTL_MC: g_value_set_int(value, static_cast<gint>(s.ttl)); break;
       case PROP_LOOP: g_value_set_boolean(value, s.loop); break;
-      case PROP_DSCP: g_value_set_int(value, s.dscp); break;
+      case PROP_DSCP:
+      case PROP_QOS_DSCP: g_value_set_int(value, s.dscp); break;
       case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
       case PROP_RAW_MODE: g_value_set_boolean(value, s.raw_mode); break;
       case PROP_SOCKET: g_value_set_object(value, s.socket.get()); break;
@@ -768,15 +825,16 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
                           G_TYPE_SOCKET, ro));
 
   /**
-   * GstMctxSink:stats:
+   * GstMctxSink:metrics:
    *
    * The current metrics, as an `mctx-metrics` structure with the fields of
-   * the bus message; `interval` and the rates cover the time since the last
-   * posted message. All counters are 0 when the element is stopped.
+   * the bus message (`reason` is "query"); `interval` and the rates cover the
+   * time since the last posted message. All counters are 0 when the element
+   * is stopped. GstBaseSink's own #GstBaseSink:stats is not replaced.
    */
   g_object_class_install_property(
-      gobject_class, PROP_STATS,
-      g_param_spec_boxed("stats", "Statistics",
+      gobject_class, PROP_METRICS,
+      g_param_spec_boxed("metrics", "Metrics",
                          "Current send metrics: an mctx-metrics structure with the fields of the "
                          "bus message (counters since start; rates since the last message); all "
                          "0 when stopped, never NULL",
@@ -796,14 +854,55 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
                         "only the final messages at EOS and stop",
                         0, G_MAXUINT, DEFAULT_STATS_INTERVAL, rw_playing));
 
+  /*
+   * udpsink's names, so that a udpsink multicast pipeline moves over by
+   * renaming the element (docs/migrating-from-udpsink.md). Each is an alias:
+   * setting it sets its target, reading it returns the target's value. The
+   * int ones keep udpsink's type and range.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_HOST,
+      g_param_spec_string("host", "Host (alias of group)",
+                          "Alias of 'group' (udpsink's name): the multicast group to send to, "
+                          "as an IPv4/IPv6 address; a unicast host or a host name fails the "
+                          "start",
+                          DEFAULT_GROUP, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_MULTICAST_IFACE,
+      g_param_spec_string("multicast-iface", "Multicast interface (alias of interface)",
+                          "Alias of 'interface' (udpsink's name): the interface packets leave "
+                          "by (name, address or index); NULL = the routing table decides",
+                          DEFAULT_INTERFACE, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_TTL_MC,
+      g_param_spec_int("ttl-mc", "Multicast TTL (alias of ttl)",
+                       "Alias of 'ttl' (udpsink's name and type): IPv4 TTL / IPv6 hop limit of "
+                       "sent packets (0-255)",
+                       0, 255, static_cast<gint>(DEFAULT_TTL), rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_QOS_DSCP,
+      g_param_spec_int("qos-dscp", "QoS DSCP (alias of dscp)",
+                       "Alias of 'dscp' (udpsink's name): DSCP of sent packets (0-63); -1 = "
+                       "leave the system default",
+                       -1, 63, DEFAULT_DSCP, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_BIND_ADDRESS,
+      g_param_spec_string("bind-address", "Bind address (alias of source-address)",
+                          "Alias of 'source-address' (udpsink's name): the exact local address "
+                          "to send from; NULL = chosen by routing",
+                          DEFAULT_SOURCE_ADDRESS, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_BIND_PORT,
+      g_param_spec_int("bind-port", "Bind port (alias of source-port)",
+                       "Alias of 'source-port' (udpsink's name and type): local UDP port to "
+                       "send from; 0 = any free port chosen by the kernel",
+                       0, 65535, static_cast<gint>(DEFAULT_SOURCE_PORT), rw_ready));
+
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(
       element_class, "Multicast UDP sink", "Sink/Network",
-      "Sends each buffer as one UDP datagram to an IPv4 or IPv6 multicast group, from an exact "
-      "source address and out of a chosen interface; waits instead of dropping when the socket "
-      "is full, and posts send metrics (mctx-metrics) on the bus. With raw-mode, each buffer is "
-      "a complete IPv4/IPv6 datagram sent unchanged with its original source",
-      "The mctx authors");
+      "Send data to an IPv4/IPv6 multicast group from an exact source and interface",
+      MCTX_PACKAGE_AUTHOR);
 
   element_class->change_state = gst_mctx_sink_change_state;
   basesink_class->render = gst_mctx_sink_render;

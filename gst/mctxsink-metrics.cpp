@@ -105,7 +105,7 @@ void MetricsPoster::post(Post what, const Build& build) {
   if (s == nullptr) return;
   GST_LOG_OBJECT(element_, "Posting %" GST_PTR_FORMAT, s);
   // Posted without the element's state mutex: a synchronous bus handler may
-  // read the stats property.
+  // read the metrics property.
   gst_element_post_message(element_, gst_message_new_element(GST_OBJECT_CAST(element_), s));
 }
 

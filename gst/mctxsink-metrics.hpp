@@ -29,7 +29,7 @@ class RunMetrics {
   RunMetrics(const Settings& settings, const Backend& backend, const Delivery& delivery);
 
   // advance: a posted sample (the next interval starts now); otherwise (the
-  // stats property) the interval runs from the last posted sample to now
+  // metrics property) the interval runs from the last posted sample to now
   // and the sampler is left alone.
   GstStructure* structure(const char* reason, bool advance);
 
@@ -116,7 +116,7 @@ class MetricsPoster {
  private:
   GstElement* element_;
   // Recursive: a synchronous bus handler may stop the element from inside a
-  // post. Never held by the stats property getter.
+  // post. Never held by the metrics property getter.
   std::recursive_mutex mutex_;
   bool at_eos_ = false;  // under mutex_: no periodic messages after EOS
   StatsTimer timer_;

@@ -68,6 +68,12 @@ const char* errc_name(Errc code) noexcept {
     case Errc::raw_unsupported_link: return "raw_unsupported_link";
     case Errc::raw_not_permitted: return "raw_not_permitted";
     case Errc::raw_unsupported_platform: return "raw_unsupported_platform";
+    case Errc::raw_source_multicast: return "raw_source_multicast";
+    case Errc::raw_source_loopback: return "raw_source_loopback";
+    case Errc::raw_source_broadcast: return "raw_source_broadcast";
+    case Errc::raw_source_this_network: return "raw_source_this_network";
+    case Errc::raw_ttl_zero: return "raw_ttl_zero";
+    case Errc::raw_destination_bad_scope: return "raw_destination_bad_scope";
     case Errc::metrics_io_failed: return "metrics_io_failed";
     case Errc::metrics_bad_header: return "metrics_bad_header";
     case Errc::metrics_locked: return "metrics_locked";
@@ -142,6 +148,13 @@ const char* errc_description(Errc code) noexcept {
     case Errc::raw_unsupported_link: return "raw mode does not support this link type";
     case Errc::raw_not_permitted: return "raw mode needs CAP_NET_RAW";
     case Errc::raw_unsupported_platform: return "raw mode is not supported on this platform";
+    case Errc::raw_source_multicast: return "raw datagram source is a multicast address";
+    case Errc::raw_source_loopback: return "raw datagram source is a loopback address";
+    case Errc::raw_source_broadcast: return "raw datagram source is the broadcast address";
+    case Errc::raw_source_this_network: return "raw datagram source is in 0.0.0.0/8";
+    case Errc::raw_ttl_zero: return "raw datagram TTL / hop limit is 0";
+    case Errc::raw_destination_bad_scope:
+      return "raw datagram destination has reserved or interface-local scope";
     case Errc::metrics_io_failed: return "metrics file I/O failed";
     case Errc::metrics_bad_header: return "metrics file has no valid header";
     case Errc::metrics_locked: return "metrics file is locked by another writer";
