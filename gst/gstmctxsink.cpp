@@ -14,8 +14,9 @@
  *
  * Buffers made of several memories are sent without copying them together.
  * When the socket buffer is full, the element waits until the socket is
- * writable again (a flush or a state change interrupts the wait) instead of
- * dropping buffers; a full local queue (a shaping qdisc) is backpressure too
+ * writable again instead of dropping buffers; a pause interrupts the wait
+ * and sending resumes where it stopped at the next PLAYING, a flush or a
+ * stop ends it. A full local queue (a shaping qdisc) is backpressure too
  * (#GstMctxSink:queue-full). A buffer that cannot be sent (for example
  * larger than the path allows) is counted as dropped and reported in a
  * rate-limited warning; streaming continues. When the interface goes down
@@ -316,12 +317,11 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
       std::lock_guard<std::mutex> lk(priv->state_mutex);
       priv->state = std::move(st);
     }
-    if (!priv->poster.start_timer(s.stats_interval_ms,
-                                  [self] { post_metrics(self, Post::interval); })) {
+    if (!priv->poster.start_timer([self] { post_metrics(self, Post::interval); })) {
       GST_ELEMENT_WARNING(self, RESOURCE, FAILED,
                           ("Could not start the metrics timer: no periodic mctx-metrics "
                            "messages will be posted."),
-                          ("std::thread creation failed"));
+                          ("out of memory"));
     }
     return TRUE;
   } catch (const std::exception& e) {
@@ -471,8 +471,6 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
   auto self = GST_MCTX_SINK(object);
   auto priv = self->priv;
   bool refused = false;
-  guint new_interval = 0;
-  bool interval_changed = false;
   std::string current;
   try {
     std::unique_lock<std::mutex> lk(priv->settings_mutex);
@@ -526,8 +524,9 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
         case PROP_MAX_OUTAGE: change.to(s.max_outage_ms); break;
         case PROP_STATS_INTERVAL:
           change.to(s.stats_interval_ms);
-          new_interval = s.stats_interval_ms;
-          interval_changed = priv->started;
+          // Under settings_mutex: the timer gets the changes in order, also
+          // before start() and while it starts.
+          priv->poster.set_interval(s.stats_interval_ms);
           break;
         default:
           G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -538,7 +537,6 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
     GST_ERROR_OBJECT(self, "Could not set property %s: %s", pspec->name, e.what());
     return;
   }
-  if (interval_changed) priv->poster.set_interval(new_interval);
   // An alias and its target are one value: whoever watches the other name
   // hears of the change too (the notification is queued until set ends).
   if (!refused) {
@@ -815,15 +813,22 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
    * A UDP socket of the group's family to send from instead of creating one.
    * If it is already bound, its address and port must agree with
    * #GstMctxSink:source-address and #GstMctxSink:source-port. The element
-   * makes it non-blocking, applies interface, TTL, loop, DSCP and buffer size,
-   * and connects it to the group.
+   * applies interface, TTL, loop, DSCP and buffer size, binds it if it is
+   * unbound, and sends through its own duplicate of the descriptor without
+   * connecting it (each datagram names the group). So the caller may close
+   * it while the element runs, and several sinks and a udpsrc may share it;
+   * sinks sharing one socket must set the same interface, TTL, loop, DSCP and
+   * buffer size (a sink that differs fails to start, naming both). Set
+   * #GstMctxSink:close-socket to FALSE on sinks that share a socket.
    */
   g_object_class_install_property(
       gobject_class, PROP_SOCKET,
       g_param_spec_object("socket", "Socket",
                           "Caller-provided UDP socket (GSocket, same family as the group) to send "
-                          "from instead of creating one; the element configures and connects "
-                          "it. NULL = create a socket",
+                          "from instead of creating one; the element configures it and sends "
+                          "through a duplicate without connecting it, so it may be shared with "
+                          "other sinks (same ttl, loop, interface, dscp, buffer-size) and a "
+                          "udpsrc. NULL = create a socket",
                           G_TYPE_SOCKET, rw_ready));
 
   /**

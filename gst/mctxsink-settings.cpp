@@ -117,6 +117,7 @@ const char* property_for(mctx::Errc code) noexcept {
     case Errc::socket_family_mismatch:
     case Errc::socket_address_mismatch:
     case Errc::socket_port_mismatch:
+    case Errc::socket_options_conflict:
       return "socket";
     default:
       return nullptr;

@@ -39,6 +39,7 @@ const char* errc_name(Errc code) noexcept {
     case Errc::socket_family_mismatch: return "socket_family_mismatch";
     case Errc::socket_address_mismatch: return "socket_address_mismatch";
     case Errc::socket_port_mismatch: return "socket_port_mismatch";
+    case Errc::socket_options_conflict: return "socket_options_conflict";
     case Errc::duplicate_publication: return "duplicate_publication";
     case Errc::publication_not_found: return "publication_not_found";
     case Errc::socket_create_failed: return "socket_create_failed";
@@ -118,6 +119,8 @@ const char* errc_description(Errc code) noexcept {
     case Errc::socket_family_mismatch: return "socket family differs from the group's";
     case Errc::socket_address_mismatch: return "socket is bound to another address";
     case Errc::socket_port_mismatch: return "socket is bound to another port";
+    case Errc::socket_options_conflict:
+      return "socket is shared with a publication that set other per-socket options";
     case Errc::duplicate_publication: return "duplicate publication";
     case Errc::publication_not_found: return "no such publication";
     case Errc::socket_create_failed: return "creating the socket failed";

@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <string>
 
+#include "caller_socket.hpp"
 #include "internal.hpp"
 #include "logging.hpp"
 #include "platform/platform.hpp"
@@ -35,6 +36,15 @@ struct Publication::State {
   // The interface in use: resolved.interface_index until an outage's
   // re-resolution finds the interface under another index.
   std::atomic<uint32_t> ifindex{0};
+
+  // Caller sockets (adopt) are never connected: every datagram names the
+  // destination. target.addr == nullptr: the socket is connected (open()).
+  sockaddr_storage destination{};
+  platform::SendTarget target;
+  const platform::SendTarget* send_target() const noexcept {
+    return target.addr != nullptr ? &target : nullptr;
+  }
+  internal::SharedSocket shared;  // adopt: this publication's claim on the caller's socket
 
   State() = default;
   State(const State&) = delete;
@@ -169,13 +179,8 @@ Res<bool> setup_ipv6(int fd, const PublicationConfig& c, const ResolvedConfig& r
   return set_common(fd, c, r);
 }
 
-// Connects to the destination and reads back the local address.
-Res<Endpoint> connect_socket(int fd, const ResolvedConfig& r) {
-  sockaddr_storage ss;
-  const socklen_t len = r.destination.to_sockaddr(ss);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
-    return fail(Errc::connect_failed, "connecting to " + r.destination.to_string(), errno);
-  }
+// The local address of fd as the kernel reports it.
+Res<Endpoint> local_endpoint(int fd, const ResolvedConfig& r) {
   sockaddr_storage local{};
   socklen_t local_len = sizeof local;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) {
@@ -188,6 +193,16 @@ Res<Endpoint> connect_socket(int fd, const ResolvedConfig& r) {
                 "the socket" + for_group(r) + " has no IPv4/IPv6 local address", 0);
   }
   return *ep;
+}
+
+// Connects to the destination and reads back the local address.
+Res<Endpoint> connect_socket(int fd, const ResolvedConfig& r) {
+  sockaddr_storage ss;
+  const socklen_t len = r.destination.to_sockaddr(ss);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
+    return fail(Errc::connect_failed, "connecting to " + r.destination.to_string(), errno);
+  }
+  return local_endpoint(fd, r);
 }
 
 Res<Endpoint> configure(int fd, const PublicationConfig& c, const ResolvedConfig& r, bool do_bind) {
@@ -312,22 +327,63 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
     }
   }
 
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
-    return fail(Errc::set_option_failed, "switching " + sock + " to non-blocking", errno);
+  // The socket's identity, and whether publications of this process use it
+  // already: then they must agree on the per-socket options (and nothing is
+  // set again). The registry stays locked until this adopt() is recorded.
+  auto key = internal::socket_key(fd);
+  if (!key) return fail(Errc::socket_invalid, "reading the identity of " + sock, key.error());
+  const auto options = internal::PerSocketOptions::of(config, r);
+  auto registry_lock = internal::SharedSocket::lock();
+  const internal::SharedSocket::Entry* shared = internal::SharedSocket::find(*key);
+  if (shared != nullptr && shared->options != options) {
+    return fail(Errc::socket_options_conflict,
+                sock + " is already used by the publication to " + shared->owner +
+                    "; the publication to " + r.destination.to_string() +
+                    " asks for other per-socket options (" +
+                    shared->options.differences(options) +
+                    "): publications that share a socket must set the same TTL / hop limit, "
+                    "loop, interface, DSCP and send buffer size",
+                0);
   }
-  auto local = configure(fd, config, r, r.needs_bind && !is_bound);
-  if (!local) {
-    (void)::fcntl(fd, F_SETFL, flags);  // leave the caller's descriptor as it was
-    return unexpected(std::move(local).error());
-  }
+
+  // The publication sends through its own duplicate: the caller may close
+  // its descriptor (or the number may be reused) without redirecting media.
   auto state = std::make_unique<State>();
+  state->fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);  // closed by ~State on any failure below
+  if (state->fd < 0) return fail(Errc::socket_invalid, "duplicating " + sock, errno);
+  const int own = state->fd;
+
+  if (shared == nullptr) {
+    // Everything validated: configure. A failure puts back every option
+    // set so far; the bind (the only step that cannot be undone) comes last.
+    auto before = internal::SocketSnapshot::take(own, r.family, options);
+    if (!before) return fail(Errc::set_option_failed, "reading the options of " + sock,
+                             before.error());
+    Res<bool> ok = r.family == Family::ipv4 ? setup_ipv4(own, config, r, false)
+                                            : setup_ipv6(own, config, r, false);
+    if (ok && !is_bound) {
+      // Unbound: bind as asked, else to the wildcard with an ephemeral port
+      // (what the first send would do), so local() is known now.
+      ResolvedConfig b = r;
+      if (!r.needs_bind) b.bind = Endpoint{IpAddress::any(r.family), 0};
+      ok = bind_socket(own, b);
+    }
+    if (!ok) {
+      before->restore(own);
+      return unexpected(std::move(ok).error());
+    }
+  }
+  auto local = local_endpoint(own, r);
+  if (!local) return unexpected(std::move(local).error());
+
   state->id = internal::next_publication_id();
   state->config = config;
   state->resolved = r;
   state->ifindex.store(r.interface_index, std::memory_order_relaxed);
   state->local = *local;
-  state->fd = fd;  // owned from here on
+  state->target.len = r.destination.to_sockaddr(state->destination);
+  state->target.addr = reinterpret_cast<const sockaddr*>(&state->destination);
+  state->shared = internal::SharedSocket::claim(*key, options, r.destination.to_string());
   Publication pub(std::move(state));
   log_ready(pub, "Publication::adopt");
   return pub;
@@ -395,6 +451,7 @@ ExtractedSocket Publication::extract() noexcept {
   out.id = s_->id;
   out.config = s_->config;
   s_->fd = -1;
+  s_->shared.reset();
   return out;
 }
 
@@ -478,7 +535,7 @@ Result<SendReport, SendError> Publication::send(const iovec* iov, std::size_t co
   State* s = s_.get();
   if (s == nullptr || s->fd < 0) return unexpected(SendError{Errc::publication_closed, EBADF});
   if (s->outage.active()) recover(*s);
-  const ssize_t n = platform::send_datagram(s->fd, iov, count);
+  const ssize_t n = platform::send_datagram(s->fd, iov, count, s->send_target());
   if (internal::log_enabled(LogLevel::log)) log_send(s->id, iov, count, n);
   if (n < 0) {
     const SendError e = send_error_from_errno(static_cast<int>(-n));
@@ -505,7 +562,8 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
   while (done < messages.size()) {
     std::size_t bytes = 0;
     const long n =
-        platform::send_datagrams(s->fd, messages.data() + done, messages.size() - done, &bytes);
+        platform::send_datagrams(s->fd, messages.data() + done, messages.size() - done, &bytes,
+                                 s->send_target());
     if (n < 0) {
       rep.error = send_error_from_errno(static_cast<int>(-n));
       break;

@@ -11,6 +11,9 @@
 // first allocation seen records its backtrace, which the failure message
 // prints.
 //
+// Publications on their own (connected) socket and on an adopted caller
+// socket (never connected: every datagram carries its destination).
+//
 // Every datagram is also checked on a real receiver that joined the group,
 // so the calls measured are calls that really sent. Runs inside
 // scripts/mctx-netns --veth (lo for IPv4, the veth mctx0 for IPv6).
@@ -18,6 +21,7 @@
 #include <gtest/gtest.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -78,6 +82,7 @@ struct Target {
   const char* group;
   const char* ifname;
   const char* source;  // nullptr = none
+  bool adopted = false;  // a caller's socket (unconnected: each datagram names the group)
 };
 
 class NoAlloc : public ::testing::TestWithParam<Target> {
@@ -87,6 +92,13 @@ class NoAlloc : public ::testing::TestWithParam<Target> {
     mctx::PublicationConfig c(ip(t.group), port);
     c.with_interface(mctx::InterfaceSpec::name(t.ifname)).with_loopback(true);
     if (t.source) c.with_source_address(ip(t.source));
+    if (t.adopted) {
+      const int fd = ::socket(ip(t.group).is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
+      auto p = mctx::Publication::adopt(fd, c);
+      ::close(fd);  // the publication sends through its own duplicate
+      if (!p) throw std::runtime_error("adopt failed: " + p.error().what());
+      return std::move(p).value();
+    }
     auto p = mctx::Publication::open(c);
     if (!p) throw std::runtime_error("open failed: " + p.error().what());
     return std::move(p).value();
@@ -212,10 +224,14 @@ TEST(NoAllocQueueFull, QueueFullDoesNotAllocate) {
 
 INSTANTIATE_TEST_SUITE_P(Families, NoAlloc,
                          ::testing::Values(Target{"239.255.0.42", "lo", nullptr},
-                                           Target{"ff3e::4242", "mctx0", "fd00::1"}),
+                                           Target{"ff3e::4242", "mctx0", "fd00::1"},
+                                           Target{"239.255.0.42", "lo", nullptr, true},
+                                           Target{"ff3e::4242", "mctx0", "fd00::1", true}),
                          [](const ::testing::TestParamInfo<Target>& p) {
-                           return std::string(p.param.ifname) == "lo" ? "Ipv4Loopback"
-                                                                         : "Ipv6Veth";
+                           const std::string name = std::string(p.param.ifname) == "lo"
+                                                        ? "Ipv4Loopback"
+                                                        : "Ipv6Veth";
+                           return p.param.adopted ? name + "Adopted" : name;
                          });
 
 // The counter itself works: a test that can fail.

@@ -58,6 +58,7 @@ enum class Errc : int {
   socket_family_mismatch,
   socket_address_mismatch,     // already bound to another address
   socket_port_mismatch,        // already bound to another port
+  socket_options_conflict,     // shared with a publication that set other per-socket options
 
   // --- Context
   duplicate_publication = 70,

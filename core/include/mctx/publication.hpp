@@ -102,12 +102,22 @@ class MCTX_API Publication {
   // Validates the config and opens a new socket.
   static Res<Publication> open(const PublicationConfig& config);
 
-  // Adopts a caller-provided socket. Checks that fd is an open UDP socket of
-  // the group's family; if it is already bound, its address and port must
-  // match the config's bind/source (typed mismatch errors). Then switches it
-  // to non-blocking, applies the config and connects it.
-  // Ownership: on success the Publication owns fd; on failure fd stays the
-  // caller's and is not closed.
+  // Adopts a caller-provided socket. Checks, before changing anything, that
+  // fd is an open UDP socket of the group's family; if it is already bound,
+  // that its address and port match the config's bind/source (typed
+  // mismatch errors); if other publications of this process use the socket,
+  // that they set the same per-socket options (TTL / hop limit, loopback,
+  // interface, DSCP, send buffer size: Errc::socket_options_conflict).
+  // Then applies the config (the first publication on the socket only) and
+  // binds it if it is unbound (as asked, else to the wildcard address with
+  // an ephemeral port). The socket is never connected and its blocking mode
+  // is left alone: every datagram names the destination and is sent with
+  // MSG_DONTWAIT, so one socket can serve several publications and a
+  // receiver. A failure puts back every option set so far (docs/usage.md
+  // names the one limit).
+  // Ownership: fd stays the caller's in every case. On success the
+  // publication sends through its own dup() of it (fd() returns that
+  // duplicate), so closing fd, or reusing its number, does not affect it.
   static Res<Publication> adopt(int fd, const PublicationConfig& config);
 
   Publication(Publication&&) noexcept;
@@ -120,7 +130,8 @@ class MCTX_API Publication {
   const PublicationConfig& config() const noexcept;
   const ResolvedConfig& resolved() const noexcept;
   const Endpoint& destination() const noexcept;
-  // Bound local address/port as the kernel reports it after connect().
+  // Bound local address/port as the kernel reports it after connect() (open)
+  // or bind (adopt: the address may be the wildcard).
   const Endpoint& local() const noexcept;
   uint32_t interface_index() const noexcept;
   AnnounceTuple announce_tuple() const;
@@ -146,8 +157,9 @@ class MCTX_API Publication {
 
   // Borrow: the descriptor stays owned by the publication. -1 after extract().
   int fd() const noexcept;
-  // Releases ownership: the caller gets the descriptor (still connected and
-  // configured), the id and the config; this publication becomes closed.
+  // Releases ownership: the caller gets the descriptor (still configured;
+  // connected unless the publication was adopted), the id and the config;
+  // this publication becomes closed.
   ExtractedSocket extract() noexcept;
 
   const SendMetrics& metrics() const noexcept;

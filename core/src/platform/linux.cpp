@@ -164,11 +164,15 @@ const Syscalls* set_syscalls(const Syscalls* table) noexcept {
   return g_syscalls.exchange(table != nullptr ? table : &kRealSyscalls, std::memory_order_acq_rel);
 }
 
-ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count) noexcept {
+// Every send: no SIGPIPE, never blocks (also on a caller's blocking socket).
+constexpr int kSendFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
+
+ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
+                      const SendTarget* to) noexcept {
   const Syscalls& sys = syscalls();
-  if (iov_count == 1 && sys.send != nullptr) {
+  if (iov_count == 1 && sys.send != nullptr && to == nullptr) {
     for (;;) {
-      const ssize_t n = sys.send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+      const ssize_t n = sys.send(fd, iov[0].iov_base, iov[0].iov_len, kSendFlags);
       if (n >= 0) return n;
       if (errno != EINTR) return -errno;
     }
@@ -176,14 +180,19 @@ ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count) noexcept 
   msghdr msg{};
   msg.msg_iov = const_cast<iovec*>(iov);
   msg.msg_iovlen = iov_count;
+  if (to != nullptr) {
+    msg.msg_name = const_cast<sockaddr*>(to->addr);
+    msg.msg_namelen = to->len;
+  }
   for (;;) {
-    const ssize_t n = sys.sendmsg(fd, &msg, MSG_NOSIGNAL);
+    const ssize_t n = sys.sendmsg(fd, &msg, kSendFlags);
     if (n >= 0) return n;
     if (errno != EINTR) return -errno;
   }
 }
 
-long send_datagrams(int fd, const OutMessage* msgs, std::size_t count, std::size_t* bytes) noexcept {
+long send_datagrams(int fd, const OutMessage* msgs, std::size_t count, std::size_t* bytes,
+                    const SendTarget* to) noexcept {
   if (count == 0) return 0;
   if (count > kMaxBatch) count = kMaxBatch;
   mmsghdr hdrs[kMaxBatch];
@@ -191,10 +200,14 @@ long send_datagrams(int fd, const OutMessage* msgs, std::size_t count, std::size
   for (std::size_t i = 0; i < count; ++i) {
     hdrs[i].msg_hdr.msg_iov = const_cast<iovec*>(msgs[i].iov);
     hdrs[i].msg_hdr.msg_iovlen = msgs[i].iov_count;
+    if (to != nullptr) {  // unconnected (caller's) socket: each datagram names its destination
+      hdrs[i].msg_hdr.msg_name = const_cast<sockaddr*>(to->addr);
+      hdrs[i].msg_hdr.msg_namelen = to->len;
+    }
   }
   const Syscalls& sys = syscalls();
   for (;;) {
-    const int n = sys.sendmmsg(fd, hdrs, static_cast<unsigned>(count), MSG_NOSIGNAL);
+    const int n = sys.sendmmsg(fd, hdrs, static_cast<unsigned>(count), kSendFlags);
     if (n > 0) {
       std::size_t total = 0;
       for (int i = 0; i < n; ++i) total += hdrs[i].msg_len;

@@ -116,13 +116,24 @@ class ScopedSyscalls {
   const Syscalls* prev_;
 };
 
-// Sends one datagram on a connected socket (send for one buffer, else
-// sendmsg; MSG_NOSIGNAL), EINTR retried. Returns the bytes sent, or -errno. Never allocates.
-ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count) noexcept;
+// Where the datagrams of an unconnected socket go (msg_name). Caller-provided
+// sockets are never connected (Publication::adopt); nullptr: the socket is
+// connected.
+struct SendTarget {
+  const sockaddr* addr = nullptr;
+  socklen_t len = 0;
+};
+
+// Sends one datagram (send for one buffer on a connected socket, else
+// sendmsg; MSG_NOSIGNAL | MSG_DONTWAIT, so a caller's blocking socket never
+// blocks), EINTR retried. Returns the bytes sent, or -errno. Never allocates.
+ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
+                      const SendTarget* to = nullptr) noexcept;
 
 // Sends up to min(count, kMaxBatch) datagrams in one system call (sendmmsg),
 // EINTR retried. Returns how many the kernel accepted (> 0) and adds their
 // bytes to *bytes, or -errno when the first one failed. Never allocates.
-long send_datagrams(int fd, const OutMessage* msgs, std::size_t count, std::size_t* bytes) noexcept;
+long send_datagrams(int fd, const OutMessage* msgs, std::size_t count, std::size_t* bytes,
+                    const SendTarget* to = nullptr) noexcept;
 
 }  // namespace mctx::platform
