@@ -16,6 +16,7 @@
 #include "mctx/address.hpp"
 #include "mctx/error.hpp"
 #include "mctx/publication.hpp"
+#include "mctx/raw.hpp"
 #include "mctx/result.hpp"
 #include "platform/platform.hpp"
 
@@ -42,6 +43,29 @@ std::vector<uint32_t> holders_of(const IpAddress& addr,
 // The same over this host's addresses, looked up now; on failure
 // Errc::interface_lookup_failed ("looking up the interfaces that carry 'a'").
 Res<std::vector<uint32_t>> holders_of(const IpAddress& addr);
+
+// The outgoing interface of a raw publication (RawPublicationConfig,
+// RawIpConfig) from its interface and bind address: every rule about them
+// (family, unspecified, multicast, existence, the bind address on this host
+// and on the interface) with messages that name `subject` ("the raw
+// publication"). A bind address alone selects the interface that holds it
+// for IPv4, and for IPv6 too when bind_selects_ipv6. ifindex 0 when
+// neither selects one.
+struct RawEgress {
+  uint32_t ifindex = 0;
+  std::string origin;                          // "interface 'eth0'", "bind address '...'"
+  std::optional<IpAddress> interface_address;  // IPv4 interface given as an address
+};
+Res<RawEgress> resolve_raw_egress(Family family, const InterfaceSpec& interface,
+                                  const std::optional<IpAddress>& bind, const char* subject,
+                                  bool bind_selects_ipv6);
+
+// The IP header rules of validate_raw_datagram() (multicast_only: its
+// destination rule) or, without multicast_only, of raw IP control transmit
+// (any destination but the unspecified one). Never allocates.
+Result<RawDatagramInfo, RawDatagramError> validate_ip_header(const iovec* iov, std::size_t count,
+                                                             std::optional<Family> expected,
+                                                             bool multicast_only) noexcept;
 
 // The next publication id: unique in the process across UDP and raw
 // publications, counting up from 1. Never 0 (0 means "no publication").

@@ -19,6 +19,7 @@
 #include "mctx/raw.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_raw.hpp"
+#include "route_egress.hpp"
 
 namespace mctx {
 
@@ -39,29 +40,19 @@ RawCapabilities raw_capabilities() noexcept {
 
 // ------------------------------------------------------------ configuration
 
-Res<RawResolvedConfig> RawPublicationConfig::validate() const {
-  const Family fam = family_;
+namespace internal {
+
+Res<RawEgress> resolve_raw_egress(Family fam, const InterfaceSpec& itf,
+                                  const std::optional<IpAddress>& bind, const char* subject,
+                                  bool bind_selects_ipv6) {
   const char* fam_text = family_name(fam);
-  if (!platform::raw_family_support(fam).supported) {
-    return fail(Errc::raw_unsupported_platform, std::string("raw ") + fam_text +
-                                                    " sending is not supported on " +
-                                                    platform::raw_platform_name());
-  }
-  if (auto ok = internal::check_send_buffer_size(send_buffer_size_); !ok) {
-    return unexpected(ok.error());
-  }
-  if (fam == Family::ipv6 && loopback_.value_or(false)) {
-    return fail(Errc::raw_unsupported_platform,
-                "loopback cannot be enabled for IPv6 raw mode: IPv6 datagrams are injected at "
-                "the link layer (AF_PACKET) and this host's IP stack never sees them; leave "
-                "loopback unset or false");
-  }
-  if (bind_) {
-    const IpAddress& b = *bind_;
+  RawEgress out;
+  if (bind) {
+    const IpAddress& b = *bind;
     if (b.family() != fam) {
       return fail(Errc::bind_family_mismatch,
                   "bind address " + q(b) + " is " + family_name(b.family()) +
-                      " but the raw publication sends " + fam_text + " datagrams");
+                      " but " + subject + " sends " + fam_text + " datagrams");
     }
     if (b.is_unspecified()) {
       return fail(Errc::source_unspecified,
@@ -73,11 +64,6 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
                   "bind address " + q(b) + " is a multicast address: give a local unicast address");
     }
   }
-
-  RawResolvedConfig r;
-  r.family = fam;
-  r.send_buffer_size = send_buffer_size_;
-  r.loopback = fam == Family::ipv4 ? loopback_.value_or(true) : false;
 
   // ---- the outgoing interface -------------------------------------------
   uint32_t ifindex = 0;
@@ -96,15 +82,15 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
     return true;
   };
 
-  switch (interface_.kind()) {
+  switch (itf.kind()) {
     case InterfaceSpec::Kind::none:
       break;
     case InterfaceSpec::Kind::address: {
-      const IpAddress& a = interface_.address_value();
+      const IpAddress& a = itf.address_value();
       if (a.family() != fam) {
         return fail(Errc::interface_family_mismatch,
                     "interface address " + q(a) + " is " + family_name(a.family()) +
-                        " but the raw publication sends " + fam_text + " datagrams");
+                        " but " + subject + " sends " + fam_text + " datagrams");
       }
       if (a.is_unspecified()) {
         return fail(Errc::interface_unspecified,
@@ -123,12 +109,12 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
         return fail(Errc::interface_not_found,
                     "interface address " + q(a) + " is not configured on any interface");
       }
-      if (fam == Family::ipv4) r.interface_address = a;
+      if (fam == Family::ipv4) out.interface_address = a;
       if_origin = "interface address " + q(a);
       break;
     }
     case InterfaceSpec::Kind::index: {
-      const uint32_t i = interface_.index_value();
+      const uint32_t i = itf.index_value();
       if (i == 0) {
         return fail(Errc::interface_index_zero,
                     fam == Family::ipv4
@@ -146,7 +132,7 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
       break;
     }
     case InterfaceSpec::Kind::name: {
-      const std::string& n = interface_.name_value();
+      const std::string& n = itf.name_value();
       auto i = platform::interface_index(n);
       if (!i) return fail(Errc::interface_not_found, "interface " + q(n) + " does not exist");
       ifindex = *i;
@@ -156,8 +142,8 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
   }
 
   // ---- the bind address -----------------------------------------------------
-  if (bind_) {
-    const IpAddress& b = *bind_;
+  if (bind) {
+    const IpAddress& b = *bind;
     const bool loopback_v4 = b.is_v4() && b.is_loopback();  // all of 127/8 is local
     if (!loopback_v4) {
       if (auto ok = load_locals(); !ok) return unexpected(ok.error());
@@ -175,7 +161,7 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
                           platform::describe_interface(holders.front()) + ", not on " + if_origin +
                           " (" + platform::describe_interface(ifindex) + ")");
         }
-      } else if (fam == Family::ipv4) {
+      } else if (fam == Family::ipv4 || bind_selects_ipv6) {
         // The kernel sends multicast out of the interface that holds the
         // bound source address when no interface is set.
         ifindex = holders.front();
@@ -185,15 +171,62 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
       ifindex = platform::interface_index("lo").value_or(0);
       if_origin = "bind address " + q(b);
     }
-    r.bind = b;
   }
 
+  out.ifindex = ifindex;
+  out.origin = std::move(if_origin);
+  return out;
+}
+
+}  // namespace internal
+
+Res<RawResolvedConfig> RawPublicationConfig::validate() const {
+  const Family fam = family_;
+  const char* fam_text = family_name(fam);
+  if (!platform::raw_family_support(fam).supported) {
+    return fail(Errc::raw_unsupported_platform, std::string("raw ") + fam_text +
+                                                    " sending is not supported on " +
+                                                    platform::raw_platform_name());
+  }
+  if (auto ok = internal::check_send_buffer_size(send_buffer_size_); !ok) {
+    return unexpected(ok.error());
+  }
+  if (fam == Family::ipv6 && loopback_.value_or(false)) {
+    return fail(Errc::raw_unsupported_platform,
+                "loopback cannot be enabled for IPv6 raw mode: IPv6 datagrams are injected at "
+                "the link layer (AF_PACKET) and this host's IP stack never sees them; leave "
+                "loopback unset or false");
+  }
+  if (route_selected_egress_ && (interface_.kind() != InterfaceSpec::Kind::none || bind_)) {
+    return fail(Errc::raw_route_egress_conflict,
+                std::string("route-selected egress chooses the interface of each datagram from "
+                            "the kernel's main routing table; it cannot be combined with ") +
+                    (interface_.kind() != InterfaceSpec::Kind::none
+                         ? "an interface (" + interface_.to_string() + ")"
+                         : "a bind address (" + bind_->to_string() + ")") +
+                    ": unset it or turn route-selected egress off");
+  }
+
+  RawResolvedConfig r;
+  r.family = fam;
+  r.route_selected = route_selected_egress_;
+  r.send_buffer_size = send_buffer_size_;
+  r.loopback = fam == Family::ipv4 ? loopback_.value_or(true) : false;
+
+  auto egress = internal::resolve_raw_egress(fam, interface_, bind_, "the raw publication",
+                                             false);
+  if (!egress) return unexpected(std::move(egress).error());
+  uint32_t ifindex = egress->ifindex;
+  r.interface_address = egress->interface_address;
+  r.bind = bind_;
+
   // ---- IPv6: an explicit Ethernet-like interface ----------------------------
-  if (fam == Family::ipv6) {
+  if (fam == Family::ipv6 && !r.route_selected) {
     if (ifindex == 0) {
       return fail(Errc::raw_interface_required,
-                  "IPv6 raw mode needs an explicit interface (name, index or address): datagrams "
-                  "are injected at the link layer and bypass routing");
+                  "IPv6 raw mode needs an explicit interface (name, index or address) or "
+                  "route-selected egress: datagrams are injected at the link layer and bypass "
+                  "routing");
     }
     auto link = platform::link_info(ifindex);
     if (!link) {
@@ -229,6 +262,8 @@ struct RawPublication::State {
   std::atomic<int> fd{-1};
   SendMetrics metrics;
   std::atomic<uint64_t> invalid{0};
+  // Route-selected egress; null otherwise.
+  std::unique_ptr<internal::RouteEgress> route;
 
   ~State() {
     const int f = fd.exchange(-1);
@@ -248,14 +283,31 @@ Result<RawSendReport, RawSendError> invalid(const RawDatagramError& e) noexcept 
   err.datagram = e;
   return unexpected(err);
 }
+
+RawSendError unroutable(const internal::RouteFailure& f, const IpAddress& destination) noexcept {
+  RawSendError err;
+  err.code = f.code;
+  err.system_errno = f.system_errno;
+  err.route_detail = f.detail;
+  err.destination = destination;
+  return err;
+}
 }  // namespace
 
 Res<RawPublication> RawPublication::open(const RawPublicationConfig& config) {
   auto resolved = config.validate();
   if (!resolved) return unexpected(std::move(resolved).error());
+  // Subscribed before the socket opens, so no change escapes the cache.
+  std::unique_ptr<internal::RouteEgress> route;
+  if (resolved->route_selected) {
+    auto opened = internal::RouteEgress::open(resolved->family);
+    if (!opened) return unexpected(std::move(opened).error());
+    route = std::move(opened).value();
+  }
   auto fd = platform::open_raw_socket(*resolved);
   if (!fd) return unexpected(std::move(fd).error());
   auto s = std::make_unique<State>();
+  s->route = std::move(route);
   s->id = internal::next_publication_id();
   s->config = config;
   s->resolved = std::move(resolved).value();
@@ -315,12 +367,21 @@ Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
     s.invalid.fetch_add(1, std::memory_order_relaxed);
     return invalid(info.error());
   }
+  uint32_t ifindex = s.resolved.interface_index;
+  if (s.route) {
+    auto out = s.route->select(info->source, info->destination, true);
+    if (!out) {
+      s.metrics.record_error();
+      return unexpected(unroutable(out.error(), info->destination));
+    }
+    ifindex = *out;
+  }
   const auto& dst = info->destination.bytes();
   const ssize_t n =
       s.resolved.family == Family::ipv4
-          ? platform::send_raw_ipv4(fd, info->source.bytes().data(), dst.data(),
-                                    s.resolved.interface_index, iov, count)
-          : platform::send_raw_ipv6(fd, s.resolved.interface_index, dst.data(), iov, count);
+          ? platform::send_raw_ipv4(fd, info->source.bytes().data(), dst.data(), ifindex, iov,
+                                    count)
+          : platform::send_raw_ipv6(fd, ifindex, dst.data(), iov, count);
   if (n < 0) {
     const SendError se = send_error_from_errno(static_cast<int>(-n));
     if (se.would_block()) {
@@ -341,7 +402,7 @@ Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
   report.destination = info->destination;
   report.protocol = info->protocol;
   report.bytes_sent = static_cast<std::size_t>(n);
-  report.interface_index = s.resolved.interface_index;
+  report.interface_index = ifindex;
   return report;
 }
 
@@ -360,11 +421,13 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
   const std::size_t addr_size = family == Family::ipv4 ? 4 : 16;
   platform::RawOutDatagram chunk[platform::kMaxBatch];
   bool stopped_invalid = false;
+  bool refresh_route = true;  // route-selected egress: notifications read once per call
   std::size_t done = 0;
   while (done < datagrams.size() && !rep.error) {
     // Validate the next chunk, up to the first invalid datagram.
     std::size_t n = 0;
     std::optional<RawDatagramError> bad;
+    std::optional<internal::RouteFailure> unroutable;
     while (n < platform::kMaxBatch && done + n < datagrams.size()) {
       const OutMessage& m = datagrams[done + n];
       auto info = validate_raw_datagram(m.iov, m.iov_count, family);
@@ -373,6 +436,16 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
         break;
       }
       platform::RawOutDatagram& d = chunk[n];
+      d.ifindex = 0;
+      if (s.route) {
+        auto out = s.route->select(info->source, info->destination, refresh_route);
+        refresh_route = false;
+        if (!out) {
+          unroutable = out.error();
+          break;
+        }
+        d.ifindex = *out;
+      }
       d.iov = m.iov;
       d.iov_count = m.iov_count;
       std::memcpy(d.source, info->source.bytes().data(), addr_size);
@@ -397,6 +470,9 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
       if (invalid != nullptr) *invalid = *bad;
       rep.error = SendError{bad->code, 0};
       stopped_invalid = true;
+    } else if (!rep.error && unroutable) {
+      // No way out for datagram `done`: a send error (counted below).
+      rep.error = SendError{unroutable->code, unroutable->system_errno};
     }
   }
   rep.sent = done;
@@ -416,6 +492,12 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
 
 std::string RawSendError::message() const {
   if (invalid_datagram()) return datagram.message();
+  if (route_detail != nullptr) {
+    std::string text = "route-selected egress for destination " + destination.to_string() + ": " +
+                       route_detail;
+    if (system_errno != 0) text += " (" + send_error().message() + ")";
+    return text;
+  }
   return send_error().message();
 }
 
