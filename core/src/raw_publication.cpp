@@ -117,7 +117,10 @@ Res<RawEgress> resolve_raw_egress(Family fam, const InterfaceSpec& itf,
       const uint32_t i = itf.index_value();
       if (i == 0) {
         return fail(Errc::interface_index_zero,
-                    fam == Family::ipv4
+                    bind_selects_ipv6
+                        ? "interface index 0 is not allowed: raw IP transmit needs a real "
+                          "interface"
+                    : fam == Family::ipv4
                         ? "interface index 0 is not allowed: leave the interface unset for "
                           "system routing"
                         : "interface index 0 is not allowed: IPv6 raw mode needs a real "
