@@ -49,8 +49,8 @@ Res<std::vector<uint32_t>> holders_of(const IpAddress& addr);
 // (family, unspecified, multicast, existence, the bind address on this host
 // and on the interface) with messages that name `subject` ("the raw
 // publication"). A bind address alone selects the interface that holds it
-// for IPv4, and for IPv6 too when bind_selects_ipv6. ifindex 0 when
-// neither selects one.
+// for IPv4, and with raw_ip (raw IP control transmit, which never routes)
+// for IPv6 too. ifindex 0 when neither selects one.
 struct RawEgress {
   uint32_t ifindex = 0;
   std::string origin;                          // "interface 'eth0'", "bind address '...'"
@@ -58,7 +58,7 @@ struct RawEgress {
 };
 Res<RawEgress> resolve_raw_egress(Family family, const InterfaceSpec& interface,
                                   const std::optional<IpAddress>& bind, const char* subject,
-                                  bool bind_selects_ipv6);
+                                  bool raw_ip);
 
 // The IP header rules of validate_raw_datagram() (multicast_only: its
 // destination rule) or, without multicast_only, of raw IP control transmit

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "internal.hpp"
@@ -44,7 +45,7 @@ namespace internal {
 
 Res<RawEgress> resolve_raw_egress(Family fam, const InterfaceSpec& itf,
                                   const std::optional<IpAddress>& bind, const char* subject,
-                                  bool bind_selects_ipv6) {
+                                  bool raw_ip) {
   const char* fam_text = family_name(fam);
   RawEgress out;
   if (bind) {
@@ -117,7 +118,7 @@ Res<RawEgress> resolve_raw_egress(Family fam, const InterfaceSpec& itf,
       const uint32_t i = itf.index_value();
       if (i == 0) {
         return fail(Errc::interface_index_zero,
-                    bind_selects_ipv6
+                    raw_ip
                         ? "interface index 0 is not allowed: raw IP transmit needs a real "
                           "interface"
                     : fam == Family::ipv4
@@ -164,7 +165,7 @@ Res<RawEgress> resolve_raw_egress(Family fam, const InterfaceSpec& itf,
                           platform::describe_interface(holders.front()) + ", not on " + if_origin +
                           " (" + platform::describe_interface(ifindex) + ")");
         }
-      } else if (fam == Family::ipv4 || bind_selects_ipv6) {
+      } else if (fam == Family::ipv4 || raw_ip) {
         // The kernel sends multicast out of the interface that holds the
         // bound source address when no interface is set.
         ifindex = holders.front();
@@ -498,7 +499,7 @@ std::string RawSendError::message() const {
   if (route_detail != nullptr) {
     std::string text = "route-selected egress for destination " + destination.to_string() + ": " +
                        route_detail;
-    if (system_errno != 0) text += " (" + send_error().message() + ")";
+    if (system_errno != 0) text += ": " + std::system_category().message(system_errno);
     return text;
   }
   return send_error().message();

@@ -16,7 +16,10 @@
 #include <string>
 #include <vector>
 
+#include <linux/rtnetlink.h>
+
 #include "mctx/mctx.hpp"
+#include "platform/netlink.hpp"
 #include "raw_test_util.hpp"
 
 namespace mctx::rawtest {
@@ -212,8 +215,7 @@ TEST_F(RouteEgress, NoRouteIsAClearCountedPerDatagramError) {
   EXPECT_FALSE(r.error().invalid_datagram());
   EXPECT_EQ(r.error().message(),
             "route-selected egress for destination ff3e::dead: no route of the kernel's main "
-            "routing table matches it (no usable route in the kernel's main routing table "
-            "(route-selected raw egress): Network is unreachable)");
+            "routing table matches it: Network is unreachable");
   // Another datagram after it still goes.
   ASSERT_TRUE(pub.send(bytes(ok2)));
 
@@ -281,6 +283,86 @@ TEST(RouteEgressConfig, CapabilitiesReportIt) {
   EXPECT_TRUE(caps.ipv4.route_selected_egress);
   EXPECT_TRUE(caps.ipv6.route_selected_egress);
   EXPECT_NE(std::string(caps.ipv6.route_egress_method).find("main table"), std::string::npos);
+}
+
+// ---- the selection rule itself, over synthetic dumps -------------------------
+
+platform::NetlinkRoute route6(const char* prefix, uint8_t length, uint32_t oif,
+                              uint32_t metric = 0, uint8_t type = RTN_MULTICAST,
+                              uint32_t table = platform::kMainRouteTable) {
+  platform::NetlinkRoute r;
+  r.family = Family::ipv6;
+  r.table = table;
+  r.type = type;
+  r.destination_length = length;
+  r.destination = ip(prefix).bytes();
+  r.output_interface = oif;
+  r.metric = metric;
+  return r;
+}
+
+platform::RouteDecision pick(const std::vector<platform::NetlinkRoute>& routes, const char* dst,
+                             const char* src = "2001:db8::1") {
+  return platform::select_route(routes, Family::ipv6, ip(dst).bytes().data(),
+                                ip(src).bytes().data());
+}
+
+TEST(SelectRoute, LongestPrefixThenLowestMetric) {
+  const std::vector<platform::NetlinkRoute> routes = {
+      route6("::", 0, 9, 1024, RTN_UNICAST),  // default route
+      route6("ff3e::", 16, 2, 100),
+      route6("ff3e::", 16, 3, 50),
+      route6("ff3e::a", 128, 4, 500),
+      // The local table's per-device routes answer RTM_GETROUTE for every
+      // group: they must not count.
+      route6("ff00::", 8, 7, 256, RTN_MULTICAST, 255),
+      route6("ff3e::b", 128, 8, 0, RTN_MULTICAST, 255),
+  };
+  EXPECT_EQ(pick(routes, "ff3e::a").output_interface, 4u);
+  EXPECT_EQ(pick(routes, "ff3e::b").output_interface, 3u);  // /16, metric 50 beats 100
+  EXPECT_EQ(pick(routes, "ff3e::b").destination_length, 16u);
+  EXPECT_EQ(pick(routes, "ff05::1").output_interface, 9u);  // the default route
+  EXPECT_EQ(pick({routes.begin() + 1, routes.end()}, "ff05::1").error, ENETUNREACH);
+  EXPECT_EQ(pick({routes.begin() + 1, routes.end()}, "ff05::1").type, 0);
+}
+
+TEST(SelectRoute, ErrorRoutesAndSourceSpecificRoutes) {
+  std::vector<platform::NetlinkRoute> routes = {
+      route6("ff3e::", 16, 2),
+      route6("ff3e::1", 128, 0, 0, RTN_UNREACHABLE),
+      route6("ff3e::2", 128, 0, 0, RTN_PROHIBIT),
+      route6("ff3e::3", 128, 0, 0, RTN_BLACKHOLE),
+  };
+  EXPECT_EQ(pick(routes, "ff3e::1").error, EHOSTUNREACH);
+  EXPECT_EQ(pick(routes, "ff3e::2").error, EACCES);
+  EXPECT_EQ(pick(routes, "ff3e::3").error, ENETUNREACH);
+  EXPECT_EQ(pick(routes, "ff3e::3").type, RTN_BLACKHOLE);
+  // A source-specific route wins for its sources only.
+  auto from = route6("ff3e::", 16, 5);
+  from.source_length = 64;
+  from.source = ip("2001:db8:1::").bytes();
+  routes.push_back(from);
+  EXPECT_EQ(pick(routes, "ff3e::9", "2001:db8:1::7").output_interface, 5u);
+  EXPECT_EQ(pick(routes, "ff3e::9", "2001:db8:2::7").output_interface, 2u);
+  // Cloned (cache) entries and dead routes are ignored.
+  routes[0].flags = RTM_F_CLONED;
+  EXPECT_EQ(pick(routes, "ff3e::9", "2001:db8:2::7").error, ENETUNREACH);
+}
+
+TEST(SelectRoute, TheDumpsReadThisNamespace) {
+  auto links = platform::dump_links();
+  ASSERT_TRUE(links) << links.error();
+  bool lo = false;
+  for (const auto& l : *links) lo = lo || l.name == "lo";
+  EXPECT_TRUE(lo);
+  auto addrs = platform::dump_addresses(Family::ipv6);
+  ASSERT_TRUE(addrs) << addrs.error();
+  bool fd00 = false;
+  for (const auto& a : *addrs) fd00 = fd00 || a.address == ip("fd00::1");
+  EXPECT_TRUE(fd00);
+  auto routes = platform::dump_routes(Family::ipv6);
+  ASSERT_TRUE(routes) << routes.error();
+  EXPECT_FALSE(routes->empty());
 }
 
 }  // namespace
