@@ -1068,17 +1068,18 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
    * IP_MULTICAST_IF by address; IPv6: resolved to its interface, and bound as
    * the source when #GstMctxSink:source-address is not set), an interface
    * name or an interface index. Without it, the routing table decides.
-   * In raw mode it is the egress of both families and is required for IPv6
-   * datagrams (sent at the link layer); an address also selects its
-   * interface for the other family.
+   * In raw mode it is the egress of both families; without it, IPv6
+   * datagrams (sent at the link layer) leave by their group's route in the
+   * kernel's main routing table. An address also selects its interface for
+   * the other family.
    */
   g_object_class_install_property(
       gobject_class, PROP_INTERFACE,
       g_param_spec_string(
           "interface", "Outgoing interface",
           "Interface the multicast packets leave by: a local IPv4/IPv6 address (192.0.2.1), a "
-          "name (eth0, lo) or an index (2). NULL = the routing table decides (raw-mode: "
-          "required for IPv6 datagrams)",
+          "name (eth0, lo) or an index (2). NULL = the routing table decides (raw-mode "
+          "IPv6: the group's route in the main table)",
           DEFAULT_INTERFACE, rw_ready));
 
   /**

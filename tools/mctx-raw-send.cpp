@@ -38,7 +38,7 @@ const char* kSummary =
 
 const char* kDescription =
     "The IPv4 identification counts 1, 2, 3, ... (never 0, which the kernel would\n"
-    "replace). IPv6 needs --interface (an Ethernet-like link); IPv6 raw datagrams\n"
+    "replace). IPv6 needs --interface (an Ethernet-like link) or --route; IPv6 raw datagrams\n"
     "are not looped back to receivers on this host.\n"
     "\n"
     "Examples (inside a private namespace: scripts/mctx-netns --peer -- ...):\n"
@@ -428,7 +428,8 @@ int run(int argc, char** argv) {
        "into the datagram",
        "IP"},
       {"interface", 0, 0, G_OPTION_ARG_STRING, &o.interface,
-       "Outgoing interface: a local address or an interface name (required for IPv6)", "IP|NAME"},
+       "Outgoing interface: a local address or an interface name (IPv6: this or --route)",
+       "IP|NAME"},
       {"interface-index", 0, 0, G_OPTION_ARG_STRING, &o.interface_index,
        "Outgoing interface by index (> 0)", "N"},
       {"ttl", 0, 0, G_OPTION_ARG_STRING, &o.ttl,

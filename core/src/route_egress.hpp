@@ -7,6 +7,8 @@
 // source), cached until an rtnetlink notification says a link or a route
 // changed. Internal header: not installed.
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>

@@ -262,35 +262,33 @@ std::string hex_of(const std::vector<uint8_t>& v) {
   return out;
 }
 
+// Appends bytes one by one (GCC 12 warns falsely about vector::insert of a
+// range into a small vector at -O2).
+void add(std::vector<uint8_t>& v, const uint8_t* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) v.push_back(p[i]);
+}
+
 std::vector<uint8_t> icmp_echo(const IpAddress& src, const IpAddress& dst,
                                const std::string& marker) {
   std::vector<uint8_t> icmp = {static_cast<uint8_t>(src.is_v4() ? 8 : 128), 0, 0, 0, 0, 1, 0, 1};
-  icmp.insert(icmp.end(), marker.begin(), marker.end());
-  std::vector<uint8_t> sum_input = icmp;
-  if (src.is_v6()) {  // pseudo-header
-    std::vector<uint8_t> p(src.bytes().begin(), src.bytes().end());
-    p.insert(p.end(), dst.bytes().begin(), dst.bytes().end());
-    p.insert(p.end(), {0, 0, static_cast<uint8_t>(icmp.size() >> 8),
-                       static_cast<uint8_t>(icmp.size()), 0, 0, 0, 58});
-    p.insert(p.end(), icmp.begin(), icmp.end());
-    sum_input = p;
-  }
-  const uint16_t c = internet_checksum(
-      std::as_bytes(std::span<const uint8_t>(sum_input.data(), sum_input.size())));
+  add(icmp, reinterpret_cast<const uint8_t*>(marker.data()), marker.size());
+  const uint16_t c =
+      src.is_v6() ? icmpv6_checksum(src, dst, icmp)
+                  : internet_checksum(std::as_bytes(std::span<const uint8_t>(icmp.data(), icmp.size())));
   icmp[2] = static_cast<uint8_t>(c >> 8);
   icmp[3] = static_cast<uint8_t>(c);
+  const std::size_t asize = src.is_v4() ? 4 : 16;
   std::vector<uint8_t> d;
   if (src.is_v4()) {
     d = {0x45, 0, 0, static_cast<uint8_t>(20 + icmp.size()), 0x12, 0x34, 0, 0, 64, 1, 0, 0};
-    d.insert(d.end(), src.bytes().begin(), src.bytes().begin() + 4);
-    d.insert(d.end(), dst.bytes().begin(), dst.bytes().begin() + 4);
-    d.insert(d.end(), icmp.begin(), icmp.end());
-    fix_ipv4_header_checksum(std::as_writable_bytes(std::span<uint8_t>(d.data(), d.size())));
   } else {
     d = {0x60, 0, 0, 0, 0, static_cast<uint8_t>(icmp.size()), 58, 64};
-    d.insert(d.end(), src.bytes().begin(), src.bytes().end());
-    d.insert(d.end(), dst.bytes().begin(), dst.bytes().end());
-    d.insert(d.end(), icmp.begin(), icmp.end());
+  }
+  add(d, src.bytes().data(), asize);
+  add(d, dst.bytes().data(), asize);
+  add(d, icmp.data(), icmp.size());
+  if (src.is_v4()) {
+    fix_ipv4_header_checksum(std::as_writable_bytes(std::span<uint8_t>(d.data(), d.size())));
   }
   return d;
 }

@@ -80,13 +80,7 @@ std::vector<uint8_t> icmp6_packet_too_big(const IpAddress& src, const IpAddress&
                                static_cast<uint8_t>(mtu >> 8),
                                static_cast<uint8_t>(mtu)};
   icmp.insert(icmp.end(), quoted.begin(), quoted.end());
-  std::vector<uint8_t> pseudo;
-  append(pseudo, src);
-  append(pseudo, dst);
-  pseudo.insert(pseudo.end(), {0, 0, static_cast<uint8_t>(icmp.size() >> 8),
-                               static_cast<uint8_t>(icmp.size()), 0, 0, 0, 58});
-  pseudo.insert(pseudo.end(), icmp.begin(), icmp.end());
-  put16(icmp, 2, checksum(pseudo));
+  put16(icmp, 2, icmpv6_checksum(src, dst, icmp));
   const uint32_t first = (6u << 28) | (uint32_t{traffic_class} << 20) | (flow_label & 0xfffff);
   std::vector<uint8_t> d = {static_cast<uint8_t>(first >> 24), static_cast<uint8_t>(first >> 16),
                             static_cast<uint8_t>(first >> 8), static_cast<uint8_t>(first),

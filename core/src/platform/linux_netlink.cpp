@@ -11,6 +11,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include <utility>
 
 #include "platform/netlink.hpp"
+#include "platform/platform.hpp"  // FdGuard
 
 namespace mctx::platform {
 
@@ -32,20 +34,15 @@ constexpr std::size_t kMonitorBuffer = 16 * 1024;
 // while it was read) is asked for again, this many times.
 constexpr int kDumpAttempts = 5;
 
-class Fd {
- public:
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const noexcept { return fd_; }
-  int release() noexcept { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
+// NLMSG_OK / NLMSG_NEXT without the macros' mix of signed and unsigned.
+bool message_ok(const nlmsghdr* h, std::size_t left) noexcept {
+  return left >= sizeof(nlmsghdr) && h->nlmsg_len >= sizeof(nlmsghdr) && h->nlmsg_len <= left;
+}
+const nlmsghdr* next_message(const nlmsghdr* h, std::size_t& left) noexcept {
+  const std::size_t step = std::min<std::size_t>(NLMSG_ALIGN(h->nlmsg_len), left);
+  left -= step;
+  return reinterpret_cast<const nlmsghdr*>(reinterpret_cast<const char*>(h) + step);
+}
 
 int open_route_socket(unsigned groups, bool nonblocking) noexcept {
   const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0),
@@ -74,7 +71,7 @@ int run_dump(uint16_t type, unsigned char family, F&& on_message) {
   std::vector<std::byte> buffer(kDumpBuffer);
   for (int attempt = 0; attempt < kDumpAttempts; ++attempt) {
     on_message(nullptr);  // a new attempt: forget what the last one gave
-    Fd fd(open_route_socket(0, false));
+    FdGuard fd(open_route_socket(0, false));
     if (fd.get() < 0) return -fd.get();
     const timeval timeout{2, 0};  // the kernel answers at once; never hang a sender
     ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
@@ -123,8 +120,8 @@ int run_dump(uint16_t type, unsigned char family, F&& on_message) {
       } while (n < 0 && errno == EINTR);
       if (n < 0) return errno;
       auto* h = reinterpret_cast<const nlmsghdr*>(buffer.data());
-      int len = static_cast<int>(n);
-      for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+      std::size_t len = static_cast<std::size_t>(n);
+      for (; message_ok(h, len); h = next_message(h, len)) {
         if (h->nlmsg_seq != seq) continue;
         if ((h->nlmsg_flags & NLM_F_DUMP_INTR) != 0) interrupted = true;
         if (h->nlmsg_type == NLMSG_DONE) {
@@ -407,8 +404,8 @@ NetlinkChanges NetlinkMonitor::drain(void (*visit)(const nlmsghdr*, void*),
       return c;
     }
     const auto* h = reinterpret_cast<const nlmsghdr*>(buffer_.get());
-    int len = static_cast<int>(n);
-    for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+    std::size_t len = static_cast<std::size_t>(n);
+    for (; message_ok(h, len); h = next_message(h, len)) {
       ++c.messages;
       switch (h->nlmsg_type) {
         case RTM_NEWLINK:

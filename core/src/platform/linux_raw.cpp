@@ -27,26 +27,6 @@ namespace mctx::platform {
 
 namespace {
 
-// Closes a descriptor on scope exit unless released.
-class FdGuard {
- public:
-  explicit FdGuard(int fd) noexcept : fd_(fd) {}
-  ~FdGuard() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FdGuard(const FdGuard&) = delete;
-  FdGuard& operator=(const FdGuard&) = delete;
-  int get() const noexcept { return fd_; }
-  int release() noexcept {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
 Error socket_error(const char* what, int err) {
   if (err == EPERM || err == EACCES) {
     return make_error(Errc::raw_not_permitted, kRawNotPermittedHint, err);
