@@ -189,13 +189,29 @@ Res<RawIpPublication> RawIpPublication::open(const RawIpConfig& config) {
     if (!fd) return unexpected(std::move(fd).error());
     s->fd4 = *fd;
     s->last_fd.store(*fd);
-  } else if (!platform::raw_permitted()) {
-    // IPv6 sockets open on first use: find a missing privilege now.
-    return fail(Errc::raw_not_permitted, kRawNotPermittedHint, EPERM);
   }
   s->id = internal::next_publication_id();
   s->config = config;
   s->resolved = std::move(resolved).value();
+  if (s->resolved.family == Family::ipv6) {
+    // The ICMPv6 socket (traffic class 0, hop limit 255, as RFC 4443 error
+    // messages usually go) opens now, so a missing privilege, a bind or
+    // interface problem is an open() error with its words, not a send error.
+    std::lock_guard lock(s->mutex);
+    auto fd = s->socket_for(58, 0, 255);
+    if (!fd) {
+      const Errc code = fd.error().code;
+      if (code == Errc::raw_not_permitted) {
+        return fail(code, kRawNotPermittedHint, fd.error().system_errno);
+      }
+      return fail(code,
+                  "opening the raw IPv6 socket (SOCK_RAW, ICMPv6) bound to " +
+                      s->resolved.bind->to_string() + " on " +
+                      platform::describe_interface(s->resolved.interface_index),
+                  fd.error().system_errno);
+    }
+    s->last_fd.store(*fd);
+  }
   return RawIpPublication(std::move(s));
 }
 

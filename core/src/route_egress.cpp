@@ -34,11 +34,6 @@ Res<std::unique_ptr<RouteEgress>> RouteEgress::open(Family family) {
 RouteEgress::RouteEgress(Family family, platform::NetlinkMonitor monitor) noexcept
     : family_(family), monitor_(std::move(monitor)) {}
 
-uint64_t RouteEgress::lookups() const noexcept {
-  std::lock_guard lock(mutex_);
-  return lookups_;
-}
-
 Result<uint32_t, RouteFailure> RouteEgress::select(const IpAddress& source,
                                                    const IpAddress& destination,
                                                    bool refresh) noexcept {
@@ -76,7 +71,6 @@ Result<uint32_t, RouteFailure> RouteEgress::select(const IpAddress& source,
 
 Result<uint32_t, RouteFailure> RouteEgress::look_up(const IpAddress& source,
                                                     const IpAddress& destination) noexcept {
-  ++lookups_;
   try {
     auto routes = platform::dump_routes(family_);
     if (!routes) {

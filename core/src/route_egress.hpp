@@ -44,10 +44,6 @@ class RouteEgress {
   Result<uint32_t, RouteFailure> select(const IpAddress& source, const IpAddress& destination,
                                         bool refresh) noexcept;
 
-  // Decisions taken from the routing table so far (cache misses), for tests
-  // and diagnostics.
-  uint64_t lookups() const noexcept;
-
  private:
   struct Entry {
     bool used = false;
@@ -64,11 +60,10 @@ class RouteEgress {
                                          const IpAddress& destination) noexcept;
 
   Family family_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   platform::NetlinkMonitor monitor_;
   Entry cache_[kCacheSize];
   std::size_t next_slot_ = 0;
-  uint64_t lookups_ = 0;
 };
 
 }  // namespace mctx::internal

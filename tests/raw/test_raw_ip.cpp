@@ -150,7 +150,9 @@ TEST_F(RawIp, Icmpv6PacketTooBigReachesThePeerAsDocumented) {
   const auto labelled =
       icmp6_packet_too_big(ip("fd00::1"), ip("fd00::2"), 1280, quoted2, 0x20, 17, 0xabcde);
   ASSERT_TRUE(pub.send(bytes(labelled)));
-  EXPECT_EQ(pub.open_sockets(), 2u);
+  // The ICMPv6 socket open() made (traffic class 0, hop limit 255) and one
+  // for each of the two sends.
+  EXPECT_EQ(pub.open_sockets(), 3u);
   auto expected = labelled;
   expected[1] &= 0xf0;  // flow label 0
   expected[2] = 0;
@@ -176,6 +178,8 @@ TEST_F(RawIp, Ipv6LinkLocalDestinationsGetTheInterfaceScope) {
 TEST_F(RawIp, TheSocketCacheIsBounded) {
   RawIpPublication pub = open_ip(
       RawIpConfig(Family::ipv6).with_bind(ip("fd00::1")).with_interface(InterfaceSpec::name("mctx0")));
+  EXPECT_EQ(pub.open_sockets(), 1u);  // ICMPv6, opened by open()
+  EXPECT_GE(pub.fd(), 0);
   const auto quoted = original(ip("fd00::2"), ip("2001:db8::5"), "rawip6-cache");
   for (int hop = 1; hop <= static_cast<int>(kRawIpSocketCacheSize) + 4; ++hop) {
     const auto d = icmp6_packet_too_big(ip("fd00::1"), ip("fd00::2"), 1280, quoted, 0,
@@ -185,6 +189,21 @@ TEST_F(RawIp, TheSocketCacheIsBounded) {
   }
   EXPECT_EQ(pub.open_sockets(), kRawIpSocketCacheSize);
   EXPECT_EQ(pub.metrics().load().packets_sent, kRawIpSocketCacheSize + 4);
+}
+
+TEST_F(RawIp, WithoutCapNetRawOpenSaysWhatToDo) {
+  DropNetRaw drop;
+  ASSERT_TRUE(drop.ok());
+  EXPECT_FALSE(raw_ip_capabilities().permitted);
+  for (const RawIpConfig& c :
+       {RawIpConfig(Family::ipv4).with_bind(ip("192.0.2.1")),
+        RawIpConfig(Family::ipv6).with_bind(ip("fd00::1"))}) {
+    auto p = RawIpPublication::open(c);
+    ASSERT_FALSE(p);
+    EXPECT_EQ(p.error().code, Errc::raw_not_permitted);
+    EXPECT_EQ(p.error().message,
+              "raw mode needs CAP_NET_RAW (run as root, or setcap cap_net_raw+ep on the program)");
+  }
 }
 
 // ---- datagram rules -----------------------------------------------------------

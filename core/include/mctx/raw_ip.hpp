@@ -156,8 +156,9 @@ struct RawIpSendReport {
 // is shared), which suits control traffic.
 class RawIpPublication {
  public:
-  // Validates, then opens the IPv4 socket (IPv6 protocol sockets open on
-  // first use). Errc::raw_not_permitted without CAP_NET_RAW.
+  // Validates, then opens the IPv4 socket, or the IPv6 ICMPv6 socket
+  // (traffic class 0, hop limit 255; other protocol sockets open on first
+  // use). Errc::raw_not_permitted without CAP_NET_RAW.
   static Res<RawIpPublication> open(const RawIpConfig& config);
 
   RawIpPublication(RawIpPublication&&) noexcept;
@@ -181,8 +182,8 @@ class RawIpPublication {
   Result<RawIpSendReport, RawSendError> send(const iovec* iov, std::size_t count) noexcept;
 
   // Borrow: the IPv4 socket, or the IPv6 socket the last send used (the one
-  // to poll after would_block); -1 before the first IPv6 send and once
-  // closed.
+  // to poll after would_block; before the first send the ICMPv6 socket); -1
+  // once closed.
   int fd() const noexcept;
   // Number of IPv6 protocol sockets open now (at most kRawIpSocketCacheSize).
   std::size_t open_sockets() const noexcept;
