@@ -27,9 +27,10 @@ using internal::q;
 
 // ------------------------------------------------------------- datagrams
 
-Result<RawDatagramInfo, RawDatagramError> validate_raw_ip_datagram(
-    const iovec* iov, std::size_t count, std::optional<Family> expected,
-    const IpAddress* bind) noexcept {
+Result<RawDatagramInfo, RawDatagramError> validate_raw_ip_datagram(const iovec* iov,
+                                                                   std::size_t count,
+                                                                   std::optional<Family> expected,
+                                                                   const IpAddress* bind) noexcept {
   auto info = internal::validate_ip_header(iov, count, expected, false);
   if (!info || info->family != Family::ipv6) return info;
   if (info->protocol == 0 || info->protocol == 255) {
@@ -89,8 +90,8 @@ Res<RawIpResolvedConfig> RawIpConfig::validate() const {
                             "index or name) or a bind address; it never follows the default "
                             "route"));
   }
-  auto egress = internal::resolve_raw_egress(fam, interface_, bind_,
-                                             "the raw IP publication", true);
+  auto egress =
+      internal::resolve_raw_egress(fam, interface_, bind_, "the raw IP publication", true);
   if (!egress) return unexpected(std::move(egress).error());
   if (fam == Family::ipv6 && !bind_) {
     return fail(Errc::raw_ip_bind_required,
@@ -125,8 +126,8 @@ struct RawIpPublication::State {
   PublicationId id = 0;
   RawIpConfig config;
   RawIpResolvedConfig resolved;
-  std::mutex mutex;                // sends, the IPv6 socket cache
-  int fd4 = -1;                    // IPv4
+  std::mutex mutex;                       // sends, the IPv6 socket cache
+  int fd4 = -1;                           // IPv4
   Socket sockets[kRawIpSocketCacheSize];  // IPv6, fd -1 when free
   uint64_t uses = 0;
   std::atomic<int> last_fd{-1};
@@ -148,7 +149,8 @@ struct RawIpPublication::State {
   // The IPv6 socket for these header values (mutex held), opened now when
   // none is; the least recently used one is closed when all slots are
   // taken. No allocation.
-  Result<int, platform::RawIpSocketError> socket_for(uint8_t nh, uint8_t tc, uint8_t hops) noexcept {
+  Result<int, platform::RawIpSocketError> socket_for(uint8_t nh, uint8_t tc,
+                                                     uint8_t hops) noexcept {
     Socket* free_slot = nullptr;
     Socket* oldest = &sockets[0];
     for (Socket& s : sockets) {
@@ -340,7 +342,8 @@ Res<PublicationId> RawIpContext::add(const RawIpConfig& config) {
       return fail(Errc::duplicate_publication,
                   std::string("a raw IP ") + family_name(config.family()) +
                       " publication with the same interface, bind address and options already "
-                      "exists (id " + std::to_string(id) + ")");
+                      "exists (id " +
+                      std::to_string(id) + ")");
     }
   }
   auto p = RawIpPublication::open(config);
@@ -355,7 +358,8 @@ Res<PublicationId> RawIpContext::add(RawIpPublication&& publication) {
     if (other == id || p.config() == publication.config()) {
       return fail(Errc::duplicate_publication,
                   "a raw IP publication with the same id or configuration is already in this "
-                  "context (id " + std::to_string(other) + ")");
+                  "context (id " +
+                      std::to_string(other) + ")");
     }
   }
   impl_->pubs.emplace(id, std::move(publication));

@@ -5,14 +5,14 @@
 
 #include "route_egress.hpp"
 
+#include <linux/rtnetlink.h>
+
 #include <cerrno>
 #include <cstring>
 #include <new>
 #include <utility>
 
 #include "internal.hpp"
-#include <linux/rtnetlink.h>
-
 #include "platform/platform_raw.hpp"
 
 namespace mctx::internal {
@@ -39,8 +39,7 @@ Result<uint32_t, RouteFailure> RouteEgress::select(const IpAddress& source,
                                                    bool refresh) noexcept {
   // A link-local or interface-local group exists once per link: the
   // routing table cannot say which link is meant.
-  if (family_ == Family::ipv6 && destination.is_multicast() &&
-      destination.multicast_scope() <= 2) {
+  if (family_ == Family::ipv6 && destination.is_multicast() && destination.multicast_scope() <= 2) {
     return unexpected(RouteFailure{
         Errc::scoped_group_needs_interface, 0,
         "an interface-local or link-local group needs an explicit interface; route-selected "
@@ -77,8 +76,8 @@ Result<uint32_t, RouteFailure> RouteEgress::look_up(const IpAddress& source,
       return unexpected(RouteFailure{Errc::raw_route_lookup_failed, routes.error(),
                                      "reading the kernel's main routing table (rtnetlink) failed"});
     }
-    const platform::RouteDecision d = platform::select_route(
-        *routes, family_, destination.bytes().data(), source.bytes().data());
+    const platform::RouteDecision d =
+        platform::select_route(*routes, family_, destination.bytes().data(), source.bytes().data());
     if (d.error != 0) {
       const char* detail = "no route of the kernel's main routing table matches it";
       switch (d.type) {

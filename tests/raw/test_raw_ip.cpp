@@ -82,9 +82,14 @@ std::vector<uint8_t> icmp6_packet_too_big(const IpAddress& src, const IpAddress&
   icmp.insert(icmp.end(), quoted.begin(), quoted.end());
   put16(icmp, 2, icmpv6_checksum(src, dst, icmp));
   const uint32_t first = (6u << 28) | (uint32_t{traffic_class} << 20) | (flow_label & 0xfffff);
-  std::vector<uint8_t> d = {static_cast<uint8_t>(first >> 24), static_cast<uint8_t>(first >> 16),
-                            static_cast<uint8_t>(first >> 8), static_cast<uint8_t>(first),
-                            0, 0, 58, hop_limit};
+  std::vector<uint8_t> d = {static_cast<uint8_t>(first >> 24),
+                            static_cast<uint8_t>(first >> 16),
+                            static_cast<uint8_t>(first >> 8),
+                            static_cast<uint8_t>(first),
+                            0,
+                            0,
+                            58,
+                            hop_limit};
   put16(d, 4, static_cast<uint16_t>(icmp.size()));
   append(d, src);
   append(d, dst);
@@ -129,8 +134,9 @@ TEST_F(RawIp, Icmpv4FragmentationNeededReachesThePeerByteForByte) {
 
 TEST_F(RawIp, Icmpv6PacketTooBigReachesThePeerAsDocumented) {
   Capture cap = peer_capture();
-  RawIpPublication pub = open_ip(
-      RawIpConfig(Family::ipv6).with_bind(ip("fd00::1")).with_interface(InterfaceSpec::name("mctx0")));
+  RawIpPublication pub = open_ip(RawIpConfig(Family::ipv6)
+                                     .with_bind(ip("fd00::1"))
+                                     .with_interface(InterfaceSpec::name("mctx0")));
   const auto quoted = original(ip("fd00::2"), ip("2001:db8::5"), "rawip6-ptb-unicast");
   // Traffic class and hop limit come from the datagram; flow label 0, so
   // the whole datagram is expected unchanged.
@@ -158,14 +164,16 @@ TEST_F(RawIp, Icmpv6PacketTooBigReachesThePeerAsDocumented) {
   expected[2] = 0;
   expected[3] = 0;
   const Frame g = only(cap.frames_with("rawip6-ptb-flow"));
-  EXPECT_EQ(g.l3(), expected) << "captured:\n" << hexdump(g.l3()) << "\nexpected:\n"
+  EXPECT_EQ(g.l3(), expected) << "captured:\n"
+                              << hexdump(g.l3()) << "\nexpected:\n"
                               << hexdump(expected);
 }
 
 TEST_F(RawIp, Ipv6LinkLocalDestinationsGetTheInterfaceScope) {
   Capture cap = peer_capture();
-  RawIpPublication pub = open_ip(
-      RawIpConfig(Family::ipv6).with_bind(ip("fd00::1")).with_interface(InterfaceSpec::name("mctx0")));
+  RawIpPublication pub = open_ip(RawIpConfig(Family::ipv6)
+                                     .with_bind(ip("fd00::1"))
+                                     .with_interface(InterfaceSpec::name("mctx0")));
   const auto quoted = original(ip("fd00::2"), ip("2001:db8::5"), "rawip6-ptb-allnodes");
   const auto d = icmp6_packet_too_big(ip("fd00::1"), ip("ff02::1"), 1280, quoted);
   auto r = pub.send(bytes(d));
@@ -176,8 +184,9 @@ TEST_F(RawIp, Ipv6LinkLocalDestinationsGetTheInterfaceScope) {
 }
 
 TEST_F(RawIp, TheSocketCacheIsBounded) {
-  RawIpPublication pub = open_ip(
-      RawIpConfig(Family::ipv6).with_bind(ip("fd00::1")).with_interface(InterfaceSpec::name("mctx0")));
+  RawIpPublication pub = open_ip(RawIpConfig(Family::ipv6)
+                                     .with_bind(ip("fd00::1"))
+                                     .with_interface(InterfaceSpec::name("mctx0")));
   EXPECT_EQ(pub.open_sockets(), 1u);  // ICMPv6, opened by open()
   EXPECT_GE(pub.fd(), 0);
   const auto quoted = original(ip("fd00::2"), ip("2001:db8::5"), "rawip6-cache");
@@ -195,9 +204,8 @@ TEST_F(RawIp, WithoutCapNetRawOpenSaysWhatToDo) {
   DropNetRaw drop;
   ASSERT_TRUE(drop.ok());
   EXPECT_FALSE(raw_ip_capabilities().permitted);
-  for (const RawIpConfig& c :
-       {RawIpConfig(Family::ipv4).with_bind(ip("192.0.2.1")),
-        RawIpConfig(Family::ipv6).with_bind(ip("fd00::1"))}) {
+  for (const RawIpConfig& c : {RawIpConfig(Family::ipv4).with_bind(ip("192.0.2.1")),
+                               RawIpConfig(Family::ipv6).with_bind(ip("fd00::1"))}) {
     auto p = RawIpPublication::open(c);
     ASSERT_FALSE(p);
     EXPECT_EQ(p.error().code, Errc::raw_not_permitted);
@@ -256,9 +264,9 @@ TEST(RawIpRules, EveryDatagramRuleWithItsMessage) {
   auto plen = good6;
   plen.push_back(0);
   EXPECT_EQ(rejected(plen, std::nullopt, nullptr, &code),
-            "IPv6 payload length " + std::to_string(good6.size() - 40) + " + 40-byte header = " +
-                std::to_string(good6.size()) + " does not match the datagram size " +
-                std::to_string(plen.size()));
+            "IPv6 payload length " + std::to_string(good6.size() - 40) +
+                " + 40-byte header = " + std::to_string(good6.size()) +
+                " does not match the datagram size " + std::to_string(plen.size()));
   EXPECT_EQ(code, Errc::raw_bad_payload_length);
   const auto src0 = icmp4_frag_needed(ip("0.0.0.0"), ip("192.0.2.2"), 1400, quoted);
   EXPECT_EQ(rejected(src0, std::nullopt, nullptr, &code),
@@ -297,9 +305,10 @@ TEST(RawIpRules, EveryDatagramRuleWithItsMessage) {
 
 TEST_F(RawIp, AnInvalidDatagramIsCountedAndNeverSent) {
   Capture cap = peer_capture();
-  RawIpPublication pub = open_ip(
-      RawIpConfig(Family::ipv6).with_bind(ip("fd00::1")).with_interface(InterfaceSpec::index(
-          ::if_nametoindex("mctx0"))));
+  RawIpPublication pub =
+      open_ip(RawIpConfig(Family::ipv6)
+                  .with_bind(ip("fd00::1"))
+                  .with_interface(InterfaceSpec::index(::if_nametoindex("mctx0"))));
   const auto q6 = original(ip("fd00::2"), ip("2001:db8::5"), "rawip6-foreign-source");
   const auto foreign = icmp6_packet_too_big(ip("fd00::7"), ip("fd00::2"), 1280, q6);
   auto r = pub.send(bytes(foreign));
@@ -326,11 +335,11 @@ TEST(RawIpRules, EveryConfigurationRuleWithItsMessage) {
             "raw IP transmit needs an explicit egress: an interface (address, index or name) or "
             "a bind address; it never follows the default route");
   EXPECT_EQ(code, Errc::raw_ip_egress_required);
-  EXPECT_EQ(config_error(RawIpConfig(Family::ipv6).with_interface(InterfaceSpec::name("lo")),
-                         &code),
-            "raw IPv6 transmit needs a bind address (the kernel builds the IPv6 header and "
-            "writes the bound address as its source): give the local address the datagrams "
-            "carry as source, on lo (index 1)");
+  EXPECT_EQ(
+      config_error(RawIpConfig(Family::ipv6).with_interface(InterfaceSpec::name("lo")), &code),
+      "raw IPv6 transmit needs a bind address (the kernel builds the IPv6 header and "
+      "writes the bound address as its source): give the local address the datagrams "
+      "carry as source, on lo (index 1)");
   EXPECT_EQ(code, Errc::raw_ip_bind_required);
   EXPECT_EQ(config_error(RawIpConfig(Family::ipv4).with_bind(ip("fd00::1")), &code),
             "bind address 'fd00::1' is IPv6 but the raw IP publication sends IPv4 datagrams");
@@ -346,9 +355,9 @@ TEST(RawIpRules, EveryConfigurationRuleWithItsMessage) {
                 std::to_string(::if_nametoindex("mctx0")) +
                 "), not on interface 'lo' (lo (index 1))");
   EXPECT_EQ(code, Errc::source_interface_mismatch);
-  EXPECT_EQ(config_error(RawIpConfig(Family::ipv4).with_interface(InterfaceSpec::name("nosuch0")),
-                         &code),
-            "interface 'nosuch0' does not exist");
+  EXPECT_EQ(
+      config_error(RawIpConfig(Family::ipv4).with_interface(InterfaceSpec::name("nosuch0")), &code),
+      "interface 'nosuch0' does not exist");
   EXPECT_EQ(code, Errc::interface_not_found);
   EXPECT_EQ(config_error(RawIpConfig(Family::ipv4).with_interface(InterfaceSpec::index(0)), &code),
             "interface index 0 is not allowed: raw IP transmit needs a real interface");

@@ -10,13 +10,12 @@
 // group without a route fails alone with a counted, clear error.
 
 #include <gtest/gtest.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 
 #include <cstdlib>
 #include <string>
 #include <vector>
-
-#include <linux/rtnetlink.h>
 
 #include "mctx/mctx.hpp"
 #include "platform/netlink.hpp"
@@ -287,8 +286,8 @@ TEST(RouteEgressConfig, CapabilitiesReportIt) {
 
 // ---- the selection rule itself, over synthetic dumps -------------------------
 
-platform::NetlinkRoute route6(const char* prefix, uint8_t length, uint32_t oif,
-                              uint32_t metric = 0, uint8_t type = RTN_MULTICAST,
+platform::NetlinkRoute route6(const char* prefix, uint8_t length, uint32_t oif, uint32_t metric = 0,
+                              uint8_t type = RTN_MULTICAST,
                               uint32_t table = platform::kMainRouteTable) {
   platform::NetlinkRoute r;
   r.family = Family::ipv6;

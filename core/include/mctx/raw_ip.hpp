@@ -69,7 +69,7 @@ struct RawIpFamilySupport {
   // "datagram": the caller's datagram is the packet (IPv4);
   // "kernel-built-header": the kernel builds the base header (IPv6).
   const char* header = "";
-  const char* preserved = "";       // what reaches the wire as the caller wrote it
+  const char* preserved = "";        // what reaches the wire as the caller wrote it
   const char* kernel_rebuilds = "";  // what the kernel writes itself
 };
 
@@ -143,9 +143,9 @@ class RawIpConfig {
 struct RawIpSendReport {
   PublicationId publication_id = 0;
   Family family = Family::ipv4;
-  IpAddress source;       // from the datagram
-  IpAddress destination;  // from the datagram (IPv6 link-local: with the scope used)
-  uint8_t protocol = 0;   // IPv4 protocol / IPv6 Next Header
+  IpAddress source;            // from the datagram
+  IpAddress destination;       // from the datagram (IPv6 link-local: with the scope used)
+  uint8_t protocol = 0;        // IPv4 protocol / IPv6 Next Header
   std::size_t bytes_sent = 0;  // the whole datagram, IP header included
   uint32_t interface_index = 0;
 };

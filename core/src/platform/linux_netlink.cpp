@@ -63,8 +63,8 @@ int family_of(Family f) noexcept { return f == Family::ipv4 ? AF_INET : AF_INET6
 std::size_t address_size(Family f) noexcept { return f == Family::ipv4 ? 4 : 16; }
 
 // Runs one dump request (`type`, `family`) and hands every reply message
-// to `on_message` (nullptr first, at the start of each attempt). 0 or errno; EINTR-like interruptions (NLM_F_DUMP_INTR)
-// come back as EAGAIN after the last attempt.
+// to `on_message` (nullptr first, at the start of each attempt). 0 or errno; EINTR-like
+// interruptions (NLM_F_DUMP_INTR) come back as EAGAIN after the last attempt.
 template <class F>
 int run_dump(uint16_t type, unsigned char family, F&& on_message) {
   static std::atomic<uint32_t> sequence{1};
@@ -212,7 +212,8 @@ std::optional<NetlinkAddress> parse_address(const nlmsghdr* h) {
   for_each_attribute(IFA_RTA(ifa), static_cast<int>(IFA_PAYLOAD(h)), [&](const rtattr* a) {
     // IFA_LOCAL is the local address on point-to-point links; IFA_ADDRESS
     // the peer there and the local address elsewhere.
-    if ((a->rta_type != IFA_LOCAL && a->rta_type != IFA_ADDRESS) || (found && a->rta_type != IFA_LOCAL)) {
+    if ((a->rta_type != IFA_LOCAL && a->rta_type != IFA_ADDRESS) ||
+        (found && a->rta_type != IFA_LOCAL)) {
       return;
     }
     if (ifa->ifa_family == AF_INET && RTA_PAYLOAD(a) >= 4) {

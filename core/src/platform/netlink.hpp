@@ -58,8 +58,8 @@ struct NetlinkAddress {
 // One route (RTM_NEWROUTE).
 struct NetlinkRoute {
   Family family = Family::ipv4;
-  uint32_t table = 0;     // RTA_TABLE, else rtm_table
-  uint8_t type = 0;       // RTN_UNICAST, RTN_MULTICAST, RTN_UNREACHABLE, ...
+  uint32_t table = 0;  // RTA_TABLE, else rtm_table
+  uint8_t type = 0;    // RTN_UNICAST, RTN_MULTICAST, RTN_UNREACHABLE, ...
   uint8_t destination_length = 0;
   uint8_t source_length = 0;
   std::array<uint8_t, 16> destination{};  // IPv4 in the first 4 bytes
@@ -102,7 +102,7 @@ RouteDecision select_route(const std::vector<NetlinkRoute>& routes, Family famil
                            const uint8_t* destination, const uint8_t* source) noexcept;
 
 // rtnetlink multicast groups for NetlinkMonitor::open().
-inline constexpr unsigned kNetlinkGroupLink = 1u << 0;        // RTMGRP_LINK
+inline constexpr unsigned kNetlinkGroupLink = 1u << 0;         // RTMGRP_LINK
 inline constexpr unsigned kNetlinkGroupIpv4Address = 1u << 4;  // RTMGRP_IPV4_IFADDR
 inline constexpr unsigned kNetlinkGroupIpv4Route = 1u << 6;    // RTMGRP_IPV4_ROUTE
 inline constexpr unsigned kNetlinkGroupIpv6Address = 1u << 8;  // RTMGRP_IPV6_IFADDR
