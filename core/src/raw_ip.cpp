@@ -353,7 +353,9 @@ Res<PublicationId> RawIpContext::add(const RawIpConfig& config) {
 
 Res<PublicationId> RawIpContext::add(RawIpPublication&& publication) {
   const PublicationId id = publication.id();
-  if (id == 0) return fail(Errc::publication_closed, "cannot add a closed raw IP publication");
+  if (id == 0 || publication.fd() < 0) {
+    return fail(Errc::publication_closed, "cannot add a closed raw IP publication");
+  }
   for (const auto& [other, p] : impl_->pubs) {
     if (other == id || p.config() == publication.config()) {
       return fail(Errc::duplicate_publication,

@@ -214,6 +214,42 @@ TEST_F(RawIp, WithoutCapNetRawOpenSaysWhatToDo) {
   }
 }
 
+TEST_F(RawIp, ContextOwnsPublicationsById) {
+  Capture cap = peer_capture();
+  RawIpContext ctx;
+  const RawIpConfig c = RawIpConfig(Family::ipv4).with_bind(ip("192.0.2.1"));
+  auto id = ctx.add(c);
+  ASSERT_TRUE(id) << id.error().what();
+  auto again = ctx.add(c);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::duplicate_publication);
+  const auto quoted = original(ip("192.0.2.2"), ip("203.0.113.5"), "rawip4-context");
+  const auto d = icmp4_frag_needed(ip("192.0.2.1"), ip("192.0.2.2"), 1400, quoted);
+  auto r = ctx.send(*id, bytes(d));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->publication_id, *id);
+  auto unknown = ctx.send(*id + 1000, bytes(d));
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, Errc::publication_not_found);
+  const Snapshot snap = ctx.snapshot();
+  EXPECT_EQ(snap.send.packets_sent, 1u);
+  EXPECT_EQ(snap.send.bytes_sent, d.size());
+  EXPECT_EQ(snap.active_publications, 1u);
+  EXPECT_EQ(only(cap.frames_with("rawip4-context")).l3(), d);
+
+  std::optional<RawIpPublication> taken = ctx.take(*id);
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(ctx.size(), 0u);
+  taken->close();
+  auto closed = ctx.add(std::move(*taken));
+  ASSERT_FALSE(closed);
+  EXPECT_EQ(closed.error().code, Errc::publication_closed);
+  auto id2 = ctx.add(c);
+  ASSERT_TRUE(id2);
+  EXPECT_TRUE(ctx.remove(*id2));
+  EXPECT_FALSE(ctx.remove(*id2));
+}
+
 // ---- datagram rules -----------------------------------------------------------
 
 std::string rejected(const std::vector<uint8_t>& d, std::optional<Family> fam = std::nullopt,
