@@ -103,6 +103,13 @@ RawIpPublication open_ip(const RawIpConfig& c) {
   return std::move(p).value();
 }
 
+// IPv6 out of mctx0, bound to its address fd00::1.
+RawIpConfig v6_on_mctx0() {
+  return RawIpConfig(Family::ipv6)
+      .with_bind(ip("fd00::1"))
+      .with_interface(InterfaceSpec::name("mctx0"));
+}
+
 Frame only(const std::vector<Frame>& frames) {
   if (frames.size() != 1) {
     throw std::runtime_error(std::to_string(frames.size()) + " frames with the marker");
@@ -134,9 +141,7 @@ TEST_F(RawIp, Icmpv4FragmentationNeededReachesThePeerByteForByte) {
 
 TEST_F(RawIp, Icmpv6PacketTooBigReachesThePeerAsDocumented) {
   Capture cap = peer_capture();
-  RawIpPublication pub = open_ip(RawIpConfig(Family::ipv6)
-                                     .with_bind(ip("fd00::1"))
-                                     .with_interface(InterfaceSpec::name("mctx0")));
+  RawIpPublication pub = open_ip(v6_on_mctx0());
   const auto quoted = original(ip("fd00::2"), ip("2001:db8::5"), "rawip6-ptb-unicast");
   // Traffic class and hop limit come from the datagram; flow label 0, so
   // the whole datagram is expected unchanged.
@@ -171,9 +176,7 @@ TEST_F(RawIp, Icmpv6PacketTooBigReachesThePeerAsDocumented) {
 
 TEST_F(RawIp, Ipv6LinkLocalDestinationsGetTheInterfaceScope) {
   Capture cap = peer_capture();
-  RawIpPublication pub = open_ip(RawIpConfig(Family::ipv6)
-                                     .with_bind(ip("fd00::1"))
-                                     .with_interface(InterfaceSpec::name("mctx0")));
+  RawIpPublication pub = open_ip(v6_on_mctx0());
   const auto quoted = original(ip("fd00::2"), ip("2001:db8::5"), "rawip6-ptb-allnodes");
   const auto d = icmp6_packet_too_big(ip("fd00::1"), ip("ff02::1"), 1280, quoted);
   auto r = pub.send(bytes(d));
@@ -184,9 +187,7 @@ TEST_F(RawIp, Ipv6LinkLocalDestinationsGetTheInterfaceScope) {
 }
 
 TEST_F(RawIp, TheSocketCacheIsBounded) {
-  RawIpPublication pub = open_ip(RawIpConfig(Family::ipv6)
-                                     .with_bind(ip("fd00::1"))
-                                     .with_interface(InterfaceSpec::name("mctx0")));
+  RawIpPublication pub = open_ip(v6_on_mctx0());
   EXPECT_EQ(pub.open_sockets(), 1u);  // ICMPv6, opened by open()
   EXPECT_GE(pub.fd(), 0);
   const auto quoted = original(ip("fd00::2"), ip("2001:db8::5"), "rawip6-cache");
