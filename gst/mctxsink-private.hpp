@@ -4,7 +4,8 @@
 
 // Internal glue of the mctxsink element (not installed).
 //
-// The element (gstmctxsink.cpp) is GObject/GStreamer plumbing only. What it
+// The element (gstmctxsink.cpp) is GObject/GStreamer plumbing only. Its send
+// policy is in mctxsink-deliver.hpp, its metrics in mctxsink-metrics.hpp. What it
 // needs beside that lives here:
 //   * Settings: the property values, plain C++ (copied at start()).
 //   * build_publication_config(): Settings -> mctx::PublicationConfig, with
@@ -62,6 +63,16 @@ class GRef {
  private:
   T* p_ = nullptr;
 };
+
+// ---------------------------------------------------------------------------
+// libmctx-core's log lines (mctxsink-log.cpp)
+
+// Installs the core's log handler that writes into the mctxsink debug
+// category, unless the application installed its own. Called when the
+// plugin loads, after the category exists.
+void route_core_log() noexcept;
+// Sets the core's threshold from the category's (at start()).
+void sync_core_log_threshold() noexcept;
 
 // ---------------------------------------------------------------------------
 // Property values and their defaults (the DEFAULT_* of the element).
@@ -168,6 +179,11 @@ class Backend {
 
   // Where packets go, for messages: "239.1.2.3:5004".
   virtual std::string describe() const = 0;
+
+  // What the socket has now, for the start log (UDP: the core's
+  // Publication::describe(): bound address and port, interface name and
+  // index, effective send buffer, TTL, loopback, DSCP).
+  virtual std::string describe_socket() const { return describe(); }
 
   // The sentence for a send error this backend returned (streaming thread,
   // only when a warning is posted). A raw backend can give the validator's

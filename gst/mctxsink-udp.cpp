@@ -64,6 +64,7 @@ class UdpBackend final : public Backend {
   }
 
   std::string describe() const override { return pub_.destination().to_string(); }
+  std::string describe_socket() const override { return pub_.describe(); }
 
   void shutdown(bool close_caller_socket) noexcept override {
     if (done_) return;

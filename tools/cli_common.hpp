@@ -39,6 +39,13 @@ using CliResult = Result<T, std::string>;
 // for metrics-export setup errors; 1 for everything else (system calls).
 int exit_status_for(Errc code) noexcept;
 
+// The text of a PublicationConfig::validate() / open error. When the source
+// address and the interface disagree (source_interface_mismatch), it is
+// prefixed with the two options that set them ("--source and --interface
+// disagree: ...").
+std::string config_error_text(const Error& error, std::string_view source_option,
+                              std::string_view interface_option);
+
 // Prints "PROGRAM: message" to stderr.
 void print_error(std::string_view program, std::string_view message);
 // Prints the message and "Try 'PROGRAM --help' ..." to stderr; returns
@@ -53,6 +60,9 @@ int print_version(std::string_view program);
 // an empty entry; do not add G_OPTION_REMAINING, it is added here) and
 // returns the positional arguments. An error (unknown option, missing
 // value) is returned as GLib's message.
+// Every CLI also gets -v / --verbose here (repeatable): the core's log lines
+// go to stderr as "PROGRAM: LEVEL: FUNCTION: MESSAGE"; -v shows info (what
+// each publication opened with), -vv debug, -vvv a line per send.
 CliResult<std::vector<std::string>> parse_options(int argc, char** argv, GOptionEntry* entries,
                                                   const char* parameter_string, const char* summary,
                                                   const char* description);

@@ -124,7 +124,6 @@ CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& arg
   if (!pos) return unexpected(std::move(pos.error()));
   plan.pos = std::move(pos.value());
   const Family fam = plan.pos.group.family();
-  if (plan.pos.port == 0) return unexpected(std::string("PORT 0 is not allowed: give 1 to 65535"));
   if (!plan.pos.group.is_multicast()) {
     return unexpected("GROUP '" + plan.pos.group.to_string() + "' is not a multicast address");
   }
@@ -155,7 +154,9 @@ CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& arg
   if (!interface) return unexpected(std::move(interface.error()));
   if (interface.value()) c.with_interface(**interface);
   if (o.ttl) {
-    auto t = parse_uint(o.ttl, "--ttl", 0, 255);
+    // A raw datagram with TTL / hop limit 0 is refused by the validator
+    // (raw_ttl_zero); say so in terms of the option.
+    auto t = parse_uint(o.ttl, "--ttl", 1, 255);
     if (!t) return unexpected(std::move(t.error()));
     plan.ttl = static_cast<uint8_t>(t.value());
   }
@@ -433,7 +434,7 @@ int run(int argc, char** argv) {
       {"interface-index", 0, 0, G_OPTION_ARG_STRING, &o.interface_index,
        "Outgoing interface by index (> 0)", "N"},
       {"ttl", 0, 0, G_OPTION_ARG_STRING, &o.ttl,
-       "IPv4 TTL / IPv6 hop limit written into the header (0-255, default 1)", "N"},
+       "IPv4 TTL / IPv6 hop limit written into the header (1-255, default 1)", "N"},
       {"tos", 0, 0, G_OPTION_ARG_STRING, &o.tos,
        "IPv4 TOS / IPv6 traffic class byte written into the header (0-255, default 0)", "N"},
       {"flow-label", 0, 0, G_OPTION_ARG_STRING, &o.flow_label,

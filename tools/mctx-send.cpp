@@ -86,7 +86,7 @@ CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& arg
     c.with_source_address(a.value());
   }
   if (o.source_port) {
-    auto p = parse_uint(o.source_port, "--source-port", 0, 65535);
+    auto p = parse_uint(o.source_port, "--source-port", 1, 65535);
     if (!p) return unexpected(std::move(p.error()));
     c.with_source_port(static_cast<uint16_t>(p.value()));
   }
@@ -216,7 +216,9 @@ int run(int argc, char** argv) {
 
   auto resolved = p.config.validate();
   if (!resolved) {
-    print_error(kProgram, resolved.error().what());
+    print_error(kProgram,
+                config_error_text(resolved.error(), o.bind && !o.source ? "--bind" : "--source",
+                                  o.interface_index ? "--interface-index" : "--interface"));
     return exit_status_for(resolved.error().code);
   }
   if (auto size = check_payload_size(p.pos.payload.size(), p.config.group().family()); !size) {

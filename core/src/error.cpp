@@ -67,6 +67,12 @@ const char* errc_name(Errc code) noexcept {
     case Errc::raw_unsupported_link: return "raw_unsupported_link";
     case Errc::raw_not_permitted: return "raw_not_permitted";
     case Errc::raw_unsupported_platform: return "raw_unsupported_platform";
+    case Errc::raw_source_multicast: return "raw_source_multicast";
+    case Errc::raw_source_loopback: return "raw_source_loopback";
+    case Errc::raw_source_broadcast: return "raw_source_broadcast";
+    case Errc::raw_source_this_network: return "raw_source_this_network";
+    case Errc::raw_ttl_zero: return "raw_ttl_zero";
+    case Errc::raw_destination_bad_scope: return "raw_destination_bad_scope";
     case Errc::raw_no_route: return "raw_no_route";
     case Errc::raw_route_lookup_failed: return "raw_route_lookup_failed";
     case Errc::raw_route_egress_conflict: return "raw_route_egress_conflict";
@@ -147,6 +153,13 @@ const char* errc_description(Errc code) noexcept {
     case Errc::raw_unsupported_link: return "raw mode does not support this link type";
     case Errc::raw_not_permitted: return "raw mode needs CAP_NET_RAW";
     case Errc::raw_unsupported_platform: return "raw mode is not supported on this platform";
+    case Errc::raw_source_multicast: return "raw datagram source is a multicast address";
+    case Errc::raw_source_loopback: return "raw datagram source is a loopback address";
+    case Errc::raw_source_broadcast: return "raw datagram source is the broadcast address";
+    case Errc::raw_source_this_network: return "raw datagram source is in 0.0.0.0/8";
+    case Errc::raw_ttl_zero: return "raw datagram TTL / hop limit is 0";
+    case Errc::raw_destination_bad_scope:
+      return "raw datagram destination has reserved or interface-local scope";
     case Errc::raw_no_route:
       return "no usable route in the kernel's main routing table (route-selected raw egress)";
     case Errc::raw_route_lookup_failed:

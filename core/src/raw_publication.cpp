@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "internal.hpp"
+#include "logging.hpp"
 #include "mctx/raw.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_raw.hpp"
@@ -316,6 +317,18 @@ Res<RawPublication> RawPublication::open(const RawPublicationConfig& config) {
   s->config = config;
   s->resolved = std::move(resolved).value();
   s->fd.store(*fd);
+  if (internal::log_enabled(LogLevel::info)) {
+    const RawResolvedConfig& r = s->resolved;
+    std::string buffer = "unknown";
+    if (auto bytes = platform::send_buffer_size(*fd)) buffer = std::to_string(*bytes) + " bytes";
+    MCTX_LOG(LogLevel::info, "RawPublication::open",
+             "raw publication %llu: %s, interface %s, bound to %s, send buffer %s, loopback %s",
+             static_cast<unsigned long long>(s->id), family_name(r.family),
+             r.interface_index != 0 ? platform::describe_interface(r.interface_index).c_str()
+                                    : "chosen by routing (index 0)",
+             r.bind ? r.bind->to_string().c_str() : "nothing", buffer.c_str(),
+             r.loopback ? "on" : "off");
+  }
   return RawPublication(std::move(s));
 }
 
@@ -369,6 +382,8 @@ Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
   auto info = validate_raw_datagram(iov, count, s.resolved.family);
   if (!info) {
     s.invalid.fetch_add(1, std::memory_order_relaxed);
+    MCTX_LOG(LogLevel::log, "RawPublication::send", "raw publication %llu: invalid datagram: %s",
+             static_cast<unsigned long long>(s.id), errc_name(info.error().code));
     return invalid(info.error());
   }
   uint32_t ifindex = s.resolved.interface_index;
@@ -376,6 +391,10 @@ Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
     auto out = s.route->select(info->source, info->destination, true);
     if (!out) {
       s.metrics.record_error();
+      MCTX_LOG(LogLevel::log, "RawPublication::send",
+               "raw publication %llu: no way out for a %s datagram: %s",
+               static_cast<unsigned long long>(s.id), family_name(info->family),
+               errc_name(out.error().code));
       return unexpected(unroutable(out.error(), info->destination));
     }
     ifindex = *out;
@@ -386,6 +405,13 @@ Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
           ? platform::send_raw_ipv4(fd, info->source.bytes().data(), dst.data(), ifindex, iov,
                                     count)
           : platform::send_raw_ipv6(fd, ifindex, dst.data(), iov, count);
+  if (internal::log_enabled(LogLevel::log)) {
+    const SendError se = n < 0 ? send_error_from_errno(static_cast<int>(-n)) : SendError{};
+    MCTX_LOG(LogLevel::log, "RawPublication::send",
+             "raw publication %llu: %s datagram of %zu bytes: %s (errno %d)",
+             static_cast<unsigned long long>(s.id), family_name(info->family), info->size,
+             n < 0 ? errc_name(se.code) : "sent", se.system_errno);
+  }
   if (n < 0) {
     const SendError se = send_error_from_errno(static_cast<int>(-n));
     if (se.would_block()) {
@@ -491,6 +517,10 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
   } else if (failed) {
     s.metrics.record_error();
   }
+  MCTX_LOG(LogLevel::log, "RawPublication::send_batch",
+           "raw publication %llu: batch of %zu datagrams: %zu sent (%zu bytes)%s%s",
+           static_cast<unsigned long long>(s.id), datagrams.size(), done, rep.bytes_sent,
+           rep.error ? ", then " : "", rep.error ? errc_name(rep.error->code) : "");
   return rep;
 }
 

@@ -12,6 +12,7 @@
 
 #include "mctx/address.hpp"
 #include "mctx/error.hpp"
+#include "mctx/export.hpp"
 
 namespace mctx {
 
@@ -19,7 +20,7 @@ inline constexpr int kDefaultTtl = 1;
 inline constexpr bool kDefaultLoopback = true;
 
 // What validate() worked out: the exact socket plan.
-struct ResolvedConfig {
+struct MCTX_API ResolvedConfig {
   Family family = Family::ipv4;
   // Destination the socket connects to. IPv6: scope ID kept only for
   // ff?1/ff?2 groups, 0 for wider scopes.
@@ -38,7 +39,7 @@ struct ResolvedConfig {
   std::optional<IpAddress> interface_address;
 };
 
-class PublicationConfig {
+class MCTX_API PublicationConfig {
  public:
   PublicationConfig() = default;
   PublicationConfig(IpAddress group, uint16_t port) : group_(group), port_(port) {}

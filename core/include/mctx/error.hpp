@@ -18,6 +18,7 @@
 #include <string>
 #include <system_error>
 
+#include "mctx/export.hpp"
 #include "mctx/result.hpp"
 
 namespace mctx {
@@ -93,6 +94,13 @@ enum class Errc : int {
   raw_unsupported_link,
   raw_not_permitted,        // missing CAP_NET_RAW
   raw_unsupported_platform,
+  // more datagram rules (validate_raw_datagram; is_raw_datagram_error())
+  raw_source_multicast = 150,     // multicast source (224/4, ff00::/8)
+  raw_source_loopback,            // 127/8 or ::1
+  raw_source_broadcast,           // 255.255.255.255
+  raw_source_this_network,        // 0.0.0.0/8 other than 0.0.0.0
+  raw_ttl_zero,                   // IPv4 TTL / IPv6 hop limit 0
+  raw_destination_bad_scope,      // IPv6 group of scope 0 (reserved) or 1 (interface-local)
 
   // --- metrics export
   metrics_io_failed = 160,
@@ -114,15 +122,15 @@ enum class Errc : int {
 };
 
 // Stable, short name of a code ("group_not_multicast").
-const char* errc_name(Errc code) noexcept;
+MCTX_API const char* errc_name(Errc code) noexcept;
 
-const std::error_category& error_category() noexcept;
+MCTX_API const std::error_category& error_category() noexcept;
 inline std::error_code make_error_code(Errc e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
 
 // A setup / configuration error with a human-readable message.
-struct Error {
+struct MCTX_API Error {
   Errc code = Errc::ok;
   int system_errno = 0;   // errno of the failing call, 0 if none
   std::string message;    // names the value and the rule it broke
@@ -131,10 +139,10 @@ struct Error {
   std::string what() const;
 };
 
-Error make_error(Errc code, std::string message, int system_errno = 0);
+MCTX_API Error make_error(Errc code, std::string message, int system_errno = 0);
 
 // A send-path error: no allocation.
-struct SendError {
+struct MCTX_API SendError {
   Errc code = Errc::ok;
   int system_errno = 0;
 
@@ -146,7 +154,7 @@ struct SendError {
 };
 
 // Maps an errno from sendmsg/sendmmsg to a SendError.
-SendError send_error_from_errno(int err) noexcept;
+MCTX_API SendError send_error_from_errno(int err) noexcept;
 
 template <class T>
 using Res = Result<T, Error>;

@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "mctx/error.hpp"
+#include "mctx/export.hpp"
 #include "mctx/metrics.hpp"
 
 namespace mctx {
@@ -33,7 +34,7 @@ inline constexpr std::string_view kNetworkArtifactType = "mctx-network";
 
 // The header "flags" object. Keys are kept in sorted order; values are any
 // JSON value. Stored as compact JSON text so the type stays a plain value.
-class JsonlFlags {
+class MCTX_API JsonlFlags {
  public:
   JsonlFlags() = default;
 
@@ -72,7 +73,7 @@ class JsonlFlags {
   std::string json_ = "{}";
 };
 
-struct JsonlHeader {
+struct MCTX_API JsonlHeader {
   std::string artifact_type{kNetworkArtifactType};  // non-empty
   std::string node_id;                              // non-empty (see infer_node_id)
   std::string producer;                             // non-empty, e.g. "mctx/mctx-send"
@@ -82,32 +83,32 @@ struct JsonlHeader {
 };
 
 // The header line (compact JSON, no newline); created_at unset = now.
-std::string jsonl_header_line(const JsonlHeader& header);
+MCTX_API std::string jsonl_header_line(const JsonlHeader& header);
 
 // One sample row (compact JSON, no newline) for a delta: ts = end.wall_time,
 // interval_secs, active_publications = end gauge, <counter>_total from
 // end, <counter>_delta from the delta, and the four rates.
-std::string jsonl_sample_row(const Delta& delta);
+MCTX_API std::string jsonl_sample_row(const Delta& delta);
 
 // Checks one line as a Heimdall header: a JSON object with schema
 // "heimdall-jsonl-v1", non-empty string artifact_type, node_id and producer,
 // a finite number created_at and an object flags. The error
 // (Errc::metrics_bad_header) says which field broke which rule.
-Res<void> validate_jsonl_header(std::string_view line);
+MCTX_API Res<void> validate_jsonl_header(std::string_view line);
 
 // Checks one sample row: a JSON object with finite numbers ts and
 // interval_secs >= 0 and none of the header fields. Errc::metrics_invalid_value.
-Res<void> validate_jsonl_row(std::string_view line);
+MCTX_API Res<void> validate_jsonl_row(std::string_view line);
 
 // node_id resolution: `explicit_id` if it has any non-blank character, else
 // the name of the file's parent folder, else the file's stem, else "unknown".
-std::string infer_node_id(std::string_view path, std::string_view explicit_id = {});
+MCTX_API std::string infer_node_id(std::string_view path, std::string_view explicit_id = {});
 
 // Appends sample rows to a Heimdall JSONL file.
 //
 // Ownership: the writer owns one descriptor on the file (close-on-exec) and
 // the lock with it; both are released by the destructor. Move-only.
-class JsonlWriter {
+class MCTX_API JsonlWriter {
  public:
   // Opens `path` for appending, creating it (mode 0644) if needed; the
   // folder must exist. In order:
@@ -119,8 +120,14 @@ class JsonlWriter {
   //  3. an empty file (or one of blank lines only) gets the header line; a
   //     non-empty file must start with a valid header equal to the requested
   //     one in schema, artifact_type, node_id, producer and flags
-  //     (created_at may differ), and every later line must be a valid sample
-  //     row, else Errc::metrics_bad_header naming the file and the line.
+  //     (created_at may differ), and its last line must be a valid sample
+  //     row (or be the header), else Errc::metrics_bad_header naming the
+  //     file and the line. Only the first non-blank line (at most 1 MiB) and
+  //     the last 64 KiB are read, so opening costs the same for any file
+  //     size; lines in between are not checked.
+  //  4. an unterminated last line (an interrupted write) is cut off, or,
+  //     when it is a whole valid line, completed with its newline;
+  //     repaired() says which.
   static Res<JsonlWriter> open(const std::string& path, const JsonlHeader& header);
 
   JsonlWriter(JsonlWriter&& other) noexcept;
@@ -130,12 +137,24 @@ class JsonlWriter {
   ~JsonlWriter();
 
   // Appends the sample row of `delta` (see jsonl_sample_row) plus a newline
-  // with one write(2). Errc::metrics_io_failed on failure.
+  // with one write(2); nothing is buffered in the process, so a returned row
+  // is in the kernel's page cache. Errc::metrics_io_failed on failure (disk
+  // or quota full, RLIMIT_FSIZE, I/O error): the part of the row that was
+  // written is cut off again, so the file keeps ending with a complete row,
+  // and later writes may succeed.
   Res<void> write(const Delta& delta);
   // Appends one caller-made row after validate_jsonl_row().
   Res<void> write_row(std::string_view row_json);
 
+  // fdatasync(2): the rows written so far survive a machine crash or power
+  // loss once this returns. One call costs a disk flush (milliseconds), so
+  // call it at the end of a run or at a low rate, not per row.
+  Res<void> sync();
+
   const std::string& path() const noexcept { return path_; }
+  // What open() repaired in an existing file ("removed an incomplete last
+  // line of 37 bytes ..."), "" when nothing.
+  const std::string& repaired() const noexcept { return repaired_; }
   // The header line the file starts with (as found or as written).
   const std::string& header_line() const noexcept { return header_line_; }
 
@@ -143,11 +162,13 @@ class JsonlWriter {
   JsonlWriter(int fd, std::string path, std::string header_line) noexcept
       : fd_(fd), path_(std::move(path)), header_line_(std::move(header_line)) {}
   Res<void> append_line(std::string line);
+  Res<void> write_all(std::string_view text);
   void close() noexcept;
 
   int fd_ = -1;
   std::string path_;
   std::string header_line_;
+  std::string repaired_;
 };
 
 }  // namespace mctx

@@ -31,6 +31,7 @@
 
 #include "mctx/address.hpp"
 #include "mctx/error.hpp"
+#include "mctx/export.hpp"
 #include "mctx/metrics.hpp"
 #include "mctx/publication.hpp"  // PublicationId
 
@@ -47,7 +48,7 @@ inline constexpr std::size_t kUdpHeaderSize = 8;
 inline constexpr std::size_t kRawMaxDatagramSize = 65535 + kIpv6HeaderSize;
 
 // What validate_raw_datagram() found in a valid datagram.
-struct RawDatagramInfo {
+struct MCTX_API RawDatagramInfo {
   Family family = Family::ipv4;
   IpAddress source;       // as in the header (never unspecified)
   IpAddress destination;  // as in the header (always multicast)
@@ -64,7 +65,7 @@ struct RawDatagramInfo {
 // Why a datagram is invalid. Plain data: building it never allocates, so the
 // send path can return it; message() formats the sentence on demand
 // ("IPv4 total length 60 does not match the datagram size 48").
-struct RawDatagramError {
+struct MCTX_API RawDatagramError {
   Errc code = Errc::ok;
   Family family = Family::ipv4;           // family the datagram claims
   Family expected_family = Family::ipv4;  // raw_family_mismatch: configured family
@@ -86,9 +87,19 @@ struct RawDatagramError {
 //   raw_bad_checksum             IPv4 header checksum wrong
 //   raw_bad_payload_length       IPv6 payload length + 40 != datagram size
 //   raw_source_unspecified       source 0.0.0.0 / ::
+//   raw_source_this_network      IPv4 source in 0.0.0.0/8 (RFC 1122: only
+//                                as a source while a host learns its address)
+//   raw_source_loopback          source 127.0.0.0/8 / ::1 (never leaves a host)
+//   raw_source_multicast         source 224.0.0.0/4 / ff00::/8
+//   raw_source_broadcast         IPv4 source 255.255.255.255
 //   raw_destination_not_multicast
-// Reads only bytes inside the buffer for any input. Never allocates, never
-// throws.
+//   raw_destination_bad_scope    IPv6 group of scope 0 (reserved, ff?0::) or
+//                                1 (interface-local, ff?1::: never on a link)
+//   raw_ttl_zero                 IPv4 TTL / IPv6 hop limit 0 (RFC 791 and
+//                                RFC 8200: such a datagram must not be sent)
+// Address rules carry the address in RawDatagramError::address, numeric
+// rules the field's value in RawDatagramError::value. Reads only bytes
+// inside the buffer for any input. Never allocates, never throws.
 //
 // is_raw_datagram_error() is true exactly for the codes of this list: a
 // datagram rejected by validation, never handed to the kernel.
@@ -96,27 +107,28 @@ struct RawDatagramError {
 // <mctx/raw_ip.hpp>.)
 constexpr bool is_raw_datagram_error(Errc code) noexcept {
   return (code >= Errc::raw_datagram_too_short && code <= Errc::raw_destination_not_multicast) ||
+         (code >= Errc::raw_source_multicast && code <= Errc::raw_destination_bad_scope) ||
          (code >= Errc::raw_destination_unspecified &&
           code <= Errc::raw_ip_next_header_unsupported);
 }
-Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
+MCTX_API Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
     std::span<const std::byte> datagram, std::optional<Family> expected = std::nullopt) noexcept;
 // The same for a datagram gathered from several buffers (any split; empty
 // buffers allowed). iov may be null when count is 0.
-Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
+MCTX_API Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
     const iovec* iov, std::size_t count, std::optional<Family> expected = std::nullopt) noexcept;
 
 // The Internet checksum (RFC 1071) of a buffer: the ones' complement of the
 // ones' complement sum of its 16-bit big-endian words (an odd last byte is
 // padded with zero). Returned in host order.
-uint16_t internet_checksum(std::span<const std::byte> data) noexcept;
+MCTX_API uint16_t internet_checksum(std::span<const std::byte> data) noexcept;
 // Recomputes the header checksum of an IPv4 datagram in place (checksum field
 // zeroed first). Does nothing if the buffer is shorter than the header its
 // IHL claims, or than 20 bytes. For tools and tests.
-void fix_ipv4_header_checksum(std::span<std::byte> datagram) noexcept;
+MCTX_API void fix_ipv4_header_checksum(std::span<std::byte> datagram) noexcept;
 
 // A UDP-in-IP datagram to build.
-struct UdpDatagramSpec {
+struct MCTX_API UdpDatagramSpec {
   IpAddress source;       // written into the header; any address of the family
   IpAddress destination;  // same family as source
   uint16_t source_port = 0;
@@ -139,18 +151,18 @@ struct UdpDatagramSpec {
 };
 
 // Size of the datagram build_udp_datagram() would write.
-std::size_t udp_datagram_size(const UdpDatagramSpec& spec) noexcept;
+MCTX_API std::size_t udp_datagram_size(const UdpDatagramSpec& spec) noexcept;
 // Writes the datagram into out (IPv4 header checksum and UDP checksum
 // computed; a UDP checksum of 0 is sent as 0xffff) and returns its size.
 // Errors: source/destination family mismatch (source_family_mismatch),
 // flow label > 20 bits, bad option/extension lengths, payload too large
 // (message_too_long), out too small (message_too_long).
-Res<std::size_t> build_udp_datagram(const UdpDatagramSpec& spec, std::span<std::byte> out);
+MCTX_API Res<std::size_t> build_udp_datagram(const UdpDatagramSpec& spec, std::span<std::byte> out);
 
 // ------------------------------------------------------------ capabilities
 
 // What this build and platform can do for one family.
-struct RawFamilySupport {
+struct MCTX_API RawFamilySupport {
   bool supported = false;           // raw sending of this family is implemented here
   const char* method = "";          // how datagrams are sent
   bool interface_required = false;  // an explicit outgoing interface is needed
@@ -163,7 +175,7 @@ struct RawFamilySupport {
   const char* route_egress_method = "";  // how the route is found and followed
 };
 
-struct RawCapabilities {
+struct MCTX_API RawCapabilities {
   const char* platform = "";
   RawFamilySupport ipv4;
   RawFamilySupport ipv6;
@@ -173,7 +185,7 @@ struct RawCapabilities {
   bool permitted = false;
 };
 
-RawCapabilities raw_capabilities() noexcept;
+MCTX_API RawCapabilities raw_capabilities() noexcept;
 
 // The sentence used for Errc::raw_not_permitted.
 inline constexpr const char* kRawNotPermittedHint =
@@ -182,7 +194,7 @@ inline constexpr const char* kRawNotPermittedHint =
 // ------------------------------------------------------------ configuration
 
 // What RawPublicationConfig::validate() worked out.
-struct RawResolvedConfig {
+struct MCTX_API RawResolvedConfig {
   Family family = Family::ipv4;
   // Outgoing interface. 0 = chosen per datagram: by route-selected egress
   // (route_selected), or for IPv4 by the kernel's routing (no interface and
@@ -198,7 +210,7 @@ struct RawResolvedConfig {
   std::optional<int> send_buffer_size;
 };
 
-class RawPublicationConfig {
+class MCTX_API RawPublicationConfig {
  public:
   RawPublicationConfig() = default;
   explicit RawPublicationConfig(Family family) : family_(family) {}
@@ -280,7 +292,7 @@ class RawPublicationConfig {
 // -------------------------------------------------------------- publication
 
 // What one successful raw send did.
-struct RawSendReport {
+struct MCTX_API RawSendReport {
   PublicationId publication_id = 0;
   Family family = Family::ipv4;
   IpAddress source;              // from the datagram's header
@@ -295,7 +307,7 @@ struct RawSendReport {
 // Why a raw send failed. No allocation. Either the datagram was invalid
 // (invalid_datagram(): nothing was sent, `datagram` says why) or the kernel
 // refused it (system_errno set; codes as for SendError).
-struct RawSendError {
+struct MCTX_API RawSendError {
   Errc code = Errc::ok;
   int system_errno = 0;
   RawDatagramError datagram;  // details when invalid_datagram()
@@ -314,7 +326,7 @@ struct RawSendError {
 };
 
 // Counters of one raw publication or context.
-struct RawCounters {
+struct MCTX_API RawCounters {
   SendCounters send;               // datagrams the kernel accepted / refused
   uint64_t invalid_datagrams = 0;  // rejected by validation, never sent
   friend bool operator==(const RawCounters&, const RawCounters&) = default;
@@ -322,7 +334,7 @@ struct RawCounters {
 
 // One raw socket for one family. Move-only; the destructor closes the socket.
 // send() and send_batch() may be called from several threads at once.
-class RawPublication {
+class MCTX_API RawPublication {
  public:
   // Validates the config, then opens and configures the socket.
   // Errc::raw_not_permitted without CAP_NET_RAW.
@@ -389,7 +401,7 @@ class RawPublication {
 
 // Owns raw publications by stable id. Not thread-safe for add/take/remove;
 // send() may run concurrently with snapshot() from another thread.
-class RawContext {
+class MCTX_API RawContext {
  public:
   RawContext();
   ~RawContext();

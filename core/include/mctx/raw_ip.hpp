@@ -32,6 +32,7 @@
 
 #include "mctx/address.hpp"
 #include "mctx/error.hpp"
+#include "mctx/export.hpp"
 #include "mctx/metrics.hpp"
 #include "mctx/publication.hpp"  // PublicationId
 #include "mctx/raw.hpp"          // RawDatagramInfo, RawDatagramError, RawSendError
@@ -47,7 +48,9 @@ inline constexpr std::size_t kRawIpSocketCacheSize = 16;
 //   raw_datagram_too_short, raw_bad_version, raw_family_mismatch,
 //   raw_bad_header_length, raw_bad_total_length, raw_bad_checksum (IPv4),
 //   raw_bad_payload_length (IPv6), raw_source_unspecified,
-//   raw_destination_unspecified,
+//   raw_source_this_network, raw_source_loopback, raw_source_multicast,
+//   raw_source_broadcast (as validate_raw_datagram),
+//   raw_destination_unspecified, raw_ttl_zero,
 //   raw_ip_next_header_unsupported (IPv6 Next Header 0, Hop-by-Hop
 //     Options, or 255: a kernel-built header cannot carry them),
 //   raw_ip_source_mismatch (IPv6, when `bind` is given: the source must
@@ -55,15 +58,15 @@ inline constexpr std::size_t kRawIpSocketCacheSize = 16;
 //     expected_address the bind address).
 // Unicast and multicast destinations are both valid. Reads only bytes
 // inside the buffers; never allocates, never throws.
-Result<RawDatagramInfo, RawDatagramError> validate_raw_ip_datagram(
+MCTX_API Result<RawDatagramInfo, RawDatagramError> validate_raw_ip_datagram(
     const iovec* iov, std::size_t count, std::optional<Family> expected = std::nullopt,
     const IpAddress* bind = nullptr) noexcept;
-Result<RawDatagramInfo, RawDatagramError> validate_raw_ip_datagram(
+MCTX_API Result<RawDatagramInfo, RawDatagramError> validate_raw_ip_datagram(
     std::span<const std::byte> datagram, std::optional<Family> expected = std::nullopt,
     const IpAddress* bind = nullptr) noexcept;
 
 // What this platform can do for raw IP control transmit, per family.
-struct RawIpFamilySupport {
+struct MCTX_API RawIpFamilySupport {
   bool supported = false;
   const char* method = "";
   // "datagram": the caller's datagram is the packet (IPv4);
@@ -73,17 +76,17 @@ struct RawIpFamilySupport {
   const char* kernel_rebuilds = "";  // what the kernel writes itself
 };
 
-struct RawIpCapabilities {
+struct MCTX_API RawIpCapabilities {
   const char* platform = "";
   RawIpFamilySupport ipv4;
   RawIpFamilySupport ipv6;
   bool permitted = false;  // CAP_NET_RAW held (probed; nothing is sent)
 };
 
-RawIpCapabilities raw_ip_capabilities() noexcept;
+MCTX_API RawIpCapabilities raw_ip_capabilities() noexcept;
 
 // What RawIpConfig::validate() worked out.
-struct RawIpResolvedConfig {
+struct MCTX_API RawIpResolvedConfig {
   Family family = Family::ipv4;
   uint32_t interface_index = 0;  // never 0
   std::string interface_name;
@@ -91,7 +94,7 @@ struct RawIpResolvedConfig {
   std::optional<int> send_buffer_size;
 };
 
-class RawIpConfig {
+class MCTX_API RawIpConfig {
  public:
   RawIpConfig() = default;
   explicit RawIpConfig(Family family) : family_(family) {}
@@ -140,7 +143,7 @@ class RawIpConfig {
 };
 
 // What one successful send did.
-struct RawIpSendReport {
+struct MCTX_API RawIpSendReport {
   PublicationId publication_id = 0;
   Family family = Family::ipv4;
   IpAddress source;            // from the datagram
@@ -154,7 +157,7 @@ struct RawIpSendReport {
 // one interface. Move-only; the destructor closes the sockets. send() may be
 // called from several threads: sends are serialised (the IPv6 socket cache
 // is shared), which suits control traffic.
-class RawIpPublication {
+class MCTX_API RawIpPublication {
  public:
   // Validates, then opens the IPv4 socket, or the IPv6 ICMPv6 socket
   // (traffic class 0, hop limit 255; other protocol sockets open on first
@@ -201,7 +204,7 @@ class RawIpPublication {
 
 // Owns raw IP publications by id (the model of RawContext). Not thread-safe
 // for add/take/remove.
-class RawIpContext {
+class MCTX_API RawIpContext {
  public:
   RawIpContext();
   ~RawIpContext();
