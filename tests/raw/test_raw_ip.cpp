@@ -310,6 +310,20 @@ TEST(RawIpRules, EveryDatagramRuleWithItsMessage) {
             "source address 0.0.0.0 of the IPv4 datagram is unspecified: a raw datagram must "
             "carry its real source");
   EXPECT_EQ(code, Errc::raw_source_unspecified);
+  const auto lo = icmp4_frag_needed(ip("127.0.0.1"), ip("192.0.2.2"), 1400, quoted);
+  EXPECT_EQ(rejected(lo, std::nullopt, nullptr, &code),
+            "source address 127.0.0.1 of the IPv4 datagram is a loopback address, which must "
+            "never appear on a network");
+  EXPECT_EQ(code, Errc::raw_source_loopback);
+  auto ttl0 = good4;
+  ttl0[8] = 0;
+  fix_ipv4_header_checksum(std::as_writable_bytes(std::span<uint8_t>(ttl0.data(), ttl0.size())));
+  EXPECT_EQ(rejected(ttl0, std::nullopt, nullptr, &code),
+            "TTL 0 of the IPv4 datagram: a datagram must not be sent with TTL 0 (at least 1)");
+  EXPECT_EQ(code, Errc::raw_ttl_zero);
+  // Any destination scope: ff01:: is not a raw mode group, but raw IP takes it.
+  const auto node_local = icmp6_packet_too_big(ip("fd00::1"), ip("ff01::1"), 1280, q6);
+  EXPECT_EQ(rejected(node_local), "valid");
   const auto dst0 = icmp4_frag_needed(ip("192.0.2.1"), ip("0.0.0.0"), 1400, quoted);
   EXPECT_EQ(rejected(dst0, std::nullopt, nullptr, &code),
             "destination 0.0.0.0 of the IPv4 datagram is unspecified: give the address the "
