@@ -15,9 +15,14 @@
  * Buffers made of several memories are sent without copying them together.
  * When the socket buffer is full, the element waits until the socket is
  * writable again (a flush or a state change interrupts the wait) instead of
- * dropping buffers. A buffer that cannot be sent (for example larger than
- * the path allows, or the interface went away) is counted as dropped and
- * reported in a rate-limited warning; streaming continues.
+ * dropping buffers; a full local queue (a shaping qdisc) is backpressure too
+ * (#GstMctxSink:queue-full). A buffer that cannot be sent (for example
+ * larger than the path allows) is counted as dropped and reported in a
+ * rate-limited warning; streaming continues. When the interface goes down
+ * or away, or the source address is removed, the outage is reported once,
+ * its datagrams are counted, and sending resumes by itself when an
+ * interface given by name or address is back (#GstMctxSink:max-outage turns
+ * a long outage into an error). See docs/reliability.md.
  *
  * With #GstMctxSink:raw-mode, each buffer is instead one complete IPv4 or
  * IPv6 datagram (header included), sent unchanged with its original source
@@ -74,6 +79,7 @@ GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
 using mctx::gst::Backend;
 using mctx::gst::BackendResult;
 using mctx::gst::Delivery;
+using mctx::gst::DeliveryPolicy;
 using mctx::gst::GRef;
 using mctx::gst::MetricsPoster;
 using mctx::gst::Post;
@@ -99,6 +105,8 @@ enum {
   PROP_USED_SOCKET,
   PROP_METRICS,
   PROP_STATS_INTERVAL,
+  PROP_QUEUE_FULL,
+  PROP_MAX_OUTAGE,
   // udpsink's names for the properties above (aliases)
   PROP_HOST,
   PROP_MULTICAST_IFACE,
@@ -130,7 +138,8 @@ struct State {
   State(GstBaseSink* sink, const Settings& s, std::unique_ptr<Backend> b, Waiter& waiter)
       : settings(s),
         backend(std::move(b)),
-        delivery(sink, *backend, waiter),
+        delivery(sink, *backend, waiter,
+                 DeliveryPolicy{s.queue_full_drop, std::chrono::milliseconds(s.max_outage_ms)}),
         metrics(settings, *backend, delivery) {}
 
   Settings settings;                 // the copy start() used
@@ -506,6 +515,16 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
           break;
         }
         case PROP_CLOSE_SOCKET: change.to(s.close_socket); break;
+        case PROP_QUEUE_FULL: {
+          const bool drop = g_value_get_enum(value) == 1;
+          if (drop != s.queue_full_drop) {
+            LOG_CHANGE(self, "Changing queue-full from %s to %s",
+                       s.queue_full_drop ? "drop" : "wait", drop ? "drop" : "wait");
+          }
+          s.queue_full_drop = drop;
+          break;
+        }
+        case PROP_MAX_OUTAGE: change.to(s.max_outage_ms); break;
         case PROP_STATS_INTERVAL:
           change.to(s.stats_interval_ms);
           new_interval = s.stats_interval_ms;
@@ -572,11 +591,29 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
       case PROP_SOCKET: g_value_set_object(value, s.socket.get()); break;
       case PROP_CLOSE_SOCKET: g_value_set_boolean(value, s.close_socket); break;
       case PROP_STATS_INTERVAL: g_value_set_uint(value, s.stats_interval_ms); break;
+      case PROP_QUEUE_FULL: g_value_set_enum(value, s.queue_full_drop ? 1 : 0); break;
+      case PROP_MAX_OUTAGE: g_value_set_uint(value, s.max_outage_ms); break;
       default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
     }
   } catch (const std::exception& e) {
     GST_ERROR_OBJECT(self, "Could not get property %s: %s", pspec->name, e.what());
   }
+}
+
+// ---------------------------------------------------------------------------
+// The queue-full enum
+
+static GType gst_mctx_sink_queue_full_get_type() {
+  static GType type = 0;
+  if (g_once_init_enter(&type)) {
+    static const GEnumValue values[] = {
+        {0, "Send again after a short wait: nothing is lost (backpressure)", "wait"},
+        {1, "Drop the datagram and count it (queue-full-dropped)", "drop"},
+        {0, nullptr, nullptr},
+    };
+    g_once_init_leave(&type, g_enum_register_static("GstMctxSinkQueueFull", values));
+  }
+  return type;
 }
 
 // ---------------------------------------------------------------------------
@@ -851,6 +888,43 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
                         "Period of mctx-metrics bus messages in milliseconds (0-4294967295); 0 = "
                         "only the final messages at EOS and stop",
                         0, G_MAXUINT, DEFAULT_STATS_INTERVAL, rw_playing));
+
+  /**
+   * GstMctxSink:queue-full:
+   *
+   * What to do when the local queue refuses a datagram (ENOBUFS: a shaping
+   * qdisc such as tbf, or a full device queue). `wait` (the default) sends
+   * it again after a short wait (2 ms) that flushing and state changes
+   * interrupt, so nothing is lost and the pipeline slows to the queue's
+   * rate. `drop` drops it and counts it in `queue-full-dropped` (and
+   * `dropped`), for live senders that must not fall behind. Either way
+   * `queue-full` in the `mctx-metrics` message counts the events. See
+   * docs/reliability.md.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_QUEUE_FULL,
+      g_param_spec_enum("queue-full", "Queue full",
+                        "When the local queue is full (ENOBUFS): wait = send again shortly, "
+                        "nothing lost (backpressure); drop = drop the datagram and count it",
+                        gst_mctx_sink_queue_full_get_type(), 0, rw_ready));
+
+  /**
+   * GstMctxSink:max-outage:
+   *
+   * Longest outage, in milliseconds, before the element stops with an
+   * ERROR (so that a supervisor can restart the pipeline). An outage is a
+   * time during which the network is unreachable: the interface is down or
+   * was deleted, or the source address was removed; its datagrams are
+   * dropped and counted. 0 (the default) = wait forever. The limit is
+   * checked when a datagram is sent. See docs/reliability.md.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_OUTAGE,
+      g_param_spec_uint("max-outage", "Max outage",
+                        "Longest outage in milliseconds (interface down or gone, source address "
+                        "gone) before an ERROR; 0 = wait forever (datagrams are dropped and "
+                        "counted meanwhile)",
+                        0, G_MAXUINT, mctx::gst::kDefaultMaxOutage, rw_ready));
 
   /*
    * udpsink's names, so that a udpsink multicast pipeline moves over by

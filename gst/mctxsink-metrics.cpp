@@ -29,7 +29,7 @@ mctx::Snapshot snapshot_now(const Backend& backend) noexcept {
 }
 
 GstStructure* metrics_structure(const std::string& group, guint port, const char* mode,
-                                const mctx::SendCounters& c, guint64 dropped,
+                                const mctx::SendCounters& c, const DropCounts& k,
                                 GstClockTime interval, double pps, double bps,
                                 const char* reason) {
   return gst_structure_new("mctx-metrics",                                    //
@@ -41,7 +41,11 @@ GstStructure* metrics_structure(const std::string& group, guint port, const char
                            "send-calls", G_TYPE_UINT64, guint64(c.send_calls),
                            "send-errors", G_TYPE_UINT64, guint64(c.send_errors),
                            "would-block", G_TYPE_UINT64, guint64(c.would_block),
-                           "dropped", G_TYPE_UINT64, dropped,                  //
+                           "dropped", G_TYPE_UINT64, k.dropped,                //
+                           "queue-full", G_TYPE_UINT64, guint64(c.queue_full), //
+                           "queue-full-dropped", G_TYPE_UINT64, k.queue_full_dropped,
+                           "outage-dropped", G_TYPE_UINT64, k.outage_dropped,  //
+                           "outages", G_TYPE_UINT64, k.outages,                //
                            "interval", GST_TYPE_CLOCK_TIME, interval,          //
                            "packets-per-second", G_TYPE_DOUBLE, pps,           //
                            "bytes-per-second", G_TYPE_DOUBLE, bps,             //
@@ -70,7 +74,7 @@ GstStructure* RunMetrics::structure(const char* reason, bool advance) {
     d = prev ? mctx::make_delta(*prev, now) : mctx::make_delta(now, now);
   }
   GstStructure* s = metrics_structure(group_, port_, backend_.mode(), now.send,
-                                      delivery_.dropped(),
+                                      delivery_.drop_counts(),
                                       static_cast<GstClockTime>(d.interval.count()),
                                       d.packets_per_sec, d.bytes_per_sec, reason);
   backend_.append_stats(s);
@@ -85,7 +89,8 @@ GstStructure* stopped_metrics(const Settings& settings) {
     group.clear();
     port = 0;
   }
-  return metrics_structure(group, port, mode, mctx::SendCounters{}, 0, 0, 0.0, 0.0, "query");
+  return metrics_structure(group, port, mode, mctx::SendCounters{}, DropCounts{}, 0, 0.0, 0.0,
+                           "query");
 }
 
 // ---------------------------------------------------------------------------

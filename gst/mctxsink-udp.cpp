@@ -51,6 +51,17 @@ class UdpBackend final : public Backend {
 
   int wait_fd() const noexcept override { return pub_.fd(); }
 
+  void drain_errors() noexcept override { (void)pub_.drain_errors(); }
+
+  // An unreachable network says why: the interface or the source address
+  // is gone, or the interface is down.
+  std::string describe_error(const mctx::SendError& e) const override {
+    if (e.code == mctx::Errc::network_unreachable) {
+      return pub_.outage_reason() + " (" + e.message() + ")";
+    }
+    return e.message();
+  }
+
   mctx::SendCounters counters() const noexcept override { return pub_.metrics().load(); }
 
   void append_stats(GstStructure* s) const override {

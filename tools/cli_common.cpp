@@ -371,6 +371,21 @@ void wait_for_room(int fd, const MetricsReporter& metrics) {
   wait_writable(fd, wait);
 }
 
+std::string format_seconds(double seconds) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", seconds);
+  return buf;
+}
+
+CliResult<bool> parse_queue_full(const char* text) {
+  const std::string v = text == nullptr ? "" : text;
+  if (v == "wait") return false;
+  if (v == "drop") return true;
+  return unexpected("--queue-full: '" + v +
+                    "' is not allowed: give 'wait' (send again when the queue has room) or "
+                    "'drop' (drop the packet and count it)");
+}
+
 int exit_status_after(std::string_view program, const SendTotals& totals) {
   if (!totals.metrics_error.empty()) {
     print_error(program, "metrics: " + totals.metrics_error);
@@ -380,7 +395,8 @@ int exit_status_after(std::string_view program, const SendTotals& totals) {
     print_error(program, "stopped by signal " + std::to_string(sig));
     return 128 + sig;
   }
-  return totals.errors == 0 ? kExitOk : kExitFailure;
+  const uint64_t not_sent = totals.errors + totals.outage_lost + totals.queue_full_dropped;
+  return not_sent == 0 ? kExitOk : kExitFailure;
 }
 
 // ------------------------------------------------------------ metrics

@@ -30,10 +30,8 @@ std::string describe(const PublicationConfig& c) {
 void record(SendMetrics& m, const Result<SendReport, SendError>& r) noexcept {
   if (r) {
     m.record_send(1, r->bytes_sent);
-  } else if (r.error().would_block()) {
-    m.record_would_block();
-  } else if (r.error().code != Errc::publication_closed) {
-    m.record_error();  // a closed publication never reached the kernel
+  } else {
+    m.record_failed_send(r.error().code);
   }
 }
 

@@ -54,6 +54,7 @@ const char* errc_name(Errc code) noexcept {
     case Errc::connection_refused: return "connection_refused";
     case Errc::send_failed: return "send_failed";
     case Errc::publication_closed: return "publication_closed";
+    case Errc::interface_down: return "interface_down";
     case Errc::raw_datagram_too_short: return "raw_datagram_too_short";
     case Errc::raw_bad_version: return "raw_bad_version";
     case Errc::raw_family_mismatch: return "raw_family_mismatch";
@@ -140,6 +141,7 @@ const char* errc_description(Errc code) noexcept {
     case Errc::connection_refused: return "connection refused";
     case Errc::send_failed: return "send failed";
     case Errc::publication_closed: return "publication is closed";
+    case Errc::interface_down: return "interface is down";
     case Errc::raw_datagram_too_short: return "raw datagram too short";
     case Errc::raw_bad_version: return "raw datagram has a bad IP version";
     case Errc::raw_family_mismatch: return "raw datagram family mismatch";

@@ -31,6 +31,10 @@ struct Publication::State {
   Endpoint local;
   int fd = -1;
   SendMetrics metrics;
+  internal::OutageTracker outage;
+  // The interface in use: resolved.interface_index until an outage's
+  // re-resolution finds the interface under another index.
+  std::atomic<uint32_t> ifindex{0};
 
   State() = default;
   State(const State&) = delete;
@@ -83,14 +87,11 @@ Res<bool> set_common(int fd, const PublicationConfig& c, const ResolvedConfig& r
   return true;
 }
 
-// ---- IPv4 setup -------------------------------------------------------------
-// bind (if asked) -> IP_MULTICAST_IF (address, or index by name/index) ->
-// IP_MULTICAST_TTL -> IP_MULTICAST_LOOP -> IP_TOS (DSCP) -> SO_SNDBUF.
-Res<bool> setup_ipv4(int fd, const PublicationConfig& c, const ResolvedConfig& r, bool do_bind) {
-  if (do_bind) {
-    if (auto ok = bind_socket(fd, r); !ok) return ok;
-  }
-  if (r.interface_address || r.interface_index != 0) {
+// IP_MULTICAST_IF (IPv4: address, or index by name/index) or
+// IPV6_MULTICAST_IF (index), when the plan has an interface. Used at setup
+// and again when an outage finds the interface back.
+Res<bool> set_multicast_interface(int fd, const ResolvedConfig& r) {
+  if (r.family == Family::ipv4 && (r.interface_address || r.interface_index != 0)) {
     // Index and address together when both are known: the index selects
     // the device, the address becomes the source (see config.cpp).
     in_addr addr{};
@@ -108,6 +109,26 @@ Res<bool> setup_ipv4(int fd, const PublicationConfig& c, const ResolvedConfig& r
                   err);
     }
   }
+  if (r.family == Family::ipv6 && r.interface_index != 0) {
+    const int index = static_cast<int>(r.interface_index);
+    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index) != 0) {
+      return fail(Errc::set_option_failed,
+                  "setting IPV6_MULTICAST_IF to interface " +
+                      platform::describe_interface(r.interface_index) + for_group(r),
+                  errno);
+    }
+  }
+  return true;
+}
+
+// ---- IPv4 setup -------------------------------------------------------------
+// bind (if asked) -> IP_MULTICAST_IF (address, or index by name/index) ->
+// IP_MULTICAST_TTL -> IP_MULTICAST_LOOP -> IP_TOS (DSCP) -> SO_SNDBUF.
+Res<bool> setup_ipv4(int fd, const PublicationConfig& c, const ResolvedConfig& r, bool do_bind) {
+  if (do_bind) {
+    if (auto ok = bind_socket(fd, r); !ok) return ok;
+  }
+  if (auto ok = set_multicast_interface(fd, r); !ok) return ok;
   if (auto ok = set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, c.ttl(), "IP_MULTICAST_TTL", r); !ok) {
     return ok;
   }
@@ -130,15 +151,7 @@ Res<bool> setup_ipv6(int fd, const PublicationConfig& c, const ResolvedConfig& r
   if (do_bind) {
     if (auto ok = bind_socket(fd, r); !ok) return ok;
   }
-  if (r.interface_index != 0) {
-    const int index = static_cast<int>(r.interface_index);
-    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index) != 0) {
-      return fail(Errc::set_option_failed,
-                  "setting IPV6_MULTICAST_IF to interface " +
-                      platform::describe_interface(r.interface_index) + for_group(r),
-                  errno);
-    }
-  }
+  if (auto ok = set_multicast_interface(fd, r); !ok) return ok;
   if (auto ok = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, c.ttl(), "IPV6_MULTICAST_HOPS", r);
       !ok) {
     return ok;
@@ -178,6 +191,12 @@ Res<Endpoint> connect_socket(int fd, const ResolvedConfig& r) {
 }
 
 Res<Endpoint> configure(int fd, const PublicationConfig& c, const ResolvedConfig& r, bool do_bind) {
+  if (int err = platform::enable_error_reports(fd, r.family); err != 0) {
+    return fail(Errc::set_option_failed,
+                std::string(r.family == Family::ipv4 ? "setting IP_RECVERR" : "setting IPV6_RECVERR") +
+                    for_group(r),
+                err);
+  }
   Res<bool> ok = r.family == Family::ipv4 ? setup_ipv4(fd, c, r, do_bind)
                                           : setup_ipv6(fd, c, r, do_bind);
   if (!ok) return unexpected(std::move(ok).error());
@@ -231,6 +250,7 @@ Res<Publication> Publication::open(const PublicationConfig& config) {
   state->id = internal::next_publication_id();
   state->config = config;
   state->resolved = r;
+  state->ifindex.store(r.interface_index, std::memory_order_relaxed);
   state->local = *local;
   Publication pub(std::move(state));
   log_ready(pub, "Publication::open");
@@ -305,6 +325,7 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
   state->id = internal::next_publication_id();
   state->config = config;
   state->resolved = r;
+  state->ifindex.store(r.interface_index, std::memory_order_relaxed);
   state->local = *local;
   state->fd = fd;  // owned from here on
   Publication pub(std::move(state));
@@ -328,7 +349,9 @@ const ResolvedConfig& Publication::resolved() const noexcept {
 }
 const Endpoint& Publication::destination() const noexcept { return resolved().destination; }
 const Endpoint& Publication::local() const noexcept { return (s_ ? *s_ : empty_state()).local; }
-uint32_t Publication::interface_index() const noexcept { return resolved().interface_index; }
+uint32_t Publication::interface_index() const noexcept {
+  return s_ ? s_->ifindex.load(std::memory_order_relaxed) : 0;
+}
 int Publication::fd() const noexcept { return s_ ? s_->fd : -1; }
 const SendMetrics& Publication::metrics() const noexcept {
   return (s_ ? *s_ : empty_state()).metrics;
@@ -375,6 +398,75 @@ ExtractedSocket Publication::extract() noexcept {
   return out;
 }
 
+// ---- outages and error accounting ----------------------------------------
+
+namespace {
+
+using State = Publication::State;
+
+// During an outage, at most every kOutageProbeInterval: validate the config
+// again (the interface by name or address, the source address) and, when
+// the interface exists and is up, apply the multicast interface again: a
+// re-created interface has a new index, and the kernel keeps the old one.
+void recover(State& s) noexcept {
+  internal::recover_interface(
+      s.outage, s.ifindex, [&] { return s.config.validate(); },
+      [&](const ResolvedConfig& r) {
+        // An interface- or link-local IPv6 group is connected with the
+        // interface as scope, which also binds the socket to that device
+        // (and IPV6_MULTICAST_IF may then name no other): disconnect first
+        // (AF_UNSPEC clears the device binding), connect again after.
+        const uint32_t scope = r.destination.address.scope_id();
+        const bool reconnect = scope != 0 && scope != s.ifindex.load(std::memory_order_relaxed);
+        if (reconnect) {
+          sockaddr unspec{};
+          unspec.sa_family = AF_UNSPEC;
+          (void)::connect(s.fd, &unspec, sizeof unspec);
+        }
+        auto ok = set_multicast_interface(s.fd, r);
+        if (!ok) return ok.error().code;
+        if (reconnect) {
+          if (auto c = connect_socket(s.fd, r); !c) return c.error().code;
+        }
+        return Errc::ok;
+      });
+}
+
+// Counts a send call that stopped at a datagram refused with `e` after
+// `sent` datagrams (`bytes` bytes) of the same call went out.
+void record_failure(State& s, const SendError& e, std::size_t sent, std::size_t bytes) noexcept {
+  if (sent > 0) s.outage.sent();
+  s.metrics.record_failed_send(e.code, sent, bytes);
+  // The first loss of an outage looks at once for the cause (outage_reason()).
+  if (e.code == Errc::network_unreachable && s.outage.lost(1)) recover(s);
+  // Errors the kernel also queues with IP_RECVERR (EMSGSIZE, ICMP reports):
+  // drain them, so that poll() does not keep reporting POLLERR.
+  if (e.code == Errc::message_too_long || e.code == Errc::connection_refused ||
+      e.code == Errc::send_failed) {
+    platform::drain_error_queue(s.fd);
+  }
+}
+
+}  // namespace
+
+OutageStatus Publication::outage() const noexcept {
+  return s_ ? s_->outage.status() : OutageStatus{};
+}
+
+std::string Publication::outage_reason() const {
+  if (!s_) return "publication is closed";
+  const PublicationConfig& c = s_->config;
+  std::string what = "the interface";
+  if (c.interface().kind() != InterfaceSpec::Kind::none) {
+    what = "interface " + internal::q(c.interface().to_string());
+  }
+  return internal::outage_reason(s_->outage.cause(), what, c.source_address());
+}
+
+int Publication::drain_errors() noexcept {
+  return s_ && s_->fd >= 0 ? platform::drain_error_queue(s_->fd) : 0;
+}
+
 // ---- send path ------------------------------------------------------------
 
 Result<SendReport, SendError> Publication::send(std::span<const std::byte> payload) noexcept {
@@ -385,18 +477,16 @@ Result<SendReport, SendError> Publication::send(std::span<const std::byte> paylo
 Result<SendReport, SendError> Publication::send(const iovec* iov, std::size_t count) noexcept {
   State* s = s_.get();
   if (s == nullptr || s->fd < 0) return unexpected(SendError{Errc::publication_closed, EBADF});
+  if (s->outage.active()) recover(*s);
   const ssize_t n = platform::send_datagram(s->fd, iov, count);
   if (internal::log_enabled(LogLevel::log)) log_send(s->id, iov, count, n);
   if (n < 0) {
     const SendError e = send_error_from_errno(static_cast<int>(-n));
-    if (e.would_block()) {
-      s->metrics.record_would_block();
-    } else {
-      s->metrics.record_error();
-    }
+    record_failure(*s, e, 0, 0);
     return unexpected(e);
   }
   s->metrics.record_send(1, static_cast<uint64_t>(n));
+  s->outage.sent();
   // Built in place as one aggregate: measurably cheaper than field by field.
   return SendReport{s->id, s->resolved.destination, s->local, s->local.address,
                     static_cast<std::size_t>(n)};
@@ -410,6 +500,7 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
     return rep;
   }
   rep.publication_id = s->id;
+  if (s->outage.active()) recover(*s);
   std::size_t done = 0;
   while (done < messages.size()) {
     std::size_t bytes = 0;
@@ -424,15 +515,11 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
   }
   rep.sent = done;
   // One send_batch() is one send call in the metrics.
-  const bool blocked = rep.error && rep.error->would_block();
-  const bool failed = rep.error && !blocked;
-  if (done > 0) {
-    s->metrics.record_send(done, rep.bytes_sent, failed ? 1 : 0);
-    if (blocked) s->metrics.record_would_block();
-  } else if (blocked) {
-    s->metrics.record_would_block();
-  } else if (failed) {
-    s->metrics.record_error();
+  if (rep.error) {
+    record_failure(*s, *rep.error, done, rep.bytes_sent);
+  } else if (done > 0) {
+    s->metrics.record_send(done, rep.bytes_sent);
+    s->outage.sent();
   }
   MCTX_LOG(LogLevel::log, "Publication::send_batch",
            "publication %llu: batch of %zu datagrams: %zu sent (%zu bytes)%s%s",

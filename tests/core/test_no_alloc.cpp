@@ -179,6 +179,37 @@ TEST_P(NoAlloc, ErrorPathsDoNotAllocate) {
   expect_delivered(rx, 1, data);
 }
 
+// A full local queue (ENOBUFS from a tbf qdisc, reported because the socket
+// has IP_RECVERR) is reported and counted without allocating.
+TEST(NoAllocQueueFull, QueueFullDoesNotAllocate) {
+  auto p = mctx::Publication::open(
+      mctx::PublicationConfig(*mctx::IpAddress::parse("239.7.7.7"), 5310)
+          .with_interface(mctx::InterfaceSpec::name("mctx0")));
+  ASSERT_TRUE(p) << p.error().what();
+  ASSERT_EQ(std::system("tc qdisc add dev mctx0 root tbf rate 1mbit burst 3000 limit 3000"), 0);
+  const std::vector<std::byte> data(1300);
+  const std::span<const std::byte> span(data);
+  const iovec iov{const_cast<std::byte*>(data.data()), data.size()};
+  const mctx::OutMessage msgs[4] = {{&iov, 1}, {&iov, 1}, {&iov, 1}, {&iov, 1}};
+  (void)p->send(span);  // warm-up
+  (void)p->send_batch(msgs);
+
+  AllocationScope scope;
+  int full = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    auto r = p->send(span);
+    if (!r && r.error().code == mctx::Errc::no_buffer_space) ++full;
+    const mctx::BatchReport b = p->send_batch(msgs);
+    if (b.error && b.error->code == mctx::Errc::no_buffer_space) ++full;
+  }
+  const uint64_t allocs = scope.stop();
+  ASSERT_EQ(std::system("tc qdisc del dev mctx0 root"), 0);
+  EXPECT_EQ(allocs, 0u) << "the queue-full path allocated: " << allocation_report();
+  EXPECT_GT(full, 0);
+  EXPECT_GE(p->metrics().load().queue_full, static_cast<uint64_t>(full));
+  EXPECT_EQ(p->metrics().load().send_errors, 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, NoAlloc,
                          ::testing::Values(Target{"239.255.0.42", "lo", nullptr},
                                            Target{"ff3e::4242", "mctx0", "fd00::1"}),

@@ -204,15 +204,19 @@ class RuntimeFailures(ToolTestCase):
         out, err = p.communicate(timeout=20)
         got = rx.finish()
         self.assertEqual(p.returncode, 1, err)
-        self.assertRegex(err, r"mctx-send: packet \d+ of 40 to 239\.1\.2\.3:5100 failed: "
-                              r"network unreachable")
-        m = re.search(r"summary: (\d+) of 40 packets sent \(\d+ bytes\) .*; (\d+) send errors",
-                      out)
+        # An outage: one line when it begins, saying why; the packets are
+        # counted as lost and sending goes on.
+        self.assertRegex(err, r"mctx-send: outage began: packet \d+ of 40 to 239\.1\.2\.3:5100 "
+                              r"failed: network unreachable.*\(interface 'mctx0' is down\)")
+        self.assertEqual(err.count("outage began"), 1, err)
+        m = re.search(r"summary: (\d+) of 40 packets sent \(\d+ bytes\) .*; (\d+) send errors"
+                      r".*; (\d+) lost in 1 outages", out)
         self.assertIsNotNone(m, out)
-        sent, errors = int(m.group(1)), int(m.group(2))
+        sent, errors, lost = int(m.group(1)), int(m.group(2)), int(m.group(3))
         self.assertGreater(sent, 0)
-        self.assertGreater(errors, 0)
-        self.assertEqual(sent + errors, 40)  # errors are counted, sending goes on
+        self.assertEqual(errors, 0)
+        self.assertGreater(lost, 0)
+        self.assertEqual(sent + lost, 40)
         self.assertEqual(len(got), sent)
 
 

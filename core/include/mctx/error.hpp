@@ -79,6 +79,7 @@ enum class Errc : int {
   connection_refused,     // ECONNREFUSED (ICMP error reported on a connected socket)
   send_failed,            // any other errno
   publication_closed,     // the publication's socket was extracted or closed
+  interface_down,         // the interface exists but is not up (outage cause, see OutageStatus)
 
   // --- raw mode
   raw_datagram_too_short = 130,

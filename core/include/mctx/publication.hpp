@@ -10,6 +10,7 @@
 
 #include <sys/uio.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -61,6 +62,34 @@ struct MCTX_API AnnounceTuple {
   uint16_t port = 0;
 };
 
+// An outage: a time during which sends fail because the network is
+// unreachable (the interface is down or was deleted, the source address was
+// removed). It begins with the first datagram refused for that reason and
+// ends with the next datagram that goes out. While it lasts, the publication
+// re-resolves its interface at most every kOutageProbeInterval, on the
+// sending thread, and re-applies the multicast interface when the interface
+// (given by name or by address) is back, possibly with another index. See
+// docs/reliability.md.
+struct MCTX_API OutageStatus {
+  bool active = false;   // an outage is going on now
+  uint64_t outages = 0;  // outages that began since the publication opened
+  // The current outage so far, else the last one (0 when there was none).
+  std::chrono::nanoseconds duration{0};
+  uint64_t datagrams_lost = 0;
+  // What the last re-resolution found: interface_not_found (deleted),
+  // interface_down, source_not_local (source address removed), ... ; ok
+  // when it found nothing wrong (or did not run yet).
+  Errc cause = Errc::ok;
+};
+
+// How often an outage re-resolves the interface, at most.
+inline constexpr std::chrono::milliseconds kOutageProbeInterval{250};
+
+// How long the project's senders (mctxsink, the CLIs) wait before sending a
+// datagram again that a full local queue refused (ENOBUFS): short against
+// the queue's drain time, long enough not to spin.
+inline constexpr std::chrono::milliseconds kQueueFullRetryDelay{2};
+
 // A socket handed back by extract(): the caller now owns fd.
 struct MCTX_API ExtractedSocket {
   int fd = -1;
@@ -102,9 +131,12 @@ class MCTX_API Publication {
   // kernel reports it (Linux doubles the requested size). Allocates.
   std::string describe() const;
 
-  // Sends one datagram. Never throws, never allocates. Errc::would_block
-  // when the socket buffer is full: wait for writability (poll fd() for
-  // POLLOUT) and send again.
+  // Sends one datagram. Never throws, never allocates (except, at most every
+  // kOutageProbeInterval during an outage, to re-resolve the interface).
+  // Errc::would_block when the socket buffer is full: wait for writability
+  // (poll fd() for POLLOUT) and send again. Errc::no_buffer_space when the
+  // local queue (a qdisc) refused the datagram: send it again after a short
+  // wait, or drop it. Errc::network_unreachable during an outage (outage()).
   Result<SendReport, SendError> send(std::span<const std::byte> payload) noexcept;
   // Sends one datagram gathered from several buffers (no copy).
   Result<SendReport, SendError> send(const iovec* iov, std::size_t count) noexcept;
@@ -119,6 +151,19 @@ class MCTX_API Publication {
   ExtractedSocket extract() noexcept;
 
   const SendMetrics& metrics() const noexcept;
+
+  // The current or last outage. Safe from any thread.
+  OutageStatus outage() const noexcept;
+  // Why the network is unreachable, in words, from the last re-resolution:
+  // "interface 'mctx0' does not exist", "source address '192.0.2.1' is no
+  // longer configured on this host", ... For reports; allocates.
+  std::string outage_reason() const;
+
+  // Reads and discards the socket's error queue and pending error (the
+  // socket reports errors with IP_RECVERR / IPV6_RECVERR). Call it when
+  // poll() reports POLLERR on fd(), so a writability wait does not spin.
+  // Returns how many queued errors were read. Never allocates.
+  int drain_errors() noexcept;
 
   struct State;  // implementation detail
 

@@ -390,6 +390,15 @@ class MCTX_API RawPublication {
   uint64_t invalid_datagrams() const noexcept;
   RawCounters counters() const noexcept;
 
+  // Outages (interface down or deleted, bind address removed) as for
+  // Publication: at most every kOutageProbeInterval during an outage the
+  // interface is resolved again and the socket pointed at it (IPv4
+  // IP_MULTICAST_IF, IPv6 the link-layer socket bound to the new index).
+  OutageStatus outage() const noexcept;
+  std::string outage_reason() const;
+  // Reads and discards the error queue (IPv4: IP_RECVERR). Never allocates.
+  int drain_errors() noexcept;
+
   struct State;  // implementation detail
 
  private:

@@ -7,7 +7,9 @@
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -34,6 +36,18 @@ bool interface_exists(uint32_t index) noexcept {
   if (index == 0) return false;
   char buf[IF_NAMESIZE] = {};
   return ::if_indextoname(index, buf) != nullptr;
+}
+
+bool interface_is_up(uint32_t index) noexcept {
+  ifreq req{};
+  if (index == 0 || ::if_indextoname(index, req.ifr_name) == nullptr) return false;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const int rc = ::ioctl(fd, SIOCGIFFLAGS, &req);
+  ::close(fd);
+  if (rc != 0) return false;
+  const unsigned want = IFF_UP | IFF_RUNNING;
+  return (static_cast<unsigned>(req.ifr_flags) & want) == want;
 }
 
 std::string describe_interface(uint32_t index) {
@@ -90,6 +104,39 @@ int set_ipv4_multicast_interface(int fd, const in_addr& address, uint32_t ifinde
   mreq.imr_ifindex = static_cast<int>(ifindex);
   if (::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq) != 0) return errno;
   return 0;
+}
+
+int enable_error_reports(int fd, Family family) noexcept {
+  const int one = 1;
+  const int rc = family == Family::ipv4
+                     ? ::setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one)
+                     : ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
+  return rc == 0 ? 0 : errno;
+}
+
+int drain_error_queue(int fd) noexcept {
+  int drained = 0;
+  // Bounded: the queue holds at most the socket's receive buffer; 256
+  // reads cover it with room to spare and keep a storm from looping here.
+  for (int i = 0; i < 256; ++i) {
+    alignas(cmsghdr) unsigned char control[512];
+    unsigned char data[64];
+    iovec iov{data, sizeof data};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    if (::recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    ++drained;
+  }
+  int err = 0;
+  socklen_t len = sizeof err;
+  (void)::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  return drained;
 }
 
 namespace {

@@ -263,6 +263,10 @@ Res<int> open_raw_socket(const RawResolvedConfig& r) {
       return unexpected(
           make_error(Errc::set_option_failed, "setting IP_HDRINCL on the raw IPv4 socket", errno));
     }
+    if (const int err = enable_error_reports(fd.get(), Family::ipv4)) {
+      return unexpected(
+          make_error(Errc::set_option_failed, "setting IP_RECVERR on the raw IPv4 socket", err));
+    }
     if (r.bind) {
       sockaddr_in sa{};
       sa.sin_family = AF_INET;
@@ -328,6 +332,19 @@ Res<int> open_raw_socket(const RawResolvedConfig& r) {
     }
   }
   return fd.release();
+}
+
+int reattach_raw_socket(int fd, const RawResolvedConfig& r) noexcept {
+  if (r.family == Family::ipv4) {
+    if (r.interface_index == 0 && !r.interface_address) return 0;
+    const in_addr addr = r.interface_address ? r.interface_address->to_in_addr() : in_addr{};
+    return set_ipv4_multicast_interface(fd, addr, r.interface_index);
+  }
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = 0;
+  sll.sll_ifindex = static_cast<int>(r.interface_index);
+  return ::bind(fd, reinterpret_cast<const sockaddr*>(&sll), sizeof sll) == 0 ? 0 : errno;
 }
 
 ssize_t send_raw_ipv4(int fd, const uint8_t* source, const uint8_t* destination, uint32_t ifindex,

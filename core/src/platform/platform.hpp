@@ -36,6 +36,9 @@ std::optional<uint32_t> interface_index(const std::string& name) noexcept;
 // Name of interface `index`; nullopt if there is none.
 std::optional<std::string> interface_name(uint32_t index);
 bool interface_exists(uint32_t index) noexcept;
+// True when interface `index` exists and is administratively up with its
+// link running (IFF_UP and IFF_RUNNING). One ioctl.
+bool interface_is_up(uint32_t index) noexcept;
 // "mctx0 (index 4)", or "index 4" when the name is unknown. For messages.
 std::string describe_interface(uint32_t index);
 
@@ -86,6 +89,17 @@ std::optional<int> send_buffer_size(int fd) noexcept;
 // IPv4 IP_MULTICAST_IF: by local address (ifindex 0) or by index (address
 // 0.0.0.0). Returns 0 or errno.
 int set_ipv4_multicast_interface(int fd, const in_addr& address, uint32_t ifindex) noexcept;
+
+// Asks the kernel to report local send failures (IP_RECVERR /
+// IPV6_RECVERR): without it Linux hides a qdisc drop (ENOBUFS) from UDP and
+// raw IPv4 senders. Errors are then also queued on the socket's error queue;
+// drain it with drain_error_queue(). Returns 0 or errno.
+int enable_error_reports(int fd, Family family) noexcept;
+
+// Reads and discards everything on fd's error queue (MSG_ERRQUEUE) and the
+// pending socket error (SO_ERROR), so that poll() stops reporting POLLERR.
+// Returns how many queued errors were read. Never blocks, never allocates.
+int drain_error_queue(int fd) noexcept;
 
 // ---- the send path (syscall seam) ----------------------------------------
 
