@@ -28,7 +28,8 @@
  * With #GstMctxSink:raw-mode, each buffer is instead one complete IPv4 or
  * IPv6 datagram (header included), sent unchanged with its original source
  * address through a raw socket (IPv4) or a link-layer socket on
- * #GstMctxSink:interface (IPv6). This is the last step of an AMT gateway
+ * #GstMctxSink:interface, or without it on the interface of the group's
+ * route in the kernel's main routing table (IPv6). This is the last step of an AMT gateway
  * (RFC 7450): the decapsulated datagrams reach receivers that filter on the
  * original (source, group). It needs CAP_NET_RAW. Invalid datagrams are
  * dropped, counted and reported; streaming continues.
@@ -711,17 +712,18 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
    * IP_MULTICAST_IF by address; IPv6: resolved to its interface, and bound as
    * the source when #GstMctxSink:source-address is not set), an interface
    * name or an interface index. Without it, the routing table decides.
-   * In raw mode it is the egress of both families and is required for IPv6
-   * datagrams (sent at the link layer); an address also selects its
-   * interface for the other family.
+   * In raw mode it is the egress of both families; without it, IPv6
+   * datagrams (sent at the link layer) leave by their group's route in the
+   * kernel's main routing table. An address also selects its interface for
+   * the other family.
    */
   g_object_class_install_property(
       gobject_class, PROP_INTERFACE,
       g_param_spec_string(
           "interface", "Outgoing interface",
           "Interface the multicast packets leave by: a local IPv4/IPv6 address (192.0.2.1), a "
-          "name (eth0, lo) or an index (2). NULL = the routing table decides (raw-mode: "
-          "required for IPv6 datagrams)",
+          "name (eth0, lo) or an index (2). NULL = the routing table decides (raw-mode "
+          "IPv6: the group's route in the main table)",
           DEFAULT_INTERFACE, rw_ready));
 
   /**
@@ -786,9 +788,10 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
    * a datagram back on a network exactly as it was sent. IPv4 and IPv6 may
    * be mixed in one stream. Needs CAP_NET_RAW; without it the start fails.
    *
-   * Used in raw mode: #GstMctxSink:interface (the egress; required for IPv6
-   * datagrams, which are sent at the link layer and dropped with a warning
-   * when it is not set), #GstMctxSink:loop (IPv4 only) and
+   * Used in raw mode: #GstMctxSink:interface (the egress; without it IPv6
+   * datagrams, sent at the link layer, leave by their group's route in the
+   * kernel's main routing table, and are dropped with a warning when there
+   * is none), #GstMctxSink:loop (IPv4 only) and
    * #GstMctxSink:buffer-size. #GstMctxSink:group, #GstMctxSink:port,
    * #GstMctxSink:ttl, #GstMctxSink:source-address,
    * #GstMctxSink:source-port and #GstMctxSink:dscp come from each datagram
@@ -803,7 +806,7 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
       g_param_spec_boolean("raw-mode", "Raw mode",
                            "Each buffer is a complete IPv4/IPv6 datagram (header included) sent "
                            "unchanged with its own source; needs CAP_NET_RAW. Uses 'interface' "
-                           "(required for IPv6), 'loop' (IPv4) and 'buffer-size'; group, port, "
+                           "(IPv6 without it: the group's main-table route), 'loop' (IPv4) and 'buffer-size'; group, port, "
                            "ttl, source-address, source-port and dscp come from each datagram",
                            DEFAULT_RAW_MODE, rw_ready));
 

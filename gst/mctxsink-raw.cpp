@@ -16,12 +16,15 @@
 //   `buffer-size` to both. group, port, ttl, source-address, source-port and
 //   dscp come from each datagram: a warning at start names the ones that are
 //   set. A caller-provided `socket` cannot carry raw datagrams: start error.
+// * Without `interface`, IPv6 uses route-selected egress: each datagram
+//   leaves by the interface of its group's route in the kernel's main
+//   table; a datagram without a route is dropped, counted and reported.
 // * Start fails when the IPv4 path cannot be configured (the settings are
 //   wrong for any datagram: unknown interface, ...) or when this process
-//   lacks CAP_NET_RAW. When only the IPv6 path cannot be configured (no
-//   interface, a link that is not Ethernet-like), start succeeds and each
-//   IPv6 datagram is dropped with that reason: a stream may be IPv4 only,
-//   and an IPv6 datagram never goes anywhere else.
+//   lacks CAP_NET_RAW. When only the IPv6 path cannot be configured (a link
+//   that is not Ethernet-like), start succeeds and each IPv6 datagram is
+//   dropped with that reason: a stream may be IPv4 only, and an IPv6
+//   datagram never goes anywhere else.
 // * send(): validate_raw_datagram() over the iovecs (at most 60 header bytes
 //   are gathered on the stack; nothing is copied) tells the family; an
 //   invalid datagram is counted (invalid-datagrams) and returned as a
@@ -407,6 +410,10 @@ BackendResult make_raw_backend(const Settings& settings) {
   if (!itf.empty()) {
     v4.with_interface(spec_for(Family::ipv4));
     v6.with_interface(spec_for(Family::ipv6));
+  } else {
+    // Without `interface`, each IPv6 datagram leaves by the route the
+    // kernel's main table holds for its group (route-selected egress).
+    v6.with_route_selected_egress();
   }
   v4.with_loopback(settings.loop);  // IPv6 cannot loop back: left unset (off)
   if (settings.buffer_size > 0) {
@@ -418,8 +425,8 @@ BackendResult make_raw_backend(const Settings& settings) {
   auto r4 = v4.validate();
   if (!r4) return mctx::unexpected(start_error_from(r4.error(), "interface"));
 
-  // IPv6 may be impossible with these settings (no interface, a link that is
-  // not Ethernet-like): then every IPv6 datagram is dropped with the reason.
+  // IPv6 may be impossible with these settings (a link that is not
+  // Ethernet-like): then every IPv6 datagram is dropped with the reason.
   std::optional<mctx::Error> v6_unavailable;
   std::string v6_text;
   std::string interface_name = r4->interface_name;
@@ -451,7 +458,7 @@ BackendResult make_raw_backend(const Settings& settings) {
   }
 
   std::string interface_text =
-      itf.empty() ? std::string("interface chosen by routing; IPv6 needs 'interface'")
+      itf.empty() ? std::string("interface chosen by routing")
                   : "interface " + q(interface_name.empty() ? settings.interface : interface_name);
   return std::unique_ptr<Backend>(new RawBackend(std::move(v4), std::move(v6),
                                                  std::move(v6_unavailable), std::move(v6_text),

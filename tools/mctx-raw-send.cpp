@@ -7,9 +7,13 @@
 
 #include <glib.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,13 +38,15 @@ const char* kSummary =
 
 const char* kDescription =
     "The IPv4 identification counts 1, 2, 3, ... (never 0, which the kernel would\n"
-    "replace). IPv6 needs --interface (an Ethernet-like link); IPv6 raw datagrams\n"
+    "replace). IPv6 needs --interface (an Ethernet-like link) or --route; IPv6 raw datagrams\n"
     "are not looped back to receivers on this host.\n"
     "\n"
     "Examples (inside a private namespace: scripts/mctx-netns --peer -- ...):\n"
     "  mctx-raw-send --source 198.51.100.7 --interface mctx0 232.1.1.1 5000 hello\n"
     "  mctx-raw-send --source 2001:db8:99::7 --interface mctx0 --ttl 8 \\\n"
     "                --tos 0xb8 --flow-label 12345 ff3e::8000:1 5000 hello-v6 10 100\n"
+    "  mctx-raw-send --route ff3e::8000:1 5000 hello-v6   (main-table route)\n"
+    "  mctx-raw-send --bind 192.0.2.1 --datagram-hex 4500001c...   (raw IP transmit)\n"
     "  mctx-raw-send --capabilities\n"
     "\n"
     "Environment: MCTX_METRICS_SUMMARY_SECS, MCTX_METRICS_SUMMARY_FILE,\n"
@@ -59,7 +65,10 @@ struct Options {
   gchar* ttl = nullptr;
   gchar* tos = nullptr;
   gchar* flow_label = nullptr;
+  gchar* datagram_file = nullptr;
+  gchar* datagram_hex = nullptr;
   gboolean no_loopback = FALSE;
+  gboolean route = FALSE;
   gchar* queue_full = nullptr;
   gboolean quiet = FALSE;
   gboolean capabilities = FALSE;
@@ -67,7 +76,7 @@ struct Options {
 
   ~Options() {
     for (gchar* p : {source, source_port, bind, interface, interface_index, ttl, tos, flow_label,
-                     queue_full}) {
+                     datagram_file, datagram_hex, queue_full}) {
       g_free(p);
     }
   }
@@ -168,6 +177,7 @@ CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& arg
     plan.flow_label = static_cast<uint32_t>(f.value());
   }
   if (o.no_loopback) c.with_loopback(false);
+  if (o.route) c.with_route_selected_egress();
   return plan;
 }
 
@@ -220,6 +230,116 @@ JsonlFlags builtin_flags(const Plan& p, const RawResolvedConfig& r, const IpAddr
   return f;
 }
 
+// ---- raw IP control transmit: one caller-built datagram ----------------------
+
+// The bytes of --datagram-hex: hexadecimal digits; spaces, colons and
+// newlines between bytes are ignored.
+CliResult<std::vector<uint8_t>> parse_hex(std::string_view text) {
+  std::vector<uint8_t> out;
+  int high = -1;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == ' ' || c == ':' || c == '\n' || c == '\t') continue;
+    int d = -1;
+    if (c >= '0' && c <= '9') d = c - '0';
+    if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    if (d < 0) {
+      return unexpected("--datagram-hex has '" + std::string(1, c) + "' at position " +
+                        std::to_string(i + 1) +
+                        ": give the datagram as hexadecimal digits (spaces and colons allowed)");
+    }
+    if (high < 0) {
+      high = d;
+    } else {
+      out.push_back(static_cast<uint8_t>(high << 4 | d));
+      high = -1;
+    }
+  }
+  if (high >= 0) {
+    return unexpected(std::string("--datagram-hex has an odd number of hexadecimal digits: give "
+                                  "two per byte"));
+  }
+  return out;
+}
+
+// --datagram-file / --datagram-hex: sends one complete datagram, as the
+// caller built it, through a RawIpPublication (unicast or multicast, any
+// protocol) out of the interface --interface / --interface-index / --bind
+// select.
+int run_raw_ip(const Options& o, const std::vector<std::string>& args) {
+  if (o.datagram_file && o.datagram_hex) {
+    return usage_error(kProgram, "give --datagram-file or --datagram-hex, not both");
+  }
+  if (!args.empty()) {
+    return usage_error(kProgram,
+                       "--datagram-file / --datagram-hex send one caller-built datagram as it "
+                       "is: give no GROUP PORT PAYLOAD ('" + args.front() + "')");
+  }
+  for (auto [given, name] : {std::pair{o.source != nullptr, "--source"},
+                             std::pair{o.source_port != nullptr, "--source-port"},
+                             std::pair{o.ttl != nullptr, "--ttl"},
+                             std::pair{o.tos != nullptr, "--tos"},
+                             std::pair{o.flow_label != nullptr, "--flow-label"},
+                             std::pair{o.no_loopback != FALSE, "--no-loopback"},
+                             std::pair{o.route != FALSE, "--route"}}) {
+    if (given) {
+      return usage_error(kProgram, std::string(name) +
+                                       " does not apply to --datagram-file / --datagram-hex: the "
+                                       "datagram is sent as it is, out of the interface "
+                                       "--interface or --bind selects");
+    }
+  }
+  std::vector<uint8_t> d;
+  if (o.datagram_file) {
+    std::ifstream in(o.datagram_file, std::ios::binary);
+    if (!in) {
+      return usage_error(kProgram, std::string("--datagram-file '") + o.datagram_file +
+                                       "' cannot be read: " + std::strerror(errno));
+    }
+    d.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } else {
+    auto bytes = parse_hex(o.datagram_hex);
+    if (!bytes) return usage_error(kProgram, bytes.error());
+    d = std::move(bytes).value();
+  }
+  const auto view = std::as_bytes(std::span<const uint8_t>(d.data(), d.size()));
+  auto info = validate_raw_ip_datagram(view);
+  if (!info) {
+    print_error(kProgram, "the datagram is invalid: " + info.error().message());
+    return kExitUsage;
+  }
+  RawIpConfig c(info->family);
+  if (o.bind) {
+    auto a = parse_ip(o.bind, "--bind");
+    if (!a) return usage_error(kProgram, a.error());
+    c.with_bind(a.value());
+  }
+  auto interface = parse_interface_options(o.interface, o.interface_index);
+  if (!interface) return usage_error(kProgram, interface.error());
+  if (interface.value()) c.with_interface(**interface);
+  auto pub = RawIpPublication::open(c);
+  if (!pub) {
+    print_error(kProgram, pub.error().what());
+    const Errc code = pub.error().code;
+    const bool runtime = code == Errc::raw_not_permitted || code == Errc::socket_create_failed ||
+                         code == Errc::bind_failed || code == Errc::set_option_failed;
+    return runtime ? kExitFailure : kExitUsage;
+  }
+  auto r = pub->send(view);
+  if (!r) {
+    print_error(kProgram, (r.error().invalid_datagram() ? "the datagram is invalid: "
+                                                        : "sending the datagram failed: ") +
+                              r.error().message());
+    return r.error().invalid_datagram() ? kExitUsage : kExitFailure;
+  }
+  std::printf("sent %zu-byte %s datagram %s -> %s, protocol %u, on %s\n", r->bytes_sent,
+              family_name(r->family), r->source.to_string().c_str(),
+              r->destination.to_string().c_str(), static_cast<unsigned>(r->protocol),
+              platform::describe_interface(r->interface_index).c_str());
+  return kExitOk;
+}
+
 int print_capabilities() {
   const RawCapabilities caps = raw_capabilities();
   std::printf("platform: %s\n", caps.platform);
@@ -234,6 +354,16 @@ int print_capabilities() {
     std::printf("  loopback to this host: %s\n", s.local_loopback ? "yes" : "no");
     std::printf("  kernel fills in: %s\n", s.kernel_fills);
     std::printf("  links: %s\n", s.link_types);
+    std::printf("  route-selected egress (--route): %s\n", s.route_egress_method);
+  }
+  const RawIpCapabilities ip = raw_ip_capabilities();
+  for (const auto& [name, s] : {std::pair{"IPv4", ip.ipv4}, std::pair{"IPv6", ip.ipv6}}) {
+    std::printf("raw IP transmit %s (--datagram-file, --datagram-hex): %s\n", name,
+                s.supported ? "supported" : "not supported");
+    if (!s.supported) continue;
+    std::printf("  method: %s\n", s.method);
+    std::printf("  preserved: %s\n", s.preserved);
+    std::printf("  kernel rebuilds: %s\n", s.kernel_rebuilds);
   }
   return kExitOk;
 }
@@ -308,7 +438,8 @@ int run(int argc, char** argv) {
        "into the datagram",
        "IP"},
       {"interface", 0, 0, G_OPTION_ARG_STRING, &o.interface,
-       "Outgoing interface: a local address or an interface name (required for IPv6)", "IP|NAME"},
+       "Outgoing interface: a local address or an interface name (IPv6: this or --route)",
+       "IP|NAME"},
       {"interface-index", 0, 0, G_OPTION_ARG_STRING, &o.interface_index,
        "Outgoing interface by index (> 0)", "N"},
       {"ttl", 0, 0, G_OPTION_ARG_STRING, &o.ttl,
@@ -317,6 +448,16 @@ int run(int argc, char** argv) {
        "IPv4 TOS / IPv6 traffic class byte written into the header (0-255, default 0)", "N"},
       {"flow-label", 0, 0, G_OPTION_ARG_STRING, &o.flow_label,
        "IPv6 flow label written into the header (0-1048575, default 0)", "N"},
+      {"route", 0, 0, G_OPTION_ARG_NONE, &o.route,
+       "Route-selected egress: each datagram leaves by its group's route in the kernel's main "
+       "routing table (not with --interface or --bind)",
+       nullptr},
+      {"datagram-file", 0, 0, G_OPTION_ARG_FILENAME, &o.datagram_file,
+       "Raw IP transmit: send the complete IPv4/IPv6 datagram in FILE as it is (any protocol, "
+       "unicast or multicast), out of --interface or --bind; IPv6 needs --bind",
+       "FILE"},
+      {"datagram-hex", 0, 0, G_OPTION_ARG_STRING, &o.datagram_hex,
+       "Raw IP transmit: the same with the datagram as hexadecimal digits", "HEX"},
       {"no-loopback", 0, 0, G_OPTION_ARG_NONE, &o.no_loopback,
        "IPv4: do not loop datagrams back to receivers on this host", nullptr},
       {"queue-full", 0, 0, G_OPTION_ARG_STRING, &o.queue_full,
@@ -336,6 +477,7 @@ int run(int argc, char** argv) {
   if (!args) return usage_error(kProgram, args.error());
   if (o.version) return print_version(kProgram);
   if (o.capabilities) return print_capabilities();
+  if (o.datagram_file || o.datagram_hex) return run_raw_ip(o, args.value());
 
   // 1. Everything the user gave is checked before anything is opened.
   auto plan = build_plan(o, args.value());

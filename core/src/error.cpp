@@ -75,6 +75,14 @@ const char* errc_name(Errc code) noexcept {
     case Errc::raw_source_this_network: return "raw_source_this_network";
     case Errc::raw_ttl_zero: return "raw_ttl_zero";
     case Errc::raw_destination_bad_scope: return "raw_destination_bad_scope";
+    case Errc::raw_no_route: return "raw_no_route";
+    case Errc::raw_route_lookup_failed: return "raw_route_lookup_failed";
+    case Errc::raw_route_egress_conflict: return "raw_route_egress_conflict";
+    case Errc::raw_ip_egress_required: return "raw_ip_egress_required";
+    case Errc::raw_ip_bind_required: return "raw_ip_bind_required";
+    case Errc::raw_destination_unspecified: return "raw_destination_unspecified";
+    case Errc::raw_ip_source_mismatch: return "raw_ip_source_mismatch";
+    case Errc::raw_ip_next_header_unsupported: return "raw_ip_next_header_unsupported";
     case Errc::metrics_io_failed: return "metrics_io_failed";
     case Errc::metrics_bad_header: return "metrics_bad_header";
     case Errc::metrics_locked: return "metrics_locked";
@@ -157,6 +165,18 @@ const char* errc_description(Errc code) noexcept {
     case Errc::raw_ttl_zero: return "raw datagram TTL / hop limit is 0";
     case Errc::raw_destination_bad_scope:
       return "raw datagram destination has reserved or interface-local scope";
+    case Errc::raw_no_route:
+      return "no usable route in the kernel's main routing table (route-selected raw egress)";
+    case Errc::raw_route_lookup_failed:
+      return "reading the kernel's routing table failed (route-selected raw egress)";
+    case Errc::raw_route_egress_conflict:
+      return "route-selected egress cannot be combined with an interface or bind address";
+    case Errc::raw_ip_egress_required: return "raw IP transmit needs an interface or bind address";
+    case Errc::raw_ip_bind_required: return "raw IPv6 transmit needs a bind address";
+    case Errc::raw_destination_unspecified: return "raw datagram destination is unspecified";
+    case Errc::raw_ip_source_mismatch: return "raw IPv6 datagram source differs from the bind address";
+    case Errc::raw_ip_next_header_unsupported:
+      return "raw IPv6 datagram has a Next Header the kernel cannot send";
     case Errc::metrics_io_failed: return "metrics file I/O failed";
     case Errc::metrics_bad_header: return "metrics file has no valid header";
     case Errc::metrics_locked: return "metrics file is locked by another writer";

@@ -17,6 +17,7 @@
 #include "mctx/address.hpp"
 #include "mctx/error.hpp"
 #include "mctx/publication.hpp"
+#include "mctx/raw.hpp"
 #include "mctx/result.hpp"
 #include "platform/platform.hpp"
 
@@ -43,6 +44,29 @@ std::vector<uint32_t> holders_of(const IpAddress& addr,
 // The same over this host's addresses, looked up now; on failure
 // Errc::interface_lookup_failed ("looking up the interfaces that carry 'a'").
 Res<std::vector<uint32_t>> holders_of(const IpAddress& addr);
+
+// The outgoing interface of a raw publication (RawPublicationConfig,
+// RawIpConfig) from its interface and bind address: every rule about them
+// (family, unspecified, multicast, existence, the bind address on this host
+// and on the interface) with messages that name `subject` ("the raw
+// publication"). A bind address alone selects the interface that holds it
+// for IPv4, and with raw_ip (raw IP control transmit, which never routes)
+// for IPv6 too. ifindex 0 when neither selects one.
+struct RawEgress {
+  uint32_t ifindex = 0;
+  std::string origin;                          // "interface 'eth0'", "bind address '...'"
+  std::optional<IpAddress> interface_address;  // IPv4 interface given as an address
+};
+Res<RawEgress> resolve_raw_egress(Family family, const InterfaceSpec& interface,
+                                  const std::optional<IpAddress>& bind, const char* subject,
+                                  bool raw_ip);
+
+// The IP header rules of validate_raw_datagram() (multicast_only: its
+// destination rule) or, without multicast_only, of raw IP control transmit
+// (any destination but the unspecified one). Never allocates.
+Result<RawDatagramInfo, RawDatagramError> validate_ip_header(const iovec* iov, std::size_t count,
+                                                             std::optional<Family> expected,
+                                                             bool multicast_only) noexcept;
 
 // The outage bookkeeping of one publication (UDP or raw). Updated by the
 // sending thread(s), read by any thread. See OutageStatus.

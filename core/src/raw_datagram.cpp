@@ -10,6 +10,7 @@
 #include <cstring>
 #include <string>
 
+#include "internal.hpp"
 #include "mctx/raw.hpp"
 
 namespace mctx {
@@ -94,9 +95,11 @@ Checked address_fail(Errc code, Family family, std::size_t size, const IpAddress
 
 // The checks themselves. `head` holds the first `head_len` bytes of the
 // datagram, head_len == min(total, kIpv4MaxHeaderSize); `total` is the
-// datagram's size. Every read below is bounded by head_len.
+// datagram's size. Every read below is bounded by head_len. Raw mode needs
+// a multicast destination of link-local or wider scope; raw IP control
+// transmit (!multicast_only) takes any destination but the unspecified one.
 Checked check(const u8* head, std::size_t head_len, std::size_t total,
-              std::optional<Family> expected) noexcept {
+              std::optional<Family> expected, bool multicast_only = true) noexcept {
   if (total == 0 || head_len == 0) {
     return fail(Errc::raw_datagram_too_short, expected.value_or(Family::ipv4), 0, 0,
                 static_cast<uint32_t>(kIpv4MinHeaderSize));
@@ -165,7 +168,11 @@ Checked check(const u8* head, std::size_t head_len, std::size_t total,
       source_rule = Errc::raw_source_broadcast;
     }
     if (source_rule != Errc::ok) return address_fail(source_rule, family, total, info.source);
-    if ((head[16] & 0xf0) != 0xe0) {
+    if (!multicast_only) {
+      if (all_zero(head + 16, 4)) {
+        return address_fail(Errc::raw_destination_unspecified, family, total, info.destination);
+      }
+    } else if ((head[16] & 0xf0) != 0xe0) {
       return address_fail(Errc::raw_destination_not_multicast, family, total, info.destination);
     }
     if (info.ttl == 0) return fail(Errc::raw_ttl_zero, family, total, 0, 1);
@@ -200,10 +207,13 @@ Checked check(const u8* head, std::size_t head_len, std::size_t total,
     source_rule = Errc::raw_source_multicast;
   }
   if (source_rule != Errc::ok) return address_fail(source_rule, family, total, info.source);
-  if (head[24] != 0xff) {
+  if (!multicast_only) {
+    if (all_zero(head + 24, 16)) {
+      return address_fail(Errc::raw_destination_unspecified, family, total, info.destination);
+    }
+  } else if (head[24] != 0xff) {
     return address_fail(Errc::raw_destination_not_multicast, family, total, info.destination);
-  }
-  if (const unsigned scope = head[25] & 0x0f; scope <= 1) {
+  } else if (const unsigned scope = head[25] & 0x0f; scope <= 1) {
     auto r = address_fail(Errc::raw_destination_bad_scope, family, total, info.destination);
     r.error().value = scope;
     return r;
@@ -229,6 +239,12 @@ Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
 
 Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
     const iovec* iov, std::size_t count, std::optional<Family> expected) noexcept {
+  return internal::validate_ip_header(iov, count, expected, true);
+}
+
+Result<RawDatagramInfo, RawDatagramError> internal::validate_ip_header(
+    const iovec* iov, std::size_t count, std::optional<Family> expected,
+    bool multicast_only) noexcept {
   // Gather the first bytes (at most the largest IPv4 header) into a stack
   // buffer and add up the size; the payload is never read.
   u8 head[kIpv4MaxHeaderSize];
@@ -250,7 +266,7 @@ Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
   }
   // With an unreadable buffer head_len may be below min(total, 60); check()
   // bounds every read by head_len and reports such a datagram as too short.
-  return check(head, head_len, total, expected);
+  return check(head, head_len, total, expected, multicast_only);
 }
 
 uint16_t internet_checksum(std::span<const std::byte> data) noexcept {
@@ -334,6 +350,20 @@ std::string RawDatagramError::message() const {
       return std::string(family == Family::ipv6 ? "hop limit" : "TTL") + " 0 of the " + fam +
              " datagram: a datagram must not be sent with " +
              (family == Family::ipv6 ? "hop limit" : "TTL") + " 0 (at least 1)";
+    case Errc::raw_destination_unspecified:
+      return "destination " + address.to_string() + " of the " + fam +
+             " datagram is unspecified: give the address the datagram is for";
+    case Errc::raw_ip_source_mismatch:
+      return "source " + address.to_string() +
+             " of the IPv6 datagram differs from the bind address " +
+             expected_address.to_string() +
+             ": the kernel builds the IPv6 header with the bound source, so the datagram must "
+             "carry that source";
+    case Errc::raw_ip_next_header_unsupported:
+      return "IPv6 Next Header " + std::to_string(value) +
+             (value == 0 ? " (Hop-by-Hop Options)" : " (reserved, IPPROTO_RAW)") +
+             " cannot follow a kernel-built IPv6 header: raw IP transmit sends the datagram's "
+             "payload after a header the kernel writes";
     default:
       return std::string("invalid raw datagram (") + errc_name(code) + ")";
   }

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "internal.hpp"
@@ -20,6 +21,7 @@
 #include "mctx/raw.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_raw.hpp"
+#include "route_egress.hpp"
 
 namespace mctx {
 
@@ -40,29 +42,19 @@ RawCapabilities raw_capabilities() noexcept {
 
 // ------------------------------------------------------------ configuration
 
-Res<RawResolvedConfig> RawPublicationConfig::validate() const {
-  const Family fam = family_;
+namespace internal {
+
+Res<RawEgress> resolve_raw_egress(Family fam, const InterfaceSpec& itf,
+                                  const std::optional<IpAddress>& bind, const char* subject,
+                                  bool raw_ip) {
   const char* fam_text = family_name(fam);
-  if (!platform::raw_family_support(fam).supported) {
-    return fail(Errc::raw_unsupported_platform, std::string("raw ") + fam_text +
-                                                    " sending is not supported on " +
-                                                    platform::raw_platform_name());
-  }
-  if (auto ok = internal::check_send_buffer_size(send_buffer_size_); !ok) {
-    return unexpected(ok.error());
-  }
-  if (fam == Family::ipv6 && loopback_.value_or(false)) {
-    return fail(Errc::raw_unsupported_platform,
-                "loopback cannot be enabled for IPv6 raw mode: IPv6 datagrams are injected at "
-                "the link layer (AF_PACKET) and this host's IP stack never sees them; leave "
-                "loopback unset or false");
-  }
-  if (bind_) {
-    const IpAddress& b = *bind_;
+  RawEgress out;
+  if (bind) {
+    const IpAddress& b = *bind;
     if (b.family() != fam) {
       return fail(Errc::bind_family_mismatch,
                   "bind address " + q(b) + " is " + family_name(b.family()) +
-                      " but the raw publication sends " + fam_text + " datagrams");
+                      " but " + subject + " sends " + fam_text + " datagrams");
     }
     if (b.is_unspecified()) {
       return fail(Errc::source_unspecified,
@@ -74,11 +66,6 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
                   "bind address " + q(b) + " is a multicast address: give a local unicast address");
     }
   }
-
-  RawResolvedConfig r;
-  r.family = fam;
-  r.send_buffer_size = send_buffer_size_;
-  r.loopback = fam == Family::ipv4 ? loopback_.value_or(true) : false;
 
   // ---- the outgoing interface -------------------------------------------
   uint32_t ifindex = 0;
@@ -97,15 +84,15 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
     return true;
   };
 
-  switch (interface_.kind()) {
+  switch (itf.kind()) {
     case InterfaceSpec::Kind::none:
       break;
     case InterfaceSpec::Kind::address: {
-      const IpAddress& a = interface_.address_value();
+      const IpAddress& a = itf.address_value();
       if (a.family() != fam) {
         return fail(Errc::interface_family_mismatch,
                     "interface address " + q(a) + " is " + family_name(a.family()) +
-                        " but the raw publication sends " + fam_text + " datagrams");
+                        " but " + subject + " sends " + fam_text + " datagrams");
       }
       if (a.is_unspecified()) {
         return fail(Errc::interface_unspecified,
@@ -124,15 +111,18 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
         return fail(Errc::interface_not_found,
                     "interface address " + q(a) + " is not configured on any interface");
       }
-      if (fam == Family::ipv4) r.interface_address = a;
+      if (fam == Family::ipv4) out.interface_address = a;
       if_origin = "interface address " + q(a);
       break;
     }
     case InterfaceSpec::Kind::index: {
-      const uint32_t i = interface_.index_value();
+      const uint32_t i = itf.index_value();
       if (i == 0) {
         return fail(Errc::interface_index_zero,
-                    fam == Family::ipv4
+                    raw_ip
+                        ? "interface index 0 is not allowed: raw IP transmit needs a real "
+                          "interface"
+                    : fam == Family::ipv4
                         ? "interface index 0 is not allowed: leave the interface unset for "
                           "system routing"
                         : "interface index 0 is not allowed: IPv6 raw mode needs a real "
@@ -147,7 +137,7 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
       break;
     }
     case InterfaceSpec::Kind::name: {
-      const std::string& n = interface_.name_value();
+      const std::string& n = itf.name_value();
       auto i = platform::interface_index(n);
       if (!i) return fail(Errc::interface_not_found, "interface " + q(n) + " does not exist");
       ifindex = *i;
@@ -157,8 +147,8 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
   }
 
   // ---- the bind address -----------------------------------------------------
-  if (bind_) {
-    const IpAddress& b = *bind_;
+  if (bind) {
+    const IpAddress& b = *bind;
     const bool loopback_v4 = b.is_v4() && b.is_loopback();  // all of 127/8 is local
     if (!loopback_v4) {
       if (auto ok = load_locals(); !ok) return unexpected(ok.error());
@@ -176,7 +166,7 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
                           platform::describe_interface(holders.front()) + ", not on " + if_origin +
                           " (" + platform::describe_interface(ifindex) + ")");
         }
-      } else if (fam == Family::ipv4) {
+      } else if (fam == Family::ipv4 || raw_ip) {
         // The kernel sends multicast out of the interface that holds the
         // bound source address when no interface is set.
         ifindex = holders.front();
@@ -186,15 +176,62 @@ Res<RawResolvedConfig> RawPublicationConfig::validate() const {
       ifindex = platform::interface_index("lo").value_or(0);
       if_origin = "bind address " + q(b);
     }
-    r.bind = b;
   }
 
+  out.ifindex = ifindex;
+  out.origin = std::move(if_origin);
+  return out;
+}
+
+}  // namespace internal
+
+Res<RawResolvedConfig> RawPublicationConfig::validate() const {
+  const Family fam = family_;
+  const char* fam_text = family_name(fam);
+  if (!platform::raw_family_support(fam).supported) {
+    return fail(Errc::raw_unsupported_platform, std::string("raw ") + fam_text +
+                                                    " sending is not supported on " +
+                                                    platform::raw_platform_name());
+  }
+  if (auto ok = internal::check_send_buffer_size(send_buffer_size_); !ok) {
+    return unexpected(ok.error());
+  }
+  if (fam == Family::ipv6 && loopback_.value_or(false)) {
+    return fail(Errc::raw_unsupported_platform,
+                "loopback cannot be enabled for IPv6 raw mode: IPv6 datagrams are injected at "
+                "the link layer (AF_PACKET) and this host's IP stack never sees them; leave "
+                "loopback unset or false");
+  }
+  if (route_selected_egress_ && (interface_.kind() != InterfaceSpec::Kind::none || bind_)) {
+    return fail(Errc::raw_route_egress_conflict,
+                std::string("route-selected egress chooses the interface of each datagram from "
+                            "the kernel's main routing table; it cannot be combined with ") +
+                    (interface_.kind() != InterfaceSpec::Kind::none
+                         ? "an interface (" + interface_.to_string() + ")"
+                         : "a bind address (" + bind_->to_string() + ")") +
+                    ": unset it or turn route-selected egress off");
+  }
+
+  RawResolvedConfig r;
+  r.family = fam;
+  r.route_selected = route_selected_egress_;
+  r.send_buffer_size = send_buffer_size_;
+  r.loopback = fam == Family::ipv4 ? loopback_.value_or(true) : false;
+
+  auto egress = internal::resolve_raw_egress(fam, interface_, bind_, "the raw publication",
+                                             false);
+  if (!egress) return unexpected(std::move(egress).error());
+  uint32_t ifindex = egress->ifindex;
+  r.interface_address = egress->interface_address;
+  r.bind = bind_;
+
   // ---- IPv6: an explicit Ethernet-like interface ----------------------------
-  if (fam == Family::ipv6) {
+  if (fam == Family::ipv6 && !r.route_selected) {
     if (ifindex == 0) {
       return fail(Errc::raw_interface_required,
-                  "IPv6 raw mode needs an explicit interface (name, index or address): datagrams "
-                  "are injected at the link layer and bypass routing");
+                  "IPv6 raw mode needs an explicit interface (name, index or address) or "
+                  "route-selected egress: datagrams are injected at the link layer and bypass "
+                  "routing");
     }
     auto link = platform::link_info(ifindex);
     if (!link) {
@@ -230,6 +267,8 @@ struct RawPublication::State {
   std::atomic<int> fd{-1};
   SendMetrics metrics;
   std::atomic<uint64_t> invalid{0};
+  // Route-selected egress; null otherwise.
+  std::unique_ptr<internal::RouteEgress> route;
   internal::OutageTracker outage;
   // The interface in use: resolved.interface_index until an outage's
   // re-resolution finds the interface under another index.
@@ -275,14 +314,31 @@ Result<RawSendReport, RawSendError> invalid(const RawDatagramError& e) noexcept 
   err.datagram = e;
   return unexpected(err);
 }
+
+RawSendError unroutable(const internal::RouteFailure& f, const IpAddress& destination) noexcept {
+  RawSendError err;
+  err.code = f.code;
+  err.system_errno = f.system_errno;
+  err.route_detail = f.detail;
+  err.destination = destination;
+  return err;
+}
 }  // namespace
 
 Res<RawPublication> RawPublication::open(const RawPublicationConfig& config) {
   auto resolved = config.validate();
   if (!resolved) return unexpected(std::move(resolved).error());
+  // Subscribed before the socket opens, so no change escapes the cache.
+  std::unique_ptr<internal::RouteEgress> route;
+  if (resolved->route_selected) {
+    auto opened = internal::RouteEgress::open(resolved->family);
+    if (!opened) return unexpected(std::move(opened).error());
+    route = std::move(opened).value();
+  }
   auto fd = platform::open_raw_socket(*resolved);
   if (!fd) return unexpected(std::move(fd).error());
   auto s = std::make_unique<State>();
+  s->route = std::move(route);
   s->id = internal::next_publication_id();
   s->config = config;
   s->resolved = std::move(resolved).value();
@@ -379,7 +435,19 @@ Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
     return invalid(info.error());
   }
   if (s.outage.active()) recover(s, fd);
-  const uint32_t ifindex = s.ifindex.load(std::memory_order_relaxed);
+  uint32_t ifindex = s.ifindex.load(std::memory_order_relaxed);
+  if (s.route) {
+    auto out = s.route->select(info->source, info->destination, true);
+    if (!out) {
+      s.metrics.record_error();
+      MCTX_LOG(LogLevel::log, "RawPublication::send",
+               "raw publication %llu: no way out for a %s datagram: %s",
+               static_cast<unsigned long long>(s.id), family_name(info->family),
+               errc_name(out.error().code));
+      return unexpected(unroutable(out.error(), info->destination));
+    }
+    ifindex = *out;
+  }
   const auto& dst = info->destination.bytes();
   const ssize_t n =
       s.resolved.family == Family::ipv4
@@ -430,11 +498,13 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
   const std::size_t addr_size = family == Family::ipv4 ? 4 : 16;
   platform::RawOutDatagram chunk[platform::kMaxBatch];
   bool stopped_invalid = false;
+  bool refresh_route = true;  // route-selected egress: notifications read once per call
   std::size_t done = 0;
   while (done < datagrams.size() && !rep.error) {
     // Validate the next chunk, up to the first invalid datagram.
     std::size_t n = 0;
     std::optional<RawDatagramError> bad;
+    std::optional<internal::RouteFailure> unroutable;
     while (n < platform::kMaxBatch && done + n < datagrams.size()) {
       const OutMessage& m = datagrams[done + n];
       auto info = validate_raw_datagram(m.iov, m.iov_count, family);
@@ -443,6 +513,16 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
         break;
       }
       platform::RawOutDatagram& d = chunk[n];
+      d.ifindex = 0;
+      if (s.route) {
+        auto out = s.route->select(info->source, info->destination, refresh_route);
+        refresh_route = false;
+        if (!out) {
+          unroutable = out.error();
+          break;
+        }
+        d.ifindex = *out;
+      }
       d.iov = m.iov;
       d.iov_count = m.iov_count;
       std::memcpy(d.source, info->source.bytes().data(), addr_size);
@@ -467,6 +547,9 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
       if (invalid != nullptr) *invalid = *bad;
       rep.error = SendError{bad->code, 0};
       stopped_invalid = true;
+    } else if (!rep.error && unroutable) {
+      // No way out for datagram `done`: a send error (counted below).
+      rep.error = SendError{unroutable->code, unroutable->system_errno};
     }
   }
   rep.sent = done;
@@ -486,6 +569,12 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
 
 std::string RawSendError::message() const {
   if (invalid_datagram()) return datagram.message();
+  if (route_detail != nullptr) {
+    std::string text = "route-selected egress for destination " + destination.to_string() + ": " +
+                       route_detail;
+    if (system_errno != 0) text += ": " + std::system_category().message(system_errno);
+    return text;
+  }
   return send_error().message();
 }
 

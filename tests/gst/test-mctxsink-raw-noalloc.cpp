@@ -5,13 +5,15 @@
 // makes no heap allocation per datagram: send() of IPv4 and IPv6 datagrams
 // gathered from several memories, an invalid datagram, a datagram the
 // kernel refuses (IPv6 larger than the MTU), an IPv6 datagram without an
-// interface, send_batch() and counters(). Only the first datagram of each
+// interface (route-selected: no route, then a route), send_batch() and
+// counters(). Only the first datagram of each
 // family may allocate (it opens that family's socket): that is the warm-up.
 // The measured sends are checked on an AF_PACKET capture in the peer
 // namespace (scripts/mctx-netns --peer).
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -120,24 +122,41 @@ TEST(RawBackendNoAlloc, SendPathsAllocateNothing) {
   EXPECT_EQ(c.send_errors, static_cast<uint64_t>(kCalls));
 }
 
+// Without 'interface', IPv6 follows the main-table route of its group
+// (route-selected egress): with no route each datagram fails alone, with one
+// it goes out; once the decision is cached, neither allocates.
 TEST(RawBackendNoAlloc, Ipv6WithoutInterfaceAllocatesNothing) {
   const std::string p6 = "mctx-gst-noalloc-noif;";
   Split d6(rt::build(spec("2001:db8:99::7", "ff3e::8000:1234", p6)));
+  rt::Capture cap = rt::peer_capture();
   auto be = backend(nullptr);
   const auto first = be->send(d6.iov, 2);
   ASSERT_TRUE(first);
-  EXPECT_EQ(first->code, mctx::Errc::raw_interface_required);
-  EXPECT_NE(be->describe_error(*first).find("set the 'interface' property"), std::string::npos)
+  EXPECT_EQ(first->code, mctx::Errc::raw_no_route);
+  EXPECT_NE(be->describe_error(*first).find("no usable route in the kernel's main routing table"),
+            std::string::npos)
       << be->describe_error(*first);
 
   bool all_as_expected = true;
-  mctx::test::AllocationScope scope;
-  for (int i = 0; i < kCalls; ++i) {
-    const auto e = be->send(d6.iov, 2);
-    all_as_expected &= e && e->code == mctx::Errc::raw_interface_required;
+  {
+    mctx::test::AllocationScope scope;
+    for (int i = 0; i < kCalls; ++i) {
+      const auto e = be->send(d6.iov, 2);
+      all_as_expected &= e && e->code == mctx::Errc::raw_no_route;
+    }
+    EXPECT_EQ(scope.stop(), 0u) << mctx::test::allocation_report();
   }
-  EXPECT_EQ(scope.stop(), 0u) << mctx::test::allocation_report();
+  ASSERT_EQ(std::system("ip -6 route replace ff3e::/16 dev mctx0"), 0);
+  ASSERT_FALSE(be->send(d6.iov, 2));  // the route is looked up (and cached) here
+  {
+    mctx::test::AllocationScope scope;
+    for (int i = 0; i < kCalls; ++i) all_as_expected &= !be->send(d6.iov, 2);
+    EXPECT_EQ(scope.stop(), 0u) << mctx::test::allocation_report();
+  }
+  (void)std::system("ip -6 route del ff3e::/16 dev mctx0");
   EXPECT_TRUE(all_as_expected);
+  auto frames = cap.frames();
+  EXPECT_EQ(frames_with(frames, p6), 1u + kCalls);
 }
 
 }  // namespace

@@ -391,8 +391,10 @@ GST_START_TEST(test_bad_buffers_dropped_streaming_continues) {
 }
 GST_END_TEST;
 
-// No interface: IPv4 follows routing; an IPv6 datagram is dropped with a
-// warning that says 'interface' is needed, and goes nowhere.
+// No interface: IPv4 follows routing; each IPv6 datagram follows the route
+// of its group in the kernel's main table (route-selected egress). Without
+// such a route an IPv6 datagram is dropped, counted and reported, and goes
+// nowhere; once a route exists the next one leaves by it.
 GST_START_TEST(test_ipv6_without_interface) {
   peer_setup();
   // The sending namespace has no default route: give IPv4 multicast one.
@@ -405,30 +407,36 @@ GST_START_TEST(test_ipv6_without_interface) {
 
   const Datagram d6 = v6("mctx-gst-raw-v6-NOIF");
   const Datagram d4 = v4("mctx-gst-raw-v4-routed", 0x5001);
+  const Datagram routed6 = v6("mctx-gst-raw-v6-ROUTED");
   fail_unless_equals_int(gst_harness_push(h, buffer_of(d6.bytes)), GST_FLOW_OK);
   fail_unless_equals_int(gst_harness_push(h, buffer_of(d4.bytes)), GST_FLOW_OK);
   fail_unless_equals_int(gst_harness_push(h, buffer_of(d6.bytes)), GST_FLOW_OK);
+  // A main-table route for the group: the next IPv6 datagram follows it.
+  fail_unless_equals_int(std::system("ip -6 route replace ff3e::/16 dev mctx0"), 0);
+  fail_unless_equals_int(gst_harness_push(h, buffer_of(routed6.bytes)), GST_FLOW_OK);
 
   const auto got4 = receive(*rx4, 2);
   fail_unless_equals_int(got4.size(), 1);
   assert_str_eq(payload_string(got4[0]), d4.payload);
   auto frames = cap.frames();
   expect_on_wire(frames, d4, kGroup4);
+  expect_on_wire(frames, routed6, kGroup6);
   for (const auto& f : frames) fail_if(rt::contains(f.bytes, "NOIF"), "IPv6 datagram on the wire");
 
   GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 1);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), 2);
+  fail_unless_equals_uint64(u64(st, "ipv6-packets-sent"), 1);
   fail_unless_equals_uint64(u64(st, "dropped"), 2);
-  fail_unless_equals_uint64(u64(st, "invalid-datagrams"), 0);  // valid, but cannot go out
+  fail_unless_equals_uint64(u64(st, "invalid-datagrams"), 0);  // valid, but no way out
   gst_structure_free(st);
 
   std::vector<std::string> warnings;
   for (auto* x : pop_metrics(s.bus, &warnings)) gst_structure_free(x);
   fail_unless_equals_int(warnings.size(), 1);  // the second is within the same second
-  assert_contains(warnings[0], "IPv6 datagram 2001:db8:99::7 -> ff3e::8000:1 cannot be sent");
-  assert_contains(warnings[0], "IPv6 raw mode needs an explicit interface");
-  assert_contains(warnings[0], "set the 'interface' property");
+  assert_contains(warnings[0], "IPv6 datagram 2001:db8:99::7 -> ff3e::8000:1: ");
+  assert_contains(warnings[0], "no usable route in the kernel's main routing table");
   gst_harness_teardown(h);
+  (void)std::system("ip -6 route del ff3e::/16 dev mctx0");
   (void)std::system("ip route del 232.0.0.0/8 dev mctx0");
 }
 GST_END_TEST;

@@ -154,6 +154,17 @@ std::vector<uint8_t> build(const UdpDatagramSpec& spec) {
   return out;
 }
 
+uint16_t icmpv6_checksum(const IpAddress& src, const IpAddress& dst,
+                         const std::vector<uint8_t>& icmp) {
+  std::vector<uint8_t> p(src.bytes().begin(), src.bytes().end());
+  p.insert(p.end(), dst.bytes().begin(), dst.bytes().end());
+  p.insert(p.end(), {static_cast<uint8_t>(icmp.size() >> 24), static_cast<uint8_t>(icmp.size() >> 16),
+                     static_cast<uint8_t>(icmp.size() >> 8), static_cast<uint8_t>(icmp.size()), 0,
+                     0, 0, 58});
+  p.insert(p.end(), icmp.begin(), icmp.end());
+  return internet_checksum(std::as_bytes(std::span<const uint8_t>(p.data(), p.size())));
+}
+
 std::vector<std::byte> dstopts_padn() {
   // Next Header 17 (UDP), Hdr Ext Len 0 (8 bytes), PadN (type 1, length 4).
   const uint8_t h[8] = {17, 0, 1, 4, 0, 0, 0, 0};

@@ -92,6 +92,11 @@ std::vector<uint8_t> ethernet_multicast(const IpAddress& group);
 // A UDP-in-IP datagram built with build_udp_datagram (throws on error).
 std::vector<uint8_t> build(const UdpDatagramSpec& spec);
 
+// The ICMPv6 checksum (RFC 4443: over the pseudo-header and the message)
+// of `icmp`, whose checksum field holds 0, sent from `src` to `dst`.
+uint16_t icmpv6_checksum(const IpAddress& src, const IpAddress& dst,
+                         const std::vector<uint8_t>& icmp);
+
 // An 8-byte IPv6 Destination Options header holding a PadN option, whose
 // Next Header is UDP.
 std::vector<std::byte> dstopts_padn();

@@ -612,8 +612,9 @@ TEST(RawConfig, Ipv6NeedsAnInterface) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::raw_interface_required);
   EXPECT_EQ(r.error().message,
-            "IPv6 raw mode needs an explicit interface (name, index or address): datagrams are "
-            "injected at the link layer and bypass routing");
+            "IPv6 raw mode needs an explicit interface (name, index or address) or "
+            "route-selected egress: datagrams are injected at the link layer and bypass "
+            "routing");
 }
 
 TEST(RawConfig, Ipv6OnLoopbackIsAnUnsupportedLink) {

@@ -4,8 +4,11 @@
 // The raw send path allocates nothing: validate_raw_datagram() (both forms),
 // RawPublication::send() (span and iovec, IPv4 and IPv6, success, invalid
 // datagram and kernel error), RawPublication::send_batch() (both families,
-// stopped at an invalid datagram, would-block) and RawContext::send() make
-// zero heap allocations per call after one warm-up call.
+// stopped at an invalid datagram, would-block), RawContext::send(), the same
+// with route-selected egress (a cached route, a cached "no route") and
+// RawIpPublication::send() (IPv4, IPv6 with a cached protocol socket, an
+// invalid datagram) make zero heap allocations per call after one warm-up
+// call.
 //
 // How (as tests/core/test_no_alloc.cpp): tests/support/alloc_counter.hpp,
 // whose hooks this file includes. Counting is on only for the measuring
@@ -17,6 +20,7 @@
 #include <net/if.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -222,6 +226,87 @@ TEST_F(RawNoAlloc, SendBatchAllocatesNothing) {
     EXPECT_EQ(seen4[i], (i == 0 ? 2 : 1) * (kCalls + 1)) << "IPv4 datagram " << i;
     EXPECT_EQ(seen6[i], kCalls + 1) << "IPv6 datagram " << i;
   }
+}
+
+TEST_F(RawNoAlloc, RouteSelectedEgressAndRawIpAllocateNothing) {
+  ASSERT_EQ(std::system("ip -6 route replace ff3e::/16 dev mctx0"), 0);
+  ASSERT_EQ(std::system("ip route replace 232.0.0.0/8 dev mctx0"), 0);
+  const std::string p4 = "mctx-raw-noalloc-route-v4";
+  const std::string p6 = "mctx-raw-noalloc-route-v6";
+  const std::string pip4 = "mctx-raw-noalloc-ip-v4";
+  const std::string pip6 = "mctx-raw-noalloc-ip-v6";
+  UdpDatagramSpec s;
+  s.source_port = 4000;
+  s.destination_port = 5000;
+  s.ipv4_id = 11;
+  s.source = ip("198.51.100.7");
+  s.destination = ip("232.1.2.3");
+  s.payload = bytes(p4);
+  const auto d4 = build(s);
+  s.source = ip("2001:db8:99::7");
+  s.destination = ip("ff3e::8000:1234");
+  s.payload = bytes(p6);
+  const auto d6 = build(s);
+  s.destination = ip("ff05::1234");  // no route
+  const auto lost6 = build(s);
+  s.source = ip("192.0.2.1");
+  s.destination = ip("192.0.2.2");
+  s.payload = bytes(pip4);
+  const auto ip4 = build(s);
+  s.source = ip("fd00::1");
+  s.destination = ip("fd00::2");
+  s.payload = bytes(pip6);
+  const auto ip6 = build(s);
+  auto bad_ip6 = ip6;
+  bad_ip6[8] ^= 1;  // another source than the bind address
+  iovec iov6{const_cast<uint8_t*>(d6.data()), d6.size()};
+  const OutMessage batch6[1] = {{&iov6, 1}};
+
+  Capture cap = peer_capture();
+  auto r4 = RawPublication::open(RawPublicationConfig(Family::ipv4).with_route_selected_egress());
+  ASSERT_TRUE(r4) << r4.error().what();
+  auto r6 = RawPublication::open(RawPublicationConfig(Family::ipv6).with_route_selected_egress());
+  ASSERT_TRUE(r6) << r6.error().what();
+  auto x4 = RawIpPublication::open(RawIpConfig(Family::ipv4).with_bind(ip("192.0.2.1")));
+  ASSERT_TRUE(x4) << x4.error().what();
+  auto x6 = RawIpPublication::open(RawIpConfig(Family::ipv6).with_bind(ip("fd00::1")));
+  ASSERT_TRUE(x6) << x6.error().what();
+
+  bool all_ok = true;
+  EXPECT_EQ(allocations_of([&] { all_ok &= r4->send(bytes(d4)).has_value(); }), 0u);
+  EXPECT_EQ(allocations_of([&] { all_ok &= r6->send(bytes(d6)).has_value(); }), 0u);
+  EXPECT_EQ(allocations_of([&] {
+              const BatchReport r = r6->send_batch(batch6);
+              all_ok &= !r.error && r.sent == 1;
+            }),
+            0u);
+  EXPECT_EQ(allocations_of([&] {
+              auto r = r6->send(bytes(lost6));
+              all_ok &= !r && r.error().code == Errc::raw_no_route;
+            }),
+            0u);
+  EXPECT_EQ(allocations_of([&] { all_ok &= x4->send(bytes(ip4)).has_value(); }), 0u);
+  EXPECT_EQ(allocations_of([&] { all_ok &= x6->send(bytes(ip6)).has_value(); }), 0u);
+  EXPECT_EQ(allocations_of([&] {
+              auto r = x6->send(bytes(bad_ip6));
+              all_ok &= !r && r.error().code == Errc::raw_ip_source_mismatch;
+            }),
+            0u);
+  EXPECT_TRUE(all_ok);
+
+  int seen4 = 0, seen6 = 0, seen_ip4 = 0, seen_ip6 = 0;
+  for (const auto& f : cap.frames()) {
+    seen4 += f.l3() == d4 ? 1 : 0;
+    seen6 += f.l3() == d6 ? 1 : 0;
+    seen_ip4 += f.l3() == ip4 ? 1 : 0;
+    seen_ip6 += f.l3() == ip6 ? 1 : 0;
+  }
+  EXPECT_EQ(seen4, kCalls + 1);
+  EXPECT_EQ(seen6, 2 * (kCalls + 1));
+  EXPECT_EQ(seen_ip4, kCalls + 1);
+  EXPECT_EQ(seen_ip6, kCalls + 1);
+  (void)std::system("ip -6 route del ff3e::/16 dev mctx0");
+  (void)std::system("ip route del 232.0.0.0/8 dev mctx0");
 }
 
 }  // namespace

@@ -109,6 +109,18 @@ enum class Errc : int {
   metrics_bad_header,
   metrics_locked,
   metrics_invalid_value,
+
+  // --- raw mode, route-selected egress
+  raw_no_route = 180,          // send: no usable route in the kernel's main table
+  raw_route_lookup_failed,     // send: reading the routing table (rtnetlink) failed
+  raw_route_egress_conflict,   // config: route-selected egress with an interface or bind address
+
+  // --- raw IP control transmit (RawIpPublication)
+  raw_ip_egress_required = 190,    // config: neither interface nor bind address
+  raw_ip_bind_required,            // config: IPv6 without a bind address
+  raw_destination_unspecified,     // datagram: destination 0.0.0.0 / ::
+  raw_ip_source_mismatch,          // datagram: IPv6 source differs from the bind address
+  raw_ip_next_header_unsupported,  // datagram: IPv6 Next Header a kernel-built header cannot carry
 };
 
 // Stable, short name of a code ("group_not_multicast").

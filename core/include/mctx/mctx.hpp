@@ -14,5 +14,6 @@
 #include "mctx/metrics.hpp"
 #include "mctx/publication.hpp"
 #include "mctx/raw.hpp"
+#include "mctx/raw_ip.hpp"
 #include "mctx/result.hpp"
 #include "mctx/version.hpp"

@@ -73,6 +73,7 @@ struct MCTX_API RawDatagramError {
   uint32_t value = 0;                     // the offending field's value
   uint32_t expected = 0;                  // what the rule needed (numeric rules)
   IpAddress address;                      // the offending address (address rules)
+  IpAddress expected_address;             // raw_ip_source_mismatch: the bind address
 
   std::string message() const;  // allocates; call only when reporting
 };
@@ -102,9 +103,13 @@ struct MCTX_API RawDatagramError {
 //
 // is_raw_datagram_error() is true exactly for the codes of this list: a
 // datagram rejected by validation, never handed to the kernel.
+// (It is also true for the rules only RawIpPublication applies, see
+// <mctx/raw_ip.hpp>.)
 constexpr bool is_raw_datagram_error(Errc code) noexcept {
   return (code >= Errc::raw_datagram_too_short && code <= Errc::raw_destination_not_multicast) ||
-         (code >= Errc::raw_source_multicast && code <= Errc::raw_destination_bad_scope);
+         (code >= Errc::raw_source_multicast && code <= Errc::raw_destination_bad_scope) ||
+         (code >= Errc::raw_destination_unspecified &&
+          code <= Errc::raw_ip_next_header_unsupported);
 }
 MCTX_API Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
     std::span<const std::byte> datagram, std::optional<Family> expected = std::nullopt) noexcept;
@@ -164,6 +169,10 @@ struct MCTX_API RawFamilySupport {
   bool local_loopback = false;      // can also deliver to receivers on this host
   const char* kernel_fills = "";    // header fields the kernel may change
   const char* link_types = "";      // links it works on
+  // RawPublicationConfig::with_route_selected_egress() works: the interface
+  // is chosen per datagram from the kernel's main routing table.
+  bool route_selected_egress = false;
+  const char* route_egress_method = "";  // how the route is found and followed
 };
 
 struct MCTX_API RawCapabilities {
@@ -187,9 +196,13 @@ inline constexpr const char* kRawNotPermittedHint =
 // What RawPublicationConfig::validate() worked out.
 struct MCTX_API RawResolvedConfig {
   Family family = Family::ipv4;
-  // Outgoing interface. 0 = IPv4 routing decides per datagram (no interface
-  // and no bind address given). IPv6 is never 0.
+  // Outgoing interface. 0 = chosen per datagram: by route-selected egress
+  // (route_selected), or for IPv4 by the kernel's routing (no interface and
+  // no bind address given).
   uint32_t interface_index = 0;
+  // The interface of each datagram comes from the kernel's main routing
+  // table (RawPublicationConfig::with_route_selected_egress()).
+  bool route_selected = false;
   std::string interface_name;                  // "" when interface_index is 0
   std::optional<IpAddress> interface_address;  // IPv4: IP_MULTICAST_IF address
   std::optional<IpAddress> bind;               // IPv4: the raw socket binds to it
@@ -232,19 +245,34 @@ class MCTX_API RawPublicationConfig {
     send_buffer_size_ = bytes;
     return *this;
   }
+  // Route-selected egress: each datagram leaves by the interface of the
+  // route the kernel's main routing table holds for its destination (and
+  // source): longest prefix, then lowest metric. The decision is cached and
+  // taken again when a link or route changes (rtnetlink notifications), so a
+  // route change moves the stream and a re-created interface is found again.
+  // A datagram without a usable route fails alone (Errc::raw_no_route).
+  // Refuses an interface or bind address (raw_route_egress_conflict). For
+  // IPv6 this replaces the explicit interface; link-local and
+  // interface-local groups still need one. See docs/raw.md.
+  RawPublicationConfig& with_route_selected_egress(bool on = true) {
+    route_selected_egress_ = on;
+    return *this;
+  }
 
   Family family() const noexcept { return family_; }
   const std::optional<IpAddress>& bind() const noexcept { return bind_; }
   const InterfaceSpec& interface() const noexcept { return interface_; }
   const std::optional<bool>& loopback() const noexcept { return loopback_; }
   const std::optional<int>& send_buffer_size() const noexcept { return send_buffer_size_; }
+  bool route_selected_egress() const noexcept { return route_selected_egress_; }
 
   // Checks every rule and resolves the interface, looking at the host's
   // interfaces; creates no socket. Errors: bind_family_mismatch,
   // source_unspecified / source_multicast (bind), source_not_local (bind not
   // on this host), interface_* (as for UDP), interface_not_found,
   // source_interface_mismatch (bind on another interface),
-  // raw_interface_required (IPv6 without interface), raw_unsupported_link
+  // raw_interface_required (IPv6 without interface or route-selected
+  // egress), raw_route_egress_conflict, raw_unsupported_link
   // (IPv6 on a non-Ethernet link), raw_unsupported_platform (IPv6 loopback
   // requested, or no raw support on this platform),
   // invalid_send_buffer_size, interface_lookup_failed.
@@ -258,6 +286,7 @@ class MCTX_API RawPublicationConfig {
   InterfaceSpec interface_;
   std::optional<bool> loopback_;
   std::optional<int> send_buffer_size_;
+  bool route_selected_egress_ = false;
 };
 
 // -------------------------------------------------------------- publication
@@ -270,7 +299,9 @@ struct MCTX_API RawSendReport {
   IpAddress destination;         // from the datagram's header
   uint8_t protocol = 0;          // IPv4 protocol / IPv6 fixed header Next Header
   std::size_t bytes_sent = 0;    // the whole datagram, IP header included
-  uint32_t interface_index = 0;  // 0: IPv4 routing chose the interface
+  // 0: IPv4 routing chose the interface; with route-selected egress the
+  // interface the route gave this datagram.
+  uint32_t interface_index = 0;
 };
 
 // Why a raw send failed. No allocation. Either the datagram was invalid
@@ -280,6 +311,11 @@ struct MCTX_API RawSendError {
   Errc code = Errc::ok;
   int system_errno = 0;
   RawDatagramError datagram;  // details when invalid_datagram()
+  // Route-selected egress found no way out (raw_no_route,
+  // raw_route_lookup_failed, raw_unsupported_link, ...): why, as static
+  // text, and the datagram's destination. nullptr otherwise.
+  const char* route_detail = nullptr;
+  IpAddress destination;
 
   bool invalid_datagram() const noexcept { return datagram.code != Errc::ok; }
   bool would_block() const noexcept { return code == Errc::would_block; }

@@ -8,6 +8,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <net/if_arp.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <netpacket/packet.h>
 #include <sys/ioctl.h>
@@ -16,6 +17,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "platform/platform.hpp"
@@ -24,26 +26,6 @@
 namespace mctx::platform {
 
 namespace {
-
-// Closes a descriptor on scope exit unless released.
-class FdGuard {
- public:
-  explicit FdGuard(int fd) noexcept : fd_(fd) {}
-  ~FdGuard() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FdGuard(const FdGuard&) = delete;
-  FdGuard& operator=(const FdGuard&) = delete;
-  int get() const noexcept { return fd_; }
-  int release() noexcept {
-    const int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 Error socket_error(const char* what, int err) {
   if (err == EPERM || err == EACCES) {
@@ -250,6 +232,16 @@ RawFamilySupport raw_family_support(Family family) noexcept {
         "Ethernet-like (ARPHRD_ETHER: Ethernet, veth, bridge, bond, VLAN, macvlan, "
         "tap)";
   }
+  s.route_selected_egress = true;
+  s.route_egress_method =
+      family == Family::ipv4
+          ? "per datagram, the route of the kernel's main table (rtnetlink dump: longest prefix, "
+            "then lowest metric) names the interface, passed with IP_PKTINFO; cached, and "
+            "looked up again on link or route notifications"
+          : "per datagram, the route of the kernel's main table (rtnetlink dump: longest prefix, "
+            "then lowest metric; not RTM_GETROUTE, which answers every group with the local "
+            "table's ff00::/8 routes) names the interface the link-layer socket sends on; "
+            "cached, and looked up again on link or route notifications";
   return s;
 }
 
@@ -317,11 +309,14 @@ Res<int> open_raw_socket(const RawResolvedConfig& r) {
   if (fd.get() < 0) {
     return unexpected(socket_error("link-layer socket for IPv6 (AF_PACKET, SOCK_DGRAM)", errno));
   }
+  // With route-selected egress (no interface) it stays unbound: every
+  // datagram names its interface in its address (sockaddr_ll).
   sockaddr_ll sll{};
   sll.sll_family = AF_PACKET;
   sll.sll_protocol = 0;
   sll.sll_ifindex = static_cast<int>(r.interface_index);
-  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sll), sizeof sll) != 0) {
+  if (r.interface_index != 0 &&
+      ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sll), sizeof sll) != 0) {
     return unexpected(make_error(
         Errc::bind_failed,
         "binding the link-layer socket to interface " + describe_interface(r.interface_index),
@@ -382,17 +377,183 @@ long send_raw_batch(int fd, Family family, uint32_t ifindex, const RawOutDatagra
     Ipv4Control controls[kMaxBatch];
     for (std::size_t i = 0; i < count; ++i) {
       const RawOutDatagram& d = datagrams[i];
-      fill_ipv4(hdrs[i].msg_hdr, names[i], controls[i], d.source, d.destination, ifindex, d.iov,
-                d.iov_count);
+      fill_ipv4(hdrs[i].msg_hdr, names[i], controls[i], d.source, d.destination,
+                d.ifindex != 0 ? d.ifindex : ifindex, d.iov, d.iov_count);
     }
     return sendmmsg_loop(fd, hdrs, count, bytes);
   }
   sockaddr_ll names[kMaxBatch];
   for (std::size_t i = 0; i < count; ++i) {
     const RawOutDatagram& d = datagrams[i];
-    fill_ipv6(hdrs[i].msg_hdr, names[i], ifindex, d.destination, d.iov, d.iov_count);
+    fill_ipv6(hdrs[i].msg_hdr, names[i], d.ifindex != 0 ? d.ifindex : ifindex, d.destination,
+              d.iov, d.iov_count);
   }
   return sendmmsg_loop(fd, hdrs, count, bytes);
+}
+
+// ---------------------------------------------------- raw IP control transmit
+
+RawIpFamilySupport raw_ip_family_support(Family family) noexcept {
+  RawIpFamilySupport s;
+  s.supported = true;
+  if (family == Family::ipv4) {
+    s.method =
+        "socket(AF_INET, SOCK_RAW, IPPROTO_RAW) (header included), pinned with "
+        "SO_BINDTOIFINDEX and IP_MULTICAST_IF";
+    s.header = "datagram";
+    s.preserved = "the whole datagram, header and payload, when the header checksum is right";
+    s.kernel_rebuilds =
+        "header checksum (always recomputed: identical for a valid header); total length "
+        "(identical, it is validated); identification when it is 0";
+  } else {
+    s.method =
+        "socket(AF_INET6, SOCK_RAW, Next Header) per Next Header / traffic class / hop "
+        "limit, bound to the bind address, pinned with SO_BINDTOIFINDEX and "
+        "IPV6_MULTICAST_IF";
+    s.header = "kernel-built-header";
+    s.preserved =
+        "everything after the 40-byte base header; in the base header: traffic class, "
+        "payload length, Next Header, hop limit, source (= bind address), destination";
+    s.kernel_rebuilds =
+        "the base header; its flow label is 0 (automatic flow labels off); for Next Header 58 "
+        "(ICMPv6) the ICMPv6 checksum is recomputed (identical when it was right)";
+  }
+  return s;
+}
+
+namespace {
+
+int pin_to_interface(int fd, uint32_t ifindex) noexcept {
+  const int index = static_cast<int>(ifindex);
+  return ::setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &index, sizeof index) == 0 ? 0 : errno;
+}
+
+}  // namespace
+
+Res<int> open_raw_ip_socket_v4(uint32_t ifindex, const std::optional<IpAddress>& bind,
+                               const std::optional<int>& send_buffer_size) {
+  FdGuard fd(::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
+  if (fd.get() < 0) {
+    return unexpected(socket_error("raw IPv4 socket (AF_INET, SOCK_RAW, IPPROTO_RAW)", errno));
+  }
+  if (const int err = pin_to_interface(fd.get(), ifindex)) {
+    return unexpected(make_error(Errc::set_option_failed,
+                                 "pinning the raw IPv4 socket to interface " +
+                                     describe_interface(ifindex) + " (SO_BINDTOIFINDEX)",
+                                 err));
+  }
+  if (bind) {
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr = bind->to_in_addr();
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
+      return unexpected(make_error(
+          Errc::bind_failed, "binding the raw IPv4 socket to " + bind->to_string(), errno));
+    }
+  }
+  if (const int err = set_ipv4_multicast_interface(fd.get(), in_addr{}, ifindex)) {
+    return unexpected(make_error(Errc::set_option_failed,
+                                 "setting IP_MULTICAST_IF to " + describe_interface(ifindex) +
+                                     " on the raw IPv4 socket",
+                                 err));
+  }
+  if (send_buffer_size) {
+    const int size = *send_buffer_size;
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0) {
+      return unexpected(make_error(
+          Errc::set_option_failed,
+          "setting SO_SNDBUF to " + std::to_string(size) + " bytes on the raw IPv4 socket", errno));
+    }
+  }
+  return fd.release();
+}
+
+Result<int, RawIpSocketError> open_raw_ip_socket_v6(uint8_t next_header, uint8_t traffic_class,
+                                                    uint8_t hop_limit, uint32_t ifindex,
+                                                    const IpAddress& bind,
+                                                    const std::optional<int>& send_buffer_size) noexcept {
+  FdGuard fd(::socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, next_header));
+  if (fd.get() < 0) {
+    const int err = errno;
+    return unexpected(RawIpSocketError{
+        err == EPERM || err == EACCES ? Errc::raw_not_permitted : Errc::socket_create_failed, err});
+  }
+  auto option = [&](int level, int name, int value) {
+    return ::setsockopt(fd.get(), level, name, &value, sizeof value) == 0;
+  };
+  auto failed = [](Errc code) { return unexpected(RawIpSocketError{code, errno}); };
+  if (pin_to_interface(fd.get(), ifindex) != 0) return failed(Errc::set_option_failed);
+  sockaddr_in6 sa{};
+  sa.sin6_family = AF_INET6;
+  sa.sin6_addr = bind.to_in6_addr();
+  sa.sin6_scope_id = bind.is_link_local_unicast() ? ifindex : 0;
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0) {
+    return failed(Errc::bind_failed);
+  }
+  if (!option(IPPROTO_IPV6, IPV6_TCLASS, traffic_class) ||
+      !option(IPPROTO_IPV6, IPV6_UNICAST_HOPS, hop_limit) ||
+      !option(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, hop_limit) ||
+      !option(IPPROTO_IPV6, IPV6_MULTICAST_IF, static_cast<int>(ifindex)) ||
+      !option(IPPROTO_IPV6, IPV6_AUTOFLOWLABEL, 0)) {
+    return failed(Errc::set_option_failed);
+  }
+  if (send_buffer_size && !option(SOL_SOCKET, SO_SNDBUF, *send_buffer_size)) {
+    return failed(Errc::set_option_failed);
+  }
+  // A protocol socket also receives that protocol's packets: keep its
+  // queue minimal, and for ICMPv6 let nothing in.
+  option(SOL_SOCKET, SO_RCVBUF, 0);
+  if (next_header == IPPROTO_ICMPV6) {
+    icmp6_filter filter;
+    ICMP6_FILTER_SETBLOCKALL(&filter);
+    ::setsockopt(fd.get(), IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof filter);
+  }
+  return fd.release();
+}
+
+ssize_t send_raw_ip_v4(int fd, const uint8_t* destination, const iovec* iov,
+                       std::size_t iov_count) noexcept {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  std::memcpy(&to.sin_addr.s_addr, destination, 4);
+  msghdr msg{};
+  msg.msg_name = &to;
+  msg.msg_namelen = sizeof to;
+  msg.msg_iov = const_cast<iovec*>(iov);
+  msg.msg_iovlen = iov_count;
+  return send_loop(fd, &msg);
+}
+
+ssize_t send_raw_ip_v6(int fd, const uint8_t* destination, uint32_t scope_id, const iovec* iov,
+                       std::size_t iov_count) noexcept {
+  // The buffers without the first 40 bytes (the base header the kernel
+  // writes itself).
+  iovec rest[kRawIpMaxBuffers];
+  std::size_t n = 0;
+  std::size_t skip = 40;
+  for (std::size_t i = 0; i < iov_count; ++i) {
+    std::size_t len = iov[i].iov_len;
+    auto* base = static_cast<std::byte*>(iov[i].iov_base);
+    if (skip >= len) {
+      skip -= len;
+      continue;
+    }
+    base += skip;
+    len -= skip;
+    skip = 0;
+    if (n == kRawIpMaxBuffers) return -EINVAL;
+    rest[n++] = iovec{base, len};
+  }
+  sockaddr_in6 to{};
+  to.sin6_family = AF_INET6;
+  std::memcpy(to.sin6_addr.s6_addr, destination, 16);
+  to.sin6_scope_id = scope_id;
+  msghdr msg{};
+  msg.msg_name = &to;
+  msg.msg_namelen = sizeof to;
+  msg.msg_iov = rest;
+  msg.msg_iovlen = n;
+  return send_loop(fd, &msg);
 }
 
 }  // namespace mctx::platform

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstddef>
@@ -52,6 +53,26 @@ struct LocalAddress {
 Result<std::vector<LocalAddress>, int> local_addresses();
 
 // ---- sockets -------------------------------------------------------------
+
+// Closes a descriptor on scope exit unless released (negative: nothing).
+class FdGuard {
+ public:
+  explicit FdGuard(int fd) noexcept : fd_(fd) {}
+  ~FdGuard() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  int get() const noexcept { return fd_; }
+  int release() noexcept {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
 
 struct SocketInfo {
   int domain = 0;    // AF_INET / AF_INET6 / ...

@@ -17,10 +17,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "mctx/address.hpp"
 #include "mctx/raw.hpp"
+#include "mctx/raw_ip.hpp"
 #include "mctx/result.hpp"
 #include "platform/platform.hpp"  // Syscalls, kMaxBatch
 
@@ -79,11 +81,13 @@ ssize_t send_raw_ipv6(int fd, uint32_t ifindex, const uint8_t* destination, cons
 struct RawOutDatagram {
   const iovec* iov = nullptr;
   std::size_t iov_count = 0;
+  uint32_t ifindex = 0;  // this datagram's interface; 0: send_raw_batch()'s ifindex
   uint8_t source[16] = {};
   uint8_t destination[16] = {};
 };
 
 // Sends up to min(count, kMaxBatch) datagrams of `family` in one system call
+// (each on its own ifindex when set, else on `ifindex`)
 // (sendmmsg), each addressed as send_raw_ipv4 / send_raw_ipv6 address it
 // (its own msg_name and, for IPv4 with ifindex != 0, its own IP_PKTINFO;
 // all on the stack). EINTR retried. Returns how many the kernel accepted
@@ -91,5 +95,43 @@ struct RawOutDatagram {
 // Never allocates.
 long send_raw_batch(int fd, Family family, uint32_t ifindex, const RawOutDatagram* datagrams,
                     std::size_t count, std::size_t* bytes) noexcept;
+
+// ---- raw IP control transmit (RawIpPublication) ---------------------------
+
+// What this platform offers for raw IP control transmit (static facts).
+RawIpFamilySupport raw_ip_family_support(Family family) noexcept;
+
+// Most buffers one raw IP datagram may be gathered from (the IPv6 path
+// rebuilds the iovec array on the stack, without the base header).
+inline constexpr std::size_t kRawIpMaxBuffers = 64;
+
+// IPv4: socket(AF_INET, SOCK_RAW, IPPROTO_RAW) (header included), pinned to
+// `ifindex` (SO_BINDTOIFINDEX, IP_MULTICAST_IF), bound to `bind` when given.
+Res<int> open_raw_ip_socket_v4(uint32_t ifindex, const std::optional<IpAddress>& bind,
+                               const std::optional<int>& send_buffer_size);
+// IPv6: socket(AF_INET6, SOCK_RAW, next_header) pinned to `ifindex`, bound
+// to `bind` (link-local: scoped), with IPV6_TCLASS = traffic_class,
+// IPV6_UNICAST_HOPS = IPV6_MULTICAST_HOPS = hop_limit, IPV6_MULTICAST_IF,
+// automatic flow labels off; receives nothing it can avoid. No allocation.
+// On failure an Errc (raw_not_permitted, socket_create_failed,
+// set_option_failed, bind_failed) and its errno.
+struct RawIpSocketError {
+  Errc code = Errc::ok;
+  int system_errno = 0;
+};
+Result<int, RawIpSocketError> open_raw_ip_socket_v6(uint8_t next_header, uint8_t traffic_class,
+                                                    uint8_t hop_limit, uint32_t ifindex,
+                                                    const IpAddress& bind,
+                                                    const std::optional<int>& send_buffer_size) noexcept;
+
+// Sends a complete IPv4 datagram to `destination` (4 bytes). EINTR retried.
+// Bytes sent or -errno. Never allocates.
+ssize_t send_raw_ip_v4(int fd, const uint8_t* destination, const iovec* iov,
+                       std::size_t iov_count) noexcept;
+// Sends what follows the 40-byte base header of a gathered IPv6 datagram to
+// `destination` (16 bytes) with `scope_id`. Bytes sent (payload only) or
+// -errno (-EINVAL with more than kRawIpMaxBuffers buffers). Never allocates.
+ssize_t send_raw_ip_v6(int fd, const uint8_t* destination, uint32_t scope_id, const iovec* iov,
+                       std::size_t iov_count) noexcept;
 
 }  // namespace mctx::platform

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// Route-selected raw egress on the wire, inside
+// scripts/mctx-netns --peer --veth2: two veth pairs, mctx0 -> mctx1 and
+// mctx2 -> mctx3, whose peer ends sit in the peer namespace. Main-table
+// routes send two groups out of different pairs; an AF_PACKET capture on
+// each peer end shows which way every datagram went, byte for byte. A route
+// change moves the stream, a re-created interface is found again, and a
+// group without a route fails alone with a counted, clear error.
+
+#include <gtest/gtest.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "mctx/mctx.hpp"
+#include "platform/netlink.hpp"
+#include "raw_test_util.hpp"
+
+namespace mctx::rawtest {
+namespace {
+
+const IpAddress kSource6 = ip("2001:db8:99::7");
+const IpAddress kGroupA6 = ip("ff3e::a");
+const IpAddress kGroupB6 = ip("ff3e::b");
+const IpAddress kNowhere6 = ip("ff3e::dead");
+const IpAddress kSource4 = ip("198.51.100.7");
+const IpAddress kGroupA4 = ip("232.10.0.1");
+const IpAddress kGroupB4 = ip("232.10.0.2");
+const IpAddress kNowhere4 = ip("232.10.0.3");
+
+// Runs a shell command in this namespace (`peer`: in the peer namespace).
+void sh(const std::string& command, bool peer = false) {
+  const std::string full =
+      peer ? "nsenter --net=" + peer_netns() + " sh -ec '" + command + "'" : command;
+  ASSERT_EQ(std::system(full.c_str()), 0) << full;
+}
+
+std::vector<uint8_t> datagram(const IpAddress& group, const std::string& payload) {
+  UdpDatagramSpec s;
+  s.source = group.is_v4() ? kSource4 : kSource6;
+  s.destination = group;
+  s.source_port = 4000;
+  s.destination_port = 5000;
+  s.payload = bytes(payload);
+  s.ttl = 4;
+  s.ipv4_id = 0x4242;  // non-zero: the kernel keeps it
+  return build(s);
+}
+
+RawPublication routed(Family f) {
+  auto p = RawPublication::open(RawPublicationConfig(f).with_route_selected_egress());
+  if (!p) throw std::runtime_error(p.error().what());
+  return std::move(p).value();
+}
+
+uint32_t index_of(const char* name) { return ::if_nametoindex(name); }
+
+// Every frame with `marker` in `frames`, compared byte for byte with `sent`
+// in order.
+void expect_frames(const std::vector<Frame>& frames, const std::vector<std::vector<uint8_t>>& sent,
+                   const char* where) {
+  ASSERT_EQ(frames.size(), sent.size()) << where;
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ(frames[i].l3(), sent[i]) << where << " frame " << i << "\ncaptured:\n"
+                                       << hexdump(frames[i].l3()) << "\nsent:\n"
+                                       << hexdump(sent[i]);
+  }
+}
+
+class RouteEgress : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MCTX_REQUIRE_PEER();
+    if (std::getenv("MCTX_VETH2") == nullptr) GTEST_SKIP() << "needs mctx-netns --veth2";
+    peer_rp_filter_off();
+    sh("for i in all default mctx3; do sysctl -qw net.ipv4.conf.$i.rp_filter=0; done", true);
+  }
+  void TearDown() override {
+    for (const char* r : {"ff3e::a/128", "ff3e::b/128", "ff3e::/16"}) {
+      (void)std::system(("ip -6 route del " + std::string(r) + " 2>/dev/null").c_str());
+    }
+    for (const char* r : {"232.10.0.1/32", "232.10.0.2/32", "232.10.0.0/16"}) {
+      (void)std::system(("ip route del " + std::string(r) + " 2>/dev/null").c_str());
+    }
+  }
+};
+
+TEST_F(RouteEgress, Ipv6DatagramsLeaveByTheirGroupsRoute) {
+  sh("ip -6 route add ff3e::a/128 dev mctx0");
+  sh("ip -6 route add ff3e::b/128 dev mctx2");
+  // A wider route with a lower metric loses to the longer prefix.
+  sh("ip -6 route add ff3e::/16 dev mctx2 metric 1");
+  Capture cap1(peer_netns(), "mctx1");
+  Capture cap3(peer_netns(), "mctx3");
+  RawPublication pub = routed(Family::ipv6);
+  EXPECT_TRUE(pub.resolved().route_selected);
+  EXPECT_EQ(pub.interface_index(), 0u);
+
+  std::vector<std::vector<uint8_t>> to_a, to_b;
+  for (int i = 0; i < 3; ++i) {
+    to_a.push_back(datagram(kGroupA6, "route6-A-" + std::to_string(i)));
+    to_b.push_back(datagram(kGroupB6, "route6-B-" + std::to_string(i)));
+    auto ra = pub.send(bytes(to_a.back()));
+    ASSERT_TRUE(ra) << ra.error().message();
+    EXPECT_EQ(ra->interface_index, index_of("mctx0"));
+    auto rb = pub.send(bytes(to_b.back()));
+    ASSERT_TRUE(rb) << rb.error().message();
+    EXPECT_EQ(rb->interface_index, index_of("mctx2"));
+  }
+  // A batch mixing both groups: each datagram on its own interface.
+  std::vector<std::vector<uint8_t>> batch = {datagram(kGroupA6, "route6-A-batch"),
+                                             datagram(kGroupB6, "route6-B-batch")};
+  iovec iov[2] = {{batch[0].data(), batch[0].size()}, {batch[1].data(), batch[1].size()}};
+  const OutMessage msgs[2] = {{&iov[0], 1}, {&iov[1], 1}};
+  const BatchReport br = pub.send_batch(msgs);
+  ASSERT_FALSE(br.error) << br.error->message();
+  EXPECT_EQ(br.sent, 2u);
+  to_a.push_back(batch[0]);
+  to_b.push_back(batch[1]);
+
+  expect_frames(cap1.frames_with("route6-"), to_a, "mctx1");
+  expect_frames(cap3.frames_with("route6-"), to_b, "mctx3");
+  EXPECT_EQ(pub.metrics().load().packets_sent, 8u);
+}
+
+TEST_F(RouteEgress, Ipv4DatagramsLeaveByTheirGroupsRoute) {
+  sh("ip route add 232.10.0.1/32 dev mctx0");
+  sh("ip route add 232.10.0.2/32 dev mctx2");
+  Capture cap1(peer_netns(), "mctx1");
+  Capture cap3(peer_netns(), "mctx3");
+  RawPublication pub = routed(Family::ipv4);
+  const auto a = datagram(kGroupA4, "route4-A");
+  const auto b = datagram(kGroupB4, "route4-B");
+  auto ra = pub.send(bytes(a));
+  ASSERT_TRUE(ra) << ra.error().message();
+  EXPECT_EQ(ra->interface_index, index_of("mctx0"));
+  auto rb = pub.send(bytes(b));
+  ASSERT_TRUE(rb) << rb.error().message();
+  EXPECT_EQ(rb->interface_index, index_of("mctx2"));
+  expect_frames(cap1.frames_with("route4-"), {a}, "mctx1");
+  expect_frames(cap3.frames_with("route4-"), {b}, "mctx3");
+}
+
+TEST_F(RouteEgress, ARouteChangeMidStreamMovesTheStream) {
+  sh("ip -6 route add ff3e::a/128 dev mctx0");
+  Capture cap1(peer_netns(), "mctx1");
+  Capture cap3(peer_netns(), "mctx3");
+  RawPublication pub = routed(Family::ipv6);
+  std::vector<std::vector<uint8_t>> before, after;
+  for (int i = 0; i < 5; ++i) {
+    before.push_back(datagram(kGroupA6, "move6-" + std::to_string(i)));
+    ASSERT_TRUE(pub.send(bytes(before.back())));
+  }
+  sh("ip -6 route replace ff3e::a/128 dev mctx2");
+  for (int i = 5; i < 10; ++i) {
+    after.push_back(datagram(kGroupA6, "move6-" + std::to_string(i)));
+    auto r = pub.send(bytes(after.back()));
+    ASSERT_TRUE(r) << r.error().message();
+    EXPECT_EQ(r->interface_index, index_of("mctx2"));
+  }
+  expect_frames(cap1.frames_with("move6-"), before, "mctx1 (before the change)");
+  expect_frames(cap3.frames_with("move6-"), after, "mctx3 (after the change)");
+}
+
+TEST_F(RouteEgress, ARecreatedInterfaceIsFoundAgain) {
+  sh("ip -6 route add ff3e::b/128 dev mctx2");
+  RawPublication pub = routed(Family::ipv6);
+  const uint32_t old_index = index_of("mctx2");
+  {
+    Capture cap3(peer_netns(), "mctx3");
+    const auto d = datagram(kGroupB6, "recreate6-old");
+    ASSERT_TRUE(pub.send(bytes(d)));
+    expect_frames(cap3.frames_with("recreate6-"), {d}, "mctx3 before");
+  }
+  // Delete the pair (and with it the route), then make it again with a
+  // new index and the same route.
+  sh("ip link del mctx2");
+  const auto lost = datagram(kGroupB6, "recreate6-gone");
+  auto gone = pub.send(bytes(lost));
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, Errc::raw_no_route);
+  const std::string peer_pid = peer_netns().substr(6, peer_netns().find("/ns/") - 6);
+  sh("ip link add mctx2 type veth peer name mctx3 netns " + peer_pid);
+  sh("ip link set mctx3 multicast on up", true);
+  sh("ip link set mctx2 multicast on up");
+  sh("ip -6 route add ff3e::b/128 dev mctx2");
+  ASSERT_NE(index_of("mctx2"), old_index);
+  Capture cap3(peer_netns(), "mctx3");
+  const auto d = datagram(kGroupB6, "recreate6-new");
+  auto r = pub.send(bytes(d));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->interface_index, index_of("mctx2"));
+  expect_frames(cap3.frames_with("recreate6-"), {d}, "mctx3 re-created");
+}
+
+TEST_F(RouteEgress, NoRouteIsAClearCountedPerDatagramError) {
+  sh("ip -6 route add ff3e::a/128 dev mctx0");
+  Capture cap1(peer_netns(), "mctx1");
+  Capture cap3(peer_netns(), "mctx3");
+  RawPublication pub = routed(Family::ipv6);
+  const auto ok1 = datagram(kGroupA6, "noroute6-ok1");
+  const auto lost = datagram(kNowhere6, "noroute6-lost");
+  const auto ok2 = datagram(kGroupA6, "noroute6-ok2");
+  ASSERT_TRUE(pub.send(bytes(ok1)));
+  auto r = pub.send(bytes(lost));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::raw_no_route);
+  EXPECT_EQ(r.error().system_errno, ENETUNREACH);
+  EXPECT_FALSE(r.error().invalid_datagram());
+  EXPECT_EQ(r.error().message(),
+            "route-selected egress for destination ff3e::dead: no route of the kernel's main "
+            "routing table matches it: Network is unreachable");
+  // Another datagram after it still goes.
+  ASSERT_TRUE(pub.send(bytes(ok2)));
+
+  // In a batch: the datagrams before it are sent, it stops the batch.
+  const auto ok3 = datagram(kGroupA6, "noroute6-ok3");
+  iovec iov[3] = {{const_cast<uint8_t*>(ok3.data()), ok3.size()},
+                  {const_cast<uint8_t*>(lost.data()), lost.size()},
+                  {const_cast<uint8_t*>(ok1.data()), ok1.size()}};
+  const OutMessage msgs[3] = {{&iov[0], 1}, {&iov[1], 1}, {&iov[2], 1}};
+  const BatchReport br = pub.send_batch(msgs);
+  EXPECT_EQ(br.sent, 1u);
+  ASSERT_TRUE(br.error);
+  EXPECT_EQ(br.error->code, Errc::raw_no_route);
+
+  // An unreachable route is no way out either, with its own words.
+  sh("ip -6 route add unreachable ff3e::dead/128");
+  auto u = pub.send(bytes(lost));
+  ASSERT_FALSE(u);
+  EXPECT_EQ(u.error().code, Errc::raw_no_route);
+  EXPECT_NE(u.error().message().find("is an unreachable route"), std::string::npos)
+      << u.error().message();
+  (void)std::system("ip -6 route del unreachable ff3e::dead/128");
+
+  const SendCounters c = pub.metrics().load();
+  EXPECT_EQ(c.packets_sent, 3u);
+  EXPECT_EQ(c.send_errors, 3u);  // send, the batch, send
+  EXPECT_EQ(pub.invalid_datagrams(), 0u);
+  expect_frames(cap1.frames_with("noroute6-"), {ok1, ok2, ok3}, "mctx1");
+  EXPECT_TRUE(cap3.frames_with("noroute6-").empty());
+}
+
+TEST_F(RouteEgress, LinkLocalGroupsNeedAnInterface) {
+  RawPublication pub = routed(Family::ipv6);
+  const auto d = datagram(ip("ff02::1:2"), "linklocal6");
+  auto r = pub.send(bytes(d));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::scoped_group_needs_interface);
+  EXPECT_NE(r.error().message().find("link-local group needs an explicit interface"),
+            std::string::npos)
+      << r.error().message();
+}
+
+TEST(RouteEgressConfig, RefusesExplicitSelectors) {
+  auto a = RawPublicationConfig(Family::ipv6)
+               .with_route_selected_egress()
+               .with_interface(InterfaceSpec::name("mctx0"))
+               .validate();
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.error().code, Errc::raw_route_egress_conflict);
+  EXPECT_EQ(a.error().message,
+            "route-selected egress chooses the interface of each datagram from the kernel's "
+            "main routing table; it cannot be combined with an interface (mctx0): unset it or "
+            "turn route-selected egress off");
+  auto b = RawPublicationConfig(Family::ipv4)
+               .with_route_selected_egress()
+               .with_bind(ip("192.0.2.1"))
+               .validate();
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().code, Errc::raw_route_egress_conflict);
+  EXPECT_NE(b.error().message.find("a bind address (192.0.2.1)"), std::string::npos);
+}
+
+TEST(RouteEgressConfig, CapabilitiesReportIt) {
+  const RawCapabilities caps = raw_capabilities();
+  EXPECT_TRUE(caps.ipv4.route_selected_egress);
+  EXPECT_TRUE(caps.ipv6.route_selected_egress);
+  EXPECT_NE(std::string(caps.ipv6.route_egress_method).find("main table"), std::string::npos);
+}
+
+// ---- the selection rule itself, over synthetic dumps -------------------------
+
+platform::NetlinkRoute route6(const char* prefix, uint8_t length, uint32_t oif, uint32_t metric = 0,
+                              uint8_t type = RTN_MULTICAST,
+                              uint32_t table = platform::kMainRouteTable) {
+  platform::NetlinkRoute r;
+  r.family = Family::ipv6;
+  r.table = table;
+  r.type = type;
+  r.destination_length = length;
+  r.destination = ip(prefix).bytes();
+  r.output_interface = oif;
+  r.metric = metric;
+  return r;
+}
+
+platform::RouteDecision pick(const std::vector<platform::NetlinkRoute>& routes, const char* dst,
+                             const char* src = "2001:db8::1") {
+  return platform::select_route(routes, Family::ipv6, ip(dst).bytes().data(),
+                                ip(src).bytes().data());
+}
+
+TEST(SelectRoute, LongestPrefixThenLowestMetric) {
+  const std::vector<platform::NetlinkRoute> routes = {
+      route6("::", 0, 9, 1024, RTN_UNICAST),  // default route
+      route6("ff3e::", 16, 2, 100),
+      route6("ff3e::", 16, 3, 50),
+      route6("ff3e::a", 128, 4, 500),
+      // The local table's per-device routes answer RTM_GETROUTE for every
+      // group: they must not count.
+      route6("ff00::", 8, 7, 256, RTN_MULTICAST, 255),
+      route6("ff3e::b", 128, 8, 0, RTN_MULTICAST, 255),
+  };
+  EXPECT_EQ(pick(routes, "ff3e::a").output_interface, 4u);
+  EXPECT_EQ(pick(routes, "ff3e::b").output_interface, 3u);  // /16, metric 50 beats 100
+  EXPECT_EQ(pick(routes, "ff3e::b").destination_length, 16u);
+  EXPECT_EQ(pick(routes, "ff05::1").output_interface, 9u);  // the default route
+  EXPECT_EQ(pick({routes.begin() + 1, routes.end()}, "ff05::1").error, ENETUNREACH);
+  EXPECT_EQ(pick({routes.begin() + 1, routes.end()}, "ff05::1").type, 0);
+}
+
+TEST(SelectRoute, ErrorRoutesAndSourceSpecificRoutes) {
+  std::vector<platform::NetlinkRoute> routes = {
+      route6("ff3e::", 16, 2),
+      route6("ff3e::1", 128, 0, 0, RTN_UNREACHABLE),
+      route6("ff3e::2", 128, 0, 0, RTN_PROHIBIT),
+      route6("ff3e::3", 128, 0, 0, RTN_BLACKHOLE),
+  };
+  EXPECT_EQ(pick(routes, "ff3e::1").error, EHOSTUNREACH);
+  EXPECT_EQ(pick(routes, "ff3e::2").error, EACCES);
+  EXPECT_EQ(pick(routes, "ff3e::3").error, ENETUNREACH);
+  EXPECT_EQ(pick(routes, "ff3e::3").type, RTN_BLACKHOLE);
+  // A source-specific route wins for its sources only.
+  auto from = route6("ff3e::", 16, 5);
+  from.source_length = 64;
+  from.source = ip("2001:db8:1::").bytes();
+  routes.push_back(from);
+  EXPECT_EQ(pick(routes, "ff3e::9", "2001:db8:1::7").output_interface, 5u);
+  EXPECT_EQ(pick(routes, "ff3e::9", "2001:db8:2::7").output_interface, 2u);
+  // Cloned (cache) entries and dead routes are ignored.
+  routes[0].flags = RTM_F_CLONED;
+  EXPECT_EQ(pick(routes, "ff3e::9", "2001:db8:2::7").error, ENETUNREACH);
+}
+
+TEST(SelectRoute, TheDumpsReadThisNamespace) {
+  auto links = platform::dump_links();
+  ASSERT_TRUE(links) << links.error();
+  bool lo = false;
+  for (const auto& l : *links) lo = lo || l.name == "lo";
+  EXPECT_TRUE(lo);
+  auto addrs = platform::dump_addresses(Family::ipv6);
+  ASSERT_TRUE(addrs) << addrs.error();
+  bool fd00 = false;
+  for (const auto& a : *addrs) fd00 = fd00 || a.address == ip("fd00::1");
+  EXPECT_TRUE(fd00);
+  auto routes = platform::dump_routes(Family::ipv6);
+  ASSERT_TRUE(routes) << routes.error();
+  EXPECT_FALSE(routes->empty());
+}
+
+}  // namespace
+}  // namespace mctx::rawtest
