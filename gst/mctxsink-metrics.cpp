@@ -96,21 +96,26 @@ GstStructure* stopped_metrics(const Settings& settings) {
 // MetricsPoster
 
 void MetricsPoster::post(Post what, const Build& build) {
-  std::lock_guard<std::recursive_mutex> lk(mutex_);
-  if (what == Post::interval && at_eos_) return;
-  if (what == Post::eos) at_eos_ = true;
-  const char* reason = what == Post::interval ? "interval" : what == Post::eos ? "eos" : "stop";
   GstStructure* s = nullptr;
-  try {
-    s = build(reason);
-  } catch (const std::exception& e) {
-    GST_ERROR_OBJECT(element_, "Could not build the metrics message: %s", e.what());
-    return;
+  {
+    // The lock covers the EOS flag and the sample, not the posting: a
+    // synchronous bus handler may change the element's state (stop() posts
+    // too, from another thread, while it holds the state lock).
+    std::lock_guard<std::recursive_mutex> lk(mutex_);
+    if (what == Post::interval && at_eos_) return;
+    if (what == Post::eos) at_eos_ = true;
+    const char* reason = what == Post::interval ? "interval" : what == Post::eos ? "eos" : "stop";
+    try {
+      s = build(reason);
+    } catch (const std::exception& e) {
+      GST_ERROR_OBJECT(element_, "Could not build the metrics message: %s", e.what());
+      return;
+    }
   }
   if (s == nullptr) return;
   GST_LOG_OBJECT(element_, "Posting %" GST_PTR_FORMAT, s);
-  // Posted without the element's state mutex: a synchronous bus handler may
-  // read the metrics property.
+  // Posted without the element's state mutex or ours: a synchronous bus
+  // handler may read the metrics property or set the element's state.
   gst_element_post_message(element_, gst_message_new_element(GST_OBJECT_CAST(element_), s));
 }
 
