@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     const std::vector<char> data{std::istreambuf_iterator<char>(f),
                                  std::istreambuf_iterator<char>()};
     auto heap = std::make_unique<uint8_t[]>(data.size() + 1);
-    std::memcpy(heap.get(), data.data(), data.size());
+    if (!data.empty()) std::memcpy(heap.get(), data.data(), data.size());
     const std::string name = p.filename().string();
     const int accepted = mctx_fuzz_accepts(heap.get(), data.size());
     (void)LLVMFuzzerTestOneInput(heap.get(), data.size());

@@ -56,5 +56,8 @@ targets "$tmp/parent/build-tools" | grep -qx 'mctx-send' ||
 echo "with -Dmctx:tools=enabled: mctx-send is built too"
 
 # 3. The parent's program sends; a real receiver gets it.
-"$src/scripts/mctx-netns" -- sh "$src/tests/core/example_send_hello.sh" \
+# The parent's send_hello finds its library by RUNPATH in the parent's
+# build; meson test's LD_LIBRARY_PATH points at this build's library (which
+# may be instrumented) and must not override it.
+env -u LD_LIBRARY_PATH "$src/scripts/mctx-netns" -- sh "$src/tests/core/example_send_hello.sh" \
   "$tmp/parent/build/send_hello" "$recv"
