@@ -29,6 +29,8 @@ const char* scope_text(uint8_t scope) noexcept {
 
 }  // namespace
 
+const char* gso_name(Gso g) noexcept { return g == Gso::off ? "off" : "auto"; }
+
 Res<ResolvedConfig> PublicationConfig::validate() const {
   const Family fam = group_.family();
   const std::string group_text = group_.to_string();

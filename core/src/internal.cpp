@@ -48,6 +48,20 @@ Res<std::vector<uint32_t>> holders_of(const IpAddress& addr) {
   return holders_of(addr, *all);
 }
 
+void record_batch(SendMetrics& metrics, const BatchReport& rep, bool kernel_stop,
+                  uint64_t gso_sends) noexcept {
+  const bool blocked = kernel_stop && rep.error && rep.error->would_block();
+  const bool failed = kernel_stop && rep.error && !blocked;
+  if (rep.sent > 0) {
+    metrics.record_send(rep.sent, rep.bytes_sent, failed ? 1 : 0, gso_sends);
+    if (blocked) metrics.record_would_block();
+  } else if (blocked) {
+    metrics.record_would_block();
+  } else if (failed) {
+    metrics.record_error();
+  }
+}
+
 namespace {
 std::atomic<PublicationId> g_next_id{1};
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "mctx/address.hpp"
 #include "mctx/error.hpp"
+#include "mctx/metrics.hpp"
 #include "mctx/publication.hpp"
 #include "mctx/result.hpp"
 #include "platform/platform.hpp"
@@ -42,6 +43,34 @@ std::vector<uint32_t> holders_of(const IpAddress& addr,
 // The same over this host's addresses, looked up now; on failure
 // Errc::interface_lookup_failed ("looking up the interfaces that carry 'a'").
 Res<std::vector<uint32_t>> holders_of(const IpAddress& addr);
+
+// ---- the batch bookkeeping of UDP and raw send_batch() ------------------
+
+// Sends `count` datagrams through `send_chunk(offset, remaining, &bytes)` (a
+// platform batch call: datagrams accepted > 0, or -errno) until all went out
+// or one failed. Adds what went out to rep.sent / rep.bytes_sent; a failure
+// sets rep.error. Returns how many went out.
+template <class SendChunk>
+std::size_t drain(std::size_t count, BatchReport& rep, SendChunk&& send_chunk) noexcept {
+  std::size_t off = 0;
+  while (off < count) {
+    const long n = send_chunk(off, count - off, &rep.bytes_sent);
+    if (n < 0) {
+      rep.error = send_error_from_errno(static_cast<int>(-n));
+      break;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  rep.sent += off;
+  return off;
+}
+
+// Records one send_batch() call as one send call in the metrics: what went
+// out, and the kernel error that stopped it as one error or one would-block.
+// `kernel_stop` false: the batch stopped before something the kernel never
+// saw (an invalid raw datagram), which the caller counts itself.
+void record_batch(SendMetrics& metrics, const BatchReport& rep, bool kernel_stop,
+                  uint64_t gso_sends = 0) noexcept;
 
 // The next publication id: unique in the process across UDP and raw
 // publications, counting up from 1. Never 0 (0 means "no publication").

@@ -72,12 +72,14 @@ void SendMetrics::write(F&& f) noexcept {
   seq_.store(s + 2, std::memory_order_release);
 }
 
-void SendMetrics::record_send(uint64_t packets, uint64_t bytes, uint64_t errors) noexcept {
+void SendMetrics::record_send(uint64_t packets, uint64_t bytes, uint64_t errors,
+                              uint64_t gso_sends) noexcept {
   write([&]() noexcept {
     bump(send_calls_, 1);
     if (packets != 0) bump(packets_sent_, packets);
     if (bytes != 0) bump(bytes_sent_, bytes);
     if (errors != 0) bump(send_errors_, errors);
+    if (gso_sends != 0) bump(gso_sends_, gso_sends);
   });
 }
 
@@ -99,6 +101,7 @@ void SendMetrics::add(const SendCounters& c) noexcept {
     bump(bytes_sent_, c.bytes_sent);
     bump(send_errors_, c.send_errors);
     bump(would_block_, c.would_block);
+    bump(gso_sends_, c.gso_sends);
   });
 }
 
@@ -113,6 +116,7 @@ SendCounters SendMetrics::load() const noexcept {
       c.bytes_sent = bytes_sent_.load(std::memory_order_relaxed);
       c.send_errors = send_errors_.load(std::memory_order_relaxed);
       c.would_block = would_block_.load(std::memory_order_relaxed);
+      c.gso_sends = gso_sends_.load(std::memory_order_relaxed);
       std::atomic_thread_fence(std::memory_order_acquire);
       if (seq_.load(std::memory_order_relaxed) == s0) return c;
     }
@@ -127,6 +131,7 @@ SendCounters saturating_difference(const SendCounters& end, const SendCounters& 
   d.bytes_sent = sat_sub(end.bytes_sent, start.bytes_sent);
   d.send_errors = sat_sub(end.send_errors, start.send_errors);
   d.would_block = sat_sub(end.would_block, start.would_block);
+  d.gso_sends = sat_sub(end.gso_sends, start.gso_sends);
   return d;
 }
 

@@ -15,10 +15,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <string>
 
 #include "internal.hpp"
+#include "mctx/pacing.hpp"
 #include "platform/platform.hpp"
 
 namespace mctx {
@@ -30,6 +32,15 @@ struct Publication::State {
   Endpoint local;
   int fd = -1;
   SendMetrics metrics;
+  // The send path's plan (init_send_path): where datagrams go, segmentation
+  // offload, pacing.
+  platform::SendTarget target;  // empty: the socket is connected
+  std::atomic<GsoState> gso_state{GsoState::off};
+  std::atomic<int> gso_error{0};
+  platform::GsoPlan gso_plan;                   // sending thread only
+  std::atomic<std::size_t> gso_max_segment{0};  // gso_plan.max_segment, for gso()
+  Pacer pacer;
+  PacingStatus pacing;
 
   State() = default;
   State(const State&) = delete;
@@ -183,7 +194,60 @@ Res<Endpoint> configure(int fd, const PublicationConfig& c, const ResolvedConfig
   return connect_socket(fd, r);
 }
 
+// The largest datagram one segment may hold on this path: MTU - IP header -
+// UDP header (1500 when the MTU cannot be read).
+std::size_t max_segment_for(int fd, const ResolvedConfig& r) {
+  std::size_t mtu = platform::path_mtu(fd, r.family, r.interface_index);
+  if (mtu == 0) mtu = 1500;
+  const std::size_t headers = (r.family == Family::ipv4 ? 20 : 40) + 8;
+  return mtu > headers ? mtu - headers : 0;
+}
+
+// Segmentation offload and pacing, once the socket is configured.
+void init_send_path(Publication::State& s) {
+  const ResolvedConfig& r = s.resolved;
+  if (s.config.gso() == Gso::off) {
+    s.gso_state = GsoState::off;
+  } else if (const int err = platform::gso_supported(s.fd); err != 0) {
+    s.gso_state = GsoState::unsupported;
+    s.gso_error = err;
+  } else {
+    s.gso_state = GsoState::ready;
+  }
+  s.gso_plan.max_segment = max_segment_for(s.fd, r);
+  s.gso_max_segment = s.gso_plan.max_segment;
+  s.gso_plan.max_payload =
+      r.family == Family::ipv4 ? platform::kGsoMaxPayloadIpv4 : platform::kGsoMaxPayloadIpv6;
+  s.gso_plan.max_segments = platform::kGsoMaxSegments;
+
+  const uint64_t rate = s.config.max_rate();
+  s.pacing = PacingStatus{};
+  if (rate != 0) {
+    s.pacer = Pacer(rate);
+    s.pacing.rate = rate;
+    s.pacing.sender = true;
+    s.pacing.kernel_error = platform::set_max_pacing_rate(s.fd, (rate + 7) / 8);
+    s.pacing.qdisc = platform::root_qdisc(r.interface_index);
+  }
+}
+
 }  // namespace
+
+const char* gso_state_name(GsoState s) noexcept {
+  switch (s) {
+    case GsoState::off: return "off";
+    case GsoState::unsupported: return "unsupported";
+    case GsoState::ready: return "ready";
+    case GsoState::active: return "active";
+    case GsoState::refused: return "refused";
+  }
+  return "unknown";
+}
+
+const char* PacingStatus::mode() const noexcept {
+  if (rate == 0) return "unpaced";
+  return kernel() ? "sender+fq" : "sender";
+}
 
 // ---- open / adopt ---------------------------------------------------------
 
@@ -207,6 +271,7 @@ Res<Publication> Publication::open(const PublicationConfig& config) {
   state->config = config;
   state->resolved = r;
   state->local = *local;
+  init_send_path(*state);
   return Publication(std::move(state));
 }
 
@@ -280,6 +345,7 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
   state->resolved = r;
   state->local = *local;
   state->fd = fd;  // owned from here on
+  init_send_path(*state);
   return Publication(std::move(state));
 }
 
@@ -303,6 +369,22 @@ uint32_t Publication::interface_index() const noexcept { return resolved().inter
 int Publication::fd() const noexcept { return s_ ? s_->fd : -1; }
 const SendMetrics& Publication::metrics() const noexcept {
   return (s_ ? *s_ : empty_state()).metrics;
+}
+
+GsoStatus Publication::gso() const noexcept {
+  const State& s = s_ ? *s_ : empty_state();
+  return GsoStatus{s.gso_state.load(std::memory_order_relaxed),
+                   s.gso_error.load(std::memory_order_relaxed),
+                   s.gso_max_segment.load(std::memory_order_relaxed)};
+}
+
+const PacingStatus& Publication::pacing() const noexcept {
+  return (s_ ? *s_ : empty_state()).pacing;
+}
+
+std::chrono::nanoseconds Publication::pace_delay() const noexcept {
+  if (!s_ || !s_->pacer.enabled()) return std::chrono::nanoseconds(0);
+  return s_->pacer.delay(Pacer::clock::now());
 }
 
 AnnounceTuple Publication::announce_tuple() const {
@@ -329,7 +411,7 @@ Result<SendReport, SendError> Publication::send(std::span<const std::byte> paylo
 Result<SendReport, SendError> Publication::send(const iovec* iov, std::size_t count) noexcept {
   State* s = s_.get();
   if (s == nullptr || s->fd < 0) return unexpected(SendError{Errc::publication_closed, EBADF});
-  const ssize_t n = platform::send_datagram(s->fd, iov, count);
+  const ssize_t n = platform::send_datagram(s->fd, iov, count, s->target);
   if (n < 0) {
     const SendError e = send_error_from_errno(static_cast<int>(-n));
     if (e.would_block()) {
@@ -340,11 +422,41 @@ Result<SendReport, SendError> Publication::send(const iovec* iov, std::size_t co
     return unexpected(e);
   }
   s->metrics.record_send(1, static_cast<uint64_t>(n));
+  if (s->pacer.enabled()) {
+    s->pacer.consume(ip_datagram_size(static_cast<std::size_t>(n), s->resolved.family == Family::ipv6),
+                     Pacer::clock::now());
+  }
   // Built in place as one aggregate: measurably cheaper than field by field.
   return SendReport{s->id, s->resolved.destination, s->local, s->local.address,
                     static_cast<std::size_t>(n)};
 }
 
+namespace {
+
+std::size_t payload_size(const OutMessage& m) noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < m.iov_count; ++i) n += m.iov[i].iov_len;
+  return n;
+}
+
+// Errors with which a kernel refuses segmentation itself rather than one
+// datagram: no checksum offload or IPsec (EIO), UDP_NO_CHECK*_TX or a
+// segment over the MTU before Linux 6.14 (EINVAL), no UDP_SEGMENT at all
+// (ENOPROTOOPT, EOPNOTSUPP).
+bool refuses_segmentation(int err) noexcept {
+  return err == EIO || err == EINVAL || err == EOPNOTSUPP || err == ENOPROTOOPT ||
+         err == EPROTONOSUPPORT;
+}
+
+}  // namespace
+
+// Segmentation sends, as docs/performance.md describes them: each call of
+// the platform layer covers up to kMaxBatch messages; a segmentation message
+// that fails (other than would-block) is sent again as one message per
+// datagram, which either shows the datagram at fault (its error ends the
+// batch there, as without segmentation) or shows that the kernel refuses
+// segmentation (every datagram goes out plainly: segmentation is off for
+// good). Nothing is sent twice: a failed message put nothing on the wire.
 BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexcept {
   BatchReport rep;
   State* s = s_.get();
@@ -353,30 +465,83 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
     return rep;
   }
   rep.publication_id = s->id;
+  const bool ipv6 = s->resolved.family == Family::ipv6;
+  uint64_t gso_sends = 0;
+  const OutMessage* const base = messages.data();
+  std::size_t total = messages.size();
+  Pacer::clock::time_point now{};
+  if (s->pacer.enabled()) {
+    now = Pacer::clock::now();
+    total = s->pacer.admissible(total, now, [&](std::size_t i) {
+      return ip_datagram_size(payload_size(base[i]), ipv6);
+    });
+  }
+  const auto plain = [&](std::size_t off, std::size_t left, std::size_t* bytes) {
+    return platform::send_datagrams(s->fd, base + off, left, bytes, s->target);
+  };
   std::size_t done = 0;
-  while (done < messages.size()) {
-    std::size_t bytes = 0;
-    const long n =
-        platform::send_datagrams(s->fd, messages.data() + done, messages.size() - done, &bytes);
-    if (n < 0) {
-      rep.error = send_error_from_errno(static_cast<int>(-n));
+  while (done < total && !rep.error) {
+    const GsoState state = s->gso_state.load(std::memory_order_relaxed);
+    if (state != GsoState::ready && state != GsoState::active) {
+      BatchReport part;
+      internal::drain(total - done, part, [&](std::size_t off, std::size_t left, std::size_t* b) {
+        return plain(done + off, left, b);
+      });
+      done += part.sent;
+      rep.bytes_sent += part.bytes_sent;
+      rep.error = part.error;
       break;
     }
-    done += static_cast<std::size_t>(n);
-    rep.bytes_sent += bytes;
+    platform::GsoOutcome out;
+    const long n = platform::send_datagrams_gso(s->fd, base + done, total - done, s->gso_plan,
+                                                &out, s->target);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      rep.bytes_sent += out.bytes;
+      gso_sends += out.gso_messages;
+      if (out.gso_messages != 0 && state == GsoState::ready) {
+        s->gso_state.store(GsoState::active, std::memory_order_relaxed);
+      }
+      continue;
+    }
+    const int err = static_cast<int>(-n);
+    const SendError e = send_error_from_errno(err);
+    if (out.failed_datagrams <= 1 || e.would_block()) {
+      rep.error = e;  // a plain message failed, or the socket buffer is full
+      break;
+    }
+    // A segmentation message failed: its datagrams one by one.
+    BatchReport part;
+    internal::drain(out.failed_datagrams, part, [&](std::size_t off, std::size_t left,
+                                                    std::size_t* b) {
+      return plain(done + off, left, b);
+    });
+    done += part.sent;
+    rep.bytes_sent += part.bytes_sent;
+    if (part.error) {
+      rep.error = part.error;  // the datagram at fault, or would-block
+      break;
+    }
+    // Every datagram went out alone: the kernel refused the segmentation.
+    // A smaller path MTU is not a refusal: the runs get shorter segments.
+    const std::size_t segment = max_segment_for(s->fd, s->resolved);
+    if ((err == EMSGSIZE || err == EINVAL) && segment < out.failed_segment) {
+      s->gso_plan.max_segment = segment;
+      s->gso_max_segment.store(segment, std::memory_order_relaxed);
+    } else if (refuses_segmentation(err) || err == EMSGSIZE) {
+      s->gso_error.store(err, std::memory_order_relaxed);
+      s->gso_state.store(GsoState::refused, std::memory_order_relaxed);
+    }
   }
   rep.sent = done;
-  // One send_batch() is one send call in the metrics.
-  const bool blocked = rep.error && rep.error->would_block();
-  const bool failed = rep.error && !blocked;
-  if (done > 0) {
-    s->metrics.record_send(done, rep.bytes_sent, failed ? 1 : 0);
-    if (blocked) s->metrics.record_would_block();
-  } else if (blocked) {
-    s->metrics.record_would_block();
-  } else if (failed) {
-    s->metrics.record_error();
+  if (s->pacer.enabled()) {
+    for (std::size_t i = 0; i < done; ++i) {
+      s->pacer.consume(ip_datagram_size(payload_size(base[i]), ipv6), now);
+    }
+    if (done < messages.size() && !rep.error) rep.pace_delay = s->pacer.delay(now);
   }
+  // One send_batch() is one send call in the metrics.
+  internal::record_batch(s->metrics, rep, true, gso_sends);
   return rep;
 }
 

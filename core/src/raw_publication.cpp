@@ -381,17 +381,9 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
     }
     // Send the valid ones. A kernel error stops the batch there: the
     // invalid datagram after them is then not reached.
-    std::size_t off = 0;
-    while (off < n) {
-      const long k =
-          platform::send_raw_batch(fd, family, ifindex, chunk + off, n - off, &rep.bytes_sent);
-      if (k < 0) {
-        rep.error = send_error_from_errno(static_cast<int>(-k));
-        break;
-      }
-      off += static_cast<std::size_t>(k);
-    }
-    done += off;
+    done += internal::drain(n, rep, [&](std::size_t off, std::size_t left, std::size_t* bytes) {
+      return platform::send_raw_batch(fd, family, ifindex, chunk + off, left, bytes);
+    });
     if (!rep.error && bad) {
       s.invalid.fetch_add(1, std::memory_order_relaxed);
       if (invalid != nullptr) *invalid = *bad;
@@ -399,18 +391,8 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
       stopped_invalid = true;
     }
   }
-  rep.sent = done;
   // One send_batch() is one send call in the metrics (as Publication).
-  const bool blocked = rep.error && !stopped_invalid && rep.error->would_block();
-  const bool failed = rep.error && !stopped_invalid && !blocked;
-  if (done > 0) {
-    s.metrics.record_send(done, rep.bytes_sent, failed ? 1 : 0);
-    if (blocked) s.metrics.record_would_block();
-  } else if (blocked) {
-    s.metrics.record_would_block();
-  } else if (failed) {
-    s.metrics.record_error();
-  }
+  internal::record_batch(s.metrics, rep, !stopped_invalid);
   return rep;
 }
 

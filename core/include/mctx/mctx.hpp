@@ -10,6 +10,7 @@
 #include "mctx/error.hpp"
 #include "mctx/jsonl.hpp"
 #include "mctx/metrics.hpp"
+#include "mctx/pacing.hpp"
 #include "mctx/publication.hpp"
 #include "mctx/raw.hpp"
 #include "mctx/result.hpp"

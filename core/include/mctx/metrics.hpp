@@ -19,6 +19,7 @@ struct SendCounters {
   uint64_t bytes_sent = 0;    // payload bytes the kernel accepted
   uint64_t send_errors = 0;   // datagrams that failed with an error other than would-block
   uint64_t would_block = 0;   // EAGAIN events (not errors: the caller waits and retries)
+  uint64_t gso_sends = 0;     // messages that carried several datagrams (UDP_SEGMENT)
 
   friend bool operator==(const SendCounters&, const SendCounters&) = default;
 };
@@ -34,8 +35,10 @@ class SendMetrics {
   SendMetrics& operator=(const SendMetrics&) = delete;
 
   // One send call that put `packets` datagrams / `bytes` bytes on the wire,
-  // and `errors` datagrams of the same call failed (batch sends).
-  void record_send(uint64_t packets, uint64_t bytes, uint64_t errors = 0) noexcept;
+  // and `errors` datagrams of the same call failed (batch sends); `gso_sends`
+  // of its messages carried several datagrams each (segmentation offload).
+  void record_send(uint64_t packets, uint64_t bytes, uint64_t errors = 0,
+                   uint64_t gso_sends = 0) noexcept;
   // One send call that failed as a whole (counts 1 call + 1 error).
   void record_error() noexcept;
   // One send call that would have blocked (counts 1 would_block, no call).
@@ -54,6 +57,7 @@ class SendMetrics {
   std::atomic<uint64_t> bytes_sent_{0};
   std::atomic<uint64_t> send_errors_{0};
   std::atomic<uint64_t> would_block_{0};
+  std::atomic<uint64_t> gso_sends_{0};
 };
 
 // A point-in-time view of a Context (or of one publication: then the
