@@ -167,13 +167,13 @@ bool run_once(const Options& o, const Case& c, const Data& d, Sample& s) {
     s.sys = u1.sys - u0.sys;
 
     // mctxsink reports what it sent: it must be every datagram.
-    if (ok && g_object_class_find_property(G_OBJECT_GET_CLASS(sink), "stats") != nullptr &&
+    if (ok && g_object_class_find_property(G_OBJECT_GET_CLASS(sink), "metrics") != nullptr &&
         std::strcmp(GST_OBJECT_NAME(gst_element_get_factory(sink)), "mctxsink") == 0) {
       GstStructure* st = nullptr;
-      g_object_get(sink, "stats", &st, nullptr);
+      g_object_get(sink, "metrics", &st, nullptr);
       guint64 sent = 0;
       if (st == nullptr || !gst_structure_get_uint64(st, "packets-sent", &sent) || sent != count) {
-        std::fprintf(stderr, "mctx-gst-bench: %s: stats packets-sent %" G_GUINT64_FORMAT
+        std::fprintf(stderr, "mctx-gst-bench: %s: metrics packets-sent %" G_GUINT64_FORMAT
                      " instead of %" PRIu64 "\n", c.name.c_str(), sent, count);
         ok = false;
       }

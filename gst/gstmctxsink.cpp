@@ -58,21 +58,13 @@
 
 #include "gstmctxsink.h"
 
-#include <pthread.h>
-
-#include <atomic>
-#include <bitset>
-#include <cerrno>
-#include <chrono>
-#include <condition_variable>
 #include <exception>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
-#include <vector>
 
+#include "mctxsink-deliver.hpp"
+#include "mctxsink-metrics.hpp"
 #include "mctxsink-private.hpp"
 
 GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
@@ -80,9 +72,14 @@ GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
 
 using mctx::gst::Backend;
 using mctx::gst::BackendResult;
+using mctx::gst::Delivery;
 using mctx::gst::GRef;
+using mctx::gst::MetricsPoster;
+using mctx::gst::Post;
+using mctx::gst::RunMetrics;
 using mctx::gst::Settings;
 using mctx::gst::StartError;
+using mctx::gst::Waiter;
 
 enum {
   PROP_0,
@@ -99,8 +96,17 @@ enum {
   PROP_SOCKET,
   PROP_CLOSE_SOCKET,
   PROP_USED_SOCKET,
-  PROP_STATS,
+  PROP_METRICS,
   PROP_STATS_INTERVAL,
+  PROP_GSO,
+  PROP_MAX_RATE,
+  // udpsink's names for the properties above (aliases)
+  PROP_HOST,
+  PROP_MULTICAST_IFACE,
+  PROP_TTL_MC,
+  PROP_QOS_DSCP,
+  PROP_BIND_ADDRESS,
+  PROP_BIND_PORT,
 };
 
 #define DEFAULT_GROUP nullptr
@@ -115,128 +121,47 @@ enum {
 #define DEFAULT_RAW_MODE mctx::gst::kDefaultRawMode
 #define DEFAULT_CLOSE_SOCKET mctx::gst::kDefaultCloseSocket
 #define DEFAULT_STATS_INTERVAL mctx::gst::kDefaultStatsInterval
+#define DEFAULT_GSO mctx::gst::kDefaultGso
+#define DEFAULT_MAX_RATE mctx::gst::kDefaultMaxRate
 
-// A send error warning is posted at most this often; the errors in between
-// are counted and mentioned in the next warning.
-static constexpr gint64 kWarningIntervalUs = G_USEC_PER_SEC;
+// The values of the gso property.
+#define GST_TYPE_MCTX_SINK_GSO (gst_mctx_sink_gso_get_type())
+static GType gst_mctx_sink_gso_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(mctx::Gso::automatic),
+       "Use segmentation offload where the kernel and device accept it", "auto"},
+      {static_cast<gint>(mctx::Gso::off), "One message per datagram", "off"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstMctxSinkGso", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
 
 namespace {
 
-// ---------------------------------------------------------------------------
-// The stats timer: a thread that calls tick() every interval, off the
-// streaming thread. stop() joins it; set_interval() takes effect at once.
-class StatsTimer {
- public:
-  StatsTimer() = default;
-  StatsTimer(const StatsTimer&) = delete;
-  StatsTimer& operator=(const StatsTimer&) = delete;
-  ~StatsTimer() { stop(); }
-
-  bool start(guint interval_ms, std::function<void()> tick) noexcept {
-    stop();
-    try {
-      std::lock_guard<std::mutex> lk(m_);
-      stop_ = false;
-      changed_ = false;
-      interval_ms_ = interval_ms;
-      tick_ = std::move(tick);
-      thread_ = std::thread([this] { run(); });
-      return true;
-    } catch (...) {
-      return false;
-    }
-  }
-
-  void set_interval(guint interval_ms) noexcept {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      interval_ms_ = interval_ms;
-      changed_ = true;
-    }
-    cv_.notify_all();
-  }
-
-  void stop() noexcept {
-    {
-      std::lock_guard<std::mutex> lk(m_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    if (!thread_.joinable()) return;
-    if (thread_.get_id() == std::this_thread::get_id()) {
-      // stop() from inside tick() (an application stopping the element from
-      // a synchronous bus handler): the loop sees stop_ and ends by itself.
-      thread_.detach();
-      return;
-    }
-    try {
-      thread_.join();
-    } catch (...) {
-    }
-  }
-
- private:
-  void run() noexcept {
-    pthread_setname_np(pthread_self(), "mctxsink-stats");
-    try {
-      using clock = std::chrono::steady_clock;
-      std::unique_lock<std::mutex> lk(m_);
-      auto next = clock::now() + std::chrono::milliseconds(interval_ms_);
-      auto woken = [this] { return stop_ || changed_; };
-      while (!stop_) {
-        if (changed_) {
-          changed_ = false;
-          next = clock::now() + std::chrono::milliseconds(interval_ms_);
-        }
-        if (interval_ms_ == 0) {
-          cv_.wait(lk, woken);
-          continue;
-        }
-        if (cv_.wait_until(lk, next, woken)) continue;
-        lk.unlock();
-        tick_();
-        lk.lock();
-        const auto period = std::chrono::milliseconds(interval_ms_);
-        next += period;
-        const auto now = clock::now();
-        if (next <= now) next = now + period;
-      }
-    } catch (...) {
-      GST_ERROR("stats timer stopped by an unexpected exception");
-    }
-  }
-
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::thread thread_;
-  std::function<void()> tick_;
-  guint interval_ms_ = 0;
-  bool stop_ = false;
-  bool changed_ = false;
-};
-
-// ---------------------------------------------------------------------------
 // Runtime state: exists between start() and stop(), built from a copy of the
 // settings. render()/render_list() use it without locking (they never run
 // concurrently with start()/stop()); other threads hold Private::state_mutex.
 struct State {
+  State(GstBaseSink* sink, const Settings& s, std::unique_ptr<Backend> b, Waiter& waiter)
+      : settings(s),
+        backend(std::move(b)),
+        delivery(sink, *backend, waiter),
+        metrics(settings, *backend, delivery) {}
+
   Settings settings;                 // the copy start() used
   std::unique_ptr<Backend> backend;  // UDP publication or raw backend
-  std::atomic<guint64> dropped{0};   // buffers that could not be sent
-  mctx::Sampler sampler;             // under Private::state_mutex
-
-  // Streaming thread only. Grow-only scratch arrays: no allocation per
-  // buffer once they reached the largest buffer / list seen.
-  std::vector<GstMapInfo> maps;
-  std::vector<iovec> iov;
-  std::vector<mctx::OutMessage> msgs;
-  gint64 last_warning_us = 0;
-  guint64 unreported_errors = 0;
-  bool warned = false;
-  std::bitset<256> warned_codes;  // error codes already reported once
+  Delivery delivery;                 // the send policy (streaming thread)
+  RunMetrics metrics;                // under Private::state_mutex
 };
 
 struct Private {
+  explicit Private(GstElement* element) : poster(element) {}
+
   std::mutex settings_mutex;
   Settings settings;     // under settings_mutex
   bool started = false;  // under settings_mutex: between start() and stop()
@@ -244,19 +169,8 @@ struct Private {
   std::mutex state_mutex;
   std::unique_ptr<State> state;  // pointer changes under state_mutex
 
-  // Serialises building + posting of mctx-metrics messages, so that they
-  // reach the bus in the order they were sampled and none follows the
-  // "eos" one. Recursive: a synchronous bus handler may stop the element
-  // from inside a post. Never held by the stats property getter.
-  std::recursive_mutex post_mutex;
-  bool at_eos = false;  // under post_mutex: no periodic messages after EOS
-
-  // Backpressure: waits for writability; unlock() sets it flushing.
-  GstPoll* poll = nullptr;
-  GstPollFD poll_fd{};
-  int polled_fd = -1;  // streaming thread (and stop())
-
-  StatsTimer timer;
+  Waiter waiter;         // the streaming thread's waits; unlock() interrupts them
+  MetricsPoster poster;  // mctx-metrics messages and the stats timer
 };
 
 }  // namespace
@@ -280,115 +194,28 @@ static GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
 // ---------------------------------------------------------------------------
-// Metrics
+// Metrics (mctxsink-metrics.cpp builds and posts them)
 
-namespace {
-
-mctx::Snapshot snapshot_now(const Backend& backend) noexcept {
-  mctx::Snapshot s;
-  s.wall_time = std::chrono::system_clock::now();
-  s.monotonic_time = std::chrono::steady_clock::now();
-  s.active_publications = 1;
-  s.send = backend.counters();
-  return s;
-}
-
-GstStructure* metrics_structure(const std::string& group, guint port, const char* mode,
-                                const mctx::SendCounters& c, guint64 dropped,
-                                GstClockTime interval, double pps, double bps,
-                                const char* reason) {
-  return gst_structure_new("mctx-metrics",                                    //
-                           "group", G_TYPE_STRING, group.c_str(),              //
-                           "port", G_TYPE_UINT, port,                          //
-                           "mode", G_TYPE_STRING, mode,                        //
-                           "packets-sent", G_TYPE_UINT64, guint64(c.packets_sent),
-                           "bytes-sent", G_TYPE_UINT64, guint64(c.bytes_sent),
-                           "send-calls", G_TYPE_UINT64, guint64(c.send_calls),
-                           "send-errors", G_TYPE_UINT64, guint64(c.send_errors),
-                           "would-block", G_TYPE_UINT64, guint64(c.would_block),
-                           "dropped", G_TYPE_UINT64, dropped,                  //
-                           "interval", GST_TYPE_CLOCK_TIME, interval,          //
-                           "packets-per-second", G_TYPE_DOUBLE, pps,           //
-                           "bytes-per-second", G_TYPE_DOUBLE, bps,             //
-                           "reason", G_TYPE_STRING, reason,                    //
-                           nullptr);
-}
-
-// The metrics of a running element. advance: this is a posted sample (the
-// next interval starts now); otherwise (stats property) the interval runs
-// from the last posted sample to now and the sampler is left alone.
-// Call with state_mutex held.
-GstStructure* running_metrics(State& st, const char* reason, bool advance) {
-  const mctx::Snapshot now = snapshot_now(*st.backend);
-  mctx::Delta d;
-  if (advance) {
-    auto sampled = st.sampler.sample(now);
-    d = sampled ? *sampled : mctx::make_delta(now, now);
-  } else {
-    const auto& prev = st.sampler.previous();
-    d = prev ? mctx::make_delta(*prev, now) : mctx::make_delta(now, now);
-  }
-  GstStructure* s = metrics_structure(
-      st.settings.group, st.settings.port, st.backend->mode(), now.send,
-      st.dropped.load(std::memory_order_relaxed), static_cast<GstClockTime>(d.interval.count()),
-      d.packets_per_sec, d.bytes_per_sec, reason);
-  st.backend->append_stats(s);
-  return s;
-}
-
-}  // namespace
-
-enum class Post { interval, eos, stop };
-
-// Posts an mctx-metrics element message (not from the streaming thread's hot
-// path: from the timer thread, at EOS and at stop). `st` is the state to
-// sample when the caller already took it out of priv (stop).
+// Posts an mctx-metrics element message (from the timer, at EOS and at
+// stop). `taken` is the state to sample when the caller already took it out
+// of priv (stop).
 static void post_metrics(GstMctxSink* self, Post what, State* taken = nullptr) {
   Private* priv = self->priv;
-  std::lock_guard<std::recursive_mutex> post_lock(priv->post_mutex);
-  if (what == Post::interval && priv->at_eos) return;
-  if (what == Post::eos) priv->at_eos = true;
-  const char* reason = what == Post::interval ? "interval" : what == Post::eos ? "eos" : "stop";
-  GstStructure* s = nullptr;
-  try {
-    if (taken != nullptr) {
-      s = running_metrics(*taken, reason, true);
-    } else {
-      std::lock_guard<std::mutex> lk(priv->state_mutex);
-      if (!priv->state) return;
-      s = running_metrics(*priv->state, reason, true);
-    }
-  } catch (const std::exception& e) {
-    GST_ERROR_OBJECT(self, "Could not build the metrics message: %s", e.what());
-    return;
-  }
-  GST_LOG_OBJECT(self, "Posting %" GST_PTR_FORMAT, s);
-  // Posted without state_mutex: a synchronous bus handler may read the stats
-  // property.
-  gst_element_post_message(GST_ELEMENT_CAST(self),
-                           gst_message_new_element(GST_OBJECT_CAST(self), s));
+  priv->poster.post(what, [priv, taken](const char* reason) -> GstStructure* {
+    if (taken != nullptr) return taken->metrics.structure(reason, true);
+    std::lock_guard<std::mutex> lk(priv->state_mutex);
+    return priv->state ? priv->state->metrics.structure(reason, true) : nullptr;
+  });
 }
 
-static GstStructure* current_stats(GstMctxSink* self) {
+static GstStructure* current_metrics(GstMctxSink* self) {
   Private* priv = self->priv;
-  std::string group;
-  guint port;
-  const char* mode;
-  {
-    std::lock_guard<std::mutex> lk(priv->settings_mutex);
-    group = priv->settings.group;
-    port = priv->settings.port;
-    mode = priv->settings.raw_mode ? "raw" : "udp";
-    if (priv->settings.raw_mode) {  // each datagram has its own destination
-      group.clear();
-      port = 0;
-    }
-  }
   {
     std::lock_guard<std::mutex> lk(priv->state_mutex);
-    if (priv->state) return running_metrics(*priv->state, "query", false);
+    if (priv->state) return priv->state->metrics.structure("query", false);
   }
-  return metrics_structure(group, port, mode, mctx::SendCounters{}, 0, 0, 0.0, 0.0, "query");
+  std::lock_guard<std::mutex> lk(priv->settings_mutex);
+  return mctx::gst::stopped_metrics(priv->settings);
 }
 
 // ---------------------------------------------------------------------------
@@ -416,255 +243,35 @@ static void post_start_error(GstMctxSink* self, const StartError& e) {
   }
 }
 
-// A per-buffer send error: count it and warn, at most once per second; the
-// first error of each kind (code) is always reported, so that a new reason
-// (in raw mode: an invalid datagram, an IPv6 datagram without an interface)
-// is never hidden behind the rate limit.
-static void report_send_error(GstMctxSink* self, State& st, const mctx::SendError& e) {
-  st.dropped.fetch_add(1, std::memory_order_relaxed);
-  const gint64 now = g_get_monotonic_time();
-  const std::size_t code_bit = static_cast<std::size_t>(e.code) % st.warned_codes.size();
-  const bool new_kind = !st.warned_codes.test(code_bit);
-  if (!new_kind && st.warned && now - st.last_warning_us < kWarningIntervalUs) {
-    st.unreported_errors++;
-    GST_LOG_OBJECT(self, "send error %s (errno %d), warning suppressed", mctx::errc_name(e.code),
-                   e.system_errno);
-    return;
-  }
-  try {
-    const std::string dest = st.backend->describe();
-    const std::string why = st.backend->describe_error(e);
-    std::string more;
-    if (st.unreported_errors > 0) {
-      more = " (" + std::to_string(st.unreported_errors) +
-             " more send errors since the previous warning)";
-    }
-    GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
-                        ("Could not send a datagram to %s: %s. The buffer was dropped; "
-                         "streaming continues%s.",
-                         dest.c_str(), why.c_str(), more.c_str()),
-                        ("mctx error %s, errno %d; %" G_GUINT64_FORMAT " buffers dropped so far",
-                         mctx::errc_name(e.code), e.system_errno,
-                         st.dropped.load(std::memory_order_relaxed)));
-  } catch (...) {
-  }
-  st.warned = true;
-  st.warned_codes.set(code_bit);
-  st.last_warning_us = now;
-  st.unreported_errors = 0;
-}
-
-static void report_fatal_send_error(GstMctxSink* self, State& st, const mctx::SendError& e) {
-  try {
-    const std::string dest = st.backend->describe();
-    const std::string why = st.backend->describe_error(e);
-    GST_ELEMENT_ERROR(self, RESOURCE, WRITE,
-                      ("Cannot send to %s any more: %s.", dest.c_str(), why.c_str()),
-                      ("mctx error %s, errno %d", mctx::errc_name(e.code), e.system_errno));
-  } catch (...) {
-    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Cannot send any more."), (nullptr));
-  }
-}
-
 // ---------------------------------------------------------------------------
-// Backpressure
-
-namespace {
-enum class Wait { writable, flushing, failed };
-}
-
-// Waits until fd is writable; unlock() interrupts (flushing).
-static Wait wait_writable(GstMctxSink* self, int fd) {
-  Private* priv = self->priv;
-  if (fd < 0) return Wait::failed;
-  if (priv->polled_fd != fd) {
-    if (priv->polled_fd >= 0) gst_poll_remove_fd(priv->poll, &priv->poll_fd);
-    gst_poll_fd_init(&priv->poll_fd);
-    priv->poll_fd.fd = fd;
-    gst_poll_add_fd(priv->poll, &priv->poll_fd);
-    gst_poll_fd_ctl_write(priv->poll, &priv->poll_fd, TRUE);
-    priv->polled_fd = fd;
-  }
-  GST_LOG_OBJECT(self, "socket full, waiting for it to become writable");
-  for (;;) {
-    const gint r = gst_poll_wait(priv->poll, GST_CLOCK_TIME_NONE);
-    if (r > 0) return Wait::writable;
-    if (r == 0) continue;
-    const int err = errno;
-    if (err == EBUSY) {
-      GST_DEBUG_OBJECT(self, "wait for writability interrupted (flushing)");
-      return Wait::flushing;
-    }
-    if (err == EINTR || err == EAGAIN) continue;
-    GST_ELEMENT_ERROR(self, RESOURCE, WRITE, ("Waiting for the socket to become writable failed."),
-                      ("gst_poll_wait: %s", g_strerror(err)));
-    return Wait::failed;
-  }
-}
-
-static void forget_polled_fd(Private* priv) {
-  if (priv->poll != nullptr && priv->polled_fd >= 0) gst_poll_remove_fd(priv->poll, &priv->poll_fd);
-  priv->polled_fd = -1;
-}
-
-// ---------------------------------------------------------------------------
-// Sending: render() and render_list() share the scratch arrays and the
-// would-block / error handling.
-
-static void ensure_scratch(State& st, std::size_t memories, std::size_t messages) {
-  if (st.maps.size() < memories) {
-    st.maps.resize(memories);
-    st.iov.resize(memories);
-  }
-  if (st.msgs.size() < messages) st.msgs.resize(messages);
-}
-
-// Maps every memory of buf into st.maps/st.iov from index `first`. Returns
-// the number mapped, or -1 (nothing left mapped) if a memory cannot be mapped.
-static gint map_buffer(GstMctxSink* self, State& st, GstBuffer* buf, std::size_t first) {
-  const guint n = gst_buffer_n_memory(buf);
-  for (guint i = 0; i < n; ++i) {
-    GstMemory* mem = gst_buffer_peek_memory(buf, i);
-    GstMapInfo& info = st.maps[first + i];
-    if (!gst_memory_map(mem, &info, GST_MAP_READ)) {
-      for (guint j = 0; j < i; ++j) gst_memory_unmap(st.maps[first + j].memory, &st.maps[first + j]);
-      GST_ELEMENT_WARNING(self, RESOURCE, READ,
-                          ("Could not read a buffer (memory %u of %u cannot be mapped); the "
-                           "buffer was dropped.",
-                           i, n),
-                          ("gst_memory_map failed on %" GST_PTR_FORMAT, buf));
-      st.dropped.fetch_add(1, std::memory_order_relaxed);
-      return -1;
-    }
-    st.iov[first + i].iov_base = info.data;
-    st.iov[first + i].iov_len = info.size;
-  }
-  return static_cast<gint>(n);
-}
-
-static void unmap_range(State& st, std::size_t count) {
-  for (std::size_t i = 0; i < count; ++i) gst_memory_unmap(st.maps[i].memory, &st.maps[i]);
-}
-
-static GstFlowReturn send_one(GstMctxSink* self, State& st, const iovec* iov, std::size_t n) {
-  for (;;) {
-    const auto err = st.backend->send(iov, n);
-    if (!err) return GST_FLOW_OK;
-    if (err->would_block()) {
-      switch (wait_writable(self, st.backend->wait_fd())) {
-        case Wait::writable:
-          continue;
-        case Wait::flushing:
-          st.dropped.fetch_add(1, std::memory_order_relaxed);
-          return GST_FLOW_FLUSHING;
-        case Wait::failed:
-          st.dropped.fetch_add(1, std::memory_order_relaxed);
-          return GST_FLOW_ERROR;
-      }
-    }
-    if (err->fatal()) {
-      st.dropped.fetch_add(1, std::memory_order_relaxed);
-      report_fatal_send_error(self, st, *err);
-      return GST_FLOW_ERROR;
-    }
-    report_send_error(self, st, *err);
-    return GST_FLOW_OK;
-  }
-}
-
-static GstFlowReturn send_many(GstMctxSink* self, State& st, std::size_t count) {
-  std::size_t off = 0;
-  while (off < count) {
-    const mctx::BatchReport r =
-        st.backend->send_batch(std::span<const mctx::OutMessage>(st.msgs.data() + off, count - off));
-    off += r.sent;
-    if (off >= count) break;
-    if (!r.error) {
-      if (r.sent == 0) {  // no progress and no reason: do not spin
-        report_send_error(self, st, mctx::SendError{mctx::Errc::send_failed, 0});
-        off++;
-      }
-      continue;
-    }
-    const mctx::SendError& e = *r.error;
-    if (e.would_block()) {
-      switch (wait_writable(self, st.backend->wait_fd())) {
-        case Wait::writable:
-          continue;
-        case Wait::flushing:
-          st.dropped.fetch_add(count - off, std::memory_order_relaxed);
-          return GST_FLOW_FLUSHING;
-        case Wait::failed:
-          st.dropped.fetch_add(count - off, std::memory_order_relaxed);
-          return GST_FLOW_ERROR;
-      }
-    }
-    if (e.fatal()) {
-      st.dropped.fetch_add(count - off, std::memory_order_relaxed);
-      report_fatal_send_error(self, st, e);
-      return GST_FLOW_ERROR;
-    }
-    report_send_error(self, st, e);  // the datagram at `off` is lost
-    off++;
-  }
-  return GST_FLOW_OK;
-}
+// Sending (mctxsink-deliver.cpp holds the send policy)
 
 static GstFlowReturn gst_mctx_sink_render(GstBaseSink* sink, GstBuffer* buffer) {
   auto self = GST_MCTX_SINK(sink);
-  auto priv = self->priv;
-  State* st = priv->state.get();
+  State* st = self->priv->state.get();
   if (G_UNLIKELY(st == nullptr)) return GST_FLOW_FLUSHING;
-  try {
-    const guint n = gst_buffer_n_memory(buffer);
-    ensure_scratch(*st, n, 1);
-    const gint mapped = map_buffer(self, *st, buffer, 0);
-    if (mapped < 0) return GST_FLOW_OK;
-    GST_LOG_OBJECT(self, "sending %" G_GSIZE_FORMAT " bytes in %u memories",
-                   gst_buffer_get_size(buffer), n);
-    const GstFlowReturn ret = send_one(self, *st, st->iov.data(), n);
-    unmap_range(*st, n);
-    return ret;
-  } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(self, CORE, FAILED, ("Internal error while sending: %s", e.what()),
-                      (nullptr));
-    return GST_FLOW_ERROR;
-  }
+  return st->delivery.render(buffer);
 }
 
 static GstFlowReturn gst_mctx_sink_render_list(GstBaseSink* sink, GstBufferList* list) {
   auto self = GST_MCTX_SINK(sink);
-  auto priv = self->priv;
-  State* st = priv->state.get();
+  State* st = self->priv->state.get();
   if (G_UNLIKELY(st == nullptr)) return GST_FLOW_FLUSHING;
-  const guint len = gst_buffer_list_length(list);
-  if (len == 0) return GST_FLOW_OK;
-  try {
-    std::size_t total = 0;
-    for (guint i = 0; i < len; ++i) total += gst_buffer_n_memory(gst_buffer_list_get(list, i));
-    // Sized before any pointer into iov is taken.
-    ensure_scratch(*st, total, len);
+  return st->delivery.render_list(list);
+}
 
-    std::size_t mapped = 0;  // memories mapped so far (st->maps[0..mapped))
-    std::size_t count = 0;   // datagrams to send (st->msgs[0..count))
-    for (guint i = 0; i < len; ++i) {
-      GstBuffer* buf = gst_buffer_list_get(list, i);
-      const gint n = map_buffer(self, *st, buf, mapped);
-      if (n < 0) continue;  // dropped with a warning; the rest goes out
-      st->msgs[count].iov = st->iov.data() + mapped;
-      st->msgs[count].iov_count = static_cast<std::size_t>(n);
-      mapped += static_cast<std::size_t>(n);
-      count++;
-    }
-    GST_LOG_OBJECT(self, "sending a list of %u buffers", len);
-    const GstFlowReturn ret = send_many(self, *st, count);
-    unmap_range(*st, mapped);
-    return ret;
-  } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(self, CORE, FAILED, ("Internal error while sending: %s", e.what()),
-                      (nullptr));
-    return GST_FLOW_ERROR;
-  }
+static gboolean gst_mctx_sink_unlock(GstBaseSink* sink) {
+  auto self = GST_MCTX_SINK(sink);
+  GST_DEBUG_OBJECT(self, "unlock: interrupting any wait of the streaming thread");
+  self->priv->waiter.unlock();
+  return TRUE;
+}
+
+static gboolean gst_mctx_sink_unlock_stop(GstBaseSink* sink) {
+  auto self = GST_MCTX_SINK(sink);
+  GST_DEBUG_OBJECT(self, "unlock_stop");
+  self->priv->waiter.unlock_stop();
+  return TRUE;
 }
 
 // ---------------------------------------------------------------------------
@@ -687,13 +294,14 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
       s = priv->settings;
       priv->started = true;  // from here on, MUTABLE_READY properties are refused
     }
-    if (priv->poll == nullptr) {
+    if (!priv->waiter.valid()) {
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("Could not create a poll set."),
                         ("gst_poll_new() failed"));
       clear_started();
       return FALSE;
     }
 
+    mctx::gst::sync_core_log_threshold();  // the core logs into our category
     BackendResult backend = s.raw_mode ? mctx::gst::make_raw_backend(s)
                                        : mctx::gst::make_udp_backend(s);
     if (!backend) {
@@ -702,10 +310,8 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
       return FALSE;
     }
 
-    auto st = std::make_unique<State>();
-    st->settings = s;
-    st->backend = std::move(*backend);
-    (void)st->sampler.sample(snapshot_now(*st->backend));  // the first interval starts now
+    auto st = std::make_unique<State>(GST_BASE_SINK_CAST(self), s, std::move(*backend),
+                                      priv->waiter);
 
     const std::string start_warning = st->backend->start_warning();
     if (!start_warning.empty()) {
@@ -713,23 +319,17 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
                           ("properties set that this mode does not use"));
     }
 
-    GST_INFO_OBJECT(self,
-                    "Started (%s mode): sending to %s, interface '%s', source-address '%s', "
-                    "source-port %u, ttl %u, loop %d, dscp %d, buffer-size %d, socket %s",
-                    st->backend->mode(), st->backend->describe().c_str(), s.interface.c_str(),
-                    s.source_address.c_str(), s.source_port, s.ttl, s.loop, s.dscp,
-                    s.buffer_size, s.socket ? "caller-provided" : "own");
+    GST_INFO_OBJECT(self, "Started (%s mode, %s socket): %s", st->backend->mode(),
+                    s.socket ? "caller-provided" : "own", st->backend->describe_socket().c_str());
 
-    gst_poll_set_flushing(priv->poll, FALSE);
-    {
-      std::lock_guard<std::recursive_mutex> lk(priv->post_mutex);
-      priv->at_eos = false;
-    }
+    priv->waiter.unlock_stop();
+    priv->poster.clear_eos();
     {
       std::lock_guard<std::mutex> lk(priv->state_mutex);
       priv->state = std::move(st);
     }
-    if (!priv->timer.start(s.stats_interval_ms, [self] { post_metrics(self, Post::interval); })) {
+    if (!priv->poster.start_timer(s.stats_interval_ms,
+                                  [self] { post_metrics(self, Post::interval); })) {
       GST_ELEMENT_WARNING(self, RESOURCE, FAILED,
                           ("Could not start the metrics timer: no periodic mctx-metrics "
                            "messages will be posted."),
@@ -750,10 +350,10 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
 
 static gboolean gst_mctx_sink_stop(GstMctxSink* self) {
   auto priv = self->priv;
-  priv->timer.stop();
-  forget_polled_fd(priv);
+  priv->poster.stop_timer();
+  priv->waiter.forget_fd();
 
-  // Take the state out first (the stats property reads zeros from now on),
+  // Take the state out first (the metrics property reads zeros from now on),
   // then post its final sample.
   std::unique_ptr<State> st;
   {
@@ -761,10 +361,7 @@ static gboolean gst_mctx_sink_stop(GstMctxSink* self) {
     st = std::move(priv->state);
   }
   if (st) post_metrics(self, Post::stop, st.get());
-  {
-    std::lock_guard<std::recursive_mutex> lk(priv->post_mutex);
-    priv->at_eos = false;
-  }
+  priv->poster.clear_eos();
 
   bool close_socket;
   {
@@ -794,20 +391,6 @@ static GstStateChangeReturn gst_mctx_sink_change_state(GstElement* element,
   return ret;
 }
 
-static gboolean gst_mctx_sink_unlock(GstBaseSink* sink) {
-  auto self = GST_MCTX_SINK(sink);
-  GST_DEBUG_OBJECT(self, "unlock: interrupting any wait for writability");
-  if (self->priv->poll) gst_poll_set_flushing(self->priv->poll, TRUE);
-  return TRUE;
-}
-
-static gboolean gst_mctx_sink_unlock_stop(GstBaseSink* sink) {
-  auto self = GST_MCTX_SINK(sink);
-  GST_DEBUG_OBJECT(self, "unlock_stop");
-  if (self->priv->poll) gst_poll_set_flushing(self->priv->poll, FALSE);
-  return TRUE;
-}
-
 static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
   auto self = GST_MCTX_SINK(sink);
   // Before the base class posts the EOS message: an application that stops at
@@ -819,11 +402,9 @@ static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
       post_metrics(self, Post::eos);
       break;
     case GST_EVENT_FLUSH_STOP:
-    case GST_EVENT_STREAM_START: {
-      std::lock_guard<std::recursive_mutex> lk(self->priv->post_mutex);
-      self->priv->at_eos = false;
+    case GST_EVENT_STREAM_START:
+      self->priv->poster.clear_eos();
       break;
-    }
     default:
       break;
   }
@@ -834,6 +415,84 @@ static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
 // Properties
 
 static const char* str_or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+
+// "Changing <property> from A to B" at INFO, logged as from
+// gst_mctx_sink_set_property (not from a helper or a lambda).
+#define LOG_CHANGE(self, ...)                                                                      \
+  gst_debug_log(GST_CAT_DEFAULT, GST_LEVEL_INFO, __FILE__, "gst_mctx_sink_set_property", __LINE__, \
+                G_OBJECT(self), __VA_ARGS__)
+
+// One property value written into its Settings field, logged when it
+// changes. An alias writes its target's field; udpsink's int aliases
+// (ttl-mc, bind-port) land in guint fields, within the same range.
+struct Change {
+  GstMctxSink* self;
+  GParamSpec* pspec;
+  const GValue* value;
+
+  void to(std::string& field) const {
+    const gchar* v = g_value_get_string(value);
+    std::string nv = v ? v : "";
+    if (nv != field) {
+      LOG_CHANGE(self, "Changing %s from '%s' to '%s'", pspec->name, field.c_str(), nv.c_str());
+    }
+    field = std::move(nv);
+  }
+  void to(guint& field) const {
+    const guint nv = G_VALUE_HOLDS_INT(value) ? static_cast<guint>(g_value_get_int(value))
+                                              : g_value_get_uint(value);
+    if (nv != field) LOG_CHANGE(self, "Changing %s from %u to %u", pspec->name, field, nv);
+    field = nv;
+  }
+  void to(gint& field) const {
+    const gint nv = g_value_get_int(value);
+    if (nv != field) LOG_CHANGE(self, "Changing %s from %d to %d", pspec->name, field, nv);
+    field = nv;
+  }
+  void to(guint64& field) const {
+    const guint64 nv = g_value_get_uint64(value);
+    if (nv != field) {
+      LOG_CHANGE(self, "Changing %s from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, pspec->name,
+                 field, nv);
+    }
+    field = nv;
+  }
+  void to(mctx::Gso& field) const {
+    const auto nv = static_cast<mctx::Gso>(g_value_get_enum(value));
+    if (nv != field) {
+      LOG_CHANGE(self, "Changing %s from %s to %s", pspec->name, mctx::gso_name(field),
+                 mctx::gso_name(nv));
+    }
+    field = nv;
+  }
+  void to(bool& field) const {
+    const bool nv = g_value_get_boolean(value) != FALSE;
+    if (nv != field) {
+      LOG_CHANGE(self, "Changing %s from %s to %s", pspec->name, field ? "true" : "false",
+                 nv ? "true" : "false");
+    }
+    field = nv;
+  }
+};
+
+// udpsink's names and the properties they are aliases of.
+static constexpr const char* kAliases[][2] = {
+    {"host", "group"},
+    {"multicast-iface", "interface"},
+    {"ttl-mc", "ttl"},
+    {"qos-dscp", "dscp"},
+    {"bind-address", "source-address"},
+    {"bind-port", "source-port"},
+};
+
+// The other name of an alias pair, or nullptr.
+static const char* alias_partner(const char* name) {
+  for (const auto& pair : kAliases) {
+    if (g_strcmp0(name, pair[0]) == 0) return pair[1];
+    if (g_strcmp0(name, pair[1]) == 0) return pair[0];
+  }
+  return nullptr;
+}
 
 static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GValue* value,
                                        GParamSpec* pspec) {
@@ -857,44 +516,24 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
       g_free(text);
       g_value_unset(&v);
     } else {
-      auto set_string = [&](std::string& field) {
-        const gchar* v = g_value_get_string(value);
-        std::string nv = v ? v : "";
-        if (nv != field) {
-          GST_INFO_OBJECT(self, "Changing %s from '%s' to '%s'", pspec->name, field.c_str(),
-                          nv.c_str());
-        }
-        field = std::move(nv);
-      };
-      auto set_uint = [&](guint& field) {
-        const guint nv = g_value_get_uint(value);
-        if (nv != field) GST_INFO_OBJECT(self, "Changing %s from %u to %u", pspec->name, field, nv);
-        field = nv;
-      };
-      auto set_int = [&](gint& field) {
-        const gint nv = g_value_get_int(value);
-        if (nv != field) GST_INFO_OBJECT(self, "Changing %s from %d to %d", pspec->name, field, nv);
-        field = nv;
-      };
-      auto set_bool = [&](bool& field) {
-        const bool nv = g_value_get_boolean(value) != FALSE;
-        if (nv != field) {
-          GST_INFO_OBJECT(self, "Changing %s from %s to %s", pspec->name,
-                          field ? "true" : "false", nv ? "true" : "false");
-        }
-        field = nv;
-      };
+      const Change change{self, pspec, value};
       switch (prop_id) {
-        case PROP_GROUP: set_string(s.group); break;
-        case PROP_PORT: set_uint(s.port); break;
-        case PROP_SOURCE_ADDRESS: set_string(s.source_address); break;
-        case PROP_SOURCE_PORT: set_uint(s.source_port); break;
-        case PROP_INTERFACE: set_string(s.interface); break;
-        case PROP_TTL: set_uint(s.ttl); break;
-        case PROP_LOOP: set_bool(s.loop); break;
-        case PROP_DSCP: set_int(s.dscp); break;
-        case PROP_BUFFER_SIZE: set_int(s.buffer_size); break;
-        case PROP_RAW_MODE: set_bool(s.raw_mode); break;
+        case PROP_GROUP:
+        case PROP_HOST: change.to(s.group); break;
+        case PROP_PORT: change.to(s.port); break;
+        case PROP_SOURCE_ADDRESS:
+        case PROP_BIND_ADDRESS: change.to(s.source_address); break;
+        case PROP_SOURCE_PORT:
+        case PROP_BIND_PORT: change.to(s.source_port); break;
+        case PROP_INTERFACE:
+        case PROP_MULTICAST_IFACE: change.to(s.interface); break;
+        case PROP_TTL:
+        case PROP_TTL_MC: change.to(s.ttl); break;
+        case PROP_LOOP: change.to(s.loop); break;
+        case PROP_DSCP:
+        case PROP_QOS_DSCP: change.to(s.dscp); break;
+        case PROP_BUFFER_SIZE: change.to(s.buffer_size); break;
+        case PROP_RAW_MODE: change.to(s.raw_mode); break;
         case PROP_SOCKET: {
           auto* sock = static_cast<GSocket*>(g_value_get_object(value));
           GST_INFO_OBJECT(self, "Changing socket from %p to %p", static_cast<void*>(s.socket.get()),
@@ -902,9 +541,11 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
           s.socket = GRef<GSocket>::ref(sock);
           break;
         }
-        case PROP_CLOSE_SOCKET: set_bool(s.close_socket); break;
+        case PROP_CLOSE_SOCKET: change.to(s.close_socket); break;
+        case PROP_GSO: change.to(s.gso); break;
+        case PROP_MAX_RATE: change.to(s.max_rate); break;
         case PROP_STATS_INTERVAL:
-          set_uint(s.stats_interval_ms);
+          change.to(s.stats_interval_ms);
           new_interval = s.stats_interval_ms;
           interval_changed = priv->started;
           break;
@@ -917,7 +558,12 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
     GST_ERROR_OBJECT(self, "Could not set property %s: %s", pspec->name, e.what());
     return;
   }
-  if (interval_changed) priv->timer.set_interval(new_interval);
+  if (interval_changed) priv->poster.set_interval(new_interval);
+  // An alias and its target are one value: whoever watches the other name
+  // hears of the change too (the notification is queued until set ends).
+  if (!refused) {
+    if (const char* other = alias_partner(pspec->name)) g_object_notify(object, other);
+  }
   if (refused) {
     GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
                         ("Property '%s' cannot be changed while the element is running (PAUSED "
@@ -932,8 +578,8 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
   auto self = GST_MCTX_SINK(object);
   auto priv = self->priv;
   try {
-    if (prop_id == PROP_STATS) {
-      g_value_take_boxed(value, current_stats(self));
+    if (prop_id == PROP_METRICS) {
+      g_value_take_boxed(value, current_metrics(self));
       return;
     }
     if (prop_id == PROP_USED_SOCKET) {
@@ -945,16 +591,24 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
     std::lock_guard<std::mutex> lk(priv->settings_mutex);
     const Settings& s = priv->settings;
     switch (prop_id) {
-      case PROP_GROUP: g_value_set_string(value, str_or_null(s.group)); break;
+      case PROP_GROUP:
+      case PROP_HOST: g_value_set_string(value, str_or_null(s.group)); break;
       case PROP_PORT: g_value_set_uint(value, s.port); break;
-      case PROP_SOURCE_ADDRESS: g_value_set_string(value, str_or_null(s.source_address)); break;
+      case PROP_SOURCE_ADDRESS:
+      case PROP_BIND_ADDRESS: g_value_set_string(value, str_or_null(s.source_address)); break;
       case PROP_SOURCE_PORT: g_value_set_uint(value, s.source_port); break;
-      case PROP_INTERFACE: g_value_set_string(value, str_or_null(s.interface)); break;
+      case PROP_BIND_PORT: g_value_set_int(value, static_cast<gint>(s.source_port)); break;
+      case PROP_INTERFACE:
+      case PROP_MULTICAST_IFACE: g_value_set_string(value, str_or_null(s.interface)); break;
       case PROP_TTL: g_value_set_uint(value, s.ttl); break;
+      case PROP_TTL_MC: g_value_set_int(value, static_cast<gint>(s.ttl)); break;
       case PROP_LOOP: g_value_set_boolean(value, s.loop); break;
-      case PROP_DSCP: g_value_set_int(value, s.dscp); break;
+      case PROP_DSCP:
+      case PROP_QOS_DSCP: g_value_set_int(value, s.dscp); break;
       case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
       case PROP_RAW_MODE: g_value_set_boolean(value, s.raw_mode); break;
+      case PROP_GSO: g_value_set_enum(value, static_cast<gint>(s.gso)); break;
+      case PROP_MAX_RATE: g_value_set_uint64(value, s.max_rate); break;
       case PROP_SOCKET: g_value_set_object(value, s.socket.get()); break;
       case PROP_CLOSE_SOCKET: g_value_set_boolean(value, s.close_socket); break;
       case PROP_STATS_INTERVAL: g_value_set_uint(value, s.stats_interval_ms); break;
@@ -970,20 +624,16 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
 
 static void gst_mctx_sink_init(GstMctxSink* self) {
   try {
-    self->priv = new Private();
+    self->priv = new Private(GST_ELEMENT_CAST(self));
   } catch (...) {
     g_error("mctxsink: out of memory");
   }
-  self->priv->poll = gst_poll_new(TRUE);
-  if (self->priv->poll == nullptr) GST_ERROR_OBJECT(self, "gst_poll_new() failed");
 }
 
 static void gst_mctx_sink_finalize(GObject* object) {
   auto self = GST_MCTX_SINK(object);
   if (self->priv != nullptr) {
-    self->priv->timer.stop();
-    forget_polled_fd(self->priv);
-    if (self->priv->poll) gst_poll_free(self->priv->poll);
+    self->priv->poster.stop_timer();
     delete self->priv;
     self->priv = nullptr;
   }
@@ -1211,15 +861,16 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
                           G_TYPE_SOCKET, ro));
 
   /**
-   * GstMctxSink:stats:
+   * GstMctxSink:metrics:
    *
    * The current metrics, as an `mctx-metrics` structure with the fields of
-   * the bus message; `interval` and the rates cover the time since the last
-   * posted message. All counters are 0 when the element is stopped.
+   * the bus message (`reason` is "query"); `interval` and the rates cover the
+   * time since the last posted message. All counters are 0 when the element
+   * is stopped. GstBaseSink's own #GstBaseSink:stats is not replaced.
    */
   g_object_class_install_property(
-      gobject_class, PROP_STATS,
-      g_param_spec_boxed("stats", "Statistics",
+      gobject_class, PROP_METRICS,
+      g_param_spec_boxed("metrics", "Metrics",
                          "Current send metrics: an mctx-metrics structure with the fields of the "
                          "bus message (counters since start; rates since the last message); all "
                          "0 when stopped, never NULL",
@@ -1239,14 +890,94 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
                         "only the final messages at EOS and stop",
                         0, G_MAXUINT, DEFAULT_STATS_INTERVAL, rw_playing));
 
+  /**
+   * GstMctxSink:gso:
+   *
+   * UDP segmentation offload for buffer lists: runs of equal-size buffers
+   * (the last may be shorter) go to the kernel as one message each, which
+   * the device or the stack cuts into the same datagrams; receivers see
+   * exactly the buffers, in order. `auto` uses it where the kernel and the
+   * device accept it (probed once; on a refusal the element falls back to
+   * one message per buffer for good, losing nothing); `off` never. Single
+   * buffers are never affected. The start log and the `gso` field of
+   * mctx-metrics say whether it is in use; `gso-sends` counts the messages.
+   * UDP mode only.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_GSO,
+      g_param_spec_enum("gso", "Segmentation offload",
+                        "UDP segmentation offload (UDP_SEGMENT) for buffer lists: auto = where "
+                        "the kernel and device accept it, off = one message per buffer",
+                        GST_TYPE_MCTX_SINK_GSO, static_cast<gint>(DEFAULT_GSO), rw_ready));
+
+  /**
+   * GstMctxSink:max-rate:
+   *
+   * Pacing: at most this many bits per second on the wire, counted at the
+   * IP level (payload + UDP + IP headers), in bursts of at most about 1 ms;
+   * buffer lists are spread out instead of leaving as one burst. A sender
+   * held up by scheduling catches up at no more than 1.2 times the rate.
+   * The waits are interrupted by flushes and state changes. The element
+   * paces itself; it also sets SO_MAX_PACING_RATE, which the fq qdisc
+   * honours (`tc qdisc replace dev IFACE root fq`). The `pacing` field of
+   * mctx-metrics says which pacing is in effect. 0 = unpaced. UDP mode only.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_RATE,
+      g_param_spec_uint64("max-rate", "Maximum rate",
+                          "Pacing: at most this many bits per second at the IP level (headers "
+                          "included), in bursts of about 1 ms; 0 = unpaced",
+                          0, G_MAXUINT64, DEFAULT_MAX_RATE, rw_ready));
+
+  /*
+   * udpsink's names, so that a udpsink multicast pipeline moves over by
+   * renaming the element (docs/migrating-from-udpsink.md). Each is an alias:
+   * setting it sets its target, reading it returns the target's value. The
+   * int ones keep udpsink's type and range.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_HOST,
+      g_param_spec_string("host", "Host (alias of group)",
+                          "Alias of 'group' (udpsink's name): the multicast group to send to, "
+                          "as an IPv4/IPv6 address; a unicast host or a host name fails the "
+                          "start",
+                          DEFAULT_GROUP, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_MULTICAST_IFACE,
+      g_param_spec_string("multicast-iface", "Multicast interface (alias of interface)",
+                          "Alias of 'interface' (udpsink's name): the interface packets leave "
+                          "by (name, address or index); NULL = the routing table decides",
+                          DEFAULT_INTERFACE, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_TTL_MC,
+      g_param_spec_int("ttl-mc", "Multicast TTL (alias of ttl)",
+                       "Alias of 'ttl' (udpsink's name and type): IPv4 TTL / IPv6 hop limit of "
+                       "sent packets (0-255)",
+                       0, 255, static_cast<gint>(DEFAULT_TTL), rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_QOS_DSCP,
+      g_param_spec_int("qos-dscp", "QoS DSCP (alias of dscp)",
+                       "Alias of 'dscp' (udpsink's name): DSCP of sent packets (0-63); -1 = "
+                       "leave the system default",
+                       -1, 63, DEFAULT_DSCP, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_BIND_ADDRESS,
+      g_param_spec_string("bind-address", "Bind address (alias of source-address)",
+                          "Alias of 'source-address' (udpsink's name): the exact local address "
+                          "to send from; NULL = chosen by routing",
+                          DEFAULT_SOURCE_ADDRESS, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_BIND_PORT,
+      g_param_spec_int("bind-port", "Bind port (alias of source-port)",
+                       "Alias of 'source-port' (udpsink's name and type): local UDP port to "
+                       "send from; 0 = any free port chosen by the kernel",
+                       0, 65535, static_cast<gint>(DEFAULT_SOURCE_PORT), rw_ready));
+
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(
       element_class, "Multicast UDP sink", "Sink/Network",
-      "Sends each buffer as one UDP datagram to an IPv4 or IPv6 multicast group, from an exact "
-      "source address and out of a chosen interface; waits instead of dropping when the socket "
-      "is full, and posts send metrics (mctx-metrics) on the bus. With raw-mode, each buffer is "
-      "a complete IPv4/IPv6 datagram sent unchanged with its original source",
-      "The mctx authors");
+      "Send data to an IPv4/IPv6 multicast group from an exact source and interface",
+      MCTX_PACKAGE_AUTHOR);
 
   element_class->change_state = gst_mctx_sink_change_state;
   basesink_class->render = gst_mctx_sink_render;

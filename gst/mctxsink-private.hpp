@@ -4,7 +4,8 @@
 
 // Internal glue of the mctxsink element (not installed).
 //
-// The element (gstmctxsink.cpp) is GObject/GStreamer plumbing only. What it
+// The element (gstmctxsink.cpp) is GObject/GStreamer plumbing only. Its send
+// policy is in mctxsink-deliver.hpp, its metrics in mctxsink-metrics.hpp. What it
 // needs beside that lives here:
 //   * Settings: the property values, plain C++ (copied at start()).
 //   * build_publication_config(): Settings -> mctx::PublicationConfig, with
@@ -18,6 +19,7 @@
 #include <gst/gst.h>
 #include <sys/uio.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -64,6 +66,16 @@ class GRef {
 };
 
 // ---------------------------------------------------------------------------
+// libmctx-core's log lines (mctxsink-log.cpp)
+
+// Installs the core's log handler that writes into the mctxsink debug
+// category, unless the application installed its own. Called when the
+// plugin loads, after the category exists.
+void route_core_log() noexcept;
+// Sets the core's threshold from the category's (at start()).
+void sync_core_log_threshold() noexcept;
+
+// ---------------------------------------------------------------------------
 // Property values and their defaults (the DEFAULT_* of the element).
 
 inline constexpr guint kDefaultPort = 5004;
@@ -75,6 +87,8 @@ inline constexpr gint kDefaultBufferSize = 0;    // 0 = system default
 inline constexpr bool kDefaultRawMode = false;
 inline constexpr bool kDefaultCloseSocket = true;
 inline constexpr guint kDefaultStatsInterval = 1000;  // ms; 0 = final only
+inline constexpr mctx::Gso kDefaultGso = mctx::kDefaultGso;  // auto
+inline constexpr guint64 kDefaultMaxRate = 0;              // bits/s; 0 = unpaced
 
 static_assert(kDefaultTtl == static_cast<guint>(mctx::kDefaultTtl));
 static_assert(kDefaultLoop == mctx::kDefaultLoopback);
@@ -93,6 +107,8 @@ struct Settings {
   GRef<GSocket> socket;        // caller-provided socket, or none
   bool close_socket = kDefaultCloseSocket;
   guint stats_interval_ms = kDefaultStatsInterval;
+  mctx::Gso gso = kDefaultGso;
+  guint64 max_rate = kDefaultMaxRate;
 };
 
 // ---------------------------------------------------------------------------
@@ -153,6 +169,10 @@ class Backend {
   // first `sent` went out, `error` says why the next one did not.
   virtual mctx::BatchReport send_batch(std::span<const mctx::OutMessage> messages) noexcept = 0;
 
+  // How long to wait before the next datagram may go (a paced publication,
+  // max-rate); 0 = now.
+  virtual std::chrono::nanoseconds pace_delay() const noexcept { return {}; }
+
   // The descriptor to poll for writability after a would-block error.
   virtual int wait_fd() const noexcept = 0;
 
@@ -168,6 +188,11 @@ class Backend {
 
   // Where packets go, for messages: "239.1.2.3:5004".
   virtual std::string describe() const = 0;
+
+  // What the socket has now, for the start log (UDP: the core's
+  // Publication::describe(): bound address and port, interface name and
+  // index, effective send buffer, TTL, loopback, DSCP).
+  virtual std::string describe_socket() const { return describe(); }
 
   // The sentence for a send error this backend returned (streaming thread,
   // only when a warning is posted). A raw backend can give the validator's

@@ -6,12 +6,15 @@
 #include <gst/gst.h>
 
 #include "gstmctxsink.h"
+#include "mctxsink-private.hpp"
 
 static gboolean plugin_init(GstPlugin* plugin) {
-  return GST_ELEMENT_REGISTER(mctxsink, plugin);
+  if (!GST_ELEMENT_REGISTER(mctxsink, plugin)) return FALSE;
+  mctx::gst::route_core_log();  // the category exists now
+  return TRUE;
 }
 
+// Origin, version and release date come from the build (gst/meson.build).
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, mctx,
-                  "Multicast sender: mctxsink sends buffers to an IPv4/IPv6 multicast group "
-                  "with an exact source address and interface, and posts send metrics",
-                  plugin_init, MCTX_PLUGIN_VERSION, "BSD", MCTX_PACKAGE_NAME, MCTX_PACKAGE_ORIGIN)
+                  "Multicast sending with exact source and interface", plugin_init,
+                  MCTX_PLUGIN_VERSION, "BSD", MCTX_PACKAGE_NAME, MCTX_PACKAGE_ORIGIN)

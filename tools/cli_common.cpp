@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "mctx/log.hpp"
 #include "mctx/version.hpp"
 
 namespace mctx::cli {
@@ -67,11 +68,42 @@ int print_version(std::string_view program) {
 
 // ------------------------------------------------------------ option parsing
 
+namespace {
+
+int g_verbosity = 0;
+std::string g_log_program;
+
+gboolean count_verbose(const gchar*, const gchar*, gpointer, GError**) {
+  ++g_verbosity;
+  return TRUE;
+}
+
+void log_to_stderr(mctx::LogLevel level, const char* function, const char* message, void*) {
+  std::fprintf(stderr, "%s: %s: %s: %s\n", g_log_program.c_str(), mctx::log_level_name(level),
+               function, message);
+}
+
+void install_verbose_log(const char* argv0) {
+  if (g_verbosity == 0) return;
+  gchar* base = g_path_get_basename(argv0 != nullptr ? argv0 : "mctx");
+  g_log_program = base;
+  g_free(base);
+  const mctx::LogLevel level = g_verbosity == 1   ? mctx::LogLevel::info
+                               : g_verbosity == 2 ? mctx::LogLevel::debug
+                                                  : mctx::LogLevel::log;
+  mctx::set_log_handler(&log_to_stderr, nullptr, level);
+}
+
+}  // namespace
+
 CliResult<std::vector<std::string>> parse_options(int argc, char** argv, GOptionEntry* entries,
                                                   const char* parameter_string, const char* summary,
                                                   const char* description) {
   gchar** remaining = nullptr;
   GOptionEntry rest[] = {
+      {"verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
+       reinterpret_cast<gpointer>(&count_verbose),
+       "Log what the core does to stderr (-v: setup, -vv: debug, -vvv: every send)", nullptr},
       {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &remaining, nullptr, nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
   };
@@ -97,6 +129,7 @@ CliResult<std::vector<std::string>> parse_options(int argc, char** argv, GOption
   std::vector<std::string> out;
   for (gchar** p = remaining; p != nullptr && *p != nullptr; ++p) out.emplace_back(*p);
   g_strfreev(remaining);
+  install_verbose_log(argc > 0 ? argv[0] : nullptr);
   return out;
 }
 

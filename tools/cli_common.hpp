@@ -53,6 +53,9 @@ int print_version(std::string_view program);
 // an empty entry; do not add G_OPTION_REMAINING, it is added here) and
 // returns the positional arguments. An error (unknown option, missing
 // value) is returned as GLib's message.
+// Every CLI also gets -v / --verbose here (repeatable): the core's log lines
+// go to stderr as "PROGRAM: LEVEL: FUNCTION: MESSAGE"; -v shows info (what
+// each publication opened with), -vv debug, -vvv a line per send.
 CliResult<std::vector<std::string>> parse_options(int argc, char** argv, GOptionEntry* entries,
                                                   const char* parameter_string, const char* summary,
                                                   const char* description);

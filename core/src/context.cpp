@@ -37,6 +37,16 @@ void record(SendMetrics& m, const Result<SendReport, SendError>& r) noexcept {
   }
 }
 
+// The publication's own rule (publication.cpp): one batch is one send call;
+// a would-block that stopped it is counted besides the datagrams sent.
+void record(SendMetrics& m, const BatchReport& r) noexcept {
+  const bool blocked = r.error && r.error->would_block();
+  const bool failed = r.error && !blocked && r.error->code != Errc::publication_closed;
+  if (r.sent > 0) m.record_send(r.sent, r.bytes_sent, failed ? 1 : 0);
+  if (blocked) m.record_would_block();
+  if (failed && r.sent == 0) m.record_error();
+}
+
 }  // namespace
 
 Context::Context() = default;
@@ -132,6 +142,19 @@ Result<SendReport, SendError> Context::send(PublicationId id,
   auto r = it->second.send(payload);
   record(totals_, r);
   return r;
+}
+
+BatchReport Context::send_batch(PublicationId id,
+                               std::span<const OutMessage> messages) noexcept {
+  auto it = pubs_.find(id);
+  if (it == pubs_.end()) {
+    BatchReport rep;
+    if (!messages.empty()) rep.error = SendError{Errc::publication_not_found, 0};
+    return rep;
+  }
+  BatchReport rep = it->second.send_batch(messages);
+  record(totals_, rep);
+  return rep;
 }
 
 SendAllReport Context::send_all(std::span<const std::byte> payload) noexcept {

@@ -17,10 +17,12 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <string>
 
 #include "internal.hpp"
 #include "mctx/pacing.hpp"
+#include "logging.hpp"
 #include "platform/platform.hpp"
 
 namespace mctx {
@@ -231,6 +233,30 @@ void init_send_path(Publication::State& s) {
   }
 }
 
+// The INFO line of a publication that is ready (see describe()).
+void log_ready(const Publication& p, const char* function) {
+  if (!internal::log_enabled(LogLevel::info)) return;
+  MCTX_LOG(LogLevel::info, function, "publication %llu: %s",
+           static_cast<unsigned long long>(p.id()), p.describe().c_str());
+}
+
+// The LOG line of one send() (only built when the threshold is LOG).
+void log_send(PublicationId id, const iovec* iov, std::size_t count, ssize_t result) noexcept {
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < count; ++i) size += iov[i].iov_len;
+  const unsigned long long pid = static_cast<unsigned long long>(id);
+  if (result >= 0) {
+    MCTX_LOG(LogLevel::log, "Publication::send",
+             "publication %llu: datagram of %zu bytes (%zu %s): sent", pid, size, count,
+             count == 1 ? "buffer" : "buffers");
+  } else {
+    const SendError e = send_error_from_errno(static_cast<int>(-result));
+    MCTX_LOG(LogLevel::log, "Publication::send",
+             "publication %llu: datagram of %zu bytes (%zu %s): %s (errno %d)", pid, size, count,
+             count == 1 ? "buffer" : "buffers", errc_name(e.code), e.system_errno);
+  }
+}
+
 }  // namespace
 
 const char* gso_state_name(GsoState s) noexcept {
@@ -272,7 +298,9 @@ Res<Publication> Publication::open(const PublicationConfig& config) {
   state->resolved = r;
   state->local = *local;
   init_send_path(*state);
-  return Publication(std::move(state));
+  Publication pub(std::move(state));
+  log_ready(pub, "Publication::open");
+  return pub;
 }
 
 Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
@@ -346,7 +374,9 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
   state->local = *local;
   state->fd = fd;  // owned from here on
   init_send_path(*state);
-  return Publication(std::move(state));
+  Publication pub(std::move(state));
+  log_ready(pub, "Publication::adopt");
+  return pub;
 }
 
 // ---- lifetime and accessors -----------------------------------------------
@@ -391,6 +421,47 @@ AnnounceTuple Publication::announce_tuple() const {
   return AnnounceTuple{local().address, config().group().with_scope_id(0), config().port()};
 }
 
+// The line of the INFO log at open.
+std::string Publication::describe() const {
+  if (!s_ || s_->fd < 0) return "closed";
+  const ResolvedConfig& r = s_->resolved;
+  const PublicationConfig& c = s_->config;
+  std::string text = s_->local.to_string() + " -> " + r.destination.to_string() + ", interface ";
+  if (r.interface_index != 0) {
+    text += platform::describe_interface(r.interface_index);
+  } else if (r.interface_address) {
+    text += "of address " + r.interface_address->to_string();
+  } else {
+    text += "chosen by routing (index 0)";
+  }
+  text += ", send buffer ";
+  const auto bytes = platform::send_buffer_size(s_->fd);
+  text += bytes ? std::to_string(*bytes) + " bytes" : std::string("unknown");
+  text += c.send_buffer_size() ? " (requested " + std::to_string(*c.send_buffer_size()) + ")"
+                               : std::string(" (system default)");
+  text += r.family == Family::ipv4 ? ", TTL " : ", hop limit ";
+  text += std::to_string(c.ttl());
+  text += c.loopback() ? ", loopback on" : ", loopback off";
+  text += ", DSCP ";
+  text += c.dscp() ? std::to_string(*c.dscp()) : std::string("not set (system default)");
+  const GsoStatus g = gso();
+  text += ", GSO ";
+  text += gso_state_name(g.state);
+  if (g.in_use()) text += " (segments of up to " + std::to_string(g.max_segment) + " bytes)";
+  if (g.error != 0) text += " (" + std::string(std::strerror(g.error)) + ")";
+  const PacingStatus& p = s_->pacing;
+  text += ", pacing ";
+  text += p.mode();
+  if (p.rate != 0) {
+    text += " at " + std::to_string(p.rate) + " bit/s";
+    text += p.qdisc.empty() ? std::string(", root qdisc unknown") : ", root qdisc " + p.qdisc;
+    if (p.kernel_error != 0) {
+      text += ", SO_MAX_PACING_RATE failed: " + std::string(std::strerror(p.kernel_error));
+    }
+  }
+  return text;
+}
+
 ExtractedSocket Publication::extract() noexcept {
   ExtractedSocket out;
   if (!s_) return out;
@@ -412,6 +483,7 @@ Result<SendReport, SendError> Publication::send(const iovec* iov, std::size_t co
   State* s = s_.get();
   if (s == nullptr || s->fd < 0) return unexpected(SendError{Errc::publication_closed, EBADF});
   const ssize_t n = platform::send_datagram(s->fd, iov, count, s->target);
+  if (internal::log_enabled(LogLevel::log)) log_send(s->id, iov, count, n);
   if (n < 0) {
     const SendError e = send_error_from_errno(static_cast<int>(-n));
     if (e.would_block()) {
@@ -542,6 +614,10 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
   }
   // One send_batch() is one send call in the metrics.
   internal::record_batch(s->metrics, rep, true, gso_sends);
+  MCTX_LOG(LogLevel::log, "Publication::send_batch",
+           "publication %llu: batch of %zu datagrams: %zu sent (%zu bytes)%s%s",
+           static_cast<unsigned long long>(s->id), messages.size(), done, rep.bytes_sent,
+           rep.error ? ", then " : "", rep.error ? errc_name(rep.error->code) : "");
   return rep;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "internal.hpp"
+#include "logging.hpp"
 #include "mctx/raw.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_raw.hpp"
@@ -260,6 +261,18 @@ Res<RawPublication> RawPublication::open(const RawPublicationConfig& config) {
   s->config = config;
   s->resolved = std::move(resolved).value();
   s->fd.store(*fd);
+  if (internal::log_enabled(LogLevel::info)) {
+    const RawResolvedConfig& r = s->resolved;
+    std::string buffer = "unknown";
+    if (auto bytes = platform::send_buffer_size(*fd)) buffer = std::to_string(*bytes) + " bytes";
+    MCTX_LOG(LogLevel::info, "RawPublication::open",
+             "raw publication %llu: %s, interface %s, bound to %s, send buffer %s, loopback %s",
+             static_cast<unsigned long long>(s->id), family_name(r.family),
+             r.interface_index != 0 ? platform::describe_interface(r.interface_index).c_str()
+                                    : "chosen by routing (index 0)",
+             r.bind ? r.bind->to_string().c_str() : "nothing", buffer.c_str(),
+             r.loopback ? "on" : "off");
+  }
   return RawPublication(std::move(s));
 }
 
@@ -313,6 +326,8 @@ Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
   auto info = validate_raw_datagram(iov, count, s.resolved.family);
   if (!info) {
     s.invalid.fetch_add(1, std::memory_order_relaxed);
+    MCTX_LOG(LogLevel::log, "RawPublication::send", "raw publication %llu: invalid datagram: %s",
+             static_cast<unsigned long long>(s.id), errc_name(info.error().code));
     return invalid(info.error());
   }
   const auto& dst = info->destination.bytes();
@@ -321,6 +336,13 @@ Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
           ? platform::send_raw_ipv4(fd, info->source.bytes().data(), dst.data(),
                                     s.resolved.interface_index, iov, count)
           : platform::send_raw_ipv6(fd, s.resolved.interface_index, dst.data(), iov, count);
+  if (internal::log_enabled(LogLevel::log)) {
+    const SendError se = n < 0 ? send_error_from_errno(static_cast<int>(-n)) : SendError{};
+    MCTX_LOG(LogLevel::log, "RawPublication::send",
+             "raw publication %llu: %s datagram of %zu bytes: %s (errno %d)",
+             static_cast<unsigned long long>(s.id), family_name(info->family), info->size,
+             n < 0 ? errc_name(se.code) : "sent", se.system_errno);
+  }
   if (n < 0) {
     const SendError se = send_error_from_errno(static_cast<int>(-n));
     if (se.would_block()) {
@@ -393,6 +415,10 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
   }
   // One send_batch() is one send call in the metrics (as Publication).
   internal::record_batch(s.metrics, rep, !stopped_invalid);
+  MCTX_LOG(LogLevel::log, "RawPublication::send_batch",
+           "raw publication %llu: batch of %zu datagrams: %zu sent (%zu bytes)%s%s",
+           static_cast<unsigned long long>(s.id), datagrams.size(), done, rep.bytes_sent,
+           rep.error ? ", then " : "", rep.error ? errc_name(rep.error->code) : "");
   return rep;
 }
 

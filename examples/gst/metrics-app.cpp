@@ -2,7 +2,8 @@
 // Copyright (c) 2026 The mctx authors
 
 // mctx-gst-metrics: an application that builds a GStreamer pipeline around
-// mctxsink and prints the mctx-metrics messages it posts on the bus.
+// mctxsink, prints the mctx-metrics messages it posts on the bus and, at the
+// end, its metrics property.
 //
 //   audiotestsrc ! audioconvert ! audio/x-raw,format=S16BE,... ! rtpL16pay
 //     ! mctxsink group=G port=P interface=I ttl=T stats-interval=MS
@@ -167,13 +168,12 @@ int main(int argc, char** argv) {
   }
   g_main_loop_run(app.loop);
 
-  // The stats property: the same structure as the messages, at any time.
-  GstStructure* final_stats = nullptr;
-  g_object_get(sink, "stats", &final_stats, nullptr);
-  gchar* text = gst_structure_to_string(final_stats);
-  std::printf("stats property before stopping: %s\n", text);
-  g_free(text);
-  gst_structure_free(final_stats);
+  // The metrics property: the same structure as the messages, at any time
+  // (reason "query"). GstBaseSink's own "stats" property is left as it is.
+  GstStructure* metrics = nullptr;
+  g_object_get(sink, "metrics", &metrics, nullptr);
+  print_metrics(metrics);
+  gst_structure_free(metrics);
 
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(pipeline);

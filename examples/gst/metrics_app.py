@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-2-Clause
 # Copyright (c) 2026 The mctx authors
-"""Send RTP audio with mctxsink from Python and print its mctx-metrics messages.
+"""Send RTP audio with mctxsink from Python; print its mctx-metrics messages and property.
 
     GST_PLUGIN_PATH=build/gst /usr/bin/python3 examples/gst/metrics_app.py --seconds 3
 
@@ -94,6 +94,8 @@ def main():
           f"{args.interface} (ttl {args.ttl})")
     pipeline.set_state(Gst.State.PLAYING)
     loop.run()
+    # The metrics property: the same fields at any time (reason "query").
+    print(metrics_line(sink.get_property("metrics")), flush=True)
     pipeline.set_state(Gst.State.NULL)
     return status
 

@@ -10,17 +10,10 @@ recv=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-"$recv" --group 239.255.0.1 --port 5000 --interface lo --count 3 --timeout-ms 3000 \
-  --ready-file "$dir/ready" >"$dir/out" &
-pid=$!
-i=0
-while [ ! -e "$dir/ready" ]; do
-  i=$((i + 1))
-  if [ $i -gt 250 ]; then echo "receiver did not join in time" >&2; exit 1; fi
-  sleep 0.02
-done
+. "$(dirname "$0")/../support/receiver.sh"
+start_receiver "$recv" "$dir" --group 239.255.0.1 --port 5000 --interface lo --count 3 --timeout-ms 3000
 "$send_hello"
-wait $pid
+wait $receiver_pid
 cat "$dir/out"
 grep -q '"payload_hex":"68656c6c6f2030"' "$dir/out"   # "hello 0"
 grep -q '"payload_hex":"68656c6c6f2031"' "$dir/out"   # "hello 1"

@@ -135,6 +135,41 @@ TEST(Context, GetTakeRemoveAndTotalsNeverGoDown) {
   EXPECT_EQ(visited, 0);
 }
 
+TEST(Context, SendBatchDeliversAndCountsOneCall) {
+  Receiver rx(ip("239.3.4.1"), 5204, ifindex("lo"));
+  Context ctx;
+  auto id = ctx.add(lo_config("239.3.4.1", 5204));
+  ASSERT_TRUE(id) << id.error().what();
+  const std::string parts[] = {"first", "second", "third"};
+  iovec iov[3];
+  OutMessage msgs[3];
+  for (int i = 0; i < 3; ++i) {
+    iov[i] = {const_cast<char*>(parts[i].data()), parts[i].size()};
+    msgs[i] = {&iov[i], 1};
+  }
+  const BatchReport rep = ctx.send_batch(*id, msgs);
+  EXPECT_EQ(rep.publication_id, *id);
+  EXPECT_EQ(rep.sent, 3u);
+  EXPECT_EQ(rep.bytes_sent, 16u);
+  EXPECT_FALSE(rep.error);
+
+  const BatchReport unknown = ctx.send_batch(12345678, msgs);
+  EXPECT_EQ(unknown.sent, 0u);
+  ASSERT_TRUE(unknown.error);
+  EXPECT_EQ(unknown.error->code, Errc::publication_not_found);
+
+  const Snapshot s = ctx.snapshot();
+  EXPECT_EQ(s.send.send_calls, 1u);  // as the publication counts it
+  EXPECT_EQ(s.send.packets_sent, 3u);
+  EXPECT_EQ(s.send.bytes_sent, 16u);
+  EXPECT_EQ(s.send.send_errors, 0u);
+  EXPECT_EQ(ctx.get(*id)->metrics().load(), s.send);
+
+  auto got = rx.receive_n(4, 300ms);
+  ASSERT_EQ(got.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(text(got[i]), parts[i]);
+}
+
 TEST(Context, AddRejectsInvalidConfigAndClosedPublication) {
   Context ctx;
   auto bad = ctx.add(PublicationConfig(ip("239.3.3.1"), 0));

@@ -169,11 +169,38 @@ inline std::string field_string(const GstStructure* s, const char* field) {
   return str(gst_structure_get_string(s, field));
 }
 
+// The element's metrics property (an mctx-metrics structure; free it).
 inline GstStructure* stats(GstElement* e) {
   GstStructure* s = nullptr;
-  g_object_get(e, "stats", &s, nullptr);
-  fail_unless(s != nullptr, "stats is NULL");
+  g_object_get(e, "metrics", &s, nullptr);
+  fail_unless(s != nullptr, "metrics is NULL");
   return s;
+}
+
+// gst_parse_launch() that fails the test with the parser's message.
+inline GstElement* launch(const std::string& description) {
+  GError* err = nullptr;
+  GstElement* p = gst_parse_launch(description.c_str(), &err);
+  fail_unless(p != nullptr && err == nullptr, "parse '%s': %s", description.c_str(),
+              err ? err->message : "");
+  return p;
+}
+
+// Pulls every sample an appsink has until `idle` passes without one.
+inline std::vector<std::string> pull_all(GstElement* appsink, GstClockTime idle) {
+  std::vector<std::string> out;
+  for (;;) {
+    GstSample* sample = nullptr;
+    g_signal_emit_by_name(appsink, "try-pull-sample", idle, &sample);
+    if (sample == nullptr) break;
+    GstBuffer* b = gst_sample_get_buffer(sample);
+    GstMapInfo info;
+    fail_unless(gst_buffer_map(b, &info, GST_MAP_READ));
+    out.emplace_back(reinterpret_cast<const char*>(info.data), info.size);
+    gst_buffer_unmap(b, &info);
+    gst_sample_unref(sample);
+  }
+  return out;
 }
 
 inline bool contains(const std::string& haystack, const std::string& needle) {

@@ -15,35 +15,10 @@ using namespace mctx_gst_test;
 
 static const int kBuffers = 50;
 
-// Pulls every sample an appsink has until `idle` passes without one.
-static std::vector<std::string> pull_all(GstElement* appsink, GstClockTime idle) {
-  std::vector<std::string> out;
-  for (;;) {
-    GstSample* sample = nullptr;
-    g_signal_emit_by_name(appsink, "try-pull-sample", idle, &sample);
-    if (sample == nullptr) break;
-    GstBuffer* b = gst_sample_get_buffer(sample);
-    GstMapInfo info;
-    fail_unless(gst_buffer_map(b, &info, GST_MAP_READ));
-    out.emplace_back(reinterpret_cast<const char*>(info.data), info.size);
-    gst_buffer_unmap(b, &info);
-    gst_sample_unref(sample);
-  }
-  return out;
-}
-
 static std::string join(const std::vector<std::string>& parts) {
   std::string s;
   for (const auto& p : parts) s += p;
   return s;
-}
-
-static GstElement* launch(const std::string& description) {
-  GError* err = nullptr;
-  GstElement* p = gst_parse_launch(description.c_str(), &err);
-  fail_unless(p != nullptr && err == nullptr, "parse '%s': %s", description.c_str(),
-              err ? err->message : "");
-  return p;
 }
 
 GST_START_TEST(test_rtp_audio_received_by_udpsrc) {

@@ -7,6 +7,7 @@
 // interfaces are known: lo, mctx0 192.0.2.1/fd00::1, mctx1 192.0.2.2/fd00::2);
 // nothing is sent.
 
+#include <gst/base/gstbasesink.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +29,25 @@ GST_START_TEST(test_metadata) {
   GstPlugin* plugin = GST_PLUGIN(gst_plugin_feature_get_plugin(GST_PLUGIN_FEATURE(f)));
   assert_equals_string(gst_plugin_get_license(plugin), "BSD");
   assert_equals_string(gst_plugin_get_name(plugin), "mctx");
+  // GStreamer-style metadata: the origin is a URL, the descriptions are one
+  // short line, the author line has a contact, there is a release date.
+  const std::string origin = str(gst_plugin_get_origin(plugin));
+  fail_unless(origin.rfind("https://", 0) == 0, "origin '%s' is not a URL", origin.c_str());
+  const std::string plugin_desc = str(gst_plugin_get_description(plugin));
+  fail_unless(!plugin_desc.empty() && plugin_desc.size() <= 80 &&
+                  plugin_desc.find('\n') == std::string::npos,
+              "plugin description is not one short line: '%s'", plugin_desc.c_str());
+  const std::string desc =
+      str(gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_DESCRIPTION));
+  fail_unless(!desc.empty() && desc.size() <= 80, "element description is not one short line: '%s'",
+              desc.c_str());
+  const std::string author = str(gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_AUTHOR));
+  fail_unless(author.find('<') != std::string::npos && author.back() == '>',
+              "author '%s' has no <contact>", author.c_str());
+  const std::string date = str(gst_plugin_get_release_date_string(plugin));
+  fail_unless(g_regex_match_simple("^\\d{4}-\\d{2}-\\d{2}", date.c_str(), GRegexCompileFlags(0),
+                                   GRegexMatchFlags(0)),
+              "release date '%s'", date.c_str());
   gst_object_unref(plugin);
   gst_object_unref(f);
   // Loading the plugin registers the debug category.
@@ -83,12 +103,17 @@ GST_START_TEST(test_property_specs) {
     GParamSpec* p = g_object_class_find_property(klass, name);
     fail_unless((p->flags & GST_PARAM_MUTABLE_PLAYING) != 0, "%s is not MUTABLE_PLAYING", name);
   }
-  const char* read_only[] = {"used-socket", "stats"};
+  const char* read_only[] = {"used-socket", "metrics"};
   for (const char* name : read_only) {
     GParamSpec* p = g_object_class_find_property(klass, name);
     fail_unless(p != nullptr, "%s", name);
     fail_unless((p->flags & G_PARAM_WRITABLE) == 0, "%s is writable", name);
   }
+  // GstBaseSink's stats property is GstBaseSink's: not overridden.
+  GParamSpec* base_stats = g_object_class_find_property(klass, "stats");
+  fail_unless(base_stats != nullptr);
+  fail_unless(base_stats->owner_type == GST_TYPE_BASE_SINK, "stats is owned by %s",
+              g_type_name(base_stats->owner_type));
   // Sentinels are documented in the blurbs.
   assert_contains(g_param_spec_get_blurb(g_object_class_find_property(klass, "dscp")), "-1 =");
   assert_contains(g_param_spec_get_blurb(g_object_class_find_property(klass, "buffer-size")),

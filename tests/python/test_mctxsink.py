@@ -99,9 +99,13 @@ class MctxSinkTest(unittest.TestCase):
         self.assertEqual(sink.get_property("ttl"), 1)
         self.assertEqual(sink.get_property("dscp"), -1)
         self.assertEqual(sink.get_property("stats-interval"), 1000)
-        stats = sink.get_property("stats")
-        self.assertEqual(stats.get_name(), "mctx-metrics")
-        self.assertEqual(stats.get_uint64("packets-sent"), (True, 0))
+        metrics = sink.get_property("metrics")
+        self.assertEqual(metrics.get_name(), "mctx-metrics")
+        self.assertEqual(metrics.get_uint64("packets-sent"), (True, 0))
+        # GstBaseSink's own stats property is GstBaseSink's, not replaced.
+        stats_spec = sink.find_property("stats")
+        self.assertEqual(stats_spec.owner_type.name, "GstBaseSink")
+        self.assertEqual(sink.get_property("stats").get_name(), "application/x-gst-base-sink-stats")
 
     def test_bad_group_fails_with_clear_message(self):
         pipeline = Gst.Pipeline.new(None)
@@ -171,10 +175,10 @@ class MctxSinkTest(unittest.TestCase):
         sent = [m["packets-sent"] for m in metrics]
         self.assertEqual(sent, sorted(sent), "counters went down")
 
-        # The stats property says the same while running; zeros after stop.
-        self.assertEqual(sink.get_property("stats").get_uint64("packets-sent"), (True, buffers))
+        # The metrics property says the same while running; zeros after stop.
+        self.assertEqual(sink.get_property("metrics").get_uint64("packets-sent"), (True, buffers))
         pipeline.set_state(Gst.State.NULL)
-        self.assertEqual(sink.get_property("stats").get_uint64("packets-sent"), (True, 0))
+        self.assertEqual(sink.get_property("metrics").get_uint64("packets-sent"), (True, 0))
 
     def test_uri(self):
         sink = Gst.Element.make_from_uri(

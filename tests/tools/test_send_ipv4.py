@@ -43,6 +43,30 @@ class SendIPv4(ToolTestCase):
             r"127\.0\.0\.1:40001 in [0-9.]+ s; 0 send errors; 0 would-block waits")
         self.assertEqual(proc.stderr, "")
 
+    def test_verbose_logs_what_the_core_opened_and_sent(self):
+        rx = Receiver(GROUP, 5029, interface="lo", count=2)
+        proc = run_send(["-v", "--interface", "lo", "--ttl", "3", GROUP, "5029", "loud", "2"])
+        got = rx.finish()
+        self.assertSent(proc, 2)
+        port = got[0]["from"].split(":")[1]
+        # -v: the socket as the kernel has it (the ephemeral port, SO_SNDBUF).
+        self.assertRegex(
+            proc.stderr,
+            r"^mctx-send: info: Publication::open: publication \d+: 127\.0\.0\.1:" + port +
+            r" -> 239\.1\.2\.3:5029, interface lo \(index " + str(ifindex("lo")) +
+            r"\), send buffer \d+ bytes \(system default\), TTL 3, loopback on, "
+            r"DSCP not set \(system default\)\n$")
+        # -vvv: also one line per send.
+        rx = Receiver(GROUP, 5029, interface="lo", count=2)
+        proc = run_send(["-vvv", "--interface", "lo", GROUP, "5029", "loud", "2"])
+        rx.finish()
+        self.assertSent(proc, 2)
+        sends = [l for l in proc.stderr.splitlines() if ": Publication::send: " in l]
+        self.assertEqual(len(sends), 2, proc.stderr)
+        for line in sends:
+            self.assertRegex(line, r"^mctx-send: log: Publication::send: publication \d+: "
+                                   r"datagram of 4 bytes \(1 buffer\): sent$")
+
     def test_interface_by_name(self):
         rx = Receiver(GROUP, 5002, interface="lo", count=3)
         proc = run_send(["--interface", "lo", GROUP, "5002", "by-name", "3"])
@@ -134,8 +158,8 @@ class SendIPv4(ToolTestCase):
         self.assertLess(elapsed, 5.0)
 
     def test_quiet_prints_only_the_summary(self):
-        rx = Receiver(GROUP, 5009, interface="lo", count=3)
-        proc = run_send(["--quiet", "--interface", "lo", GROUP, "5009", "q", "3"])
+        rx = Receiver(GROUP, 5029, interface="lo", count=3)
+        proc = run_send(["--quiet", "--interface", "lo", GROUP, "5029", "q", "3"])
         got = rx.finish()
         self.assertSent(proc, 3)
         self.assertEqual(len(got), 3)

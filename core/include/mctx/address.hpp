@@ -15,14 +15,15 @@
 #include <variant>
 
 #include "mctx/error.hpp"
+#include "mctx/export.hpp"
 
 namespace mctx {
 
 enum class Family : uint8_t { ipv4 = 4, ipv6 = 6 };
-const char* family_name(Family f) noexcept;  // "IPv4" / "IPv6"
+MCTX_API const char* family_name(Family f) noexcept;  // "IPv4" / "IPv6"
 
 // An IPv4 or IPv6 address. IPv6 addresses may carry a scope ID.
-class IpAddress {
+class MCTX_API IpAddress {
  public:
   IpAddress() = default;  // IPv4 0.0.0.0
   static IpAddress v4(const in_addr& a) noexcept;
@@ -54,8 +55,8 @@ class IpAddress {
   uint32_t scope_id() const noexcept { return scope_id_; }
   IpAddress with_scope_id(uint32_t scope) const noexcept;
 
-  in_addr to_in_addr() const noexcept;     // only for IPv4
-  in6_addr to_in6_addr() const noexcept;   // only for IPv6
+  in_addr to_in_addr() const noexcept;    // only for IPv4
+  in6_addr to_in6_addr() const noexcept;  // only for IPv6
   const std::array<uint8_t, 16>& bytes() const noexcept { return bytes_; }
 
   // Canonical text; IPv6 with a non-zero scope as "addr%index".
@@ -70,7 +71,7 @@ class IpAddress {
 };
 
 // Address + UDP port.
-struct Endpoint {
+struct MCTX_API Endpoint {
   IpAddress address;
   uint16_t port = 0;
 
@@ -87,12 +88,14 @@ struct Endpoint {
 
 // The outgoing interface: nothing (system routing), a local address, an
 // interface index or an interface name.
-class InterfaceSpec {
+class MCTX_API InterfaceSpec {
  public:
   InterfaceSpec() = default;
   static InterfaceSpec address(IpAddress a) { return InterfaceSpec(Kind::address, a, 0, {}); }
   static InterfaceSpec index(uint32_t i) { return InterfaceSpec(Kind::index, {}, i, {}); }
-  static InterfaceSpec name(std::string n) { return InterfaceSpec(Kind::name, {}, 0, std::move(n)); }
+  static InterfaceSpec name(std::string n) {
+    return InterfaceSpec(Kind::name, {}, 0, std::move(n));
+  }
   // "192.0.2.1", "fd00::1", "eth0", "7" (index). Syntax only; existence is
   // checked by PublicationConfig::validate().
   static Res<InterfaceSpec> parse(std::string_view text);

@@ -12,6 +12,7 @@
 
 #include "mctx/address.hpp"
 #include "mctx/error.hpp"
+#include "mctx/export.hpp"
 
 namespace mctx {
 
@@ -22,11 +23,11 @@ inline constexpr bool kDefaultLoopback = true;
 // the kernel and the device accept it (probed once per publication, with a
 // fallback to one message per datagram for good on a refusal); `off` never.
 enum class Gso : uint8_t { automatic, off };
-const char* gso_name(Gso g) noexcept;  // "auto" / "off"
+MCTX_API const char* gso_name(Gso g) noexcept;  // "auto" / "off"
 inline constexpr Gso kDefaultGso = Gso::automatic;
 
 // What validate() worked out: the exact socket plan.
-struct ResolvedConfig {
+struct MCTX_API ResolvedConfig {
   Family family = Family::ipv4;
   // Destination the socket connects to. IPv6: scope ID kept only for
   // ff?1/ff?2 groups, 0 for wider scopes.
@@ -45,7 +46,7 @@ struct ResolvedConfig {
   std::optional<IpAddress> interface_address;
 };
 
-class PublicationConfig {
+class MCTX_API PublicationConfig {
  public:
   PublicationConfig() = default;
   PublicationConfig(IpAddress group, uint16_t port) : group_(group), port_(port) {}

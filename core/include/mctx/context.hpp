@@ -12,13 +12,14 @@
 #include <optional>
 #include <span>
 
+#include "mctx/export.hpp"
 #include "mctx/metrics.hpp"
 #include "mctx/publication.hpp"
 
 namespace mctx {
 
 // Summary of send_all(): one entry per publication attempted.
-struct SendAllReport {
+struct MCTX_API SendAllReport {
   std::size_t attempted = 0;
   std::size_t succeeded = 0;
   std::size_t bytes_sent = 0;  // summed over publications
@@ -27,7 +28,7 @@ struct SendAllReport {
   std::optional<SendError> first_error;
 };
 
-class Context {
+class MCTX_API Context {
  public:
   Context();
   ~Context();
@@ -56,6 +57,10 @@ class Context {
 
   // Sends through one publication; Errc::publication_not_found if unknown.
   Result<SendReport, SendError> send(PublicationId id, std::span<const std::byte> payload) noexcept;
+  // Sends many datagrams through one publication (Publication::send_batch);
+  // Errc::publication_not_found in the report's error if the id is unknown.
+  // Counted in the totals like the publication counts it: one send call.
+  BatchReport send_batch(PublicationId id, std::span<const OutMessage> messages) noexcept;
   // Sends the payload through every publication.
   SendAllReport send_all(std::span<const std::byte> payload) noexcept;
 

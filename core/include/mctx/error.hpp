@@ -18,6 +18,7 @@
 #include <string>
 #include <system_error>
 
+#include "mctx/export.hpp"
 #include "mctx/result.hpp"
 
 namespace mctx {
@@ -102,15 +103,15 @@ enum class Errc : int {
 };
 
 // Stable, short name of a code ("group_not_multicast").
-const char* errc_name(Errc code) noexcept;
+MCTX_API const char* errc_name(Errc code) noexcept;
 
-const std::error_category& error_category() noexcept;
+MCTX_API const std::error_category& error_category() noexcept;
 inline std::error_code make_error_code(Errc e) noexcept {
   return {static_cast<int>(e), error_category()};
 }
 
 // A setup / configuration error with a human-readable message.
-struct Error {
+struct MCTX_API Error {
   Errc code = Errc::ok;
   int system_errno = 0;   // errno of the failing call, 0 if none
   std::string message;    // names the value and the rule it broke
@@ -119,10 +120,10 @@ struct Error {
   std::string what() const;
 };
 
-Error make_error(Errc code, std::string message, int system_errno = 0);
+MCTX_API Error make_error(Errc code, std::string message, int system_errno = 0);
 
 // A send-path error: no allocation.
-struct SendError {
+struct MCTX_API SendError {
   Errc code = Errc::ok;
   int system_errno = 0;
 
@@ -134,7 +135,7 @@ struct SendError {
 };
 
 // Maps an errno from sendmsg/sendmmsg to a SendError.
-SendError send_error_from_errno(int err) noexcept;
+MCTX_API SendError send_error_from_errno(int err) noexcept;
 
 template <class T>
 using Res = Result<T, Error>;

@@ -24,6 +24,7 @@
 #include <string_view>
 
 #include "mctx/error.hpp"
+#include "mctx/export.hpp"
 #include "mctx/metrics.hpp"
 
 namespace mctx {
@@ -33,7 +34,7 @@ inline constexpr std::string_view kNetworkArtifactType = "mctx-network";
 
 // The header "flags" object. Keys are kept in sorted order; values are any
 // JSON value. Stored as compact JSON text so the type stays a plain value.
-class JsonlFlags {
+class MCTX_API JsonlFlags {
  public:
   JsonlFlags() = default;
 
@@ -72,7 +73,7 @@ class JsonlFlags {
   std::string json_ = "{}";
 };
 
-struct JsonlHeader {
+struct MCTX_API JsonlHeader {
   std::string artifact_type{kNetworkArtifactType};  // non-empty
   std::string node_id;                              // non-empty (see infer_node_id)
   std::string producer;                             // non-empty, e.g. "mctx/mctx-send"
@@ -82,32 +83,32 @@ struct JsonlHeader {
 };
 
 // The header line (compact JSON, no newline); created_at unset = now.
-std::string jsonl_header_line(const JsonlHeader& header);
+MCTX_API std::string jsonl_header_line(const JsonlHeader& header);
 
 // One sample row (compact JSON, no newline) for a delta: ts = end.wall_time,
 // interval_secs, active_publications = end gauge, <counter>_total from
 // end, <counter>_delta from the delta, and the four rates.
-std::string jsonl_sample_row(const Delta& delta);
+MCTX_API std::string jsonl_sample_row(const Delta& delta);
 
 // Checks one line as a Heimdall header: a JSON object with schema
 // "heimdall-jsonl-v1", non-empty string artifact_type, node_id and producer,
 // a finite number created_at and an object flags. The error
 // (Errc::metrics_bad_header) says which field broke which rule.
-Res<void> validate_jsonl_header(std::string_view line);
+MCTX_API Res<void> validate_jsonl_header(std::string_view line);
 
 // Checks one sample row: a JSON object with finite numbers ts and
 // interval_secs >= 0 and none of the header fields. Errc::metrics_invalid_value.
-Res<void> validate_jsonl_row(std::string_view line);
+MCTX_API Res<void> validate_jsonl_row(std::string_view line);
 
 // node_id resolution: `explicit_id` if it has any non-blank character, else
 // the name of the file's parent folder, else the file's stem, else "unknown".
-std::string infer_node_id(std::string_view path, std::string_view explicit_id = {});
+MCTX_API std::string infer_node_id(std::string_view path, std::string_view explicit_id = {});
 
 // Appends sample rows to a Heimdall JSONL file.
 //
 // Ownership: the writer owns one descriptor on the file (close-on-exec) and
 // the lock with it; both are released by the destructor. Move-only.
-class JsonlWriter {
+class MCTX_API JsonlWriter {
  public:
   // Opens `path` for appending, creating it (mode 0644) if needed; the
   // folder must exist. In order:

@@ -10,10 +10,12 @@
 #include <cstdint>
 #include <optional>
 
+#include "mctx/export.hpp"
+
 namespace mctx {
 
 // Plain counter values (cumulative).
-struct SendCounters {
+struct MCTX_API SendCounters {
   uint64_t send_calls = 0;    // send()/send_batch() calls that reached the kernel
   uint64_t packets_sent = 0;  // datagrams the kernel accepted
   uint64_t bytes_sent = 0;    // payload bytes the kernel accepted
@@ -28,7 +30,7 @@ struct SendCounters {
 // threads: one record_*() call is one update that a snapshot sees entirely or
 // not at all (a sequence lock; writers serialise on the sequence word with a
 // compare-and-swap, readers retry while a write is in progress).
-class SendMetrics {
+class MCTX_API SendMetrics {
  public:
   SendMetrics() = default;
   SendMetrics(const SendMetrics&) = delete;
@@ -62,17 +64,17 @@ class SendMetrics {
 
 // A point-in-time view of a Context (or of one publication: then the
 // publication counts are 0 and active_publications 1).
-struct Snapshot {
-  std::chrono::system_clock::time_point wall_time{};     // for export
-  std::chrono::steady_clock::time_point monotonic_time{}; // for rates
-  uint64_t active_publications = 0;                      // gauge
-  uint64_t publications_added = 0;                       // cumulative
-  uint64_t publications_removed = 0;                     // cumulative
-  SendCounters send;                                     // cumulative
+struct MCTX_API Snapshot {
+  std::chrono::system_clock::time_point wall_time{};       // for export
+  std::chrono::steady_clock::time_point monotonic_time{};  // for rates
+  uint64_t active_publications = 0;                        // gauge
+  uint64_t publications_added = 0;                         // cumulative
+  uint64_t publications_removed = 0;                       // cumulative
+  SendCounters send;                                       // cumulative
 };
 
 // The change between two snapshots.
-struct Delta {
+struct MCTX_API Delta {
   Snapshot start;
   Snapshot end;
   std::chrono::nanoseconds interval{0};  // monotonic
@@ -87,22 +89,23 @@ struct Delta {
 
 // Counter differences (saturating at 0 if a counter went backwards) and rates
 // over the monotonic interval (0 rates for a zero-length interval).
-Delta make_delta(const Snapshot& start, const Snapshot& end) noexcept;
+MCTX_API Delta make_delta(const Snapshot& start, const Snapshot& end) noexcept;
 
 // A snapshot of one publication's counters (or of any SendMetrics), taken
 // now: coherent counters, both clocks read, active_publications 1 and the
 // publication counts 0.
-Snapshot snapshot_of(const SendMetrics& metrics) noexcept;
+MCTX_API Snapshot snapshot_of(const SendMetrics& metrics) noexcept;
 
 // end - start per counter, saturating at 0.
-SendCounters saturating_difference(const SendCounters& end, const SendCounters& start) noexcept;
+MCTX_API SendCounters saturating_difference(const SendCounters& end,
+                                            const SendCounters& start) noexcept;
 
 // Seconds since the Unix epoch with microsecond fractions (JSONL "ts" and
 // "created_at").
-double unix_seconds(std::chrono::system_clock::time_point t) noexcept;
+MCTX_API double unix_seconds(std::chrono::system_clock::time_point t) noexcept;
 
 // Keeps the previous snapshot; returns a delta from the second call on.
-class Sampler {
+class MCTX_API Sampler {
  public:
   std::optional<Delta> sample(const Snapshot& now) noexcept;
   void reset() noexcept { prev_.reset(); }

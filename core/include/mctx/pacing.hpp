@@ -26,9 +26,11 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "mctx/export.hpp"
+
 namespace mctx {
 
-class Pacer {
+class MCTX_API Pacer {
  public:
   using clock = std::chrono::steady_clock;
 

@@ -20,6 +20,7 @@
 #include "mctx/address.hpp"
 #include "mctx/config.hpp"
 #include "mctx/error.hpp"
+#include "mctx/export.hpp"
 #include "mctx/metrics.hpp"
 
 namespace mctx {
@@ -28,7 +29,7 @@ namespace mctx {
 using PublicationId = uint64_t;
 
 // What one successful send did.
-struct SendReport {
+struct MCTX_API SendReport {
   PublicationId publication_id = 0;
   Endpoint destination;  // group and port (scope ID per the scope rule)
   Endpoint local;        // the socket's bound address and port
@@ -37,7 +38,7 @@ struct SendReport {
 };
 
 // One datagram for send_batch(): gathered from iovecs, not copied.
-struct OutMessage {
+struct MCTX_API OutMessage {
   const iovec* iov = nullptr;
   std::size_t iov_count = 0;
 };
@@ -46,7 +47,7 @@ struct OutMessage {
 // If sent < count, either `error` says why the next one did not
 // (would_block: wait and resubmit the rest), or, on a paced publication,
 // `pace_delay` > 0 says how long to wait before resubmitting the rest.
-struct BatchReport {
+struct MCTX_API BatchReport {
   PublicationId publication_id = 0;
   std::size_t sent = 0;
   std::size_t bytes_sent = 0;
@@ -63,9 +64,9 @@ enum class GsoState : uint8_t {
   refused,      // the kernel refused one (error: its errno): one message
                 // per datagram from then on, for good
 };
-const char* gso_state_name(GsoState s) noexcept;  // "off", "unsupported", ...
+MCTX_API const char* gso_state_name(GsoState s) noexcept;  // "off", "unsupported", ...
 
-struct GsoStatus {
+struct MCTX_API GsoStatus {
   GsoState state = GsoState::off;
   int error = 0;                // errno of the probe or of the refusal
   std::size_t max_segment = 0;  // largest datagram a segmentation send holds
@@ -74,7 +75,7 @@ struct GsoStatus {
 };
 
 // Which pacing is in effect on one publication.
-struct PacingStatus {
+struct MCTX_API PacingStatus {
   uint64_t rate = 0;         // bits per second at the IP level; 0 = unpaced
   bool sender = false;       // the publication paces (Publication::pace_delay)
   int kernel_error = 0;      // errno of SO_MAX_PACING_RATE, 0 = set
@@ -89,20 +90,20 @@ struct PacingStatus {
 // The (source, group, port) tuple that wire formats such as SAP/SDP or AMT
 // announce. source is the effective local source address (may be
 // unspecified if the socket was never bound and routing has not chosen one).
-struct AnnounceTuple {
+struct MCTX_API AnnounceTuple {
   IpAddress source;
   IpAddress group;
   uint16_t port = 0;
 };
 
 // A socket handed back by extract(): the caller now owns fd.
-struct ExtractedSocket {
+struct MCTX_API ExtractedSocket {
   int fd = -1;
   PublicationId id = 0;
   PublicationConfig config;
 };
 
-class Publication {
+class MCTX_API Publication {
  public:
   // Validates the config and opens a new socket.
   static Res<Publication> open(const PublicationConfig& config);
@@ -129,6 +130,12 @@ class Publication {
   const Endpoint& local() const noexcept;
   uint32_t interface_index() const noexcept;
   AnnounceTuple announce_tuple() const;
+  // One line for logs: what the socket has now, e.g. "127.0.0.1:40321 ->
+  // 239.1.2.3:5004, interface lo (index 1), send buffer 212992 bytes (system
+  // default), TTL 1, loopback on, DSCP not set (system default)". The bound
+  // address/port come from getsockname, the send buffer is SO_SNDBUF as the
+  // kernel reports it (Linux doubles the requested size). Allocates.
+  std::string describe() const;
 
   // Sends one datagram. Never throws, never allocates. Errc::would_block
   // when the socket buffer is full: wait for writability (poll fd() for

@@ -31,6 +31,7 @@
 
 #include "mctx/address.hpp"
 #include "mctx/error.hpp"
+#include "mctx/export.hpp"
 #include "mctx/metrics.hpp"
 #include "mctx/publication.hpp"  // PublicationId
 
@@ -47,7 +48,7 @@ inline constexpr std::size_t kUdpHeaderSize = 8;
 inline constexpr std::size_t kRawMaxDatagramSize = 65535 + kIpv6HeaderSize;
 
 // What validate_raw_datagram() found in a valid datagram.
-struct RawDatagramInfo {
+struct MCTX_API RawDatagramInfo {
   Family family = Family::ipv4;
   IpAddress source;       // as in the header (never unspecified)
   IpAddress destination;  // as in the header (always multicast)
@@ -64,7 +65,7 @@ struct RawDatagramInfo {
 // Why a datagram is invalid. Plain data: building it never allocates, so the
 // send path can return it; message() formats the sentence on demand
 // ("IPv4 total length 60 does not match the datagram size 48").
-struct RawDatagramError {
+struct MCTX_API RawDatagramError {
   Errc code = Errc::ok;
   Family family = Family::ipv4;           // family the datagram claims
   Family expected_family = Family::ipv4;  // raw_family_mismatch: configured family
@@ -94,24 +95,24 @@ struct RawDatagramError {
 constexpr bool is_raw_datagram_error(Errc code) noexcept {
   return code >= Errc::raw_datagram_too_short && code <= Errc::raw_destination_not_multicast;
 }
-Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
+MCTX_API Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
     std::span<const std::byte> datagram, std::optional<Family> expected = std::nullopt) noexcept;
 // The same for a datagram gathered from several buffers (any split; empty
 // buffers allowed). iov may be null when count is 0.
-Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
+MCTX_API Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
     const iovec* iov, std::size_t count, std::optional<Family> expected = std::nullopt) noexcept;
 
 // The Internet checksum (RFC 1071) of a buffer: the ones' complement of the
 // ones' complement sum of its 16-bit big-endian words (an odd last byte is
 // padded with zero). Returned in host order.
-uint16_t internet_checksum(std::span<const std::byte> data) noexcept;
+MCTX_API uint16_t internet_checksum(std::span<const std::byte> data) noexcept;
 // Recomputes the header checksum of an IPv4 datagram in place (checksum field
 // zeroed first). Does nothing if the buffer is shorter than the header its
 // IHL claims, or than 20 bytes. For tools and tests.
-void fix_ipv4_header_checksum(std::span<std::byte> datagram) noexcept;
+MCTX_API void fix_ipv4_header_checksum(std::span<std::byte> datagram) noexcept;
 
 // A UDP-in-IP datagram to build.
-struct UdpDatagramSpec {
+struct MCTX_API UdpDatagramSpec {
   IpAddress source;       // written into the header; any address of the family
   IpAddress destination;  // same family as source
   uint16_t source_port = 0;
@@ -134,18 +135,18 @@ struct UdpDatagramSpec {
 };
 
 // Size of the datagram build_udp_datagram() would write.
-std::size_t udp_datagram_size(const UdpDatagramSpec& spec) noexcept;
+MCTX_API std::size_t udp_datagram_size(const UdpDatagramSpec& spec) noexcept;
 // Writes the datagram into out (IPv4 header checksum and UDP checksum
 // computed; a UDP checksum of 0 is sent as 0xffff) and returns its size.
 // Errors: source/destination family mismatch (source_family_mismatch),
 // flow label > 20 bits, bad option/extension lengths, payload too large
 // (message_too_long), out too small (message_too_long).
-Res<std::size_t> build_udp_datagram(const UdpDatagramSpec& spec, std::span<std::byte> out);
+MCTX_API Res<std::size_t> build_udp_datagram(const UdpDatagramSpec& spec, std::span<std::byte> out);
 
 // ------------------------------------------------------------ capabilities
 
 // What this build and platform can do for one family.
-struct RawFamilySupport {
+struct MCTX_API RawFamilySupport {
   bool supported = false;           // raw sending of this family is implemented here
   const char* method = "";          // how datagrams are sent
   bool interface_required = false;  // an explicit outgoing interface is needed
@@ -154,7 +155,7 @@ struct RawFamilySupport {
   const char* link_types = "";      // links it works on
 };
 
-struct RawCapabilities {
+struct MCTX_API RawCapabilities {
   const char* platform = "";
   RawFamilySupport ipv4;
   RawFamilySupport ipv6;
@@ -164,7 +165,7 @@ struct RawCapabilities {
   bool permitted = false;
 };
 
-RawCapabilities raw_capabilities() noexcept;
+MCTX_API RawCapabilities raw_capabilities() noexcept;
 
 // The sentence used for Errc::raw_not_permitted.
 inline constexpr const char* kRawNotPermittedHint =
@@ -173,7 +174,7 @@ inline constexpr const char* kRawNotPermittedHint =
 // ------------------------------------------------------------ configuration
 
 // What RawPublicationConfig::validate() worked out.
-struct RawResolvedConfig {
+struct MCTX_API RawResolvedConfig {
   Family family = Family::ipv4;
   // Outgoing interface. 0 = IPv4 routing decides per datagram (no interface
   // and no bind address given). IPv6 is never 0.
@@ -185,7 +186,7 @@ struct RawResolvedConfig {
   std::optional<int> send_buffer_size;
 };
 
-class RawPublicationConfig {
+class MCTX_API RawPublicationConfig {
  public:
   RawPublicationConfig() = default;
   explicit RawPublicationConfig(Family family) : family_(family) {}
@@ -251,7 +252,7 @@ class RawPublicationConfig {
 // -------------------------------------------------------------- publication
 
 // What one successful raw send did.
-struct RawSendReport {
+struct MCTX_API RawSendReport {
   PublicationId publication_id = 0;
   Family family = Family::ipv4;
   IpAddress source;              // from the datagram's header
@@ -264,7 +265,7 @@ struct RawSendReport {
 // Why a raw send failed. No allocation. Either the datagram was invalid
 // (invalid_datagram(): nothing was sent, `datagram` says why) or the kernel
 // refused it (system_errno set; codes as for SendError).
-struct RawSendError {
+struct MCTX_API RawSendError {
   Errc code = Errc::ok;
   int system_errno = 0;
   RawDatagramError datagram;  // details when invalid_datagram()
@@ -278,7 +279,7 @@ struct RawSendError {
 };
 
 // Counters of one raw publication or context.
-struct RawCounters {
+struct MCTX_API RawCounters {
   SendCounters send;               // datagrams the kernel accepted / refused
   uint64_t invalid_datagrams = 0;  // rejected by validation, never sent
   friend bool operator==(const RawCounters&, const RawCounters&) = default;
@@ -286,7 +287,7 @@ struct RawCounters {
 
 // One raw socket for one family. Move-only; the destructor closes the socket.
 // send() and send_batch() may be called from several threads at once.
-class RawPublication {
+class MCTX_API RawPublication {
  public:
   // Validates the config, then opens and configures the socket.
   // Errc::raw_not_permitted without CAP_NET_RAW.
@@ -353,7 +354,7 @@ class RawPublication {
 
 // Owns raw publications by stable id. Not thread-safe for add/take/remove;
 // send() may run concurrently with snapshot() from another thread.
-class RawContext {
+class MCTX_API RawContext {
  public:
   RawContext();
   ~RawContext();

@@ -83,6 +83,13 @@ Result<SocketInfo, int> socket_info(int fd) noexcept {
   return info;
 }
 
+std::optional<int> send_buffer_size(int fd) noexcept {
+  int bytes = 0;
+  socklen_t len = sizeof bytes;
+  if (::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, &len) != 0) return std::nullopt;
+  return bytes;
+}
+
 int set_ipv4_multicast_interface(int fd, const in_addr& address, uint32_t ifindex) noexcept {
   ip_mreqn mreq{};
   mreq.imr_address = address;

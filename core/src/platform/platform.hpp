@@ -58,6 +58,10 @@ struct SocketInfo {
 // What kind of socket fd is; errno (EBADF, ENOTSOCK, ...) on failure.
 Result<SocketInfo, int> socket_info(int fd) noexcept;
 
+// The send buffer size the kernel uses now (SO_SNDBUF as read back: Linux
+// doubles the requested value); nullopt if it cannot be read.
+std::optional<int> send_buffer_size(int fd) noexcept;
+
 // IPv4 IP_MULTICAST_IF: by local address (ifindex 0) or by index (address
 // 0.0.0.0). Returns 0 or errno.
 int set_ipv4_multicast_interface(int fd, const in_addr& address, uint32_t ifindex) noexcept;

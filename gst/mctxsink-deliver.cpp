@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// The send policy of mctxsink: see mctxsink-deliver.hpp.
+
+#include "mctxsink-deliver.hpp"
+
+#include <cerrno>
+#include <exception>
+#include <string>
+
+#include "mctxsink-private.hpp"
+
+#define GST_CAT_DEFAULT gst_mctx_sink_debug
+
+namespace mctx::gst {
+
+namespace {
+
+// A send error warning is posted at most this often; the errors in between
+// are counted and mentioned in the next warning.
+constexpr gint64 kWarningIntervalUs = G_USEC_PER_SEC;
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Waiter
+
+Waiter::Waiter() noexcept : poll_(gst_poll_new(TRUE)) {
+  if (poll_ == nullptr) GST_ERROR("gst_poll_new() failed");
+}
+
+Waiter::~Waiter() {
+  forget_fd();
+  if (poll_ != nullptr) gst_poll_free(poll_);
+}
+
+void Waiter::watch(int fd) noexcept {
+  if (fd != fd_) {
+    forget_fd();
+    if (fd < 0) return;
+    gst_poll_fd_init(&pfd_);
+    pfd_.fd = fd;
+    gst_poll_add_fd(poll_, &pfd_);
+    fd_ = fd;
+    armed_ = false;
+  }
+  if (fd_ >= 0) {
+    const bool want = fd >= 0;
+    if (want != armed_) {
+      gst_poll_fd_ctl_write(poll_, &pfd_, want ? TRUE : FALSE);
+      armed_ = want;
+    }
+  }
+}
+
+void Waiter::forget_fd() noexcept {
+  if (poll_ != nullptr && fd_ >= 0) gst_poll_remove_fd(poll_, &pfd_);
+  fd_ = -1;
+  armed_ = false;
+}
+
+Waiter::Result Waiter::wait(const Until& until) noexcept {
+  errno_ = 0;
+  if (poll_ == nullptr) {
+    errno_ = ENOMEM;
+    return Result::failed;
+  }
+  // A deadline-only wait keeps the last descriptor in the set but stops
+  // watching it, so that a writable socket does not end the wait early.
+  if (until.writable_fd >= 0) {
+    watch(until.writable_fd);
+  } else if (fd_ >= 0 && armed_) {
+    gst_poll_fd_ctl_write(poll_, &pfd_, FALSE);
+    armed_ = false;
+  }
+  for (;;) {
+    GstClockTime timeout = GST_CLOCK_TIME_NONE;
+    if (until.deadline) {
+      const auto now = Clock::now();
+      if (now >= *until.deadline) {
+        timeout = 0;  // still look at unlock: a paused sink must not send
+      } else {
+        timeout = static_cast<GstClockTime>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(*until.deadline - now).count());
+      }
+    } else if (until.writable_fd < 0) {
+      timeout = 0;
+    }
+    const gint r = gst_poll_wait(poll_, timeout);
+    if (r > 0) return Result::ready;
+    if (r == 0) {
+      if (timeout == GST_CLOCK_TIME_NONE) continue;
+      if (!until.deadline || Clock::now() >= *until.deadline) return Result::ready;
+      continue;  // woke early: wait for the rest
+    }
+    const int err = errno;
+    if (err == EBUSY) return Result::unlocked;
+    if (err == EINTR || err == EAGAIN) continue;
+    errno_ = err;
+    return Result::failed;
+  }
+}
+
+void Waiter::unlock() noexcept {
+  if (poll_ != nullptr) gst_poll_set_flushing(poll_, TRUE);
+}
+
+void Waiter::unlock_stop() noexcept {
+  if (poll_ != nullptr) gst_poll_set_flushing(poll_, FALSE);
+}
+
+// ---------------------------------------------------------------------------
+// Delivery: the policy
+
+GstFlowReturn Delivery::wait(const Waiter::Until& until) {
+  switch (waiter_.wait(until)) {
+    case Waiter::Result::ready:
+      return GST_FLOW_OK;
+    case Waiter::Result::failed: {
+      const int err = waiter_.error();
+      GST_ELEMENT_ERROR(sink_, RESOURCE, WRITE, ("Waiting for the socket to become writable failed."),
+                        ("gst_poll_wait: %s", g_strerror(err)));
+      return GST_FLOW_ERROR;
+    }
+    case Waiter::Result::unlocked:
+      break;
+  }
+  // Unlocked: a pause, a flush or a stop. GstBaseSink's contract: wait for
+  // preroll. It returns OK when the sink goes back to PLAYING (send again),
+  // FLUSHING when it is flushing or stopping.
+  GST_DEBUG_OBJECT(sink_, "unlocked while waiting: waiting for preroll");
+  const GstFlowReturn r = gst_base_sink_wait_preroll(sink_);
+  GST_DEBUG_OBJECT(sink_, "preroll wait returned %s", gst_flow_get_name(r));
+  return r;
+}
+
+GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
+  const std::size_t count = messages.size();
+  std::size_t off = 0;
+  while (off < count) {
+    mctx::BatchReport r;
+    if (count - off == 1) {  // one datagram: send(2)/sendmsg(2), no batch
+      // A paced publication (max-rate): wait until the pacer lets it go.
+      if (const auto d = backend_.pace_delay(); d.count() > 0) {
+        const GstFlowReturn w = wait(Waiter::Until::time(Waiter::Clock::now() + d));
+        if (w == GST_FLOW_OK) continue;
+        count_dropped(count - off);
+        return w;
+      }
+      const mctx::OutMessage& m = messages[off];
+      if (auto err = backend_.send(m.iov, m.iov_count)) {
+        r.error = *err;
+      } else {
+        r.sent = 1;
+      }
+    } else {
+      r = backend_.send_batch(messages.subspan(off));
+    }
+    off += r.sent;
+    if (off >= count) break;
+    if (!r.error && r.pace_delay.count() > 0) {
+      // The pacer holds the rest (max-rate): an interruptible wait.
+      GST_LOG_OBJECT(sink_, "pacing: %zu datagrams wait %lld ns", count - off,
+                     static_cast<long long>(r.pace_delay.count()));
+      const GstFlowReturn w = wait(Waiter::Until::time(Waiter::Clock::now() + r.pace_delay));
+      if (w == GST_FLOW_OK) continue;
+      count_dropped(count - off);
+      return w;
+    }
+    if (!r.error) {
+      if (r.sent == 0) {  // no progress and no reason: do not spin
+        report_error(mctx::SendError{mctx::Errc::send_failed, 0});
+        off++;
+      }
+      continue;
+    }
+    const mctx::SendError& e = *r.error;
+    if (e.would_block()) {
+      GST_LOG_OBJECT(sink_, "socket full, waiting for it to become writable");
+      const GstFlowReturn w = wait(Waiter::Until::writable(backend_.wait_fd()));
+      if (w == GST_FLOW_OK) continue;
+      count_dropped(count - off);
+      return w;
+    }
+    if (e.fatal()) {
+      count_dropped(count - off);
+      report_fatal(e);
+      return GST_FLOW_ERROR;
+    }
+    report_error(e);  // the datagram at `off` is lost
+    off++;
+  }
+  return GST_FLOW_OK;
+}
+
+// A per-datagram send error: count it and warn, at most once per second; the
+// first error of each kind (code) is always reported, so that a new reason
+// (in raw mode: an invalid datagram, an IPv6 datagram without an interface)
+// is never hidden behind the rate limit.
+void Delivery::report_error(const mctx::SendError& e) {
+  count_dropped(1);
+  const gint64 now = g_get_monotonic_time();
+  const std::size_t code_bit = static_cast<std::size_t>(e.code) % warned_codes_.size();
+  const bool new_kind = !warned_codes_.test(code_bit);
+  if (!new_kind && warned_ && now - last_warning_us_ < kWarningIntervalUs) {
+    unreported_errors_++;
+    GST_LOG_OBJECT(sink_, "send error %s (errno %d), warning suppressed", mctx::errc_name(e.code),
+                   e.system_errno);
+    return;
+  }
+  try {
+    const std::string dest = backend_.describe();
+    const std::string why = backend_.describe_error(e);
+    std::string more;
+    if (unreported_errors_ > 0) {
+      more = " (" + std::to_string(unreported_errors_) +
+             " more send errors since the previous warning)";
+    }
+    GST_ELEMENT_WARNING(sink_, RESOURCE, WRITE,
+                        ("Could not send a datagram to %s: %s. The buffer was dropped; "
+                         "streaming continues%s.",
+                         dest.c_str(), why.c_str(), more.c_str()),
+                        ("mctx error %s, errno %d; %" G_GUINT64_FORMAT " buffers dropped so far",
+                         mctx::errc_name(e.code), e.system_errno, dropped()));
+  } catch (...) {
+  }
+  warned_ = true;
+  warned_codes_.set(code_bit);
+  last_warning_us_ = now;
+  unreported_errors_ = 0;
+}
+
+void Delivery::report_fatal(const mctx::SendError& e) {
+  try {
+    const std::string dest = backend_.describe();
+    const std::string why = backend_.describe_error(e);
+    GST_ELEMENT_ERROR(sink_, RESOURCE, WRITE,
+                      ("Cannot send to %s any more: %s.", dest.c_str(), why.c_str()),
+                      ("mctx error %s, errno %d", mctx::errc_name(e.code), e.system_errno));
+  } catch (...) {
+    GST_ELEMENT_ERROR(sink_, RESOURCE, WRITE, ("Cannot send any more."), (nullptr));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Delivery: buffers -> messages
+
+void Delivery::ensure_scratch(std::size_t memories, std::size_t messages) {
+  if (maps_.size() < memories) {
+    maps_.resize(memories);
+    iov_.resize(memories);
+  }
+  if (msgs_.size() < messages) msgs_.resize(messages);
+}
+
+// Maps every memory of buf into maps_/iov_ from index `first`. Returns the
+// number mapped, or -1 (nothing of buf left mapped, the buffer counted as
+// dropped with a warning) if a memory cannot be mapped.
+gint Delivery::map_buffer(GstBuffer* buf, std::size_t first) {
+  const guint n = gst_buffer_n_memory(buf);
+  for (guint i = 0; i < n; ++i) {
+    GstMemory* mem = gst_buffer_peek_memory(buf, i);
+    GstMapInfo& info = maps_[first + i];
+    if (!gst_memory_map(mem, &info, GST_MAP_READ)) {
+      for (guint j = 0; j < i; ++j) gst_memory_unmap(maps_[first + j].memory, &maps_[first + j]);
+      GST_ELEMENT_WARNING(sink_, RESOURCE, READ,
+                          ("Could not read a buffer (memory %u of %u cannot be mapped); the "
+                           "buffer was dropped.",
+                           i, n),
+                          ("gst_memory_map failed on %" GST_PTR_FORMAT, buf));
+      count_dropped(1);
+      return -1;
+    }
+    iov_[first + i].iov_base = info.data;
+    iov_[first + i].iov_len = info.size;
+  }
+  return static_cast<gint>(n);
+}
+
+void Delivery::unmap(std::size_t count) noexcept {
+  for (std::size_t i = 0; i < count; ++i) gst_memory_unmap(maps_[i].memory, &maps_[i]);
+}
+
+GstFlowReturn Delivery::render(GstBuffer* buffer) noexcept {
+  std::size_t mapped = 0;
+  try {
+    const guint n = gst_buffer_n_memory(buffer);
+    ensure_scratch(n, 1);
+    const gint m = map_buffer(buffer, 0);
+    if (m < 0) return GST_FLOW_OK;
+    mapped = n;
+    GST_LOG_OBJECT(sink_, "sending %" G_GSIZE_FORMAT " bytes in %u memories",
+                   gst_buffer_get_size(buffer), n);
+    msgs_[0].iov = iov_.data();
+    msgs_[0].iov_count = n;
+    const GstFlowReturn ret = deliver(std::span<const mctx::OutMessage>(msgs_.data(), 1));
+    unmap(mapped);
+    return ret;
+  } catch (const std::exception& e) {
+    unmap(mapped);
+    GST_ELEMENT_ERROR(sink_, CORE, FAILED, ("Internal error while sending: %s", e.what()),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+}
+
+GstFlowReturn Delivery::render_list(GstBufferList* list) noexcept {
+  const guint len = gst_buffer_list_length(list);
+  if (len == 0) return GST_FLOW_OK;
+  std::size_t mapped = 0;  // memories mapped so far (maps_[0..mapped))
+  try {
+    std::size_t total = 0;
+    for (guint i = 0; i < len; ++i) total += gst_buffer_n_memory(gst_buffer_list_get(list, i));
+    // Sized before any pointer into iov_ is taken.
+    ensure_scratch(total, len);
+
+    std::size_t count = 0;  // datagrams to send (msgs_[0..count))
+    for (guint i = 0; i < len; ++i) {
+      GstBuffer* buf = gst_buffer_list_get(list, i);
+      const gint n = map_buffer(buf, mapped);
+      if (n < 0) continue;  // dropped with a warning; the rest goes out
+      msgs_[count].iov = iov_.data() + mapped;
+      msgs_[count].iov_count = static_cast<std::size_t>(n);
+      mapped += static_cast<std::size_t>(n);
+      count++;
+    }
+    GST_LOG_OBJECT(sink_, "sending a list of %u buffers", len);
+    const GstFlowReturn ret = deliver(std::span<const mctx::OutMessage>(msgs_.data(), count));
+    unmap(mapped);
+    return ret;
+  } catch (const std::exception& e) {
+    unmap(mapped);
+    GST_ELEMENT_ERROR(sink_, CORE, FAILED, ("Internal error while sending: %s", e.what()),
+                      (nullptr));
+    return GST_FLOW_ERROR;
+  }
+}
+
+}  // namespace mctx::gst

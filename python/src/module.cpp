@@ -1,0 +1,822 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// mctx._core: the Python binding of libmctx-core (pybind11). The package
+// mctx (python/mctx/) re-exports it with the exception classes and the
+// asyncio front end. See docs/python.md.
+//
+// Model. Every publication lives in a core Context: a Context() made from
+// Python, or a private one for a Publication(...) made on its own. A Python
+// Publication is a handle (shared owner + publication id), so a handle never
+// dangles: the owner stays alive while a handle refers to it, and a
+// publication removed from its context makes its handles report
+// publication_closed.
+//
+// Threads. Sends release the GIL around the system call and hold the
+// owner's shared lock; add, remove and close take it exclusively, so
+// another thread cannot close a socket under a running send. The lock is
+// always released before the GIL is taken back.
+//
+// Buffers. send() and send_batch() read the caller's memory through the
+// buffer protocol (PyBUF_SIMPLE: C-contiguous, read-only is fine) and hand
+// those pointers to the core: no copy. The views are held, so the exporter
+// (a bytearray, say) cannot be resized while the GIL is released.
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <climits>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mctx/mctx.hpp"
+
+namespace py = pybind11;
+
+namespace {
+
+using mctx::Errc;
+
+// ---------------------------------------------------------------- errors
+
+// Carries an mctx error to the translator below, which raises the class of
+// mctx._errors that the code belongs to (ConfigError, WouldBlock, ...).
+struct CoreError {
+  Errc code;
+  std::string message;
+  int system_errno;
+};
+
+[[noreturn]] void raise(Errc code, std::string message, int system_errno = 0) {
+  throw CoreError{code, std::move(message), system_errno};
+}
+[[noreturn]] void raise(const mctx::Error& e) { raise(e.code, e.what(), e.system_errno); }
+[[noreturn]] void raise(const mctx::SendError& e) {
+  raise(e.code, e.message(), e.system_errno);
+}
+
+// mctx._errors._from_core(code, message, errno) -> an exception instance.
+// Looked up once; the reference is never released, so nothing is freed
+// after the interpreter has gone.
+py::handle error_factory() {
+  static py::handle factory =
+      py::object(py::module_::import("mctx._errors").attr("_from_core")).release();
+  return factory;
+}
+
+py::object error_object(Errc code, const std::string& message, int system_errno) {
+  return error_factory()(static_cast<int>(code), message, system_errno);
+}
+
+py::object error_object(const mctx::SendError& e) {
+  return error_object(e.code, e.message(), e.system_errno);
+}
+
+void translate(std::exception_ptr p) {
+  try {
+    if (p) std::rethrow_exception(p);
+  } catch (const CoreError& e) {
+    try {
+      py::object exc = error_object(e.code, e.message, e.system_errno);
+      PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
+    } catch (py::error_already_set& inner) {
+      inner.restore();
+    }
+  }
+}
+
+// ------------------------------------------------------------ conversions
+
+py::tuple endpoint_tuple(const mctx::Endpoint& e) {
+  return py::make_tuple(e.address.to_string(), e.port);
+}
+
+std::string type_name(py::handle h) { return Py_TYPE(h.ptr())->tp_name; }
+
+// An int keyword in [min, max]; out of range -> `code` with `rule`.
+long long int_arg(const char* name, py::handle value, long long min, long long max, Errc code,
+                  const char* rule) {
+  if (!PyLong_Check(value.ptr()) || PyBool_Check(value.ptr())) {
+    throw py::type_error(std::string(name) + " must be an int, not " + type_name(value));
+  }
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+  if (overflow != 0 || v < min || v > max) {
+    raise(code, std::string(name) + " " + py::str(value).cast<std::string>() +
+                    " is out of range: " + rule);
+  }
+  return v;
+}
+
+std::string str_arg(const char* name, py::handle value) {
+  if (!PyUnicode_Check(value.ptr())) {
+    throw py::type_error(std::string(name) + " must be a str, not " + type_name(value));
+  }
+  return value.cast<std::string>();
+}
+
+// Parse errors name the keyword, as the CLI names its option.
+mctx::IpAddress address_arg(const char* name, py::handle value) {
+  auto a = mctx::IpAddress::parse(str_arg(name, value));
+  if (!a) raise(a.error().code, std::string(name) + ": " + a.error().what());
+  return *a;
+}
+
+constexpr const char* kPortRule = "a UDP port is 0..65535";
+
+// The keyword arguments of Publication() and Context.add().
+struct PublicationArgs {
+  py::object group, port, source, source_port, interface, bind, ttl, loopback, dscp,
+      send_buffer_size;
+};
+
+constexpr const char* kPublicationKeywords =
+    "group, port, source, source_port, interface, bind, ttl, loopback, dscp, send_buffer_size";
+
+PublicationArgs publication_args(const char* what, const py::args& args, const py::kwargs& kw) {
+  if (!args.empty()) {
+    throw py::type_error(std::string(what) + " takes keyword arguments only (" +
+                         kPublicationKeywords + ")");
+  }
+  PublicationArgs a{py::none(), py::none(), py::none(), py::none(), py::none(),
+                    py::none(), py::int_(mctx::kDefaultTtl), py::bool_(mctx::kDefaultLoopback),
+                    py::none(), py::none()};
+  std::pair<const char*, py::object*> slots[] = {
+      {"group", &a.group}, {"port", &a.port}, {"source", &a.source},
+      {"source_port", &a.source_port}, {"interface", &a.interface}, {"bind", &a.bind},
+      {"ttl", &a.ttl}, {"loopback", &a.loopback}, {"dscp", &a.dscp},
+      {"send_buffer_size", &a.send_buffer_size}};
+  for (auto [key, value] : kw) {
+    const std::string name = py::str(key);
+    bool known = false;
+    for (auto& [slot_name, slot] : slots) {
+      if (name == slot_name) {
+        *slot = py::reinterpret_borrow<py::object>(value);
+        known = true;
+      }
+    }
+    if (!known) {
+      throw py::type_error(std::string(what) + " got an unknown keyword argument '" + name +
+                           "' (known: " + kPublicationKeywords + ")");
+    }
+  }
+  for (const char* required : {"group", "port"}) {
+    if (!kw.contains(required)) {
+      throw py::type_error(std::string(what) + " needs the keyword argument '" + required + "'");
+    }
+  }
+  return a;
+}
+
+// Keyword arguments -> PublicationConfig. Types and syntax are checked
+// here; every rule of the configuration is PublicationConfig::validate()'s,
+// which Publication::open runs.
+mctx::PublicationConfig make_config(const PublicationArgs& a) {
+  mctx::PublicationConfig c;
+  c.with_group(address_arg("group", a.group));
+  c.with_port(static_cast<uint16_t>(
+      int_arg("port", a.port, 0, 65535, Errc::invalid_endpoint, kPortRule)));
+  if (!a.source.is_none()) c.with_source_address(address_arg("source", a.source));
+  if (!a.source_port.is_none()) {
+    c.with_source_port(static_cast<uint16_t>(
+        int_arg("source_port", a.source_port, 0, 65535, Errc::invalid_endpoint, kPortRule)));
+  }
+  if (!a.interface.is_none()) {
+    if (PyLong_Check(a.interface.ptr()) && !PyBool_Check(a.interface.ptr())) {
+      c.with_interface(mctx::InterfaceSpec::index(static_cast<uint32_t>(
+          int_arg("interface", a.interface, 0, UINT32_MAX, Errc::invalid_interface,
+                  "an interface index is 1..4294967295"))));
+    } else if (PyUnicode_Check(a.interface.ptr())) {
+      auto i = mctx::InterfaceSpec::parse(a.interface.cast<std::string>());
+      if (!i) raise(i.error().code, "interface: " + i.error().what());
+      c.with_interface(*i);
+    } else {
+      throw py::type_error("interface must be a str (address or name) or an int (index), not " +
+                           type_name(a.interface));
+    }
+  }
+  if (!a.bind.is_none()) {
+    if (PyUnicode_Check(a.bind.ptr())) {
+      auto e = mctx::Endpoint::parse(a.bind.cast<std::string>());
+      if (!e) raise(e.error().code, "bind: " + e.error().what());
+      c.with_bind(*e);
+    } else if (PyTuple_Check(a.bind.ptr()) && PyTuple_GET_SIZE(a.bind.ptr()) == 2) {
+      py::tuple t = py::reinterpret_borrow<py::tuple>(a.bind);
+      mctx::Endpoint e;
+      e.address = address_arg("bind address", t[0]);
+      e.port = static_cast<uint16_t>(
+          int_arg("bind port", t[1], 0, 65535, Errc::invalid_endpoint, kPortRule));
+      c.with_bind(e);
+    } else {
+      throw py::type_error("bind must be a str 'ADDRESS:PORT' or a tuple (address, port), not " +
+                           type_name(a.bind));
+    }
+  }
+  c.with_ttl(static_cast<int>(
+      int_arg("ttl", a.ttl, INT_MIN, INT_MAX, Errc::invalid_ttl, "a TTL / hop limit is 0..255")));
+  if (!PyBool_Check(a.loopback.ptr())) {
+    throw py::type_error("loopback must be a bool, not " + type_name(a.loopback));
+  }
+  c.with_loopback(a.loopback.ptr() == Py_True);
+  if (!a.dscp.is_none()) {
+    c.with_dscp(static_cast<int>(
+        int_arg("dscp", a.dscp, INT_MIN, INT_MAX, Errc::invalid_dscp, "DSCP is 0..63")));
+  }
+  if (!a.send_buffer_size.is_none()) {
+    c.with_send_buffer_size(static_cast<int>(int_arg("send_buffer_size", a.send_buffer_size,
+                                                     INT_MIN, INT_MAX,
+                                                     Errc::invalid_send_buffer_size,
+                                                     "a send buffer size is 1..2147483647")));
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------- buffers
+
+// A read-only, C-contiguous view of a bytes-like object, released with the
+// GIL held (the destructor runs where it was made).
+class View {
+ public:
+  View() = default;
+  View(const View&) = delete;
+  View& operator=(const View&) = delete;
+  View(View&& o) noexcept : buf_(o.buf_), held_(std::exchange(o.held_, false)) {}
+  ~View() { release(); }
+
+  // False (with a Python error set) if obj does not export a simple buffer.
+  bool acquire(py::handle obj) {
+    release();
+    if (PyObject_GetBuffer(obj.ptr(), &buf_, PyBUF_SIMPLE) != 0) return false;
+    held_ = true;
+    return true;
+  }
+  void release() {
+    if (held_) PyBuffer_Release(&buf_);
+    held_ = false;
+  }
+  std::span<const std::byte> bytes() const {
+    return {static_cast<const std::byte*>(buf_.buf), static_cast<std::size_t>(buf_.len)};
+  }
+  iovec iov() const { return {buf_.buf, static_cast<std::size_t>(buf_.len)}; }
+
+ private:
+  Py_buffer buf_{};
+  bool held_ = false;
+};
+
+View view_of(py::handle data, const char* what) {
+  View v;
+  if (!v.acquire(data)) {
+    // Keep CPython's reason ("memoryview: underlying buffer is not
+    // C-contiguous", "a bytes-like object is required, not 'str'").
+    py::error_already_set err;
+    throw py::type_error(std::string(what) + ": " + py::str(err.value()).cast<std::string>());
+  }
+  return v;
+}
+
+// Scratch arrays of send_batch(), grown per thread and reused, so they are
+// not allocated again for every batch. A nested call on the same thread
+// (a generator of datagrams that sends itself) uses arrays of its own.
+struct BatchScratch {
+  std::vector<View> views;
+  std::vector<iovec> iov;
+  std::vector<std::size_t> first;  // per datagram: index of its first iovec
+  std::vector<mctx::OutMessage> msgs;
+  bool busy = false;
+
+  void clear() {
+    views.clear();  // releases the buffers (GIL held)
+    iov.clear();
+    first.clear();
+    msgs.clear();
+  }
+};
+
+class ScratchLease {
+ public:
+  ScratchLease() {
+    thread_local BatchScratch tls;
+    s_ = tls.busy ? &own_ : &tls;
+    s_->busy = true;
+  }
+  ~ScratchLease() {
+    s_->clear();
+    s_->busy = false;
+  }
+  BatchScratch& operator*() { return *s_; }
+  BatchScratch* operator->() { return s_; }
+
+ private:
+  BatchScratch own_;
+  BatchScratch* s_;
+};
+
+// datagrams: an iterable of bytes-like objects, or of lists/tuples of
+// bytes-like objects (one datagram gathered from several buffers).
+void fill_batch(BatchScratch& s, py::handle datagrams) {
+  py::object seq = py::reinterpret_steal<py::object>(
+      PySequence_Fast(datagrams.ptr(), "send_batch: datagrams must be an iterable"));
+  if (!seq) throw py::error_already_set();
+  const Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.ptr());
+  PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    py::handle item = items[i];
+    s.first.push_back(s.iov.size());
+    if (PyObject_CheckBuffer(item.ptr())) {
+      s.views.push_back(view_of(item, "send_batch"));
+      s.iov.push_back(s.views.back().iov());
+    } else if (PyList_Check(item.ptr()) || PyTuple_Check(item.ptr())) {
+      py::sequence parts = py::reinterpret_borrow<py::sequence>(item);
+      for (py::handle part : parts) {
+        s.views.push_back(view_of(part, "send_batch"));
+        s.iov.push_back(s.views.back().iov());
+      }
+    } else {
+      throw py::type_error("send_batch: datagram " + std::to_string(i) + " is " +
+                           type_name(item) +
+                           ", not a bytes-like object or a list/tuple of them");
+    }
+  }
+  for (std::size_t d = 0; d < s.first.size(); ++d) {
+    const std::size_t end = d + 1 < s.first.size() ? s.first[d + 1] : s.iov.size();
+    s.msgs.push_back({s.iov.data() + s.first[d], end - s.first[d]});
+  }
+}
+
+// ----------------------------------------------------------------- owners
+
+// A core Context and the lock that orders sends against add/remove.
+struct Owner {
+  std::shared_mutex mu;
+  mctx::Context ctx;
+};
+using OwnerPtr = std::shared_ptr<Owner>;
+
+// Runs f(ctx) without the GIL, under the owner's lock (shared for sends and
+// reads, exclusive for changes). The lock is released before the GIL is
+// taken back.
+template <class Lock, class F>
+auto with_owner(Owner& o, F&& f) {
+  py::gil_scoped_release nogil;
+  Lock lock(o.mu);
+  return f(o.ctx);
+}
+template <class F>
+auto shared(Owner& o, F&& f) {
+  return with_owner<std::shared_lock<std::shared_mutex>>(o, std::forward<F>(f));
+}
+template <class F>
+auto exclusive(Owner& o, F&& f) {
+  return with_owner<std::unique_lock<std::shared_mutex>>(o, std::forward<F>(f));
+}
+
+// ---------------------------------------------------------------- reports
+
+struct BoundSendReport {
+  mctx::SendReport r;
+};
+
+struct BoundBatchReport {
+  mctx::PublicationId publication_id = 0;
+  std::size_t sent = 0;
+  std::size_t bytes = 0;
+  py::object error = py::none();  // an mctx.SendError instance, not raised
+};
+
+BoundBatchReport batch_report(const mctx::BatchReport& r) {
+  BoundBatchReport out{r.publication_id, r.sent, r.bytes_sent, py::none()};
+  if (r.error) out.error = error_object(*r.error);
+  return out;
+}
+
+struct BoundSendAllReport {
+  mctx::SendAllReport r;
+};
+
+// ---------------------------------------------------------------- metrics
+
+double steady_seconds(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+py::dict counters_dict(const mctx::SendCounters& c, py::dict d) {
+  d["send_calls"] = c.send_calls;
+  d["packets_sent"] = c.packets_sent;
+  d["bytes_sent"] = c.bytes_sent;
+  d["send_errors"] = c.send_errors;
+  d["would_block"] = c.would_block;
+  return d;
+}
+
+py::dict snapshot_dict(const mctx::Snapshot& s) {
+  py::dict d;
+  d["wall_time"] = mctx::unix_seconds(s.wall_time);
+  d["monotonic_time"] = steady_seconds(s.monotonic_time);
+  d["active_publications"] = s.active_publications;
+  d["publications_added"] = s.publications_added;
+  d["publications_removed"] = s.publications_removed;
+  return counters_dict(s.send, d);
+}
+
+py::dict delta_dict(const mctx::Delta& x) {
+  py::dict d;
+  d["interval"] = std::chrono::duration<double>(x.interval).count();
+  d["publications_added"] = x.publications_added;
+  d["publications_removed"] = x.publications_removed;
+  counters_dict(x.send, d);
+  d["send_calls_per_sec"] = x.send_calls_per_sec;
+  d["packets_per_sec"] = x.packets_per_sec;
+  d["bytes_per_sec"] = x.bytes_per_sec;
+  d["send_errors_per_sec"] = x.send_errors_per_sec;
+  return d;
+}
+
+// Binds the five send counters of a class whose counters are at .send.
+template <class C>
+void def_counters(py::class_<C>& cls) {
+  cls.def_property_readonly("send_calls", [](const C& x) { return x.send.send_calls; })
+      .def_property_readonly("packets_sent", [](const C& x) { return x.send.packets_sent; })
+      .def_property_readonly("bytes_sent", [](const C& x) { return x.send.bytes_sent; })
+      .def_property_readonly("send_errors", [](const C& x) { return x.send.send_errors; })
+      .def_property_readonly("would_block", [](const C& x) { return x.send.would_block; });
+}
+
+// ------------------------------------------------------------ publication
+
+// collections.namedtuple AnnounceTuple, made at import and kept for the life
+// of the process (a static py::object would be released after the
+// interpreter is gone).
+py::handle announce_tuple_class;
+
+class BoundPublication {
+ public:
+  BoundPublication(OwnerPtr owner, mctx::PublicationId id) : owner_(std::move(owner)), id_(id) {}
+
+  // A publication of its own (a private context).
+  static BoundPublication open(const PublicationArgs& args) {
+    const mctx::PublicationConfig config = make_config(args);
+    auto owner = std::make_shared<Owner>();
+    auto id = exclusive(*owner, [&](mctx::Context& c) { return c.add(config); });
+    if (!id) raise(id.error());
+    return BoundPublication(std::move(owner), *id);
+  }
+
+  mctx::PublicationId id() const { return id_; }
+  const OwnerPtr& owner() const { return owner_; }
+
+  // Runs f(const Publication&) under the shared lock (GIL released);
+  // publication_closed if the publication is gone.
+  template <class F>
+  auto read(F&& f) const {
+    using R = decltype(f(std::declval<const mctx::Publication&>()));
+    std::optional<R> out = shared(*owner_, [&](mctx::Context& c) -> std::optional<R> {
+      const mctx::Publication* p = c.get(id_);
+      if (p == nullptr || p->fd() < 0) return std::nullopt;
+      return f(*p);
+    });
+    if (!out) raise_closed();
+    return std::move(*out);
+  }
+
+  bool closed() const {
+    return shared(*owner_, [&](mctx::Context& c) {
+      const mctx::Publication* p = c.get(id_);
+      return p == nullptr || p->fd() < 0;
+    });
+  }
+
+  BoundSendReport send(py::handle data) {
+    View v = view_of(data, "send");
+    auto r = shared(*owner_, [&](mctx::Context& c) { return c.send(id_, v.bytes()); });
+    if (!r) {
+      if (r.error().code == Errc::publication_not_found) raise_closed();
+      raise(r.error());
+    }
+    return BoundSendReport{*r};
+  }
+
+  BoundBatchReport send_batch(py::handle datagrams) {
+    ScratchLease s;
+    fill_batch(*s, datagrams);
+    const std::span<const mctx::OutMessage> msgs(s->msgs);
+    auto r = shared(*owner_, [&](mctx::Context& c) { return c.send_batch(id_, msgs); });
+    if (r.error && r.error->code == Errc::publication_not_found) {
+      r.error = mctx::SendError{Errc::publication_closed, 0};
+    }
+    return batch_report(r);
+  }
+
+  void close() {
+    exclusive(*owner_, [&](mctx::Context& c) { return c.remove(id_); });
+  }
+
+  std::string repr() const {
+    auto text = shared(*owner_, [&](mctx::Context& c) -> std::string {
+      const mctx::Publication* p = c.get(id_);
+      if (p == nullptr || p->fd() < 0) return "closed";
+      return p->destination().to_string() + " from " + p->local().to_string();
+    });
+    return "<mctx.Publication " + std::to_string(id_) + " " + text + ">";
+  }
+
+ private:
+  [[noreturn]] void raise_closed() const {
+    raise(Errc::publication_closed,
+          "publication " + std::to_string(id_) + " is closed (closed, or removed from its context)");
+  }
+
+  OwnerPtr owner_;
+  mctx::PublicationId id_;
+};
+
+class BoundContext {
+ public:
+  BoundContext() : owner_(std::make_shared<Owner>()) {}
+
+  BoundPublication add(const PublicationArgs& args) {
+    const mctx::PublicationConfig config = make_config(args);
+    auto id = exclusive(*owner_, [&](mctx::Context& c) { return c.add(config); });
+    if (!id) raise(id.error());
+    return BoundPublication(owner_, *id);
+  }
+
+  // A handle of this context, or an id.
+  mctx::PublicationId id_of(py::handle pub) const {
+    if (py::isinstance<BoundPublication>(pub)) {
+      const auto& p = pub.cast<const BoundPublication&>();
+      if (p.owner() != owner_) {
+        raise(Errc::publication_not_found,
+              "publication " + std::to_string(p.id()) + " does not belong to this context");
+      }
+      return p.id();
+    }
+    if (PyLong_Check(pub.ptr()) && !PyBool_Check(pub.ptr())) return pub.cast<uint64_t>();
+    throw py::type_error("publication must be an mctx.Publication or an id (int), not " +
+                         type_name(pub));
+  }
+
+  bool remove(py::handle pub) {
+    const mctx::PublicationId id = id_of(pub);
+    return exclusive(*owner_, [&](mctx::Context& c) { return c.remove(id); });
+  }
+
+  std::optional<BoundPublication> get(uint64_t id) const {
+    const bool found =
+        shared(*owner_, [&](mctx::Context& c) { return c.get(id) != nullptr; });
+    if (!found) return std::nullopt;
+    return BoundPublication(owner_, id);
+  }
+
+  std::vector<BoundPublication> publications() const {
+    auto ids = shared(*owner_, [&](mctx::Context& c) {
+      std::vector<mctx::PublicationId> out;
+      c.for_each([&](mctx::Publication& p) { out.push_back(p.id()); });
+      return out;
+    });
+    std::vector<BoundPublication> out;
+    out.reserve(ids.size());
+    for (auto id : ids) out.emplace_back(owner_, id);
+    return out;
+  }
+
+  std::size_t size() const {
+    return shared(*owner_, [&](mctx::Context& c) { return c.size(); });
+  }
+
+  BoundSendReport send(py::handle pub, py::handle data) {
+    const mctx::PublicationId id = id_of(pub);
+    View v = view_of(data, "send");
+    auto r = shared(*owner_, [&](mctx::Context& c) { return c.send(id, v.bytes()); });
+    if (!r) {
+      if (r.error().code == Errc::publication_not_found) {
+        raise(Errc::publication_not_found,
+              "publication " + std::to_string(id) + " is not in this context");
+      }
+      raise(r.error());
+    }
+    return BoundSendReport{*r};
+  }
+
+  BoundSendAllReport send_all(py::handle data) {
+    View v = view_of(data, "send_all");
+    return BoundSendAllReport{
+        shared(*owner_, [&](mctx::Context& c) { return c.send_all(v.bytes()); })};
+  }
+
+  mctx::Snapshot snapshot() const {
+    return shared(*owner_, [&](mctx::Context& c) { return c.snapshot(); });
+  }
+
+ private:
+  OwnerPtr owner_;
+};
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "libmctx-core bindings; import the package mctx, not this module.";
+  m.attr("__version__") = mctx::version();
+  py::register_exception_translator(translate);
+
+  // name -> value of every code, for mctx.Errc.
+  m.def("_errc_table", [] {
+    py::list out;
+    for (int v = 0; v < 256; ++v) {
+      const char* name = mctx::errc_name(static_cast<Errc>(v));
+      if (std::string_view(name) != "unknown") out.append(py::make_tuple(name, v));
+    }
+    return out;
+  });
+
+  announce_tuple_class = py::module_::import("collections")
+                             .attr("namedtuple")("AnnounceTuple", "source group port",
+                                                 py::arg("module") = "mctx")
+                             .release();
+  m.attr("AnnounceTuple") = announce_tuple_class;
+
+  py::class_<BoundSendReport>(m, "SendReport", "What one successful send did.")
+      .def_property_readonly("publication_id", [](const BoundSendReport& x) { return x.r.publication_id; })
+      .def_property_readonly(
+          "source", [](const BoundSendReport& x) { return x.r.source.to_string(); },
+          "source address on the wire (str)")
+      .def_property_readonly(
+          "destination", [](const BoundSendReport& x) { return endpoint_tuple(x.r.destination); },
+          "(group, port)")
+      .def_property_readonly(
+          "local", [](const BoundSendReport& x) { return endpoint_tuple(x.r.local); },
+          "(address, port) the socket is bound to")
+      .def_property_readonly("bytes", [](const BoundSendReport& x) { return x.r.bytes_sent; },
+                             "payload bytes the kernel accepted")
+      .def("__repr__", [](const BoundSendReport& x) {
+        return "<mctx.SendReport " + std::to_string(x.r.bytes_sent) + " bytes " +
+               x.r.source.to_string() + " -> " + x.r.destination.to_string() + ">";
+      });
+
+  py::class_<BoundBatchReport>(m, "BatchReport",
+                            "What one send_batch() did: `sent` datagrams from the front went "
+                            "out; `error` (an mctx.SendError, not raised) says why the next did "
+                            "not.")
+      .def(py::init([](uint64_t publication_id, std::size_t sent, std::size_t bytes,
+                       py::object error) {
+             return BoundBatchReport{publication_id, sent, bytes, std::move(error)};
+           }),
+           py::arg("publication_id"), py::arg("sent"), py::arg("bytes"),
+           py::arg("error") = py::none())
+      .def_readonly("publication_id", &BoundBatchReport::publication_id)
+      .def_readonly("sent", &BoundBatchReport::sent)
+      .def_readonly("bytes", &BoundBatchReport::bytes)
+      .def_readonly("error", &BoundBatchReport::error)
+      .def("__repr__", [](const BoundBatchReport& x) {
+        return "<mctx.BatchReport sent " + std::to_string(x.sent) + ", " +
+               std::to_string(x.bytes) + " bytes" +
+               (x.error.is_none() ? std::string()
+                                  : ", error " + py::repr(x.error).cast<std::string>()) +
+               ">";
+      });
+
+  py::class_<BoundSendAllReport>(m, "SendAllReport", "What Context.send_all() did.")
+      .def_property_readonly("attempted", [](const BoundSendAllReport& x) { return x.r.attempted; })
+      .def_property_readonly("succeeded", [](const BoundSendAllReport& x) { return x.r.succeeded; })
+      .def_property_readonly("bytes", [](const BoundSendAllReport& x) { return x.r.bytes_sent; })
+      .def_property_readonly("first_failed_id",
+                             [](const BoundSendAllReport& x) -> py::object {
+                               if (!x.r.first_failed_id) return py::none();
+                               return py::int_(*x.r.first_failed_id);
+                             })
+      .def_property_readonly("first_error", [](const BoundSendAllReport& x) -> py::object {
+        if (!x.r.first_error) return py::none();
+        return error_object(*x.r.first_error);
+      });
+
+  py::class_<mctx::Snapshot> snapshot(
+      m, "Snapshot",
+      "Counters at one instant (cumulative). end - start is a Delta with rates.");
+  snapshot
+      .def_property_readonly(
+          "wall_time", [](const mctx::Snapshot& s) { return mctx::unix_seconds(s.wall_time); },
+          "seconds since the Unix epoch")
+      .def_property_readonly(
+          "monotonic_time",
+          [](const mctx::Snapshot& s) { return steady_seconds(s.monotonic_time); },
+          "seconds of the monotonic clock (for intervals)")
+      .def_readonly("active_publications", &mctx::Snapshot::active_publications)
+      .def_readonly("publications_added", &mctx::Snapshot::publications_added)
+      .def_readonly("publications_removed", &mctx::Snapshot::publications_removed);
+  def_counters(snapshot);
+  snapshot.def("to_dict", &snapshot_dict)
+      .def("__sub__", [](const mctx::Snapshot& end,
+                         const mctx::Snapshot& start) { return mctx::make_delta(start, end); })
+      .def("__repr__", [](const mctx::Snapshot& s) {
+        return "<mctx.Snapshot " + py::repr(snapshot_dict(s)).cast<std::string>() + ">";
+      });
+
+  py::class_<mctx::Delta> delta(m, "Delta",
+                                "The change between two snapshots, with rates per second.");
+  delta
+      .def_property_readonly(
+          "interval",
+          [](const mctx::Delta& d) { return std::chrono::duration<double>(d.interval).count(); },
+          "seconds (monotonic)")
+      .def_readonly("start", &mctx::Delta::start)
+      .def_readonly("end", &mctx::Delta::end)
+      .def_readonly("publications_added", &mctx::Delta::publications_added)
+      .def_readonly("publications_removed", &mctx::Delta::publications_removed)
+      .def_readonly("send_calls_per_sec", &mctx::Delta::send_calls_per_sec)
+      .def_readonly("packets_per_sec", &mctx::Delta::packets_per_sec)
+      .def_readonly("bytes_per_sec", &mctx::Delta::bytes_per_sec)
+      .def_readonly("send_errors_per_sec", &mctx::Delta::send_errors_per_sec);
+  def_counters(delta);
+  delta.def("to_dict", &delta_dict).def("__repr__", [](const mctx::Delta& d) {
+    return "<mctx.Delta " + py::repr(delta_dict(d)).cast<std::string>() + ">";
+  });
+
+  py::class_<BoundPublication>(m, "Publication",
+                            "One multicast publication: a non-blocking UDP socket connected to "
+                            "the group. Publication(group=..., port=..., ...) opens one of its "
+                            "own; Context.add(...) opens one that the context holds.")
+      .def(py::init([](const py::args& args, const py::kwargs& kw) {
+             return BoundPublication::open(publication_args("Publication()", args, kw));
+           }),
+           "Publication(*, group, port, source=None, source_port=None, interface=None, "
+           "bind=None, ttl=1, loopback=True, dscp=None, send_buffer_size=None)\n"
+           "Opens a publication of its own. Raises mctx.ConfigError (a rule broken), "
+           "mctx.SetupError (a system call failed) or TypeError (a wrong type).")
+      .def_property_readonly("id", &BoundPublication::id)
+      .def_property_readonly("closed", &BoundPublication::closed)
+      .def_property_readonly("destination",
+                             [](const BoundPublication& p) {
+                               return endpoint_tuple(p.read(
+                                   [](const mctx::Publication& x) { return x.destination(); }));
+                             })
+      .def_property_readonly(
+          "local",
+          [](const BoundPublication& p) {
+            return endpoint_tuple(p.read([](const mctx::Publication& x) { return x.local(); }));
+          })
+      .def_property_readonly("interface_index",
+                             [](const BoundPublication& p) {
+                               return p.read([](const mctx::Publication& x) {
+                                 return x.interface_index();
+                               });
+                             })
+      .def("fileno",
+           [](const BoundPublication& p) {
+             return p.read([](const mctx::Publication& x) { return x.fd(); });
+           },
+           "The socket descriptor (borrowed: the publication owns it), for select/asyncio.")
+      .def("announce_tuple",
+           [](const BoundPublication& p) {
+             auto t = p.read([](const mctx::Publication& x) { return x.announce_tuple(); });
+             return announce_tuple_class(t.source.to_string(), t.group.to_string(), t.port);
+           },
+           "(source, group, port) as SAP/SDP or AMT announce it.")
+      .def("metrics",
+           [](const BoundPublication& p) {
+             return p.read(
+                 [](const mctx::Publication& x) { return mctx::snapshot_of(x.metrics()); });
+           },
+           "A Snapshot of this publication's counters.")
+      .def("send", &BoundPublication::send, py::arg("data"),
+           "Sends one datagram from a bytes-like object (no copy). Raises mctx.WouldBlock when "
+           "the socket buffer is full, another mctx.SendError on other failures.")
+      .def("send_batch", &BoundPublication::send_batch, py::arg("datagrams"),
+           "Sends many datagrams (sendmmsg). Each is a bytes-like object or a list/tuple of "
+           "them (gathered, no copy). Returns a BatchReport; send errors are in its `error`.")
+      .def("close", &BoundPublication::close, "Closes the socket (removes it from its context).")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](BoundPublication& p, py::args) { p.close(); })
+      .def("__eq__",
+           [](const BoundPublication& a, py::handle b) {
+             return py::isinstance<BoundPublication>(b) &&
+                    b.cast<const BoundPublication&>().id() == a.id();
+           })
+      .def("__hash__", [](const BoundPublication& p) { return std::hash<uint64_t>()(p.id()); })
+      .def("__repr__", &BoundPublication::repr);
+
+  py::class_<BoundContext>(m, "Context",
+                        "Holds publications by id and keeps lifetime totals of the sends made "
+                        "through it.")
+      .def(py::init<>())
+      .def("add",
+           [](BoundContext& c, const py::args& args, const py::kwargs& kw) {
+             return c.add(publication_args("Context.add()", args, kw));
+           },
+           "add(*, group, port, source=None, source_port=None, interface=None, bind=None, "
+           "ttl=1, loopback=True, dscp=None, send_buffer_size=None)\n"
+           "Opens a publication held by this context.")
+      .def("remove", &BoundContext::remove, py::arg("publication"),
+           "Removes and closes a publication (handle or id); False if not here.")
+      .def("get", &BoundContext::get, py::arg("id"))
+      .def("publications", &BoundContext::publications)
+      .def("__len__", &BoundContext::size)
+      .def("send", &BoundContext::send, py::arg("publication"), py::arg("data"))
+      .def("send_all", &BoundContext::send_all, py::arg("data"),
+           "Sends the datagram through every publication.")
+      .def("snapshot", &BoundContext::snapshot, "Lifetime totals (a Snapshot).");
+}

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
+"""docs/element.md cannot drift from the element.
+
+Runs `gst-inspect-1.0 mctxsink` and compares every property mctxsink adds
+(all of them except those it inherits from GstBaseSink and GstObject) with
+the property table of docs/element.md (section "Properties"):
+
+  | name | type | default | range / values | changeable | meaning |
+
+- the same set of properties, in both directions;
+- type: string, boolean, int, uint, int64, uint64, double, an object type
+  (GSocket) or a boxed type (GstStructure), as gst-inspect names it;
+- default: NULL / TRUE / FALSE / a number, exactly as gst-inspect prints it
+  ("null", "true", numbers); objects and boxed structures have no default
+  in gst-inspect and must say NULL (objects) or name the structure;
+- range: numeric properties start the cell with "MIN–MAX" exactly as
+  gst-inspect's "Range: MIN - MAX";
+- changeable: READY (GST_PARAM_MUTABLE_READY), "any state"
+  (GST_PARAM_MUTABLE_PLAYING) or "read-only" (not writable);
+- a read-only GstStructure property prints its fields: each must be a field
+  of the documented mctx-metrics bus message table.
+
+Every difference is listed; the exit status is 1 if there is any.
+Usage: check_element_doc.py ELEMENT_MD
+(GST_PLUGIN_PATH_1_0 / GST_REGISTRY from the environment.)
+"""
+
+import os
+import re
+import subprocess
+import sys
+
+BASE_PROPERTIES_PY = """
+import gi
+gi.require_version('Gst', '1.0')
+gi.require_version('GstBase', '1.0')
+from gi.repository import GObject, Gst, GstBase
+Gst.init(None)
+print('\\n'.join(p.name for p in GObject.list_properties(GstBase.BaseSink)))
+"""
+
+TYPES = {
+    'String': 'string',
+    'Boolean': 'boolean',
+    'Integer': 'int',
+    'Unsigned Integer': 'uint',
+    'Integer64': 'int64',
+    'Unsigned Integer64': 'uint64',
+    'Double': 'double',
+}
+
+CHANGEABLE = {
+    'changeable only in NULL or READY state': 'READY',
+    'changeable in NULL, READY, PAUSED or PLAYING state': 'any state',
+}
+
+
+def base_properties():
+    try:
+        out = subprocess.run([sys.executable, '-c', BASE_PROPERTIES_PY], check=True,
+                             capture_output=True, text=True).stdout
+    except subprocess.CalledProcessError as e:
+        print('SKIP: cannot list GstBaseSink properties with PyGObject: ' + e.stderr.strip())
+        sys.exit(77)
+    return set(out.split())
+
+
+def inspect_properties():
+    """name -> {type, default, range, changeable, fields} from gst-inspect."""
+    out = subprocess.run(['gst-inspect-1.0', 'mctxsink'], check=True, capture_output=True,
+                         text=True).stdout
+    lines = out.split('\n')
+    start = lines.index('Element Properties:') + 1
+    props = {}
+    cur = None
+    for line in lines[start:]:
+        if line and not line.startswith(' '):
+            break  # the next section
+        m = re.match(r'^  ([a-z0-9-]+)\s+: ', line)
+        if m:
+            cur = {'type': None, 'default': None, 'range': None, 'changeable': None,
+                   'fields': []}
+            props[m.group(1)] = cur
+            continue
+        if cur is None:
+            continue
+        text = line.strip()
+        if text.startswith('flags:'):
+            flags = text[len('flags:'):]
+            if 'writable' not in flags:
+                cur['changeable'] = 'read-only'
+            else:
+                cur['changeable'] = 'always (no GST_PARAM_MUTABLE_* flag)'
+                for phrase, short in CHANGEABLE.items():
+                    if phrase in flags:
+                        cur['changeable'] = short
+            continue
+        if cur['type'] is None and text:
+            m = re.match(r'^(Object of type|Boxed pointer of type) "(\w+)"', text)
+            if m:
+                cur['type'] = m.group(2)
+                continue
+            m = re.match(r'^Enum "(\w+)" Default: -?\d+, "([\w-]+)"', text)
+            if m:
+                cur['type'] = m.group(1)
+                cur['default'] = m.group(2)
+                continue
+            m = re.match(r'^(.*?)\. (?:Range: (\S+) - (\S+) )?Default: (.*?)\s*$', text)
+            if m:
+                cur['type'] = TYPES.get(m.group(1), m.group(1))
+                if m.group(2) is not None:
+                    cur['range'] = (m.group(2), m.group(3))
+                cur['default'] = m.group(4)
+                continue
+            cur['type'] = text
+            continue
+        m = re.match(r'^([a-z0-9-]+): ', text)
+        if m and cur['type'] == 'GstStructure':
+            cur['fields'].append(m.group(1))
+    return props
+
+
+def cells(row):
+    return [c.strip() for c in row.strip().strip('|').split('|')]
+
+
+def doc_tables(path):
+    """(property rows, bus message fields) from element.md."""
+    text = open(path, encoding='utf-8').read()
+    sections = re.split(r'^## ', text, flags=re.M)
+    props = {}
+    fields = set()
+    for sec in sections:
+        title = sec.split('\n', 1)[0]
+        rows = [l for l in sec.split('\n') if l.startswith('|')]
+        if title.strip() == 'Properties':
+            header = cells(rows[0])
+            want = ['name', 'type', 'default', 'range / values', 'changeable', 'meaning']
+            if header != want:
+                raise SystemExit(f'{path}: the property table header is {header}, expected {want}')
+            for r in rows[2:]:
+                c = cells(r)
+                name = c[0].strip('`')
+                props[name] = dict(zip(['name', 'type', 'default', 'range', 'changeable'], c))
+        elif title.startswith('Bus messages'):
+            for r in rows[2:]:
+                fields.add(cells(r)[0].strip('`'))
+    if not props:
+        raise SystemExit(f'{path}: no property table under "## Properties"')
+    return props, fields
+
+
+def doc_default(value):
+    return {'NULL': 'null', 'TRUE': 'true', 'FALSE': 'false'}.get(value, value)
+
+
+def main():
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__)
+    path = sys.argv[1]
+    inherited = base_properties()
+    inspected = {k: v for k, v in inspect_properties().items() if k not in inherited}
+    documented, bus_fields = doc_tables(path)
+    errors = []
+    for name in sorted(set(inspected) - set(documented)):
+        errors.append(f'{name}: reported by gst-inspect-1.0 but not in the table of {path}')
+    for name in sorted(set(documented) - set(inspected)):
+        errors.append(f'{name}: in the table of {path} but not a property of mctxsink')
+    for name in sorted(set(inspected) & set(documented)):
+        g, d = inspected[name], documented[name]
+        if d['type'] != g['type']:
+            errors.append(f"{name}: type is {g['type']}, the table says {d['type']}")
+        if g['default'] is not None:
+            if doc_default(d['default']) != g['default']:
+                errors.append(f"{name}: default is {g['default']}, the table says {d['default']}")
+        elif g['type'] == 'GstStructure':
+            if not d['default'].startswith('`mctx-metrics`'):
+                errors.append(f"{name}: a GstStructure; the table's default should name the "
+                              f"structure (`mctx-metrics` ...), it says {d['default']}")
+        elif d['default'] != 'NULL':
+            errors.append(f"{name}: an object without default; the table says {d['default']}")
+        if g['range'] is not None:
+            want = f'{g["range"][0]}–{g["range"][1]}'
+            if not re.match(re.escape(want) + r'(\s|$)', d['range']):
+                errors.append(f"{name}: range is {g['range'][0]} - {g['range'][1]}, the table "
+                              f"says '{d['range']}' (expected it to start with '{want}')")
+        if d['changeable'] != g['changeable']:
+            errors.append(f"{name}: changeable is '{g['changeable']}', the table says "
+                          f"'{d['changeable']}'")
+        for f in g['fields']:
+            if f not in bus_fields:
+                errors.append(f"{name}: field '{f}' is not in the mctx-metrics table of {path}")
+    checked = len(set(inspected) & set(documented))
+    if errors:
+        print(f'{path} differs from gst-inspect-1.0 mctxsink:')
+        for e in errors:
+            print('  ' + e)
+        return 1
+    print(f'{path}: all {checked} properties of mctxsink match gst-inspect-1.0 '
+          f'(type, default, range, changeable)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
