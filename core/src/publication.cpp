@@ -538,7 +538,6 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
   }
   rep.publication_id = s->id;
   const bool ipv6 = s->resolved.family == Family::ipv6;
-  uint64_t gso_sends = 0;
   const OutMessage* const base = messages.data();
   std::size_t total = messages.size();
   Pacer::clock::time_point now{};
@@ -570,7 +569,7 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
     if (n > 0) {
       done += static_cast<std::size_t>(n);
       rep.bytes_sent += out.bytes;
-      gso_sends += out.gso_messages;
+      rep.gso_sends += out.gso_messages;
       if (out.gso_messages != 0 && state == GsoState::ready) {
         s->gso_state.store(GsoState::active, std::memory_order_relaxed);
       }
@@ -613,7 +612,7 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
     if (done < messages.size() && !rep.error) rep.pace_delay = s->pacer.delay(now);
   }
   // One send_batch() is one send call in the metrics.
-  internal::record_batch(s->metrics, rep, true, gso_sends);
+  internal::record_batch(s->metrics, rep, true, rep.gso_sends);
   MCTX_LOG(LogLevel::log, "Publication::send_batch",
            "publication %llu: batch of %zu datagrams: %zu sent (%zu bytes)%s%s",
            static_cast<unsigned long long>(s->id), messages.size(), done, rep.bytes_sent,

@@ -53,6 +53,9 @@ struct MCTX_API BatchReport {
   std::size_t bytes_sent = 0;
   std::optional<SendError> error;
   std::chrono::nanoseconds pace_delay{0};
+  // Of the messages that went out, how many carried several datagrams
+  // (segmentation offload); 0 for raw publications.
+  std::size_t gso_sends = 0;
 };
 
 // Segmentation offload (GSO) on one publication.
