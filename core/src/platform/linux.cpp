@@ -318,14 +318,22 @@ std::string root_qdisc(uint32_t ifindex) {
   req.tc.tcm_family = AF_UNSPEC;
   req.tc.tcm_ifindex = static_cast<int>(ifindex);
   std::string kind;
+  const timeval timeout{1, 0};  // a dump always ends; never hang an open() on it
+  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   if (::send(fd, &req, sizeof req, 0) == static_cast<ssize_t>(sizeof req)) {
     alignas(nlmsghdr) char buf[16384];
     bool done = false;
     while (!done) {
       const ssize_t got = ::recv(fd, buf, sizeof buf, 0);
       if (got <= 0) break;
-      int n = static_cast<int>(got);
-      for (auto* nh = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
+      const auto len = static_cast<std::size_t>(got);
+      for (std::size_t off = 0; off + sizeof(nlmsghdr) <= len;) {
+        auto* nh = reinterpret_cast<nlmsghdr*>(buf + off);
+        if (nh->nlmsg_len < sizeof(nlmsghdr) || off + nh->nlmsg_len > len) {
+          done = true;
+          break;
+        }
+        off += NLMSG_ALIGN(nh->nlmsg_len);
         if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
           done = true;
           break;
@@ -336,7 +344,10 @@ std::string root_qdisc(uint32_t ifindex) {
         int alen = static_cast<int>(nh->nlmsg_len) - static_cast<int>(NLMSG_LENGTH(sizeof *tc));
         for (auto* a = reinterpret_cast<rtattr*>(const_cast<tcmsg*>(tc) + 1); RTA_OK(a, alen);
              a = RTA_NEXT(a, alen)) {
-          if (a->rta_type == TCA_KIND) kind = static_cast<const char*>(RTA_DATA(a));
+          if (a->rta_type == TCA_KIND) {
+            const auto* text = static_cast<const char*>(RTA_DATA(a));
+            kind.assign(text, ::strnlen(text, RTA_PAYLOAD(a)));
+          }
         }
       }
     }
