@@ -14,10 +14,16 @@
  *
  * Buffers made of several memories are sent without copying them together.
  * When the socket buffer is full, the element waits until the socket is
- * writable again (a flush or a state change interrupts the wait) instead of
- * dropping buffers. A buffer that cannot be sent (for example larger than
- * the path allows, or the interface went away) is counted as dropped and
- * reported in a rate-limited warning; streaming continues.
+ * writable again instead of dropping buffers; a pause interrupts the wait
+ * and sending resumes where it stopped at the next PLAYING, a flush or a
+ * stop ends it. A full local queue (a shaping qdisc) is backpressure too
+ * (#GstMctxSink:queue-full). A buffer that cannot be sent (for example
+ * larger than the path allows) is counted as dropped and reported in a
+ * rate-limited warning; streaming continues. When the interface goes down
+ * or away, or the source address is removed, the outage is reported once,
+ * its datagrams are counted, and sending resumes by itself when an
+ * interface given by name or address is back (#GstMctxSink:max-outage turns
+ * a long outage into an error). See docs/reliability.md.
  *
  * With #GstMctxSink:raw-mode, each buffer is instead one complete IPv4 or
  * IPv6 datagram (header included), sent unchanged with its original source
@@ -73,6 +79,7 @@ GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
 using mctx::gst::Backend;
 using mctx::gst::BackendResult;
 using mctx::gst::Delivery;
+using mctx::gst::DeliveryPolicy;
 using mctx::gst::GRef;
 using mctx::gst::MetricsPoster;
 using mctx::gst::Post;
@@ -100,6 +107,8 @@ enum {
   PROP_STATS_INTERVAL,
   PROP_GSO,
   PROP_MAX_RATE,
+  PROP_QUEUE_FULL,
+  PROP_MAX_OUTAGE,
   // udpsink's names for the properties above (aliases)
   PROP_HOST,
   PROP_MULTICAST_IFACE,
@@ -150,7 +159,8 @@ struct State {
   State(GstBaseSink* sink, const Settings& s, std::unique_ptr<Backend> b, Waiter& waiter)
       : settings(s),
         backend(std::move(b)),
-        delivery(sink, *backend, waiter),
+        delivery(sink, *backend, waiter,
+                 DeliveryPolicy{s.queue_full_drop, std::chrono::milliseconds(s.max_outage_ms)}),
         metrics(settings, *backend, delivery) {}
 
   Settings settings;                 // the copy start() used
@@ -328,12 +338,11 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
       std::lock_guard<std::mutex> lk(priv->state_mutex);
       priv->state = std::move(st);
     }
-    if (!priv->poster.start_timer(s.stats_interval_ms,
-                                  [self] { post_metrics(self, Post::interval); })) {
+    if (!priv->poster.start_timer([self] { post_metrics(self, Post::interval); })) {
       GST_ELEMENT_WARNING(self, RESOURCE, FAILED,
                           ("Could not start the metrics timer: no periodic mctx-metrics "
                            "messages will be posted."),
-                          ("std::thread creation failed"));
+                          ("out of memory"));
     }
     return TRUE;
   } catch (const std::exception& e) {
@@ -499,8 +508,6 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
   auto self = GST_MCTX_SINK(object);
   auto priv = self->priv;
   bool refused = false;
-  guint new_interval = 0;
-  bool interval_changed = false;
   std::string current;
   try {
     std::unique_lock<std::mutex> lk(priv->settings_mutex);
@@ -544,10 +551,21 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
         case PROP_CLOSE_SOCKET: change.to(s.close_socket); break;
         case PROP_GSO: change.to(s.gso); break;
         case PROP_MAX_RATE: change.to(s.max_rate); break;
+        case PROP_QUEUE_FULL: {
+          const bool drop = g_value_get_enum(value) == 1;
+          if (drop != s.queue_full_drop) {
+            LOG_CHANGE(self, "Changing queue-full from %s to %s",
+                       s.queue_full_drop ? "drop" : "wait", drop ? "drop" : "wait");
+          }
+          s.queue_full_drop = drop;
+          break;
+        }
+        case PROP_MAX_OUTAGE: change.to(s.max_outage_ms); break;
         case PROP_STATS_INTERVAL:
           change.to(s.stats_interval_ms);
-          new_interval = s.stats_interval_ms;
-          interval_changed = priv->started;
+          // Under settings_mutex: the timer gets the changes in order, also
+          // before start() and while it starts.
+          priv->poster.set_interval(s.stats_interval_ms);
           break;
         default:
           G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -558,7 +576,6 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
     GST_ERROR_OBJECT(self, "Could not set property %s: %s", pspec->name, e.what());
     return;
   }
-  if (interval_changed) priv->poster.set_interval(new_interval);
   // An alias and its target are one value: whoever watches the other name
   // hears of the change too (the notification is queued until set ends).
   if (!refused) {
@@ -612,11 +629,29 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
       case PROP_SOCKET: g_value_set_object(value, s.socket.get()); break;
       case PROP_CLOSE_SOCKET: g_value_set_boolean(value, s.close_socket); break;
       case PROP_STATS_INTERVAL: g_value_set_uint(value, s.stats_interval_ms); break;
+      case PROP_QUEUE_FULL: g_value_set_enum(value, s.queue_full_drop ? 1 : 0); break;
+      case PROP_MAX_OUTAGE: g_value_set_uint(value, s.max_outage_ms); break;
       default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
     }
   } catch (const std::exception& e) {
     GST_ERROR_OBJECT(self, "Could not get property %s: %s", pspec->name, e.what());
   }
+}
+
+// ---------------------------------------------------------------------------
+// The queue-full enum
+
+static GType gst_mctx_sink_queue_full_get_type() {
+  static GType type = 0;
+  if (g_once_init_enter(&type)) {
+    static const GEnumValue values[] = {
+        {0, "Send again after a short wait: nothing is lost (backpressure)", "wait"},
+        {1, "Drop the datagram and count it (queue-full-dropped)", "drop"},
+        {0, nullptr, nullptr},
+    };
+    g_once_init_leave(&type, g_enum_register_static("GstMctxSinkQueueFull", values));
+  }
+  return type;
 }
 
 // ---------------------------------------------------------------------------
@@ -819,15 +854,22 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
    * A UDP socket of the group's family to send from instead of creating one.
    * If it is already bound, its address and port must agree with
    * #GstMctxSink:source-address and #GstMctxSink:source-port. The element
-   * makes it non-blocking, applies interface, TTL, loop, DSCP and buffer size,
-   * and connects it to the group.
+   * applies interface, TTL, loop, DSCP and buffer size, binds it if it is
+   * unbound, and sends through its own duplicate of the descriptor without
+   * connecting it (each datagram names the group). So the caller may close
+   * it while the element runs, and several sinks and a udpsrc may share it;
+   * sinks sharing one socket must set the same interface, TTL, loop, DSCP and
+   * buffer size (a sink that differs fails to start, naming both). Set
+   * #GstMctxSink:close-socket to FALSE on sinks that share a socket.
    */
   g_object_class_install_property(
       gobject_class, PROP_SOCKET,
       g_param_spec_object("socket", "Socket",
                           "Caller-provided UDP socket (GSocket, same family as the group) to send "
-                          "from instead of creating one; the element configures and connects "
-                          "it. NULL = create a socket",
+                          "from instead of creating one; the element configures it and sends "
+                          "through a duplicate without connecting it, so it may be shared with "
+                          "other sinks (same ttl, loop, interface, dscp, buffer-size) and a "
+                          "udpsrc. NULL = create a socket",
                           G_TYPE_SOCKET, rw_ready));
 
   /**
@@ -928,6 +970,43 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
                           "Pacing: at most this many bits per second at the IP level (headers "
                           "included), in bursts of about 1 ms; 0 = unpaced",
                           0, G_MAXUINT64, DEFAULT_MAX_RATE, rw_ready));
+
+  /**
+   * GstMctxSink:queue-full:
+   *
+   * What to do when the local queue refuses a datagram (ENOBUFS: a shaping
+   * qdisc such as tbf, or a full device queue). `wait` (the default) sends
+   * it again after a short wait (2 ms) that flushing and state changes
+   * interrupt, so nothing is lost and the pipeline slows to the queue's
+   * rate. `drop` drops it and counts it in `queue-full-dropped` (and
+   * `dropped`), for live senders that must not fall behind. Either way
+   * `queue-full` in the `mctx-metrics` message counts the events. See
+   * docs/reliability.md.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_QUEUE_FULL,
+      g_param_spec_enum("queue-full", "Queue full",
+                        "When the local queue is full (ENOBUFS): wait = send again shortly, "
+                        "nothing lost (backpressure); drop = drop the datagram and count it",
+                        gst_mctx_sink_queue_full_get_type(), 0, rw_ready));
+
+  /**
+   * GstMctxSink:max-outage:
+   *
+   * Longest outage, in milliseconds, before the element stops with an
+   * ERROR (so that a supervisor can restart the pipeline). An outage is a
+   * time during which the network is unreachable: the interface is down or
+   * was deleted, or the source address was removed; its datagrams are
+   * dropped and counted. 0 (the default) = wait forever. The limit is
+   * checked when a datagram is sent. See docs/reliability.md.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_OUTAGE,
+      g_param_spec_uint("max-outage", "Max outage",
+                        "Longest outage in milliseconds (interface down or gone, source address "
+                        "gone) before an ERROR; 0 = wait forever (datagrams are dropped and "
+                        "counted meanwhile)",
+                        0, G_MAXUINT, mctx::gst::kDefaultMaxOutage, rw_ready));
 
   /*
    * udpsink's names, so that a udpsink multicast pipeline moves over by

@@ -6,6 +6,7 @@
 #include "mctxsink-deliver.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <exception>
 #include <string>
 
@@ -62,6 +63,7 @@ void Waiter::forget_fd() noexcept {
 
 Waiter::Result Waiter::wait(const Until& until) noexcept {
   errno_ = 0;
+  fd_error_ = false;
   if (poll_ == nullptr) {
     errno_ = ENOMEM;
     return Result::failed;
@@ -88,7 +90,10 @@ Waiter::Result Waiter::wait(const Until& until) noexcept {
       timeout = 0;
     }
     const gint r = gst_poll_wait(poll_, timeout);
-    if (r > 0) return Result::ready;
+    if (r > 0) {
+      fd_error_ = fd_ >= 0 && gst_poll_fd_has_error(poll_, &pfd_);
+      return Result::ready;
+    }
     if (r == 0) {
       if (timeout == GST_CLOCK_TIME_NONE) continue;
       if (!until.deadline || Clock::now() >= *until.deadline) return Result::ready;
@@ -158,6 +163,7 @@ GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
       r = backend_.send_batch(messages.subspan(off));
     }
     off += r.sent;
+    if (r.sent > 0 && in_outage_) outage_ended();
     if (off >= count) break;
     if (!r.error && r.pace_delay.count() > 0) {
       // The pacer holds the rest (max-rate): an interruptible wait.
@@ -179,9 +185,36 @@ GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
     if (e.would_block()) {
       GST_LOG_OBJECT(sink_, "socket full, waiting for it to become writable");
       const GstFlowReturn w = wait(Waiter::Until::writable(backend_.wait_fd()));
+      // A queued socket error (IP_RECVERR) makes poll() report POLLERR until
+      // it is read: drain it, or the next wait returns at once, forever.
+      if (waiter_.fd_had_error()) backend_.drain_errors();
       if (w == GST_FLOW_OK) continue;
       count_dropped(count - off);
       return w;
+    }
+    if (e.code == mctx::Errc::no_buffer_space) {
+      if (policy_.drop_on_queue_full) {
+        queue_full_dropped_.fetch_add(1, std::memory_order_relaxed);
+        report_error(e);  // counted as dropped, warned at most once a second
+        off++;
+        continue;
+      }
+      // Backpressure: the queue drains at its own rate; send it again soon.
+      GST_LOG_OBJECT(sink_, "local queue full, sending again in %lld ms",
+                     static_cast<long long>(mctx::kQueueFullRetryDelay.count()));
+      const GstFlowReturn w =
+          wait(Waiter::Until::time(Waiter::Clock::now() + mctx::kQueueFullRetryDelay));
+      if (w == GST_FLOW_OK) continue;
+      count_dropped(count - off);
+      return w;
+    }
+    if (e.code == mctx::Errc::network_unreachable) {
+      if (!outage_loss(e)) {
+        count_dropped(count - off - 1);  // the one at `off` is counted already
+        return GST_FLOW_ERROR;
+      }
+      off++;
+      continue;
     }
     if (e.fatal()) {
       count_dropped(count - off);
@@ -229,6 +262,75 @@ void Delivery::report_error(const mctx::SendError& e) {
   warned_codes_.set(code_bit);
   last_warning_us_ = now;
   unreported_errors_ = 0;
+}
+
+DropCounts Delivery::drop_counts() const noexcept {
+  DropCounts k;
+  k.dropped = dropped_.load(std::memory_order_relaxed);
+  k.queue_full_dropped = queue_full_dropped_.load(std::memory_order_relaxed);
+  k.outage_dropped = outage_dropped_.load(std::memory_order_relaxed);
+  k.outages = outages_.load(std::memory_order_relaxed);
+  return k;
+}
+
+bool Delivery::outage_loss(const mctx::SendError& e) {
+  count_dropped(1);
+  outage_dropped_.fetch_add(1, std::memory_order_relaxed);
+  const auto now = std::chrono::steady_clock::now();
+  if (!in_outage_) {
+    in_outage_ = true;
+    outage_start_ = now;
+    outage_lost_ = 0;
+    outages_.fetch_add(1, std::memory_order_relaxed);
+    try {
+      const std::string dest = backend_.describe();
+      const std::string why = backend_.describe_error(e);
+      const std::string limit =
+          policy_.max_outage.count() > 0
+              ? "; after max-outage=" + std::to_string(policy_.max_outage.count()) +
+                    " ms the element stops with an error"
+              : std::string();
+      GST_ELEMENT_WARNING(sink_, RESOURCE, WRITE,
+                          ("Outage: cannot send to %s: %s. Datagrams are dropped and counted "
+                           "(outage-dropped) until it ends; streaming continues%s.",
+                           dest.c_str(), why.c_str(), limit.c_str()),
+                          ("mctx error %s, errno %d", mctx::errc_name(e.code), e.system_errno));
+    } catch (...) {
+    }
+  }
+  outage_lost_++;
+  if (policy_.max_outage.count() > 0 && now - outage_start_ > policy_.max_outage) {
+    try {
+      const std::string dest = backend_.describe();
+      const std::string why = backend_.describe_error(e);
+      const auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - outage_start_).count();
+      GST_ELEMENT_ERROR(sink_, RESOURCE, WRITE,
+                        ("Outage longer than max-outage=%lld ms: cannot send to %s for %lld ms "
+                         "(%" G_GUINT64_FORMAT " datagrams lost): %s.",
+                         static_cast<long long>(policy_.max_outage.count()), dest.c_str(),
+                         static_cast<long long>(ms), outage_lost_, why.c_str()),
+                        ("mctx error %s, errno %d", mctx::errc_name(e.code), e.system_errno));
+    } catch (...) {
+      GST_ELEMENT_ERROR(sink_, RESOURCE, WRITE, ("Outage longer than max-outage."), (nullptr));
+    }
+    return false;
+  }
+  return true;
+}
+
+void Delivery::outage_ended() {
+  in_outage_ = false;
+  const auto duration = std::chrono::steady_clock::now() - outage_start_;
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
+  GST_INFO_OBJECT(sink_, "outage ended after %.3f s, %" G_GUINT64_FORMAT " datagrams lost",
+                  static_cast<double>(ns) / 1e9, outage_lost_);
+  GstStructure* st = gst_structure_new("mctx-outage",                                 //
+                                       "duration", GST_TYPE_CLOCK_TIME, GstClockTime(ns),  //
+                                       "datagrams-lost", G_TYPE_UINT64, outage_lost_,      //
+                                       nullptr);
+  gst_element_post_message(GST_ELEMENT_CAST(sink_),
+                           gst_message_new_element(GST_OBJECT_CAST(sink_), st));
 }
 
 void Delivery::report_fatal(const mctx::SendError& e) {

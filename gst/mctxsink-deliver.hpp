@@ -26,6 +26,21 @@ namespace mctx::gst {
 
 class Backend;
 
+// What deliver() does on a full local queue and on a long outage (the
+// queue-full and max-outage properties, copied at start()).
+struct DeliveryPolicy {
+  bool drop_on_queue_full = false;    // queue-full=drop
+  std::chrono::milliseconds max_outage{0};  // 0 = an outage may last forever
+};
+
+// What deliver() did not send, by reason (any thread).
+struct DropCounts {
+  guint64 dropped = 0;             // every buffer not sent, whatever the reason
+  guint64 queue_full_dropped = 0;  // of dropped: local queue full with queue-full=drop
+  guint64 outage_dropped = 0;      // of dropped: lost to an outage
+  guint64 outages = 0;             // outages that began
+};
+
 // ---------------------------------------------------------------------------
 // The one blocking point of the streaming thread: an interruptible wait until
 // a descriptor is writable and/or a deadline passes. unlock() interrupts it
@@ -62,6 +77,9 @@ class Waiter {
   // Streaming thread only.
   Result wait(const Until& until) noexcept;
   int error() const noexcept { return errno_; }
+  // The last wait ended because the descriptor reported an error (POLLERR):
+  // the caller drains the socket's error queue, or the next wait spins.
+  bool fd_had_error() const noexcept { return fd_error_; }
 
   // GstBaseSink::unlock / unlock_stop (any thread).
   void unlock() noexcept;
@@ -78,6 +96,7 @@ class Waiter {
   int fd_ = -1;         // descriptor in the poll set, or -1
   bool armed_ = false;  // write events of fd_ enabled
   int errno_ = 0;
+  bool fd_error_ = false;
 };
 
 // ---------------------------------------------------------------------------
@@ -97,6 +116,15 @@ class Waiter {
 //  * per-datagram error (too big, no route, invalid raw datagram, ...): that
 //    datagram is counted as dropped and reported in a rate-limited warning;
 //    the rest goes out; the flow stays OK.
+//  * full local queue (ENOBUFS, a shaping qdisc): with queue-full=wait (the
+//    default) wait kQueueFullRetryDelay and send the rest again, so nothing
+//    is lost and the stream slows to the queue's rate; with queue-full=drop
+//    the datagram is dropped and counted (queue-full-dropped).
+//  * network unreachable (interface down or gone, source address gone): an
+//    outage. Its datagrams are dropped and counted (outage-dropped); one
+//    warning when it begins (with the reason), an `mctx-outage` element
+//    message when a datagram goes out again (duration, datagrams lost);
+//    with max-outage > 0, an outage longer than that is an ERROR.
 //  * fatal error (the socket or interface is gone for good): ERROR message,
 //    the rest is counted as dropped, GST_FLOW_ERROR.
 //
@@ -105,8 +133,8 @@ class Waiter {
 // same for every reason.
 class Delivery {
  public:
-  Delivery(GstBaseSink* sink, Backend& backend, Waiter& waiter) noexcept
-      : sink_(sink), backend_(backend), waiter_(waiter) {}
+  Delivery(GstBaseSink* sink, Backend& backend, Waiter& waiter, DeliveryPolicy policy) noexcept
+      : sink_(sink), backend_(backend), waiter_(waiter), policy_(policy) {}
   Delivery(const Delivery&) = delete;
   Delivery& operator=(const Delivery&) = delete;
 
@@ -124,6 +152,7 @@ class Delivery {
 
   // Buffers that could not be sent (any thread).
   guint64 dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
+  DropCounts drop_counts() const noexcept;
 
  private:
   void ensure_scratch(std::size_t memories, std::size_t messages);
@@ -132,11 +161,19 @@ class Delivery {
   void count_dropped(std::size_t n) noexcept { dropped_.fetch_add(n, std::memory_order_relaxed); }
   void report_error(const mctx::SendError& e);
   void report_fatal(const mctx::SendError& e);
+  // One datagram refused for an unreachable network. false: the outage
+  // lasted longer than max-outage (an ERROR was posted).
+  bool outage_loss(const mctx::SendError& e);
+  void outage_ended();
 
   GstBaseSink* sink_;
   Backend& backend_;
   Waiter& waiter_;
+  const DeliveryPolicy policy_;
   std::atomic<guint64> dropped_{0};
+  std::atomic<guint64> queue_full_dropped_{0};
+  std::atomic<guint64> outage_dropped_{0};
+  std::atomic<guint64> outages_{0};
 
   // Streaming thread only.
   std::vector<GstMapInfo> maps_;
@@ -146,6 +183,9 @@ class Delivery {
   guint64 unreported_errors_ = 0;
   bool warned_ = false;
   std::bitset<256> warned_codes_;  // error codes already reported once
+  bool in_outage_ = false;
+  std::chrono::steady_clock::time_point outage_start_{};
+  guint64 outage_lost_ = 0;
 };
 
 }  // namespace mctx::gst

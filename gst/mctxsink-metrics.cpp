@@ -5,10 +5,9 @@
 
 #include "mctxsink-metrics.hpp"
 
-#include <pthread.h>
-
 #include <chrono>
 #include <exception>
+#include <new>
 
 #include "mctxsink-deliver.hpp"
 #include "mctxsink-private.hpp"
@@ -29,7 +28,7 @@ mctx::Snapshot snapshot_now(const Backend& backend) noexcept {
 }
 
 GstStructure* metrics_structure(const std::string& group, guint port, const char* mode,
-                                const mctx::SendCounters& c, guint64 dropped,
+                                const mctx::SendCounters& c, const DropCounts& k,
                                 GstClockTime interval, double pps, double bps,
                                 const char* reason) {
   return gst_structure_new("mctx-metrics",                                    //
@@ -41,8 +40,12 @@ GstStructure* metrics_structure(const std::string& group, guint port, const char
                            "send-calls", G_TYPE_UINT64, guint64(c.send_calls),
                            "send-errors", G_TYPE_UINT64, guint64(c.send_errors),
                            "would-block", G_TYPE_UINT64, guint64(c.would_block),
-                           "gso-sends", G_TYPE_UINT64, guint64(c.gso_sends),
-                           "dropped", G_TYPE_UINT64, dropped,                  //
+                           "gso-sends", G_TYPE_UINT64, guint64(c.gso_sends),   //
+                           "dropped", G_TYPE_UINT64, k.dropped,                //
+                           "queue-full", G_TYPE_UINT64, guint64(c.queue_full), //
+                           "queue-full-dropped", G_TYPE_UINT64, k.queue_full_dropped,
+                           "outage-dropped", G_TYPE_UINT64, k.outage_dropped,  //
+                           "outages", G_TYPE_UINT64, k.outages,                //
                            "interval", GST_TYPE_CLOCK_TIME, interval,          //
                            "packets-per-second", G_TYPE_DOUBLE, pps,           //
                            "bytes-per-second", G_TYPE_DOUBLE, bps,             //
@@ -71,7 +74,7 @@ GstStructure* RunMetrics::structure(const char* reason, bool advance) {
     d = prev ? mctx::make_delta(*prev, now) : mctx::make_delta(now, now);
   }
   GstStructure* s = metrics_structure(group_, port_, backend_.mode(), now.send,
-                                      delivery_.dropped(),
+                                      delivery_.drop_counts(),
                                       static_cast<GstClockTime>(d.interval.count()),
                                       d.packets_per_sec, d.bytes_per_sec, reason);
   backend_.append_stats(s);
@@ -86,7 +89,8 @@ GstStructure* stopped_metrics(const Settings& settings) {
     group.clear();
     port = 0;
   }
-  return metrics_structure(group, port, mode, mctx::SendCounters{}, 0, 0, 0.0, 0.0, "query");
+  return metrics_structure(group, port, mode, mctx::SendCounters{}, DropCounts{}, 0, 0.0, 0.0,
+                           "query");
 }
 
 // ---------------------------------------------------------------------------
@@ -119,15 +123,113 @@ void MetricsPoster::clear_eos() {
 // ---------------------------------------------------------------------------
 // StatsTimer
 
-bool StatsTimer::start(guint interval_ms, std::function<void()> tick) noexcept {
+// One run of the timer. Shared by the StatsTimer (while it is the current
+// run) and by its scheduled clock id (the id's user data, released when the
+// clock frees the id).
+struct StatsTimer::Run {
+  GstClock* clock = nullptr;  // a reference of its own
+  GWeakRef owner;             // the element; a tick holds a strong reference
+  std::function<void()> tick;
+
+  std::mutex m;
+  bool active = true;
+  GstClockID id = nullptr;  // the scheduled tick (owned), or nullptr
+  guint interval_ms = 0;
+
+  Run(GstClock* c, GObject* o, std::function<void()> t) : clock(c), tick(std::move(t)) {
+    g_weak_ref_init(&owner, o);
+  }
+  ~Run() {
+    if (id != nullptr) gst_clock_id_unref(id);
+    g_weak_ref_clear(&owner);
+    gst_object_unref(clock);
+  }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  // Schedules the next tick `interval_ms` after `from` (never in the past).
+  // Call with m held.
+  void schedule(const std::shared_ptr<Run>& self, GstClockTime from) noexcept;
+  void cancel() noexcept {  // with m held
+    if (id == nullptr) return;
+    gst_clock_id_unschedule(id);
+    gst_clock_id_unref(id);
+    id = nullptr;
+  }
+
+  static gboolean on_tick(GstClock* clock, GstClockTime time, GstClockID id, gpointer data);
+};
+
+namespace {
+
+void release_run(gpointer data) { delete static_cast<std::shared_ptr<StatsTimer::Run>*>(data); }
+
+}  // namespace
+
+void StatsTimer::Run::schedule(const std::shared_ptr<Run>& self, GstClockTime from) noexcept {
+  cancel();
+  if (!active || interval_ms == 0) return;
+  const GstClockTime period = static_cast<GstClockTime>(interval_ms) * GST_MSECOND;
+  GstClockTime at = from + period;
+  const GstClockTime now = gst_clock_get_time(clock);
+  if (at <= now) at = now + period;
+  auto* ref = new (std::nothrow) std::shared_ptr<Run>(self);
+  if (ref == nullptr) {
+    GST_ERROR("stats timer: out of memory, no more periodic messages");
+    return;
+  }
+  GstClockID next = gst_clock_new_single_shot_id(clock, at);
+  if (gst_clock_id_wait_async(next, &Run::on_tick, ref, release_run) != GST_CLOCK_OK) {
+    GST_ERROR("stats timer: gst_clock_id_wait_async failed, no more periodic messages");
+    gst_clock_id_unref(next);  // release_run ran or will run with the id
+    return;
+  }
+  id = next;
+}
+
+gboolean StatsTimer::Run::on_tick(GstClock*, GstClockTime time, GstClockID fired, gpointer data) {
+  const std::shared_ptr<Run>& run = *static_cast<std::shared_ptr<Run>*>(data);
+  {
+    std::lock_guard<std::mutex> lk(run->m);
+    // An id that was unscheduled (stop, a new interval) may still fire once.
+    if (!run->active || fired != run->id) return TRUE;
+  }
+  // The element cannot be finalized while the tick runs: it holds a strong
+  // reference (none once the element is being disposed).
+  if (GObject* owner = static_cast<GObject*>(g_weak_ref_get(&run->owner))) {
+    try {
+      run->tick();
+    } catch (...) {
+      GST_ERROR("stats timer: unexpected exception in a tick");
+    }
+    g_object_unref(owner);
+  }
+  std::lock_guard<std::mutex> lk(run->m);
+  // Still this run's id (no stop, no new interval meanwhile): the next tick.
+  if (run->active && fired == run->id) run->schedule(run, time);
+  return TRUE;
+}
+
+StatsTimer::StatsTimer() noexcept
+    : clock_(gst_system_clock_obtain()), interval_ms_(kDefaultStatsInterval) {}
+
+StatsTimer::~StatsTimer() {
+  stop();
+  gst_object_unref(clock_);
+}
+
+bool StatsTimer::start(GObject* owner, std::function<void()> tick) noexcept {
   stop();
   try {
-    std::lock_guard<std::mutex> lk(m_);
-    stop_ = false;
-    changed_ = false;
-    interval_ms_ = interval_ms;
-    tick_ = std::move(tick);
-    thread_ = std::thread([this] { run(); });
+    auto run = std::make_shared<Run>(static_cast<GstClock*>(gst_object_ref(clock_)), owner,
+                                     std::move(tick));
+    std::lock_guard<std::mutex> lk(mutex_);
+    run->interval_ms = interval_ms_;
+    {
+      std::lock_guard<std::mutex> rlk(run->m);
+      run->schedule(run, gst_clock_get_time(clock_));
+    }
+    run_ = std::move(run);
     return true;
   } catch (...) {
     return false;
@@ -135,61 +237,25 @@ bool StatsTimer::start(guint interval_ms, std::function<void()> tick) noexcept {
 }
 
 void StatsTimer::set_interval(guint interval_ms) noexcept {
-  {
-    std::lock_guard<std::mutex> lk(m_);
-    interval_ms_ = interval_ms;
-    changed_ = true;
-  }
-  cv_.notify_all();
+  std::lock_guard<std::mutex> lk(mutex_);
+  interval_ms_ = interval_ms;
+  if (!run_) return;
+  std::lock_guard<std::mutex> rlk(run_->m);
+  if (run_->interval_ms == interval_ms) return;
+  run_->interval_ms = interval_ms;
+  run_->schedule(run_, gst_clock_get_time(clock_));  // the new period starts now
 }
 
 void StatsTimer::stop() noexcept {
+  std::shared_ptr<Run> run;
   {
-    std::lock_guard<std::mutex> lk(m_);
-    stop_ = true;
+    std::lock_guard<std::mutex> lk(mutex_);
+    run = std::move(run_);
   }
-  cv_.notify_all();
-  if (!thread_.joinable()) return;
-  if (thread_.get_id() == std::this_thread::get_id()) {
-    // stop() from inside tick() (an application stopping the element from
-    // a synchronous bus handler): the loop sees stop_ and ends by itself.
-    thread_.detach();
-    return;
-  }
-  try {
-    thread_.join();
-  } catch (...) {
-  }
-}
-
-void StatsTimer::run() noexcept {
-  pthread_setname_np(pthread_self(), "mctxsink-stats");
-  try {
-    using clock = std::chrono::steady_clock;
-    std::unique_lock<std::mutex> lk(m_);
-    auto next = clock::now() + std::chrono::milliseconds(interval_ms_);
-    auto woken = [this] { return stop_ || changed_; };
-    while (!stop_) {
-      if (changed_) {
-        changed_ = false;
-        next = clock::now() + std::chrono::milliseconds(interval_ms_);
-      }
-      if (interval_ms_ == 0) {
-        cv_.wait(lk, woken);
-        continue;
-      }
-      if (cv_.wait_until(lk, next, woken)) continue;
-      lk.unlock();
-      tick_();
-      lk.lock();
-      const auto period = std::chrono::milliseconds(interval_ms_);
-      next += period;
-      const auto now = clock::now();
-      if (next <= now) next = now + period;
-    }
-  } catch (...) {
-    GST_ERROR("stats timer stopped by an unexpected exception");
-  }
+  if (!run) return;
+  std::lock_guard<std::mutex> lk(run->m);
+  run->active = false;
+  run->cancel();
 }
 
 }  // namespace mctx::gst

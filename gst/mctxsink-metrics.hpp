@@ -8,11 +8,10 @@
 
 #include <gst/gst.h>
 
-#include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "mctx/metrics.hpp"
 
@@ -46,29 +45,45 @@ class RunMetrics {
 GstStructure* stopped_metrics(const Settings& settings);
 
 // ---------------------------------------------------------------------------
-// The stats timer: a thread that calls tick() every interval, off the
-// streaming thread. stop() joins it; set_interval() takes effect at once.
+// The stats timer. It owns no thread: each tick is a single-shot GstClockID
+// of the system clock waited asynchronously (gst_clock_id_wait_async), so
+// every timer of the process shares the system clock's one async thread.
+//
+// Each start() makes a new run (its own control block, shared with the
+// scheduled clock id); stop() deactivates it and unschedules its id, so no
+// tick of that run starts after stop() returns. stop() never waits for a
+// tick in progress: it may be called from inside tick() (a synchronous bus
+// handler stopping the element on the timer's own message), or while a
+// handler on the timer's thread waits for the state lock stop()'s caller
+// holds. A tick in progress holds a strong reference to the owner (taken
+// from a weak one), so the owner is never finalized under it; a tick that
+// finishes after stop() finds the element stopped and posts nothing.
+//
+// A tick that comes late (a slow handler, a loaded machine) is not caught
+// up: the next one is one interval after it. The interval belongs to the
+// timer, not to a run: set_interval() before start() is kept, and while
+// running it reschedules at once.
 class StatsTimer {
  public:
-  StatsTimer() = default;
+  StatsTimer() noexcept;
+  ~StatsTimer();
   StatsTimer(const StatsTimer&) = delete;
   StatsTimer& operator=(const StatsTimer&) = delete;
-  ~StatsTimer() { stop(); }
 
-  bool start(guint interval_ms, std::function<void()> tick) noexcept;
+  // Starts a new run with the current interval (0: no periodic ticks until
+  // set_interval()); tick() runs while `owner` is alive. false: out of
+  // memory.
+  bool start(GObject* owner, std::function<void()> tick) noexcept;
   void set_interval(guint interval_ms) noexcept;
   void stop() noexcept;
 
- private:
-  void run() noexcept;
+  struct Run;  // mctxsink-metrics.cpp
 
-  std::mutex m_;
-  std::condition_variable cv_;
-  std::thread thread_;
-  std::function<void()> tick_;
-  guint interval_ms_ = 0;
-  bool stop_ = false;
-  bool changed_ = false;
+ private:
+  GstClock* clock_;
+  std::mutex mutex_;  // guards run_ and interval_ms_
+  std::shared_ptr<Run> run_;
+  guint interval_ms_;
 };
 
 // ---------------------------------------------------------------------------
@@ -92,8 +107,8 @@ class MetricsPoster {
   void clear_eos();
 
   // The periodic timer: tick() posts an interval message.
-  bool start_timer(guint interval_ms, std::function<void()> tick) noexcept {
-    return timer_.start(interval_ms, std::move(tick));
+  bool start_timer(std::function<void()> tick) noexcept {
+    return timer_.start(G_OBJECT(element_), std::move(tick));
   }
   void set_interval(guint interval_ms) noexcept { timer_.set_interval(interval_ms); }
   void stop_timer() noexcept { timer_.stop(); }

@@ -89,6 +89,8 @@ inline constexpr bool kDefaultCloseSocket = true;
 inline constexpr guint kDefaultStatsInterval = 1000;  // ms; 0 = final only
 inline constexpr mctx::Gso kDefaultGso = mctx::kDefaultGso;  // auto
 inline constexpr guint64 kDefaultMaxRate = 0;              // bits/s; 0 = unpaced
+inline constexpr bool kDefaultQueueFullDrop = false;  // queue-full=wait
+inline constexpr guint kDefaultMaxOutage = 0;         // ms; 0 = wait forever
 
 static_assert(kDefaultTtl == static_cast<guint>(mctx::kDefaultTtl));
 static_assert(kDefaultLoop == mctx::kDefaultLoopback);
@@ -109,6 +111,8 @@ struct Settings {
   guint stats_interval_ms = kDefaultStatsInterval;
   mctx::Gso gso = kDefaultGso;
   guint64 max_rate = kDefaultMaxRate;
+  bool queue_full_drop = kDefaultQueueFullDrop;  // queue-full: false = wait, true = drop
+  guint max_outage_ms = kDefaultMaxOutage;
 };
 
 // ---------------------------------------------------------------------------
@@ -198,6 +202,10 @@ class Backend {
   // only when a warning is posted). A raw backend can give the validator's
   // detail ("IPv4 total length 60 does not match the datagram size 48").
   virtual std::string describe_error(const mctx::SendError& e) const { return e.message(); }
+
+  // Reads and discards the socket error queue(s) after poll() reported
+  // POLLERR (the sockets report errors with IP_RECVERR / IPV6_RECVERR).
+  virtual void drain_errors() noexcept {}
 
   // A warning the element posts once after a successful start ("" = none),
   // e.g. raw mode naming the properties it ignores.

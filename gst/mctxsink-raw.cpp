@@ -197,6 +197,8 @@ class RawBackend final : public Backend {
       total.bytes_sent += c.bytes_sent;
       total.send_errors += c.send_errors;
       total.would_block += c.would_block;
+      total.queue_full += c.queue_full;
+      total.unreachable += c.unreachable;
     }
     return total;
   }
@@ -238,9 +240,16 @@ class RawBackend final : public Backend {
         return std::string(fam) + " datagram " + last_.source.to_string() + " -> " +
                last_.destination.to_string() + " cannot be sent: " + why;
       }
-      case LastError::Kind::kernel:
+      case LastError::Kind::kernel: {
+        std::string why = e.message();
+        const mctx::RawPublication* pub =
+            paths_[slot_of(last_.family)].ready.load(std::memory_order_acquire);
+        if (e.code == mctx::Errc::network_unreachable && pub != nullptr) {
+          why = pub->outage_reason() + " (" + why + ")";
+        }
         return std::string(fam) + " datagram " + last_.source.to_string() + " -> " +
-               last_.destination.to_string() + ": " + e.message();
+               last_.destination.to_string() + ": " + why;
+      }
       case LastError::Kind::none:
         break;
     }
@@ -248,6 +257,12 @@ class RawBackend final : public Backend {
   }
 
   std::string start_warning() const override { return start_warning_; }
+
+  void drain_errors() noexcept override {
+    for (FamilyPath& p : paths_) {
+      if (p.pub) (void)p.pub->drain_errors();
+    }
+  }
 
   void shutdown(bool /*close_caller_socket*/) noexcept override {
     // No caller socket in raw mode; the publications close their sockets.

@@ -117,6 +117,7 @@ const char* property_for(mctx::Errc code) noexcept {
     case Errc::socket_family_mismatch:
     case Errc::socket_address_mismatch:
     case Errc::socket_port_mismatch:
+    case Errc::socket_options_conflict:
       return "socket";
     default:
       return nullptr;
@@ -128,7 +129,13 @@ StartError start_error_from(const mctx::Error& error, const char* property) {
   out.kind = kind_for(error.code);
   const char* prop = property != nullptr ? property : property_for(error.code);
   std::string text = error.what();
-  if (prop != nullptr && !names_property(text, prop)) text = std::string(prop) + ": " + text;
+  if (property == nullptr && error.code == mctx::Errc::source_interface_mismatch &&
+      !contains_ci(text, "scoped to")) {
+    // Two settings disagree: name both properties.
+    text = "source-address and interface disagree: " + text;
+  } else if (prop != nullptr && !names_property(text, prop)) {
+    text = std::string(prop) + ": " + text;
+  }
   out.message = std::move(text);
   out.debug = std::string("mctx error ") + mctx::errc_name(error.code) + " (" +
               std::to_string(static_cast<int>(error.code)) + ")";

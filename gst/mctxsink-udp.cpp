@@ -8,10 +8,13 @@
 //    used-socket GSocket wraps a dup() of it, so that GSocket (which closes
 //    its descriptor when finalized) can outlive the element's socket without
 //    ever closing a descriptor number that is reused by then.
-//  * Caller-provided GSocket: the GSocket owns the descriptor. The Publication
-//    adopts it for sending, and at stop the descriptor is always extract()ed
-//    back, so the core never closes it; close-socket=TRUE then closes it with
-//    g_socket_close(), close-socket=FALSE leaves it open for the caller.
+//  * Caller-provided GSocket: the Publication adopts it, which makes a dup()
+//    of its descriptor and never connects it (each datagram names the
+//    group), so the caller may close its GSocket or share it with other
+//    sinks and a udpsrc. At stop the Publication closes its duplicate;
+//    close-socket=TRUE then also closes the caller's GSocket with
+//    g_socket_close() (other users' duplicates keep the kernel socket
+//    open), close-socket=FALSE leaves it to the caller.
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -61,6 +64,17 @@ class UdpBackend final : public Backend {
 
   int wait_fd() const noexcept override { return pub_.fd(); }
 
+  void drain_errors() noexcept override { (void)pub_.drain_errors(); }
+
+  // An unreachable network says why: the interface or the source address
+  // is gone, or the interface is down.
+  std::string describe_error(const mctx::SendError& e) const override {
+    if (e.code == mctx::Errc::network_unreachable) {
+      return pub_.outage_reason() + " (" + e.message() + ")";
+    }
+    return e.message();
+  }
+
   mctx::SendCounters counters() const noexcept override { return pub_.metrics().load(); }
 
   void append_stats(GstStructure* s) const override {
@@ -85,9 +99,9 @@ class UdpBackend final : public Backend {
     done_ = true;
     used_socket_.reset();
     if (!caller_socket_) return;  // our own socket: ~Publication closes it
-    // The GSocket owns the descriptor: take it back from the publication.
+    // The publication's duplicate first, then (close-socket) the caller's.
     const mctx::ExtractedSocket ex = pub_.extract();
-    GST_DEBUG("Handed descriptor %d back to the caller's GSocket", ex.fd);
+    if (ex.fd >= 0) ::close(ex.fd);
     if (close_caller_socket) {
       GError* err = nullptr;
       if (!g_socket_close(caller_socket_.get(), &err)) {
@@ -142,7 +156,8 @@ BackendResult make_udp_backend(const Settings& settings) {
     const int fd = g_socket_get_fd(gs);
     auto pub = mctx::Publication::adopt(fd, *config);
     if (!pub) return mctx::unexpected(start_error_from(pub.error()));
-    GST_INFO("Adopted caller-provided socket (fd %d)", fd);
+    GST_INFO("Adopted caller-provided socket (fd %d, sending through duplicate %d, unconnected)",
+             fd, pub->fd());
     return std::unique_ptr<Backend>(
         new UdpBackend(std::move(*pub), settings.socket, settings.socket));
   }

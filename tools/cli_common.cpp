@@ -4,6 +4,7 @@
 #include "cli_common.hpp"
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <time.h>
 
@@ -46,6 +47,18 @@ int exit_status_for(Errc code) noexcept {
   // user's input. Everything else is a runtime failure.
   if ((c >= 1 && c < 50) || c >= 160) return kExitUsage;
   return kExitFailure;
+}
+
+std::string config_error_text(const Error& error, std::string_view source_option,
+                              std::string_view interface_option) {
+  std::string text = error.what();
+  // "... is scoped to X" names a scope, not the two options.
+  if (error.code == Errc::source_interface_mismatch &&
+      text.find("scoped to") == std::string::npos) {
+    text = std::string(source_option) + " and " + std::string(interface_option) +
+           " disagree: " + text;
+  }
+  return text;
 }
 
 void print_error(std::string_view program, std::string_view message) {
@@ -99,6 +112,28 @@ void install_verbose_log(const char* argv0) {
 CliResult<std::vector<std::string>> parse_options(int argc, char** argv, GOptionEntry* entries,
                                                   const char* parameter_string, const char* summary,
                                                   const char* description) {
+  // GOption takes the next argument as an option's value even when it is
+  // another option ("--ttl --interface mctx0 ..."), and the mistake then
+  // shows up as a bad positional argument. No value of ours starts with
+  // "--", so that is reported as the missing value it is.
+  for (int i = 1; i + 1 < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() < 3 || arg.substr(0, 2) != "--" || arg.find('=') != std::string_view::npos) {
+      continue;
+    }
+    for (const GOptionEntry* e = entries; e->long_name != nullptr; ++e) {
+      if (e->arg == G_OPTION_ARG_NONE || arg.substr(2) != e->long_name) continue;
+      const std::string_view next = argv[i + 1];
+      if (next.size() >= 2 && next.substr(0, 2) == "--") {
+        return unexpected("Missing argument for " + std::string(arg) + ": the next argument " +
+                          squote(next) + " is an option, not a value");
+      }
+      ++i;  // skip the value
+      break;
+    }
+  }
+
   gchar** remaining = nullptr;
   GOptionEntry rest[] = {
       {"verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
@@ -224,7 +259,7 @@ CliResult<SendPositionals> parse_send_positionals(const std::vector<std::string>
   auto group = parse_ip(args[0], "GROUP");
   if (!group) return unexpected(std::move(group.error()));
   p.group = group.value();
-  auto port = parse_uint(args[1], "PORT", 0, 65535);
+  auto port = parse_uint(args[1], "PORT", 1, 65535);
   if (!port) return unexpected(std::move(port.error()));
   p.port = static_cast<uint16_t>(port.value());
   p.payload = args[2];
@@ -256,6 +291,46 @@ CliResult<void> check_payload_size(std::size_t size, Family family) {
 
 // ------------------------------------------------------------ run control
 
+namespace {
+
+sigset_t stop_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+// ppoll() with SIGINT/SIGTERM blocked from the stop check until the wait
+// starts: ppoll unblocks them atomically, so a signal that arrives after the
+// check interrupts the wait instead of being noticed only at its end.
+// Returns ppoll's result (0 on timeout, -1 with EINTR on a signal).
+int wait_unless_stopped(pollfd* fds, nfds_t nfds, std::chrono::nanoseconds timeout) {
+  const sigset_t set = stop_set();
+  sigset_t old;
+  pthread_sigmask(SIG_BLOCK, &set, &old);
+  int n = 0;
+  if (stop_requested()) {
+    n = -1;
+    errno = EINTR;
+  } else {
+    timespec ts{};
+    const auto ns = std::max<int64_t>(timeout.count(), 0);
+    ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+    ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+    sigset_t during = old;
+    sigdelset(&during, SIGINT);
+    sigdelset(&during, SIGTERM);
+    n = ::ppoll(fds, nfds, &ts, &during);
+  }
+  const int err = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
+  return n;
+}
+
+}  // namespace
+
 void install_stop_signals() {
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
@@ -273,11 +348,8 @@ bool sleep_until(std::chrono::steady_clock::time_point deadline) {
     if (stop_requested()) return false;
     const auto now = steady_clock::now();
     if (now >= deadline) return true;
-    const auto left = duration_cast<nanoseconds>(deadline - now);
-    timespec ts{};
-    ts.tv_sec = static_cast<time_t>(left.count() / 1'000'000'000);
-    ts.tv_nsec = static_cast<long>(left.count() % 1'000'000'000);
-    ::nanosleep(&ts, nullptr);  // EINTR: loop re-checks the stop flag
+    // EINTR (a stop signal, or another one): the loop re-checks the flag.
+    wait_unless_stopped(nullptr, 0, duration_cast<nanoseconds>(deadline - now));
   }
 }
 
@@ -285,10 +357,10 @@ bool wait_writable(int fd, std::chrono::milliseconds timeout) {
   pollfd pfd{};
   pfd.fd = fd;
   pfd.events = POLLOUT;
-  const int ms = static_cast<int>(std::min<int64_t>(timeout.count(), 60'000));
-  const int n = ::poll(&pfd, 1, ms < 0 ? 0 : ms);
+  const auto capped = std::min<std::chrono::milliseconds>(timeout, std::chrono::seconds(60));
+  const int n = wait_unless_stopped(&pfd, 1, capped);
   if (n > 0) return true;  // POLLOUT, or POLLERR/POLLHUP: the next send reports it
-  return false;            // timeout or EINTR
+  return false;            // timeout or a signal
 }
 
 void wait_for_room(int fd, const MetricsReporter& metrics) {
@@ -297,6 +369,21 @@ void wait_for_room(int fd, const MetricsReporter& metrics) {
   const auto wait =
       std::clamp(duration_cast<milliseconds>(until_metrics), milliseconds(1), milliseconds(1000));
   wait_writable(fd, wait);
+}
+
+std::string format_seconds(double seconds) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.3f", seconds);
+  return buf;
+}
+
+CliResult<bool> parse_queue_full(const char* text) {
+  const std::string v = text == nullptr ? "" : text;
+  if (v == "wait") return false;
+  if (v == "drop") return true;
+  return unexpected("--queue-full: '" + v +
+                    "' is not allowed: give 'wait' (send again when the queue has room) or "
+                    "'drop' (drop the packet and count it)");
 }
 
 int exit_status_after(std::string_view program, const SendTotals& totals) {
@@ -308,7 +395,8 @@ int exit_status_after(std::string_view program, const SendTotals& totals) {
     print_error(program, "stopped by signal " + std::to_string(sig));
     return 128 + sig;
   }
-  return totals.errors == 0 ? kExitOk : kExitFailure;
+  const uint64_t not_sent = totals.errors + totals.outage_lost + totals.queue_full_dropped;
+  return not_sent == 0 ? kExitOk : kExitFailure;
 }
 
 // ------------------------------------------------------------ metrics
@@ -409,6 +497,10 @@ CliResult<MetricsReporter> MetricsReporter::create(const MetricsEnv& env, std::s
     if (!w) {
       return unexpected("MCTX_METRICS_SUMMARY_FILE: " + w.error().what());
     }
+    if (!w->repaired().empty()) {
+      std::fprintf(stderr, "note: MCTX_METRICS_SUMMARY_FILE '%s': %s\n", w->path().c_str(),
+                   w->repaired().c_str());
+    }
     r.writer_.emplace(std::move(w.value()));
   }
   (void)r.sampler_.sample(baseline);
@@ -447,7 +539,12 @@ CliResult<void> MetricsReporter::maybe_emit(const Snapshot& now) {
 CliResult<void> MetricsReporter::finish(const Snapshot& now) {
   if (!enabled_) return {};
   next_due_ = std::chrono::steady_clock::time_point::max();
-  return emit(now);
+  if (auto r = emit(now); !r) return r;
+  // One flush to disk per run: the file survives a machine crash after exit.
+  if (writer_) {
+    if (auto s = writer_->sync(); !s) return unexpected(s.error().what());
+  }
+  return {};
 }
 
 }  // namespace mctx::cli

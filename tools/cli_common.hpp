@@ -22,6 +22,7 @@
 #include "mctx/error.hpp"
 #include "mctx/jsonl.hpp"
 #include "mctx/metrics.hpp"
+#include "mctx/publication.hpp"
 #include "mctx/result.hpp"
 
 namespace mctx::cli {
@@ -38,6 +39,13 @@ using CliResult = Result<T, std::string>;
 // 2 for errors of argument parsing and PublicationConfig::validate(), and
 // for metrics-export setup errors; 1 for everything else (system calls).
 int exit_status_for(Errc code) noexcept;
+
+// The text of a PublicationConfig::validate() / open error. When the source
+// address and the interface disagree (source_interface_mismatch), it is
+// prefixed with the two options that set them ("--source and --interface
+// disagree: ...").
+std::string config_error_text(const Error& error, std::string_view source_option,
+                              std::string_view interface_option);
 
 // Prints "PROGRAM: message" to stderr.
 void print_error(std::string_view program, std::string_view message);
@@ -181,7 +189,16 @@ struct SendLoopParams {
   uint64_t count = 1;                     // packets to send
   std::chrono::milliseconds interval{0};  // between packet starts
   int fd = -1;                            // polled for POLLOUT while a send would block
+  // A full local queue (ENOBUFS): false = send again after
+  // mctx::kQueueFullRetryDelay (nothing lost), true = drop the packet.
+  bool drop_on_queue_full = false;
 };
+
+// "1.234": seconds with millisecond precision, for messages.
+std::string format_seconds(double seconds);
+
+// --queue-full=wait|drop: true for drop. The error names the option.
+CliResult<bool> parse_queue_full(const char* text);
 
 // What a send loop did.
 struct SendTotals {
@@ -189,6 +206,10 @@ struct SendTotals {
   uint64_t bytes = 0;  // their bytes, as the publication reports them
   uint64_t errors = 0;
   uint64_t waits = 0;         // would-block waits
+  uint64_t queue_full = 0;    // full local queue events (ENOBUFS)
+  uint64_t queue_full_dropped = 0;  // packets dropped on a full queue (--queue-full=drop)
+  uint64_t outages = 0;       // outages that began (network unreachable)
+  uint64_t outage_lost = 0;   // packets lost to outages (not in errors)
   double seconds = 0;         // from the first send to after the final metrics
   std::string metrics_error;  // the first metrics output failure; "" if none
 };
@@ -199,7 +220,7 @@ void wait_for_room(int fd, const MetricsReporter& metrics);
 
 // The exit status of a sender after the loop (and its summary line): a
 // metrics failure is printed and is 1, a stop signal is printed and is
-// 128 + N, then 0 when every send succeeded, else 1.
+// 128 + N, then 0 when every packet was sent, else 1.
 int exit_status_after(std::string_view program, const SendTotals& totals);
 
 // The send loop of the CLI senders. Packet i (from 0) goes out at
@@ -207,7 +228,13 @@ int exit_status_after(std::string_view program, const SendTotals& totals);
 // emitted when due. A send that would block is never dropped: the loop
 // waits for room (wait_for_room) and sends again. A failed send is counted
 // and printed (the first kMaxErrorLines), and ends the loop only when the
-// error is fatal. A stop signal ends it early. Then the final metrics.
+// error is fatal. A full local queue (ENOBUFS) is retried after
+// mctx::kQueueFullRetryDelay, or the packet dropped and counted with
+// drop_on_queue_full. An unreachable network is an outage: the packet is
+// counted as lost, one line says the outage began (and why), one line when
+// a packet goes out again says how long it lasted and how many were lost;
+// the loop keeps sending. A stop signal ends it early. Then the final
+// metrics.
 //
 // The sender provides:
 //   Snapshot snapshot();             metrics of the context it sends through
@@ -217,11 +244,14 @@ int exit_status_after(std::string_view program, const SendTotals& totals);
 //                                    would_block(), fatal()
 //   void sent(uint64_t i, const Report&);            after a successful send
 //   std::string failure(uint64_t i, const Error&);   the error line
+//   mctx::OutageStatus outage();     the publication's outage status
+//   std::string outage_reason();     why the network is unreachable
 template <class Sender>
 SendTotals run_send_loop(const SendLoopParams& params, MetricsReporter& metrics, Sender& sender) {
   using std::chrono::steady_clock;
   SendTotals t;
   bool fatal = false;
+  bool in_outage = false;
   auto tick = [&]() {
     if (t.metrics_error.empty() && steady_clock::now() >= metrics.next_due()) {
       auto r = metrics.maybe_emit(sender.snapshot());
@@ -248,10 +278,41 @@ SendTotals run_send_loop(const SendLoopParams& params, MetricsReporter& metrics,
       if (r) {
         ++t.sent;
         t.bytes += r->bytes_sent;
+        if (in_outage) {
+          in_outage = false;
+          const mctx::OutageStatus o = sender.outage();
+          print_error(params.program,
+                      "outage ended: sending again after " +
+                          format_seconds(std::chrono::duration<double>(o.duration).count()) +
+                          " s; " + std::to_string(o.datagrams_lost) + " packets lost");
+        }
         sender.sent(i, *r);
         break;
       }
       const auto& e = r.error();
+      if (e.code == mctx::Errc::no_buffer_space) {
+        ++t.queue_full;
+        if (params.drop_on_queue_full) {
+          ++t.queue_full_dropped;
+          break;
+        }
+        // Backpressure: the queue drains at its rate; send the packet again.
+        sleep_until(steady_clock::now() + mctx::kQueueFullRetryDelay);
+        tick();
+        if (stop_requested()) break;
+        continue;
+      }
+      if (e.code == mctx::Errc::network_unreachable) {
+        ++t.outage_lost;
+        if (!in_outage) {
+          in_outage = true;
+          ++t.outages;
+          print_error(params.program, "outage began: " + sender.failure(i, e) + " (" +
+                                          sender.outage_reason() +
+                                          "); packets are counted as lost until it ends");
+        }
+        break;
+      }
       if (e.would_block()) {
         // Never drop: wait until the socket buffer has room and send again.
         ++t.waits;

@@ -60,12 +60,14 @@ struct Options {
   gchar* tos = nullptr;
   gchar* flow_label = nullptr;
   gboolean no_loopback = FALSE;
+  gchar* queue_full = nullptr;
   gboolean quiet = FALSE;
   gboolean capabilities = FALSE;
   gboolean version = FALSE;
 
   ~Options() {
-    for (gchar* p : {source, source_port, bind, interface, interface_index, ttl, tos, flow_label}) {
+    for (gchar* p : {source, source_port, bind, interface, interface_index, ttl, tos, flow_label,
+                     queue_full}) {
       g_free(p);
     }
   }
@@ -114,7 +116,6 @@ CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& arg
   if (!pos) return unexpected(std::move(pos.error()));
   plan.pos = std::move(pos.value());
   const Family fam = plan.pos.group.family();
-  if (plan.pos.port == 0) return unexpected(std::string("PORT 0 is not allowed: give 1 to 65535"));
   if (!plan.pos.group.is_multicast()) {
     return unexpected("GROUP '" + plan.pos.group.to_string() + "' is not a multicast address");
   }
@@ -145,7 +146,9 @@ CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& arg
   if (!interface) return unexpected(std::move(interface.error()));
   if (interface.value()) c.with_interface(**interface);
   if (o.ttl) {
-    auto t = parse_uint(o.ttl, "--ttl", 0, 255);
+    // A raw datagram with TTL / hop limit 0 is refused by the validator
+    // (raw_ttl_zero); say so in terms of the option.
+    auto t = parse_uint(o.ttl, "--ttl", 1, 255);
     if (!t) return unexpected(std::move(t.error()));
     plan.ttl = static_cast<uint8_t>(t.value());
   }
@@ -263,6 +266,14 @@ struct RawSender {
   std::string route;  // of the last datagram (or of the plan, before the first)
 
   Snapshot snapshot() const { return ctx.snapshot(); }
+  OutageStatus outage() const {
+    const RawPublication* pub = ctx.get(id);
+    return pub != nullptr ? pub->outage() : OutageStatus{};
+  }
+  std::string outage_reason() const {
+    const RawPublication* pub = ctx.get(id);
+    return pub != nullptr ? pub->outage_reason() : std::string("publication is gone");
+  }
   void prepare(uint64_t i) {
     if (spec.destination.is_v4()) {
       spec.ipv4_id = static_cast<uint16_t>(i % 65535 + 1);  // 1..65535, never 0
@@ -301,13 +312,17 @@ int run(int argc, char** argv) {
       {"interface-index", 0, 0, G_OPTION_ARG_STRING, &o.interface_index,
        "Outgoing interface by index (> 0)", "N"},
       {"ttl", 0, 0, G_OPTION_ARG_STRING, &o.ttl,
-       "IPv4 TTL / IPv6 hop limit written into the header (0-255, default 1)", "N"},
+       "IPv4 TTL / IPv6 hop limit written into the header (1-255, default 1)", "N"},
       {"tos", 0, 0, G_OPTION_ARG_STRING, &o.tos,
        "IPv4 TOS / IPv6 traffic class byte written into the header (0-255, default 0)", "N"},
       {"flow-label", 0, 0, G_OPTION_ARG_STRING, &o.flow_label,
        "IPv6 flow label written into the header (0-1048575, default 0)", "N"},
       {"no-loopback", 0, 0, G_OPTION_ARG_NONE, &o.no_loopback,
        "IPv4: do not loop datagrams back to receivers on this host", nullptr},
+      {"queue-full", 0, 0, G_OPTION_ARG_STRING, &o.queue_full,
+       "When the local queue is full (ENOBUFS, e.g. a shaping qdisc): wait (default; send "
+       "again shortly, nothing is lost) or drop (drop the packet and count it)",
+       "wait|drop"},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "Print no line per datagram, only the summary",
        nullptr},
       {"capabilities", 0, 0, G_OPTION_ARG_NONE, &o.capabilities,
@@ -325,6 +340,12 @@ int run(int argc, char** argv) {
   // 1. Everything the user gave is checked before anything is opened.
   auto plan = build_plan(o, args.value());
   if (!plan) return usage_error(kProgram, plan.error());
+  bool drop_on_queue_full = false;
+  if (o.queue_full) {
+    auto q = parse_queue_full(o.queue_full);
+    if (!q) return usage_error(kProgram, q.error());
+    drop_on_queue_full = q.value();
+  }
   Plan& p = plan.value();
   const Family fam = p.pos.group.family();
 
@@ -408,16 +429,20 @@ int run(int argc, char** argv) {
                    .quiet = o.quiet != FALSE,
                    .route = describe_report(planned, p.source_port, p.pos.port)};
   const SendTotals t = run_send_loop(
-      {kProgram, p.pos.count, std::chrono::milliseconds(p.pos.interval_ms), pub->fd()}, metrics,
+      {kProgram, p.pos.count, std::chrono::milliseconds(p.pos.interval_ms), pub->fd(),
+       drop_on_queue_full}, metrics,
       sender);
 
   // 4. Summary.
   std::printf(
       "summary: %llu of %llu datagrams sent (%llu bytes) %s in %.3f s; %llu send errors; "
-      "%llu would-block waits\n",
+      "%llu would-block waits; %llu queue-full (%llu dropped); %llu lost in %llu outages\n",
       static_cast<unsigned long long>(t.sent), static_cast<unsigned long long>(p.pos.count),
       static_cast<unsigned long long>(t.bytes), sender.route.c_str(), t.seconds,
-      static_cast<unsigned long long>(t.errors), static_cast<unsigned long long>(t.waits));
+      static_cast<unsigned long long>(t.errors), static_cast<unsigned long long>(t.waits),
+      static_cast<unsigned long long>(t.queue_full),
+      static_cast<unsigned long long>(t.queue_full_dropped),
+      static_cast<unsigned long long>(t.outage_lost), static_cast<unsigned long long>(t.outages));
   std::fflush(stdout);
   return exit_status_after(kProgram, t);
 }

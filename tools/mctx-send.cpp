@@ -58,11 +58,14 @@ struct Options {
   gchar* ttl = nullptr;
   gchar* dscp = nullptr;
   gboolean no_loopback = FALSE;
+  gchar* queue_full = nullptr;
   gboolean quiet = FALSE;
   gboolean version = FALSE;
 
   ~Options() {
-    for (gchar* p : {source, source_port, bind, interface, interface_index, ttl, dscp}) g_free(p);
+    for (gchar* p : {source, source_port, bind, interface, interface_index, ttl, dscp, queue_full}) {
+      g_free(p);
+    }
   }
 };
 
@@ -86,7 +89,7 @@ CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& arg
     c.with_source_address(a.value());
   }
   if (o.source_port) {
-    auto p = parse_uint(o.source_port, "--source-port", 0, 65535);
+    auto p = parse_uint(o.source_port, "--source-port", 1, 65535);
     if (!p) return unexpected(std::move(p.error()));
     c.with_source_port(static_cast<uint16_t>(p.value()));
   }
@@ -159,6 +162,14 @@ struct UdpSender {
   std::string local_text = local.to_string();
 
   Snapshot snapshot() const { return ctx.snapshot(); }
+  OutageStatus outage() const {
+    const Publication* pub = ctx.get(id);
+    return pub != nullptr ? pub->outage() : OutageStatus{};
+  }
+  std::string outage_reason() const {
+    const Publication* pub = ctx.get(id);
+    return pub != nullptr ? pub->outage_reason() : std::string("publication is gone");
+  }
   void prepare(uint64_t) {}
   Result<SendReport, SendError> send() { return ctx.send(id, payload); }
   void sent(uint64_t i, const SendReport& r) {
@@ -198,6 +209,10 @@ int run(int argc, char** argv) {
        "Do not loop packets back to receivers on this host", nullptr},
       {"dscp", 0, 0, G_OPTION_ARG_STRING, &o.dscp,
        "DSCP code point for the packets (0-63; default: leave alone)", "N"},
+      {"queue-full", 0, 0, G_OPTION_ARG_STRING, &o.queue_full,
+       "When the local queue is full (ENOBUFS, e.g. a shaping qdisc): wait (default; send "
+       "again shortly, nothing is lost) or drop (drop the packet and count it)",
+       "wait|drop"},
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "Print no line per packet, only the summary",
        nullptr},
       {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", nullptr},
@@ -212,11 +227,19 @@ int run(int argc, char** argv) {
   // 1. Everything the user gave is checked before anything is opened.
   auto plan = build_plan(o, args.value());
   if (!plan) return usage_error(kProgram, plan.error());
+  bool drop_on_queue_full = false;
+  if (o.queue_full) {
+    auto q = parse_queue_full(o.queue_full);
+    if (!q) return usage_error(kProgram, q.error());
+    drop_on_queue_full = q.value();
+  }
   const Plan& p = plan.value();
 
   auto resolved = p.config.validate();
   if (!resolved) {
-    print_error(kProgram, resolved.error().what());
+    print_error(kProgram,
+                config_error_text(resolved.error(), o.bind && !o.source ? "--bind" : "--source",
+                                  o.interface_index ? "--interface-index" : "--interface"));
     return exit_status_for(resolved.error().code);
   }
   if (auto size = check_payload_size(p.pos.payload.size(), p.config.group().family()); !size) {
@@ -256,17 +279,22 @@ int run(int argc, char** argv) {
                    .destination_text = pub->destination().to_string(),
                    .local = pub->local()};
   const SendTotals t = run_send_loop(
-      {kProgram, p.pos.count, std::chrono::milliseconds(p.pos.interval_ms), pub->fd()}, metrics,
+      {kProgram, p.pos.count, std::chrono::milliseconds(p.pos.interval_ms), pub->fd(),
+       drop_on_queue_full}, metrics,
       sender);
 
   // 4. Summary.
   std::printf(
       "summary: %llu of %llu packets sent (%llu bytes) to %s from %s in %.3f s; "
-      "%llu send errors; %llu would-block waits\n",
+      "%llu send errors; %llu would-block waits; %llu queue-full (%llu dropped); %llu lost in "
+      "%llu outages\n",
       static_cast<unsigned long long>(t.sent), static_cast<unsigned long long>(p.pos.count),
       static_cast<unsigned long long>(t.bytes), sender.destination_text.c_str(),
       sender.local_text.c_str(), t.seconds, static_cast<unsigned long long>(t.errors),
-      static_cast<unsigned long long>(t.waits));
+      static_cast<unsigned long long>(t.waits),
+      static_cast<unsigned long long>(t.queue_full),
+      static_cast<unsigned long long>(t.queue_full_dropped),
+      static_cast<unsigned long long>(t.outage_lost), static_cast<unsigned long long>(t.outages));
   std::fflush(stdout);
   return exit_status_after(kProgram, t);
 }

@@ -27,6 +27,36 @@ const char* scope_text(uint8_t scope) noexcept {
   return scope == 0x1 ? "interface-local (ff?1)" : "link-local (ff?2)";
 }
 
+struct Ipv4Holder {
+  bool found = false;         // some interface holds it
+  bool on_interface = false;  // interface `ifindex` holds it
+  std::string holder_text;    // the first holder: "lo (index 1)"
+};
+
+// Whether IPv4 `local` is an address of interface `ifindex`. All of 127/8 is
+// local to the loopback interface (the one that holds 127.0.0.1 or any other
+// 127/8 address).
+Res<Ipv4Holder> ipv4_local_on_interface(const IpAddress& local, uint32_t ifindex) {
+  auto all = platform::local_addresses();
+  if (!all) {
+    return fail(Errc::interface_lookup_failed,
+                "looking up the interfaces that carry " + q(local), all.error());
+  }
+  Ipv4Holder h;
+  std::optional<uint32_t> first;
+  for (const auto& la : *all) {
+    if (!la.address.is_v4()) continue;
+    const bool holds = local.is_loopback() ? la.address.is_loopback()
+                                           : same_address(la.address, local);
+    if (!holds) continue;
+    if (la.ifindex == ifindex) h.on_interface = true;
+    if (!first) first = la.ifindex;
+  }
+  h.found = first.has_value();
+  if (first) h.holder_text = platform::describe_interface(*first);
+  return h;
+}
+
 }  // namespace
 
 const char* gso_name(Gso g) noexcept { return g == Gso::off ? "off" : "auto"; }
@@ -195,8 +225,26 @@ Res<ResolvedConfig> PublicationConfig::validate() const {
   } else if (fam == Family::ipv6 && interface_.kind() == InterfaceSpec::Kind::address) {
     local = interface_.address_value();  // bind that exact address
   }
+  // What `local` came from, for messages.
+  const char* local_what = bind_ && !bind_->address.is_unspecified() ? "bind address"
+                                                                      : "source address";
   if (local) {
     const bool loopback_v4 = local->is_v4() && local->is_loopback();  // all of 127/8 is local
+    if (fam == Family::ipv4 && !interface_.empty()) {
+      // IPv4 with both a local address and an interface: the address must be
+      // on that interface. Linux otherwise refuses at connect() with a bare
+      // EINVAL (127/8 out of another interface) or sends from an address the
+      // receivers' reverse path may not accept.
+      auto held = ipv4_local_on_interface(*local, ifindex);
+      if (!held) return unexpected(std::move(held).error());
+      if (held->found && !held->on_interface) {
+        return fail(Errc::source_interface_mismatch,
+                    "IPv4 " + std::string(local_what) + " " + q(*local) + " is on " +
+                        held->holder_text + ", not on the configured interface " +
+                        platform::describe_interface(ifindex) +
+                        ": the source address must be an address of the outgoing interface");
+      }
+    }
     if (!loopback_v4) {
       auto holders = holders_of(*local);
       if (!holders) return unexpected(std::move(holders).error());

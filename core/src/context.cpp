@@ -32,19 +32,14 @@ std::string describe(const PublicationConfig& c) {
 void record(SendMetrics& m, const Result<SendReport, SendError>& r) noexcept {
   if (r) {
     m.record_send(1, r->bytes_sent);
-  } else if (r.error().would_block()) {
-    m.record_would_block();
-  } else if (r.error().code != Errc::publication_closed) {
-    m.record_error();  // a closed publication never reached the kernel
+  } else {
+    m.record_failed_send(r.error().code);
   }
 }
 
-// The publication's own rule (internal::record_batch): one batch is one
-// send call; a closed publication never reached the kernel.
-void record(SendMetrics& m, const BatchReport& r) noexcept {
-  const bool closed = r.error && r.error->code == Errc::publication_closed;
-  internal::record_batch(m, r, !closed, r.gso_sends);
-}
+// The publications' own rule (internal::record_batch): one batch is one
+// send call.
+void record(SendMetrics& m, const BatchReport& r) noexcept { internal::record_batch(m, r); }
 
 }  // namespace
 

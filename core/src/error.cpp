@@ -39,6 +39,7 @@ const char* errc_name(Errc code) noexcept {
     case Errc::socket_family_mismatch: return "socket_family_mismatch";
     case Errc::socket_address_mismatch: return "socket_address_mismatch";
     case Errc::socket_port_mismatch: return "socket_port_mismatch";
+    case Errc::socket_options_conflict: return "socket_options_conflict";
     case Errc::duplicate_publication: return "duplicate_publication";
     case Errc::publication_not_found: return "publication_not_found";
     case Errc::socket_create_failed: return "socket_create_failed";
@@ -54,6 +55,7 @@ const char* errc_name(Errc code) noexcept {
     case Errc::connection_refused: return "connection_refused";
     case Errc::send_failed: return "send_failed";
     case Errc::publication_closed: return "publication_closed";
+    case Errc::interface_down: return "interface_down";
     case Errc::raw_datagram_too_short: return "raw_datagram_too_short";
     case Errc::raw_bad_version: return "raw_bad_version";
     case Errc::raw_family_mismatch: return "raw_family_mismatch";
@@ -67,6 +69,12 @@ const char* errc_name(Errc code) noexcept {
     case Errc::raw_unsupported_link: return "raw_unsupported_link";
     case Errc::raw_not_permitted: return "raw_not_permitted";
     case Errc::raw_unsupported_platform: return "raw_unsupported_platform";
+    case Errc::raw_source_multicast: return "raw_source_multicast";
+    case Errc::raw_source_loopback: return "raw_source_loopback";
+    case Errc::raw_source_broadcast: return "raw_source_broadcast";
+    case Errc::raw_source_this_network: return "raw_source_this_network";
+    case Errc::raw_ttl_zero: return "raw_ttl_zero";
+    case Errc::raw_destination_bad_scope: return "raw_destination_bad_scope";
     case Errc::metrics_io_failed: return "metrics_io_failed";
     case Errc::metrics_bad_header: return "metrics_bad_header";
     case Errc::metrics_locked: return "metrics_locked";
@@ -111,6 +119,8 @@ const char* errc_description(Errc code) noexcept {
     case Errc::socket_family_mismatch: return "socket family differs from the group's";
     case Errc::socket_address_mismatch: return "socket is bound to another address";
     case Errc::socket_port_mismatch: return "socket is bound to another port";
+    case Errc::socket_options_conflict:
+      return "socket is shared with a publication that set other per-socket options";
     case Errc::duplicate_publication: return "duplicate publication";
     case Errc::publication_not_found: return "no such publication";
     case Errc::socket_create_failed: return "creating the socket failed";
@@ -126,6 +136,7 @@ const char* errc_description(Errc code) noexcept {
     case Errc::connection_refused: return "connection refused";
     case Errc::send_failed: return "send failed";
     case Errc::publication_closed: return "publication is closed";
+    case Errc::interface_down: return "interface is down";
     case Errc::raw_datagram_too_short: return "raw datagram too short";
     case Errc::raw_bad_version: return "raw datagram has a bad IP version";
     case Errc::raw_family_mismatch: return "raw datagram family mismatch";
@@ -139,6 +150,13 @@ const char* errc_description(Errc code) noexcept {
     case Errc::raw_unsupported_link: return "raw mode does not support this link type";
     case Errc::raw_not_permitted: return "raw mode needs CAP_NET_RAW";
     case Errc::raw_unsupported_platform: return "raw mode is not supported on this platform";
+    case Errc::raw_source_multicast: return "raw datagram source is a multicast address";
+    case Errc::raw_source_loopback: return "raw datagram source is a loopback address";
+    case Errc::raw_source_broadcast: return "raw datagram source is the broadcast address";
+    case Errc::raw_source_this_network: return "raw datagram source is in 0.0.0.0/8";
+    case Errc::raw_ttl_zero: return "raw datagram TTL / hop limit is 0";
+    case Errc::raw_destination_bad_scope:
+      return "raw datagram destination has reserved or interface-local scope";
     case Errc::metrics_io_failed: return "metrics file I/O failed";
     case Errc::metrics_bad_header: return "metrics file has no valid header";
     case Errc::metrics_locked: return "metrics file is locked by another writer";

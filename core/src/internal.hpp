@@ -7,6 +7,7 @@
 // comparison, the interface lookups the validators make, and the
 // process-wide publication id allocator. Internal header: not installed.
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -65,12 +66,76 @@ std::size_t drain(std::size_t count, BatchReport& rep, SendChunk&& send_chunk) n
   return off;
 }
 
-// Records one send_batch() call as one send call in the metrics: what went
-// out, and the kernel error that stopped it as one error or one would-block.
-// `kernel_stop` false: the batch stopped before something the kernel never
-// saw (an invalid raw datagram), which the caller counts itself.
-void record_batch(SendMetrics& metrics, const BatchReport& rep, bool kernel_stop,
-                  uint64_t gso_sends = 0) noexcept;
+// Records one send_batch() report as one send call in the metrics (as the
+// publications count their own): what went out (rep.gso_sends included), and
+// the error that stopped it as SendMetrics::record_failed_send counts it
+// (would-block, queue-full, an unreachable or other error; a closed
+// publication never reached the kernel).
+void record_batch(SendMetrics& metrics, const BatchReport& rep) noexcept;
+
+// The outage bookkeeping of one publication (UDP or raw). Updated by the
+// sending thread(s), read by any thread. See OutageStatus.
+class OutageTracker {
+ public:
+  bool active() const noexcept { return since_ns_.load(std::memory_order_relaxed) != 0; }
+  // `n` datagrams were refused because the network is unreachable. True when
+  // this began an outage.
+  bool lost(uint64_t n) noexcept;
+  // A datagram went out. True when this ended an outage.
+  bool sent() noexcept { return active() && end(); }
+  // True at most once per kOutageProbeInterval while an outage lasts (the
+  // first call of an outage included): time to re-resolve the interface.
+  bool probe_due() noexcept;
+  void set_cause(Errc cause) noexcept { cause_.store(static_cast<int>(cause), std::memory_order_relaxed); }
+  Errc cause() const noexcept { return static_cast<Errc>(cause_.load(std::memory_order_relaxed)); }
+  OutageStatus status() const noexcept;
+
+ private:
+  bool end() noexcept;
+  std::atomic<int64_t> since_ns_{0};  // steady-clock ns of the start (never 0 when active)
+  std::atomic<uint64_t> lost_{0};
+  std::atomic<int64_t> last_ns_{0};
+  std::atomic<uint64_t> last_lost_{0};
+  std::atomic<uint64_t> outages_{0};
+  std::atomic<int64_t> next_probe_ns_{0};
+  std::atomic<int> cause_{0};
+};
+
+// One re-resolution of an outage, when one is due (UDP and raw): validate()
+// the config again (a Res of a resolved config with interface_index); when
+// the interface exists and is up, reattach(resolved) points the socket at it
+// (returns Errc::ok or why not) and `ifindex` takes the index. The cause of
+// the outage records what was found. Allocates (the lookups): only during an
+// outage, at most every kOutageProbeInterval.
+template <class Validate, class Reattach>
+void recover_interface(OutageTracker& outage, std::atomic<uint32_t>& ifindex, Validate validate,
+                       Reattach reattach) noexcept {
+  if (!outage.probe_due()) return;
+  try {
+    auto r = validate();
+    if (!r) {
+      outage.set_cause(r.error().code);
+      return;
+    }
+    if (r->interface_index != 0 && !platform::interface_is_up(r->interface_index)) {
+      outage.set_cause(Errc::interface_down);
+      return;
+    }
+    if (const Errc e = reattach(*r); e != Errc::ok) {
+      outage.set_cause(e);
+      return;
+    }
+    ifindex.store(r->interface_index, std::memory_order_relaxed);
+    outage.set_cause(Errc::ok);
+  } catch (...) {  // std::bad_alloc from the lookups
+    outage.set_cause(Errc::interface_lookup_failed);
+  }
+}
+
+// The outage_reason() sentence for `cause`, `what` naming the interface
+// ("interface 'mctx0'") and `source` the source address, if any.
+std::string outage_reason(Errc cause, const std::string& what,
+                          const std::optional<IpAddress>& source);
 
 // The next publication id: unique in the process across UDP and raw
 // publications, counting up from 1. Never 0 (0 means "no publication").

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -247,13 +248,19 @@ std::string infer_node_id(std::string_view path, std::string_view explicit_id) {
 
 namespace {
 
-// Reads the whole file from offset 0 (pread: the O_APPEND offset is unused).
-Res<std::string> read_all(int fd, const std::string& path) {
-  std::string out;
-  char buf[65536];
-  off_t off = 0;
-  for (;;) {
-    ssize_t n = ::pread(fd, buf, sizeof buf, off);
+// How much of an existing file open() reads: the first non-blank line (the
+// header) within kHeadLimit bytes, and the last kTailWindow bytes. Rows are
+// well under 1 KiB; a last line longer than the window is refused.
+constexpr std::size_t kHeadLimit = 1 << 20;
+constexpr std::size_t kTailWindow = 64 * 1024;
+
+// pread() of [off, off + len) (the O_APPEND offset is unused), short only at
+// the end of the file.
+Res<std::string> read_range(int fd, const std::string& path, off_t off, std::size_t len) {
+  std::string out(len, '\0');
+  std::size_t got = 0;
+  while (got < len) {
+    ssize_t n = ::pread(fd, out.data() + got, len - got, off + static_cast<off_t>(got));
     if (n < 0) {
       if (errno == EINTR) continue;
       int err = errno;
@@ -261,9 +268,9 @@ Res<std::string> read_all(int fd, const std::string& path) {
           make_error(Errc::metrics_io_failed, "cannot read metrics file '" + path + "'", err));
     }
     if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-    off += n;
+    got += static_cast<std::size_t>(n);
   }
+  out.resize(got);
   return out;
 }
 
@@ -280,61 +287,157 @@ std::string header_difference(const Json& existing, const Json& requested) {
   return {};
 }
 
-// Checks existing content. Returns the existing header line, "" when the
-// file holds no non-blank line.
-Res<std::string> check_existing(const std::string& content, const std::string& path,
-                                const Json& requested) {
-  auto bad = [&](std::size_t line_no, const std::string& why) {
-    return unexpected(
-        make_error(Errc::metrics_bad_header,
-                   "metrics file '" + path + "' line " + std::to_string(line_no) + ": " + why));
-  };
-  std::string header_line;
-  std::size_t line_no = 0;
-  std::size_t pos = 0;
-  bool have_header = false;
-  while (pos < content.size()) {
-    std::size_t nl = content.find('\n', pos);
-    const bool terminated = nl != std::string::npos;
-    if (!terminated) nl = content.size();
-    std::string_view line(content.data() + pos, nl - pos);
-    pos = nl + 1;
-    ++line_no;
-    if (is_blank(line)) continue;
-    if (!terminated) {
-      return bad(line_no,
-                 "last line is not terminated by a newline (an interrupted write?); "
-                 "refusing to append after it");
-    }
-    std::string perr;
-    auto j = parse_json(line, &perr);
-    if (!have_header) {
-      if (!j) {
-        return bad(line_no, "not a Heimdall JSONL header (not valid JSON: " + perr +
-                                "); refusing to append to a file without a valid header");
-      }
-      std::string problem = header_problem(*j);
-      if (!problem.empty()) {
-        return bad(line_no, "not a Heimdall JSONL header (" + problem +
-                                "); refusing to append to a file without a valid header");
-      }
-      std::string diff = header_difference(*j, requested);
-      if (!diff.empty()) {
-        return bad(line_no, "the existing header does not match the requested one: " + diff +
-                                "; use another file");
-      }
-      header_line = std::string(line);
-      have_header = true;
-      continue;
-    }
-    if (!j) return bad(line_no, "not valid JSON: " + perr);
-    if (j->is_object() && j->contains("schema")) {
-      return bad(line_no, "a second header; a file holds exactly one header");
-    }
-    std::string problem = row_problem(*j);
-    if (!problem.empty()) return bad(line_no, "not a valid sample row: " + problem);
+// Why `line` is not the requested header, or "".
+std::string header_mismatch(std::string_view line, const Json& requested) {
+  std::string perr;
+  auto j = parse_json(line, &perr);
+  if (!j) {
+    return "not a Heimdall JSONL header (not valid JSON: " + perr +
+           "); refusing to append to a file without a valid header";
   }
-  return header_line;
+  if (std::string problem = header_problem(*j); !problem.empty()) {
+    return "not a Heimdall JSONL header (" + problem +
+           "); refusing to append to a file without a valid header";
+  }
+  if (std::string diff = header_difference(*j, requested); !diff.empty()) {
+    return "the existing header does not match the requested one: " + diff + "; use another file";
+  }
+  return {};
+}
+
+// Why `line` is not a sample row that may follow the header, or "".
+std::string later_line_problem(std::string_view line) {
+  std::string perr;
+  auto j = parse_json(line, &perr);
+  if (!j) return "not valid JSON: " + perr;
+  if (j->is_object() && j->contains("schema")) {
+    return "a second header; a file holds exactly one header";
+  }
+  if (std::string problem = row_problem(*j); !problem.empty()) {
+    return "not a valid sample row: " + problem;
+  }
+  return {};
+}
+
+// What open() found in an existing file.
+struct Existing {
+  std::string header_line;  // "" when the file holds no non-blank line
+  // An unterminated last line: `cut_to` >= 0 cuts the file there (a torn
+  // row), `add_newline` completes a whole last line.
+  off_t cut_to = -1;
+  bool add_newline = false;
+  std::string repaired;  // what was done, for JsonlWriter::repaired()
+};
+
+// Reads the header and the end of the file (never the middle) and checks
+// them. Lines between are not read.
+Res<Existing> check_existing(int fd, const std::string& path, off_t size,
+                             const Json& requested) {
+  Existing ex;
+  // "line N" when the whole file was read, else "the last line".
+  auto bad = [&](std::string_view where, const std::string& why) {
+    return unexpected(make_error(Errc::metrics_bad_header, "metrics file '" + path + "' " +
+                                                                std::string(where) + ": " + why));
+  };
+  auto line_name = [](std::size_t no) { return "line " + std::to_string(no); };
+
+  // ---- the head: the first non-blank line, read in kTailWindow steps.
+  std::string h;
+  std::size_t pos = 0, line_no = 0, header_start = 0, header_end = std::string::npos;
+  bool whole = false;  // h holds the whole file
+  for (;;) {
+    const std::size_t want = static_cast<std::size_t>(
+        std::min<off_t>(size - static_cast<off_t>(h.size()), static_cast<off_t>(kTailWindow)));
+    auto more = read_range(fd, path, static_cast<off_t>(h.size()), want);
+    if (!more) return unexpected(std::move(more).error());
+    h += more.value();
+    whole = h.size() >= static_cast<std::size_t>(size);
+    while (pos < h.size()) {
+      std::size_t nl = h.find('\n', pos);
+      const bool terminated = nl != std::string::npos;
+      if (!terminated) nl = h.size();
+      if (!is_blank(std::string_view(h).substr(pos, nl - pos))) {
+        if (!terminated && !whole) break;  // the line goes on after what was read
+        ++line_no;
+        header_start = pos;
+        header_end = nl;  // == h.size() when unterminated
+        break;
+      }
+      if (!terminated) break;  // blank to the end of what was read
+      ++line_no;
+      pos = nl + 1;
+    }
+    if (header_end != std::string::npos || whole || more.value().empty()) break;
+    if (h.size() >= kHeadLimit) {
+      return bad(line_name(line_no + 1), "the first line is longer than " +
+                                             std::to_string(kHeadLimit) +
+                                             " bytes: not a Heimdall JSONL header");
+    }
+  }
+  if (header_end == std::string::npos) return ex;  // blank lines only (or empty)
+  const std::string_view header_text =
+      std::string_view(h).substr(header_start, header_end - header_start);
+  if (std::string why = header_mismatch(header_text, requested); !why.empty()) {
+    return bad(line_name(line_no), why);
+  }
+  ex.header_line = std::string(header_text);
+  const off_t after_header = static_cast<off_t>(header_end);  // its newline, or the end
+  if (after_header == size) {
+    // The header is the whole file, without its newline: complete it.
+    ex.add_newline = true;
+    ex.repaired = "added the missing newline after the header";
+    return ex;
+  }
+
+  // ---- the tail: the last line and whether it is complete.
+  const off_t tail_from = std::max<off_t>(after_header + 1, size - static_cast<off_t>(kTailWindow));
+  auto tail = read_range(fd, path, tail_from, static_cast<std::size_t>(size - tail_from));
+  if (!tail) return unexpected(std::move(tail).error());
+  std::string_view t = tail.value();
+  const bool from_header = tail_from == after_header + 1;  // everything after the header
+  // Line numbers are known when the whole file was read.
+  auto where = [&](std::size_t offset_in_tail) -> std::string {
+    if (!whole) return "last line";
+    const auto upto = h.begin() + static_cast<std::ptrdiff_t>(tail_from) +
+                      static_cast<std::ptrdiff_t>(offset_in_tail);
+    return line_name(1 + static_cast<std::size_t>(std::count(h.begin(), upto, '\n')));
+  };
+  if (!t.empty() && t.back() != '\n') {
+    const std::size_t last_nl = t.rfind('\n');
+    if (last_nl == std::string_view::npos && !from_header) {
+      return bad("last line", "longer than " + std::to_string(kTailWindow) +
+                                  " bytes without a newline: not a sample row");
+    }
+    const std::size_t start = last_nl == std::string_view::npos ? 0 : last_nl + 1;
+    const std::string_view torn = t.substr(start);
+    if (!is_blank(torn) && later_line_problem(torn).empty()) {
+      ex.add_newline = true;
+      ex.repaired = "added the missing newline after the last row";
+      return ex;  // that row is the last line, and it was just checked
+    } else {
+      ex.cut_to = tail_from + static_cast<off_t>(start);
+      ex.repaired = "removed an incomplete last line of " + std::to_string(torn.size()) +
+                    " bytes (an interrupted write): " + excerpt(torn, 60);
+      t = t.substr(0, start);
+    }
+  }
+  // The last complete line after the header must be a sample row.
+  std::size_t end = t.size();
+  while (end > 0) {
+    const std::size_t nl_before = end >= 2 ? t.rfind('\n', end - 2) : std::string_view::npos;
+    const std::size_t start = nl_before == std::string_view::npos ? 0 : nl_before + 1;
+    if (nl_before == std::string_view::npos && !from_header) {
+      return bad("last line", "longer than " + std::to_string(kTailWindow) +
+                                  " bytes: not a sample row");
+    }
+    const std::string_view line = t.substr(start, end - 1 - start);
+    if (!is_blank(line)) {
+      if (std::string why = later_line_problem(line); !why.empty()) return bad(where(start), why);
+      break;
+    }
+    end = start;
+  }
+  return ex;
 }
 
 }  // namespace
@@ -385,23 +488,33 @@ Res<JsonlWriter> JsonlWriter::open(const std::string& path, const JsonlHeader& h
 
   JsonlWriter w(fd, path, {});
 
-  // 3. Existing content, or a new header.
-  auto content = read_all(fd, path);
-  if (!content) return unexpected(std::move(content).error());
-  Res<std::string> existing = [&]() -> Res<std::string> {
+  // 3. Existing content (its header and its end), or a new header.
+  Res<Existing> existing = [&]() -> Res<Existing> {
     try {
-      return check_existing(content.value(), path, requested);
+      return check_existing(fd, path, st.st_size, requested);
     } catch (const std::exception& e) {
       return unexpected(
           make_error(Errc::metrics_bad_header, "metrics file '" + path + "': " + e.what()));
     }
   }();
   if (!existing) return unexpected(std::move(existing).error());
-  if (existing.value().empty()) {
+  Existing& ex = existing.value();
+  if (ex.cut_to >= 0 && ::ftruncate(fd, ex.cut_to) != 0) {
+    int err = errno;
+    return unexpected(make_error(Errc::metrics_io_failed,
+                                 "cannot cut the incomplete last line off metrics file '" + path +
+                                     "'",
+                                 err));
+  }
+  if (ex.add_newline) {
+    if (auto r = w.write_all("\n"); !r) return unexpected(std::move(r.error()));
+  }
+  w.repaired_ = std::move(ex.repaired);
+  if (ex.header_line.empty()) {
     if (auto r = w.append_line(line); !r) return unexpected(std::move(r.error()));
     w.header_line_ = line;
   } else {
-    w.header_line_ = std::move(existing.value());
+    w.header_line_ = std::move(ex.header_line);
   }
   return w;
 }
@@ -409,7 +522,8 @@ Res<JsonlWriter> JsonlWriter::open(const std::string& path, const JsonlHeader& h
 JsonlWriter::JsonlWriter(JsonlWriter&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       path_(std::move(other.path_)),
-      header_line_(std::move(other.header_line_)) {}
+      header_line_(std::move(other.header_line_)),
+      repaired_(std::move(other.repaired_)) {}
 
 JsonlWriter& JsonlWriter::operator=(JsonlWriter&& other) noexcept {
   if (this != &other) {
@@ -417,6 +531,7 @@ JsonlWriter& JsonlWriter::operator=(JsonlWriter&& other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
     path_ = std::move(other.path_);
     header_line_ = std::move(other.header_line_);
+    repaired_ = std::move(other.repaired_);
   }
   return *this;
 }
@@ -430,26 +545,63 @@ void JsonlWriter::close() noexcept {
   }
 }
 
-Res<void> JsonlWriter::append_line(std::string line) {
+Res<void> JsonlWriter::write_all(std::string_view text) {
   if (fd_ < 0) {
     return unexpected(
         make_error(Errc::metrics_io_failed, "metrics file '" + path_ + "' is closed"));
   }
-  line.push_back('\n');
-  // One write(2) per row. A regular file only writes short on ENOSPC or a
-  // quota limit; the rest is then tried so the line stays whole if possible.
-  const char* p = line.data();
-  std::size_t left = line.size();
+  // One write(2) per row. A regular file only writes short when the disk or
+  // a quota or RLIMIT_FSIZE is full; the rest is then tried so the line
+  // stays whole if possible.
+  const char* p = text.data();
+  std::size_t left = text.size();
   while (left > 0) {
     ssize_t n = ::write(fd_, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      return unexpected(
-          make_error(Errc::metrics_io_failed, "cannot write to metrics file '" + path_ + "'", err));
+      const int err = errno;
+      const std::size_t written = text.size() - left;
+      std::string what = "cannot write to metrics file '" + path_ + "'";
+      if (written > 0) {
+        // O_APPEND and the lock: the partial row is at the end of the file.
+        // Cut it off, so the file still ends with its last complete row.
+        struct stat st {};
+        if (::fstat(fd_, &st) == 0 && st.st_size >= static_cast<off_t>(written) &&
+            ::ftruncate(fd_, st.st_size - static_cast<off_t>(written)) == 0) {
+          what += " (the " + std::to_string(written) +
+                  " bytes of the row that were written have been cut off again: the file ends "
+                  "with its last complete row)";
+        } else {
+          what += " (" + std::to_string(written) +
+                  " bytes of the row were written and could not be cut off: the next open "
+                  "removes them)";
+        }
+      } else {
+        what += " (nothing of the row was written)";
+      }
+      return unexpected(make_error(Errc::metrics_io_failed, std::move(what), err));
     }
     p += n;
     left -= static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+Res<void> JsonlWriter::append_line(std::string line) {
+  line.push_back('\n');
+  return write_all(line);
+}
+
+Res<void> JsonlWriter::sync() {
+  if (fd_ < 0) {
+    return unexpected(
+        make_error(Errc::metrics_io_failed, "metrics file '" + path_ + "' is closed"));
+  }
+  while (::fdatasync(fd_) != 0) {
+    if (errno == EINTR) continue;
+    int err = errno;
+    return unexpected(
+        make_error(Errc::metrics_io_failed, "cannot sync metrics file '" + path_ + "'", err));
   }
   return {};
 }

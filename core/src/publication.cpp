@@ -20,6 +20,7 @@
 #include <cstring>
 #include <string>
 
+#include "caller_socket.hpp"
 #include "internal.hpp"
 #include "mctx/pacing.hpp"
 #include "logging.hpp"
@@ -34,15 +35,26 @@ struct Publication::State {
   Endpoint local;
   int fd = -1;
   SendMetrics metrics;
-  // The send path's plan (init_send_path): where datagrams go, segmentation
-  // offload, pacing.
-  platform::SendTarget target;  // empty: the socket is connected
+  // The send path's plan (init_send_path): segmentation offload, pacing.
   std::atomic<GsoState> gso_state{GsoState::off};
   std::atomic<int> gso_error{0};
   platform::GsoPlan gso_plan;                   // sending thread only
   std::atomic<std::size_t> gso_max_segment{0};  // gso_plan.max_segment, for gso()
   Pacer pacer;
   PacingStatus pacing;
+  internal::OutageTracker outage;
+  // The interface in use: resolved.interface_index until an outage's
+  // re-resolution finds the interface under another index.
+  std::atomic<uint32_t> ifindex{0};
+
+  // Caller sockets (adopt) are never connected: every datagram names the
+  // destination. target.addr == nullptr: the socket is connected (open()).
+  sockaddr_storage destination{};
+  platform::SendTarget target;
+  const platform::SendTarget* send_target() const noexcept {
+    return target.addr != nullptr ? &target : nullptr;
+  }
+  internal::SharedSocket shared;  // adopt: this publication's claim on the caller's socket
 
   State() = default;
   State(const State&) = delete;
@@ -95,14 +107,11 @@ Res<bool> set_common(int fd, const PublicationConfig& c, const ResolvedConfig& r
   return true;
 }
 
-// ---- IPv4 setup -------------------------------------------------------------
-// bind (if asked) -> IP_MULTICAST_IF (address, or index by name/index) ->
-// IP_MULTICAST_TTL -> IP_MULTICAST_LOOP -> IP_TOS (DSCP) -> SO_SNDBUF.
-Res<bool> setup_ipv4(int fd, const PublicationConfig& c, const ResolvedConfig& r, bool do_bind) {
-  if (do_bind) {
-    if (auto ok = bind_socket(fd, r); !ok) return ok;
-  }
-  if (r.interface_address || r.interface_index != 0) {
+// IP_MULTICAST_IF (IPv4: address, or index by name/index) or
+// IPV6_MULTICAST_IF (index), when the plan has an interface. Used at setup
+// and again when an outage finds the interface back.
+Res<bool> set_multicast_interface(int fd, const ResolvedConfig& r) {
+  if (r.family == Family::ipv4 && (r.interface_address || r.interface_index != 0)) {
     // Index and address together when both are known: the index selects
     // the device, the address becomes the source (see config.cpp).
     in_addr addr{};
@@ -120,6 +129,26 @@ Res<bool> setup_ipv4(int fd, const PublicationConfig& c, const ResolvedConfig& r
                   err);
     }
   }
+  if (r.family == Family::ipv6 && r.interface_index != 0) {
+    const int index = static_cast<int>(r.interface_index);
+    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index) != 0) {
+      return fail(Errc::set_option_failed,
+                  "setting IPV6_MULTICAST_IF to interface " +
+                      platform::describe_interface(r.interface_index) + for_group(r),
+                  errno);
+    }
+  }
+  return true;
+}
+
+// ---- IPv4 setup -------------------------------------------------------------
+// bind (if asked) -> IP_MULTICAST_IF (address, or index by name/index) ->
+// IP_MULTICAST_TTL -> IP_MULTICAST_LOOP -> IP_TOS (DSCP) -> SO_SNDBUF.
+Res<bool> setup_ipv4(int fd, const PublicationConfig& c, const ResolvedConfig& r, bool do_bind) {
+  if (do_bind) {
+    if (auto ok = bind_socket(fd, r); !ok) return ok;
+  }
+  if (auto ok = set_multicast_interface(fd, r); !ok) return ok;
   if (auto ok = set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, c.ttl(), "IP_MULTICAST_TTL", r); !ok) {
     return ok;
   }
@@ -142,15 +171,7 @@ Res<bool> setup_ipv6(int fd, const PublicationConfig& c, const ResolvedConfig& r
   if (do_bind) {
     if (auto ok = bind_socket(fd, r); !ok) return ok;
   }
-  if (r.interface_index != 0) {
-    const int index = static_cast<int>(r.interface_index);
-    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index) != 0) {
-      return fail(Errc::set_option_failed,
-                  "setting IPV6_MULTICAST_IF to interface " +
-                      platform::describe_interface(r.interface_index) + for_group(r),
-                  errno);
-    }
-  }
+  if (auto ok = set_multicast_interface(fd, r); !ok) return ok;
   if (auto ok = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, c.ttl(), "IPV6_MULTICAST_HOPS", r);
       !ok) {
     return ok;
@@ -168,13 +189,8 @@ Res<bool> setup_ipv6(int fd, const PublicationConfig& c, const ResolvedConfig& r
   return set_common(fd, c, r);
 }
 
-// Connects to the destination and reads back the local address.
-Res<Endpoint> connect_socket(int fd, const ResolvedConfig& r) {
-  sockaddr_storage ss;
-  const socklen_t len = r.destination.to_sockaddr(ss);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
-    return fail(Errc::connect_failed, "connecting to " + r.destination.to_string(), errno);
-  }
+// The local address of fd as the kernel reports it.
+Res<Endpoint> local_endpoint(int fd, const ResolvedConfig& r) {
   sockaddr_storage local{};
   socklen_t local_len = sizeof local;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) {
@@ -189,7 +205,23 @@ Res<Endpoint> connect_socket(int fd, const ResolvedConfig& r) {
   return *ep;
 }
 
+// Connects to the destination and reads back the local address.
+Res<Endpoint> connect_socket(int fd, const ResolvedConfig& r) {
+  sockaddr_storage ss;
+  const socklen_t len = r.destination.to_sockaddr(ss);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
+    return fail(Errc::connect_failed, "connecting to " + r.destination.to_string(), errno);
+  }
+  return local_endpoint(fd, r);
+}
+
 Res<Endpoint> configure(int fd, const PublicationConfig& c, const ResolvedConfig& r, bool do_bind) {
+  if (int err = platform::enable_error_reports(fd, r.family); err != 0) {
+    return fail(Errc::set_option_failed,
+                std::string(r.family == Family::ipv4 ? "setting IP_RECVERR" : "setting IPV6_RECVERR") +
+                    for_group(r),
+                err);
+  }
   Res<bool> ok = r.family == Family::ipv4 ? setup_ipv4(fd, c, r, do_bind)
                                           : setup_ipv6(fd, c, r, do_bind);
   if (!ok) return unexpected(std::move(ok).error());
@@ -296,6 +328,7 @@ Res<Publication> Publication::open(const PublicationConfig& config) {
   state->id = internal::next_publication_id();
   state->config = config;
   state->resolved = r;
+  state->ifindex.store(r.interface_index, std::memory_order_relaxed);
   state->local = *local;
   init_send_path(*state);
   Publication pub(std::move(state));
@@ -358,21 +391,63 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
     }
   }
 
-  const int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
-    return fail(Errc::set_option_failed, "switching " + sock + " to non-blocking", errno);
+  // The socket's identity, and whether publications of this process use it
+  // already: then they must agree on the per-socket options (and nothing is
+  // set again). The registry stays locked until this adopt() is recorded.
+  auto key = internal::socket_key(fd);
+  if (!key) return fail(Errc::socket_invalid, "reading the identity of " + sock, key.error());
+  const auto options = internal::PerSocketOptions::of(config, r);
+  auto registry_lock = internal::SharedSocket::lock();
+  const internal::SharedSocket::Entry* shared = internal::SharedSocket::find(*key);
+  if (shared != nullptr && shared->options != options) {
+    return fail(Errc::socket_options_conflict,
+                sock + " is already used by the publication to " + shared->owner +
+                    "; the publication to " + r.destination.to_string() +
+                    " asks for other per-socket options (" +
+                    shared->options.differences(options) +
+                    "): publications that share a socket must set the same TTL / hop limit, "
+                    "loop, interface, DSCP and send buffer size",
+                0);
   }
-  auto local = configure(fd, config, r, r.needs_bind && !is_bound);
-  if (!local) {
-    (void)::fcntl(fd, F_SETFL, flags);  // leave the caller's descriptor as it was
-    return unexpected(std::move(local).error());
-  }
+
+  // The publication sends through its own duplicate: the caller may close
+  // its descriptor (or the number may be reused) without redirecting media.
   auto state = std::make_unique<State>();
+  state->fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);  // closed by ~State on any failure below
+  if (state->fd < 0) return fail(Errc::socket_invalid, "duplicating " + sock, errno);
+  const int own = state->fd;
+
+  if (shared == nullptr) {
+    // Everything validated: configure. A failure puts back every option
+    // set so far; the bind (the only step that cannot be undone) comes last.
+    auto before = internal::SocketSnapshot::take(own, r.family, options);
+    if (!before) return fail(Errc::set_option_failed, "reading the options of " + sock,
+                             before.error());
+    Res<bool> ok = r.family == Family::ipv4 ? setup_ipv4(own, config, r, false)
+                                            : setup_ipv6(own, config, r, false);
+    if (ok && !is_bound) {
+      // Unbound: bind as asked, else to the wildcard with an ephemeral port
+      // (what the first send would do), so local() is known now.
+      ResolvedConfig b = r;
+      if (!r.needs_bind) b.bind = Endpoint{IpAddress::any(r.family), 0};
+      ok = bind_socket(own, b);
+    }
+    if (!ok) {
+      before->restore(own);
+      return unexpected(std::move(ok).error());
+    }
+  }
+  auto local = local_endpoint(own, r);
+  if (!local) return unexpected(std::move(local).error());
+
   state->id = internal::next_publication_id();
   state->config = config;
   state->resolved = r;
+  state->ifindex.store(r.interface_index, std::memory_order_relaxed);
   state->local = *local;
-  state->fd = fd;  // owned from here on
+  state->target.len = r.destination.to_sockaddr(state->destination);
+  state->target.addr = reinterpret_cast<const sockaddr*>(&state->destination);
+  state->shared = internal::SharedSocket::claim(*key, options, r.destination.to_string());
   init_send_path(*state);
   Publication pub(std::move(state));
   log_ready(pub, "Publication::adopt");
@@ -395,7 +470,9 @@ const ResolvedConfig& Publication::resolved() const noexcept {
 }
 const Endpoint& Publication::destination() const noexcept { return resolved().destination; }
 const Endpoint& Publication::local() const noexcept { return (s_ ? *s_ : empty_state()).local; }
-uint32_t Publication::interface_index() const noexcept { return resolved().interface_index; }
+uint32_t Publication::interface_index() const noexcept {
+  return s_ ? s_->ifindex.load(std::memory_order_relaxed) : 0;
+}
 int Publication::fd() const noexcept { return s_ ? s_->fd : -1; }
 const SendMetrics& Publication::metrics() const noexcept {
   return (s_ ? *s_ : empty_state()).metrics;
@@ -469,7 +546,79 @@ ExtractedSocket Publication::extract() noexcept {
   out.id = s_->id;
   out.config = s_->config;
   s_->fd = -1;
+  s_->shared.reset();
   return out;
+}
+
+// ---- outages and error accounting ----------------------------------------
+
+namespace {
+
+using State = Publication::State;
+
+// During an outage, at most every kOutageProbeInterval: validate the config
+// again (the interface by name or address, the source address) and, when
+// the interface exists and is up, apply the multicast interface again: a
+// re-created interface has a new index, and the kernel keeps the old one.
+void recover(State& s) noexcept {
+  internal::recover_interface(
+      s.outage, s.ifindex, [&] { return s.config.validate(); },
+      [&](const ResolvedConfig& r) {
+        // An interface- or link-local IPv6 group is connected with the
+        // interface as scope, which also binds the socket to that device
+        // (and IPV6_MULTICAST_IF may then name no other): disconnect first
+        // (AF_UNSPEC clears the device binding), connect again after.
+        const uint32_t scope = r.destination.address.scope_id();
+        const bool reconnect = scope != 0 && scope != s.ifindex.load(std::memory_order_relaxed);
+        if (reconnect) {
+          sockaddr unspec{};
+          unspec.sa_family = AF_UNSPEC;
+          (void)::connect(s.fd, &unspec, sizeof unspec);
+        }
+        auto ok = set_multicast_interface(s.fd, r);
+        if (!ok) return ok.error().code;
+        if (reconnect) {
+          if (auto c = connect_socket(s.fd, r); !c) return c.error().code;
+        }
+        return Errc::ok;
+      });
+}
+
+// Counts a send call that stopped at a datagram refused with `e` after
+// `sent` datagrams (`bytes` bytes, `gso_sends` segmentation messages) of the
+// same call went out.
+void record_failure(State& s, const SendError& e, std::size_t sent, std::size_t bytes,
+                    std::size_t gso_sends = 0) noexcept {
+  if (sent > 0) s.outage.sent();
+  s.metrics.record_failed_send(e.code, sent, bytes, gso_sends);
+  // The first loss of an outage looks at once for the cause (outage_reason()).
+  if (e.code == Errc::network_unreachable && s.outage.lost(1)) recover(s);
+  // Errors the kernel also queues with IP_RECVERR (EMSGSIZE, ICMP reports):
+  // drain them, so that poll() does not keep reporting POLLERR.
+  if (e.code == Errc::message_too_long || e.code == Errc::connection_refused ||
+      e.code == Errc::send_failed) {
+    platform::drain_error_queue(s.fd);
+  }
+}
+
+}  // namespace
+
+OutageStatus Publication::outage() const noexcept {
+  return s_ ? s_->outage.status() : OutageStatus{};
+}
+
+std::string Publication::outage_reason() const {
+  if (!s_) return "publication is closed";
+  const PublicationConfig& c = s_->config;
+  std::string what = "the interface";
+  if (c.interface().kind() != InterfaceSpec::Kind::none) {
+    what = "interface " + internal::q(c.interface().to_string());
+  }
+  return internal::outage_reason(s_->outage.cause(), what, c.source_address());
+}
+
+int Publication::drain_errors() noexcept {
+  return s_ && s_->fd >= 0 ? platform::drain_error_queue(s_->fd) : 0;
 }
 
 // ---- send path ------------------------------------------------------------
@@ -482,18 +631,16 @@ Result<SendReport, SendError> Publication::send(std::span<const std::byte> paylo
 Result<SendReport, SendError> Publication::send(const iovec* iov, std::size_t count) noexcept {
   State* s = s_.get();
   if (s == nullptr || s->fd < 0) return unexpected(SendError{Errc::publication_closed, EBADF});
-  const ssize_t n = platform::send_datagram(s->fd, iov, count, s->target);
+  if (s->outage.active()) recover(*s);
+  const ssize_t n = platform::send_datagram(s->fd, iov, count, s->send_target());
   if (internal::log_enabled(LogLevel::log)) log_send(s->id, iov, count, n);
   if (n < 0) {
     const SendError e = send_error_from_errno(static_cast<int>(-n));
-    if (e.would_block()) {
-      s->metrics.record_would_block();
-    } else {
-      s->metrics.record_error();
-    }
+    record_failure(*s, e, 0, 0);
     return unexpected(e);
   }
   s->metrics.record_send(1, static_cast<uint64_t>(n));
+  s->outage.sent();
   if (s->pacer.enabled()) {
     s->pacer.consume(ip_datagram_size(static_cast<std::size_t>(n), s->resolved.family == Family::ipv6),
                      Pacer::clock::now());
@@ -524,7 +671,8 @@ bool refuses_segmentation(int err) noexcept {
 
 // Segmentation sends, as docs/performance.md describes them: each call of
 // the platform layer covers up to kMaxBatch messages; a segmentation message
-// that fails (other than would-block) is sent again as one message per
+// that fails (other than would-block, queue-full or unreachable, which end
+// the batch as without segmentation) is sent again as one message per
 // datagram, which either shows the datagram at fault (its error ends the
 // batch there, as without segmentation) or shows that the kernel refuses
 // segmentation (every datagram goes out plainly: segmentation is off for
@@ -537,6 +685,7 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
     return rep;
   }
   rep.publication_id = s->id;
+  if (s->outage.active()) recover(*s);
   const bool ipv6 = s->resolved.family == Family::ipv6;
   const OutMessage* const base = messages.data();
   std::size_t total = messages.size();
@@ -548,7 +697,7 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
     });
   }
   const auto plain = [&](std::size_t off, std::size_t left, std::size_t* bytes) {
-    return platform::send_datagrams(s->fd, base + off, left, bytes, s->target);
+    return platform::send_datagrams(s->fd, base + off, left, bytes, s->send_target());
   };
   std::size_t done = 0;
   while (done < total && !rep.error) {
@@ -565,7 +714,7 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
     }
     platform::GsoOutcome out;
     const long n = platform::send_datagrams_gso(s->fd, base + done, total - done, s->gso_plan,
-                                                &out, s->target);
+                                                &out, s->send_target());
     if (n > 0) {
       done += static_cast<std::size_t>(n);
       rep.bytes_sent += out.bytes;
@@ -577,8 +726,12 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
     }
     const int err = static_cast<int>(-n);
     const SendError e = send_error_from_errno(err);
-    if (out.failed_datagrams <= 1 || e.would_block()) {
-      rep.error = e;  // a plain message failed, or the socket buffer is full
+    if (out.failed_datagrams <= 1 || e.would_block() || e.code == Errc::no_buffer_space ||
+        e.code == Errc::network_unreachable) {
+      // A plain message failed, the socket buffer or the local queue is full
+      // (none of the message's datagrams went out: sent again or dropped by
+      // the caller, as without segmentation), or the network is unreachable.
+      rep.error = e;
       break;
     }
     // A segmentation message failed: its datagrams one by one.
@@ -612,7 +765,12 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
     if (done < messages.size() && !rep.error) rep.pace_delay = s->pacer.delay(now);
   }
   // One send_batch() is one send call in the metrics.
-  internal::record_batch(s->metrics, rep, true, rep.gso_sends);
+  if (rep.error) {
+    record_failure(*s, *rep.error, done, rep.bytes_sent, rep.gso_sends);
+  } else if (done > 0) {
+    s->metrics.record_send(done, rep.bytes_sent, 0, 0, rep.gso_sends);
+    s->outage.sent();
+  }
   MCTX_LOG(LogLevel::log, "Publication::send_batch",
            "publication %llu: batch of %zu datagrams: %zu sent (%zu bytes)%s%s",
            static_cast<unsigned long long>(s->id), messages.size(), done, rep.bytes_sent,

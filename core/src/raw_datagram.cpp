@@ -86,6 +86,12 @@ Checked fail(Errc code, Family family, std::size_t size, uint32_t value = 0,
   return unexpected(e);
 }
 
+Checked address_fail(Errc code, Family family, std::size_t size, const IpAddress& a) noexcept {
+  auto r = fail(code, family, size);
+  r.error().address = a;
+  return r;
+}
+
 // The checks themselves. `head` holds the first `head_len` bytes of the
 // datagram, head_len == min(total, kIpv4MaxHeaderSize); `total` is the
 // datagram's size. Every read below is bounded by head_len.
@@ -145,16 +151,24 @@ Checked check(const u8* head, std::size_t head_len, std::size_t total,
     info.protocol = head[9];
     info.source = ipv4_at(head + 12);
     info.destination = ipv4_at(head + 16);
-    if (all_zero(head + 12, 4)) {
-      auto r = fail(Errc::raw_source_unspecified, family, total);
-      r.error().address = info.source;
-      return r;
+    const u8* src = head + 12;
+    Errc source_rule = Errc::ok;
+    if (all_zero(src, 4)) {
+      source_rule = Errc::raw_source_unspecified;
+    } else if (src[0] == 0) {
+      source_rule = Errc::raw_source_this_network;
+    } else if (src[0] == 127) {
+      source_rule = Errc::raw_source_loopback;
+    } else if ((src[0] & 0xf0) == 0xe0) {
+      source_rule = Errc::raw_source_multicast;
+    } else if (load32(src) == 0xffffffffu) {
+      source_rule = Errc::raw_source_broadcast;
     }
+    if (source_rule != Errc::ok) return address_fail(source_rule, family, total, info.source);
     if ((head[16] & 0xf0) != 0xe0) {
-      auto r = fail(Errc::raw_destination_not_multicast, family, total);
-      r.error().address = info.destination;
-      return r;
+      return address_fail(Errc::raw_destination_not_multicast, family, total, info.destination);
     }
+    if (info.ttl == 0) return fail(Errc::raw_ttl_zero, family, total, 0, 1);
     return info;
   }
 
@@ -176,16 +190,25 @@ Checked check(const u8* head, std::size_t head_len, std::size_t total,
   info.ttl = head[7];
   info.source = ipv6_at(head + 8);
   info.destination = ipv6_at(head + 24);
-  if (all_zero(head + 8, 16)) {
-    auto r = fail(Errc::raw_source_unspecified, family, total);
-    r.error().address = info.source;
-    return r;
+  const u8* src = head + 8;
+  Errc source_rule = Errc::ok;
+  if (all_zero(src, 16)) {
+    source_rule = Errc::raw_source_unspecified;
+  } else if (all_zero(src, 15) && src[15] == 1) {
+    source_rule = Errc::raw_source_loopback;
+  } else if (src[0] == 0xff) {
+    source_rule = Errc::raw_source_multicast;
   }
+  if (source_rule != Errc::ok) return address_fail(source_rule, family, total, info.source);
   if (head[24] != 0xff) {
-    auto r = fail(Errc::raw_destination_not_multicast, family, total);
-    r.error().address = info.destination;
+    return address_fail(Errc::raw_destination_not_multicast, family, total, info.destination);
+  }
+  if (const unsigned scope = head[25] & 0x0f; scope <= 1) {
+    auto r = address_fail(Errc::raw_destination_bad_scope, family, total, info.destination);
+    r.error().value = scope;
     return r;
   }
+  if (info.ttl == 0) return fail(Errc::raw_ttl_zero, family, total, 0, 1);
   return info;
 }
 
@@ -289,6 +312,28 @@ std::string RawDatagramError::message() const {
     case Errc::raw_destination_not_multicast:
       return "destination " + address.to_string() + " of the " + fam +
              " datagram is not a multicast address";
+    case Errc::raw_source_this_network:
+      return "source address " + address.to_string() + " of the " + fam +
+             " datagram is in 0.0.0.0/8 (\"this network\"), which a datagram on a link must "
+             "not carry as its source";
+    case Errc::raw_source_loopback:
+      return "source address " + address.to_string() + " of the " + fam +
+             " datagram is a loopback address, which must never appear on a network";
+    case Errc::raw_source_multicast:
+      return "source address " + address.to_string() + " of the " + fam +
+             " datagram is a multicast address: a source must be a unicast address";
+    case Errc::raw_source_broadcast:
+      return "source address " + address.to_string() + " of the " + fam +
+             " datagram is the broadcast address: a source must be a unicast address";
+    case Errc::raw_destination_bad_scope:
+      return "destination " + address.to_string() + " of the " + fam + " datagram has scope " +
+             std::to_string(value) +
+             (value == 0 ? " (reserved)" : " (interface-local, never sent on a link)") +
+             ": raw mode sends only groups of scope 2 (link-local) or wider";
+    case Errc::raw_ttl_zero:
+      return std::string(family == Family::ipv6 ? "hop limit" : "TTL") + " 0 of the " + fam +
+             " datagram: a datagram must not be sent with " +
+             (family == Family::ipv6 ? "hop limit" : "TTL") + " 0 (at least 1)";
     default:
       return std::string("invalid raw datagram (") + errc_name(code) + ")";
   }

@@ -230,6 +230,10 @@ struct RawPublication::State {
   std::atomic<int> fd{-1};
   SendMetrics metrics;
   std::atomic<uint64_t> invalid{0};
+  internal::OutageTracker outage;
+  // The interface in use: resolved.interface_index until an outage's
+  // re-resolution finds the interface under another index.
+  std::atomic<uint32_t> ifindex{0};
 
   ~State() {
     const int f = fd.exchange(-1);
@@ -241,6 +245,28 @@ namespace {
 const RawPublication::State& empty_state() {
   static const RawPublication::State s;
   return s;
+}
+
+// During an outage, at most every kOutageProbeInterval: validate the config
+// again and, when the interface is back and up, point the socket at it.
+void recover(RawPublication::State& s, int fd) noexcept {
+  internal::recover_interface(
+      s.outage, s.ifindex, [&] { return s.config.validate(); },
+      [&](const RawResolvedConfig& r) {
+        return platform::reattach_raw_socket(fd, r) == 0 ? Errc::ok : Errc::set_option_failed;
+      });
+}
+
+// Counts a kernel refusal after `sent` datagrams of the same call went out.
+void record_failure(RawPublication::State& s, int fd, const SendError& e, std::size_t sent,
+                    std::size_t bytes) noexcept {
+  if (sent > 0) s.outage.sent();
+  s.metrics.record_failed_send(e.code, sent, bytes);
+  // The first loss of an outage looks at once for the cause (outage_reason()).
+  if (e.code == Errc::network_unreachable && s.outage.lost(1)) recover(s, fd);
+  if (e.code == Errc::message_too_long || e.code == Errc::send_failed) {
+    platform::drain_error_queue(fd);
+  }
 }
 
 Result<RawSendReport, RawSendError> invalid(const RawDatagramError& e) noexcept {
@@ -260,6 +286,7 @@ Res<RawPublication> RawPublication::open(const RawPublicationConfig& config) {
   s->id = internal::next_publication_id();
   s->config = config;
   s->resolved = std::move(resolved).value();
+  s->ifindex.store(s->resolved.interface_index, std::memory_order_relaxed);
   s->fd.store(*fd);
   if (internal::log_enabled(LogLevel::info)) {
     const RawResolvedConfig& r = s->resolved;
@@ -289,7 +316,28 @@ const RawPublicationConfig& RawPublication::config() const noexcept {
 const RawResolvedConfig& RawPublication::resolved() const noexcept {
   return (s_ ? *s_ : empty_state()).resolved;
 }
-uint32_t RawPublication::interface_index() const noexcept { return resolved().interface_index; }
+uint32_t RawPublication::interface_index() const noexcept {
+  return s_ ? s_->ifindex.load(std::memory_order_relaxed) : 0;
+}
+
+OutageStatus RawPublication::outage() const noexcept {
+  return s_ ? s_->outage.status() : OutageStatus{};
+}
+
+std::string RawPublication::outage_reason() const {
+  if (!s_) return "publication is closed";
+  const RawPublicationConfig& c = s_->config;
+  std::string what = "the interface";
+  if (c.interface().kind() != InterfaceSpec::Kind::none) {
+    what = "interface " + q(c.interface().to_string());
+  }
+  return internal::outage_reason(s_->outage.cause(), what, c.bind());
+}
+
+int RawPublication::drain_errors() noexcept {
+  const int fd = this->fd();
+  return fd >= 0 ? platform::drain_error_queue(fd) : 0;
+}
 int RawPublication::fd() const noexcept { return s_ ? s_->fd.load(std::memory_order_relaxed) : -1; }
 
 void RawPublication::close() noexcept {
@@ -330,12 +378,14 @@ Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
              static_cast<unsigned long long>(s.id), errc_name(info.error().code));
     return invalid(info.error());
   }
+  if (s.outage.active()) recover(s, fd);
+  const uint32_t ifindex = s.ifindex.load(std::memory_order_relaxed);
   const auto& dst = info->destination.bytes();
   const ssize_t n =
       s.resolved.family == Family::ipv4
-          ? platform::send_raw_ipv4(fd, info->source.bytes().data(), dst.data(),
-                                    s.resolved.interface_index, iov, count)
-          : platform::send_raw_ipv6(fd, s.resolved.interface_index, dst.data(), iov, count);
+          ? platform::send_raw_ipv4(fd, info->source.bytes().data(), dst.data(), ifindex, iov,
+                                    count)
+          : platform::send_raw_ipv6(fd, ifindex, dst.data(), iov, count);
   if (internal::log_enabled(LogLevel::log)) {
     const SendError se = n < 0 ? send_error_from_errno(static_cast<int>(-n)) : SendError{};
     MCTX_LOG(LogLevel::log, "RawPublication::send",
@@ -345,17 +395,14 @@ Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
   }
   if (n < 0) {
     const SendError se = send_error_from_errno(static_cast<int>(-n));
-    if (se.would_block()) {
-      s.metrics.record_would_block();
-    } else {
-      s.metrics.record_error();
-    }
+    record_failure(s, fd, se, 0, 0);
     RawSendError e;
     e.code = se.code;
     e.system_errno = se.system_errno;
     return unexpected(e);
   }
   s.metrics.record_send(1, static_cast<uint64_t>(n));
+  s.outage.sent();
   RawSendReport report;
   report.publication_id = s.id;
   report.family = info->family;
@@ -363,7 +410,7 @@ Result<RawSendReport, RawSendError> RawPublication::send(const iovec* iov,
   report.destination = info->destination;
   report.protocol = info->protocol;
   report.bytes_sent = static_cast<std::size_t>(n);
-  report.interface_index = s.resolved.interface_index;
+  report.interface_index = ifindex;
   return report;
 }
 
@@ -378,7 +425,8 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
   State& s = *s_;
   rep.publication_id = s.id;
   const Family family = s.resolved.family;
-  const uint32_t ifindex = s.resolved.interface_index;
+  if (s.outage.active()) recover(s, fd);
+  const uint32_t ifindex = s.ifindex.load(std::memory_order_relaxed);
   const std::size_t addr_size = family == Family::ipv4 ? 4 : 16;
   platform::RawOutDatagram chunk[platform::kMaxBatch];
   bool stopped_invalid = false;
@@ -414,7 +462,12 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
     }
   }
   // One send_batch() is one send call in the metrics (as Publication).
-  internal::record_batch(s.metrics, rep, !stopped_invalid);
+  if (rep.error && !stopped_invalid) {
+    record_failure(s, fd, *rep.error, done, rep.bytes_sent);
+  } else if (done > 0) {
+    s.metrics.record_send(done, rep.bytes_sent);
+    s.outage.sent();
+  }
   MCTX_LOG(LogLevel::log, "RawPublication::send_batch",
            "raw publication %llu: batch of %zu datagrams: %zu sent (%zu bytes)%s%s",
            static_cast<unsigned long long>(s.id), datagrams.size(), done, rep.bytes_sent,
@@ -523,10 +576,8 @@ Result<RawSendReport, RawSendError> RawContext::send(PublicationId id, const iov
     totals_.record_send(1, r->bytes_sent);
   } else if (r.error().invalid_datagram()) {
     invalid_.fetch_add(1, std::memory_order_relaxed);
-  } else if (r.error().would_block()) {
-    totals_.record_would_block();
   } else {
-    totals_.record_error();
+    totals_.record_failed_send(r.error().code);
   }
   return r;
 }

@@ -66,14 +66,13 @@ int main() {
   auto b = ctx.add(on_loopback("239.255.0.2", 5000).with_ttl(2).with_dscp(46));
   if (!b) return fail("adding 239.255.0.2", b.error());
 
-  // A socket the application made itself: adopt() checks it, switches it to
-  // non-blocking, applies the config and takes ownership on success.
+  // A socket the application made itself: adopt() checks it, applies the
+  // config and sends through its own dup() of it, never connecting it. The
+  // descriptor stays ours either way: closing it does not stop publication c.
   const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
   auto c = ctx.add(fd, on_loopback("239.255.0.3", 5000));
-  if (!c) {
-    ::close(fd);  // on failure the descriptor is still ours
-    return fail("adopting a socket", c.error());
-  }
+  ::close(fd);
+  if (!c) return fail("adopting a socket", c.error());
 
   // The same flow twice is refused.
   auto dup = ctx.add(on_loopback("239.255.0.1", 5000).with_ttl(8));

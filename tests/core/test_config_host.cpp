@@ -126,6 +126,54 @@ TEST(ValidateHost, Ipv4InterfaceAddressResolvesToIndex) {
   EXPECT_FALSE(r->needs_bind);
 }
 
+TEST(ValidateHost, Ipv4SourceOnAnotherInterface) {
+  // Linux would refuse the first at connect() with a bare EINVAL.
+  expect_rule(PublicationConfig(ip("239.1.1.1"), 5004)
+                  .with_source_address(ip("127.0.0.1"))
+                  .with_interface(InterfaceSpec::name("mctx0")),
+              Errc::source_interface_mismatch,
+              "IPv4 source address '127.0.0.1' is on " + describe("lo") +
+                  ", not on the configured interface " + describe("mctx0") +
+                  ": the source address must be an address of the outgoing interface");
+  // All of 127/8 belongs to lo.
+  expect_rule(PublicationConfig(ip("239.1.1.1"), 5004)
+                  .with_source_address(ip("127.0.0.9"))
+                  .with_interface(InterfaceSpec::index(ifindex("mctx0"))),
+              Errc::source_interface_mismatch,
+              "IPv4 source address '127.0.0.9' is on " + describe("lo") +
+                  ", not on the configured interface " + describe("mctx0") +
+                  ": the source address must be an address of the outgoing interface");
+  expect_rule(PublicationConfig(ip("239.1.1.1"), 5004)
+                  .with_bind(ep("192.0.2.1:6000"))
+                  .with_interface(InterfaceSpec::address(ip("127.0.0.1"))),
+              Errc::source_interface_mismatch,
+              "IPv4 bind address '192.0.2.1' is on " + describe("mctx0") +
+                  ", not on the configured interface " + describe("lo") +
+                  ": the source address must be an address of the outgoing interface");
+  // Not local at all stays source_not_local.
+  auto r = PublicationConfig(ip("239.1.1.1"), 5004)
+               .with_source_address(ip("10.9.9.9"))
+               .with_interface(InterfaceSpec::name("mctx0"))
+               .validate();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::source_not_local);
+  // On the interface: accepted, and opening works.
+  for (const char* itf : {"lo", "127.0.0.1"}) {
+    auto spec = std::string(itf) == "lo" ? InterfaceSpec::name("lo")
+                                         : InterfaceSpec::address(ip("127.0.0.1"));
+    auto ok = PublicationConfig(ip("239.1.1.1"), 5004)
+                  .with_source_address(ip("127.0.0.5"))
+                  .with_interface(spec);
+    ASSERT_TRUE(ok.validate()) << itf;
+    EXPECT_TRUE(Publication::open(ok)) << itf;
+  }
+  auto ok = PublicationConfig(ip("239.1.1.1"), 5004)
+                .with_source_address(ip("192.0.2.1"))
+                .with_interface(InterfaceSpec::name("mctx0"));
+  ASSERT_TRUE(ok.validate());
+  EXPECT_TRUE(Publication::open(ok));
+}
+
 // ff02 group, link-local source with a scope: delivered to the peer.
 TEST(ValidateHost, LinkLocalGroupFromScopedLinkLocalSourceReachesPeer) {
   MCTX_REQUIRE_PEER();

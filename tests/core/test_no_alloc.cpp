@@ -11,6 +11,9 @@
 // first allocation seen records its backtrace, which the failure message
 // prints.
 //
+// Publications on their own (connected) socket and on an adopted caller
+// socket (never connected: every datagram carries its destination).
+//
 // Every datagram is also checked on a real receiver that joined the group,
 // so the calls measured are calls that really sent. Runs inside
 // scripts/mctx-netns --veth (lo for IPv4, the veth mctx0 for IPv6).
@@ -19,6 +22,7 @@
 #include <net/if.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -79,6 +83,7 @@ struct Target {
   const char* group;
   const char* ifname;
   const char* source;  // nullptr = none
+  bool adopted = false;  // a caller's socket (unconnected: each datagram names the group)
 };
 
 class NoAlloc : public ::testing::TestWithParam<Target> {
@@ -88,6 +93,13 @@ class NoAlloc : public ::testing::TestWithParam<Target> {
     mctx::PublicationConfig c(ip(t.group), port);
     c.with_interface(mctx::InterfaceSpec::name(t.ifname)).with_loopback(true);
     if (t.source) c.with_source_address(ip(t.source));
+    if (t.adopted) {
+      const int fd = ::socket(ip(t.group).is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM, 0);
+      auto p = mctx::Publication::adopt(fd, c);
+      ::close(fd);  // the publication sends through its own duplicate
+      if (!p) throw std::runtime_error("adopt failed: " + p.error().what());
+      return std::move(p).value();
+    }
     auto p = mctx::Publication::open(c);
     if (!p) throw std::runtime_error("open failed: " + p.error().what());
     return std::move(p).value();
@@ -221,12 +233,47 @@ TEST_P(NoAlloc, ErrorPathsDoNotAllocate) {
   expect_delivered(rx, 1, data);
 }
 
+// A full local queue (ENOBUFS from a tbf qdisc, reported because the socket
+// has IP_RECVERR) is reported and counted without allocating.
+TEST(NoAllocQueueFull, QueueFullDoesNotAllocate) {
+  auto p = mctx::Publication::open(
+      mctx::PublicationConfig(*mctx::IpAddress::parse("239.7.7.7"), 5310)
+          .with_interface(mctx::InterfaceSpec::name("mctx0")));
+  ASSERT_TRUE(p) << p.error().what();
+  ASSERT_EQ(std::system("tc qdisc add dev mctx0 root tbf rate 1mbit burst 3000 limit 3000"), 0);
+  const std::vector<std::byte> data(1300);
+  const std::span<const std::byte> span(data);
+  const iovec iov{const_cast<std::byte*>(data.data()), data.size()};
+  const mctx::OutMessage msgs[4] = {{&iov, 1}, {&iov, 1}, {&iov, 1}, {&iov, 1}};
+  (void)p->send(span);  // warm-up
+  (void)p->send_batch(msgs);
+
+  AllocationScope scope;
+  int full = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    auto r = p->send(span);
+    if (!r && r.error().code == mctx::Errc::no_buffer_space) ++full;
+    const mctx::BatchReport b = p->send_batch(msgs);
+    if (b.error && b.error->code == mctx::Errc::no_buffer_space) ++full;
+  }
+  const uint64_t allocs = scope.stop();
+  ASSERT_EQ(std::system("tc qdisc del dev mctx0 root"), 0);
+  EXPECT_EQ(allocs, 0u) << "the queue-full path allocated: " << allocation_report();
+  EXPECT_GT(full, 0);
+  EXPECT_GE(p->metrics().load().queue_full, static_cast<uint64_t>(full));
+  EXPECT_EQ(p->metrics().load().send_errors, 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, NoAlloc,
                          ::testing::Values(Target{"239.255.0.42", "lo", nullptr},
-                                           Target{"ff3e::4242", "mctx0", "fd00::1"}),
+                                           Target{"ff3e::4242", "mctx0", "fd00::1"},
+                                           Target{"239.255.0.42", "lo", nullptr, true},
+                                           Target{"ff3e::4242", "mctx0", "fd00::1", true}),
                          [](const ::testing::TestParamInfo<Target>& p) {
-                           return std::string(p.param.ifname) == "lo" ? "Ipv4Loopback"
-                                                                         : "Ipv6Veth";
+                           const std::string name = std::string(p.param.ifname) == "lo"
+                                                        ? "Ipv4Loopback"
+                                                        : "Ipv6Veth";
+                           return p.param.adopted ? name + "Adopted" : name;
                          });
 
 // The counter itself works: a test that can fail.

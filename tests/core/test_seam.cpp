@@ -110,7 +110,7 @@ TEST_F(Seam, InjectedErrnoMapsToSendErrorAndCounters) {
       {ENETUNREACH, Errc::network_unreachable}, {ENODEV, Errc::network_unreachable},
       {ECONNREFUSED, Errc::connection_refused}, {EIO, Errc::send_failed},
   };
-  uint64_t errors = 0;
+  uint64_t calls = 0, errors = 0, queue_full = 0, unreachable = 0;
   for (const auto& c : cases) {
     g_fake.fail_errno = c.err;
     auto r = pub_->send(bytes("x"));
@@ -118,10 +118,20 @@ TEST_F(Seam, InjectedErrnoMapsToSendErrorAndCounters) {
     EXPECT_EQ(r.error().code, c.code) << "errno " << c.err;
     EXPECT_EQ(r.error().system_errno, c.err);
     EXPECT_FALSE(r.error().would_block());
-    ++errors;
+    ++calls;
+    // A full queue is not an error (the caller resends or drops); an
+    // unreachable network is an error that also counts as unreachable.
+    if (c.code == Errc::no_buffer_space) {
+      ++queue_full;
+    } else {
+      ++errors;
+    }
+    if (c.code == Errc::network_unreachable) ++unreachable;
     const SendCounters k = pub_->metrics().load();
     EXPECT_EQ(k.send_errors, errors);
-    EXPECT_EQ(k.send_calls, errors);
+    EXPECT_EQ(k.queue_full, queue_full);
+    EXPECT_EQ(k.unreachable, unreachable);
+    EXPECT_EQ(k.send_calls, calls);
     EXPECT_EQ(k.packets_sent, 0u);
     EXPECT_EQ(k.would_block, 0u);
   }
@@ -232,7 +242,8 @@ TEST_F(SeamBatch, PartialThenError) {
   const SendCounters k = pub_->metrics().load();
   EXPECT_EQ(k.send_calls, 1u);
   EXPECT_EQ(k.packets_sent, 5u);
-  EXPECT_EQ(k.send_errors, 1u);
+  EXPECT_EQ(k.send_errors, 0u);
+  EXPECT_EQ(k.queue_full, 1u);
 }
 
 TEST_F(SeamBatch, FirstCallFails) {
@@ -270,7 +281,8 @@ TEST_F(Seam, ContextTotalsFollowInjectedErrors) {
   EXPECT_TRUE(ctx.send(*a, bytes("xyz")));
 
   const Snapshot s = ctx.snapshot();
-  EXPECT_EQ(s.send.send_errors, 2u);
+  EXPECT_EQ(s.send.send_errors, 0u);
+  EXPECT_EQ(s.send.queue_full, 2u);
   EXPECT_EQ(s.send.would_block, 1u);
   EXPECT_EQ(s.send.packets_sent, 1u);
   EXPECT_EQ(s.send.bytes_sent, 3u);
@@ -327,19 +339,43 @@ TEST_F(SeamGso, PartialSendCountsWholeRuns) {
 
 TEST_F(SeamGso, ErrorOfARunIsTracedToItsDatagram) {
   make(20);
-  // Every call fails with ENOBUFS from the start: the run is retried one
-  // datagram at a time, and the first datagram carries the error.
-  g_fake.fail_errno = ENOBUFS;
+  // Every call fails with EPERM (a firewall) from the start: the run is
+  // retried one datagram at a time, and the first datagram carries the error.
+  g_fake.fail_errno = EPERM;
   const BatchReport b = pub_->send_batch(msgs_);
   EXPECT_EQ(b.sent, 0u);
   ASSERT_TRUE(b.error);
-  EXPECT_EQ(b.error->code, Errc::no_buffer_space);
+  EXPECT_EQ(b.error->code, Errc::permission_denied);
   const std::vector<unsigned> expected = {1, 20};  // the run, then plainly
   EXPECT_EQ(g_fake.vlens, expected);
   const SendCounters k = pub_->metrics().load();
   EXPECT_EQ(k.send_errors, 1u);
   EXPECT_EQ(k.packets_sent, 0u);
   EXPECT_EQ(pub_->gso().state, GsoState::ready);  // the datagram failed, not segmentation
+}
+
+TEST_F(SeamGso, QueueFullEndsTheBatchAsWithoutSegmentation) {
+  make(150);
+  // The first message (64 datagrams) goes out, the second is refused by a
+  // full local queue (ENOBUFS): its datagrams did not go out, the batch ends
+  // there (the caller sends them again or drops them), no plain retry and
+  // no refusal of segmentation.
+  g_fake.mmsg_accept = 1;
+  g_fake.fail_errno = ENOBUFS;
+  const BatchReport b = pub_->send_batch(msgs_);
+  EXPECT_EQ(b.sent, 64u);
+  EXPECT_EQ(b.bytes_sent, 640u);
+  ASSERT_TRUE(b.error);
+  EXPECT_EQ(b.error->code, Errc::no_buffer_space);
+  const std::vector<unsigned> expected = {3, 2};  // no plain retry of the run
+  EXPECT_EQ(g_fake.vlens, expected);
+  const SendCounters k = pub_->metrics().load();
+  EXPECT_EQ(k.send_calls, 1u);
+  EXPECT_EQ(k.packets_sent, 64u);
+  EXPECT_EQ(k.gso_sends, 1u);
+  EXPECT_EQ(k.queue_full, 1u);
+  EXPECT_EQ(k.send_errors, 0u);
+  EXPECT_EQ(pub_->gso().state, GsoState::active);  // queue-full is no refusal
 }
 
 }  // namespace

@@ -10,7 +10,8 @@ the property table of docs/element.md (section "Properties"):
 
 - the same set of properties, in both directions;
 - type: string, boolean, int, uint, int64, uint64, double, an object type
-  (GSocket) or a boxed type (GstStructure), as gst-inspect names it;
+  (GSocket) or a boxed type (GstStructure), as gst-inspect names it, or
+  "enum" for an enum (its default then is the value's nick in backquotes);
 - default: NULL / TRUE / FALSE / a number, exactly as gst-inspect prints it
   ("null", "true", numbers); objects and boxed structures have no default
   in gst-inspect and must say NULL (objects) or name the structure;
@@ -101,10 +102,10 @@ def inspect_properties():
             if m:
                 cur['type'] = m.group(2)
                 continue
-            m = re.match(r'^Enum "(\w+)" Default: -?\d+, "([\w-]+)"', text)
-            if m:
-                cur['type'] = m.group(1)
-                cur['default'] = m.group(2)
+            m = re.match(r'^Enum "\w+" Default: -?\d+, "([^"]+)"', text)
+            if m:  # an enum: the table says "enum" and the default's nick
+                cur['type'] = 'enum'
+                cur['default'] = f'`{m.group(1)}`'
                 continue
             m = re.match(r'^(.*?)\. (?:Range: (\S+) - (\S+) )?Default: (.*?)\s*$', text)
             if m:

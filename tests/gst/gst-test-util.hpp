@@ -5,6 +5,7 @@
 // Helpers shared by the mctxsink gst-check tests.
 
 // C++ headers first: check.h defines a macro `fail` that breaks std::ios.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -219,5 +220,73 @@ inline bool contains(const std::string& haystack, const std::string& needle) {
     const std::string mctx_b_ = (b);                                                          \
     fail_unless(mctx_a_ == mctx_b_, "'%s' is not '%s'", mctx_a_.c_str(), mctx_b_.c_str());    \
   } while (0)
+
+
+// Pushes buffer make(0) .. make(count - 1) from a thread while the element
+// waits for a full socket, pauses it there and resumes it (GstBaseSink's
+// contract: the interrupted render waits for preroll and sends again). The
+// first `singles` buffers go one by one, the rest in lists of `list_size`.
+// Checks that both state changes complete within a second, that nothing is
+// sent or dropped while paused, and that every push returned OK. The caller
+// checks what arrived.
+inline void pause_and_resume_while_blocked(GstHarness* h, GstElement* element, int count,
+                                           const std::function<GstBuffer*(int)>& make,
+                                           int singles, int list_size) {
+  // As in a pipeline: a sink that lost its preroll buffer would go ASYNC.
+  g_object_set(element, "async", TRUE, nullptr);
+  std::atomic<int> flow{GST_FLOW_OK};
+  std::atomic<bool> done{false};
+  std::thread pusher([&] {
+    for (int i = 0; i < count;) {
+      GstFlowReturn r;
+      if (i < singles) {
+        r = gst_harness_push(h, make(i++));
+      } else {
+        GstBufferList* list = gst_buffer_list_new();
+        for (int k = 0; k < list_size && i < count; ++k) gst_buffer_list_add(list, make(i++));
+        r = push_list(h, list);
+      }
+      if (r != GST_FLOW_OK) {
+        flow = r;
+        break;
+      }
+    }
+    done = true;
+  });
+  auto counter = [element](const char* field) {
+    GstStructure* st = stats(element);
+    const guint64 v = u64(st, field);
+    gst_structure_free(st);
+    return v;
+  };
+  for (int i = 0; i < 500 && counter("would-block") == 0; ++i) g_usleep(10 * 1000);
+  g_usleep(200 * 1000);
+  auto change_state = [&](GstState to) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fail_if(gst_element_set_state(element, to) == GST_STATE_CHANGE_FAILURE);
+    GstState cur = GST_STATE_VOID_PENDING;
+    fail_unless_equals_int(gst_element_get_state(element, &cur, nullptr, GST_SECOND),
+                           GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int(cur, to);
+    const auto took =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+    fail_unless(took.count() < 1000, "the change to %s took %lld ms",
+                gst_element_state_get_name(to), static_cast<long long>(took.count()));
+  };
+  if (done.load()) {
+    pusher.join();
+    ck_abort_msg("the pusher never blocked: the test proves nothing");
+  }
+  change_state(GST_STATE_PAUSED);
+  const guint64 sent_at_pause = counter("packets-sent");
+  g_usleep(500 * 1000);
+  fail_unless_equals_uint64(counter("packets-sent"), sent_at_pause);  // paused: nothing sent
+  fail_unless_equals_uint64(counter("dropped"), 0);
+  fail_if(done.load(), "the pusher returned while the element was paused (flow %s)",
+          gst_flow_get_name(static_cast<GstFlowReturn>(flow.load())));
+  change_state(GST_STATE_PLAYING);
+  pusher.join();
+  fail_unless_equals_int(flow.load(), GST_FLOW_OK);
+}
 
 }  // namespace mctx_gst_test

@@ -144,6 +144,102 @@ GST_START_TEST(test_uri_in_pipeline) {
 }
 GST_END_TEST;
 
+// One application socket shared by a udpsrc and two mctxsinks (two groups):
+// each group receives exactly its own datagrams, the udpsrc keeps receiving
+// on the socket, and stopping one sink leaves the other sending.
+GST_START_TEST(test_two_sinks_and_udpsrc_share_one_socket) {
+  GError* err = nullptr;
+  GSocket* sock =
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &err);
+  fail_unless(sock != nullptr);
+  GInetAddress* lo = g_inet_address_new_from_string("127.0.0.1");
+  GSocketAddress* here = g_inet_socket_address_new(lo, 5300);
+  fail_unless(g_socket_bind(sock, here, TRUE, &err), "bind: %s", err ? err->message : "");
+
+  GstElement* rx = launch("udpsrc name=src ! fakesink name=fs signal-handoffs=true sync=false");
+  GstElement* src = gst_bin_get_by_name(GST_BIN(rx), "src");
+  g_object_set(src, "socket", sock, "close-socket", FALSE, nullptr);
+  gst_object_unref(src);
+  std::atomic<int> received{0};
+  GstElement* fs = gst_bin_get_by_name(GST_BIN(rx), "fs");
+  g_signal_connect(fs, "handoff", G_CALLBACK(+[](GstElement*, GstBuffer*, GstPad*, gpointer c) {
+                     static_cast<std::atomic<int>*>(c)->fetch_add(1);
+                   }),
+                   &received);
+  gst_object_unref(fs);
+  fail_unless(gst_element_set_state(rx, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+
+  // Unicast datagrams to the shared socket, for the udpsrc.
+  GSocket* poker =
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &err);
+  auto poke = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      fail_unless(g_socket_send_to(poker, here, "poke", 4, nullptr, &err) == 4, "%s",
+                  err ? err->message : "");
+    }
+  };
+  auto udpsrc_count = [&](int want) {
+    for (int i = 0; i < 200 && received.load() < want; ++i) g_usleep(10 * 1000);
+    g_usleep(50 * 1000);
+    return received.load();
+  };
+
+  auto rx1 = receiver("239.1.2.6", 5006, "lo");
+  auto rx2 = receiver("239.1.2.7", 5006, "lo");
+  auto sink1 = std::make_unique<Sink>();
+  Sink sink2;
+  g_object_set(sink1->element, "group", "239.1.2.6", "port", 5006u, "interface", "lo", "socket",
+               sock, "close-socket", FALSE, nullptr);
+  g_object_set(sink2.element, "group", "239.1.2.7", "port", 5006u, "interface", "lo", "socket",
+               sock, "close-socket", FALSE, nullptr);
+  GstHarness* h1 = sink1->harness();
+  GstHarness* h2 = sink2.harness();
+  for (int i = 0; i < 20; ++i) {
+    fail_unless_equals_int(gst_harness_push(h1, text_buffer("one " + std::to_string(i))),
+                           GST_FLOW_OK);
+    fail_unless_equals_int(gst_harness_push(h2, text_buffer("two " + std::to_string(i))),
+                           GST_FLOW_OK);
+  }
+  poke(5);
+  fail_unless_equals_int(udpsrc_count(5), 5);
+
+  const auto got1 = receive_n(*rx1, 40, 300);
+  const auto got2 = receive_n(*rx2, 40, 300);
+  fail_unless_equals_int(got1.size(), 20);
+  fail_unless_equals_int(got2.size(), 20);
+  for (int i = 0; i < 20; ++i) {
+    assert_str_eq(payload_string(got1[i]), "one " + std::to_string(i));
+    assert_str_eq(payload_string(got2[i]), "two " + std::to_string(i));
+    fail_unless_equals_int(got1[i].from.port, 5300);
+    fail_unless_equals_int(got2[i].from.port, 5300);
+  }
+
+  // Sink one stops (close-socket=FALSE): sink two and the udpsrc go on.
+  gst_element_set_state(sink1->element, GST_STATE_NULL);
+  gst_harness_teardown(h1);
+  sink1.reset();
+  for (int i = 20; i < 25; ++i) {
+    fail_unless_equals_int(gst_harness_push(h2, text_buffer("two " + std::to_string(i))),
+                           GST_FLOW_OK);
+  }
+  const auto later = receive_n(*rx2, 10, 300);
+  fail_unless_equals_int(later.size(), 5);
+  fail_unless_equals_int(receive_n(*rx1, 10, 100).size(), 0);
+  poke(5);
+  fail_unless_equals_int(udpsrc_count(10), 10);
+  fail_if(g_socket_is_closed(sock));
+
+  gst_element_set_state(sink2.element, GST_STATE_NULL);
+  gst_harness_teardown(h2);
+  gst_element_set_state(rx, GST_STATE_NULL);
+  gst_object_unref(rx);
+  g_object_unref(poker);
+  g_object_unref(here);
+  g_object_unref(lo);
+  g_object_unref(sock);
+}
+GST_END_TEST;
+
 static Suite* mctxsink_pipeline_suite() {
   Suite* s = suite_create("mctxsink-pipeline");
   TCase* tc = tcase_create("pipeline");
@@ -151,6 +247,7 @@ static Suite* mctxsink_pipeline_suite() {
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_rtp_audio_received_by_udpsrc);
   tcase_add_test(tc, test_uri_in_pipeline);
+  tcase_add_test(tc, test_two_sinks_and_udpsrc_share_one_socket);
   return s;
 }
 

@@ -287,6 +287,19 @@ GST_START_TEST(test_error_source_address_not_local) {
 }
 GST_END_TEST;
 
+GST_START_TEST(test_error_source_address_on_another_interface) {
+  // Linux would refuse it at connect() with a bare "Invalid argument".
+  check_bad_config({"IPv4 source on another interface",
+                    [](GstElement* e) {
+                      g_object_set(e, "group", "239.1.1.1", "source-address", "127.0.0.1",
+                                   "interface", "mctx0", nullptr);
+                    },
+                    {"source-address and interface disagree", "'127.0.0.1'", "is on lo",
+                     "not on the configured interface mctx0",
+                     "must be an address of the outgoing interface"}});
+}
+GST_END_TEST;
+
 GST_START_TEST(test_error_interface_unknown) {
   check_bad_config({"unknown interface",
                     [](GstElement* e) {
@@ -678,6 +691,7 @@ static Suite* mctxsink_props_suite() {
   tcase_add_test(tc, test_error_source_address_multicast);
   tcase_add_test(tc, test_error_source_address_family);
   tcase_add_test(tc, test_error_source_address_not_local);
+  tcase_add_test(tc, test_error_source_address_on_another_interface);
   tcase_add_test(tc, test_error_interface_unknown);
   tcase_add_test(tc, test_error_interface_family);
   tcase_add_test(tc, test_error_interface_index_zero);

@@ -484,6 +484,41 @@ GST_START_TEST(test_backpressure_both_families) {
 }
 GST_END_TEST;
 
+// PLAYING -> PAUSED while the raw socket is full, then PLAYING again: the
+// interrupted render waits for preroll and sends again. Single buffers and
+// lists; every datagram arrives in order, nothing is dropped or sent while
+// paused, and each state change completes within a second.
+GST_START_TEST(test_pause_while_blocked_resumes) {
+  peer_setup();
+  fail_unless_equals_int(
+      std::system("tc qdisc replace dev mctx0 root tbf rate 32kbit burst 2kb limit 8mb"), 0);
+  auto rx4 = ssm_receiver(kSource4, kGroup4);
+  Sink s;
+  raw_sink(s);
+  g_object_set(s.element, "buffer-size", 2048, nullptr);
+  GstHarness* h = s.harness();
+
+  const int n = 24;
+  std::vector<Datagram> sent;
+  for (int i = 0; i < n; ++i) {
+    char tag[40];
+    g_snprintf(tag, sizeof tag, "mctx-gst-raw-pause-%03d;", i);
+    sent.push_back(v4(tag + std::string(450, 'p'), static_cast<uint16_t>(0x7400 + i)));
+  }
+  // Single buffers, then lists of four.
+  pause_and_resume_while_blocked(
+      h, s.element, n, [&](int i) { return buffer_of(sent[i].bytes); }, 8, 4);
+
+  expect_received(*rx4, sent);
+  (void)std::system("tc qdisc del dev mctx0 root");
+  GstStructure* st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), n);
+  fail_unless_equals_uint64(u64(st, "dropped"), 0);
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 // group, port, ttl and source-address are not used in raw mode: one warning
 // at start names those that are set; streaming is not affected.
 GST_START_TEST(test_ignored_properties_warning) {
@@ -666,6 +701,7 @@ static Suite* mctxsink_raw_suite() {
   tcase_add_test(tc, test_bad_buffers_dropped_streaming_continues);
   tcase_add_test(tc, test_ipv6_without_interface);
   tcase_add_test(tc, test_backpressure_both_families);
+  tcase_add_test(tc, test_pause_while_blocked_resumes);
   tcase_add_test(tc, test_ignored_properties_warning);
   tcase_add_test(tc, test_stats_when_stopped);
   tcase_add_test(tc, test_no_cap_net_raw);

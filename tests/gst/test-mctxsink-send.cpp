@@ -7,6 +7,8 @@
 // against what the receiver counted.
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <numeric>
@@ -367,25 +369,71 @@ GST_START_TEST(test_caller_socket_kept_open) {
 }
 GST_END_TEST;
 
-// The caller closes its socket under the element: no further send can work,
-// so the element posts an error and returns GST_FLOW_ERROR.
-GST_START_TEST(test_socket_gone_is_fatal) {
+// The caller closes its socket under the element and the descriptor number
+// is reused by a socket connected to an unrelated unicast peer: the element
+// sends through its own duplicate, so every buffer still reaches the group
+// and nothing reaches the peer.
+GST_START_TEST(test_closed_and_reused_descriptor) {
+  auto rx = receiver(kGroup, 5004, "lo");
+  GSocket* peer = bound_socket("127.0.0.1", 42010);  // the unrelated peer
   GSocket* sock = bound_socket("127.0.0.1", 0);
+  const int number = g_socket_get_fd(sock);
   Sink s;
   g_object_set(s.element, "group", kGroup, "interface", "lo", "socket", sock, nullptr);
   GstHarness* h = s.harness();
-  fail_unless_equals_int(gst_harness_push(h, text_buffer("ok")), GST_FLOW_OK);
+  fail_unless_equals_int(gst_harness_push(h, text_buffer("before")), GST_FLOW_OK);
   g_socket_close(sock, nullptr);
-  fail_unless_equals_int(gst_harness_push(h, text_buffer("gone")), GST_FLOW_ERROR);
-  GstMessage* m = gst_bus_pop_filtered(s.bus, GST_MESSAGE_ERROR);
-  fail_unless(m != nullptr);
-  GError* err = nullptr;
-  gst_message_parse_error(m, &err, nullptr);
-  assert_contains(err->message, "Cannot send to 239.1.2.3:5004 any more");
-  g_clear_error(&err);
-  gst_message_unref(m);
+  // The number now names a socket connected to the peer.
+  const int other = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(42010);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  fail_unless(connect(other, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0);
+  if (other != number) {
+    fail_unless(dup2(other, number) == number);
+    close(other);
+  }
+  for (int i = 0; i < 14; ++i) {
+    fail_unless_equals_int(gst_harness_push(h, text_buffer(packet_text(i))), GST_FLOW_OK);
+  }
+  fail_unless_equals_int(receive_n(*rx, 20, 500).size(), 15);
+  char buf[64];
+  fail_unless(g_socket_receive_with_blocking(peer, buf, sizeof buf, FALSE, nullptr, nullptr) < 0,
+              "media reached the unrelated unicast peer");
+  GstStructure* st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), 15);
+  fail_unless_equals_uint64(u64(st, "dropped"), 0);
+  gst_structure_free(st);
   gst_element_set_state(s.element, GST_STATE_NULL);
   gst_harness_teardown(h);
+  close(number);
+  g_object_unref(sock);
+  g_object_unref(peer);
+}
+GST_END_TEST;
+
+// Two sinks that share a socket must agree on its per-socket options: the
+// second one's start fails with an error naming both.
+GST_START_TEST(test_shared_socket_with_other_options_is_refused) {
+  GSocket* sock = bound_socket("127.0.0.1", 0);
+  Sink a;
+  g_object_set(a.element, "group", kGroup, "interface", "lo", "socket", sock, "close-socket",
+               FALSE, "ttl", 1u, nullptr);
+  fail_unless_equals_int(gst_element_set_state(a.element, GST_STATE_PLAYING),
+                         GST_STATE_CHANGE_SUCCESS);
+  Sink b;
+  g_object_set(b.element, "group", "239.1.2.9", "interface", "lo", "socket", sock,
+               "close-socket", FALSE, "ttl", 5u, nullptr);
+  const std::string msg = start_error(b);
+  assert_contains(msg, "is already used by the publication to 239.1.2.3:5004");
+  assert_contains(msg, "the publication to 239.1.2.9:5004");
+  assert_contains(msg, "ttl 1 vs 5");
+  gst_element_set_state(a.element, GST_STATE_NULL);
+  // Alone on the socket now: b starts.
+  fail_unless_equals_int(gst_element_set_state(b.element, GST_STATE_PLAYING),
+                         GST_STATE_CHANGE_SUCCESS);
+  gst_element_set_state(b.element, GST_STATE_NULL);
   g_object_unref(sock);
 }
 GST_END_TEST;
@@ -423,7 +471,8 @@ static Suite* mctxsink_send_suite() {
   tcase_add_test(tc, test_stats_interval_zero_only_final);
   tcase_add_test(tc, test_send_error_counted_and_streaming_continues);
   tcase_add_test(tc, test_caller_socket_kept_open);
-  tcase_add_test(tc, test_socket_gone_is_fatal);
+  tcase_add_test(tc, test_closed_and_reused_descriptor);
+  tcase_add_test(tc, test_shared_socket_with_other_options_is_refused);
   tcase_add_test(tc, test_restart_reuses_settings);
   return s;
 }

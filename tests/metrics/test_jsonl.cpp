@@ -7,11 +7,13 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -347,16 +349,18 @@ TEST(JsonlWriter, RefusesADifferentHeaderAndNamesTheField) {
   EXPECT_NE(w.error().message.find("flags is"), std::string::npos) << w.error().message;
 }
 
-TEST(JsonlWriter, RefusesASecondHeaderABadRowAndAnUnterminatedLine) {
+TEST(JsonlWriter, RefusesASecondHeaderAndABadLastRow) {
   TempDir dir;
   const std::string header = mctx::jsonl_header_line(test_header());
+  const std::string row = mctx::jsonl_sample_row(test_delta());
   struct Case {
     std::string content;
     std::string expect;
   } cases[] = {
       {header + "\n" + header + "\n", "line 2: a second header"},
       {header + "\n{\"ts\":\"x\",\"interval_secs\":1}\n", "line 2: not a valid sample row: ts"},
-      {header + "\n{\"ts\":1,\"interval_secs\":1", "line 2: last line is not terminated"},
+      {header + "\n" + row + "\n\n" + row + "x\n  \n", "line 4: not valid JSON"},
+      {"\n" + header + "\n{\"ts\":1}\n", "line 3: not a valid sample row: interval_secs"},
   };
   int i = 0;
   for (const auto& c : cases) {
@@ -368,6 +372,155 @@ TEST(JsonlWriter, RefusesASecondHeaderABadRowAndAnUnterminatedLine) {
     EXPECT_NE(w.error().message.find(c.expect), std::string::npos) << w.error().message;
     EXPECT_EQ(read_file(p), c.content);
   }
+}
+
+// An interrupted write (crash, or a full disk before this version cut rows
+// back) leaves a last line without its newline: open() cuts it off, or
+// completes it when it is a whole row, instead of refusing the file forever.
+TEST(JsonlWriter, OpenRepairsAnUnterminatedLastLine) {
+  TempDir dir;
+  const std::string header = mctx::jsonl_header_line(test_header());
+  const std::string row = mctx::jsonl_sample_row(test_delta());
+  struct Case {
+    std::string content;
+    std::string kept;  // the file after open()
+    std::string repaired;
+  } cases[] = {
+      {header + "\n" + row + "\n" + row.substr(0, 37), header + "\n" + row + "\n",
+       "removed an incomplete last line of 37 bytes (an interrupted write)"},
+      {header + "\n" + row.substr(0, 5), header + "\n",
+       "removed an incomplete last line of 5 bytes"},
+      {header + "\n" + row + "\n   ", header + "\n" + row + "\n",
+       "removed an incomplete last line of 3 bytes"},
+      {header + "\n" + row, header + "\n" + row + "\n",
+       "added the missing newline after the last row"},
+      {header, header + "\n", "added the missing newline after the header"},
+      {header + "\n" + row + "\n", header + "\n" + row + "\n", ""},
+  };
+  int i = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.repaired);
+    const fs::path p = dir.path() / ("case" + std::to_string(i++) + ".jsonl");
+    write_file(p, c.content);
+    {
+      auto w = mctx::JsonlWriter::open(p.string(), test_header());
+      ASSERT_TRUE(w) << w.error().what();
+      EXPECT_NE(w->repaired().find(c.repaired), std::string::npos) << w->repaired();
+      if (c.repaired.empty()) {
+        EXPECT_EQ(w->repaired(), "");
+      }
+      EXPECT_EQ(read_file(p), c.kept);
+      ASSERT_TRUE(w->write(test_delta(200, 5)));
+    }
+    const auto lines = lines_of(read_file(p));
+    EXPECT_EQ(lines.front(), header);
+    EXPECT_EQ(json::parse(lines.back())["packets_sent_total"], 200);
+    for (std::size_t l = 1; l < lines.size(); ++l) EXPECT_TRUE(mctx::validate_jsonl_row(lines[l]));
+  }
+}
+
+// Bytes this process has read with read(2)/pread(2) so far.
+uint64_t bytes_read() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  uint64_t value = 0;
+  while (io >> key >> value) {
+    if (key == "rchar:") return value;
+  }
+  return 0;
+}
+
+// open() reads the header and the end of an existing file, not all of it:
+// a 1 GiB file (sparse: no disk needed) opens reading under 256 KiB.
+TEST(JsonlWriter, OpeningReadsTheHeaderAndTheEndOnly) {
+  TempDir dir;
+  const fs::path p = dir.path() / "big.jsonl";
+  const std::string header = mctx::jsonl_header_line(test_header());
+  const std::string row = mctx::jsonl_sample_row(test_delta());
+  {
+    const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    const std::string first = header + "\n" + row + "\n";
+    ASSERT_EQ(::pwrite(fd, first.data(), first.size(), 0), static_cast<ssize_t>(first.size()));
+    const off_t big = off_t{1} << 30;
+    const std::string last = "\n" + row + "\n";
+    ASSERT_EQ(::pwrite(fd, last.data(), last.size(), big),
+              static_cast<ssize_t>(last.size()));  // a hole between
+    ::close(fd);
+  }
+  const uint64_t before = bytes_read();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto w = mctx::JsonlWriter::open(p.string(), test_header());
+  const auto took = std::chrono::steady_clock::now() - t0;
+  const uint64_t read = bytes_read() - before;
+  ASSERT_TRUE(w) << w.error().what();
+  std::printf("opening a %.1f GiB file read %llu bytes in %.3f ms\n",
+              static_cast<double>(fs::file_size(p)) / (1 << 30),
+              static_cast<unsigned long long>(read),
+              std::chrono::duration<double, std::milli>(took).count());
+  EXPECT_GT(read, 0u);
+  EXPECT_LT(read, 256u << 10);  // 64 KiB of head and 64 KiB of tail, plus /proc reads
+  ASSERT_TRUE(w->write(test_delta(300, 1)));
+
+  // The end is checked: a bad last row of a large file is refused and named.
+  { auto closed = std::move(w.value()); }
+  {
+    std::ofstream f(p, std::ios::binary | std::ios::app);
+    f << "{\"ts\":\"late\",\"interval_secs\":1}\n";
+  }
+  auto bad = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("last line: not a valid sample row: ts"), std::string::npos)
+      << bad.error().message;
+}
+
+// A full disk (here RLIMIT_FSIZE, with SIGXFSZ ignored: write() then returns
+// short, then EFBIG) must not leave a torn row: the written part is cut off,
+// the error is reported, and the next row goes in once there is room.
+TEST(JsonlWriter, AFailedWriteLeavesNoTornRow) {
+  TempDir dir;
+  const fs::path p = dir.path() / "full.jsonl";
+  auto w = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_TRUE(w) << w.error().what();
+  ASSERT_TRUE(w->write(test_delta(100, 10)));
+  const std::string before = read_file(p);
+
+  struct sigaction ign {}, old_action {};
+  ign.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGXFSZ, &ign, &old_action), 0);
+  rlimit old_limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  rlimit small = old_limit;
+  small.rlim_cur = before.size() + 100;  // room for 100 bytes of the next row
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  auto r = w->write(test_delta(110, 10));
+  auto r2 = w->write(test_delta(120, 10));
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  ASSERT_EQ(::sigaction(SIGXFSZ, &old_action, nullptr), 0);
+
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, mctx::Errc::metrics_io_failed);
+  EXPECT_EQ(r.error().system_errno, EFBIG);
+  const std::string msg = r.error().what();
+  std::printf("first failure: %s\n", msg.c_str());
+  EXPECT_NE(msg.find("cannot write to metrics file '" + p.string() +
+                     "' (the 100 bytes of the row that were written have been cut off again: "
+                     "the file ends with its last complete row)"),
+            std::string::npos)
+      << msg;
+  ASSERT_FALSE(r2);
+  EXPECT_EQ(read_file(p), before);  // nothing torn
+
+  // Room again: rows go on, and the file opens again.
+  ASSERT_TRUE(w->write(test_delta(130, 10)));
+  ASSERT_TRUE(w->sync());
+  { auto moved = std::move(w.value()); }
+  auto again = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_TRUE(again) << again.error().what();
+  EXPECT_EQ(again->repaired(), "");
+  const auto lines = lines_of(read_file(p));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(json::parse(lines[2])["packets_sent_total"], 130);
 }
 
 TEST(JsonlWriter, InvalidRequestedHeaderIsRejectedBeforeTheFileIsCreated) {

@@ -52,6 +52,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     const auto& info = *r;
     if (info.size != size || info.header_size > size) fail();
     if (!info.destination.is_multicast() || info.source.is_unspecified()) fail();
+    if (info.source.is_multicast() || info.source.is_loopback() || info.ttl == 0) fail();
+    if (info.family == Family::ipv4 && (data[12] == 0 || (load16(data + 12) == 0xffff && load16(data + 14) == 0xffff))) fail();
+    if (info.family == Family::ipv6 && (data[25] & 0x0f) <= 1) fail();
     if (info.family == Family::ipv4) {
       if (size < 20 || (data[0] >> 4) != 4 || load16(data + 2) != size) fail();
       if (mctx::internet_checksum(span.first(info.header_size)) != 0) fail();

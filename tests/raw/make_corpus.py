@@ -113,6 +113,20 @@ def main() -> None:
         "raw_destination_not_multicast--ipv4": ipv4(dst="192.0.2.5"),
         "raw_destination_not_multicast--ipv4-class-e": ipv4(dst="240.0.0.1"),
         "raw_destination_not_multicast--ipv6": ipv6(dst="2001:db8::5"),
+        "raw_source_this_network--ipv4": ipv4(src="0.1.2.3"),
+        "raw_source_loopback--ipv4": ipv4(src="127.0.0.1"),
+        "raw_source_loopback--ipv4-127-8": ipv4(src="127.255.0.9"),
+        "raw_source_loopback--ipv6": ipv6(src="::1"),
+        "raw_source_multicast--ipv4": ipv4(src="224.0.0.9"),
+        "raw_source_multicast--ipv6": ipv6(src="ff02::1"),
+        "raw_source_broadcast--ipv4": ipv4(src="255.255.255.255"),
+        "raw_ttl_zero--ipv4": ipv4(ttl=0),
+        "raw_ttl_zero--ipv6": ipv6(hops=0),
+        "raw_destination_bad_scope--ipv6-ff00": ipv6(dst="ff00::1"),
+        "raw_destination_bad_scope--ipv6-ff01": ipv6(dst="ff01::1"),
+        "raw_destination_bad_scope--ipv6-ff31": ipv6(dst="ff31::8000:1"),
+        "ok--ipv4-ttl1-source-edge": ipv4(src="1.0.0.0", ttl=1),
+        "ok--ipv6-hop1-site-local-group": ipv6(dst="ff05::2", hops=1),
     }
     for name, data in files.items():
         with open(os.path.join(OUT, name + ".bin"), "wb") as f:

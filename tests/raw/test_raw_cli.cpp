@@ -166,7 +166,7 @@ TEST_F(RawCli, BadInputExitsTwoWithAMessageAndSendsNothing) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {{"232.1.2.3", "0", marker}, "PORT 0 is not allowed: give 1 to 65535"},
+      {{"232.1.2.3", "0", marker}, "PORT '0' is out of range: must be an integer from 1 to 65535"},
       {{"10.0.0.1", "5000", marker}, "GROUP '10.0.0.1' is not a multicast address"},
       {{"--ttl", "300", "232.1.2.3", "5000", marker}, "--ttl '300' is out of range"},
       {{"--tos", "0x100", "232.1.2.3", "5000", marker}, "--tos '0x100' is out of range"},

@@ -445,12 +445,111 @@ TEST(RawValidate, DestinationNotMulticast) {
   expect_invalid(build(spec), Errc::raw_destination_not_multicast);
 }
 
-TEST(RawValidate, ForeignAndOddSourcesAreAccepted) {
-  // Raw mode does not judge the source beyond "not unspecified".
-  for (const char* s : {"198.51.100.7", "127.0.0.1", "10.1.2.3", "255.255.255.255"}) {
+TEST(RawValidate, ForeignUnicastSourcesAreAccepted) {
+  // Raw mode does not ask whether the source is local: any unicast address
+  // a datagram may carry on a network is accepted, edges included.
+  for (const char* s : {"198.51.100.7", "10.1.2.3", "1.0.0.0", "126.255.255.255", "128.0.0.1",
+                        "223.255.255.255", "240.0.0.1", "255.255.255.254", "169.254.1.1"}) {
     auto spec = v4_spec();
     spec.source = ip(s);
     EXPECT_TRUE(validate_raw_datagram(as_span(build(spec))).has_value()) << s;
+  }
+  for (const char* s : {"2001:db8::1", "fe80::1", "::2", "::ffff:192.0.2.1", "fd00::1",
+                        "feff::1"}) {
+    auto spec = v6_spec();
+    spec.source = ip(s);
+    EXPECT_TRUE(validate_raw_datagram(as_span(build(spec))).has_value()) << s;
+  }
+}
+
+TEST(RawValidate, SourcesThatMustNotBeOnANetwork) {
+  struct Case {
+    const char* source;
+    Errc code;
+    const char* message;
+  } cases[] = {
+      {"0.1.2.3", Errc::raw_source_this_network,
+       "source address 0.1.2.3 of the IPv4 datagram is in 0.0.0.0/8 (\"this network\"), which a "
+       "datagram on a link must not carry as its source"},
+      {"0.255.255.255", Errc::raw_source_this_network, "0.0.0.0/8"},
+      {"127.0.0.1", Errc::raw_source_loopback,
+       "source address 127.0.0.1 of the IPv4 datagram is a loopback address, which must never "
+       "appear on a network"},
+      {"127.255.0.9", Errc::raw_source_loopback, "loopback"},
+      {"224.0.0.1", Errc::raw_source_multicast,
+       "source address 224.0.0.1 of the IPv4 datagram is a multicast address: a source must be "
+       "a unicast address"},
+      {"239.255.255.255", Errc::raw_source_multicast, "multicast"},
+      {"255.255.255.255", Errc::raw_source_broadcast,
+       "source address 255.255.255.255 of the IPv4 datagram is the broadcast address: a source "
+       "must be a unicast address"},
+      {"::1", Errc::raw_source_loopback,
+       "source address ::1 of the IPv6 datagram is a loopback address, which must never appear "
+       "on a network"},
+      {"ff02::1", Errc::raw_source_multicast,
+       "source address ff02::1 of the IPv6 datagram is a multicast address: a source must be a "
+       "unicast address"},
+      {"ff3e::1234", Errc::raw_source_multicast, "multicast"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.source);
+    const IpAddress a = ip(c.source);
+    auto spec = a.is_v4() ? v4_spec() : v6_spec();
+    spec.source = a;
+    auto e = expect_invalid(build(spec), c.code);
+    EXPECT_TRUE(is_raw_datagram_error(c.code));
+    EXPECT_EQ(e.address, a);
+    EXPECT_NE(e.message().find(c.message), std::string::npos) << e.message();
+  }
+}
+
+TEST(RawValidate, Ipv6DestinationScope) {
+  struct Case {
+    const char* group;
+    const char* message;
+  } bad[] = {
+      {"ff00::1", "destination ff00::1 of the IPv6 datagram has scope 0 (reserved): raw mode "
+                  "sends only groups of scope 2 (link-local) or wider"},
+      {"ff01::1", "destination ff01::1 of the IPv6 datagram has scope 1 (interface-local, never "
+                  "sent on a link): raw mode sends only groups of scope 2 (link-local) or wider"},
+      {"ff30::8000:1", "scope 0 (reserved)"},
+      {"ff11::1", "scope 1 (interface-local"},
+  };
+  for (const auto& c : bad) {
+    SCOPED_TRACE(c.group);
+    auto spec = v6_spec();
+    spec.destination = ip(c.group);
+    auto e = expect_invalid(build(spec), Errc::raw_destination_bad_scope);
+    EXPECT_EQ(e.address, ip(c.group));
+    EXPECT_NE(e.message().find(c.message), std::string::npos) << e.message();
+  }
+  for (const char* g : {"ff02::1", "ff12::1", "ff05::2", "ff0e::1", "ff3e::8000:1", "ff0f::1"}) {
+    auto spec = v6_spec();
+    spec.destination = ip(g);
+    EXPECT_TRUE(validate_raw_datagram(as_span(build(spec))).has_value()) << g;
+  }
+}
+
+TEST(RawValidate, TtlAndHopLimitZero) {
+  auto spec = v4_spec();
+  spec.ttl = 0;
+  auto e = expect_invalid(build(spec), Errc::raw_ttl_zero);
+  EXPECT_EQ(e.value, 0u);
+  EXPECT_EQ(e.message(),
+            "TTL 0 of the IPv4 datagram: a datagram must not be sent with TTL 0 (at least 1)");
+  spec = v6_spec();
+  spec.ttl = 0;
+  e = expect_invalid(build(spec), Errc::raw_ttl_zero);
+  EXPECT_EQ(e.message(),
+            "hop limit 0 of the IPv6 datagram: a datagram must not be sent with hop limit 0 (at "
+            "least 1)");
+  for (uint8_t t : {1, 255}) {
+    spec = v4_spec();
+    spec.ttl = t;
+    EXPECT_TRUE(validate_raw_datagram(as_span(build(spec))).has_value());
+    spec = v6_spec();
+    spec.ttl = t;
+    EXPECT_TRUE(validate_raw_datagram(as_span(build(spec))).has_value());
   }
 }
 

@@ -409,6 +409,23 @@ std::vector<Malformed> malformations(Family fam, const std::string& marker) {
     s.destination = ip("192.0.2.2");
     out.push_back({"unicast destination", build(s), Errc::raw_destination_not_multicast,
                    "destination 192.0.2.2 of the IPv4 datagram is not a multicast address"});
+    // Datagrams the kernel would refuse (EINVAL) or put on the wire as they are.
+    const struct {
+      const char* source;
+      Errc code;
+    } sources[] = {{"127.0.0.1", Errc::raw_source_loopback},
+                   {"0.1.2.3", Errc::raw_source_this_network},
+                   {"224.0.0.9", Errc::raw_source_multicast},
+                   {"255.255.255.255", Errc::raw_source_broadcast}};
+    for (const auto& src : sources) {
+      s = spec4(marker);
+      s.source = ip(src.source);
+      out.push_back({src.source, build(s), src.code,
+                     std::string("source address ") + src.source + " of the IPv4 datagram"});
+    }
+    s = spec4(marker);
+    s.ttl = 0;
+    out.push_back({"TTL 0", build(s), Errc::raw_ttl_zero, "TTL 0 of the IPv4 datagram"});
   } else {
     const std::vector<std::byte> ext = dstopts_padn();  // outlives the specs below
     const auto good = build(spec6(marker, ext));
@@ -434,6 +451,22 @@ std::vector<Malformed> malformations(Family fam, const std::string& marker) {
     s.destination = ip("fd00::2");
     out.push_back({"unicast destination", build(s), Errc::raw_destination_not_multicast,
                    "destination fd00::2 of the IPv6 datagram is not a multicast address"});
+    for (const char* src : {"::1", "ff02::1"}) {
+      s = spec6(marker, ext);
+      s.source = ip(src);
+      out.push_back({src, build(s),
+                     src[0] == ':' ? Errc::raw_source_loopback : Errc::raw_source_multicast,
+                     std::string("source address ") + src + " of the IPv6 datagram"});
+    }
+    for (const char* group : {"ff00::1", "ff01::1"}) {
+      s = spec6(marker, ext);
+      s.destination = ip(group);
+      out.push_back({group, build(s), Errc::raw_destination_bad_scope,
+                     std::string("destination ") + group + " of the IPv6 datagram has scope"});
+    }
+    s = spec6(marker, ext);
+    s.ttl = 0;
+    out.push_back({"hop limit 0", build(s), Errc::raw_ttl_zero, "hop limit 0 of the IPv6"});
   }
   return out;
 }
@@ -511,7 +544,8 @@ TEST_F(RawSend, KernelErrorsAreTypedAndCounted) {
   EXPECT_EQ(r.error().code, Errc::permission_denied);
 
   const SendCounters c = pub.metrics().load();
-  EXPECT_EQ(c.send_errors, 2u);
+  EXPECT_EQ(c.send_errors, 1u);  // EPERM; ENOBUFS is a full queue, not an error
+  EXPECT_EQ(c.queue_full, 1u);
   EXPECT_EQ(c.would_block, 1u);
   EXPECT_EQ(c.packets_sent, 0u);
 }
@@ -886,7 +920,8 @@ TEST_F(RawSend, BatchWouldBlockAndKernelErrorsThroughTheSeam) {
       EXPECT_TRUE(none.error->would_block());
       EXPECT_EQ(pub.metrics().load(), (SendCounters{1, 3, total_size(ds, 3), 0, 2}));
 
-      // A kernel error on the first: typed and counted as a failed call.
+      // A full local queue on the first: typed, and counted as a call that
+      // met a full queue (queue_full), not as an error.
       g_mmsg_call = 0;
       g_errno = ENOBUFS;
       const BatchReport nobufs = pub.send_batch(std::span(msgs).subspan(r.sent));
@@ -895,7 +930,7 @@ TEST_F(RawSend, BatchWouldBlockAndKernelErrorsThroughTheSeam) {
       EXPECT_EQ(nobufs.error->code, Errc::no_buffer_space);
       EXPECT_EQ(nobufs.error->system_errno, ENOBUFS);
       EXPECT_FALSE(is_raw_datagram_error(nobufs.error->code));
-      EXPECT_EQ(pub.metrics().load(), (SendCounters{2, 3, total_size(ds, 3), 1, 2}));
+      EXPECT_EQ(pub.metrics().load(), (SendCounters{2, 3, total_size(ds, 3), 0, 2, 1, 0}));
       EXPECT_EQ(pub.invalid_datagrams(), 0u);
     }
     // Resubmitting the rest completes the stream, in order.

@@ -30,9 +30,9 @@ CASES = [
     ("group_not_an_address", ["nonsense", P, "x"], None,
      ["GROUP: 'nonsense' is not an IPv4 or IPv6 address"]),
     ("port_zero", ["--interface", "lo", G, "0", "x"], None,
-     ["destination port 0 is not allowed"]),
+     ["PORT '0' is out of range: must be an integer from 1 to 65535"]),
     ("port_out_of_range", [G, "70000", "x"], None,
-     ["PORT '70000' is out of range: must be an integer from 0 to 65535"]),
+     ["PORT '70000' is out of range: must be an integer from 1 to 65535"]),
     ("port_not_a_number", [G, "http", "x"], None,
      ["PORT 'http' is not a number"]),
     ("count_zero", [G, P, "x", "0"], None,
@@ -47,6 +47,13 @@ CASES = [
      ["too many arguments: unexpected 'extra'"]),
     ("unknown_option", ["--bogus", G, P, "x"], None, ["Unknown option --bogus"]),
     ("option_without_value", [G, P, "x", "--ttl"], None, ["Missing argument for --ttl"]),
+    # The value of --ttl is missing: GOption alone would take --interface as
+    # its value and blame GROUP 'mctx0'.
+    ("option_followed_by_an_option", ["--ttl", "--interface", "mctx0", "239.1.1.1", "5004", "x"],
+     None, ["Missing argument for --ttl: the next argument '--interface' is an option, "
+            "not a value"]),
+    ("source_option_followed_by_an_option", ["--source", "--quiet", G, P, "x"], None,
+     ["Missing argument for --source: the next argument '--quiet' is an option"]),
     ("unknown_interface_name", ["--interface", "nosuch0", G, P, "x"], None,
      ["interface 'nosuch0' does not exist"]),
     ("interface_address_not_local", ["--interface", "10.9.9.9", G, P, "x"], None,
@@ -75,10 +82,19 @@ CASES = [
      ["source address '::1' is IPv6 but group '239.1.2.3' is IPv4"]),
     ("source_not_local", ["--source", "10.9.9.9", G, P, "x"], None,
      ["source address '10.9.9.9' is not configured on any interface"]),
+    # Linux would refuse it at connect() with "Invalid argument".
+    ("source_on_another_interface",
+     ["--source", "127.0.0.1", "--interface", "mctx0", "239.1.1.1", "5004", "x"], None,
+     ["mctx-send: --source and --interface disagree: IPv4 source address '127.0.0.1' is on lo "
+      "(index 1), not on the configured interface mctx0 (index ",
+      "the source address must be an address of the outgoing interface"]),
+    ("bind_on_another_interface", ["--bind", "192.0.2.1:4000", "--interface", "lo", G, P, "x"],
+     None, ["mctx-send: --bind and --interface disagree: IPv4 bind address '192.0.2.1' is on "
+            "mctx0 (index "]),
     ("source_unspecified", ["--source", "0.0.0.0", G, P, "x"], None,
      ["source address '0.0.0.0'"]),
     ("source_port_zero", ["--interface", "lo", "--source-port", "0", G, P, "x"], None,
-     ["source port 0 is not allowed"]),
+     ["--source-port '0' is out of range: must be an integer from 1 to 65535"]),
     ("source_port_out_of_range", ["--source-port", "65536", G, P, "x"], None,
      ["--source-port '65536' is out of range"]),
     ("bind_without_port", ["--bind", "127.0.0.1", G, P, "x"], None,
@@ -188,15 +204,19 @@ class RuntimeFailures(ToolTestCase):
         out, err = p.communicate(timeout=20)
         got = rx.finish()
         self.assertEqual(p.returncode, 1, err)
-        self.assertRegex(err, r"mctx-send: packet \d+ of 40 to 239\.1\.2\.3:5100 failed: "
-                              r"network unreachable")
-        m = re.search(r"summary: (\d+) of 40 packets sent \(\d+ bytes\) .*; (\d+) send errors",
-                      out)
+        # An outage: one line when it begins, saying why; the packets are
+        # counted as lost and sending goes on.
+        self.assertRegex(err, r"mctx-send: outage began: packet \d+ of 40 to 239\.1\.2\.3:5100 "
+                              r"failed: network unreachable.*\(interface 'mctx0' is down\)")
+        self.assertEqual(err.count("outage began"), 1, err)
+        m = re.search(r"summary: (\d+) of 40 packets sent \(\d+ bytes\) .*; (\d+) send errors"
+                      r".*; (\d+) lost in 1 outages", out)
         self.assertIsNotNone(m, out)
-        sent, errors = int(m.group(1)), int(m.group(2))
+        sent, errors, lost = int(m.group(1)), int(m.group(2)), int(m.group(3))
         self.assertGreater(sent, 0)
-        self.assertGreater(errors, 0)
-        self.assertEqual(sent + errors, 40)  # errors are counted, sending goes on
+        self.assertEqual(errors, 0)
+        self.assertGreater(lost, 0)
+        self.assertEqual(sent + lost, 40)
         self.assertEqual(len(got), sent)
 
 

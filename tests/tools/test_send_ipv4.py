@@ -201,6 +201,27 @@ class SendIPv4(ToolTestCase):
         self.assertLess(sent, 1000)
         self.assertEqual(len(got), sent)
 
+    def test_stop_signal_ends_a_long_interval_at_once(self):
+        # INTERVAL_MS of an hour: the signal must end the wait, not its deadline.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            rx = Receiver(GROUP, 5013, interface="lo", count=1)
+            p = subprocess.Popen([toolstest.SEND, "--interface", "lo", GROUP, "5013", "hour",
+                                  "3", "3600000"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            first = p.stdout.readline()  # packet 1 is out: the loop is waiting now
+            self.assertIn("[1/3] sent 4 bytes", first)
+            t0 = time.monotonic()
+            p.send_signal(sig)
+            out, err = p.communicate(timeout=10)
+            took = time.monotonic() - t0
+            got = rx.finish()
+            print(f"\n    signal {int(sig)}: exited {p.returncode} after {took:.3f} s", end=" ... ")
+            self.assertEqual(p.returncode, 128 + sig, err)
+            self.assertLess(took, 5.0)
+            self.assertIn(f"stopped by signal {int(sig)}", err)
+            self.assertIn("summary: 1 of 3 packets sent", out)
+            self.assertEqual(len(got), 1)
+
     def test_help_lists_options_and_environment(self):
         proc = run_send(["--help"])
         self.assertEqual(proc.returncode, 0)

@@ -58,6 +58,7 @@ enum class Errc : int {
   socket_family_mismatch,
   socket_address_mismatch,     // already bound to another address
   socket_port_mismatch,        // already bound to another port
+  socket_options_conflict,     // shared with a publication that set other per-socket options
 
   // --- Context
   duplicate_publication = 70,
@@ -79,6 +80,7 @@ enum class Errc : int {
   connection_refused,     // ECONNREFUSED (ICMP error reported on a connected socket)
   send_failed,            // any other errno
   publication_closed,     // the publication's socket was extracted or closed
+  interface_down,         // the interface exists but is not up (outage cause, see OutageStatus)
 
   // --- raw mode
   raw_datagram_too_short = 130,
@@ -94,6 +96,13 @@ enum class Errc : int {
   raw_unsupported_link,
   raw_not_permitted,        // missing CAP_NET_RAW
   raw_unsupported_platform,
+  // more datagram rules (validate_raw_datagram; is_raw_datagram_error())
+  raw_source_multicast = 150,     // multicast source (224/4, ff00::/8)
+  raw_source_loopback,            // 127/8 or ::1
+  raw_source_broadcast,           // 255.255.255.255
+  raw_source_this_network,        // 0.0.0.0/8 other than 0.0.0.0
+  raw_ttl_zero,                   // IPv4 TTL / IPv6 hop limit 0
+  raw_destination_bad_scope,      // IPv6 group of scope 0 (reserved) or 1 (interface-local)
 
   // --- metrics export
   metrics_io_failed = 160,

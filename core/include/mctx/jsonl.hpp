@@ -120,8 +120,14 @@ class MCTX_API JsonlWriter {
   //  3. an empty file (or one of blank lines only) gets the header line; a
   //     non-empty file must start with a valid header equal to the requested
   //     one in schema, artifact_type, node_id, producer and flags
-  //     (created_at may differ), and every later line must be a valid sample
-  //     row, else Errc::metrics_bad_header naming the file and the line.
+  //     (created_at may differ), and its last line must be a valid sample
+  //     row (or be the header), else Errc::metrics_bad_header naming the
+  //     file and the line. Only the first non-blank line (at most 1 MiB) and
+  //     the last 64 KiB are read, so opening costs the same for any file
+  //     size; lines in between are not checked.
+  //  4. an unterminated last line (an interrupted write) is cut off, or,
+  //     when it is a whole valid line, completed with its newline;
+  //     repaired() says which.
   static Res<JsonlWriter> open(const std::string& path, const JsonlHeader& header);
 
   JsonlWriter(JsonlWriter&& other) noexcept;
@@ -131,12 +137,24 @@ class MCTX_API JsonlWriter {
   ~JsonlWriter();
 
   // Appends the sample row of `delta` (see jsonl_sample_row) plus a newline
-  // with one write(2). Errc::metrics_io_failed on failure.
+  // with one write(2); nothing is buffered in the process, so a returned row
+  // is in the kernel's page cache. Errc::metrics_io_failed on failure (disk
+  // or quota full, RLIMIT_FSIZE, I/O error): the part of the row that was
+  // written is cut off again, so the file keeps ending with a complete row,
+  // and later writes may succeed.
   Res<void> write(const Delta& delta);
   // Appends one caller-made row after validate_jsonl_row().
   Res<void> write_row(std::string_view row_json);
 
+  // fdatasync(2): the rows written so far survive a machine crash or power
+  // loss once this returns. One call costs a disk flush (milliseconds), so
+  // call it at the end of a run or at a low rate, not per row.
+  Res<void> sync();
+
   const std::string& path() const noexcept { return path_; }
+  // What open() repaired in an existing file ("removed an incomplete last
+  // line of 37 bytes ..."), "" when nothing.
+  const std::string& repaired() const noexcept { return repaired_; }
   // The header line the file starts with (as found or as written).
   const std::string& header_line() const noexcept { return header_line_; }
 
@@ -144,11 +162,13 @@ class MCTX_API JsonlWriter {
   JsonlWriter(int fd, std::string path, std::string header_line) noexcept
       : fd_(fd), path_(std::move(path)), header_line_(std::move(header_line)) {}
   Res<void> append_line(std::string line);
+  Res<void> write_all(std::string_view text);
   void close() noexcept;
 
   int fd_ = -1;
   std::string path_;
   std::string header_line_;
+  std::string repaired_;
 };
 
 }  // namespace mctx

@@ -99,6 +99,34 @@ struct MCTX_API AnnounceTuple {
   uint16_t port = 0;
 };
 
+// An outage: a time during which sends fail because the network is
+// unreachable (the interface is down or was deleted, the source address was
+// removed). It begins with the first datagram refused for that reason and
+// ends with the next datagram that goes out. While it lasts, the publication
+// re-resolves its interface at most every kOutageProbeInterval, on the
+// sending thread, and re-applies the multicast interface when the interface
+// (given by name or by address) is back, possibly with another index. See
+// docs/reliability.md.
+struct MCTX_API OutageStatus {
+  bool active = false;   // an outage is going on now
+  uint64_t outages = 0;  // outages that began since the publication opened
+  // The current outage so far, else the last one (0 when there was none).
+  std::chrono::nanoseconds duration{0};
+  uint64_t datagrams_lost = 0;
+  // What the last re-resolution found: interface_not_found (deleted),
+  // interface_down, source_not_local (source address removed), ... ; ok
+  // when it found nothing wrong (or did not run yet).
+  Errc cause = Errc::ok;
+};
+
+// How often an outage re-resolves the interface, at most.
+inline constexpr std::chrono::milliseconds kOutageProbeInterval{250};
+
+// How long the project's senders (mctxsink, the CLIs) wait before sending a
+// datagram again that a full local queue refused (ENOBUFS): short against
+// the queue's drain time, long enough not to spin.
+inline constexpr std::chrono::milliseconds kQueueFullRetryDelay{2};
+
 // A socket handed back by extract(): the caller now owns fd.
 struct MCTX_API ExtractedSocket {
   int fd = -1;
@@ -111,12 +139,22 @@ class MCTX_API Publication {
   // Validates the config and opens a new socket.
   static Res<Publication> open(const PublicationConfig& config);
 
-  // Adopts a caller-provided socket. Checks that fd is an open UDP socket of
-  // the group's family; if it is already bound, its address and port must
-  // match the config's bind/source (typed mismatch errors). Then switches it
-  // to non-blocking, applies the config and connects it.
-  // Ownership: on success the Publication owns fd; on failure fd stays the
-  // caller's and is not closed.
+  // Adopts a caller-provided socket. Checks, before changing anything, that
+  // fd is an open UDP socket of the group's family; if it is already bound,
+  // that its address and port match the config's bind/source (typed
+  // mismatch errors); if other publications of this process use the socket,
+  // that they set the same per-socket options (TTL / hop limit, loopback,
+  // interface, DSCP, send buffer size: Errc::socket_options_conflict).
+  // Then applies the config (the first publication on the socket only) and
+  // binds it if it is unbound (as asked, else to the wildcard address with
+  // an ephemeral port). The socket is never connected and its blocking mode
+  // is left alone: every datagram names the destination and is sent with
+  // MSG_DONTWAIT, so one socket can serve several publications and a
+  // receiver. A failure puts back every option set so far (docs/usage.md
+  // names the one limit).
+  // Ownership: fd stays the caller's in every case. On success the
+  // publication sends through its own dup() of it (fd() returns that
+  // duplicate), so closing fd, or reusing its number, does not affect it.
   static Res<Publication> adopt(int fd, const PublicationConfig& config);
 
   Publication(Publication&&) noexcept;
@@ -129,7 +167,8 @@ class MCTX_API Publication {
   const PublicationConfig& config() const noexcept;
   const ResolvedConfig& resolved() const noexcept;
   const Endpoint& destination() const noexcept;
-  // Bound local address/port as the kernel reports it after connect().
+  // Bound local address/port as the kernel reports it after connect() (open)
+  // or bind (adopt: the address may be the wildcard).
   const Endpoint& local() const noexcept;
   uint32_t interface_index() const noexcept;
   AnnounceTuple announce_tuple() const;
@@ -140,9 +179,12 @@ class MCTX_API Publication {
   // kernel reports it (Linux doubles the requested size). Allocates.
   std::string describe() const;
 
-  // Sends one datagram. Never throws, never allocates. Errc::would_block
-  // when the socket buffer is full: wait for writability (poll fd() for
-  // POLLOUT) and send again.
+  // Sends one datagram. Never throws, never allocates (except, at most every
+  // kOutageProbeInterval during an outage, to re-resolve the interface).
+  // Errc::would_block when the socket buffer is full: wait for writability
+  // (poll fd() for POLLOUT) and send again. Errc::no_buffer_space when the
+  // local queue (a qdisc) refused the datagram: send it again after a short
+  // wait, or drop it. Errc::network_unreachable during an outage (outage()).
   Result<SendReport, SendError> send(std::span<const std::byte> payload) noexcept;
   // Sends one datagram gathered from several buffers (no copy).
   Result<SendReport, SendError> send(const iovec* iov, std::size_t count) noexcept;
@@ -164,11 +206,25 @@ class MCTX_API Publication {
 
   // Borrow: the descriptor stays owned by the publication. -1 after extract().
   int fd() const noexcept;
-  // Releases ownership: the caller gets the descriptor (still connected and
-  // configured), the id and the config; this publication becomes closed.
+  // Releases ownership: the caller gets the descriptor (still configured;
+  // connected unless the publication was adopted), the id and the config;
+  // this publication becomes closed.
   ExtractedSocket extract() noexcept;
 
   const SendMetrics& metrics() const noexcept;
+
+  // The current or last outage. Safe from any thread.
+  OutageStatus outage() const noexcept;
+  // Why the network is unreachable, in words, from the last re-resolution:
+  // "interface 'mctx0' does not exist", "source address '192.0.2.1' is no
+  // longer configured on this host", ... For reports; allocates.
+  std::string outage_reason() const;
+
+  // Reads and discards the socket's error queue and pending error (the
+  // socket reports errors with IP_RECVERR / IPV6_RECVERR). Call it when
+  // poll() reports POLLERR on fd(), so a writability wait does not spin.
+  // Returns how many queued errors were read. Never allocates.
+  int drain_errors() noexcept;
 
   struct State;  // implementation detail
 

@@ -86,14 +86,25 @@ struct MCTX_API RawDatagramError {
 //   raw_bad_checksum             IPv4 header checksum wrong
 //   raw_bad_payload_length       IPv6 payload length + 40 != datagram size
 //   raw_source_unspecified       source 0.0.0.0 / ::
+//   raw_source_this_network      IPv4 source in 0.0.0.0/8 (RFC 1122: only
+//                                as a source while a host learns its address)
+//   raw_source_loopback          source 127.0.0.0/8 / ::1 (never leaves a host)
+//   raw_source_multicast         source 224.0.0.0/4 / ff00::/8
+//   raw_source_broadcast         IPv4 source 255.255.255.255
 //   raw_destination_not_multicast
-// Reads only bytes inside the buffer for any input. Never allocates, never
-// throws.
+//   raw_destination_bad_scope    IPv6 group of scope 0 (reserved, ff?0::) or
+//                                1 (interface-local, ff?1::: never on a link)
+//   raw_ttl_zero                 IPv4 TTL / IPv6 hop limit 0 (RFC 791 and
+//                                RFC 8200: such a datagram must not be sent)
+// Address rules carry the address in RawDatagramError::address, numeric
+// rules the field's value in RawDatagramError::value. Reads only bytes
+// inside the buffer for any input. Never allocates, never throws.
 //
 // is_raw_datagram_error() is true exactly for the codes of this list: a
 // datagram rejected by validation, never handed to the kernel.
 constexpr bool is_raw_datagram_error(Errc code) noexcept {
-  return code >= Errc::raw_datagram_too_short && code <= Errc::raw_destination_not_multicast;
+  return (code >= Errc::raw_datagram_too_short && code <= Errc::raw_destination_not_multicast) ||
+         (code >= Errc::raw_source_multicast && code <= Errc::raw_destination_bad_scope);
 }
 MCTX_API Result<RawDatagramInfo, RawDatagramError> validate_raw_datagram(
     std::span<const std::byte> datagram, std::optional<Family> expected = std::nullopt) noexcept;
@@ -342,6 +353,15 @@ class MCTX_API RawPublication {
   const SendMetrics& metrics() const noexcept;
   uint64_t invalid_datagrams() const noexcept;
   RawCounters counters() const noexcept;
+
+  // Outages (interface down or deleted, bind address removed) as for
+  // Publication: at most every kOutageProbeInterval during an outage the
+  // interface is resolved again and the socket pointed at it (IPv4
+  // IP_MULTICAST_IF, IPv6 the link-layer socket bound to the new index).
+  OutageStatus outage() const noexcept;
+  std::string outage_reason() const;
+  // Reads and discards the error queue (IPv4: IP_RECVERR). Never allocates.
+  int drain_errors() noexcept;
 
   struct State;  // implementation detail
 

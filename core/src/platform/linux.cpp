@@ -42,6 +42,18 @@ bool interface_exists(uint32_t index) noexcept {
   return ::if_indextoname(index, buf) != nullptr;
 }
 
+bool interface_is_up(uint32_t index) noexcept {
+  ifreq req{};
+  if (index == 0 || ::if_indextoname(index, req.ifr_name) == nullptr) return false;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const int rc = ::ioctl(fd, SIOCGIFFLAGS, &req);
+  ::close(fd);
+  if (rc != 0) return false;
+  const unsigned want = IFF_UP | IFF_RUNNING;
+  return (static_cast<unsigned>(req.ifr_flags) & want) == want;
+}
+
 std::string describe_interface(uint32_t index) {
   if (auto name = interface_name(index)) {
     return *name + " (index " + std::to_string(index) + ")";
@@ -98,6 +110,39 @@ int set_ipv4_multicast_interface(int fd, const in_addr& address, uint32_t ifinde
   return 0;
 }
 
+int enable_error_reports(int fd, Family family) noexcept {
+  const int one = 1;
+  const int rc = family == Family::ipv4
+                     ? ::setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one)
+                     : ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
+  return rc == 0 ? 0 : errno;
+}
+
+int drain_error_queue(int fd) noexcept {
+  int drained = 0;
+  // Bounded: the queue holds at most the socket's receive buffer; 256
+  // reads cover it with room to spare and keep a storm from looping here.
+  for (int i = 0; i < 256; ++i) {
+    alignas(cmsghdr) unsigned char control[512];
+    unsigned char data[64];
+    iovec iov{data, sizeof data};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    if (::recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    ++drained;
+  }
+  int err = 0;
+  socklen_t len = sizeof err;
+  (void)::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+  return drained;
+}
+
 namespace {
 
 ssize_t real_sendmsg(int fd, const msghdr* msg, int flags) { return ::sendmsg(fd, msg, flags); }
@@ -152,11 +197,14 @@ long sendmmsg_retry(int fd, mmsghdr* hdrs, std::size_t count, int flags,
 
 namespace {
 
-// The one place a UDP message gets its buffers and its destination.
+// The one place a UDP message gets its buffers and its destination: an
+// unconnected (caller's) socket names the destination in every message.
 inline void address_message(msghdr& msg, const iovec* iov, std::size_t iov_count,
-                            const SendTarget& to) noexcept {
-  msg.msg_name = const_cast<sockaddr*>(to.name);
-  msg.msg_namelen = to.name != nullptr ? to.name_len : 0;
+                            const SendTarget* to) noexcept {
+  if (to != nullptr) {
+    msg.msg_name = const_cast<sockaddr*>(to->addr);
+    msg.msg_namelen = to->len;
+  }
   msg.msg_iov = const_cast<iovec*>(iov);
   msg.msg_iovlen = iov_count;
 }
@@ -175,22 +223,22 @@ struct GsoControl {
 }  // namespace
 
 ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
-                      const SendTarget& to) noexcept {
+                      const SendTarget* to) noexcept {
   const Syscalls& sys = syscalls();
-  if (iov_count == 1 && sys.send != nullptr && to.name == nullptr) {
+  if (iov_count == 1 && sys.send != nullptr && to == nullptr) {
     for (;;) {
-      const ssize_t n = sys.send(fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+      const ssize_t n = sys.send(fd, iov[0].iov_base, iov[0].iov_len, kSendFlags);
       if (n >= 0) return n;
       if (errno != EINTR) return -errno;
     }
   }
   msghdr msg{};
   address_message(msg, iov, iov_count, to);
-  return sendmsg_retry(fd, &msg, MSG_NOSIGNAL);
+  return sendmsg_retry(fd, &msg, kSendFlags);
 }
 
 long send_datagrams(int fd, const OutMessage* msgs, std::size_t count, std::size_t* bytes,
-                    const SendTarget& to) noexcept {
+                    const SendTarget* to) noexcept {
   if (count == 0) return 0;
   if (count > kMaxBatch) count = kMaxBatch;
   mmsghdr hdrs[kMaxBatch];
@@ -198,11 +246,11 @@ long send_datagrams(int fd, const OutMessage* msgs, std::size_t count, std::size
   for (std::size_t i = 0; i < count; ++i) {
     address_message(hdrs[i].msg_hdr, msgs[i].iov, msgs[i].iov_count, to);
   }
-  return sendmmsg_retry(fd, hdrs, count, MSG_NOSIGNAL, bytes);
+  return sendmmsg_retry(fd, hdrs, count, kSendFlags, bytes);
 }
 
 long send_datagrams_gso(int fd, const OutMessage* msgs, std::size_t count, const GsoPlan& plan,
-                        GsoOutcome* out, const SendTarget& to) noexcept {
+                        GsoOutcome* out, const SendTarget* to) noexcept {
   *out = GsoOutcome{};
   if (count == 0) return 0;
   mmsghdr hdrs[kMaxBatch];
@@ -261,7 +309,7 @@ long send_datagrams_gso(int fd, const OutMessage* msgs, std::size_t count, const
     ++nmsg;
     i += run;
   }
-  const long n = sendmmsg_retry(fd, hdrs, nmsg, MSG_NOSIGNAL, &out->bytes);
+  const long n = sendmmsg_retry(fd, hdrs, nmsg, kSendFlags, &out->bytes);
   if (n < 0) {
     out->failed_datagrams = datagrams[0];
     out->failed_segment = segments[0];

@@ -52,8 +52,6 @@ Error socket_error(const char* what, int err) {
   return make_error(Errc::socket_create_failed, std::string("creating the ") + what, err);
 }
 
-constexpr int kRawSendFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
-
 // Control storage for one IPv4 message's IP_PKTINFO.
 struct Ipv4Control {
   alignas(cmsghdr) unsigned char data[CMSG_SPACE(sizeof(in_pktinfo))];
@@ -249,6 +247,10 @@ Res<int> open_raw_socket(const RawResolvedConfig& r) {
       return unexpected(
           make_error(Errc::set_option_failed, "setting IP_HDRINCL on the raw IPv4 socket", errno));
     }
+    if (const int err = enable_error_reports(fd.get(), Family::ipv4)) {
+      return unexpected(
+          make_error(Errc::set_option_failed, "setting IP_RECVERR on the raw IPv4 socket", err));
+    }
     if (r.bind) {
       sockaddr_in sa{};
       sa.sin_family = AF_INET;
@@ -313,13 +315,26 @@ Res<int> open_raw_socket(const RawResolvedConfig& r) {
   return fd.release();
 }
 
+int reattach_raw_socket(int fd, const RawResolvedConfig& r) noexcept {
+  if (r.family == Family::ipv4) {
+    if (r.interface_index == 0 && !r.interface_address) return 0;
+    const in_addr addr = r.interface_address ? r.interface_address->to_in_addr() : in_addr{};
+    return set_ipv4_multicast_interface(fd, addr, r.interface_index);
+  }
+  sockaddr_ll sll{};
+  sll.sll_family = AF_PACKET;
+  sll.sll_protocol = 0;
+  sll.sll_ifindex = static_cast<int>(r.interface_index);
+  return ::bind(fd, reinterpret_cast<const sockaddr*>(&sll), sizeof sll) == 0 ? 0 : errno;
+}
+
 ssize_t send_raw_ipv4(int fd, const uint8_t* source, const uint8_t* destination, uint32_t ifindex,
                       const iovec* iov, std::size_t iov_count) noexcept {
   sockaddr_in to;
   Ipv4Control control;
   msghdr msg{};
   fill_ipv4(msg, to, control, source, destination, ifindex, iov, iov_count);
-  return sendmsg_retry(fd, &msg, kRawSendFlags);
+  return sendmsg_retry(fd, &msg, kSendFlags);
 }
 
 ssize_t send_raw_ipv6(int fd, uint32_t ifindex, const uint8_t* destination, const iovec* iov,
@@ -327,7 +342,7 @@ ssize_t send_raw_ipv6(int fd, uint32_t ifindex, const uint8_t* destination, cons
   sockaddr_ll to;
   msghdr msg{};
   fill_ipv6(msg, to, ifindex, destination, iov, iov_count);
-  return sendmsg_retry(fd, &msg, kRawSendFlags);
+  return sendmsg_retry(fd, &msg, kSendFlags);
 }
 
 long send_raw_batch(int fd, Family family, uint32_t ifindex, const RawOutDatagram* datagrams,
@@ -346,14 +361,14 @@ long send_raw_batch(int fd, Family family, uint32_t ifindex, const RawOutDatagra
       fill_ipv4(hdrs[i].msg_hdr, names[i], controls[i], d.source, d.destination, ifindex, d.iov,
                 d.iov_count);
     }
-    return sendmmsg_retry(fd, hdrs, count, kRawSendFlags, bytes);
+    return sendmmsg_retry(fd, hdrs, count, kSendFlags, bytes);
   }
   sockaddr_ll names[kMaxBatch];
   for (std::size_t i = 0; i < count; ++i) {
     const RawOutDatagram& d = datagrams[i];
     fill_ipv6(hdrs[i].msg_hdr, names[i], ifindex, d.destination, d.iov, d.iov_count);
   }
-  return sendmmsg_retry(fd, hdrs, count, kRawSendFlags, bytes);
+  return sendmmsg_retry(fd, hdrs, count, kSendFlags, bytes);
 }
 
 }  // namespace mctx::platform

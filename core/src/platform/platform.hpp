@@ -35,6 +35,9 @@ std::optional<uint32_t> interface_index(const std::string& name) noexcept;
 // Name of interface `index`; nullopt if there is none.
 std::optional<std::string> interface_name(uint32_t index);
 bool interface_exists(uint32_t index) noexcept;
+// True when interface `index` exists and is administratively up with its
+// link running (IFF_UP and IFF_RUNNING). One ioctl.
+bool interface_is_up(uint32_t index) noexcept;
 // "mctx0 (index 4)", or "index 4" when the name is unknown. For messages.
 std::string describe_interface(uint32_t index);
 
@@ -65,6 +68,17 @@ std::optional<int> send_buffer_size(int fd) noexcept;
 // IPv4 IP_MULTICAST_IF: by local address (ifindex 0) or by index (address
 // 0.0.0.0). Returns 0 or errno.
 int set_ipv4_multicast_interface(int fd, const in_addr& address, uint32_t ifindex) noexcept;
+
+// Asks the kernel to report local send failures (IP_RECVERR /
+// IPV6_RECVERR): without it Linux hides a qdisc drop (ENOBUFS) from UDP and
+// raw IPv4 senders. Errors are then also queued on the socket's error queue;
+// drain it with drain_error_queue(). Returns 0 or errno.
+int enable_error_reports(int fd, Family family) noexcept;
+
+// Reads and discards everything on fd's error queue (MSG_ERRQUEUE) and the
+// pending socket error (SO_ERROR), so that poll() stops reporting POLLERR.
+// Returns how many queued errors were read. Never blocks, never allocates.
+int drain_error_queue(int fd) noexcept;
 
 // ---- the send path (syscall seam) ----------------------------------------
 
@@ -102,6 +116,10 @@ class ScopedSyscalls {
   const Syscalls* prev_;
 };
 
+// Every UDP and raw send: no SIGPIPE, never blocks (also on a caller's
+// blocking socket).
+inline constexpr int kSendFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
+
 // The two retry loops every send path shares (UDP and raw): one system call
 // through the seam with `flags`, EINTR retried.
 // sendmsg_retry: the bytes sent, or -errno.
@@ -112,26 +130,26 @@ ssize_t sendmsg_retry(int fd, const msghdr* msg, int flags) noexcept;
 long sendmmsg_retry(int fd, mmsghdr* hdrs, std::size_t count, int flags,
                     std::size_t* bytes) noexcept;
 
-// Where the datagrams of a UDP publication go: nothing (name == nullptr) for
-// a connected socket, else the destination every message carries as
-// msg_name. Every UDP send path (single, batch, segmentation) addresses its
+// Where the datagrams of an unconnected socket go (msg_name). Caller-provided
+// sockets are never connected (Publication::adopt); nullptr: the socket is
+// connected. Every UDP send path (single, batch, segmentation) addresses its
 // messages through this one hook.
 struct SendTarget {
-  const sockaddr* name = nullptr;
-  socklen_t name_len = 0;
+  const sockaddr* addr = nullptr;
+  socklen_t len = 0;
 };
 
 // Sends one datagram (send for one buffer on a connected socket, else
-// sendmsg; MSG_NOSIGNAL), EINTR retried. Returns the bytes sent, or -errno.
+// sendmsg; kSendFlags), EINTR retried. Returns the bytes sent, or -errno.
 // Never allocates.
 ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
-                      const SendTarget& to = {}) noexcept;
+                      const SendTarget* to = nullptr) noexcept;
 
 // Sends up to min(count, kMaxBatch) datagrams in one system call (sendmmsg),
 // EINTR retried. Returns how many the kernel accepted (> 0) and adds their
 // bytes to *bytes, or -errno when the first one failed. Never allocates.
 long send_datagrams(int fd, const OutMessage* msgs, std::size_t count, std::size_t* bytes,
-                    const SendTarget& to = {}) noexcept;
+                    const SendTarget* to = nullptr) noexcept;
 
 // ---- UDP segmentation offload (GSO, UDP_SEGMENT) --------------------------
 //
@@ -184,7 +202,7 @@ struct GsoOutcome {
 // -errno when the first message failed (then out->failed_* describe it).
 // EINTR retried. Never allocates.
 long send_datagrams_gso(int fd, const OutMessage* msgs, std::size_t count, const GsoPlan& plan,
-                        GsoOutcome* out, const SendTarget& to = {}) noexcept;
+                        GsoOutcome* out, const SendTarget* to = nullptr) noexcept;
 
 // Whether the kernel knows UDP_SEGMENT (getsockopt SOL_UDP): 0, or the errno
 // (ENOPROTOOPT before Linux 4.18). Sends nothing.

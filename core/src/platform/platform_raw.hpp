@@ -55,6 +55,11 @@ bool raw_permitted() noexcept;
 // CAP_NET_RAW.
 Res<int> open_raw_socket(const RawResolvedConfig& resolved);
 
+// Points an open raw socket at the interface of `resolved` again (an
+// outage found the interface back, perhaps under another index): IPv4
+// IP_MULTICAST_IF, IPv6 a new bind of the link-layer socket. 0 or errno.
+int reattach_raw_socket(int fd, const RawResolvedConfig& resolved) noexcept;
+
 // Sends one complete IPv4 datagram. `source` and `destination` are the
 // header's addresses (4 bytes, network order). With ifindex != 0 the route is
 // looked up from the datagram's source out of that interface (IP_PKTINFO), so
