@@ -11,6 +11,7 @@
 #include <netinet/udp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -103,6 +104,18 @@ void expect_delivered(Receiver& rx, const Batch& b, const std::vector<std::size_
   }
 }
 
+// A publication on its own (connected) socket, or on a caller's socket
+// (never connected: every message, segmentation ones included, names the
+// group in msg_name).
+Res<Publication> open_or_adopt(const PublicationConfig& c, bool adopted) {
+  if (!adopted) return Publication::open(c);
+  const int fd = ::socket(c.group().is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
+  auto p = Publication::adopt(fd, c);
+  ::close(fd);  // the publication sends through its own duplicate
+  return p;
+}
+
 class Gso : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -148,23 +161,30 @@ class Gso : public ::testing::Test {
 TEST_F(Gso, EqualSizesIpv4) { equal_sizes(v4(5100)); }
 TEST_F(Gso, EqualSizesIpv6) { equal_sizes(v6(5101)); }
 
-TEST_F(Gso, MixedSizesSplitIntoRuns) {
-  Receiver rx = peer_receiver(ip("239.1.10.1"), 5102);
+// Runs that end on a shorter datagram, single datagrams, a larger one after
+// a smaller one (new run), empty datagrams, a datagram that must be
+// fragmented (larger than the MTU: never in a run).
+void mixed_sizes(const PublicationConfig& c, bool adopted) {
+  Receiver rx = peer_receiver(c.group(), c.port());
   grow_receive_buffer(rx);
-  auto pub = open_ok(v4(5102));
-  // Runs that end on a shorter datagram, single datagrams, a larger one
-  // after a smaller one (new run), empty datagrams, a datagram that must be
-  // fragmented (larger than the MTU: never in a run).
+  auto pub = open_or_adopt(c, adopted);
+  ASSERT_TRUE(pub) << pub.error().what();
   const std::vector<std::size_t> sizes = {100, 100, 100, 50,   200,  200,  1316, 1316, 1316, 1316,
                                           10,  0,   7,   7,    7,    3000, 3000, 1472, 1472, 1,
                                           500, 600, 600, 600,  599,  600,  0,    0,    1316, 1316};
   const Batch b(sizes);
-  const SendOutcome out = send_all(pub, b);
+  const SendOutcome out = send_all(*pub, b);
   EXPECT_TRUE(out.failed.empty());
   expect_delivered(rx, b);
-  EXPECT_EQ(pub.metrics().load().packets_sent, sizes.size());
-  EXPECT_GE(pub.metrics().load().gso_sends, 5u);
+  EXPECT_EQ(pub->metrics().load().packets_sent, sizes.size());
+  EXPECT_GE(pub->metrics().load().gso_sends, 5u);
 }
+
+TEST_F(Gso, MixedSizesSplitIntoRuns) { mixed_sizes(v4(5102), false); }
+// A caller's (unconnected) socket: segmentation and plain messages of one
+// sendmmsg all name the group.
+TEST_F(Gso, MixedSizesOnACallerSocketIpv4) { mixed_sizes(v4(5110), true); }
+TEST_F(Gso, MixedSizesOnACallerSocketIpv6) { mixed_sizes(v6(5111), true); }
 
 TEST_F(Gso, LongerThanTheSegmentLimit) {
   // Small datagrams: the 64-segment limit ends each message, not the length.
@@ -238,7 +258,7 @@ int refusing_sendmmsg(int fd, void* raw, unsigned vlen, int flags) {
   return platform::real_syscalls().sendmmsg(fd, raw, plain, flags);
 }
 
-void forced_fallback(const PublicationConfig& c, int refusal) {
+void forced_fallback(const PublicationConfig& c, int refusal, bool adopted = false) {
   g_refusal = refusal;
   g_refused_calls = 0;
   Receiver rx = peer_receiver(c.group(), c.port());
@@ -246,7 +266,7 @@ void forced_fallback(const PublicationConfig& c, int refusal) {
   platform::Syscalls table = platform::real_syscalls();
   table.sendmmsg = &refusing_sendmmsg;
   platform::ScopedSyscalls seam(table);
-  auto pub = Publication::open(c);
+  auto pub = open_or_adopt(c, adopted);
   ASSERT_TRUE(pub) << pub.error().what();
   // A plain datagram first, then runs: the refusal comes mid-batch.
   std::vector<std::size_t> sizes(150, 1000);
@@ -267,6 +287,8 @@ void forced_fallback(const PublicationConfig& c, int refusal) {
 TEST_F(Gso, ForcedFallbackEioIpv4) { forced_fallback(v4(5106), EIO); }
 TEST_F(Gso, ForcedFallbackEinvalIpv6) { forced_fallback(v6(5107), EINVAL); }
 TEST_F(Gso, ForcedFallbackEopnotsupp) { forced_fallback(v4(5108), EOPNOTSUPP); }
+// The fallback's plain messages on a caller's socket name the group too.
+TEST_F(Gso, ForcedFallbackOnACallerSocket) { forced_fallback(v6(5112), EIO, true); }
 
 // A device without checksum offload: kernels before 6.11 refuse every
 // segmentation send with EIO (the publication falls back); since commit
