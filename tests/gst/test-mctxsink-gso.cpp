@@ -4,7 +4,8 @@
 // mctxsink with segmentation offload and pacing, over the veth pair with
 // software segmentation (tx-udp-segmentation off on mctx0), received on
 // mctx1 in the peer namespace: buffer lists of equal sizes (one message per run), mixed sizes,
-// an oversized buffer in the middle (dropped alone), gso=off, IPv6; and
+// an oversized buffer in the middle (dropped alone), gso=off, IPv6, a full
+// shaping queue (tbf: queue-full=wait sends refused messages again); and
 // max-rate: lists spread out at the rate, a flush interrupts the wait.
 // Runs inside scripts/mctx-netns --peer.
 
@@ -201,6 +202,39 @@ GST_START_TEST(test_flush_interrupts_pacing_wait) {
 }
 GST_END_TEST;
 
+// A shaping qdisc with a tiny queue (tbf) refuses whole segmentation
+// messages (ENOBUFS): with queue-full=wait they are sent again, nothing lost,
+// in order; segmentation stays on.
+GST_START_TEST(test_queue_full_with_segmentation) {
+  software_segmentation();
+  fail_unless(std::system("tc qdisc replace dev mctx0 root tbf rate 50mbit burst 100kb "
+                          "limit 100kb") == 0);
+  auto rx = peer_receiver("239.1.30.1", 5406);
+  grow(*rx);
+  Sink s;
+  g_object_set(s.element, "group", "239.1.30.1", "port", 5406u, "interface", "mctx0", nullptr);
+  GstHarness* h = s.harness();
+  std::vector<std::string> sent;
+  for (int l = 0; l < 10; ++l) {
+    fail_unless_equals_int(push_list(h, make_list(std::vector<std::size_t>(64, 1316), l * 64,
+                                                  &sent)),
+                           GST_FLOW_OK);
+  }
+  expect_received(*rx, sent);  // before the qdisc (and its queue) goes
+  fail_unless(std::system("tc qdisc del dev mctx0 root") == 0);
+  GstStructure* st = stats(s.element);
+  fail_unless(u64(st, "queue-full") > 0, "the queue was never full");
+  fail_unless_equals_uint64(u64(st, "dropped"), 0);
+  fail_unless_equals_uint64(u64(st, "queue-full-dropped"), 0);
+  fail_unless_equals_uint64(u64(st, "send-errors"), 0);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), sent.size());
+  fail_unless(u64(st, "gso-sends") > 0);
+  assert_str_eq(field_string(st, "gso"), "active");
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 static Suite* mctxsink_gso_suite() {
   Suite* s = suite_create("mctxsink-gso");
   TCase* tc = tcase_create("veth");
@@ -211,6 +245,7 @@ static Suite* mctxsink_gso_suite() {
   tcase_add_test(tc, test_gso_off);
   tcase_add_test(tc, test_max_rate_spreads_lists);
   tcase_add_test(tc, test_flush_interrupts_pacing_wait);
+  tcase_add_test(tc, test_queue_full_with_segmentation);
   return s;
 }
 
