@@ -23,6 +23,7 @@
 #include <glib.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -323,6 +324,13 @@ int main(int argc, char** argv) {
           .with_ttl(1)
           .with_loopback(true));
   if (!pub) die(pub.error().what());
+  auto pub_plain = mctx::Publication::open(
+      mctx::PublicationConfig(*group_addr, port)
+          .with_interface(mctx::InterfaceSpec::name(o.interface))
+          .with_ttl(1)
+          .with_loopback(true)
+          .with_gso(mctx::Gso::off));
+  if (!pub_plain) die(pub_plain.error().what());
   const int bare_fd = bare_socket(*group_addr, port, ifindex);
 
   // The payload and every header array: built once, reused by every packet.
@@ -395,6 +403,63 @@ int main(int argc, char** argv) {
                      }
                    }});
 
+  // The bare segmentation-offload loop: each batch of B datagrams as
+  // messages of up to 64 segments and 65507 bytes with UDP_SEGMENT, all in
+  // one sendmmsg (what Publication::send_batch does for equal sizes).
+  const std::size_t per_msg = std::min<std::size_t>(64, 65507 / size);
+  std::vector<iovec> gso_iov(B, pl.whole);
+  std::vector<mmsghdr> gso_hdrs;
+  struct Ctl {
+    alignas(cmsghdr) unsigned char data[CMSG_SPACE(sizeof(uint16_t))];
+  };
+  std::vector<Ctl> gso_ctl((B + per_msg - 1) / per_msg);
+  std::vector<std::size_t> gso_count;
+  for (std::size_t first = 0; first < B; first += per_msg) {
+    mmsghdr h{};
+    h.msg_hdr.msg_iov = gso_iov.data() + first;
+    h.msg_hdr.msg_iovlen = std::min(per_msg, B - first);
+    Ctl& c = gso_ctl[gso_hdrs.size()];
+    h.msg_hdr.msg_control = c.data;
+    h.msg_hdr.msg_controllen = sizeof c.data;
+    cmsghdr* cm = CMSG_FIRSTHDR(&h.msg_hdr);
+    cm->cmsg_level = SOL_UDP;
+    cm->cmsg_type = UDP_SEGMENT;
+    cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    const auto seg = static_cast<uint16_t>(size);
+    std::memcpy(CMSG_DATA(cm), &seg, sizeof seg);
+    gso_count.push_back(h.msg_hdr.msg_iovlen);
+    gso_hdrs.push_back(h);
+  }
+  cases.push_back({"bare GSO sendmmsg() x" + b, "", [&](uint64_t target, double deadline, Sample& s) {
+                     while (s.packets < target) {
+                       const uint64_t end = std::min(target, s.packets + kChunk);
+                       while (s.packets < end) {
+                         // A short last batch: fewer messages, the last one shorter.
+                         const auto want = static_cast<std::size_t>(std::min<uint64_t>(B, end - s.packets));
+                         const std::size_t msgs = (want + per_msg - 1) / per_msg;
+                         const std::size_t last = want - (msgs - 1) * per_msg;
+                         gso_hdrs[msgs - 1].msg_hdr.msg_iovlen = last;
+                         const int n = ::sendmmsg(bare_fd, gso_hdrs.data(), static_cast<unsigned>(msgs), 0);
+                         gso_hdrs[msgs - 1].msg_hdr.msg_iovlen = gso_count[msgs - 1];
+                         if (n > 0) {
+                           for (int k = 0; k < n; ++k) {
+                             const std::size_t c = static_cast<std::size_t>(k) + 1 == msgs
+                                                       ? last
+                                                       : gso_count[static_cast<std::size_t>(k)];
+                             s.packets += c;
+                             s.bytes += c * size;
+                           }
+                         } else if (n < 0 && errno == EAGAIN) {
+                           ++s.would_block;
+                           wait_writable(bare_fd);
+                         } else if (n < 0 && errno != EINTR) {
+                           die(std::string("sendmmsg with UDP_SEGMENT: ") + std::strerror(errno));
+                         }
+                       }
+                       if (out_of_time(deadline)) break;
+                     }
+                   }});
+
   cases.push_back({"mctx send()", "bare send()", [&](uint64_t target, double deadline, Sample& s) {
                      while (s.packets < target) {
                        const uint64_t end = std::min(target, s.packets + kChunk);
@@ -437,27 +502,32 @@ int main(int argc, char** argv) {
                      }
                    }});
 
-  cases.push_back({"mctx send_batch() x" + b, "bare sendmmsg() x" + b,
-                   [&](uint64_t target, double deadline, Sample& s) {
-                     while (s.packets < target) {
-                       const uint64_t end = std::min(target, s.packets + kChunk);
-                       while (s.packets < end) {
-                         const auto want = static_cast<std::size_t>(std::min<uint64_t>(B, end - s.packets));
-                         const mctx::BatchReport r =
-                             p.send_batch(std::span<const mctx::OutMessage>(outs.data(), want));
-                         s.packets += r.sent;
-                         s.bytes += r.bytes_sent;
-                         if (r.error) {
-                           if (!r.error->would_block()) {
-                             die("Publication::send_batch: " + r.error->message());
-                           }
-                           ++s.would_block;
-                           wait_writable(p.fd());
-                         }
-                       }
-                       if (out_of_time(deadline)) break;
-                     }
-                   }});
+  const auto batch_case = [&](mctx::Publication& pubref, const char* what) -> Body {
+    return [&pubref, &outs, B, what](uint64_t target, double deadline, Sample& s) {
+      while (s.packets < target) {
+        const uint64_t end = std::min(target, s.packets + kChunk);
+        while (s.packets < end) {
+          const auto want = static_cast<std::size_t>(std::min<uint64_t>(B, end - s.packets));
+          const mctx::BatchReport r =
+              pubref.send_batch(std::span<const mctx::OutMessage>(outs.data(), want));
+          s.packets += r.sent;
+          s.bytes += r.bytes_sent;
+          if (r.error) {
+            if (!r.error->would_block()) die(std::string(what) + ": " + r.error->message());
+            ++s.would_block;
+            wait_writable(pubref.fd());
+          }
+        }
+        if (out_of_time(deadline)) break;
+      }
+    };
+  };
+  // Segmentation offload on (the default) against the bare GSO loop; off
+  // against plain sendmmsg.
+  cases.push_back({"mctx send_batch() x" + b, "bare GSO sendmmsg() x" + b,
+                   batch_case(p, "Publication::send_batch")});
+  cases.push_back({"mctx send_batch() x" + b + " gso=off", "bare sendmmsg() x" + b,
+                   batch_case(*pub_plain, "Publication::send_batch (gso off)")});
 
   const uint64_t target =
       o.duration > 0 ? std::numeric_limits<uint64_t>::max() : static_cast<uint64_t>(o.count);
@@ -518,7 +588,10 @@ int main(int argc, char** argv) {
   }
 
   // mctx's own counters must agree with what the cases sent.
-  const mctx::SendCounters m = p.metrics().load();
+  mctx::SendCounters m = p.metrics().load();
+  const mctx::SendCounters m_plain = pub_plain->metrics().load();
+  m.packets_sent += m_plain.packets_sent;
+  m.send_errors += m_plain.send_errors;
   std::printf("\n");
   mctx::bench::print_table(results, o.markdown);
   uint64_t would_block = 0, device_tx = 0, packets = 0;

@@ -106,6 +106,8 @@ enum {
   PROP_USED_SOCKET,
   PROP_METRICS,
   PROP_STATS_INTERVAL,
+  PROP_GSO,
+  PROP_MAX_RATE,
   PROP_QUEUE_FULL,
   PROP_MAX_OUTAGE,
   // udpsink's names for the properties above (aliases)
@@ -129,6 +131,25 @@ enum {
 #define DEFAULT_RAW_MODE mctx::gst::kDefaultRawMode
 #define DEFAULT_CLOSE_SOCKET mctx::gst::kDefaultCloseSocket
 #define DEFAULT_STATS_INTERVAL mctx::gst::kDefaultStatsInterval
+#define DEFAULT_GSO mctx::gst::kDefaultGso
+#define DEFAULT_MAX_RATE mctx::gst::kDefaultMaxRate
+
+// The values of the gso property.
+#define GST_TYPE_MCTX_SINK_GSO (gst_mctx_sink_gso_get_type())
+static GType gst_mctx_sink_gso_get_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {static_cast<gint>(mctx::Gso::automatic),
+       "Use segmentation offload where the kernel and device accept it", "auto"},
+      {static_cast<gint>(mctx::Gso::off), "One message per datagram", "off"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstMctxSinkGso", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
 
 namespace {
 
@@ -438,6 +459,22 @@ struct Change {
     if (nv != field) LOG_CHANGE(self, "Changing %s from %d to %d", pspec->name, field, nv);
     field = nv;
   }
+  void to(guint64& field) const {
+    const guint64 nv = g_value_get_uint64(value);
+    if (nv != field) {
+      LOG_CHANGE(self, "Changing %s from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, pspec->name,
+                 field, nv);
+    }
+    field = nv;
+  }
+  void to(mctx::Gso& field) const {
+    const auto nv = static_cast<mctx::Gso>(g_value_get_enum(value));
+    if (nv != field) {
+      LOG_CHANGE(self, "Changing %s from %s to %s", pspec->name, mctx::gso_name(field),
+                 mctx::gso_name(nv));
+    }
+    field = nv;
+  }
   void to(bool& field) const {
     const bool nv = g_value_get_boolean(value) != FALSE;
     if (nv != field) {
@@ -513,6 +550,8 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
           break;
         }
         case PROP_CLOSE_SOCKET: change.to(s.close_socket); break;
+        case PROP_GSO: change.to(s.gso); break;
+        case PROP_MAX_RATE: change.to(s.max_rate); break;
         case PROP_QUEUE_FULL: {
           const bool drop = g_value_get_enum(value) == 1;
           if (drop != s.queue_full_drop) {
@@ -586,6 +625,8 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
       case PROP_QOS_DSCP: g_value_set_int(value, s.dscp); break;
       case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
       case PROP_RAW_MODE: g_value_set_boolean(value, s.raw_mode); break;
+      case PROP_GSO: g_value_set_enum(value, static_cast<gint>(s.gso)); break;
+      case PROP_MAX_RATE: g_value_set_uint64(value, s.max_rate); break;
       case PROP_SOCKET: g_value_set_object(value, s.socket.get()); break;
       case PROP_CLOSE_SOCKET: g_value_set_boolean(value, s.close_socket); break;
       case PROP_STATS_INTERVAL: g_value_set_uint(value, s.stats_interval_ms); break;
@@ -893,6 +934,45 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
                         "Period of mctx-metrics bus messages in milliseconds (0-4294967295); 0 = "
                         "only the final messages at EOS and stop",
                         0, G_MAXUINT, DEFAULT_STATS_INTERVAL, rw_playing));
+
+  /**
+   * GstMctxSink:gso:
+   *
+   * UDP segmentation offload for buffer lists: runs of equal-size buffers
+   * (the last may be shorter) go to the kernel as one message each, which
+   * the device or the stack cuts into the same datagrams; receivers see
+   * exactly the buffers, in order. `auto` uses it where the kernel and the
+   * device accept it (probed once; on a refusal the element falls back to
+   * one message per buffer for good, losing nothing); `off` never. Single
+   * buffers are never affected. The start log and the `gso` field of
+   * mctx-metrics say whether it is in use; `gso-sends` counts the messages.
+   * UDP mode only.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_GSO,
+      g_param_spec_enum("gso", "Segmentation offload",
+                        "UDP segmentation offload (UDP_SEGMENT) for buffer lists: auto = where "
+                        "the kernel and device accept it, off = one message per buffer",
+                        GST_TYPE_MCTX_SINK_GSO, static_cast<gint>(DEFAULT_GSO), rw_ready));
+
+  /**
+   * GstMctxSink:max-rate:
+   *
+   * Pacing: at most this many bits per second on the wire, counted at the
+   * IP level (payload + UDP + IP headers), in bursts of at most about 1 ms;
+   * buffer lists are spread out instead of leaving as one burst. A sender
+   * held up by scheduling catches up at no more than 1.2 times the rate.
+   * The waits are interrupted by flushes and state changes. The element
+   * paces itself; it also sets SO_MAX_PACING_RATE, which the fq qdisc
+   * honours (`tc qdisc replace dev IFACE root fq`). The `pacing` field of
+   * mctx-metrics says which pacing is in effect. 0 = unpaced. UDP mode only.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_RATE,
+      g_param_spec_uint64("max-rate", "Maximum rate",
+                          "Pacing: at most this many bits per second at the IP level (headers "
+                          "included), in bursts of about 1 ms; 0 = unpaced",
+                          0, G_MAXUINT64, DEFAULT_MAX_RATE, rw_ready));
 
   /**
    * GstMctxSink:queue-full:

@@ -146,6 +146,13 @@ GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
   while (off < count) {
     mctx::BatchReport r;
     if (count - off == 1) {  // one datagram: send(2)/sendmsg(2), no batch
+      // A paced publication (max-rate): wait until the pacer lets it go.
+      if (const auto d = backend_.pace_delay(); d.count() > 0) {
+        const GstFlowReturn w = wait(Waiter::Until::time(Waiter::Clock::now() + d));
+        if (w == GST_FLOW_OK) continue;
+        count_dropped(count - off);
+        return w;
+      }
       const mctx::OutMessage& m = messages[off];
       if (auto err = backend_.send(m.iov, m.iov_count)) {
         r.error = *err;
@@ -158,6 +165,15 @@ GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
     off += r.sent;
     if (r.sent > 0 && in_outage_) outage_ended();
     if (off >= count) break;
+    if (!r.error && r.pace_delay.count() > 0) {
+      // The pacer holds the rest (max-rate): an interruptible wait.
+      GST_LOG_OBJECT(sink_, "pacing: %zu datagrams wait %lld ns", count - off,
+                     static_cast<long long>(r.pace_delay.count()));
+      const GstFlowReturn w = wait(Waiter::Until::time(Waiter::Clock::now() + r.pace_delay));
+      if (w == GST_FLOW_OK) continue;
+      count_dropped(count - off);
+      return w;
+    }
     if (!r.error) {
       if (r.sent == 0) {  // no progress and no reason: do not spin
         report_error(mctx::SendError{mctx::Errc::send_failed, 0});

@@ -40,6 +40,7 @@ GstStructure* metrics_structure(const std::string& group, guint port, const char
                            "send-calls", G_TYPE_UINT64, guint64(c.send_calls),
                            "send-errors", G_TYPE_UINT64, guint64(c.send_errors),
                            "would-block", G_TYPE_UINT64, guint64(c.would_block),
+                           "gso-sends", G_TYPE_UINT64, guint64(c.gso_sends),   //
                            "dropped", G_TYPE_UINT64, k.dropped,                //
                            "queue-full", G_TYPE_UINT64, guint64(c.queue_full), //
                            "queue-full-dropped", G_TYPE_UINT64, k.queue_full_dropped,

@@ -19,6 +19,7 @@
 #include <gst/gst.h>
 #include <sys/uio.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -86,6 +87,8 @@ inline constexpr gint kDefaultBufferSize = 0;    // 0 = system default
 inline constexpr bool kDefaultRawMode = false;
 inline constexpr bool kDefaultCloseSocket = true;
 inline constexpr guint kDefaultStatsInterval = 1000;  // ms; 0 = final only
+inline constexpr mctx::Gso kDefaultGso = mctx::kDefaultGso;  // auto
+inline constexpr guint64 kDefaultMaxRate = 0;              // bits/s; 0 = unpaced
 inline constexpr bool kDefaultQueueFullDrop = false;  // queue-full=wait
 inline constexpr guint kDefaultMaxOutage = 0;         // ms; 0 = wait forever
 
@@ -106,6 +109,8 @@ struct Settings {
   GRef<GSocket> socket;        // caller-provided socket, or none
   bool close_socket = kDefaultCloseSocket;
   guint stats_interval_ms = kDefaultStatsInterval;
+  mctx::Gso gso = kDefaultGso;
+  guint64 max_rate = kDefaultMaxRate;
   bool queue_full_drop = kDefaultQueueFullDrop;  // queue-full: false = wait, true = drop
   guint max_outage_ms = kDefaultMaxOutage;
 };
@@ -167,6 +172,10 @@ class Backend {
   // Many datagrams; same contract as mctx::Publication::send_batch(): the
   // first `sent` went out, `error` says why the next one did not.
   virtual mctx::BatchReport send_batch(std::span<const mctx::OutMessage> messages) noexcept = 0;
+
+  // How long to wait before the next datagram may go (a paced publication,
+  // max-rate); 0 = now.
+  virtual std::chrono::nanoseconds pace_delay() const noexcept { return {}; }
 
   // The descriptor to poll for writability after a would-block error.
   virtual int wait_fd() const noexcept = 0;

@@ -356,7 +356,13 @@ std::string ignored_properties_warning(const Settings& s) {
   if (!s.source_address.empty()) set.push_back("source-address");
   if (s.source_port != kDefaultSourcePort) set.push_back("source-port");
   if (s.dscp != kDefaultDscp) set.push_back("dscp");
-  if (set.empty()) return {};
+  // Pacing is a UDP-mode feature: say so rather than send unpaced in silence.
+  const std::string unpaced =
+      s.max_rate != kDefaultMaxRate
+          ? "raw-mode: max-rate " + std::to_string(s.max_rate) +
+                " is not applied in raw mode: raw datagrams are sent unpaced"
+          : std::string();
+  if (set.empty()) return unpaced;
   std::string names;
   for (std::size_t i = 0; i < set.size(); ++i) {
     if (i > 0) names += i + 1 == set.size() ? " and " : ", ";
@@ -365,7 +371,8 @@ std::string ignored_properties_warning(const Settings& s) {
   return std::string("raw-mode: ") + names + (set.size() == 1 ? " is" : " are") +
          " ignored in raw mode: each buffer is a complete IP datagram whose header already "
          "holds the source, the group, the ports, the TTL / hop limit and the traffic class; "
-         "leave " + (set.size() == 1 ? "it" : "them") + " unset";
+         "leave " + (set.size() == 1 ? "it" : "them") + " unset" +
+         (unpaced.empty() ? "" : "; " + unpaced);
 }
 
 }  // namespace

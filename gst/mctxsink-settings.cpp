@@ -175,6 +175,8 @@ mctx::Result<mctx::PublicationConfig, StartError> build_publication_config(const
   config.with_loopback(s.loop);
   if (s.dscp >= 0) config.with_dscp(s.dscp);
   if (s.buffer_size > 0) config.with_send_buffer_size(s.buffer_size);
+  config.with_gso(s.gso);
+  config.with_max_rate(s.max_rate);
   return config;
 }
 

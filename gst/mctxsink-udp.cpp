@@ -36,7 +36,15 @@ class UdpBackend final : public Backend {
   UdpBackend(mctx::Publication publication, GRef<GSocket> caller_socket, GRef<GSocket> used_socket)
       : pub_(std::move(publication)),
         caller_socket_(std::move(caller_socket)),
-        used_socket_(std::move(used_socket)) {}
+        used_socket_(std::move(used_socket)) {
+    const mctx::GsoStatus gso = pub_.gso();
+    const mctx::PacingStatus& pacing = pub_.pacing();
+    GST_INFO("Segmentation offload (GSO) for buffer lists: %s%s%s; pacing: %s (max-rate %" G_GUINT64_FORMAT
+             " bit/s, root qdisc %s)",
+             mctx::gso_state_name(gso.state), gso.error != 0 ? ", " : "",
+             gso.error != 0 ? g_strerror(gso.error) : "", pacing.mode(), guint64(pacing.rate),
+             pacing.qdisc.empty() ? "unknown" : pacing.qdisc.c_str());
+  }
 
   ~UdpBackend() override { shutdown(false); }
 
@@ -51,6 +59,8 @@ class UdpBackend final : public Backend {
   mctx::BatchReport send_batch(std::span<const mctx::OutMessage> messages) noexcept override {
     return pub_.send_batch(messages);
   }
+
+  std::chrono::nanoseconds pace_delay() const noexcept override { return pub_.pace_delay(); }
 
   int wait_fd() const noexcept override { return pub_.fd(); }
 
@@ -69,8 +79,12 @@ class UdpBackend final : public Backend {
 
   void append_stats(GstStructure* s) const override {
     const mctx::Endpoint& local = pub_.local();
+    const mctx::PacingStatus& pacing = pub_.pacing();
     gst_structure_set(s, "local-address", G_TYPE_STRING, local.address.to_string().c_str(),
-                      "local-port", G_TYPE_UINT, static_cast<guint>(local.port), nullptr);
+                      "local-port", G_TYPE_UINT, static_cast<guint>(local.port),  //
+                      "gso", G_TYPE_STRING, mctx::gso_state_name(pub_.gso().state),   //
+                      "pacing", G_TYPE_STRING, pacing.mode(),                          //
+                      "max-rate", G_TYPE_UINT64, guint64(pacing.rate), nullptr);
   }
 
   GSocket* used_socket() const override {

@@ -59,6 +59,8 @@ Res<Ipv4Holder> ipv4_local_on_interface(const IpAddress& local, uint32_t ifindex
 
 }  // namespace
 
+const char* gso_name(Gso g) noexcept { return g == Gso::off ? "off" : "auto"; }
+
 Res<ResolvedConfig> PublicationConfig::validate() const {
   const Family fam = group_.family();
   const std::string group_text = group_.to_string();

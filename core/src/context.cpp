@@ -6,6 +6,8 @@
 #include <chrono>
 #include <string>
 
+#include "internal.hpp"
+
 namespace mctx {
 
 namespace {
@@ -35,15 +37,9 @@ void record(SendMetrics& m, const Result<SendReport, SendError>& r) noexcept {
   }
 }
 
-// The publication's own rule (publication.cpp): one batch is one send call;
-// a would-block that stopped it is counted besides the datagrams sent.
-void record(SendMetrics& m, const BatchReport& r) noexcept {
-  const bool blocked = r.error && r.error->would_block();
-  const bool failed = r.error && !blocked && r.error->code != Errc::publication_closed;
-  if (r.sent > 0) m.record_send(r.sent, r.bytes_sent, failed ? 1 : 0);
-  if (blocked) m.record_would_block();
-  if (failed && r.sent == 0) m.record_error();
-}
+// The publications' own rule (internal::record_batch): one batch is one
+// send call.
+void record(SendMetrics& m, const BatchReport& r) noexcept { internal::record_batch(m, r); }
 
 }  // namespace
 

@@ -49,6 +49,14 @@ Res<std::vector<uint32_t>> holders_of(const IpAddress& addr) {
   return holders_of(addr, *all);
 }
 
+void record_batch(SendMetrics& metrics, const BatchReport& rep) noexcept {
+  if (rep.error) {
+    metrics.record_failed_send(rep.error->code, rep.sent, rep.bytes_sent, rep.gso_sends);
+  } else if (rep.sent > 0) {
+    metrics.record_send(rep.sent, rep.bytes_sent, 0, 0, rep.gso_sends);
+  }
+}
+
 namespace {
 int64_t steady_ns() noexcept {
   const auto t = std::chrono::steady_clock::now().time_since_epoch();

@@ -16,6 +16,7 @@
 
 #include "mctx/address.hpp"
 #include "mctx/error.hpp"
+#include "mctx/metrics.hpp"
 #include "mctx/publication.hpp"
 #include "mctx/raw.hpp"
 #include "mctx/result.hpp"
@@ -67,6 +68,34 @@ Res<RawEgress> resolve_raw_egress(Family family, const InterfaceSpec& interface,
 Result<RawDatagramInfo, RawDatagramError> validate_ip_header(const iovec* iov, std::size_t count,
                                                              std::optional<Family> expected,
                                                              bool multicast_only) noexcept;
+
+// ---- the batch bookkeeping of UDP and raw send_batch() ------------------
+
+// Sends `count` datagrams through `send_chunk(offset, remaining, &bytes)` (a
+// platform batch call: datagrams accepted > 0, or -errno) until all went out
+// or one failed. Adds what went out to rep.sent / rep.bytes_sent; a failure
+// sets rep.error. Returns how many went out.
+template <class SendChunk>
+std::size_t drain(std::size_t count, BatchReport& rep, SendChunk&& send_chunk) noexcept {
+  std::size_t off = 0;
+  while (off < count) {
+    const long n = send_chunk(off, count - off, &rep.bytes_sent);
+    if (n < 0) {
+      rep.error = send_error_from_errno(static_cast<int>(-n));
+      break;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  rep.sent += off;
+  return off;
+}
+
+// Records one send_batch() report as one send call in the metrics (as the
+// publications count their own): what went out (rep.gso_sends included), and
+// the error that stopped it as SendMetrics::record_failed_send counts it
+// (would-block, queue-full, an unreachable or other error; a closed
+// publication never reached the kernel).
+void record_batch(SendMetrics& metrics, const BatchReport& rep) noexcept;
 
 // The outage bookkeeping of one publication (UDP or raw). Updated by the
 // sending thread(s), read by any thread. See OutageStatus.

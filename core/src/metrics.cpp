@@ -73,13 +73,14 @@ void SendMetrics::write(F&& f) noexcept {
 }
 
 void SendMetrics::record_send(uint64_t packets, uint64_t bytes, uint64_t errors,
-                              uint64_t unreachable) noexcept {
+                              uint64_t unreachable, uint64_t gso_sends) noexcept {
   write([&]() noexcept {
     bump(send_calls_, 1);
     if (packets != 0) bump(packets_sent_, packets);
     if (bytes != 0) bump(bytes_sent_, bytes);
     if (errors != 0) bump(send_errors_, errors);
     if (unreachable != 0) bump(unreachable_, unreachable);
+    if (gso_sends != 0) bump(gso_sends_, gso_sends);
   });
 }
 
@@ -91,11 +92,12 @@ void SendMetrics::record_error(bool unreachable) noexcept {
   });
 }
 
-void SendMetrics::record_queue_full(uint64_t packets, uint64_t bytes) noexcept {
+void SendMetrics::record_queue_full(uint64_t packets, uint64_t bytes, uint64_t gso_sends) noexcept {
   write([&]() noexcept {
     bump(send_calls_, 1);
     if (packets != 0) bump(packets_sent_, packets);
     if (bytes != 0) bump(bytes_sent_, bytes);
+    if (gso_sends != 0) bump(gso_sends_, gso_sends);
     bump(queue_full_, 1);
   });
 }
@@ -104,26 +106,27 @@ void SendMetrics::record_would_block() noexcept {
   write([&]() noexcept { bump(would_block_, 1); });
 }
 
-void SendMetrics::record_failed_send(Errc code, uint64_t packets, uint64_t bytes) noexcept {
+void SendMetrics::record_failed_send(Errc code, uint64_t packets, uint64_t bytes,
+                                     uint64_t gso_sends) noexcept {
   switch (code) {
     case Errc::would_block:
-      if (packets > 0) record_send(packets, bytes);
+      if (packets > 0) record_send(packets, bytes, 0, 0, gso_sends);
       record_would_block();
       return;
-    case Errc::no_buffer_space: record_queue_full(packets, bytes); return;
+    case Errc::no_buffer_space: record_queue_full(packets, bytes, gso_sends); return;
     case Errc::publication_closed:
-      if (packets > 0) record_send(packets, bytes);
+      if (packets > 0) record_send(packets, bytes, 0, 0, gso_sends);
       return;
     case Errc::network_unreachable:
       if (packets > 0) {
-        record_send(packets, bytes, 1, 1);
+        record_send(packets, bytes, 1, 1, gso_sends);
       } else {
         record_error(true);
       }
       return;
     default:
       if (packets > 0) {
-        record_send(packets, bytes, 1);
+        record_send(packets, bytes, 1, 0, gso_sends);
       } else {
         record_error();
       }
@@ -140,6 +143,7 @@ void SendMetrics::add(const SendCounters& c) noexcept {
     bump(would_block_, c.would_block);
     bump(queue_full_, c.queue_full);
     bump(unreachable_, c.unreachable);
+    bump(gso_sends_, c.gso_sends);
   });
 }
 
@@ -156,6 +160,7 @@ SendCounters SendMetrics::load() const noexcept {
       c.would_block = would_block_.load(std::memory_order_relaxed);
       c.queue_full = queue_full_.load(std::memory_order_relaxed);
       c.unreachable = unreachable_.load(std::memory_order_relaxed);
+      c.gso_sends = gso_sends_.load(std::memory_order_relaxed);
       std::atomic_thread_fence(std::memory_order_acquire);
       if (seq_.load(std::memory_order_relaxed) == s0) return c;
     }
@@ -172,6 +177,7 @@ SendCounters saturating_difference(const SendCounters& end, const SendCounters& 
   d.would_block = sat_sub(end.would_block, start.would_block);
   d.queue_full = sat_sub(end.queue_full, start.queue_full);
   d.unreachable = sat_sub(end.unreachable, start.unreachable);
+  d.gso_sends = sat_sub(end.gso_sends, start.gso_sends);
   return d;
 }
 

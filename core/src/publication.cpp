@@ -15,11 +15,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <string>
 
 #include "caller_socket.hpp"
 #include "internal.hpp"
+#include "mctx/pacing.hpp"
 #include "logging.hpp"
 #include "platform/platform.hpp"
 
@@ -32,6 +35,13 @@ struct Publication::State {
   Endpoint local;
   int fd = -1;
   SendMetrics metrics;
+  // The send path's plan (init_send_path): segmentation offload, pacing.
+  std::atomic<GsoState> gso_state{GsoState::off};
+  std::atomic<int> gso_error{0};
+  platform::GsoPlan gso_plan;                   // sending thread only
+  std::atomic<std::size_t> gso_max_segment{0};  // gso_plan.max_segment, for gso()
+  Pacer pacer;
+  PacingStatus pacing;
   internal::OutageTracker outage;
   // The interface in use: resolved.interface_index until an outage's
   // re-resolution finds the interface under another index.
@@ -218,6 +228,43 @@ Res<Endpoint> configure(int fd, const PublicationConfig& c, const ResolvedConfig
   return connect_socket(fd, r);
 }
 
+// The largest datagram one segment may hold on this path: MTU - IP header -
+// UDP header (1500 when the MTU cannot be read).
+std::size_t max_segment_for(int fd, const ResolvedConfig& r) {
+  std::size_t mtu = platform::path_mtu(fd, r.family, r.interface_index);
+  if (mtu == 0) mtu = 1500;
+  const std::size_t headers = (r.family == Family::ipv4 ? 20 : 40) + 8;
+  return mtu > headers ? mtu - headers : 0;
+}
+
+// Segmentation offload and pacing, once the socket is configured.
+void init_send_path(Publication::State& s) {
+  const ResolvedConfig& r = s.resolved;
+  if (s.config.gso() == Gso::off) {
+    s.gso_state = GsoState::off;
+  } else if (const int err = platform::gso_supported(s.fd); err != 0) {
+    s.gso_state = GsoState::unsupported;
+    s.gso_error = err;
+  } else {
+    s.gso_state = GsoState::ready;
+  }
+  s.gso_plan.max_segment = max_segment_for(s.fd, r);
+  s.gso_max_segment = s.gso_plan.max_segment;
+  s.gso_plan.max_payload =
+      r.family == Family::ipv4 ? platform::kGsoMaxPayloadIpv4 : platform::kGsoMaxPayloadIpv6;
+  s.gso_plan.max_segments = platform::kGsoMaxSegments;
+
+  const uint64_t rate = s.config.max_rate();
+  s.pacing = PacingStatus{};
+  if (rate != 0) {
+    s.pacer = Pacer(rate);
+    s.pacing.rate = rate;
+    s.pacing.sender = true;
+    s.pacing.kernel_error = platform::set_max_pacing_rate(s.fd, (rate + 7) / 8);
+    s.pacing.qdisc = platform::root_qdisc(r.interface_index);
+  }
+}
+
 // The INFO line of a publication that is ready (see describe()).
 void log_ready(const Publication& p, const char* function) {
   if (!internal::log_enabled(LogLevel::info)) return;
@@ -244,6 +291,22 @@ void log_send(PublicationId id, const iovec* iov, std::size_t count, ssize_t res
 
 }  // namespace
 
+const char* gso_state_name(GsoState s) noexcept {
+  switch (s) {
+    case GsoState::off: return "off";
+    case GsoState::unsupported: return "unsupported";
+    case GsoState::ready: return "ready";
+    case GsoState::active: return "active";
+    case GsoState::refused: return "refused";
+  }
+  return "unknown";
+}
+
+const char* PacingStatus::mode() const noexcept {
+  if (rate == 0) return "unpaced";
+  return kernel() ? "sender+fq" : "sender";
+}
+
 // ---- open / adopt ---------------------------------------------------------
 
 Res<Publication> Publication::open(const PublicationConfig& config) {
@@ -267,6 +330,7 @@ Res<Publication> Publication::open(const PublicationConfig& config) {
   state->resolved = r;
   state->ifindex.store(r.interface_index, std::memory_order_relaxed);
   state->local = *local;
+  init_send_path(*state);
   Publication pub(std::move(state));
   log_ready(pub, "Publication::open");
   return pub;
@@ -384,6 +448,7 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
   state->target.len = r.destination.to_sockaddr(state->destination);
   state->target.addr = reinterpret_cast<const sockaddr*>(&state->destination);
   state->shared = internal::SharedSocket::claim(*key, options, r.destination.to_string());
+  init_send_path(*state);
   Publication pub(std::move(state));
   log_ready(pub, "Publication::adopt");
   return pub;
@@ -413,12 +478,27 @@ const SendMetrics& Publication::metrics() const noexcept {
   return (s_ ? *s_ : empty_state()).metrics;
 }
 
+GsoStatus Publication::gso() const noexcept {
+  const State& s = s_ ? *s_ : empty_state();
+  return GsoStatus{s.gso_state.load(std::memory_order_relaxed),
+                   s.gso_error.load(std::memory_order_relaxed),
+                   s.gso_max_segment.load(std::memory_order_relaxed)};
+}
+
+const PacingStatus& Publication::pacing() const noexcept {
+  return (s_ ? *s_ : empty_state()).pacing;
+}
+
+std::chrono::nanoseconds Publication::pace_delay() const noexcept {
+  if (!s_ || !s_->pacer.enabled()) return std::chrono::nanoseconds(0);
+  return s_->pacer.delay(Pacer::clock::now());
+}
+
 AnnounceTuple Publication::announce_tuple() const {
   return AnnounceTuple{local().address, config().group().with_scope_id(0), config().port()};
 }
 
-// The line of the INFO log at open. GSO and pacing settings join it here
-// when the core has them.
+// The line of the INFO log at open.
 std::string Publication::describe() const {
   if (!s_ || s_->fd < 0) return "closed";
   const ResolvedConfig& r = s_->resolved;
@@ -441,6 +521,21 @@ std::string Publication::describe() const {
   text += c.loopback() ? ", loopback on" : ", loopback off";
   text += ", DSCP ";
   text += c.dscp() ? std::to_string(*c.dscp()) : std::string("not set (system default)");
+  const GsoStatus g = gso();
+  text += ", GSO ";
+  text += gso_state_name(g.state);
+  if (g.in_use()) text += " (segments of up to " + std::to_string(g.max_segment) + " bytes)";
+  if (g.error != 0) text += " (" + std::string(std::strerror(g.error)) + ")";
+  const PacingStatus& p = s_->pacing;
+  text += ", pacing ";
+  text += p.mode();
+  if (p.rate != 0) {
+    text += " at " + std::to_string(p.rate) + " bit/s";
+    text += p.qdisc.empty() ? std::string(", root qdisc unknown") : ", root qdisc " + p.qdisc;
+    if (p.kernel_error != 0) {
+      text += ", SO_MAX_PACING_RATE failed: " + std::string(std::strerror(p.kernel_error));
+    }
+  }
   return text;
 }
 
@@ -490,10 +585,12 @@ void recover(State& s) noexcept {
 }
 
 // Counts a send call that stopped at a datagram refused with `e` after
-// `sent` datagrams (`bytes` bytes) of the same call went out.
-void record_failure(State& s, const SendError& e, std::size_t sent, std::size_t bytes) noexcept {
+// `sent` datagrams (`bytes` bytes, `gso_sends` segmentation messages) of the
+// same call went out.
+void record_failure(State& s, const SendError& e, std::size_t sent, std::size_t bytes,
+                    std::size_t gso_sends = 0) noexcept {
   if (sent > 0) s.outage.sent();
-  s.metrics.record_failed_send(e.code, sent, bytes);
+  s.metrics.record_failed_send(e.code, sent, bytes, gso_sends);
   // The first loss of an outage looks at once for the cause (outage_reason()).
   if (e.code == Errc::network_unreachable && s.outage.lost(1)) recover(s);
   // Errors the kernel also queues with IP_RECVERR (EMSGSIZE, ICMP reports):
@@ -544,11 +641,42 @@ Result<SendReport, SendError> Publication::send(const iovec* iov, std::size_t co
   }
   s->metrics.record_send(1, static_cast<uint64_t>(n));
   s->outage.sent();
+  if (s->pacer.enabled()) {
+    s->pacer.consume(ip_datagram_size(static_cast<std::size_t>(n), s->resolved.family == Family::ipv6),
+                     Pacer::clock::now());
+  }
   // Built in place as one aggregate: measurably cheaper than field by field.
   return SendReport{s->id, s->resolved.destination, s->local, s->local.address,
                     static_cast<std::size_t>(n)};
 }
 
+namespace {
+
+std::size_t payload_size(const OutMessage& m) noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < m.iov_count; ++i) n += m.iov[i].iov_len;
+  return n;
+}
+
+// Errors with which a kernel refuses segmentation itself rather than one
+// datagram: no checksum offload or IPsec (EIO), UDP_NO_CHECK*_TX or a
+// segment over the MTU before Linux 6.14 (EINVAL), no UDP_SEGMENT at all
+// (ENOPROTOOPT, EOPNOTSUPP).
+bool refuses_segmentation(int err) noexcept {
+  return err == EIO || err == EINVAL || err == EOPNOTSUPP || err == ENOPROTOOPT ||
+         err == EPROTONOSUPPORT;
+}
+
+}  // namespace
+
+// Segmentation sends, as docs/performance.md describes them: each call of
+// the platform layer covers up to kMaxBatch messages; a segmentation message
+// that fails (other than would-block, queue-full or unreachable, which end
+// the batch as without segmentation) is sent again as one message per
+// datagram, which either shows the datagram at fault (its error ends the
+// batch there, as without segmentation) or shows that the kernel refuses
+// segmentation (every datagram goes out plainly: segmentation is off for
+// good). Nothing is sent twice: a failed message put nothing on the wire.
 BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexcept {
   BatchReport rep;
   State* s = s_.get();
@@ -558,25 +686,89 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
   }
   rep.publication_id = s->id;
   if (s->outage.active()) recover(*s);
+  const bool ipv6 = s->resolved.family == Family::ipv6;
+  const OutMessage* const base = messages.data();
+  std::size_t total = messages.size();
+  Pacer::clock::time_point now{};
+  if (s->pacer.enabled()) {
+    now = Pacer::clock::now();
+    total = s->pacer.admissible(total, now, [&](std::size_t i) {
+      return ip_datagram_size(payload_size(base[i]), ipv6);
+    });
+  }
+  const auto plain = [&](std::size_t off, std::size_t left, std::size_t* bytes) {
+    return platform::send_datagrams(s->fd, base + off, left, bytes, s->send_target());
+  };
   std::size_t done = 0;
-  while (done < messages.size()) {
-    std::size_t bytes = 0;
-    const long n =
-        platform::send_datagrams(s->fd, messages.data() + done, messages.size() - done, &bytes,
-                                 s->send_target());
-    if (n < 0) {
-      rep.error = send_error_from_errno(static_cast<int>(-n));
+  while (done < total && !rep.error) {
+    const GsoState state = s->gso_state.load(std::memory_order_relaxed);
+    if (state != GsoState::ready && state != GsoState::active) {
+      BatchReport part;
+      internal::drain(total - done, part, [&](std::size_t off, std::size_t left, std::size_t* b) {
+        return plain(done + off, left, b);
+      });
+      done += part.sent;
+      rep.bytes_sent += part.bytes_sent;
+      rep.error = part.error;
       break;
     }
-    done += static_cast<std::size_t>(n);
-    rep.bytes_sent += bytes;
+    platform::GsoOutcome out;
+    const long n = platform::send_datagrams_gso(s->fd, base + done, total - done, s->gso_plan,
+                                                &out, s->send_target());
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      rep.bytes_sent += out.bytes;
+      rep.gso_sends += out.gso_messages;
+      if (out.gso_messages != 0 && state == GsoState::ready) {
+        s->gso_state.store(GsoState::active, std::memory_order_relaxed);
+      }
+      continue;
+    }
+    const int err = static_cast<int>(-n);
+    const SendError e = send_error_from_errno(err);
+    if (out.failed_datagrams <= 1 || e.would_block() || e.code == Errc::no_buffer_space ||
+        e.code == Errc::network_unreachable) {
+      // A plain message failed, the socket buffer or the local queue is full
+      // (none of the message's datagrams went out: sent again or dropped by
+      // the caller, as without segmentation), or the network is unreachable.
+      rep.error = e;
+      break;
+    }
+    // A segmentation message failed: its datagrams one by one.
+    BatchReport part;
+    internal::drain(out.failed_datagrams, part, [&](std::size_t off, std::size_t left,
+                                                    std::size_t* b) {
+      return plain(done + off, left, b);
+    });
+    done += part.sent;
+    rep.bytes_sent += part.bytes_sent;
+    if (part.error) {
+      rep.error = part.error;  // the datagram at fault, or would-block
+      break;
+    }
+    // Every datagram went out alone: the kernel refused the segmentation.
+    // A smaller path MTU is not a refusal: the runs get shorter segments.
+    const std::size_t segment = max_segment_for(s->fd, s->resolved);
+    if ((err == EMSGSIZE || err == EINVAL) && segment < out.failed_segment) {
+      s->gso_plan.max_segment = segment;
+      s->gso_max_segment.store(segment, std::memory_order_relaxed);
+    } else if (refuses_segmentation(err) || err == EMSGSIZE) {
+      s->gso_error.store(err, std::memory_order_relaxed);
+      s->gso_state.store(GsoState::refused, std::memory_order_relaxed);
+    }
   }
   rep.sent = done;
+  if (s->pacer.enabled()) {
+    for (std::size_t i = 0; i < done; ++i) {
+      s->pacer.consume(ip_datagram_size(payload_size(base[i]), ipv6), now);
+    }
+    if (done < messages.size() && !rep.error) rep.pace_delay = s->pacer.delay(now);
+  }
   // One send_batch() is one send call in the metrics.
   if (rep.error) {
-    record_failure(*s, *rep.error, done, rep.bytes_sent);
+    record_failure(*s, *rep.error, done, rep.bytes_sent, rep.gso_sends);
   } else if (done > 0) {
-    s->metrics.record_send(done, rep.bytes_sent);
+    s->metrics.record_send(done, rep.bytes_sent, 0, 0, rep.gso_sends);
     s->outage.sent();
   }
   MCTX_LOG(LogLevel::log, "Publication::send_batch",

@@ -531,17 +531,9 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
     }
     // Send the valid ones. A kernel error stops the batch there: the
     // invalid datagram after them is then not reached.
-    std::size_t off = 0;
-    while (off < n) {
-      const long k =
-          platform::send_raw_batch(fd, family, ifindex, chunk + off, n - off, &rep.bytes_sent);
-      if (k < 0) {
-        rep.error = send_error_from_errno(static_cast<int>(-k));
-        break;
-      }
-      off += static_cast<std::size_t>(k);
-    }
-    done += off;
+    done += internal::drain(n, rep, [&](std::size_t off, std::size_t left, std::size_t* bytes) {
+      return platform::send_raw_batch(fd, family, ifindex, chunk + off, left, bytes);
+    });
     if (!rep.error && bad) {
       s.invalid.fetch_add(1, std::memory_order_relaxed);
       if (invalid != nullptr) *invalid = *bad;
@@ -552,7 +544,6 @@ BatchReport RawPublication::send_batch(std::span<const OutMessage> datagrams,
       rep.error = SendError{unroutable->code, unroutable->system_errno};
     }
   }
-  rep.sent = done;
   // One send_batch() is one send call in the metrics (as Publication).
   if (rep.error && !stopped_invalid) {
     record_failure(s, fd, *rep.error, done, rep.bytes_sent);

@@ -21,6 +21,7 @@
 #include <gtest/gtest.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -158,6 +159,47 @@ TEST_P(NoAlloc, SendBatch) {
   for (int i = 0; i < kBatches; ++i) sent += pub.send_batch(batch).sent;
   const uint64_t allocs = scope.stop();
   EXPECT_EQ(allocs, 0u) << "Publication::send_batch allocated: " << allocation_report();
+  EXPECT_EQ(sent, kBatch * kBatches);
+  // Equal sizes: the segmentation path was the one measured.
+  EXPECT_EQ(pub.gso().state, mctx::GsoState::active);
+  EXPECT_EQ(pub.metrics().load().gso_sends, static_cast<uint64_t>(kBatches + 1));
+  expect_delivered(rx, kBatch * (kBatches + 1), data);
+}
+
+// The paced path (pacer, segmentation runs it caps) allocates nothing either.
+TEST_P(NoAlloc, SendBatchPaced) {
+  Receiver rx = receiver(5305);
+  const Target& t = GetParam();
+  mctx::PublicationConfig c(ip(t.group), 5305);
+  c.with_interface(mctx::InterfaceSpec::name(t.ifname)).with_max_rate(50'000'000);
+  if (t.source) c.with_source_address(ip(t.source));
+  auto opened = mctx::Publication::open(c);
+  ASSERT_TRUE(opened) << opened.error().what();
+  mctx::Publication pub = std::move(opened).value();
+  const auto data = pattern(kPayload, 5);
+  const iovec whole{const_cast<std::byte*>(data.data()), data.size()};
+  std::vector<mctx::OutMessage> msgs(kBatch, mctx::OutMessage{&whole, 1});
+  const auto send_all = [&] {
+    std::size_t off = 0;
+    while (off < msgs.size()) {
+      const mctx::BatchReport r = pub.send_batch(std::span(msgs).subspan(off));
+      off += r.sent;
+      if (r.error) return off;
+      if (r.pace_delay.count() > 0) {
+        timespec ts{0, static_cast<long>(r.pace_delay.count())};
+        ::nanosleep(&ts, nullptr);
+      }
+    }
+    return off;
+  };
+  ASSERT_EQ(send_all(), kBatch);  // warm-up
+
+  constexpr int kBatches = kCalls / 10;
+  AllocationScope scope;
+  std::size_t sent = 0;
+  for (int i = 0; i < kBatches; ++i) sent += send_all();
+  const uint64_t allocs = scope.stop();
+  EXPECT_EQ(allocs, 0u) << "paced Publication::send_batch allocated: " << allocation_report();
   EXPECT_EQ(sent, kBatch * kBatches);
   expect_delivered(rx, kBatch * (kBatches + 1), data);
 }

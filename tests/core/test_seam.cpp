@@ -176,8 +176,17 @@ TEST_F(Seam, EintrIsRetried) {
   EXPECT_EQ(g_fake.calls, 2);
 }
 
+// The plain sendmmsg path: one message per datagram (segmentation off).
 class SeamBatch : public Seam {
  protected:
+  void SetUp() override {
+    Seam::SetUp();
+    auto p = Publication::open(PublicationConfig(ip("239.4.0.1"), 5300)
+                                   .with_interface(InterfaceSpec::name("lo"))
+                                   .with_gso(mctx::Gso::off));
+    ASSERT_TRUE(p) << p.error().what();
+    pub_.emplace(std::move(p).value());
+  }
   void make(std::size_t n) {
     payloads_.assign(n, "0123456789");
     iovs_.resize(n);
@@ -287,6 +296,86 @@ TEST(SeamTable, ScopedSyscallsRestoresTheRealTable) {
     EXPECT_EQ(&platform::syscalls(), &kFake);
   }
   EXPECT_EQ(&platform::syscalls(), &platform::real_syscalls());
+}
+
+// The segmentation path: a partial sendmmsg maps back to whole datagrams.
+class SeamGso : public SeamBatch {
+ protected:
+  void SetUp() override {
+    Seam::SetUp();  // segmentation on (auto)
+  }
+};
+
+TEST_F(SeamGso, EqualSizesGoAsOneMessagePerRun) {
+  make(150);  // 10-byte datagrams: 64 per message
+  const BatchReport b = pub_->send_batch(msgs_);
+  EXPECT_EQ(b.sent, 150u);
+  EXPECT_EQ(b.bytes_sent, 1500u);
+  const std::vector<unsigned> expected = {3};  // 64 + 64 + 22 in one call
+  EXPECT_EQ(g_fake.vlens, expected);
+  const SendCounters k = pub_->metrics().load();
+  EXPECT_EQ(k.send_calls, 1u);
+  EXPECT_EQ(k.packets_sent, 150u);
+  EXPECT_EQ(k.gso_sends, 3u);
+  EXPECT_EQ(pub_->gso().state, GsoState::active);
+}
+
+TEST_F(SeamGso, PartialSendCountsWholeRuns) {
+  make(150);
+  g_fake.mmsg_accept = 1;  // the first message (64 datagrams), then EAGAIN
+  g_fake.fail_errno = EAGAIN;
+  const BatchReport b = pub_->send_batch(msgs_);
+  EXPECT_EQ(b.sent, 64u);
+  EXPECT_EQ(b.bytes_sent, 640u);
+  ASSERT_TRUE(b.error);
+  EXPECT_TRUE(b.error->would_block());
+  const SendCounters k = pub_->metrics().load();
+  EXPECT_EQ(k.packets_sent, 64u);
+  EXPECT_EQ(k.gso_sends, 1u);
+  EXPECT_EQ(k.would_block, 1u);
+  EXPECT_EQ(k.send_errors, 0u);
+  EXPECT_EQ(pub_->gso().state, GsoState::active);  // would-block is no refusal
+}
+
+TEST_F(SeamGso, ErrorOfARunIsTracedToItsDatagram) {
+  make(20);
+  // Every call fails with EPERM (a firewall) from the start: the run is
+  // retried one datagram at a time, and the first datagram carries the error.
+  g_fake.fail_errno = EPERM;
+  const BatchReport b = pub_->send_batch(msgs_);
+  EXPECT_EQ(b.sent, 0u);
+  ASSERT_TRUE(b.error);
+  EXPECT_EQ(b.error->code, Errc::permission_denied);
+  const std::vector<unsigned> expected = {1, 20};  // the run, then plainly
+  EXPECT_EQ(g_fake.vlens, expected);
+  const SendCounters k = pub_->metrics().load();
+  EXPECT_EQ(k.send_errors, 1u);
+  EXPECT_EQ(k.packets_sent, 0u);
+  EXPECT_EQ(pub_->gso().state, GsoState::ready);  // the datagram failed, not segmentation
+}
+
+TEST_F(SeamGso, QueueFullEndsTheBatchAsWithoutSegmentation) {
+  make(150);
+  // The first message (64 datagrams) goes out, the second is refused by a
+  // full local queue (ENOBUFS): its datagrams did not go out, the batch ends
+  // there (the caller sends them again or drops them), no plain retry and
+  // no refusal of segmentation.
+  g_fake.mmsg_accept = 1;
+  g_fake.fail_errno = ENOBUFS;
+  const BatchReport b = pub_->send_batch(msgs_);
+  EXPECT_EQ(b.sent, 64u);
+  EXPECT_EQ(b.bytes_sent, 640u);
+  ASSERT_TRUE(b.error);
+  EXPECT_EQ(b.error->code, Errc::no_buffer_space);
+  const std::vector<unsigned> expected = {3, 2};  // no plain retry of the run
+  EXPECT_EQ(g_fake.vlens, expected);
+  const SendCounters k = pub_->metrics().load();
+  EXPECT_EQ(k.send_calls, 1u);
+  EXPECT_EQ(k.packets_sent, 64u);
+  EXPECT_EQ(k.gso_sends, 1u);
+  EXPECT_EQ(k.queue_full, 1u);
+  EXPECT_EQ(k.send_errors, 0u);
+  EXPECT_EQ(pub_->gso().state, GsoState::active);  // queue-full is no refusal
 }
 
 }  // namespace

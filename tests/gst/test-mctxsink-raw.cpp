@@ -571,6 +571,19 @@ GST_START_TEST(test_ignored_properties_warning) {
   assert_contains(warnings[0], "raw-mode: dscp is ignored in raw mode");
   assert_contains(warnings[0], "leave it unset");
   gst_harness_teardown(h2);
+
+  // max-rate alone: raw mode does not pace, and says so.
+  Sink s3;
+  raw_sink(s3);
+  g_object_set(s3.element, "max-rate", guint64(20000000), nullptr);
+  GstHarness* h3 = s3.harness();
+  warnings.clear();
+  for (auto* x : pop_metrics(s3.bus, &warnings)) gst_structure_free(x);
+  fail_unless_equals_int(warnings.size(), 1);
+  assert_str_eq(warnings[0],
+                "raw-mode: max-rate 20000000 is not applied in raw mode: raw datagrams are sent "
+                "unpaced");
+  gst_harness_teardown(h3);
 }
 GST_END_TEST;
 

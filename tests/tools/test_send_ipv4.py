@@ -55,7 +55,8 @@ class SendIPv4(ToolTestCase):
             r"^mctx-send: info: Publication::open: publication \d+: 127\.0\.0\.1:" + port +
             r" -> 239\.1\.2\.3:5029, interface lo \(index " + str(ifindex("lo")) +
             r"\), send buffer \d+ bytes \(system default\), TTL 3, loopback on, "
-            r"DSCP not set \(system default\)\n$")
+            r"DSCP not set \(system default\), GSO ready \(segments of up to \d+ bytes\), "
+            r"pacing unpaced\n$")
         # -vvv: also one line per send.
         rx = Receiver(GROUP, 5029, interface="lo", count=2)
         proc = run_send(["-vvv", "--interface", "lo", GROUP, "5029", "loud", "2"])

@@ -19,6 +19,13 @@ namespace mctx {
 inline constexpr int kDefaultTtl = 1;
 inline constexpr bool kDefaultLoopback = true;
 
+// UDP segmentation offload (GSO) for send_batch(): `automatic` uses it where
+// the kernel and the device accept it (probed once per publication, with a
+// fallback to one message per datagram for good on a refusal); `off` never.
+enum class Gso : uint8_t { automatic, off };
+MCTX_API const char* gso_name(Gso g) noexcept;  // "auto" / "off"
+inline constexpr Gso kDefaultGso = Gso::automatic;
+
 // What validate() worked out: the exact socket plan.
 struct MCTX_API ResolvedConfig {
   Family family = Family::ipv4;
@@ -59,6 +66,12 @@ class MCTX_API PublicationConfig {
   PublicationConfig& with_dscp(int dscp) { dscp_ = dscp; return *this; }
   // SO_SNDBUF in bytes (> 0); unset = system default.
   PublicationConfig& with_send_buffer_size(int bytes) { send_buffer_size_ = bytes; return *this; }
+  // Segmentation offload for batches (default automatic).
+  PublicationConfig& with_gso(Gso g) { gso_ = g; return *this; }
+  // Pacing: at most this many bits per second at the IP level (headers
+  // included), in bursts of about 1 ms at most; 0 = unpaced (the default).
+  // See Publication::pace_delay().
+  PublicationConfig& with_max_rate(uint64_t bits_per_second) { max_rate_ = bits_per_second; return *this; }
 
   const IpAddress& group() const noexcept { return group_; }
   uint16_t port() const noexcept { return port_; }
@@ -70,6 +83,8 @@ class MCTX_API PublicationConfig {
   bool loopback() const noexcept { return loopback_; }
   const std::optional<int>& dscp() const noexcept { return dscp_; }
   const std::optional<int>& send_buffer_size() const noexcept { return send_buffer_size_; }
+  Gso gso() const noexcept { return gso_; }
+  uint64_t max_rate() const noexcept { return max_rate_; }
 
   // Checks every rule (see docs/usage.md, "Validation rules") and resolves
   // interface names/addresses to indexes. Looks at the host's interfaces;
@@ -89,6 +104,8 @@ class MCTX_API PublicationConfig {
   bool loopback_ = kDefaultLoopback;
   std::optional<int> dscp_;
   std::optional<int> send_buffer_size_;
+  Gso gso_ = kDefaultGso;
+  uint64_t max_rate_ = 0;
 };
 
 }  // namespace mctx

@@ -28,6 +28,8 @@ struct MCTX_API SendCounters {
   // Of send_errors: datagrams refused because the network was unreachable
   // (interface down or gone, source address gone): lost to an outage.
   uint64_t unreachable = 0;
+  // Messages that carried several datagrams (UDP_SEGMENT).
+  uint64_t gso_sends = 0;
 
   friend bool operator==(const SendCounters&, const SendCounters&) = default;
 };
@@ -44,16 +46,18 @@ class MCTX_API SendMetrics {
 
   // One send call that put `packets` datagrams / `bytes` bytes on the wire,
   // and `errors` datagrams of the same call failed (batch sends), of which
-  // `unreachable` because the network was unreachable.
+  // `unreachable` because the network was unreachable; `gso_sends` of its
+  // messages carried several datagrams each (segmentation offload).
   void record_send(uint64_t packets, uint64_t bytes, uint64_t errors = 0,
-                   uint64_t unreachable = 0) noexcept;
+                   uint64_t unreachable = 0, uint64_t gso_sends = 0) noexcept;
   // One send call that failed as a whole (counts 1 call + 1 error; with
   // `unreachable` the error also counts in unreachable).
   void record_error(bool unreachable = false) noexcept;
   // One send call whose datagram the local queue refused (ENOBUFS): counts
-  // 1 call + 1 queue_full, `packets`/`bytes` for the datagrams of the same
-  // call that went out before it.
-  void record_queue_full(uint64_t packets = 0, uint64_t bytes = 0) noexcept;
+  // 1 call + 1 queue_full, `packets`/`bytes` (`gso_sends` segmentation
+  // messages) for the datagrams of the same call that went out before it.
+  void record_queue_full(uint64_t packets = 0, uint64_t bytes = 0,
+                         uint64_t gso_sends = 0) noexcept;
   // One send call that would have blocked (counts 1 would_block, no call).
   void record_would_block() noexcept;
   // One send call that stopped at a datagram refused with `code`, after
@@ -61,7 +65,9 @@ class MCTX_API SendMetrics {
   // as would_block, queue_full (no_buffer_space), an unreachable error
   // (network_unreachable) or an error, in one update. publication_closed
   // never reached the kernel: only the datagrams sent are counted.
-  void record_failed_send(Errc code, uint64_t packets = 0, uint64_t bytes = 0) noexcept;
+  // `gso_sends`: segmentation messages among the datagrams sent.
+  void record_failed_send(Errc code, uint64_t packets = 0, uint64_t bytes = 0,
+                          uint64_t gso_sends = 0) noexcept;
   // Adds a whole set of counters in one update (used to fold totals).
   void add(const SendCounters& c) noexcept;
 
@@ -78,6 +84,7 @@ class MCTX_API SendMetrics {
   std::atomic<uint64_t> would_block_{0};
   std::atomic<uint64_t> queue_full_{0};
   std::atomic<uint64_t> unreachable_{0};
+  std::atomic<uint64_t> gso_sends_{0};
 };
 
 // A point-in-time view of a Context (or of one publication: then the

@@ -44,13 +44,50 @@ struct MCTX_API OutMessage {
 };
 
 // What one send_batch() did: `sent` datagrams (from the front) went out.
-// If sent < count, `error` says why the next one did not (would_block: wait
-// and resubmit the rest).
+// If sent < count, either `error` says why the next one did not
+// (would_block: wait and resubmit the rest), or, on a paced publication,
+// `pace_delay` > 0 says how long to wait before resubmitting the rest.
 struct MCTX_API BatchReport {
   PublicationId publication_id = 0;
   std::size_t sent = 0;
   std::size_t bytes_sent = 0;
   std::optional<SendError> error;
+  std::chrono::nanoseconds pace_delay{0};
+  // Of the messages that went out, how many carried several datagrams
+  // (segmentation offload); 0 for raw publications.
+  std::size_t gso_sends = 0;
+};
+
+// Segmentation offload (GSO) on one publication.
+enum class GsoState : uint8_t {
+  off,          // the config turned it off
+  unsupported,  // the kernel has no UDP_SEGMENT (error: the probe's errno)
+  ready,        // the kernel knows UDP_SEGMENT; no segmentation send yet
+  active,       // the kernel accepted segmentation sends
+  refused,      // the kernel refused one (error: its errno): one message
+                // per datagram from then on, for good
+};
+MCTX_API const char* gso_state_name(GsoState s) noexcept;  // "off", "unsupported", ...
+
+struct MCTX_API GsoStatus {
+  GsoState state = GsoState::off;
+  int error = 0;                // errno of the probe or of the refusal
+  std::size_t max_segment = 0;  // largest datagram a segmentation send holds
+  // True while batches go out as segmentation sends (ready or active).
+  bool in_use() const noexcept { return state == GsoState::ready || state == GsoState::active; }
+};
+
+// Which pacing is in effect on one publication.
+struct MCTX_API PacingStatus {
+  uint64_t rate = 0;         // bits per second at the IP level; 0 = unpaced
+  bool sender = false;       // the publication paces (Publication::pace_delay)
+  int kernel_error = 0;      // errno of SO_MAX_PACING_RATE, 0 = set
+  std::string qdisc;         // root qdisc of the interface ("" = unknown)
+  // SO_MAX_PACING_RATE is set and the interface's root qdisc is fq, which
+  // honours it: the kernel paces too.
+  bool kernel() const noexcept { return rate != 0 && kernel_error == 0 && qdisc == "fq"; }
+  // "unpaced", "sender" or "sender+fq": for logs and metrics.
+  const char* mode() const noexcept;
 };
 
 // The (source, group, port) tuple that wire formats such as SAP/SDP or AMT
@@ -152,8 +189,20 @@ class MCTX_API Publication {
   // Sends one datagram gathered from several buffers (no copy).
   Result<SendReport, SendError> send(const iovec* iov, std::size_t count) noexcept;
   // Sends many datagrams with as few system calls as possible (sendmmsg on
-  // Linux). Never throws, never allocates.
+  // Linux), runs of equal-size datagrams as segmentation sends where the
+  // kernel accepts them (see gso()). Receivers see the same datagrams in the
+  // same order either way. On a paced publication it sends what the pacer
+  // allows now and reports how long to wait for the rest (pace_delay).
+  // Never throws, never allocates.
   BatchReport send_batch(std::span<const OutMessage> messages) noexcept;
+
+  // Paced publication (config max_rate > 0): how long to wait before the
+  // next datagram may go; 0 when unpaced. send() does not wait: it charges
+  // the pacer, so a caller that sends single datagrams asks this first.
+  std::chrono::nanoseconds pace_delay() const noexcept;
+
+  GsoStatus gso() const noexcept;
+  const PacingStatus& pacing() const noexcept;
 
   // Borrow: the descriptor stays owned by the publication. -1 after extract().
   int fd() const noexcept;

@@ -6,7 +6,11 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <linux/netlink.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -164,8 +168,59 @@ const Syscalls* set_syscalls(const Syscalls* table) noexcept {
   return g_syscalls.exchange(table != nullptr ? table : &kRealSyscalls, std::memory_order_acq_rel);
 }
 
-// Every send: no SIGPIPE, never blocks (also on a caller's blocking socket).
-constexpr int kSendFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
+ssize_t sendmsg_retry(int fd, const msghdr* msg, int flags) noexcept {
+  const Syscalls& sys = syscalls();
+  for (;;) {
+    const ssize_t n = sys.sendmsg(fd, msg, flags);
+    if (n >= 0) return n;
+    if (errno != EINTR) return -errno;
+  }
+}
+
+long sendmmsg_retry(int fd, mmsghdr* hdrs, std::size_t count, int flags,
+                    std::size_t* bytes) noexcept {
+  const Syscalls& sys = syscalls();
+  for (;;) {
+    const int n = sys.sendmmsg(fd, hdrs, static_cast<unsigned>(count), flags);
+    if (n > 0) {
+      if (bytes != nullptr) {
+        std::size_t total = 0;
+        for (int i = 0; i < n; ++i) total += hdrs[i].msg_len;
+        *bytes += total;
+      }
+      return n;
+    }
+    if (n == 0) return -EAGAIN;  // not expected from Linux; treat as "try later"
+    if (errno != EINTR) return -errno;
+  }
+}
+
+namespace {
+
+// The one place a UDP message gets its buffers and its destination: an
+// unconnected (caller's) socket names the destination in every message.
+inline void address_message(msghdr& msg, const iovec* iov, std::size_t iov_count,
+                            const SendTarget* to) noexcept {
+  if (to != nullptr) {
+    msg.msg_name = const_cast<sockaddr*>(to->addr);
+    msg.msg_namelen = to->len;
+  }
+  msg.msg_iov = const_cast<iovec*>(iov);
+  msg.msg_iovlen = iov_count;
+}
+
+inline std::size_t datagram_size(const OutMessage& m) noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < m.iov_count; ++i) n += m.iov[i].iov_len;
+  return n;
+}
+
+// Control storage for one UDP_SEGMENT message.
+struct GsoControl {
+  alignas(cmsghdr) unsigned char data[CMSG_SPACE(sizeof(uint16_t))];
+};
+
+}  // namespace
 
 ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
                       const SendTarget* to) noexcept {
@@ -178,17 +233,8 @@ ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
     }
   }
   msghdr msg{};
-  msg.msg_iov = const_cast<iovec*>(iov);
-  msg.msg_iovlen = iov_count;
-  if (to != nullptr) {
-    msg.msg_name = const_cast<sockaddr*>(to->addr);
-    msg.msg_namelen = to->len;
-  }
-  for (;;) {
-    const ssize_t n = sys.sendmsg(fd, &msg, kSendFlags);
-    if (n >= 0) return n;
-    if (errno != EINTR) return -errno;
-  }
+  address_message(msg, iov, iov_count, to);
+  return sendmsg_retry(fd, &msg, kSendFlags);
 }
 
 long send_datagrams(int fd, const OutMessage* msgs, std::size_t count, std::size_t* bytes,
@@ -198,25 +244,164 @@ long send_datagrams(int fd, const OutMessage* msgs, std::size_t count, std::size
   mmsghdr hdrs[kMaxBatch];
   std::memset(hdrs, 0, sizeof(mmsghdr) * count);
   for (std::size_t i = 0; i < count; ++i) {
-    hdrs[i].msg_hdr.msg_iov = const_cast<iovec*>(msgs[i].iov);
-    hdrs[i].msg_hdr.msg_iovlen = msgs[i].iov_count;
-    if (to != nullptr) {  // unconnected (caller's) socket: each datagram names its destination
-      hdrs[i].msg_hdr.msg_name = const_cast<sockaddr*>(to->addr);
-      hdrs[i].msg_hdr.msg_namelen = to->len;
+    address_message(hdrs[i].msg_hdr, msgs[i].iov, msgs[i].iov_count, to);
+  }
+  return sendmmsg_retry(fd, hdrs, count, kSendFlags, bytes);
+}
+
+long send_datagrams_gso(int fd, const OutMessage* msgs, std::size_t count, const GsoPlan& plan,
+                        GsoOutcome* out, const SendTarget* to) noexcept {
+  *out = GsoOutcome{};
+  if (count == 0) return 0;
+  mmsghdr hdrs[kMaxBatch];
+  GsoControl controls[kMaxBatch];
+  iovec iovs[kGsoMaxIov];
+  std::size_t datagrams[kMaxBatch];  // datagrams per message
+  std::size_t segments[kMaxBatch];   // segment size per message (0: plain)
+  std::size_t nmsg = 0;
+  std::size_t niov = 0;
+  std::size_t i = 0;
+  while (i < count && nmsg < kMaxBatch) {
+    const OutMessage& first = msgs[i];
+    const std::size_t seg = datagram_size(first);
+    // The run that starts at i: equal sizes, then at most one shorter one.
+    std::size_t run = 1;
+    std::size_t total = seg;
+    std::size_t run_iov = first.iov_count;
+    if (seg > 0 && seg <= plan.max_segment && plan.max_segments > 1) {
+      while (i + run < count && run < plan.max_segments) {
+        const OutMessage& m = msgs[i + run];
+        const std::size_t len = datagram_size(m);
+        if (len == 0 || len > seg || total + len > plan.max_payload) break;
+        if (niov + run_iov + m.iov_count > kGsoMaxIov) break;
+        total += len;
+        run_iov += m.iov_count;
+        ++run;
+        if (len < seg) break;  // a shorter datagram ends the run
+      }
+    }
+    mmsghdr& h = hdrs[nmsg];
+    std::memset(&h, 0, sizeof h);
+    if (run == 1) {
+      // Plain message: its own iovecs, no copy.
+      address_message(h.msg_hdr, first.iov, first.iov_count, to);
+      segments[nmsg] = 0;
+    } else {
+      for (std::size_t k = 0; k < run; ++k) {
+        const OutMessage& m = msgs[i + k];
+        std::memcpy(iovs + niov, m.iov, m.iov_count * sizeof(iovec));
+        niov += m.iov_count;
+      }
+      address_message(h.msg_hdr, iovs + niov - run_iov, run_iov, to);
+      GsoControl& c = controls[nmsg];
+      std::memset(c.data, 0, sizeof c.data);
+      h.msg_hdr.msg_control = c.data;
+      h.msg_hdr.msg_controllen = sizeof c.data;
+      cmsghdr* cm = CMSG_FIRSTHDR(&h.msg_hdr);
+      cm->cmsg_level = SOL_UDP;
+      cm->cmsg_type = UDP_SEGMENT;
+      cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      const auto size = static_cast<uint16_t>(seg);
+      std::memcpy(CMSG_DATA(cm), &size, sizeof size);
+      segments[nmsg] = seg;
+    }
+    datagrams[nmsg] = run;
+    ++nmsg;
+    i += run;
+  }
+  const long n = sendmmsg_retry(fd, hdrs, nmsg, kSendFlags, &out->bytes);
+  if (n < 0) {
+    out->failed_datagrams = datagrams[0];
+    out->failed_segment = segments[0];
+    return n;
+  }
+  std::size_t sent = 0;
+  for (long k = 0; k < n; ++k) {
+    sent += datagrams[k];
+    if (segments[k] != 0) ++out->gso_messages;
+  }
+  return static_cast<long>(sent);
+}
+
+int gso_supported(int fd) noexcept {
+  int value = 0;
+  socklen_t len = sizeof value;
+  if (::getsockopt(fd, SOL_UDP, UDP_SEGMENT, &value, &len) != 0) return errno;
+  return 0;
+}
+
+std::size_t path_mtu(int fd, Family family, uint32_t ifindex) noexcept {
+  int mtu = 0;
+  socklen_t len = sizeof mtu;
+  const int rc = family == Family::ipv4 ? ::getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &len)
+                                        : ::getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &len);
+  if (rc == 0 && mtu > 0) return static_cast<std::size_t>(mtu);
+  if (ifindex == 0) return 0;
+  ifreq req{};
+  if (::if_indextoname(ifindex, req.ifr_name) == nullptr) return 0;
+  if (::ioctl(fd, SIOCGIFMTU, &req) != 0 || req.ifr_mtu <= 0) return 0;
+  return static_cast<std::size_t>(req.ifr_mtu);
+}
+
+int set_max_pacing_rate(int fd, uint64_t bytes_per_second) noexcept {
+  if (::setsockopt(fd, SOL_SOCKET, SO_MAX_PACING_RATE, &bytes_per_second,
+                   sizeof bytes_per_second) != 0) {
+    return errno;
+  }
+  return 0;
+}
+
+std::string root_qdisc(uint32_t ifindex) {
+  if (ifindex == 0) return {};
+  const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return {};
+  struct {
+    nlmsghdr nh;
+    tcmsg tc;
+  } req{};
+  req.nh.nlmsg_len = sizeof req;
+  req.nh.nlmsg_type = RTM_GETQDISC;
+  req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  req.nh.nlmsg_seq = 1;
+  req.tc.tcm_family = AF_UNSPEC;
+  req.tc.tcm_ifindex = static_cast<int>(ifindex);
+  std::string kind;
+  const timeval timeout{1, 0};  // a dump always ends; never hang an open() on it
+  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (::send(fd, &req, sizeof req, 0) == static_cast<ssize_t>(sizeof req)) {
+    alignas(nlmsghdr) char buf[16384];
+    bool done = false;
+    while (!done) {
+      const ssize_t got = ::recv(fd, buf, sizeof buf, 0);
+      if (got <= 0) break;
+      const auto len = static_cast<std::size_t>(got);
+      for (std::size_t off = 0; off + sizeof(nlmsghdr) <= len;) {
+        auto* nh = reinterpret_cast<nlmsghdr*>(buf + off);
+        if (nh->nlmsg_len < sizeof(nlmsghdr) || off + nh->nlmsg_len > len) {
+          done = true;
+          break;
+        }
+        off += NLMSG_ALIGN(nh->nlmsg_len);
+        if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
+          done = true;
+          break;
+        }
+        if (nh->nlmsg_type != RTM_NEWQDISC) continue;
+        const auto* tc = static_cast<const tcmsg*>(NLMSG_DATA(nh));
+        if (tc->tcm_ifindex != static_cast<int>(ifindex) || tc->tcm_parent != TC_H_ROOT) continue;
+        int alen = static_cast<int>(nh->nlmsg_len) - static_cast<int>(NLMSG_LENGTH(sizeof *tc));
+        for (auto* a = reinterpret_cast<rtattr*>(const_cast<tcmsg*>(tc) + 1); RTA_OK(a, alen);
+             a = RTA_NEXT(a, alen)) {
+          if (a->rta_type == TCA_KIND) {
+            const auto* text = static_cast<const char*>(RTA_DATA(a));
+            kind.assign(text, ::strnlen(text, RTA_PAYLOAD(a)));
+          }
+        }
+      }
     }
   }
-  const Syscalls& sys = syscalls();
-  for (;;) {
-    const int n = sys.sendmmsg(fd, hdrs, static_cast<unsigned>(count), kSendFlags);
-    if (n > 0) {
-      std::size_t total = 0;
-      for (int i = 0; i < n; ++i) total += hdrs[i].msg_len;
-      if (bytes != nullptr) *bytes += total;
-      return n;
-    }
-    if (n == 0) return -EAGAIN;  // not expected from Linux; treat as "try later"
-    if (errno != EINTR) return -errno;
-  }
+  ::close(fd);
+  return kind;
 }
 
 }  // namespace mctx::platform

@@ -34,30 +34,6 @@ Error socket_error(const char* what, int err) {
   return make_error(Errc::socket_create_failed, std::string("creating the ") + what, err);
 }
 
-ssize_t send_loop(int fd, msghdr* msg) noexcept {
-  const Syscalls& sys = syscalls();
-  for (;;) {
-    const ssize_t n = sys.sendmsg(fd, msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n >= 0) return n;
-    if (errno != EINTR) return -errno;
-  }
-}
-
-long sendmmsg_loop(int fd, mmsghdr* hdrs, std::size_t count, std::size_t* bytes) noexcept {
-  const Syscalls& sys = syscalls();
-  for (;;) {
-    const int n = sys.sendmmsg(fd, hdrs, static_cast<unsigned>(count), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0) {
-      std::size_t total = 0;
-      for (int i = 0; i < n; ++i) total += hdrs[i].msg_len;
-      if (bytes != nullptr) *bytes += total;
-      return n;
-    }
-    if (n == 0) return -EAGAIN;  // not expected from Linux; treat as "try later"
-    if (errno != EINTR) return -errno;
-  }
-}
-
 // Control storage for one IPv4 message's IP_PKTINFO.
 struct Ipv4Control {
   alignas(cmsghdr) unsigned char data[CMSG_SPACE(sizeof(in_pktinfo))];
@@ -353,7 +329,7 @@ ssize_t send_raw_ipv4(int fd, const uint8_t* source, const uint8_t* destination,
   Ipv4Control control;
   msghdr msg{};
   fill_ipv4(msg, to, control, source, destination, ifindex, iov, iov_count);
-  return send_loop(fd, &msg);
+  return sendmsg_retry(fd, &msg, kSendFlags);
 }
 
 ssize_t send_raw_ipv6(int fd, uint32_t ifindex, const uint8_t* destination, const iovec* iov,
@@ -361,7 +337,7 @@ ssize_t send_raw_ipv6(int fd, uint32_t ifindex, const uint8_t* destination, cons
   sockaddr_ll to;
   msghdr msg{};
   fill_ipv6(msg, to, ifindex, destination, iov, iov_count);
-  return send_loop(fd, &msg);
+  return sendmsg_retry(fd, &msg, kSendFlags);
 }
 
 long send_raw_batch(int fd, Family family, uint32_t ifindex, const RawOutDatagram* datagrams,
@@ -380,7 +356,7 @@ long send_raw_batch(int fd, Family family, uint32_t ifindex, const RawOutDatagra
       fill_ipv4(hdrs[i].msg_hdr, names[i], controls[i], d.source, d.destination,
                 d.ifindex != 0 ? d.ifindex : ifindex, d.iov, d.iov_count);
     }
-    return sendmmsg_loop(fd, hdrs, count, bytes);
+    return sendmmsg_retry(fd, hdrs, count, kSendFlags, bytes);
   }
   sockaddr_ll names[kMaxBatch];
   for (std::size_t i = 0; i < count; ++i) {
@@ -388,7 +364,7 @@ long send_raw_batch(int fd, Family family, uint32_t ifindex, const RawOutDatagra
     fill_ipv6(hdrs[i].msg_hdr, names[i], d.ifindex != 0 ? d.ifindex : ifindex, d.destination,
               d.iov, d.iov_count);
   }
-  return sendmmsg_loop(fd, hdrs, count, bytes);
+  return sendmmsg_retry(fd, hdrs, count, kSendFlags, bytes);
 }
 
 // ---------------------------------------------------- raw IP control transmit

@@ -137,17 +137,32 @@ class ScopedSyscalls {
   const Syscalls* prev_;
 };
 
+// Every UDP and raw send: no SIGPIPE, never blocks (also on a caller's
+// blocking socket).
+inline constexpr int kSendFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
+
+// The two retry loops every send path shares (UDP and raw): one system call
+// through the seam with `flags`, EINTR retried.
+// sendmsg_retry: the bytes sent, or -errno.
+ssize_t sendmsg_retry(int fd, const msghdr* msg, int flags) noexcept;
+// sendmmsg_retry: how many messages the kernel accepted (> 0), their msg_len
+// added to *bytes (if not null); or -errno when the first one failed (a call
+// that accepts none without an error counts as -EAGAIN).
+long sendmmsg_retry(int fd, mmsghdr* hdrs, std::size_t count, int flags,
+                    std::size_t* bytes) noexcept;
+
 // Where the datagrams of an unconnected socket go (msg_name). Caller-provided
 // sockets are never connected (Publication::adopt); nullptr: the socket is
-// connected.
+// connected. Every UDP send path (single, batch, segmentation) addresses its
+// messages through this one hook.
 struct SendTarget {
   const sockaddr* addr = nullptr;
   socklen_t len = 0;
 };
 
 // Sends one datagram (send for one buffer on a connected socket, else
-// sendmsg; MSG_NOSIGNAL | MSG_DONTWAIT, so a caller's blocking socket never
-// blocks), EINTR retried. Returns the bytes sent, or -errno. Never allocates.
+// sendmsg; kSendFlags), EINTR retried. Returns the bytes sent, or -errno.
+// Never allocates.
 ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
                       const SendTarget* to = nullptr) noexcept;
 
@@ -156,5 +171,74 @@ ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
 // bytes to *bytes, or -errno when the first one failed. Never allocates.
 long send_datagrams(int fd, const OutMessage* msgs, std::size_t count, std::size_t* bytes,
                     const SendTarget* to = nullptr) noexcept;
+
+// ---- UDP segmentation offload (GSO, UDP_SEGMENT) --------------------------
+//
+// One message with a UDP_SEGMENT control message (value: the segment size)
+// carries several datagrams; the kernel builds one large packet and cuts it
+// into datagrams of the segment size (the last may be shorter) in the
+// device or, without USO, late in the stack. The kernel's rules (Linux
+// net/ipv4/udp.c udp_send_skb, net/ipv6/udp.c udp_v6_send_skb,
+// __ip_append_data, __ip6_append_data; see docs/performance.md):
+//  * segments per message <= UDP_MAX_SEGMENTS: 64 up to Linux 6.8, 128 since
+//    6.9 (commit 1382e3b6a350, also in the 5.15/6.1/6.6 stable series); we
+//    use 64, which every kernel with UDP_SEGMENT (4.18+) accepts; more gives
+//    no gain once a message is near the length limit anyway;
+//  * total UDP payload <= 0xFFFF - 20 - 8 = 65507 (IPv4), 0xFFFF - 8 = 65527
+//    (IPv6, payload length field), else EMSGSIZE;
+//  * IP header + 8 + segment size <= the path MTU (cork->fragsize), else
+//    EINVAL (before 6.14) or EMSGSIZE (since): segmentation never fragments;
+//  * the device must offer checksum offload (else EIO), the socket must keep
+//    UDP checksums (UDP_NO_CHECK6_TX / SO_NO_CHECK: EINVAL), no IPsec (EIO).
+// A message is atomic: the kernel queues all its segments or none.
+
+inline constexpr std::size_t kGsoMaxSegments = 64;
+inline constexpr std::size_t kGsoMaxPayloadIpv4 = 65507;
+inline constexpr std::size_t kGsoMaxPayloadIpv6 = 65527;
+// The most iovecs one send_datagrams_gso() call copies (on the stack).
+inline constexpr std::size_t kGsoMaxIov = 1024;  // = UIO_MAXIOV per message
+
+// What one segmentation message may hold.
+struct GsoPlan {
+  std::size_t max_segment = 0;  // largest datagram: path MTU - IP header - 8
+  std::size_t max_payload = kGsoMaxPayloadIpv4;
+  std::size_t max_segments = kGsoMaxSegments;
+};
+
+// What one send_datagrams_gso() call did.
+struct GsoOutcome {
+  std::size_t bytes = 0;         // payload bytes of the accepted messages
+  std::size_t gso_messages = 0;  // accepted messages that carried UDP_SEGMENT
+  // When the first message failed: how many datagrams it held (> 1: it was a
+  // segmentation message) and its segment size.
+  std::size_t failed_datagrams = 0;
+  std::size_t failed_segment = 0;
+};
+
+// Sends up to `count` datagrams in one sendmmsg: each run of two or more
+// consecutive datagrams of equal size (the last of a run may be shorter but
+// not empty) that `plan` allows becomes one message with UDP_SEGMENT, every
+// other datagram a plain message; at most kMaxBatch messages and kGsoMaxIov
+// iovecs. Returns how many datagrams went out (> 0; whole messages only), or
+// -errno when the first message failed (then out->failed_* describe it).
+// EINTR retried. Never allocates.
+long send_datagrams_gso(int fd, const OutMessage* msgs, std::size_t count, const GsoPlan& plan,
+                        GsoOutcome* out, const SendTarget* to = nullptr) noexcept;
+
+// Whether the kernel knows UDP_SEGMENT (getsockopt SOL_UDP): 0, or the errno
+// (ENOPROTOOPT before Linux 4.18). Sends nothing.
+int gso_supported(int fd) noexcept;
+
+// The path MTU of a connected socket (IP_MTU / IPV6_MTU), else the MTU of
+// interface `ifindex` (SIOCGIFMTU), else 0.
+std::size_t path_mtu(int fd, Family family, uint32_t ifindex) noexcept;
+
+// SO_MAX_PACING_RATE in bytes per second: 0, or the errno. Only the fq
+// qdisc (and TCP's own pacing) honours it.
+int set_max_pacing_rate(int fd, uint64_t bytes_per_second) noexcept;
+
+// The kind of the root qdisc of interface `ifindex` ("fq", "pfifo_fast",
+// "noqueue", ...), read over rtnetlink; "" when unknown.
+std::string root_qdisc(uint32_t ifindex);
 
 }  // namespace mctx::platform

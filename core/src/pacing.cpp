@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+#include "mctx/pacing.hpp"
+
+#include <algorithm>
+
+namespace mctx {
+
+Pacer::Pacer(uint64_t bits_per_second, std::chrono::nanoseconds burst,
+             std::chrono::nanoseconds catch_up) noexcept
+    : rate_(bits_per_second),
+      peak_rate_(bits_per_second / 100 * kPeakPercent + bits_per_second % 100 * kPeakPercent / 100),
+      burst_ns_(std::max<int64_t>(burst.count(), 0)),
+      catch_up_ns_(std::max<int64_t>(catch_up.count(), burst_ns_)) {}
+
+int64_t Pacer::cost_at(std::size_t ip_bytes, uint64_t rate) noexcept {
+  if (rate == 0) return 0;
+  // bits * 1e9 / rate, rounded up. Datagrams are at most 64 KiB: sizes past
+  // 1 GiB (never sent) are clamped so that the product cannot overflow.
+  constexpr uint64_t kMaxBytes = uint64_t{1} << 30;
+  const uint64_t bytes = ip_bytes < kMaxBytes ? ip_bytes : kMaxBytes;
+  const uint64_t num = bytes * 8u * 1'000'000'000u;
+  return static_cast<int64_t>((num + rate - 1) / rate);
+}
+
+std::chrono::nanoseconds Pacer::cost(std::size_t ip_bytes) const noexcept {
+  return std::chrono::nanoseconds(cost_at(ip_bytes, rate_));
+}
+
+std::chrono::nanoseconds Pacer::delay(clock::time_point now) const noexcept {
+  if (rate_ == 0) return std::chrono::nanoseconds(0);
+  const int64_t ready = std::max(avg_.tat, peak_.tat) - burst_ns_;
+  const int64_t wait = ready - ns(now);
+  return std::chrono::nanoseconds(wait > 0 ? wait : 0);
+}
+
+void Pacer::consume(std::size_t ip_bytes, clock::time_point now) noexcept {
+  if (rate_ == 0) return;
+  const int64_t t = ns(now);
+  avg_.advance(t, cost_at(ip_bytes, rate_), catch_up_ns_);
+  peak_.advance(t, cost_at(ip_bytes, peak_rate_), 0);
+}
+
+}  // namespace mctx
