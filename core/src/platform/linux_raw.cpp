@@ -497,7 +497,7 @@ ssize_t send_raw_ip_v4(int fd, const uint8_t* destination, const iovec* iov,
   msg.msg_namelen = sizeof to;
   msg.msg_iov = const_cast<iovec*>(iov);
   msg.msg_iovlen = iov_count;
-  return send_loop(fd, &msg);
+  return sendmsg_retry(fd, &msg, kSendFlags);
 }
 
 ssize_t send_raw_ip_v6(int fd, const uint8_t* destination, uint32_t scope_id, const iovec* iov,
@@ -529,7 +529,7 @@ ssize_t send_raw_ip_v6(int fd, const uint8_t* destination, uint32_t scope_id, co
   msg.msg_namelen = sizeof to;
   msg.msg_iov = rest;
   msg.msg_iovlen = n;
-  return send_loop(fd, &msg);
+  return sendmsg_retry(fd, &msg, kSendFlags);
 }
 
 }  // namespace mctx::platform
