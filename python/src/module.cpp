@@ -411,6 +411,9 @@ py::dict counters_dict(const mctx::SendCounters& c, py::dict d) {
   d["bytes_sent"] = c.bytes_sent;
   d["send_errors"] = c.send_errors;
   d["would_block"] = c.would_block;
+  d["queue_full"] = c.queue_full;
+  d["unreachable"] = c.unreachable;
+  d["gso_sends"] = c.gso_sends;
   return d;
 }
 
@@ -437,14 +440,17 @@ py::dict delta_dict(const mctx::Delta& x) {
   return d;
 }
 
-// Binds the five send counters of a class whose counters are at .send.
+// Binds the send counters of a class whose counters are at .send.
 template <class C>
 void def_counters(py::class_<C>& cls) {
   cls.def_property_readonly("send_calls", [](const C& x) { return x.send.send_calls; })
       .def_property_readonly("packets_sent", [](const C& x) { return x.send.packets_sent; })
       .def_property_readonly("bytes_sent", [](const C& x) { return x.send.bytes_sent; })
       .def_property_readonly("send_errors", [](const C& x) { return x.send.send_errors; })
-      .def_property_readonly("would_block", [](const C& x) { return x.send.would_block; });
+      .def_property_readonly("would_block", [](const C& x) { return x.send.would_block; })
+      .def_property_readonly("queue_full", [](const C& x) { return x.send.queue_full; })
+      .def_property_readonly("unreachable", [](const C& x) { return x.send.unreachable; })
+      .def_property_readonly("gso_sends", [](const C& x) { return x.send.gso_sends; });
 }
 
 // ------------------------------------------------------------ publication

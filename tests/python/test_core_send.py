@@ -345,6 +345,8 @@ class ContextAndMetricsTest(unittest.TestCase):
         self.assertEqual(end.bytes_sent, 18 + 10 + 11 + 4)
         self.assertEqual(end.send_calls, 3 + 1 + 1 + 1)
         self.assertEqual((end.send_errors, end.would_block), (0, 0))
+        self.assertEqual((end.queue_full, end.unreachable), (0, 0))
+        self.assertLessEqual(end.gso_sends, 1)  # at most the one batch went out segmented
         delta = end - start
         self.assertIsInstance(delta, mctx.Delta)
         self.assertEqual(delta.packets_sent, 7)
