@@ -123,6 +123,13 @@ TEST(MetricsSendPath, SnapshotsStayCoherentWhileSending) {
   do {
     send_all_of(ctx, *id, kCount / 10, failures);
     total += kCount / 10;
+    // Let the receiver catch up before the next chunk: on a slow machine
+    // (sanitizers) a sender that runs ahead overflows even a 16 MiB receive
+    // buffer, and a datagram lost there would fail the exact count below.
+    const auto catch_up = std::chrono::steady_clock::now() + 10s;
+    while (received.load() < total && std::chrono::steady_clock::now() < catch_up) {
+      std::this_thread::sleep_for(1ms);
+    }
   } while ((total < kCount || in_flight_seen.load() < 100) && total < 10 * kCount);
   sending.store(false, std::memory_order_release);
   reader.join();
