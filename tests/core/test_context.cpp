@@ -21,6 +21,21 @@ PublicationConfig lo_config(const char* group, uint16_t port) {
   return PublicationConfig(ip(group), port).with_interface(InterfaceSpec::name("lo"));
 }
 
+// "first", "second", "third" as three one-buffer messages (16 bytes).
+struct ThreeMessages {
+  ThreeMessages() {
+    for (int i = 0; i < 3; ++i) {
+      iov[i] = {const_cast<char*>(parts[i].data()), parts[i].size()};
+      msgs[i] = {&iov[i], 1};
+    }
+  }
+  ThreeMessages(const ThreeMessages&) = delete;
+  ThreeMessages& operator=(const ThreeMessages&) = delete;
+  const std::string parts[3] = {"first", "second", "third"};
+  iovec iov[3];
+  OutMessage msgs[3];
+};
+
 TEST(Context, SendAllReachesEveryGroup) {
   const char* groups[] = {"239.3.0.1", "239.3.0.2", "239.3.0.3"};
   std::vector<Receiver> rxs;
@@ -142,13 +157,9 @@ TEST(Context, SendBatchDeliversAndCountsOneCall) {
   Context ctx;
   auto id = ctx.add(lo_config("239.3.4.1", 5204));
   ASSERT_TRUE(id) << id.error().what();
-  const std::string parts[] = {"first", "second", "third"};
-  iovec iov[3];
-  OutMessage msgs[3];
-  for (int i = 0; i < 3; ++i) {
-    iov[i] = {const_cast<char*>(parts[i].data()), parts[i].size()};
-    msgs[i] = {&iov[i], 1};
-  }
+  const ThreeMessages three;
+  const std::string (&parts)[3] = three.parts;
+  const auto& msgs = three.msgs;
   const BatchReport rep = ctx.send_batch(*id, msgs);
   EXPECT_EQ(rep.publication_id, *id);
   EXPECT_EQ(rep.sent, 3u);
@@ -205,13 +216,9 @@ TEST(Context, SendAllBatchReportsEachPublication) {
   Receiver rx_veth = peer_receiver(ip("239.3.6.1"), 5206);
   Receiver rx_lo(ip("239.3.6.2"), 5206, ifindex("lo"));
 
-  const std::string parts[] = {"first", "second", "third"};
-  iovec iov[3];
-  OutMessage msgs[3];
-  for (int i = 0; i < 3; ++i) {
-    iov[i] = {const_cast<char*>(parts[i].data()), parts[i].size()};
-    msgs[i] = {&iov[i], 1};
-  }
+  const ThreeMessages three;
+  const std::string (&parts)[3] = three.parts;
+  const auto& msgs = three.msgs;
   BatchReport reports[2];
   SendAllReport rep = ctx.send_all_batch(msgs, reports);
   EXPECT_EQ(rep.attempted, 2u);
@@ -228,7 +235,9 @@ TEST(Context, SendAllBatchReportsEachPublication) {
 
   ASSERT_EQ(std::system("ip link set mctx0 down"), 0);
   rep = ctx.send_all_batch(msgs, reports);
-  EXPECT_EQ(std::system("ip link set mctx0 up"), 0);
+  // Up again, with the IPv6 address a link going down removes, for the
+  // tests that follow in this namespace.
+  EXPECT_EQ(std::system("ip link set mctx0 up && ip -6 addr replace fd00::1/64 dev mctx0 nodad"), 0);
   EXPECT_EQ(rep.attempted, 2u);
   EXPECT_EQ(rep.succeeded, 1u);
   EXPECT_EQ(rep.bytes_sent, 16u);
