@@ -110,6 +110,7 @@ enum {
   PROP_MAX_RATE,
   PROP_QUEUE_FULL,
   PROP_MAX_OUTAGE,
+  PROP_DESTINATIONS,
   // udpsink's names for the properties above (aliases)
   PROP_HOST,
   PROP_MULTICAST_IFACE,
@@ -164,11 +165,75 @@ struct State {
                  DeliveryPolicy{s.queue_full_drop, std::chrono::milliseconds(s.max_outage_ms)}),
         metrics(settings, *backend, delivery) {}
 
+  // The mctx-metrics structure: this destination's fields and, with further
+  // destinations, a `destinations` array of one structure each (same fields).
+  GstStructure* structure(const char* reason, bool advance);
+
   Settings settings;                 // the copy start() used
   std::unique_ptr<Backend> backend;  // UDP publication or raw backend
   Delivery delivery;                 // the send policy (streaming thread)
   RunMetrics metrics;                // under Private::state_mutex
+  // The destinations property, one State each (their delivery follows ours).
+  std::vector<std::unique_ptr<State>> destinations;
 };
+
+GstStructure* State::structure(const char* reason, bool advance) {
+  GstStructure* s = metrics.structure(reason, advance);
+  if (s == nullptr || destinations.empty()) return s;
+  GValue array = G_VALUE_INIT;
+  gst_value_array_init(&array, static_cast<guint>(destinations.size()));
+  for (const auto& d : destinations) {
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, GST_TYPE_STRUCTURE);
+    g_value_take_boxed(&v, d->metrics.structure(reason, advance));
+    gst_value_array_append_and_take_value(&array, &v);
+  }
+  gst_structure_take_value(s, "destinations", &array);
+  return s;
+}
+
+// Opens the backend of one destination.
+BackendResult make_backend(const Settings& s) {
+  return s.raw_mode ? mctx::gst::make_raw_backend(s) : mctx::gst::make_udp_backend(s);
+}
+
+// The destinations property: each URI parsed by the URI handler's parser
+// (same errors), opened with the element's send policy, following `st`.
+mctx::Result<bool, StartError> open_destinations(GstBaseSink* sink, State& st, Waiter& waiter) {
+  const Settings& s = st.settings;
+  auto where = [&s](std::size_t i) {
+    return "destinations[" + std::to_string(i) + "] '" + s.destinations[i] + "': ";
+  };
+  // Every URI is checked before any socket is opened.
+  std::vector<Settings> parsed(s.destinations.size());
+  for (std::size_t i = 0; i < s.destinations.size(); ++i) {
+    Settings& d = parsed[i];
+    GError* err = nullptr;
+    if (!mctx::gst::parse_uri(s.destinations[i].c_str(), d, &err)) {
+      StartError e{StartError::Kind::settings, where(i) + (err ? err->message : "invalid URI"),
+                   "destinations property"};
+      g_clear_error(&err);
+      return mctx::unexpected(std::move(e));
+    }
+    d.raw_mode = s.raw_mode;
+    d.gso = s.gso;
+    d.max_rate = s.max_rate;
+    d.queue_full_drop = s.queue_full_drop;
+    d.max_outage_ms = s.max_outage_ms;
+  }
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    const Settings& d = parsed[i];
+    BackendResult backend = make_backend(d);
+    if (!backend) {
+      StartError e = backend.error();
+      e.message = where(i) + e.message;
+      return mctx::unexpected(std::move(e));
+    }
+    st.destinations.push_back(std::make_unique<State>(sink, d, std::move(*backend), waiter));
+    st.delivery.add_follower(st.destinations.back()->delivery);
+  }
+  return true;
+}
 
 struct Private {
   explicit Private(GstElement* element) : poster(element) {}
@@ -213,9 +278,9 @@ static GstStaticPadTemplate sink_template =
 static void post_metrics(GstMctxSink* self, Post what, State* taken = nullptr) {
   Private* priv = self->priv;
   priv->poster.post(what, [priv, taken](const char* reason) -> GstStructure* {
-    if (taken != nullptr) return taken->metrics.structure(reason, true);
+    if (taken != nullptr) return taken->structure(reason, true);
     std::lock_guard<std::mutex> lk(priv->state_mutex);
-    return priv->state ? priv->state->metrics.structure(reason, true) : nullptr;
+    return priv->state ? priv->state->structure(reason, true) : nullptr;
   });
 }
 
@@ -223,7 +288,7 @@ static GstStructure* current_metrics(GstMctxSink* self) {
   Private* priv = self->priv;
   {
     std::lock_guard<std::mutex> lk(priv->state_mutex);
-    if (priv->state) return priv->state->metrics.structure("query", false);
+    if (priv->state) return priv->state->structure("query", false);
   }
   std::lock_guard<std::mutex> lk(priv->settings_mutex);
   return mctx::gst::stopped_metrics(priv->settings);
@@ -313,8 +378,7 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
     }
 
     mctx::gst::sync_core_log_threshold();  // the core logs into our category
-    BackendResult backend = s.raw_mode ? mctx::gst::make_raw_backend(s)
-                                       : mctx::gst::make_udp_backend(s);
+    BackendResult backend = make_backend(s);
     if (!backend) {
       post_start_error(self, backend.error());
       clear_started();
@@ -323,6 +387,16 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
 
     auto st = std::make_unique<State>(GST_BASE_SINK_CAST(self), s, std::move(*backend),
                                       priv->waiter);
+    if (auto opened = open_destinations(GST_BASE_SINK_CAST(self), *st, priv->waiter); !opened) {
+      for (auto& d : st->destinations) d->backend->shutdown(true);
+      st->backend->shutdown(false);  // a failed start leaves a caller's socket open
+      post_start_error(self, opened.error());
+      clear_started();
+      return FALSE;
+    }
+    for (const auto& d : st->destinations) {
+      GST_INFO_OBJECT(self, "Destination: %s", d->backend->describe_socket().c_str());
+    }
 
     const std::string start_warning = st->backend->start_warning();
     if (!start_warning.empty()) {
@@ -380,6 +454,7 @@ static gboolean gst_mctx_sink_stop(GstMctxSink* self) {
     priv->started = false;
   }
   if (st) {
+    for (auto& d : st->destinations) d->backend->shutdown(true);
     st->backend->shutdown(close_socket);
     st.reset();
     GST_DEBUG_OBJECT(self, "Stopped");
@@ -562,6 +637,17 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
           break;
         }
         case PROP_MAX_OUTAGE: change.to(s.max_outage_ms); break;
+        case PROP_DESTINATIONS: {
+          std::vector<std::string> uris;
+          const guint n = gst_value_array_get_size(value);
+          for (guint i = 0; i < n; ++i) {
+            const gchar* uri = g_value_get_string(gst_value_array_get_value(value, i));
+            uris.emplace_back(uri ? uri : "");
+          }
+          GST_INFO_OBJECT(self, "Changing destinations: %u URIs", n);
+          s.destinations = std::move(uris);
+          break;
+        }
         case PROP_STATS_INTERVAL:
           change.to(s.stats_interval_ms);
           // Under settings_mutex: the timer gets the changes in order, also
@@ -632,6 +718,14 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
       case PROP_STATS_INTERVAL: g_value_set_uint(value, s.stats_interval_ms); break;
       case PROP_QUEUE_FULL: g_value_set_enum(value, s.queue_full_drop ? 1 : 0); break;
       case PROP_MAX_OUTAGE: g_value_set_uint(value, s.max_outage_ms); break;
+      case PROP_DESTINATIONS:
+        for (const std::string& uri : s.destinations) {
+          GValue v = G_VALUE_INIT;
+          g_value_init(&v, G_TYPE_STRING);
+          g_value_set_string(&v, uri.c_str());
+          gst_value_array_append_and_take_value(value, &v);
+        }
+        break;
       default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
     }
   } catch (const std::exception& e) {
@@ -1010,6 +1104,24 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
                         "gone) before an ERROR; 0 = wait forever (datagrams are dropped and "
                         "counted meanwhile)",
                         0, G_MAXUINT, mctx::gst::kDefaultMaxOutage, rw_ready));
+
+  /**
+   * GstMctxSink:destinations:
+   *
+   * Further destinations, as `mctx://` URIs (the URI handler's syntax, each
+   * with its own interface, source, TTL, DSCP...), sent to in addition to
+   * the destination of the single-destination properties: every buffer and
+   * list goes to each, with its own socket, batching and counters. A bad URI
+   * fails the start with the URI handler's message.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_DESTINATIONS,
+      gst_param_spec_array(
+          "destinations", "Destinations",
+          "Further mctx:// URIs (the URI handler's syntax) each buffer is also sent to, e.g. "
+          "<\"mctx://239.1.1.2:5004?interface=eth1\">; empty = none",
+          g_param_spec_string("destination", "Destination", "One mctx:// URI", nullptr, rw_ready),
+          rw_ready));
 
   /*
    * udpsink's names, so that a udpsink multicast pipeline moves over by

@@ -384,6 +384,17 @@ void Delivery::unmap(std::size_t count) noexcept {
   for (std::size_t i = 0; i < count; ++i) gst_memory_unmap(maps_[i].memory, &maps_[i]);
 }
 
+GstFlowReturn Delivery::deliver_to_all(std::span<const mctx::OutMessage> messages) {
+  GstFlowReturn ret = deliver(messages);
+  for (Delivery* d : followers_) {
+    // Each follower is given every message whatever the others did: its own
+    // deliver() counts what it could not send (a flush: all of it).
+    const GstFlowReturn r = d->deliver(messages);
+    if (ret == GST_FLOW_OK) ret = r;
+  }
+  return ret;
+}
+
 GstFlowReturn Delivery::render(GstBuffer* buffer) noexcept {
   std::size_t mapped = 0;
   try {
@@ -396,7 +407,7 @@ GstFlowReturn Delivery::render(GstBuffer* buffer) noexcept {
                    gst_buffer_get_size(buffer), n);
     msgs_[0].iov = iov_.data();
     msgs_[0].iov_count = n;
-    const GstFlowReturn ret = deliver(std::span<const mctx::OutMessage>(msgs_.data(), 1));
+    const GstFlowReturn ret = deliver_to_all(std::span<const mctx::OutMessage>(msgs_.data(), 1));
     unmap(mapped);
     return ret;
   } catch (const std::exception& e) {
@@ -428,7 +439,8 @@ GstFlowReturn Delivery::render_list(GstBufferList* list) noexcept {
       count++;
     }
     GST_LOG_OBJECT(sink_, "sending a list of %u buffers", len);
-    const GstFlowReturn ret = deliver(std::span<const mctx::OutMessage>(msgs_.data(), count));
+    const GstFlowReturn ret =
+        deliver_to_all(std::span<const mctx::OutMessage>(msgs_.data(), count));
     unmap(mapped);
     return ret;
   } catch (const std::exception& e) {

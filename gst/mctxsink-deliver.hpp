@@ -145,6 +145,15 @@ class Delivery {
   // Sends every message (see the policy above). Streaming thread only.
   GstFlowReturn deliver(std::span<const mctx::OutMessage> messages);
 
+  // A further destination (the destinations property): every datagram that
+  // render()/render_list() map is delivered here first, then to each
+  // follower in the order added, each through its own deliver() with its own
+  // backend, counters, outage state and batching. A follower that fails or
+  // waits never keeps the datagrams from the others; a full socket on one
+  // path is waited for (queue-full=wait) so redundant paths stay identical.
+  // The flow returned is the first one that is not OK. Before start() ends.
+  void add_follower(Delivery& follower) { followers_.push_back(&follower); }
+
   // Waits for `until`; when unlocked, waits for preroll. GST_FLOW_OK: try
   // again; anything else is the flow render returns (the caller counts what
   // it did not send as dropped).
@@ -174,6 +183,10 @@ class Delivery {
   std::atomic<guint64> queue_full_dropped_{0};
   std::atomic<guint64> outage_dropped_{0};
   std::atomic<guint64> outages_{0};
+
+  GstFlowReturn deliver_to_all(std::span<const mctx::OutMessage> messages);
+
+  std::vector<Delivery*> followers_;  // set before streaming starts
 
   // Streaming thread only.
   std::vector<GstMapInfo> maps_;

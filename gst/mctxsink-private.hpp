@@ -27,6 +27,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "mctx/config.hpp"
 #include "mctx/error.hpp"
@@ -113,6 +114,9 @@ struct Settings {
   guint64 max_rate = kDefaultMaxRate;
   bool queue_full_drop = kDefaultQueueFullDrop;  // queue-full: false = wait, true = drop
   guint max_outage_ms = kDefaultMaxOutage;
+  // Further destinations, mctx:// URIs (parse_uri() syntax), sent to in
+  // addition to the one the properties above describe.
+  std::vector<std::string> destinations;
 };
 
 // ---------------------------------------------------------------------------

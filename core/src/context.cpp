@@ -168,6 +168,25 @@ SendAllReport Context::send_all(std::span<const std::byte> payload) noexcept {
   return rep;
 }
 
+SendAllReport Context::send_all_batch(std::span<const OutMessage> messages,
+                                      std::span<BatchReport> reports) noexcept {
+  SendAllReport rep;
+  for (auto& [id, p] : pubs_) {
+    BatchReport r = p.send_batch(messages);
+    record(totals_, r);
+    if (rep.attempted < reports.size()) reports[rep.attempted] = r;
+    ++rep.attempted;
+    rep.bytes_sent += r.bytes_sent;
+    if (!r.error && r.sent == messages.size()) {
+      ++rep.succeeded;
+    } else if (!rep.first_failed_id) {
+      rep.first_failed_id = id;
+      if (r.error) rep.first_error = r.error;
+    }
+  }
+  return rep;
+}
+
 Snapshot Context::snapshot() const noexcept {
   Snapshot s;
   s.wall_time = std::chrono::system_clock::now();

@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <set>
+#include <string>
 
 #include "netns_util.hpp"
 
@@ -18,6 +20,21 @@ using test::ifindex;
 PublicationConfig lo_config(const char* group, uint16_t port) {
   return PublicationConfig(ip(group), port).with_interface(InterfaceSpec::name("lo"));
 }
+
+// "first", "second", "third" as three one-buffer messages (16 bytes).
+struct ThreeMessages {
+  ThreeMessages() {
+    for (int i = 0; i < 3; ++i) {
+      iov[i] = {const_cast<char*>(parts[i].data()), parts[i].size()};
+      msgs[i] = {&iov[i], 1};
+    }
+  }
+  ThreeMessages(const ThreeMessages&) = delete;
+  ThreeMessages& operator=(const ThreeMessages&) = delete;
+  const std::string parts[3] = {"first", "second", "third"};
+  iovec iov[3];
+  OutMessage msgs[3];
+};
 
 TEST(Context, SendAllReachesEveryGroup) {
   const char* groups[] = {"239.3.0.1", "239.3.0.2", "239.3.0.3"};
@@ -140,13 +157,9 @@ TEST(Context, SendBatchDeliversAndCountsOneCall) {
   Context ctx;
   auto id = ctx.add(lo_config("239.3.4.1", 5204));
   ASSERT_TRUE(id) << id.error().what();
-  const std::string parts[] = {"first", "second", "third"};
-  iovec iov[3];
-  OutMessage msgs[3];
-  for (int i = 0; i < 3; ++i) {
-    iov[i] = {const_cast<char*>(parts[i].data()), parts[i].size()};
-    msgs[i] = {&iov[i], 1};
-  }
+  const ThreeMessages three;
+  const std::string (&parts)[3] = three.parts;
+  const auto& msgs = three.msgs;
   const BatchReport rep = ctx.send_batch(*id, msgs);
   EXPECT_EQ(rep.publication_id, *id);
   EXPECT_EQ(rep.sent, 3u);
@@ -185,6 +198,66 @@ TEST(Context, AddRejectsInvalidConfigAndClosedPublication) {
   EXPECT_EQ(closed.error().code, Errc::publication_closed);
   EXPECT_EQ(ctx.size(), 0u);
   EXPECT_EQ(ctx.snapshot().publications_added, 0u);
+}
+
+
+// Two paths, as for redundant streams: the veth to the peer namespace and lo.
+// Both receive the same batch; with the veth down, lo still receives all of
+// it and the veth's failure is reported on its own publication only.
+TEST(Context, SendAllBatchReportsEachPublication) {
+  MCTX_REQUIRE_PEER();
+  Context ctx;
+  // The veth path is added first, so it is sent to (and fails) first.
+  auto veth = ctx.add(PublicationConfig(ip("239.3.6.1"), 5206)
+                          .with_interface(InterfaceSpec::name("mctx0")));
+  ASSERT_TRUE(veth) << veth.error().what();
+  auto lo = ctx.add(lo_config("239.3.6.2", 5206));
+  ASSERT_TRUE(lo) << lo.error().what();
+  Receiver rx_veth = peer_receiver(ip("239.3.6.1"), 5206);
+  Receiver rx_lo(ip("239.3.6.2"), 5206, ifindex("lo"));
+
+  const ThreeMessages three;
+  const std::string (&parts)[3] = three.parts;
+  const auto& msgs = three.msgs;
+  BatchReport reports[2];
+  SendAllReport rep = ctx.send_all_batch(msgs, reports);
+  EXPECT_EQ(rep.attempted, 2u);
+  EXPECT_EQ(rep.succeeded, 2u);
+  EXPECT_EQ(rep.bytes_sent, 32u);
+  EXPECT_FALSE(rep.first_failed_id);
+  EXPECT_EQ(reports[0].publication_id, *veth);
+  EXPECT_EQ(reports[1].publication_id, *lo);
+  for (Receiver* rx : {&rx_veth, &rx_lo}) {
+    auto got = rx->receive_n(4, 300ms);
+    ASSERT_EQ(got.size(), 3u);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(text(got[i]), parts[i]);
+  }
+
+  ASSERT_EQ(std::system("ip link set mctx0 down"), 0);
+  rep = ctx.send_all_batch(msgs, reports);
+  // Up again, with the IPv6 address a link going down removes, for the
+  // tests that follow in this namespace.
+  EXPECT_EQ(std::system("ip link set mctx0 up && ip -6 addr replace fd00::1/64 dev mctx0 nodad"), 0);
+  EXPECT_EQ(rep.attempted, 2u);
+  EXPECT_EQ(rep.succeeded, 1u);
+  EXPECT_EQ(rep.bytes_sent, 16u);
+  ASSERT_TRUE(rep.first_failed_id);
+  EXPECT_EQ(*rep.first_failed_id, *veth);
+  ASSERT_TRUE(rep.first_error);
+  EXPECT_EQ(rep.first_error->code, Errc::network_unreachable);
+  EXPECT_EQ(reports[0].sent, 0u);
+  ASSERT_TRUE(reports[0].error);
+  EXPECT_EQ(reports[1].sent, 3u);
+  EXPECT_FALSE(reports[1].error);
+  auto got = rx_lo.receive_n(4, 300ms);
+  ASSERT_EQ(got.size(), 3u) << "the failing path stopped the other";
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(text(got[i]), parts[i]);
+  EXPECT_GE(ctx.get(*veth)->metrics().load().unreachable, 1u);
+
+  // No report span: everything is still sent.
+  rep = ctx.send_all_batch(msgs);
+  EXPECT_EQ(rep.attempted, 2u);
+  EXPECT_EQ(rx_lo.receive_n(4, 300ms).size(), 3u);
 }
 
 }  // namespace

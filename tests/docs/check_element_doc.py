@@ -11,7 +11,8 @@ the property table of docs/element.md (section "Properties"):
 - the same set of properties, in both directions;
 - type: string, boolean, int, uint, int64, uint64, double, an object type
   (GSocket) or a boxed type (GstStructure), as gst-inspect names it, or
-  "enum" for an enum (its default then is the value's nick in backquotes);
+  "enum" for an enum (its default then is the value's nick in backquotes),
+  or "array of strings" for a GstValueArray of strings (default "empty");
 - default: NULL / TRUE / FALSE / a number, exactly as gst-inspect prints it
   ("null", "true", numbers); objects and boxed structures have no default
   in gst-inspect and must say NULL (objects) or name the structure;
@@ -106,6 +107,16 @@ def inspect_properties():
             if m:  # an enum: the table says "enum" and the default's nick
                 cur['type'] = 'enum'
                 cur['default'] = f'`{m.group(1)}`'
+                continue
+            # An array (GstValueArray): its default comes first, on its own
+            # line; the table says "array of strings" and "empty".
+            m = re.match(r'^Default: (.*?)\s*$', text)
+            if m:
+                cur['default'] = 'empty' if m.group(1) == '"<  >"' else m.group(1)
+                continue
+            m = re.match(r'^GstValueArray of GValues of type "gchararray"$', text)
+            if m:
+                cur['type'] = 'array of strings'
                 continue
             m = re.match(r'^(.*?)\. (?:Range: (\S+) - (\S+) )?Default: (.*?)\s*$', text)
             if m:

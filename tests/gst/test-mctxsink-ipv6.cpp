@@ -5,6 +5,8 @@
 // lo is not delivered, so the element sends out of mctx0 with the exact
 // source fd00::1 and a receiver joined on mctx0 gets the looped-back copy.
 
+#include <cstdlib>
+
 #include "gst-test-util.hpp"
 
 using namespace mctx_gst_test;
@@ -100,6 +102,56 @@ GST_START_TEST(test_ipv6_loop_off) {
 }
 GST_END_TEST;
 
+
+// Dual stack in one element: IPv6 out of mctx0 and, through destinations, an
+// IPv4 group on lo, byte-identical. With mctx0 down, the IPv6 path loses
+// (and counts) every datagram while the IPv4 path still receives all.
+GST_START_TEST(test_dual_stack_destinations_and_one_link_down) {
+  auto rx6 = receiver("ff3e::8000:1240", 5012, "mctx0");
+  auto rx4 = receiver("239.1.2.40", 5012, "lo");
+  Sink s;
+  g_object_set(s.element, "group", "ff3e::8000:1240", "port", 5012u, "interface", "mctx0",
+               nullptr);
+  gst_util_set_object_arg(G_OBJECT(s.element), "destinations",
+                          "<\"mctx://239.1.2.40:5012?interface=lo\">");
+  GstHarness* h = s.harness();
+  const int n = 10;
+  GstBufferList* list = gst_buffer_list_new();
+  for (int i = 0; i < n; ++i) gst_buffer_list_add(list, text_buffer(text(i)));
+  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+  const auto a = receive_n(*rx6, n + 1, 500);
+  const auto b = receive_n(*rx4, n + 1, 500);
+  fail_unless_equals_int(a.size(), n);
+  fail_unless_equals_int(b.size(), n);
+  for (int i = 0; i < n; ++i) fail_unless(a[i].payload == b[i].payload, "datagram %d differs", i);
+
+  fail_unless_equals_int(std::system("ip link set mctx0 down"), 0);
+  for (int i = n; i < 2 * n; ++i) {
+    fail_unless_equals_int(gst_harness_push(h, text_buffer(text(i))), GST_FLOW_OK);
+  }
+  const auto during = receive_n(*rx4, n + 1, 500);
+  // Up again, with the IPv6 address a link going down removes.
+  fail_unless_equals_int(
+      std::system("ip link set mctx0 up && ip -6 addr replace fd00::1/64 dev mctx0 nodad"), 0);
+  fail_unless_equals_int(during.size(), n);  // the other path lost nothing
+  for (int i = 0; i < n; ++i) assert_str_eq(payload_string(during[i]), text(n + i).c_str());
+
+  GstStructure* st = stats(s.element);
+  // Pushed = received + counted, per destination.
+  fail_unless_equals_uint64(u64(st, "packets-sent"), n);
+  fail_unless_equals_uint64(u64(st, "outage-dropped"), n);
+  fail_unless_equals_uint64(u64(st, "dropped"), n);
+  const GValue* dests = gst_structure_get_value(st, "destinations");
+  fail_unless(dests != nullptr && gst_value_array_get_size(dests) == 1);
+  const GstStructure* d = gst_value_get_structure(gst_value_array_get_value(dests, 0));
+  assert_str_eq(field_string(d, "group"), "239.1.2.40");
+  fail_unless_equals_uint64(u64(d, "packets-sent"), 2 * n);
+  fail_unless_equals_uint64(u64(d, "dropped"), 0);
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 static Suite* mctxsink_ipv6_suite() {
   Suite* s = suite_create("mctxsink-ipv6");
   TCase* tc = tcase_create("ipv6");
@@ -108,6 +160,7 @@ static Suite* mctxsink_ipv6_suite() {
   tcase_add_test(tc, test_ipv6_from_uri);
   tcase_add_test(tc, test_ipv6_link_local_group);
   tcase_add_test(tc, test_ipv6_loop_off);
+  tcase_add_test(tc, test_dual_stack_destinations_and_one_link_down);
   return s;
 }
 

@@ -459,6 +459,84 @@ GST_START_TEST(test_restart_reuses_settings) {
 }
 GST_END_TEST;
 
+
+// The destinations property: two groups (two paths of a redundant pair) both
+// receive the same byte-identical stream, buffers and lists, and each
+// destination has its own structure in the metrics.
+GST_START_TEST(test_destinations_receive_identical_streams) {
+  auto rx_a = receiver(kGroup, 5004, "lo");
+  auto rx_b = receiver("239.1.2.4", 5006, "lo");
+  Sink s;
+  g_object_set(s.element, "group", kGroup, "port", 5004u, "interface", "lo", nullptr);
+  gst_util_set_object_arg(G_OBJECT(s.element), "destinations",
+                          "<\"mctx://239.1.2.4:5006?interface=lo&ttl=2\">");
+  GValue uris = G_VALUE_INIT;
+  g_object_get_property(G_OBJECT(s.element), "destinations", &uris);
+  fail_unless_equals_int(gst_value_array_get_size(&uris), 1);
+  assert_str_eq(g_value_get_string(gst_value_array_get_value(&uris, 0)),
+                "mctx://239.1.2.4:5006?interface=lo&ttl=2");
+  g_value_unset(&uris);
+
+  GstHarness* h = s.harness();
+  const int n = 10;
+  for (int i = 0; i < n; ++i) {
+    fail_unless_equals_int(gst_harness_push(h, text_buffer(packet_text(i))), GST_FLOW_OK);
+  }
+  GstBufferList* list = gst_buffer_list_new();
+  for (int i = n; i < 2 * n; ++i) gst_buffer_list_add(list, text_buffer(packet_text(i)));
+  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+
+  const auto a = receive_n(*rx_a, 2 * n + 1, 500);
+  const auto b = receive_n(*rx_b, 2 * n + 1, 500);
+  fail_unless_equals_int(a.size(), 2 * n);
+  fail_unless_equals_int(b.size(), 2 * n);
+  for (int i = 0; i < 2 * n; ++i) {
+    fail_unless(a[i].payload == b[i].payload, "datagram %d differs between the paths", i);
+    assert_str_eq(payload_string(a[i]), packet_text(i).c_str());
+    assert_str_eq(b[i].destination.to_string(), "239.1.2.4");
+    fail_unless_equals_int(a[i].ttl, 1);
+    fail_unless_equals_int(b[i].ttl, 2);  // the URI's own options
+  }
+
+  GstStructure* st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), 2 * n);
+  fail_unless_equals_uint64(u64(st, "send-calls"), n + 1);  // the list: one batch
+  const GValue* dests = gst_structure_get_value(st, "destinations");
+  fail_unless(dests != nullptr && GST_VALUE_HOLDS_ARRAY(dests), "no destinations array");
+  fail_unless_equals_int(gst_value_array_get_size(dests), 1);
+  const GstStructure* d =
+      gst_value_get_structure(gst_value_array_get_value(dests, 0));
+  fail_unless_equals_uint64(u64(d, "packets-sent"), 2 * n);
+  fail_unless_equals_uint64(u64(d, "send-calls"), n + 1);  // batched on this path too
+  fail_unless_equals_uint64(u64(d, "dropped"), 0);
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// A bad URI in destinations fails the start with the URI handler's message.
+GST_START_TEST(test_destinations_bad_uri) {
+  const char* bad = "mctx://239.1.2.4:5006?ttl=300";
+  GstElement* other = gst_element_factory_make("mctxsink", nullptr);
+  GError* err = nullptr;
+  fail_if(gst_uri_handler_set_uri(GST_URI_HANDLER(other), bad, &err));
+  fail_unless(err != nullptr);
+  const std::string handler_message = err->message;
+  g_clear_error(&err);
+  gst_object_unref(other);
+
+  Sink s;
+  g_object_set(s.element, "group", kGroup, "interface", "lo", nullptr);
+  gst_util_set_object_arg(G_OBJECT(s.element), "destinations",
+                          "<\"mctx://239.1.2.5\", \"mctx://239.1.2.4:5006?ttl=300\">");
+  const std::string msg = start_error(s);
+  fail_unless(contains(msg, "destinations[1] 'mctx://239.1.2.4:5006?ttl=300': "), "%s",
+              msg.c_str());
+  fail_unless(contains(msg, handler_message), "'%s' lacks '%s'", msg.c_str(),
+              handler_message.c_str());
+}
+GST_END_TEST;
+
 static Suite* mctxsink_send_suite() {
   Suite* s = suite_create("mctxsink-send");
   TCase* tc = tcase_create("ipv4");
@@ -474,6 +552,8 @@ static Suite* mctxsink_send_suite() {
   tcase_add_test(tc, test_closed_and_reused_descriptor);
   tcase_add_test(tc, test_shared_socket_with_other_options_is_refused);
   tcase_add_test(tc, test_restart_reuses_settings);
+  tcase_add_test(tc, test_destinations_receive_identical_streams);
+  tcase_add_test(tc, test_destinations_bad_uri);
   return s;
 }
 

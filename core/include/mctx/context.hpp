@@ -63,6 +63,16 @@ class MCTX_API Context {
   BatchReport send_batch(PublicationId id, std::span<const OutMessage> messages) noexcept;
   // Sends the payload through every publication.
   SendAllReport send_all(std::span<const std::byte> payload) noexcept;
+  // Sends the same messages through every publication, in id order, each
+  // with one Publication::send_batch() (so each keeps its batching and
+  // segmentation offload). A publication that fails or stops early never
+  // stops the others: each is sent the whole batch from its first message.
+  // reports[i] receives the i-th publication's report (its publication_id
+  // says which); publications beyond reports.size() are sent to but not
+  // reported. Nothing is allocated. In the summary, a publication succeeded
+  // when it sent every message without error; bytes_sent is summed.
+  SendAllReport send_all_batch(std::span<const OutMessage> messages,
+                               std::span<BatchReport> reports = {}) noexcept;
 
   // Lifetime totals: publications added/removed and the send counters of
   // sends made through the context. Never go down. Safe from any thread.
