@@ -395,6 +395,11 @@ GstFlowReturn Delivery::deliver_to_all(std::span<const mctx::OutMessage> message
   return ret;
 }
 
+GstFlowReturn Delivery::internal_error(const std::exception& e) noexcept {
+  GST_ELEMENT_ERROR(sink_, CORE, FAILED, ("Internal error while sending: %s", e.what()), (nullptr));
+  return GST_FLOW_ERROR;
+}
+
 GstFlowReturn Delivery::render(GstBuffer* buffer) noexcept {
   std::size_t mapped = 0;
   try {
@@ -412,9 +417,7 @@ GstFlowReturn Delivery::render(GstBuffer* buffer) noexcept {
     return ret;
   } catch (const std::exception& e) {
     unmap(mapped);
-    GST_ELEMENT_ERROR(sink_, CORE, FAILED, ("Internal error while sending: %s", e.what()),
-                      (nullptr));
-    return GST_FLOW_ERROR;
+    return internal_error(e);
   }
 }
 
@@ -445,9 +448,7 @@ GstFlowReturn Delivery::render_list(GstBufferList* list) noexcept {
     return ret;
   } catch (const std::exception& e) {
     unmap(mapped);
-    GST_ELEMENT_ERROR(sink_, CORE, FAILED, ("Internal error while sending: %s", e.what()),
-                      (nullptr));
-    return GST_FLOW_ERROR;
+    return internal_error(e);
   }
 }
 

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <bitset>
 #include <chrono>
+#include <exception>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -170,6 +171,8 @@ class Delivery {
   void count_dropped(std::size_t n) noexcept { dropped_.fetch_add(n, std::memory_order_relaxed); }
   void report_error(const mctx::SendError& e);
   void report_fatal(const mctx::SendError& e);
+  // An exception out of render/render_list (allocation): ERROR message.
+  GstFlowReturn internal_error(const std::exception& e) noexcept;
   // One datagram refused for an unreachable network. false: the outage
   // lasted longer than max-outage (an ERROR was posted).
   bool outage_loss(const mctx::SendError& e);

@@ -37,10 +37,6 @@ void record(SendMetrics& m, const Result<SendReport, SendError>& r) noexcept {
   }
 }
 
-// The publications' own rule (internal::record_batch): one batch is one
-// send call.
-void record(SendMetrics& m, const BatchReport& r) noexcept { internal::record_batch(m, r); }
-
 }  // namespace
 
 Context::Context() = default;
@@ -134,7 +130,7 @@ Result<SendReport, SendError> Context::send(PublicationId id,
   auto it = pubs_.find(id);
   if (it == pubs_.end()) return unexpected(SendError{Errc::publication_not_found, 0});
   auto r = it->second.send(payload);
-  record(totals_, r);
+  internal::record_batch(totals_, r);  // one batch is one send call
   return r;
 }
 
@@ -147,7 +143,7 @@ BatchReport Context::send_batch(PublicationId id,
     return rep;
   }
   BatchReport rep = it->second.send_batch(messages);
-  record(totals_, rep);
+  internal::record_batch(totals_, rep);
   return rep;
 }
 
@@ -156,7 +152,7 @@ SendAllReport Context::send_all(std::span<const std::byte> payload) noexcept {
   for (auto& [id, p] : pubs_) {
     ++rep.attempted;
     auto r = p.send(payload);
-    record(totals_, r);
+    internal::record_batch(totals_, r);  // one batch is one send call
     if (r) {
       ++rep.succeeded;
       rep.bytes_sent += r->bytes_sent;
@@ -173,7 +169,7 @@ SendAllReport Context::send_all_batch(std::span<const OutMessage> messages,
   SendAllReport rep;
   for (auto& [id, p] : pubs_) {
     BatchReport r = p.send_batch(messages);
-    record(totals_, r);
+    internal::record_batch(totals_, r);  // one batch is one send call
     if (rep.attempted < reports.size()) reports[rep.attempted] = r;
     ++rep.attempted;
     rep.bytes_sent += r.bytes_sent;
