@@ -130,7 +130,7 @@ Result<SendReport, SendError> Context::send(PublicationId id,
   auto it = pubs_.find(id);
   if (it == pubs_.end()) return unexpected(SendError{Errc::publication_not_found, 0});
   auto r = it->second.send(payload);
-  internal::record_batch(totals_, r);  // one batch is one send call
+  record(totals_, r);
   return r;
 }
 
@@ -152,7 +152,7 @@ SendAllReport Context::send_all(std::span<const std::byte> payload) noexcept {
   for (auto& [id, p] : pubs_) {
     ++rep.attempted;
     auto r = p.send(payload);
-    internal::record_batch(totals_, r);  // one batch is one send call
+    record(totals_, r);
     if (r) {
       ++rep.succeeded;
       rep.bytes_sent += r->bytes_sent;
