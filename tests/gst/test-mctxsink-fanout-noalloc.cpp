@@ -7,6 +7,8 @@
 // backend and Delivery) map each buffer once and hand the same messages to
 // every destination. The warm-up is the first buffer and the first list:
 // the Fanout's scratch arrays grow to the largest buffer and list seen.
+// Lists go through segmentation offload (gso=auto) and through sendmmsg
+// batches (gso=off).
 // A change of the set is picked up at the next buffer: after an add(), that
 // buffer allocates nothing either; after a remove(), it allocates only what
 // releasing the removed destination costs (GObject finalizing its socket,
@@ -145,10 +147,11 @@ class Datagrams {
   return ::testing::AssertionSuccess();
 }
 
-guint64 packets_sent(DestinationSet& set) {
+// A top-level counter of the set's metrics (totals over its destinations).
+guint64 total(DestinationSet& set, const char* counter) {
   GstStructure* s = set.structure("query", false);
   guint64 n = 0;
-  gst_structure_get_uint64(s, "packets-sent", &n);
+  gst_structure_get_uint64(s, counter, &n);
   gst_structure_free(s);
   return n;
 }
@@ -168,7 +171,11 @@ TEST(FanoutNoAlloc, CountingWorks) {
   EXPECT_GE(scope.stop(), static_cast<uint64_t>(kCalls));
 }
 
-TEST(FanoutNoAlloc, SeveralDestinationsAllocateNothing) {
+// Lists go out as segmentation sends (gso=auto; lo supports UDP_SEGMENT) or
+// as sendmmsg batches (gso=off).
+class FanoutNoAllocGso : public ::testing::TestWithParam<mctx::Gso> {};
+
+TEST_P(FanoutNoAllocGso, SeveralDestinationsAllocateNothing) {
   auto rx1 = receiver(kGroup1, kPort1);
   auto rx2 = receiver(kGroup2, kPort2);
   auto rx3 = receiver(kGroup3, kPort3);
@@ -180,6 +187,7 @@ TEST(FanoutNoAlloc, SeveralDestinationsAllocateNothing) {
   s.group = kGroup1;
   s.port = kPort1;
   s.interface = "lo";
+  s.gso = GetParam();
   s.destinations = {uri(kGroup2, kPort2)};
   Waiter waiter;
   ASSERT_TRUE(waiter.valid());
@@ -285,11 +293,21 @@ TEST(FanoutNoAlloc, SeveralDestinationsAllocateNothing) {
       << "the removed destination received a datagram after remove()";
   EXPECT_TRUE(receives(rx3, cat(phase2, phase3)));
   // Totals: the removed destination's counts stay.
-  EXPECT_EQ(packets_sent(set), 2 * phase1.size() + 3 * phase2.size() + 2 * phase3.size());
+  EXPECT_EQ(total(set, "packets-sent"),
+            2 * phase1.size() + 3 * phase2.size() + 2 * phase3.size());
+  // The lists took the path this run is about (one per list and destination).
+  const guint64 list_sends = 2 * (1 + kCalls) + 3 * kCalls + 2 * kCalls;
+  EXPECT_EQ(total(set, "gso-sends"), GetParam() == mctx::Gso::off ? 0 : list_sends);
 
   set.shutdown(true);
   gst_object_unref(sink);
 }
+
+INSTANTIATE_TEST_SUITE_P(Gso, FanoutNoAllocGso,
+                         ::testing::Values(mctx::Gso::automatic, mctx::Gso::off),
+                         [](const ::testing::TestParamInfo<mctx::Gso>& p) {
+                           return std::string(p.param == mctx::Gso::off ? "off" : "auto");
+                         });
 
 }  // namespace
 
