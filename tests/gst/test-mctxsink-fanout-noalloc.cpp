@@ -253,10 +253,10 @@ TEST_P(FanoutNoAllocGso, SeveralDestinationsAllocateNothing) {
   // --- the second destination removed ---------------------------------------
   // The streaming thread holds the last reference to a removed destination
   // and lets go of it at the next buffer: that buffer closes its socket,
-  // and finalizing the backend's used-socket GSocket allocates inside
-  // GObject (g_object_unref: GLib 2.74 allocates the notify queue it
-  // freezes for dispose). That is once per removal, not per datagram; what
-  // it costs is measured here on destinations that were never added (the
+  // and releasing the backend's used-socket GSocket allocates inside
+  // GObject (UdpBackend::shutdown() -> g_object_unref() -> g_malloc(); one
+  // allocation with GLib 2.74). That is once per removal, not per datagram;
+  // what it costs is measured here on destinations that were never added (the
   // second one, once GLib's allocator caches are warm), and the first
   // buffer after remove() may allocate exactly that much and nothing more.
   uint64_t release_cost = 0;
