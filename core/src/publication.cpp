@@ -40,6 +40,7 @@ struct Publication::State {
   std::atomic<int> gso_error{0};
   platform::GsoPlan gso_plan;                   // sending thread only
   std::atomic<std::size_t> gso_max_segment{0};  // gso_plan.max_segment, for gso()
+  const char* gso_qdisc = nullptr;              // avoided: set at open, then constant
   Pacer pacer;
   PacingStatus pacing;
   internal::OutageTracker outage;
@@ -245,6 +246,11 @@ void init_send_path(Publication::State& s) {
   } else if (const int err = platform::gso_supported(s.fd); err != 0) {
     s.gso_state = GsoState::unsupported;
     s.gso_error = err;
+  } else if (const char* q = platform::gso_segmenting_qdisc(r.interface_index)) {
+    // Its drops would go unseen: one message per datagram keeps queue-full
+    // (ENOBUFS) exact.
+    s.gso_state = GsoState::avoided;
+    s.gso_qdisc = q;
   } else {
     s.gso_state = GsoState::ready;
   }
@@ -298,6 +304,7 @@ const char* gso_state_name(GsoState s) noexcept {
     case GsoState::ready: return "ready";
     case GsoState::active: return "active";
     case GsoState::refused: return "refused";
+    case GsoState::avoided: return "avoided";
   }
   return "unknown";
 }
@@ -478,6 +485,8 @@ const SendMetrics& Publication::metrics() const noexcept {
   return (s_ ? *s_ : empty_state()).metrics;
 }
 
+const char* Publication::gso_avoided_by() const noexcept { return s_ ? s_->gso_qdisc : nullptr; }
+
 GsoStatus Publication::gso() const noexcept {
   const State& s = s_ ? *s_ : empty_state();
   return GsoStatus{s.gso_state.load(std::memory_order_relaxed),
@@ -526,6 +535,10 @@ std::string Publication::describe() const {
   text += gso_state_name(g.state);
   if (g.in_use()) text += " (segments of up to " + std::to_string(g.max_segment) + " bytes)";
   if (g.error != 0) text += " (" + std::string(std::strerror(g.error)) + ")";
+  if (const char* q = gso_avoided_by()) {
+    text += " (qdisc " + std::string(q) +
+            " on the interface segments such sends itself without reporting its drops)";
+  }
   const PacingStatus& p = s_->pacing;
   text += ", pacing ";
   text += p.mode();

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -289,6 +290,94 @@ TEST_F(Gso, ForcedFallbackEinvalIpv6) { forced_fallback(v6(5107), EINVAL); }
 TEST_F(Gso, ForcedFallbackEopnotsupp) { forced_fallback(v4(5108), EOPNOTSUPP); }
 // The fallback's plain messages on a caller's socket name the group too.
 TEST_F(Gso, ForcedFallbackOnACallerSocket) { forced_fallback(v6(5112), EIO, true); }
+
+// ---- shaping qdiscs ------------------------------------------------------
+
+// tbf (like taprio and cake) segments a segmentation send larger than its
+// burst by itself, queues the segments that fit, drops the rest and reports
+// success: the sender could not count those drops. A publication whose
+// interface has such a qdisc at open does not use segmentation offload
+// (state `avoided`), so every datagram the queue refuses is an ENOBUFS the
+// caller sees: received + refused = sent, exactly.
+class GsoUnderTbf : public Gso {
+ protected:
+  void SetUp() override {
+    Gso::SetUp();
+    if (IsSkipped()) return;
+    ASSERT_EQ(std::system("tc qdisc replace dev mctx0 root tbf rate 2mbit burst 3000 limit 3000"),
+              0);
+  }
+  void TearDown() override { (void)std::system("tc qdisc del dev mctx0 root 2>/dev/null"); }
+
+  // Sends `n` datagrams in batches of 30 and returns (received, refused).
+  std::pair<std::size_t, std::size_t> send_through(Publication& pub, Receiver& rx, std::size_t n) {
+    const Batch b(std::vector<std::size_t>(n, 1000));
+    const SendOutcome out = send_all(pub, b);
+    for (Errc e : out.errors) EXPECT_EQ(e, Errc::no_buffer_space);
+    const auto got = rx.receive_n(n + 1, 800ms);
+    return {got.size(), out.failed.size()};
+  }
+};
+
+TEST_F(GsoUnderTbf, AvoidedSoEveryQueueDropIsReported) {
+  Receiver rx = peer_receiver(ip("239.1.10.1"), 5113);
+  grow_receive_buffer(rx);
+  auto pub = open_ok(v4(5113).with_send_buffer_size(4 << 20));
+  const GsoStatus st = pub.gso();
+  ASSERT_EQ(st.state, GsoState::avoided);
+  ASSERT_NE(pub.gso_avoided_by(), nullptr);
+  EXPECT_STREQ(pub.gso_avoided_by(), "tbf");
+  EXPECT_NE(pub.describe().find("GSO avoided (qdisc tbf"), std::string::npos) << pub.describe();
+
+  const auto [received, refused] = send_through(pub, rx, 300);
+  std::printf("tbf, GSO avoided: 300 sent, %zu received, %zu refused (ENOBUFS)\n", received,
+              refused);
+  EXPECT_GT(refused, 0u) << "the queue never filled: the test proves nothing";
+  EXPECT_EQ(received + refused, 300u);
+  EXPECT_EQ(pub.metrics().load().queue_full, refused);
+  EXPECT_EQ(pub.metrics().load().gso_sends, 0u);
+}
+
+// A tbf whose burst holds the largest segmentation send never segments one:
+// segmentation offload stays in use behind it. A small tbf as a child of
+// another qdisc (htb) is found as well as a root one.
+TEST_F(GsoUnderTbf, OnlyATbfThatWouldSegmentIsAvoided) {
+  ASSERT_EQ(std::system("tc qdisc replace dev mctx0 root tbf rate 1gbit burst 200kb limit 1mb"),
+            0);
+  {
+    auto pub = open_ok(v4(5115));
+    EXPECT_EQ(pub.gso().state, GsoState::ready);
+    EXPECT_EQ(pub.gso_avoided_by(), nullptr);
+  }
+  ASSERT_EQ(std::system("tc qdisc del dev mctx0 root && "
+                        "tc qdisc add dev mctx0 root handle 1: htb default 10 && "
+                        "tc class add dev mctx0 parent 1: classid 1:10 htb rate 10mbit && "
+                        "tc qdisc add dev mctx0 parent 1:10 tbf rate 10mbit burst 8kb limit 16kb"),
+            0);
+  auto pub = open_ok(v4(5115));
+  EXPECT_EQ(pub.gso().state, GsoState::avoided);
+  ASSERT_NE(pub.gso_avoided_by(), nullptr);
+  EXPECT_STREQ(pub.gso_avoided_by(), "tbf");
+}
+
+// The kernel fact behind it (docs/design.md): a publication opened before the
+// tbf was added keeps segmentation offload, and tbf's drops of segments go
+// unreported. If a kernel ever reports them, this test says so.
+TEST_F(GsoUnderTbf, KernelHidesTbfSegmentDrops) {
+  (void)std::system("tc qdisc del dev mctx0 root 2>/dev/null");
+  Receiver rx = peer_receiver(ip("239.1.10.1"), 5114);
+  grow_receive_buffer(rx);
+  auto pub = open_ok(v4(5114).with_send_buffer_size(4 << 20));
+  ASSERT_EQ(pub.gso().state, GsoState::ready);
+  ASSERT_EQ(std::system("tc qdisc replace dev mctx0 root tbf rate 2mbit burst 3000 limit 3000"),
+            0);
+  const auto [received, refused] = send_through(pub, rx, 300);
+  std::printf("tbf added after open, GSO in use: 300 sent, %zu received, %zu refused\n",
+              received, refused);
+  EXPECT_LT(received + refused, 300u)
+      << "every segment dropped by tbf was reported: the kernel changed; revisit "
+         "platform::gso_segmenting_qdisc()";
+}
 
 // A device without checksum offload: kernels before 6.11 refuse every
 // segmentation send with EIO (the publication falls back); since commit

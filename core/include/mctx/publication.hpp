@@ -66,6 +66,9 @@ enum class GsoState : uint8_t {
   active,       // the kernel accepted segmentation sends
   refused,      // the kernel refused one (error: its errno): one message
                 // per datagram from then on, for good
+  avoided,      // not used: a qdisc on the interface (qdisc) segments such
+                // sends itself and drops segments without telling the
+                // sender, so queue-full could not be counted
 };
 MCTX_API const char* gso_state_name(GsoState s) noexcept;  // "off", "unsupported", ...
 
@@ -202,6 +205,10 @@ class MCTX_API Publication {
   std::chrono::nanoseconds pace_delay() const noexcept;
 
   GsoStatus gso() const noexcept;
+  // GsoState::avoided: the kind of the qdisc on the interface that made the
+  // publication avoid segmentation offload ("tbf", "taprio", "cake", a
+  // static string); otherwise nullptr.
+  const char* gso_avoided_by() const noexcept;
   const PacingStatus& pacing() const noexcept;
 
   // Borrow: the descriptor stays owned by the publication. -1 after extract().

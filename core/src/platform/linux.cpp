@@ -15,8 +15,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "platform/platform.hpp"
 
@@ -351,10 +353,16 @@ int set_max_pacing_rate(int fd, uint64_t bytes_per_second) noexcept {
   return 0;
 }
 
-std::string root_qdisc(uint32_t ifindex) {
-  if (ifindex == 0) return {};
+namespace {
+
+// Calls f(kind, is_root, options) for every qdisc of interface `ifindex`
+// (an RTM_GETQDISC dump over rtnetlink); `options` is its TCA_OPTIONS
+// attribute or nullptr. false when the dump could not be read.
+template <class F>
+bool for_each_qdisc(uint32_t ifindex, F&& f) {
+  if (ifindex == 0) return false;
   const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) return {};
+  if (fd < 0) return false;
   struct {
     nlmsghdr nh;
     tcmsg tc;
@@ -365,7 +373,7 @@ std::string root_qdisc(uint32_t ifindex) {
   req.nh.nlmsg_seq = 1;
   req.tc.tcm_family = AF_UNSPEC;
   req.tc.tcm_ifindex = static_cast<int>(ifindex);
-  std::string kind;
+  bool complete = false;
   const timeval timeout{1, 0};  // a dump always ends; never hang an open() on it
   (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   if (::send(fd, &req, sizeof req, 0) == static_cast<ssize_t>(sizeof req)) {
@@ -383,25 +391,102 @@ std::string root_qdisc(uint32_t ifindex) {
         }
         off += NLMSG_ALIGN(nh->nlmsg_len);
         if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
+          complete = nh->nlmsg_type == NLMSG_DONE;
           done = true;
           break;
         }
         if (nh->nlmsg_type != RTM_NEWQDISC) continue;
         const auto* tc = static_cast<const tcmsg*>(NLMSG_DATA(nh));
-        if (tc->tcm_ifindex != static_cast<int>(ifindex) || tc->tcm_parent != TC_H_ROOT) continue;
+        if (tc->tcm_ifindex != static_cast<int>(ifindex)) continue;
         int alen = static_cast<int>(nh->nlmsg_len) - static_cast<int>(NLMSG_LENGTH(sizeof *tc));
+        std::string_view kind;
+        const rtattr* options = nullptr;
         for (auto* a = reinterpret_cast<rtattr*>(const_cast<tcmsg*>(tc) + 1); RTA_OK(a, alen);
              a = RTA_NEXT(a, alen)) {
           if (a->rta_type == TCA_KIND) {
             const auto* text = static_cast<const char*>(RTA_DATA(a));
-            kind.assign(text, ::strnlen(text, RTA_PAYLOAD(a)));
+            kind = std::string_view(text, ::strnlen(text, RTA_PAYLOAD(a)));
+          } else if (a->rta_type == TCA_OPTIONS) {
+            options = a;
           }
         }
+        if (!kind.empty()) f(kind, tc->tcm_parent == TC_H_ROOT, options);
       }
     }
   }
   ::close(fd);
+  return complete;
+}
+
+}  // namespace
+
+std::string root_qdisc(uint32_t ifindex) {
+  std::string kind;
+  (void)for_each_qdisc(ifindex, [&kind](std::string_view k, bool root, const rtattr*) {
+    if (root) kind.assign(k);
+  });
   return kind;
+}
+
+namespace {
+
+// The largest packet a tbf passes whole (its max_size: the burst at the
+// rate, and the peak bucket's mtu at the peak rate), from its TCA_OPTIONS as
+// tbf_dump() writes them (buffer and mtu in psched ticks of 64 ns). 0 when
+// the options cannot be read.
+uint64_t tbf_max_size(const rtattr* options) {
+  if (options == nullptr) return 0;
+  const tc_tbf_qopt* q = nullptr;
+  uint64_t rate = 0, peak = 0;
+  int len = static_cast<int>(RTA_PAYLOAD(options));
+  for (auto* a = static_cast<const rtattr*>(RTA_DATA(options)); RTA_OK(a, len);
+       a = RTA_NEXT(a, len)) {
+    if (a->rta_type == TCA_TBF_PARMS && RTA_PAYLOAD(a) >= sizeof(tc_tbf_qopt)) {
+      q = static_cast<const tc_tbf_qopt*>(RTA_DATA(a));
+    } else if (a->rta_type == TCA_TBF_RATE64 && RTA_PAYLOAD(a) >= sizeof(uint64_t)) {
+      std::memcpy(&rate, RTA_DATA(a), sizeof rate);
+    } else if (a->rta_type == TCA_TBF_PRATE64 && RTA_PAYLOAD(a) >= sizeof(uint64_t)) {
+      std::memcpy(&peak, RTA_DATA(a), sizeof peak);
+    }
+  }
+  if (q == nullptr) return 0;
+  if (rate == 0) rate = q->rate.rate;
+  if (peak == 0) peak = q->peakrate.rate;
+  constexpr unsigned kPschedShift = 6;  // PSCHED_SHIFT: a tick is 64 ns
+  auto bytes = [](uint64_t bytes_per_second, uint32_t ticks, unsigned overhead) -> uint64_t {
+    const long double ns = static_cast<long double>(static_cast<uint64_t>(ticks) << kPschedShift);
+    const auto n = static_cast<uint64_t>(static_cast<long double>(bytes_per_second) * ns / 1e9L);
+    return n > overhead ? n - overhead : 0;
+  };
+  uint64_t max_size = bytes(rate, q->buffer, q->rate.overhead);
+  if (peak != 0) max_size = std::min(max_size, bytes(peak, q->mtu, q->peakrate.overhead));
+  return max_size;
+}
+
+// A segmentation send as a qdisc measures it: at most 65,535 bytes of IP
+// datagram plus, for each of up to 64 segments, its own IPv6 + UDP + link
+// headers. A tbf whose max_size is at least this never segments one.
+constexpr uint64_t kLargestSegmentationSend = 65535 + 64 * (40 + 8 + 14);
+
+}  // namespace
+
+const char* gso_segmenting_qdisc(uint32_t ifindex) {
+  // From the Linux sources: tbf_segment() (for a packet larger than the
+  // tbf's max_size), taprio_enqueue_segmented() and cake's split-GSO path
+  // enqueue each segment on its own and return success when any of them
+  // was queued.
+  const char* found = nullptr;
+  (void)for_each_qdisc(ifindex, [&found](std::string_view k, bool, const rtattr* options) {
+    if (found != nullptr) return;
+    if (k == "tbf") {
+      if (tbf_max_size(options) < kLargestSegmentationSend) found = "tbf";
+    } else if (k == "taprio") {
+      found = "taprio";
+    } else if (k == "cake") {
+      found = "cake";
+    }
+  });
+  return found;
 }
 
 }  // namespace mctx::platform

@@ -241,4 +241,12 @@ int set_max_pacing_rate(int fd, uint64_t bytes_per_second) noexcept;
 // "noqueue", ...), read over rtnetlink; "" when unknown.
 std::string root_qdisc(uint32_t ifindex);
 
+// A qdisc anywhere on interface `ifindex` (root or child) that segments a
+// segmentation-offload send by itself and drops the segments that do not
+// fit without reporting it to the sender (Linux: a tbf whose burst is
+// smaller than the largest such send, taprio, cake): its kind, a static
+// string, or nullptr (none, or unknown). Setup only: it allocates nothing but reads a
+// netlink dump.
+const char* gso_segmenting_qdisc(uint32_t ifindex);
+
 }  // namespace mctx::platform
