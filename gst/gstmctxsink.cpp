@@ -71,6 +71,7 @@
 #include <string>
 
 #include "mctxsink-deliver.hpp"
+#include "mctxsink-destinations.hpp"
 #include "mctxsink-metrics.hpp"
 #include "mctxsink-private.hpp"
 
@@ -78,13 +79,12 @@ GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 
 using mctx::gst::Backend;
-using mctx::gst::BackendResult;
-using mctx::gst::Delivery;
-using mctx::gst::DeliveryPolicy;
+using mctx::gst::Destination;
+using mctx::gst::DestinationSet;
+using mctx::gst::Fanout;
 using mctx::gst::GRef;
 using mctx::gst::MetricsPoster;
 using mctx::gst::Post;
-using mctx::gst::RunMetrics;
 using mctx::gst::Settings;
 using mctx::gst::StartError;
 using mctx::gst::Waiter;
@@ -156,94 +156,30 @@ namespace {
 
 // Runtime state: exists between start() and stop(), built from a copy of the
 // settings. render()/render_list() use it without locking (they never run
-// concurrently with start()/stop()); other threads hold Private::state_mutex.
+// concurrently with start()/stop()); other threads hold Private::state_mutex
+// to read it, and Private::run_mutex to change its destinations.
 struct State {
-  State(GstBaseSink* sink, const Settings& s, std::unique_ptr<Backend> b, Waiter& waiter)
-      : settings(s),
-        backend(std::move(b)),
-        delivery(sink, *backend, waiter,
-                 DeliveryPolicy{s.queue_full_drop, std::chrono::milliseconds(s.max_outage_ms)}),
-        metrics(settings, *backend, delivery) {}
+  State(GstBaseSink* sink, const Settings& s, std::unique_ptr<DestinationSet> d)
+      : settings(s), set(std::move(d)), fanout(sink, *set) {}
 
-  // The mctx-metrics structure: this destination's fields and, with further
-  // destinations, a `destinations` array of one structure each (same fields).
-  GstStructure* structure(const char* reason, bool advance);
-
-  Settings settings;                 // the copy start() used
-  std::unique_ptr<Backend> backend;  // UDP publication or raw backend
-  Delivery delivery;                 // the send policy (streaming thread)
-  RunMetrics metrics;                // under Private::state_mutex
-  // The destinations property, one State each (their delivery follows ours).
-  std::vector<std::unique_ptr<State>> destinations;
+  Settings settings;                   // the copy start() used
+  std::unique_ptr<DestinationSet> set; // every destination of the run
+  Fanout fanout;                       // buffers to every destination (streaming thread)
 };
-
-GstStructure* State::structure(const char* reason, bool advance) {
-  GstStructure* s = metrics.structure(reason, advance);
-  if (s == nullptr || destinations.empty()) return s;
-  GValue array = G_VALUE_INIT;
-  gst_value_array_init(&array, static_cast<guint>(destinations.size()));
-  for (const auto& d : destinations) {
-    GValue v = G_VALUE_INIT;
-    g_value_init(&v, GST_TYPE_STRUCTURE);
-    g_value_take_boxed(&v, d->metrics.structure(reason, advance));
-    gst_value_array_append_and_take_value(&array, &v);
-  }
-  gst_structure_take_value(s, "destinations", &array);
-  return s;
-}
-
-// Opens the backend of one destination.
-BackendResult make_backend(const Settings& s) {
-  return s.raw_mode ? mctx::gst::make_raw_backend(s) : mctx::gst::make_udp_backend(s);
-}
-
-// The destinations property: each URI parsed by the URI handler's parser
-// (same errors), opened with the element's send policy, following `st`.
-mctx::Result<bool, StartError> open_destinations(GstBaseSink* sink, State& st, Waiter& waiter) {
-  const Settings& s = st.settings;
-  auto where = [&s](std::size_t i) {
-    return "destinations[" + std::to_string(i) + "] '" + s.destinations[i] + "': ";
-  };
-  // Every URI is checked before any socket is opened.
-  std::vector<Settings> parsed(s.destinations.size());
-  for (std::size_t i = 0; i < s.destinations.size(); ++i) {
-    Settings& d = parsed[i];
-    GError* err = nullptr;
-    if (!mctx::gst::parse_uri(s.destinations[i].c_str(), d, &err)) {
-      StartError e{StartError::Kind::settings, where(i) + (err ? err->message : "invalid URI"),
-                   "destinations property"};
-      g_clear_error(&err);
-      return mctx::unexpected(std::move(e));
-    }
-    d.raw_mode = s.raw_mode;
-    d.gso = s.gso;
-    d.max_rate = s.max_rate;
-    d.queue_full_drop = s.queue_full_drop;
-    d.max_outage_ms = s.max_outage_ms;
-  }
-  for (std::size_t i = 0; i < parsed.size(); ++i) {
-    const Settings& d = parsed[i];
-    BackendResult backend = make_backend(d);
-    if (!backend) {
-      StartError e = backend.error();
-      e.message = where(i) + e.message;
-      return mctx::unexpected(std::move(e));
-    }
-    st.destinations.push_back(std::make_unique<State>(sink, d, std::move(*backend), waiter));
-    st.delivery.add_follower(st.destinations.back()->delivery);
-  }
-  return true;
-}
 
 struct Private {
   explicit Private(GstElement* element) : poster(element) {}
+
+  // Serialises start(), stop() and the add/remove/clear signals: the set of
+  // destinations changes under it. Never held while a message is posted.
+  std::mutex run_mutex;
 
   std::mutex settings_mutex;
   Settings settings;     // under settings_mutex
   bool started = false;  // under settings_mutex: between start() and stop()
 
   std::mutex state_mutex;
-  std::unique_ptr<State> state;  // pointer changes under state_mutex
+  std::unique_ptr<State> state;  // pointer changes under run_mutex and state_mutex
 
   Waiter waiter;         // the streaming thread's waits; unlock() interrupts them
   MetricsPoster poster;  // mctx-metrics messages and the stats timer
@@ -278,9 +214,9 @@ static GstStaticPadTemplate sink_template =
 static void post_metrics(GstMctxSink* self, Post what, State* taken = nullptr) {
   Private* priv = self->priv;
   priv->poster.post(what, [priv, taken](const char* reason) -> GstStructure* {
-    if (taken != nullptr) return taken->structure(reason, true);
+    if (taken != nullptr) return taken->set->structure(reason, true);
     std::lock_guard<std::mutex> lk(priv->state_mutex);
-    return priv->state ? priv->state->structure(reason, true) : nullptr;
+    return priv->state ? priv->state->set->structure(reason, true) : nullptr;
   });
 }
 
@@ -288,7 +224,7 @@ static GstStructure* current_metrics(GstMctxSink* self) {
   Private* priv = self->priv;
   {
     std::lock_guard<std::mutex> lk(priv->state_mutex);
-    if (priv->state) return priv->state->structure("query", false);
+    if (priv->state) return priv->state->set->structure("query", false);
   }
   std::lock_guard<std::mutex> lk(priv->settings_mutex);
   return mctx::gst::stopped_metrics(priv->settings);
@@ -326,14 +262,14 @@ static GstFlowReturn gst_mctx_sink_render(GstBaseSink* sink, GstBuffer* buffer) 
   auto self = GST_MCTX_SINK(sink);
   State* st = self->priv->state.get();
   if (G_UNLIKELY(st == nullptr)) return GST_FLOW_FLUSHING;
-  return st->delivery.render(buffer);
+  return st->fanout.render(buffer);
 }
 
 static GstFlowReturn gst_mctx_sink_render_list(GstBaseSink* sink, GstBufferList* list) {
   auto self = GST_MCTX_SINK(sink);
   State* st = self->priv->state.get();
   if (G_UNLIKELY(st == nullptr)) return GST_FLOW_FLUSHING;
-  return st->delivery.render_list(list);
+  return st->fanout.render_list(list);
 }
 
 static gboolean gst_mctx_sink_unlock(GstBaseSink* sink) {
@@ -359,9 +295,15 @@ static gboolean gst_mctx_sink_unlock_stop(GstBaseSink* sink) {
 // next PAUSED.
 static gboolean gst_mctx_sink_start(GstMctxSink* self) {
   auto priv = self->priv;
-  auto clear_started = [priv] {
-    std::lock_guard<std::mutex> lk(priv->settings_mutex);
-    priv->started = false;
+  std::unique_lock<std::mutex> run(priv->run_mutex);
+  auto fail = [self, priv, &run](const StartError& e) {
+    {
+      std::lock_guard<std::mutex> lk(priv->settings_mutex);
+      priv->started = false;
+    }
+    run.unlock();  // a synchronous bus handler may add destinations or stop us
+    post_start_error(self, e);
+    return FALSE;
   };
   try {
     Settings s;
@@ -371,47 +313,35 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
       priv->started = true;  // from here on, MUTABLE_READY properties are refused
     }
     if (!priv->waiter.valid()) {
-      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("Could not create a poll set."),
-                        ("gst_poll_new() failed"));
-      clear_started();
-      return FALSE;
+      return fail(StartError{StartError::Kind::open, "Could not create a poll set.",
+                             "gst_poll_new() failed"});
     }
 
     mctx::gst::sync_core_log_threshold();  // the core logs into our category
-    BackendResult backend = make_backend(s);
-    if (!backend) {
-      post_start_error(self, backend.error());
-      clear_started();
-      return FALSE;
-    }
+    auto set = DestinationSet::open(GST_BASE_SINK_CAST(self), s, priv->waiter);
+    if (!set) return fail(set.error());
 
-    auto st = std::make_unique<State>(GST_BASE_SINK_CAST(self), s, std::move(*backend),
-                                      priv->waiter);
-    if (auto opened = open_destinations(GST_BASE_SINK_CAST(self), *st, priv->waiter); !opened) {
-      for (auto& d : st->destinations) d->backend->shutdown(true);
-      st->backend->shutdown(false);  // a failed start leaves a caller's socket open
-      post_start_error(self, opened.error());
-      clear_started();
-      return FALSE;
+    const Destination* primary = (*set)->primary();
+    const std::string start_warning = primary ? primary->backend().start_warning() : "";
+    if (primary) {
+      GST_INFO_OBJECT(self, "Started (%s mode, %s socket): %s", primary->backend().mode(),
+                      s.socket ? "caller-provided" : "own",
+                      primary->backend().describe_socket().c_str());
     }
-    for (const auto& d : st->destinations) {
-      GST_INFO_OBJECT(self, "Destination: %s", d->backend->describe_socket().c_str());
-    }
+    GST_INFO_OBJECT(self, "%zu destinations", (*set)->size());
 
-    const std::string start_warning = st->backend->start_warning();
-    if (!start_warning.empty()) {
-      GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", start_warning.c_str()),
-                          ("properties set that this mode does not use"));
-    }
-
-    GST_INFO_OBJECT(self, "Started (%s mode, %s socket): %s", st->backend->mode(),
-                    s.socket ? "caller-provided" : "own", st->backend->describe_socket().c_str());
-
+    auto st = std::make_unique<State>(GST_BASE_SINK_CAST(self), s, std::move(*set));
     priv->waiter.unlock_stop();
     priv->poster.clear_eos();
     {
       std::lock_guard<std::mutex> lk(priv->state_mutex);
       priv->state = std::move(st);
+    }
+    run.unlock();
+
+    if (!start_warning.empty()) {
+      GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", start_warning.c_str()),
+                          ("properties set that this mode does not use"));
     }
     if (!priv->poster.start_timer([self] { post_metrics(self, Post::interval); })) {
       GST_ELEMENT_WARNING(self, RESOURCE, FAILED,
@@ -421,14 +351,12 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
     }
     return TRUE;
   } catch (const std::exception& e) {
-    GST_ELEMENT_ERROR(self, CORE, FAILED, ("Internal error while starting: %s", e.what()),
-                      (nullptr));
     {
       std::lock_guard<std::mutex> lk(priv->state_mutex);
       priv->state.reset();
     }
-    clear_started();
-    return FALSE;
+    return fail(StartError{StartError::Kind::open,
+                           std::string("Internal error while starting: ") + e.what(), ""});
   }
 }
 
@@ -441,6 +369,7 @@ static gboolean gst_mctx_sink_stop(GstMctxSink* self) {
   // then post its final sample.
   std::unique_ptr<State> st;
   {
+    std::lock_guard<std::mutex> run(priv->run_mutex);
     std::lock_guard<std::mutex> lk(priv->state_mutex);
     st = std::move(priv->state);
   }
@@ -454,8 +383,7 @@ static gboolean gst_mctx_sink_stop(GstMctxSink* self) {
     priv->started = false;
   }
   if (st) {
-    for (auto& d : st->destinations) d->backend->shutdown(true);
-    st->backend->shutdown(close_socket);
+    st->set->shutdown(close_socket);
     st.reset();
     GST_DEBUG_OBJECT(self, "Stopped");
   }
@@ -688,7 +616,8 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
     }
     if (prop_id == PROP_USED_SOCKET) {
       std::lock_guard<std::mutex> lk(priv->state_mutex);
-      GSocket* s = priv->state ? priv->state->backend->used_socket() : nullptr;
+      const Destination* primary = priv->state ? priv->state->set->primary() : nullptr;
+      GSocket* s = primary ? primary->backend().used_socket() : nullptr;
       g_value_take_object(value, s);
       return;
     }
@@ -730,6 +659,151 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
     }
   } catch (const std::exception& e) {
     GST_ERROR_OBJECT(self, "Could not get property %s: %s", pspec->name, e.what());
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Action signals: add, remove, clear, get-metrics (the destinations)
+
+// Whether a destination with this canonical URI is in `s` (the properties'
+// one or a URI of destinations); not running.
+static bool settings_have(const Settings& s, const std::string& canonical) {
+  if (!s.raw_mode && !s.group.empty() && mctx::gst::build_uri(s) == canonical) return true;
+  for (const std::string& uri : s.destinations) {
+    if (mctx::gst::canonical_uri(s, uri) == canonical) return true;
+  }
+  return false;
+}
+
+static gboolean gst_mctx_sink_add(GstMctxSink* self, const gchar* uri_arg) {
+  auto priv = self->priv;
+  const std::string uri = uri_arg ? uri_arg : "";
+  StartError error;
+  bool added = false;
+  try {
+    std::lock_guard<std::mutex> run(priv->run_mutex);
+    Settings element;
+    {
+      std::lock_guard<std::mutex> lk(priv->settings_mutex);
+      element = priv->settings;
+    }
+    Settings d;
+    std::string why;
+    if (!mctx::gst::destination_settings(element, uri, d, why)) {
+      error = StartError{StartError::Kind::settings, why, "add: bad URI"};
+    } else {
+      const std::string canonical = mctx::gst::build_uri(d);
+      State* st = priv->state.get();
+      const bool present = st ? st->set->contains(canonical) : settings_have(element, canonical);
+      if (present) {
+        error = StartError{StartError::Kind::settings,
+                           "already a destination (" + canonical + ")", "add: duplicate"};
+      } else if (st != nullptr) {
+        // Running: open it now; the streaming thread takes it at the next
+        // buffer or list.
+        auto opened = mctx::gst::open_destination(GST_BASE_SINK_CAST(self), st->settings, uri,
+                                                  priv->waiter);
+        if (!opened) {
+          error = opened.error();
+        } else {
+          GST_INFO_OBJECT(self, "Destination added: %s",
+                          (*opened)->backend().describe_socket().c_str());
+          st->set->add(std::move(*opened));
+          added = true;
+        }
+      } else {
+        added = true;
+      }
+      if (added) {
+        std::lock_guard<std::mutex> lk(priv->settings_mutex);
+        priv->settings.destinations.push_back(uri);
+      }
+    }
+  } catch (const std::exception& e) {
+    error = StartError{StartError::Kind::open, std::string("internal error: ") + e.what(), ""};
+    added = false;
+  }
+  if (added) {
+    GST_INFO_OBJECT(self, "add '%s'", uri.c_str());
+    g_object_notify(G_OBJECT(self), "destinations");
+    return TRUE;
+  }
+  error.message = "add '" + uri + "': " + error.message;
+  GST_WARNING_OBJECT(self, "%s", error.message.c_str());
+  if (error.kind == StartError::Kind::settings) {
+    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", error.message.c_str()),
+                        ("%s", error.debug.c_str()));
+  } else {
+    GST_ELEMENT_WARNING(self, RESOURCE, OPEN_WRITE, ("%s", error.message.c_str()),
+                        ("%s", error.debug.c_str()));
+  }
+  return FALSE;
+}
+
+static gboolean gst_mctx_sink_remove(GstMctxSink* self, const gchar* uri_arg) {
+  auto priv = self->priv;
+  const std::string uri = uri_arg ? uri_arg : "";
+  bool removed = false;
+  try {
+    std::lock_guard<std::mutex> run(priv->run_mutex);
+    std::lock_guard<std::mutex> lk(priv->settings_mutex);
+    Settings& s = priv->settings;
+    const std::string canonical = mctx::gst::canonical_uri(s, uri);
+    auto& list = s.destinations;
+    for (auto it = list.begin(); it != list.end(); ++it) {
+      if (*it == uri || (!canonical.empty() && mctx::gst::canonical_uri(s, *it) == canonical)) {
+        list.erase(it);
+        removed = true;
+        break;
+      }
+    }
+    if (removed && priv->state) {
+      // Its send stops at once and a wait on its socket is interrupted; the
+      // streaming thread lets go of it (and closes it) at the next buffer.
+      (void)priv->state->set->remove(canonical);
+    }
+  } catch (const std::exception& e) {
+    GST_ERROR_OBJECT(self, "remove '%s': %s", uri.c_str(), e.what());
+    return FALSE;
+  }
+  if (!removed) {
+    GST_WARNING_OBJECT(self, "remove '%s': not one of the destinations (the destination of the "
+                       "group, port, ... properties cannot be removed)", uri.c_str());
+    return FALSE;
+  }
+  GST_INFO_OBJECT(self, "remove '%s'", uri.c_str());
+  g_object_notify(G_OBJECT(self), "destinations");
+  return TRUE;
+}
+
+static void gst_mctx_sink_clear(GstMctxSink* self) {
+  auto priv = self->priv;
+  std::size_t n = 0;
+  {
+    std::lock_guard<std::mutex> run(priv->run_mutex);
+    std::lock_guard<std::mutex> lk(priv->settings_mutex);
+    n = priv->settings.destinations.size();
+    priv->settings.destinations.clear();
+    if (priv->state) (void)priv->state->set->clear();
+  }
+  GST_INFO_OBJECT(self, "clear: %zu destinations removed", n);
+  if (n > 0) g_object_notify(G_OBJECT(self), "destinations");
+}
+
+static GstStructure* gst_mctx_sink_get_metrics(GstMctxSink* self, const gchar* uri_arg) {
+  auto priv = self->priv;
+  try {
+    std::string canonical;
+    {
+      std::lock_guard<std::mutex> lk(priv->settings_mutex);
+      canonical = mctx::gst::canonical_uri(priv->settings, uri_arg ? uri_arg : "");
+    }
+    std::lock_guard<std::mutex> lk(priv->state_mutex);
+    if (canonical.empty() || !priv->state) return nullptr;
+    return priv->state->set->destination_structure(canonical);
+  } catch (const std::exception& e) {
+    GST_ERROR_OBJECT(self, "get-metrics: %s", e.what());
+    return nullptr;
   }
 }
 
@@ -788,7 +862,8 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
   /**
    * GstMctxSink:group:
    *
-   * The IPv4 or IPv6 multicast group to send to. Required. Interface-local
+   * The IPv4 or IPv6 multicast group to send to. Required, unless
+   * #GstMctxSink:destinations names the destinations. Interface-local
    * and link-local IPv6 groups (ff01::/16, ff02::/16) only mean something on
    * one link: they need #GstMctxSink:interface (or a scope, "ff02::1%eth0").
    */
@@ -797,8 +872,8 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
       g_param_spec_string(
           "group", "Multicast group",
           "IPv4 or IPv6 multicast group to send to, e.g. 239.1.2.3 or ff3e::8000:1234 "
-          "(required; ff01::/16 and ff02::/16 groups also need 'interface' or a %scope; not used in "
-          "raw-mode)",
+          "(required unless 'destinations' is set; ff01::/16 and ff02::/16 groups also need "
+          "'interface' or a %scope; not used in raw-mode)",
           DEFAULT_GROUP, rw_ready));
 
   /**
@@ -1110,16 +1185,19 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
    *
    * Further destinations, as `mctx://` URIs (the URI handler's syntax, each
    * with its own interface, source, TTL, DSCP...), sent to in addition to
-   * the destination of the single-destination properties: every buffer and
-   * list goes to each, with its own socket, batching and counters. A bad URI
-   * fails the start with the URI handler's message.
+   * the destination of the single-destination properties (when a group is
+   * set): every buffer and list goes to each, with its own socket, batching
+   * and counters. A bad URI fails the start with the URI handler's message.
+   * While the element runs, the #GstMctxSink::add, #GstMctxSink::remove and
+   * #GstMctxSink::clear signals change the set, and this property reads it.
    */
   g_object_class_install_property(
       gobject_class, PROP_DESTINATIONS,
       gst_param_spec_array(
           "destinations", "Destinations",
           "Further mctx:// URIs (the URI handler's syntax) each buffer is also sent to, e.g. "
-          "<\"mctx://239.1.1.2:5004?interface=eth1\">; empty = none",
+          "<\"mctx://239.1.1.2:5004?interface=eth1\">; empty = none. While running, the add, "
+          "remove and clear signals change the set",
           g_param_spec_string("destination", "Destination", "One mctx:// URI", nullptr, rw_ready),
           rw_ready));
 
@@ -1166,6 +1244,64 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
                        "Alias of 'source-port' (udpsink's name and type): local UDP port to "
                        "send from; 0 = any free port chosen by the kernel",
                        0, 65535, static_cast<gint>(DEFAULT_SOURCE_PORT), rw_ready));
+
+  /**
+   * GstMctxSink::add:
+   * @sink: the mctxsink
+   * @uri: an `mctx://` URI (the URI handler's syntax)
+   *
+   * Adds a destination, in any state. While the element runs its socket
+   * opens at once and it is sent every buffer and list rendered from then
+   * on (from a buffer or list boundary); the URI is appended to
+   * #GstMctxSink:destinations. Returns %FALSE when the URI is bad, is
+   * already a destination or cannot be opened: a WARNING message then names
+   * the URI and the rule ("add 'URI': ...").
+   */
+  g_signal_new_class_handler("add", G_TYPE_FROM_CLASS(klass),
+                             static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                             G_CALLBACK(gst_mctx_sink_add), nullptr, nullptr, nullptr,
+                             G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+  /**
+   * GstMctxSink::remove:
+   * @sink: the mctxsink
+   * @uri: a URI of #GstMctxSink:destinations (compared after parsing: key
+   *   order and defaults written out do not matter)
+   *
+   * Removes a destination, in any state. While the element runs, the
+   * destination is sent nothing after the call returns (a datagram being
+   * sent at that moment completes) and a wait for its socket ends at once;
+   * the other destinations lose and repeat nothing. Returns %FALSE when it
+   * is not one of #GstMctxSink:destinations (the destination of the group,
+   * port, ... properties cannot be removed).
+   */
+  g_signal_new_class_handler("remove", G_TYPE_FROM_CLASS(klass),
+                             static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                             G_CALLBACK(gst_mctx_sink_remove), nullptr, nullptr, nullptr,
+                             G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+  /**
+   * GstMctxSink::clear:
+   * @sink: the mctxsink
+   *
+   * Removes every destination of #GstMctxSink:destinations, in any state
+   * (the destination of the group, port, ... properties stays).
+   */
+  g_signal_new_class_handler("clear", G_TYPE_FROM_CLASS(klass),
+                             static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                             G_CALLBACK(gst_mctx_sink_clear), nullptr, nullptr, nullptr,
+                             G_TYPE_NONE, 0);
+  /**
+   * GstMctxSink::get-metrics:
+   * @sink: the mctxsink
+   * @uri: the destination's URI (its `uri` field in the metrics)
+   *
+   * Returns: (transfer full) (nullable): the `mctx-destination` structure of
+   * one destination (counters, rates, state), or %NULL when the element is
+   * not running or has no such destination.
+   */
+  g_signal_new_class_handler("get-metrics", G_TYPE_FROM_CLASS(klass),
+                             static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                             G_CALLBACK(gst_mctx_sink_get_metrics), nullptr, nullptr, nullptr,
+                             GST_TYPE_STRUCTURE, 1, G_TYPE_STRING);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(

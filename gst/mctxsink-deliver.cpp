@@ -100,27 +100,50 @@ Waiter::Result Waiter::wait(const Until& until) noexcept {
       continue;  // woke early: wait for the rest
     }
     const int err = errno;
-    if (err == EBUSY) return Result::unlocked;
+    if (err == EBUSY) return take_interruption();
     if (err == EINTR || err == EAGAIN) continue;
     errno_ = err;
     return Result::failed;
   }
 }
 
+Waiter::Result Waiter::take_interruption() noexcept {
+  std::lock_guard<std::mutex> lk(flush_mutex_);
+  if (unlocked_) return Result::unlocked;
+  kick_pending_ = false;
+  if (poll_ != nullptr) gst_poll_set_flushing(poll_, FALSE);
+  return Result::kicked;
+}
+
 void Waiter::unlock() noexcept {
+  std::lock_guard<std::mutex> lk(flush_mutex_);
+  unlocked_ = true;
   if (poll_ != nullptr) gst_poll_set_flushing(poll_, TRUE);
 }
 
 void Waiter::unlock_stop() noexcept {
-  if (poll_ != nullptr) gst_poll_set_flushing(poll_, FALSE);
+  std::lock_guard<std::mutex> lk(flush_mutex_);
+  unlocked_ = false;
+  if (poll_ != nullptr && !kick_pending_) gst_poll_set_flushing(poll_, FALSE);
+}
+
+void Waiter::kick() noexcept {
+  std::lock_guard<std::mutex> lk(flush_mutex_);
+  kick_pending_ = true;
+  if (poll_ != nullptr) gst_poll_set_flushing(poll_, TRUE);
 }
 
 // ---------------------------------------------------------------------------
 // Delivery: the policy
 
 GstFlowReturn Delivery::wait(const Waiter::Until& until) {
-  switch (waiter_.wait(until)) {
+  const State before = state();
+  set_state(State::waiting);
+  const Waiter::Result result = waiter_.wait(until);
+  set_state(before);
+  switch (result) {
     case Waiter::Result::ready:
+    case Waiter::Result::kicked:  // the caller looks again (a removed destination stops)
       return GST_FLOW_OK;
     case Waiter::Result::failed: {
       const int err = waiter_.error();
@@ -135,15 +158,27 @@ GstFlowReturn Delivery::wait(const Waiter::Until& until) {
   // preroll. It returns OK when the sink goes back to PLAYING (send again),
   // FLUSHING when it is flushing or stopping.
   GST_DEBUG_OBJECT(sink_, "unlocked while waiting: waiting for preroll");
+  set_state(State::waiting);
   const GstFlowReturn r = gst_base_sink_wait_preroll(sink_);
+  set_state(before);
   GST_DEBUG_OBJECT(sink_, "preroll wait returned %s", gst_flow_get_name(r));
   return r;
 }
 
+void Delivery::remove() noexcept {
+  removed_.store(true, std::memory_order_relaxed);
+  waiter_.kick();
+}
+
 GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
   const std::size_t count = messages.size();
+  if (failed()) {  // a fatal error earlier: nothing goes out any more
+    count_dropped(count);
+    return GST_FLOW_OK;
+  }
   std::size_t off = 0;
   while (off < count) {
+    if (removed()) return GST_FLOW_OK;  // not ours to send or count any more
     mctx::BatchReport r;
     if (count - off == 1) {  // one datagram: send(2)/sendmsg(2), no batch
       // A paced publication (max-rate): wait until the pacer lets it go.
@@ -218,7 +253,7 @@ GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
     }
     if (e.fatal()) {
       count_dropped(count - off);
-      report_fatal(e);
+      fail(e);
       return GST_FLOW_ERROR;
     }
     report_error(e);  // the datagram at `off` is lost
@@ -279,6 +314,7 @@ bool Delivery::outage_loss(const mctx::SendError& e) {
   const auto now = std::chrono::steady_clock::now();
   if (!in_outage_) {
     in_outage_ = true;
+    set_state(State::outage);
     outage_start_ = now;
     outage_lost_ = 0;
     outages_.fetch_add(1, std::memory_order_relaxed);
@@ -321,6 +357,7 @@ bool Delivery::outage_loss(const mctx::SendError& e) {
 
 void Delivery::outage_ended() {
   in_outage_ = false;
+  set_state(State::sending);
   const auto duration = std::chrono::steady_clock::now() - outage_start_;
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
   GST_INFO_OBJECT(sink_, "outage ended after %.3f s, %" G_GUINT64_FORMAT " datagrams lost",
@@ -333,122 +370,15 @@ void Delivery::outage_ended() {
                            gst_message_new_element(GST_OBJECT_CAST(sink_), st));
 }
 
-void Delivery::report_fatal(const mctx::SendError& e) {
+void Delivery::fail(const mctx::SendError& e) {
+  in_outage_ = false;
+  set_state(State::failed);
   try {
-    const std::string dest = backend_.describe();
-    const std::string why = backend_.describe_error(e);
-    GST_ELEMENT_ERROR(sink_, RESOURCE, WRITE,
-                      ("Cannot send to %s any more: %s.", dest.c_str(), why.c_str()),
-                      ("mctx error %s, errno %d", mctx::errc_name(e.code), e.system_errno));
+    failure_ = "Cannot send to " + backend_.describe() + " any more: " +
+               backend_.describe_error(e) + " (mctx error " + mctx::errc_name(e.code) +
+               ", errno " + std::to_string(e.system_errno) + ")";
   } catch (...) {
-    GST_ELEMENT_ERROR(sink_, RESOURCE, WRITE, ("Cannot send any more."), (nullptr));
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Delivery: buffers -> messages
-
-void Delivery::ensure_scratch(std::size_t memories, std::size_t messages) {
-  if (maps_.size() < memories) {
-    maps_.resize(memories);
-    iov_.resize(memories);
-  }
-  if (msgs_.size() < messages) msgs_.resize(messages);
-}
-
-// Maps every memory of buf into maps_/iov_ from index `first`. Returns the
-// number mapped, or -1 (nothing of buf left mapped, the buffer counted as
-// dropped with a warning) if a memory cannot be mapped.
-gint Delivery::map_buffer(GstBuffer* buf, std::size_t first) {
-  const guint n = gst_buffer_n_memory(buf);
-  for (guint i = 0; i < n; ++i) {
-    GstMemory* mem = gst_buffer_peek_memory(buf, i);
-    GstMapInfo& info = maps_[first + i];
-    if (!gst_memory_map(mem, &info, GST_MAP_READ)) {
-      for (guint j = 0; j < i; ++j) gst_memory_unmap(maps_[first + j].memory, &maps_[first + j]);
-      GST_ELEMENT_WARNING(sink_, RESOURCE, READ,
-                          ("Could not read a buffer (memory %u of %u cannot be mapped); the "
-                           "buffer was dropped.",
-                           i, n),
-                          ("gst_memory_map failed on %" GST_PTR_FORMAT, buf));
-      count_dropped(1);
-      return -1;
-    }
-    iov_[first + i].iov_base = info.data;
-    iov_[first + i].iov_len = info.size;
-  }
-  return static_cast<gint>(n);
-}
-
-void Delivery::unmap(std::size_t count) noexcept {
-  for (std::size_t i = 0; i < count; ++i) gst_memory_unmap(maps_[i].memory, &maps_[i]);
-}
-
-GstFlowReturn Delivery::deliver_to_all(std::span<const mctx::OutMessage> messages) {
-  GstFlowReturn ret = deliver(messages);
-  for (Delivery* d : followers_) {
-    // Each follower is given every message whatever the others did: its own
-    // deliver() counts what it could not send (a flush: all of it).
-    const GstFlowReturn r = d->deliver(messages);
-    if (ret == GST_FLOW_OK) ret = r;
-  }
-  return ret;
-}
-
-GstFlowReturn Delivery::internal_error(const std::exception& e) noexcept {
-  GST_ELEMENT_ERROR(sink_, CORE, FAILED, ("Internal error while sending: %s", e.what()), (nullptr));
-  return GST_FLOW_ERROR;
-}
-
-GstFlowReturn Delivery::render(GstBuffer* buffer) noexcept {
-  std::size_t mapped = 0;
-  try {
-    const guint n = gst_buffer_n_memory(buffer);
-    ensure_scratch(n, 1);
-    const gint m = map_buffer(buffer, 0);
-    if (m < 0) return GST_FLOW_OK;
-    mapped = n;
-    GST_LOG_OBJECT(sink_, "sending %" G_GSIZE_FORMAT " bytes in %u memories",
-                   gst_buffer_get_size(buffer), n);
-    msgs_[0].iov = iov_.data();
-    msgs_[0].iov_count = n;
-    const GstFlowReturn ret = deliver_to_all(std::span<const mctx::OutMessage>(msgs_.data(), 1));
-    unmap(mapped);
-    return ret;
-  } catch (const std::exception& e) {
-    unmap(mapped);
-    return internal_error(e);
-  }
-}
-
-GstFlowReturn Delivery::render_list(GstBufferList* list) noexcept {
-  const guint len = gst_buffer_list_length(list);
-  if (len == 0) return GST_FLOW_OK;
-  std::size_t mapped = 0;  // memories mapped so far (maps_[0..mapped))
-  try {
-    std::size_t total = 0;
-    for (guint i = 0; i < len; ++i) total += gst_buffer_n_memory(gst_buffer_list_get(list, i));
-    // Sized before any pointer into iov_ is taken.
-    ensure_scratch(total, len);
-
-    std::size_t count = 0;  // datagrams to send (msgs_[0..count))
-    for (guint i = 0; i < len; ++i) {
-      GstBuffer* buf = gst_buffer_list_get(list, i);
-      const gint n = map_buffer(buf, mapped);
-      if (n < 0) continue;  // dropped with a warning; the rest goes out
-      msgs_[count].iov = iov_.data() + mapped;
-      msgs_[count].iov_count = static_cast<std::size_t>(n);
-      mapped += static_cast<std::size_t>(n);
-      count++;
-    }
-    GST_LOG_OBJECT(sink_, "sending a list of %u buffers", len);
-    const GstFlowReturn ret =
-        deliver_to_all(std::span<const mctx::OutMessage>(msgs_.data(), count));
-    unmap(mapped);
-    return ret;
-  } catch (const std::exception& e) {
-    unmap(mapped);
-    return internal_error(e);
+    failure_.clear();
   }
 }
 

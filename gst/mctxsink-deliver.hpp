@@ -14,8 +14,10 @@
 #include <atomic>
 #include <bitset>
 #include <chrono>
-#include <exception>
 #include <cstddef>
+#include <exception>
+#include <mutex>
+#include <string>
 #include <optional>
 #include <span>
 #include <vector>
@@ -45,8 +47,10 @@ struct DropCounts {
 // ---------------------------------------------------------------------------
 // The one blocking point of the streaming thread: an interruptible wait until
 // a descriptor is writable and/or a deadline passes. unlock() interrupts it
-// (and every later wait) until unlock_stop(). One per element: unlock() may
-// come at any time, also between runs.
+// (and every later wait) until unlock_stop(). kick() interrupts the current
+// wait, or the next one, once (a destination was removed: the thread may be
+// waiting for its socket). One per element: unlock() and kick() may come at
+// any time, from any thread, also between runs.
 class Waiter {
  public:
   using Clock = std::chrono::steady_clock;
@@ -64,6 +68,7 @@ class Waiter {
   enum class Result {
     ready,     // the descriptor is writable, or the deadline passed
     unlocked,  // unlock() interrupted it: a pause, a flush or a stop
+    kicked,    // kick() interrupted it: look again at what to wait for
     failed,    // the wait itself failed (error() holds errno)
   };
 
@@ -85,14 +90,23 @@ class Waiter {
   // GstBaseSink::unlock / unlock_stop (any thread).
   void unlock() noexcept;
   void unlock_stop() noexcept;
+  // Any thread: the current or next wait returns `kicked` (unless unlocked).
+  void kick() noexcept;
 
   // Drops the descriptor from the poll set (before it is closed: stop()).
   void forget_fd() noexcept;
 
  private:
   void watch(int fd) noexcept;
+  // After the poll reported flushing: unlocked, or a kick to take.
+  Result take_interruption() noexcept;
 
   GstPoll* poll_ = nullptr;
+  // unlock() and kick() both set the poll flushing; these say which one, so
+  // that unlock_stop() leaves a pending kick and a kick leaves an unlock.
+  std::mutex flush_mutex_;
+  bool unlocked_ = false;      // under flush_mutex_
+  bool kick_pending_ = false;  // under flush_mutex_
   GstPollFD pfd_{};
   int fd_ = -1;         // descriptor in the poll set, or -1
   bool armed_ = false;  // write events of fd_ enabled
@@ -101,10 +115,10 @@ class Waiter {
 };
 
 // ---------------------------------------------------------------------------
-// Delivery: one run's send path (created at start(), destroyed at stop()).
-// render()/render_list() map the buffers into grow-only scratch arrays (no
-// allocation per buffer once they reached the largest size seen) and hand
-// them to deliver().
+// Delivery: the send path of one destination (created when the destination
+// opens, destroyed with it). The element's Fanout (mctxsink-destinations.hpp)
+// maps each buffer or buffer list once into messages and hands them to the
+// deliver() of every destination in turn.
 //
 // deliver() is the send policy:
 //  * would-block: wait until the socket is writable and send the rest again;
@@ -126,53 +140,60 @@ class Waiter {
 //    warning when it begins (with the reason), an `mctx-outage` element
 //    message when a datagram goes out again (duration, datagrams lost);
 //    with max-outage > 0, an outage longer than that is an ERROR.
-//  * fatal error (the socket or interface is gone for good): ERROR message,
-//    the rest is counted as dropped, GST_FLOW_ERROR.
+//  * fatal error (the socket is gone for good): the destination fails. The
+//    rest is counted as dropped and GST_FLOW_ERROR returned with failed()
+//    true and nothing posted: the Fanout decides whether that ends the
+//    stream (the only destination) or is a warning (others remain). Every
+//    later deliver() counts its datagrams as dropped and returns OK.
+//  * removed (remove(), any thread): the next step of deliver() returns OK
+//    without sending or counting the rest; a wait for this destination is
+//    interrupted (Waiter::kick()).
 //
 // To add a reason to wait (pacing, a local queue that is full), call wait()
 // with its Until before trying again: the unlock / preroll handling is the
 // same for every reason.
 class Delivery {
  public:
+  // What the destination is doing (the `state` field of its metrics).
+  enum class State : int { sending, waiting, outage, failed };
+
   Delivery(GstBaseSink* sink, Backend& backend, Waiter& waiter, DeliveryPolicy policy) noexcept
       : sink_(sink), backend_(backend), waiter_(waiter), policy_(policy) {}
   Delivery(const Delivery&) = delete;
   Delivery& operator=(const Delivery&) = delete;
 
-  // The GstBaseSink render / render_list vfuncs. No exception escapes.
-  GstFlowReturn render(GstBuffer* buffer) noexcept;
-  GstFlowReturn render_list(GstBufferList* list) noexcept;
-
   // Sends every message (see the policy above). Streaming thread only.
   GstFlowReturn deliver(std::span<const mctx::OutMessage> messages);
-
-  // A further destination (the destinations property): every datagram that
-  // render()/render_list() map is delivered here first, then to each
-  // follower in the order added, each through its own deliver() with its own
-  // backend, counters, outage state and batching. A follower that fails or
-  // waits never keeps the datagrams from the others; a full socket on one
-  // path is waited for (queue-full=wait) so redundant paths stay identical.
-  // The flow returned is the first one that is not OK. Before start() ends.
-  void add_follower(Delivery& follower) { followers_.push_back(&follower); }
 
   // Waits for `until`; when unlocked, waits for preroll. GST_FLOW_OK: try
   // again; anything else is the flow render returns (the caller counts what
   // it did not send as dropped).
   GstFlowReturn wait(const Waiter::Until& until);
 
-  // Buffers that could not be sent (any thread).
+  // Any thread: this destination gets nothing more (see above).
+  void remove() noexcept;
+  bool removed() const noexcept { return removed_.load(std::memory_order_relaxed); }
+
+  // A fatal error made this destination fail (deliver() returned ERROR).
+  // failure() is the sentence for the message the Fanout posts (streaming
+  // thread, after that deliver()).
+  bool failed() const noexcept { return state() == State::failed; }
+  const std::string& failure() const noexcept { return failure_; }
+
+  // Buffers of the stream this destination did not get because they could
+  // not be read (the Fanout counts an unmappable buffer on every destination).
+  void count_unreadable(std::size_t n) noexcept { count_dropped(n); }
+
+  // Any thread.
+  State state() const noexcept { return state_.load(std::memory_order_relaxed); }
   guint64 dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
   DropCounts drop_counts() const noexcept;
 
  private:
-  void ensure_scratch(std::size_t memories, std::size_t messages);
-  gint map_buffer(GstBuffer* buf, std::size_t first);
-  void unmap(std::size_t count) noexcept;
   void count_dropped(std::size_t n) noexcept { dropped_.fetch_add(n, std::memory_order_relaxed); }
+  void set_state(State s) noexcept { state_.store(s, std::memory_order_relaxed); }
   void report_error(const mctx::SendError& e);
-  void report_fatal(const mctx::SendError& e);
-  // An exception out of render/render_list (allocation): ERROR message.
-  GstFlowReturn internal_error(const std::exception& e) noexcept;
+  void fail(const mctx::SendError& e);
   // One datagram refused for an unreachable network. false: the outage
   // lasted longer than max-outage (an ERROR was posted).
   bool outage_loss(const mctx::SendError& e);
@@ -186,15 +207,10 @@ class Delivery {
   std::atomic<guint64> queue_full_dropped_{0};
   std::atomic<guint64> outage_dropped_{0};
   std::atomic<guint64> outages_{0};
-
-  GstFlowReturn deliver_to_all(std::span<const mctx::OutMessage> messages);
-
-  std::vector<Delivery*> followers_;  // set before streaming starts
+  std::atomic<bool> removed_{false};
+  std::atomic<State> state_{State::sending};
 
   // Streaming thread only.
-  std::vector<GstMapInfo> maps_;
-  std::vector<iovec> iov_;
-  std::vector<mctx::OutMessage> msgs_;
   gint64 last_warning_us_ = 0;
   guint64 unreported_errors_ = 0;
   bool warned_ = false;
@@ -202,6 +218,7 @@ class Delivery {
   bool in_outage_ = false;
   std::chrono::steady_clock::time_point outage_start_{};
   guint64 outage_lost_ = 0;
+  std::string failure_;
 };
 
 }  // namespace mctx::gst

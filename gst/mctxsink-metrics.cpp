@@ -16,81 +16,107 @@
 
 namespace mctx::gst {
 
-namespace {
+// ---------------------------------------------------------------------------
+// Structures
 
-mctx::Snapshot snapshot_now(const Backend& backend) noexcept {
-  mctx::Snapshot s;
-  s.wall_time = std::chrono::system_clock::now();
-  s.monotonic_time = std::chrono::steady_clock::now();
-  s.active_publications = 1;
-  s.send = backend.counters();
-  return s;
+mctx::Delta Rates::take(const mctx::SendCounters& counters, bool advance) noexcept {
+  mctx::Snapshot now;
+  now.wall_time = std::chrono::system_clock::now();
+  now.monotonic_time = std::chrono::steady_clock::now();
+  now.active_publications = 1;
+  now.send = counters;
+  const auto& prev = sampler_.previous();
+  if (!prev) {
+    (void)sampler_.sample(now);
+    return mctx::make_delta(now, now);
+  }
+  if (!advance) return mctx::make_delta(*prev, now);
+  auto sampled = sampler_.sample(now);
+  return sampled ? *sampled : mctx::make_delta(now, now);
 }
 
-GstStructure* metrics_structure(const std::string& group, guint port, const char* mode,
-                                const mctx::SendCounters& c, const DropCounts& k,
-                                GstClockTime interval, double pps, double bps,
+GstStructure* metrics_structure(const char* name, const MetricsFields& f, const mctx::Delta& d,
                                 const char* reason) {
-  return gst_structure_new("mctx-metrics",                                    //
-                           "group", G_TYPE_STRING, group.c_str(),              //
-                           "port", G_TYPE_UINT, port,                          //
-                           "mode", G_TYPE_STRING, mode,                        //
+  const mctx::SendCounters& c = f.send;
+  const DropCounts& k = f.drops;
+  return gst_structure_new(name,                                                   //
+                           "group", G_TYPE_STRING, f.group.c_str(),                //
+                           "port", G_TYPE_UINT, f.port,                            //
+                           "mode", G_TYPE_STRING, f.mode,                          //
                            "packets-sent", G_TYPE_UINT64, guint64(c.packets_sent),
                            "bytes-sent", G_TYPE_UINT64, guint64(c.bytes_sent),
                            "send-calls", G_TYPE_UINT64, guint64(c.send_calls),
                            "send-errors", G_TYPE_UINT64, guint64(c.send_errors),
                            "would-block", G_TYPE_UINT64, guint64(c.would_block),
-                           "gso-sends", G_TYPE_UINT64, guint64(c.gso_sends),   //
-                           "dropped", G_TYPE_UINT64, k.dropped,                //
-                           "queue-full", G_TYPE_UINT64, guint64(c.queue_full), //
+                           "gso-sends", G_TYPE_UINT64, guint64(c.gso_sends),       //
+                           "dropped", G_TYPE_UINT64, k.dropped,                    //
+                           "queue-full", G_TYPE_UINT64, guint64(c.queue_full),     //
                            "queue-full-dropped", G_TYPE_UINT64, k.queue_full_dropped,
-                           "outage-dropped", G_TYPE_UINT64, k.outage_dropped,  //
-                           "outages", G_TYPE_UINT64, k.outages,                //
-                           "interval", GST_TYPE_CLOCK_TIME, interval,          //
-                           "packets-per-second", G_TYPE_DOUBLE, pps,           //
-                           "bytes-per-second", G_TYPE_DOUBLE, bps,             //
-                           "reason", G_TYPE_STRING, reason,                    //
+                           "outage-dropped", G_TYPE_UINT64, k.outage_dropped,      //
+                           "outages", G_TYPE_UINT64, k.outages,                    //
+                           "interval", GST_TYPE_CLOCK_TIME, GstClockTime(d.interval.count()),
+                           "packets-per-second", G_TYPE_DOUBLE, d.packets_per_sec,  //
+                           "bytes-per-second", G_TYPE_DOUBLE, d.bytes_per_sec,      //
+                           "reason", G_TYPE_STRING, reason,                         //
                            nullptr);
 }
-
-}  // namespace
 
 // ---------------------------------------------------------------------------
 // RunMetrics
 
-RunMetrics::RunMetrics(const Settings& settings, const Backend& backend, const Delivery& delivery)
-    : group_(settings.group), port_(settings.port), backend_(backend), delivery_(delivery) {
-  (void)sampler_.sample(snapshot_now(backend_));  // the first interval starts now
+namespace {
+
+const char* state_name(Delivery::State s) noexcept {
+  switch (s) {
+    case Delivery::State::sending: return "sending";
+    case Delivery::State::waiting: return "waiting";
+    case Delivery::State::outage: return "outage";
+    case Delivery::State::failed: return "failed";
+  }
+  return "sending";
 }
 
-GstStructure* RunMetrics::structure(const char* reason, bool advance) {
-  const mctx::Snapshot now = snapshot_now(backend_);
-  mctx::Delta d;
-  if (advance) {
-    auto sampled = sampler_.sample(now);
-    d = sampled ? *sampled : mctx::make_delta(now, now);
-  } else {
-    const auto& prev = sampler_.previous();
-    d = prev ? mctx::make_delta(*prev, now) : mctx::make_delta(now, now);
-  }
-  GstStructure* s = metrics_structure(group_, port_, backend_.mode(), now.send,
-                                      delivery_.drop_counts(),
-                                      static_cast<GstClockTime>(d.interval.count()),
-                                      d.packets_per_sec, d.bytes_per_sec, reason);
+}  // namespace
+
+RunMetrics::RunMetrics(std::string uri, const Settings& settings, const Backend& backend,
+                       const Delivery& delivery)
+    : uri_(std::move(uri)),
+      group_(settings.group),
+      port_(settings.port),
+      backend_(backend),
+      delivery_(delivery) {
+  (void)rates_.take(backend_.counters(), true);  // the first interval starts now
+}
+
+MetricsFields RunMetrics::fields() const {
+  return MetricsFields{group_, port_, backend_.mode(), backend_.counters(),
+                       delivery_.drop_counts()};
+}
+
+GstStructure* RunMetrics::structure(const MetricsFields& f, const char* reason, bool advance) {
+  GstStructure* s = metrics_structure("mctx-destination", f, rates_.take(f.send, advance), reason);
+  gst_structure_set(s, "uri", G_TYPE_STRING, uri_.c_str(),  //
+                    "state", G_TYPE_STRING, state_name(delivery_.state()), nullptr);
   backend_.append_stats(s);
   return s;
 }
 
 GstStructure* stopped_metrics(const Settings& settings) {
-  std::string group = settings.group;
-  guint port = settings.port;
-  const char* mode = settings.raw_mode ? "raw" : "udp";
+  MetricsFields f;
+  f.group = settings.group;
+  f.port = settings.port;
+  f.mode = settings.raw_mode ? "raw" : "udp";
   if (settings.raw_mode) {  // each datagram has its own destination
-    group.clear();
-    port = 0;
+    f.group.clear();
+    f.port = 0;
   }
-  return metrics_structure(group, port, mode, mctx::SendCounters{}, DropCounts{}, 0, 0.0, 0.0,
-                           "query");
+  const auto now = mctx::Snapshot{};
+  GstStructure* s = metrics_structure("mctx-metrics", f, mctx::make_delta(now, now), "query");
+  GValue array = G_VALUE_INIT;
+  gst_value_array_init(&array, 0);
+  gst_structure_set(s, "destination-count", G_TYPE_UINT, 0u, nullptr);
+  gst_structure_take_value(s, "destinations", &array);
+  return s;
 }
 
 // ---------------------------------------------------------------------------

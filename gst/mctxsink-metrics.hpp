@@ -14,34 +14,65 @@
 #include <string>
 
 #include "mctx/metrics.hpp"
+#include "mctxsink-deliver.hpp"
 
 namespace mctx::gst {
 
 class Backend;
-class Delivery;
 struct Settings;
 
-// One run's metrics: the counters of its backend and its delivery, and the
-// sampler that turns them into interval rates. Not thread-safe: the element
-// calls it with its state mutex held.
-class RunMetrics {
+// Interval rates of a set of cumulative counters.
+class Rates {
  public:
-  RunMetrics(const Settings& settings, const Backend& backend, const Delivery& delivery);
-
+  Rates() noexcept = default;
   // advance: a posted sample (the next interval starts now); otherwise (the
-  // metrics property) the interval runs from the last posted sample to now
-  // and the sampler is left alone.
-  GstStructure* structure(const char* reason, bool advance);
+  // metrics property, get-metrics) the interval runs from the last posted
+  // sample to now and the sampler is left alone. The first call starts the
+  // first interval.
+  mctx::Delta take(const mctx::SendCounters& now, bool advance) noexcept;
 
  private:
+  mctx::Sampler sampler_;
+};
+
+// What one `mctx-metrics` or `mctx-destination` structure reports.
+struct MetricsFields {
+  std::string group;
+  guint port = 0;
+  const char* mode = "udp";
+  mctx::SendCounters send;
+  DropCounts drops;
+};
+
+// A structure named `name` with the fields, the interval and rates of `d`,
+// and `reason`.
+GstStructure* metrics_structure(const char* name, const MetricsFields& f, const mctx::Delta& d,
+                                const char* reason);
+
+// The metrics of one destination: the counters of its backend and its
+// delivery as an `mctx-destination` structure (with its URI and state). Not
+// thread-safe: the caller serialises calls (DestinationSet's mutex).
+class RunMetrics {
+ public:
+  RunMetrics(std::string uri, const Settings& settings, const Backend& backend,
+             const Delivery& delivery);
+
+  // The counters now.
+  MetricsFields fields() const;
+  // The structure of `f` (taken from fields()).
+  GstStructure* structure(const MetricsFields& f, const char* reason, bool advance);
+
+ private:
+  std::string uri_;
   std::string group_;
   guint port_;
   const Backend& backend_;
   const Delivery& delivery_;
-  mctx::Sampler sampler_;
+  Rates rates_;
 };
 
-// The structure of a stopped element: every counter 0 (never NULL).
+// The structure of a stopped element: every counter 0, no destination (never
+// NULL).
 GstStructure* stopped_metrics(const Settings& settings);
 
 // ---------------------------------------------------------------------------

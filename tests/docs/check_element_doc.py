@@ -21,7 +21,11 @@ the property table of docs/element.md (section "Properties"):
 - changeable: READY (GST_PARAM_MUTABLE_READY), "any state"
   (GST_PARAM_MUTABLE_PLAYING) or "read-only" (not writable);
 - a read-only GstStructure property prints its fields: each must be a field
-  of the documented mctx-metrics bus message table.
+  of the documented mctx-metrics bus message table;
+- the action signals gst-inspect lists ("Element Actions") and the signal
+  table of docs/element.md (| signal | arguments | returns | what it does |):
+  the same names, in both directions, and the same return type (gboolean,
+  GstStructure, or an empty cell for void).
 
 Every difference is listed; the exit status is 1 if there is any.
 Usage: check_element_doc.py ELEMENT_MD
@@ -133,6 +137,39 @@ def inspect_properties():
     return props
 
 
+def inspect_actions():
+    """signal name -> return type ('' for void) from gst-inspect's Element Actions."""
+    out = subprocess.run(['gst-inspect-1.0', 'mctxsink'], check=True, capture_output=True,
+                         text=True).stdout
+    actions = {}
+    if 'Element Actions:' not in out:
+        return actions
+    section = out.split('Element Actions:', 1)[1]
+    for m in re.finditer(r'^  "([a-z0-9-]+)" :\s+(\w+)\*?\s+user_function', section, flags=re.M):
+        actions[m.group(1)] = '' if m.group(2) == 'void' else m.group(2)
+    return actions
+
+
+def doc_actions(path):
+    """signal name -> return type cell from the signal table of element.md."""
+    text = open(path, encoding='utf-8').read()
+    actions = {}
+    rows = [l for l in text.split('\n') if l.startswith('|')]
+    in_table = False
+    for r in rows:
+        c = cells(r)
+        if c[:3] == ['signal', 'arguments', 'returns']:
+            in_table = True
+            continue
+        if in_table and set(r) <= set('|-: '):
+            continue
+        if in_table and c[0].startswith('`'):
+            actions[c[0].strip('`')] = c[2].split(' ')[0] if c[2] else ''
+            continue
+        in_table = False
+    return actions
+
+
 def cells(row):
     return [c.strip() for c in row.strip().strip('|').split('|')]
 
@@ -203,6 +240,15 @@ def main():
         for f in g['fields']:
             if f not in bus_fields:
                 errors.append(f"{name}: field '{f}' is not in the mctx-metrics table of {path}")
+    actions, documented_actions = inspect_actions(), doc_actions(path)
+    for name in sorted(set(actions) - set(documented_actions)):
+        errors.append(f'signal {name}: an action of mctxsink but not in the signal table of {path}')
+    for name in sorted(set(documented_actions) - set(actions)):
+        errors.append(f'signal {name}: in the signal table of {path} but not an action of mctxsink')
+    for name in sorted(set(actions) & set(documented_actions)):
+        if actions[name] != documented_actions[name]:
+            errors.append(f'signal {name}: returns {actions[name] or "void"}, the table says '
+                          f'{documented_actions[name] or "nothing"}')
     checked = len(set(inspected) & set(documented))
     if errors:
         print(f'{path} differs from gst-inspect-1.0 mctxsink:')
@@ -210,7 +256,7 @@ def main():
             print('  ' + e)
         return 1
     print(f'{path}: all {checked} properties of mctxsink match gst-inspect-1.0 '
-          f'(type, default, range, changeable)')
+          f'(type, default, range, changeable), and its {len(actions)} action signals')
     return 0
 
 

@@ -137,19 +137,21 @@ GST_START_TEST(test_dual_stack_destinations_and_one_link_down) {
   for (int i = 0; i < n; ++i) assert_str_eq(payload_string(during[i]), text(n + i).c_str());
 
   GstStructure* st = stats(s.element);
-  // Pushed = received + counted, per destination; the top level holds the
-  // totals.
+  // Pushed = received + counted, per destination; the top level is the sum.
   fail_unless_equals_uint64(u64(st, "packets-sent"), 3 * n);
   fail_unless_equals_uint64(u64(st, "outage-dropped"), n);
   fail_unless_equals_uint64(u64(st, "dropped"), n);
+  guint count = 0;
+  fail_unless(gst_structure_get_uint(st, "destination-count", &count));
+  fail_unless_equals_int(count, 2);
   const GValue* dests = gst_structure_get_value(st, "destinations");
   fail_unless(dests != nullptr && gst_value_array_get_size(dests) == 2);
   const GstStructure* d6 = gst_value_get_structure(gst_value_array_get_value(dests, 0));
+  const GstStructure* d4 = gst_value_get_structure(gst_value_array_get_value(dests, 1));
   assert_str_eq(field_string(d6, "group"), "ff3e::8000:1240");
   fail_unless_equals_uint64(u64(d6, "packets-sent"), n);
   fail_unless_equals_uint64(u64(d6, "outage-dropped"), n);
   fail_unless_equals_uint64(u64(d6, "dropped"), n);
-  const GstStructure* d4 = gst_value_get_structure(gst_value_array_get_value(dests, 1));
   assert_str_eq(field_string(d4, "group"), "239.1.2.40");
   fail_unless_equals_uint64(u64(d4, "packets-sent"), 2 * n);
   fail_unless_equals_uint64(u64(d4, "dropped"), 0);

@@ -514,6 +514,7 @@ GST_START_TEST(test_destinations_receive_identical_streams) {
   for (guint i = 0; i < 2; ++i) {
     const GstStructure* d = gst_value_get_structure(gst_value_array_get_value(dests, i));
     assert_str_eq(field_string(d, "uri"), expected_uris[i]);
+    assert_str_eq(field_string(d, "state"), "sending");
     fail_unless_equals_uint64(u64(d, "packets-sent"), 2 * n);
     fail_unless_equals_uint64(u64(d, "send-calls"), n + 1);  // batched on each path
     fail_unless_equals_uint64(u64(d, "dropped"), 0);

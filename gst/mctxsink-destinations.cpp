@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// The destinations of mctxsink: see mctxsink-destinations.hpp.
+
+#include "mctxsink-destinations.hpp"
+
+#include <exception>
+#include <string>
+#include <utility>
+
+#define GST_CAT_DEFAULT gst_mctx_sink_debug
+
+namespace mctx::gst {
+
+namespace {
+
+void add_counters(MetricsFields& to, const MetricsFields& from) noexcept {
+  mctx::SendCounters& a = to.send;
+  const mctx::SendCounters& b = from.send;
+  a.send_calls += b.send_calls;
+  a.packets_sent += b.packets_sent;
+  a.bytes_sent += b.bytes_sent;
+  a.send_errors += b.send_errors;
+  a.would_block += b.would_block;
+  a.queue_full += b.queue_full;
+  a.unreachable += b.unreachable;
+  a.gso_sends += b.gso_sends;
+  to.drops.dropped += from.drops.dropped;
+  to.drops.queue_full_dropped += from.drops.queue_full_dropped;
+  to.drops.outage_dropped += from.drops.outage_dropped;
+  to.drops.outages += from.drops.outages;
+}
+
+BackendResult make_backend(const Settings& s) {
+  return s.raw_mode ? make_raw_backend(s) : make_udp_backend(s);
+}
+
+// The primary destination exists when the properties describe one.
+bool has_primary(const Settings& s) {
+  return s.raw_mode || s.socket || !s.group.empty() || s.destinations.empty();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Destination
+
+Destination::Destination(GstBaseSink* sink, const Settings& settings, std::string uri,
+                         bool primary, std::unique_ptr<Backend> backend, Waiter& waiter)
+    : uri_(std::move(uri)),
+      primary_(primary),
+      backend_(std::move(backend)),
+      delivery_(sink, *backend_, waiter,
+                DeliveryPolicy{settings.queue_full_drop,
+                               std::chrono::milliseconds(settings.max_outage_ms)}),
+      metrics_(uri_, settings, *backend_, delivery_) {}
+
+// Only the primary destination can have a caller's socket, and stop()
+// shuts it down first with close-socket: here it is left open.
+Destination::~Destination() { backend_->shutdown(false); }
+
+bool destination_settings(const Settings& element, const std::string& uri, Settings& out,
+                          std::string& error) {
+  out = Settings{};
+  GError* err = nullptr;
+  if (!parse_uri(uri.c_str(), out, &err)) {
+    error = err ? err->message : "invalid URI";
+    g_clear_error(&err);
+    return false;
+  }
+  out.raw_mode = element.raw_mode;
+  out.gso = element.gso;
+  out.max_rate = element.max_rate;
+  out.queue_full_drop = element.queue_full_drop;
+  out.max_outage_ms = element.max_outage_ms;
+  return true;
+}
+
+std::string canonical_uri(const Settings& element, const std::string& uri) {
+  Settings d;
+  std::string error;
+  return destination_settings(element, uri, d, error) ? build_uri(d) : std::string();
+}
+
+namespace {
+
+DestinationResult open_parsed(GstBaseSink* sink, const Settings& d, std::string canonical,
+                              bool primary, Waiter& waiter) {
+  BackendResult backend = make_backend(d);
+  if (!backend) return mctx::unexpected(backend.error());
+  return std::make_shared<Destination>(sink, d, std::move(canonical), primary,
+                                       std::move(*backend), waiter);
+}
+
+}  // namespace
+
+DestinationResult open_destination(GstBaseSink* sink, const Settings& element,
+                                   const std::string& uri, Waiter& waiter) {
+  Settings d;
+  std::string error;
+  if (!destination_settings(element, uri, d, error)) {
+    return mctx::unexpected(StartError{StartError::Kind::settings, error, "mctx URI"});
+  }
+  return open_parsed(sink, d, build_uri(d), false, waiter);
+}
+
+// ---------------------------------------------------------------------------
+// DestinationSet
+
+DestinationSet::DestinationSet(const Settings& settings, Waiter& waiter)
+    : waiter_(waiter),
+      group_(settings.raw_mode ? std::string() : settings.group),
+      port_(settings.raw_mode ? 0 : settings.port),
+      mode_(settings.raw_mode ? "raw" : "udp"),
+      published_(std::make_shared<const List>()) {
+  (void)totals_.take(mctx::SendCounters{}, true);  // the first interval starts now
+}
+
+mctx::Result<std::unique_ptr<DestinationSet>, StartError> DestinationSet::open(
+    GstBaseSink* sink, const Settings& s, Waiter& waiter) {
+  auto where = [&s](std::size_t i) {
+    return "destinations[" + std::to_string(i) + "] '" + s.destinations[i] + "': ";
+  };
+  auto set = std::make_unique<DestinationSet>(s, waiter);
+  const bool primary = has_primary(s);
+  const std::string primary_uri = primary && !s.raw_mode ? build_uri(s) : std::string();
+
+  // Every URI is checked before any socket is opened.
+  std::vector<Settings> parsed(s.destinations.size());
+  std::vector<std::string> canonical(s.destinations.size());
+  for (std::size_t i = 0; i < s.destinations.size(); ++i) {
+    std::string error;
+    if (!destination_settings(s, s.destinations[i], parsed[i], error)) {
+      return mctx::unexpected(
+          StartError{StartError::Kind::settings, where(i) + error, "destinations property"});
+    }
+    canonical[i] = build_uri(parsed[i]);
+    std::string same;
+    if (primary && canonical[i] == primary_uri) {
+      same = "the destination of the group, port, interface, ... properties";
+    }
+    for (std::size_t j = 0; j < i && same.empty(); ++j) {
+      if (canonical[j] == canonical[i]) same = "destinations[" + std::to_string(j) + "]";
+    }
+    if (!same.empty()) {
+      return mctx::unexpected(StartError{
+          StartError::Kind::settings,
+          where(i) + "the same destination as " + same + " (" + canonical[i] +
+              "): every datagram would be sent twice",
+          "destinations property"});
+    }
+  }
+
+  if (primary) {
+    DestinationResult d = open_parsed(sink, s, primary_uri, true, waiter);
+    if (!d) return mctx::unexpected(d.error());
+    set->add(std::move(*d));
+  }
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    DestinationResult d = open_parsed(sink, parsed[i], canonical[i], false, waiter);
+    if (!d) {
+      StartError e = d.error();
+      e.message = where(i) + e.message;
+      // The primary one keeps a caller's socket open: the caller decides.
+      set->shutdown(false);
+      return mctx::unexpected(std::move(e));
+    }
+    set->add(std::move(*d));
+  }
+  return set;
+}
+
+void DestinationSet::publish() {
+  published_ = std::make_shared<const List>(list_);
+  generation_.fetch_add(1, std::memory_order_release);
+}
+
+void DestinationSet::add(std::shared_ptr<Destination> d) {
+  std::lock_guard<std::mutex> lk(mutex_);
+  list_.push_back(std::move(d));
+  publish();
+}
+
+bool DestinationSet::contains(const std::string& uri) const {
+  std::lock_guard<std::mutex> lk(mutex_);
+  for (const auto& d : list_) {
+    if (!uri.empty() && d->uri() == uri) return true;
+  }
+  return false;
+}
+
+bool DestinationSet::remove(const std::string& uri) {
+  std::shared_ptr<Destination> gone;  // released after the lock
+  {
+    std::lock_guard<std::mutex> lk(mutex_);
+    for (auto it = list_.begin(); it != list_.end(); ++it) {
+      if ((*it)->primary() || uri.empty() || (*it)->uri() != uri) continue;
+      gone = std::move(*it);
+      list_.erase(it);
+      break;
+    }
+    if (!gone) return false;
+    gone->delivery().remove();
+    add_counters(removed_, gone->metrics().fields());
+    publish();
+  }
+  return true;
+}
+
+std::size_t DestinationSet::clear() {
+  List gone;  // released after the lock
+  {
+    std::lock_guard<std::mutex> lk(mutex_);
+    List kept;
+    for (auto& d : list_) {
+      if (d->primary()) {
+        kept.push_back(std::move(d));
+        continue;
+      }
+      d->delivery().remove();
+      add_counters(removed_, d->metrics().fields());
+      gone.push_back(std::move(d));
+    }
+    list_ = std::move(kept);
+    if (!gone.empty()) publish();
+  }
+  return gone.size();
+}
+
+Destination* DestinationSet::primary() const {
+  std::lock_guard<std::mutex> lk(mutex_);
+  for (const auto& d : list_) {
+    if (d->primary()) return d.get();
+  }
+  return nullptr;
+}
+
+std::size_t DestinationSet::size() const {
+  std::lock_guard<std::mutex> lk(mutex_);
+  return list_.size();
+}
+
+void DestinationSet::shutdown(bool close_caller_socket) noexcept {
+  std::lock_guard<std::mutex> lk(mutex_);
+  for (auto& d : list_) d->shutdown(d->primary() ? close_caller_socket : true);
+}
+
+GstStructure* DestinationSet::structure(const char* reason, bool advance) {
+  std::lock_guard<std::mutex> lk(mutex_);
+  MetricsFields totals = removed_;
+  totals.group = group_;
+  totals.port = port_;
+  totals.mode = mode_;
+  totals.drops.dropped += unsent_.load(std::memory_order_relaxed);
+
+  GValue array = G_VALUE_INIT;
+  gst_value_array_init(&array, static_cast<guint>(list_.size()));
+  for (const auto& d : list_) {
+    const MetricsFields f = d->metrics().fields();
+    add_counters(totals, f);
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, GST_TYPE_STRUCTURE);
+    g_value_take_boxed(&v, d->metrics().structure(f, reason, advance));
+    gst_value_array_append_and_take_value(&array, &v);
+  }
+  GstStructure* s =
+      metrics_structure("mctx-metrics", totals, totals_.take(totals.send, advance), reason);
+  for (const auto& d : list_) {
+    if (d->primary()) d->backend().append_stats(s);
+  }
+  gst_structure_set(s, "destination-count", G_TYPE_UINT, static_cast<guint>(list_.size()),
+                    nullptr);
+  gst_structure_take_value(s, "destinations", &array);
+  return s;
+}
+
+GstStructure* DestinationSet::destination_structure(const std::string& uri) {
+  std::lock_guard<std::mutex> lk(mutex_);
+  for (const auto& d : list_) {
+    if (uri.empty() || d->uri() != uri) continue;
+    return d->metrics().structure(d->metrics().fields(), "query", false);
+  }
+  return nullptr;
+}
+
+const DestinationSet::List& DestinationSet::current() noexcept {
+  const guint64 g = generation_.load(std::memory_order_acquire);
+  if (!snapshot_ || g != snapshot_generation_) {
+    // A destination let go of here may close its socket: the waiter must not
+    // keep watching a descriptor that is closed (and maybe reused).
+    waiter_.forget_fd();
+    std::shared_ptr<const List> old;
+    {
+      std::lock_guard<std::mutex> lk(mutex_);
+      old = std::exchange(snapshot_, published_);
+      snapshot_generation_ = generation_.load(std::memory_order_relaxed);
+    }
+    // `old` is released here, outside the lock.
+  }
+  return *snapshot_;
+}
+
+bool DestinationSet::count_unsent(std::size_t n) noexcept {
+  unsent_.fetch_add(n, std::memory_order_relaxed);
+  return !warned_unsent_.exchange(true, std::memory_order_relaxed);
+}
+
+// ---------------------------------------------------------------------------
+// Fanout
+
+GstFlowReturn Fanout::destination_failed(Destination& failed, const DestinationSet::List& list) {
+  std::size_t alive = 0;
+  for (const auto& d : list) {
+    if (!d->delivery().failed() && !d->delivery().removed()) alive++;
+  }
+  const std::string& why = failed.delivery().failure();
+  if (alive == 0) {
+    GST_ELEMENT_ERROR(sink_, RESOURCE, WRITE, ("%s.", why.c_str()),
+                      ("no destination is left to send to"));
+    return GST_FLOW_ERROR;
+  }
+  GST_ELEMENT_WARNING(sink_, RESOURCE, WRITE,
+                      ("%s. Destination %s has failed: its datagrams are counted as dropped "
+                       "from now on; the other %zu destinations go on.",
+                       why.c_str(), failed.uri().c_str(), alive),
+                      ("a fatal send error on one destination of several"));
+  return GST_FLOW_OK;
+}
+
+GstFlowReturn Fanout::deliver_to_all(std::span<const mctx::OutMessage> messages) {
+  const DestinationSet::List& list = set_.current();
+  if (list.empty()) {
+    if (set_.count_unsent(messages.size())) {
+      GST_ELEMENT_WARNING(sink_, RESOURCE, WRITE,
+                          ("No destination: buffers are dropped and counted (dropped) until a "
+                           "destination is added."),
+                          ("the destinations were removed and no group is set"));
+    }
+    return GST_FLOW_OK;
+  }
+  GstFlowReturn ret = GST_FLOW_OK;
+  for (const auto& d : list) {
+    // Each destination is given every message whatever the others did: its
+    // own deliver() counts what it could not send (a flush: all of it).
+    const bool failed_before = d->delivery().failed();
+    GstFlowReturn r = d->delivery().deliver(messages);
+    if (r == GST_FLOW_ERROR && !failed_before && d->delivery().failed()) {
+      r = destination_failed(*d, list);
+    }
+    if (ret == GST_FLOW_OK) ret = r;
+  }
+  return ret;
+}
+
+void Fanout::ensure_scratch(std::size_t memories, std::size_t messages) {
+  if (maps_.size() < memories) {
+    maps_.resize(memories);
+    iov_.resize(memories);
+  }
+  if (msgs_.size() < messages) msgs_.resize(messages);
+}
+
+gint Fanout::map_buffer(GstBuffer* buf, std::size_t first) {
+  const guint n = gst_buffer_n_memory(buf);
+  for (guint i = 0; i < n; ++i) {
+    GstMemory* mem = gst_buffer_peek_memory(buf, i);
+    GstMapInfo& info = maps_[first + i];
+    if (!gst_memory_map(mem, &info, GST_MAP_READ)) {
+      for (guint j = 0; j < i; ++j) gst_memory_unmap(maps_[first + j].memory, &maps_[first + j]);
+      GST_ELEMENT_WARNING(sink_, RESOURCE, READ,
+                          ("Could not read a buffer (memory %u of %u cannot be mapped); the "
+                           "buffer was dropped.",
+                           i, n),
+                          ("gst_memory_map failed on %" GST_PTR_FORMAT, buf));
+      const DestinationSet::List& list = set_.current();
+      if (list.empty()) (void)set_.count_unsent(1);
+      for (const auto& d : list) d->delivery().count_unreadable(1);
+      return -1;
+    }
+    iov_[first + i].iov_base = info.data;
+    iov_[first + i].iov_len = info.size;
+  }
+  return static_cast<gint>(n);
+}
+
+void Fanout::unmap(std::size_t count) noexcept {
+  for (std::size_t i = 0; i < count; ++i) gst_memory_unmap(maps_[i].memory, &maps_[i]);
+}
+
+GstFlowReturn Fanout::internal_error(const std::exception& e) noexcept {
+  GST_ELEMENT_ERROR(sink_, CORE, FAILED, ("Internal error while sending: %s", e.what()), (nullptr));
+  return GST_FLOW_ERROR;
+}
+
+GstFlowReturn Fanout::render(GstBuffer* buffer) noexcept {
+  std::size_t mapped = 0;
+  try {
+    const guint n = gst_buffer_n_memory(buffer);
+    ensure_scratch(n, 1);
+    const gint m = map_buffer(buffer, 0);
+    if (m < 0) return GST_FLOW_OK;
+    mapped = n;
+    GST_LOG_OBJECT(sink_, "sending %" G_GSIZE_FORMAT " bytes in %u memories",
+                   gst_buffer_get_size(buffer), n);
+    msgs_[0].iov = iov_.data();
+    msgs_[0].iov_count = n;
+    const GstFlowReturn ret = deliver_to_all(std::span<const mctx::OutMessage>(msgs_.data(), 1));
+    unmap(mapped);
+    return ret;
+  } catch (const std::exception& e) {
+    unmap(mapped);
+    return internal_error(e);
+  }
+}
+
+GstFlowReturn Fanout::render_list(GstBufferList* list) noexcept {
+  const guint len = gst_buffer_list_length(list);
+  if (len == 0) return GST_FLOW_OK;
+  std::size_t mapped = 0;  // memories mapped so far (maps_[0..mapped))
+  try {
+    std::size_t total = 0;
+    for (guint i = 0; i < len; ++i) total += gst_buffer_n_memory(gst_buffer_list_get(list, i));
+    // Sized before any pointer into iov_ is taken.
+    ensure_scratch(total, len);
+
+    std::size_t count = 0;  // datagrams to send (msgs_[0..count))
+    for (guint i = 0; i < len; ++i) {
+      GstBuffer* buf = gst_buffer_list_get(list, i);
+      const gint n = map_buffer(buf, mapped);
+      if (n < 0) continue;  // dropped with a warning; the rest goes out
+      msgs_[count].iov = iov_.data() + mapped;
+      msgs_[count].iov_count = static_cast<std::size_t>(n);
+      mapped += static_cast<std::size_t>(n);
+      count++;
+    }
+    GST_LOG_OBJECT(sink_, "sending a list of %u buffers", len);
+    const GstFlowReturn ret =
+        deliver_to_all(std::span<const mctx::OutMessage>(msgs_.data(), count));
+    unmap(mapped);
+    return ret;
+  } catch (const std::exception& e) {
+    unmap(mapped);
+    return internal_error(e);
+  }
+}
+
+}  // namespace mctx::gst

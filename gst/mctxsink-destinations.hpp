@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+#pragma once
+
+// The destinations of mctxsink (not installed): what one running element
+// sends to, and how the set changes while the streaming thread sends
+// (mctxsink-destinations.cpp).
+//
+//   * Destination: one socket (a Backend), its send policy (Delivery) and
+//     its metrics. The destination of the group/port/... properties is the
+//     "primary" one; each URI of the destinations property is another.
+//   * DestinationSet: the destinations of one run. The application changes
+//     it (add/remove/clear signals) under its mutex; each change publishes a
+//     new immutable list, which the streaming thread picks up at the next
+//     buffer or list (never in the middle of one) without taking the mutex
+//     on the way unless the list changed. A removed destination is told at
+//     once (Delivery::remove(): its current send stops, a wait on its socket
+//     is interrupted) and closed when the streaming thread lets go of it.
+//   * Fanout: render()/render_list() map each buffer once into messages and
+//     hand the same messages to every destination in turn.
+
+#include <gst/base/gstbasesink.h>
+#include <gst/gst.h>
+#include <sys/uio.h>
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mctx/error.hpp"
+#include "mctx/publication.hpp"
+#include "mctxsink-deliver.hpp"
+#include "mctxsink-metrics.hpp"
+#include "mctxsink-private.hpp"
+
+namespace mctx::gst {
+
+// ---------------------------------------------------------------------------
+// One destination of a run.
+class Destination {
+ public:
+  Destination(GstBaseSink* sink, const Settings& settings, std::string uri, bool primary,
+              std::unique_ptr<Backend> backend, Waiter& waiter);
+  // Shuts the backend down (closing its own socket, not a caller's) unless
+  // shutdown() did.
+  ~Destination();
+  Destination(const Destination&) = delete;
+  Destination& operator=(const Destination&) = delete;
+
+  // The canonical mctx:// URI (build_uri of its settings; "" in raw mode).
+  const std::string& uri() const noexcept { return uri_; }
+  // The destination of the group/port/... properties (never removed).
+  bool primary() const noexcept { return primary_; }
+  Backend& backend() noexcept { return *backend_; }
+  const Backend& backend() const noexcept { return *backend_; }
+  Delivery& delivery() noexcept { return delivery_; }
+  RunMetrics& metrics() noexcept { return metrics_; }
+
+  void shutdown(bool close_caller_socket) noexcept { backend_->shutdown(close_caller_socket); }
+
+ private:
+  std::string uri_;
+  bool primary_;
+  std::unique_ptr<Backend> backend_;
+  Delivery delivery_;
+  RunMetrics metrics_;
+};
+
+// The settings of one URI of the destinations property: the URI handler's
+// parse, plus what the element sets for every destination (raw-mode, gso,
+// max-rate, queue-full, max-outage). false: `error` has the URI handler's
+// message.
+bool destination_settings(const Settings& element, const std::string& uri, Settings& out,
+                          std::string& error);
+
+// The canonical form of a URI of the destinations property (what
+// Destination::uri() holds), or "" when it does not parse.
+std::string canonical_uri(const Settings& element, const std::string& uri);
+
+using DestinationResult = mctx::Result<std::shared_ptr<Destination>, StartError>;
+
+// Opens one destination of the destinations property (a socket of its own).
+DestinationResult open_destination(GstBaseSink* sink, const Settings& element,
+                                   const std::string& uri, Waiter& waiter);
+
+// ---------------------------------------------------------------------------
+// The destinations of one run.
+class DestinationSet {
+ public:
+  using List = std::vector<std::shared_ptr<Destination>>;
+
+  // Opens every destination of `settings`: the properties' one (when a
+  // group, a socket or raw mode is set), then each URI of `destinations`,
+  // all checked before any socket is opened. Errors name the URI and its
+  // position ("destinations[1] 'mctx://...': ..."); a URI naming the same
+  // destination as another is refused.
+  static mctx::Result<std::unique_ptr<DestinationSet>, StartError> open(GstBaseSink* sink,
+                                                                       const Settings& settings,
+                                                                       Waiter& waiter);
+
+  DestinationSet(const Settings& settings, Waiter& waiter);
+  DestinationSet(const DestinationSet&) = delete;
+  DestinationSet& operator=(const DestinationSet&) = delete;
+
+  // --- the application's side (any thread) -------------------------------
+
+  void add(std::shared_ptr<Destination> d);
+  // Whether a destination has this canonical URI.
+  bool contains(const std::string& uri) const;
+  // Removes the destination with this canonical URI. false: there is none,
+  // or it is the primary one (not removable).
+  bool remove(const std::string& uri);
+  // Removes every destination but the primary one; returns how many.
+  std::size_t clear();
+  // The primary destination, or nullptr (never removed: valid while the set
+  // lives).
+  Destination* primary() const;
+  std::size_t size() const;
+
+  // stop(): every destination's backend (close_caller_socket: the primary's;
+  // the others never have a caller socket).
+  void shutdown(bool close_caller_socket) noexcept;
+
+  // The mctx-metrics structure: totals over every destination of the run
+  // (removed ones included), the primary's group, port, mode and socket
+  // fields, and `destinations` (one mctx-destination structure each).
+  GstStructure* structure(const char* reason, bool advance);
+  // One destination's mctx-destination structure (reason "query"), or
+  // nullptr.
+  GstStructure* destination_structure(const std::string& uri);
+
+  // --- the streaming thread ------------------------------------------------
+
+  // The current list (a new one is picked up here, when there is one).
+  const List& current() noexcept;
+  // Datagrams rendered while there was no destination at all (the
+  // destinations were cleared and there is no primary one): counted in the
+  // top-level `dropped`, with one warning. Returns true the first time.
+  bool count_unsent(std::size_t n) noexcept;
+
+ private:
+  void publish();  // mutex_ held
+
+  Waiter& waiter_;
+  const std::string group_;  // the properties' group, port and mode (top level)
+  const guint port_;
+  const char* const mode_;
+
+  mutable std::mutex mutex_;
+  List list_;                              // under mutex_
+  std::shared_ptr<const List> published_;  // under mutex_
+  std::atomic<guint64> generation_{0};     // changes after published_
+  MetricsFields removed_;                  // under mutex_: counters of removed destinations
+  Rates totals_;                           // under mutex_
+  std::atomic<guint64> unsent_{0};
+  std::atomic<bool> warned_unsent_{false};
+
+  // Streaming thread only.
+  std::shared_ptr<const List> snapshot_;
+  guint64 snapshot_generation_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Buffers and buffer lists to every destination. render()/render_list() map
+// the buffers into grow-only scratch arrays (no allocation per buffer once
+// they reached the largest size seen) and hand the same messages to each
+// destination's Delivery::deliver(), in the set's order:
+//  * each destination is given every message whatever the others did (its
+//    own deliver() counts what it could not send);
+//  * a destination that fails (fatal error) while others remain is a
+//    WARNING and counts from then on; the last one failing is an ERROR;
+//  * the flow returned is the first one that is not OK.
+// Streaming thread only; no exception escapes.
+class Fanout {
+ public:
+  Fanout(GstBaseSink* sink, DestinationSet& set) noexcept : sink_(sink), set_(set) {}
+  Fanout(const Fanout&) = delete;
+  Fanout& operator=(const Fanout&) = delete;
+
+  GstFlowReturn render(GstBuffer* buffer) noexcept;
+  GstFlowReturn render_list(GstBufferList* list) noexcept;
+
+ private:
+  GstFlowReturn deliver_to_all(std::span<const mctx::OutMessage> messages);
+  GstFlowReturn destination_failed(Destination& failed, const DestinationSet::List& list);
+  void ensure_scratch(std::size_t memories, std::size_t messages);
+  // Maps every memory of buf into maps_/iov_ from index `first`. Returns
+  // the number mapped, or -1 (nothing of buf left mapped, the buffer counted
+  // as dropped on every destination, with a warning).
+  gint map_buffer(GstBuffer* buf, std::size_t first);
+  void unmap(std::size_t count) noexcept;
+  GstFlowReturn internal_error(const std::exception& e) noexcept;
+
+  GstBaseSink* sink_;
+  DestinationSet& set_;
+  std::vector<GstMapInfo> maps_;
+  std::vector<iovec> iov_;
+  std::vector<mctx::OutMessage> msgs_;
+};
+
+}  // namespace mctx::gst
