@@ -676,11 +676,12 @@ GST_START_TEST(test_add_remove_while_playing) {
 GST_END_TEST;
 
 // remove while the streaming thread waits for the removed path's full socket
-// (a rate-limited link and a tiny send buffer): the call returns at once,
-// the thread moves on, and the staying path, slowed to the other's rate
-// until then, receives everything at its own speed.
+// (a link rate-limited to 2 kbit/s and a tiny send buffer: room for the next
+// datagram comes only every few seconds): the call returns at once, the
+// waiting thread is woken and moves on, and the staying path, held back to
+// the other's rate until then, receives everything at its own speed.
 GST_START_TEST(test_remove_while_blocked_on_it) {
-  run("tc qdisc replace dev mctx2 root tbf rate 200kbit burst 2kb limit 1mb");
+  run("tc qdisc replace dev mctx2 root tbf rate 2kbit burst 2kb limit 1mb");
   Collector rx_a(peer_receiver(1, kGroupA, 5050, kSourceA));
   Collector rx_b(peer_receiver(2, kGroupB, 5052, kSourceB));
   Sink s;
@@ -697,9 +698,8 @@ GST_START_TEST(test_remove_while_blocked_on_it) {
                          milliseconds(10000)),
               "path B's state is '%s' while its socket is full",
               destination_state(s.element, b).c_str());
-  // At about 80 datagrams a second, path B holds the stream back.
   const int done_before_remove = pusher.done();
-  fail_unless(done_before_remove < 1000, "%d pushed: path B did not slow the stream down",
+  fail_unless(done_before_remove < 100, "%d pushed: path B did not hold the stream back",
               done_before_remove);
 
   const auto t0 = Clock::now();
@@ -707,29 +707,30 @@ GST_START_TEST(test_remove_while_blocked_on_it) {
   const int started_after_remove = pusher.started();
   const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
   fail_unless(took < 500, "remove took %lld ms", static_cast<long long>(took));
-  // 2000 datagrams would take path B 25 s.
-  const auto t1 = Clock::now();
+  // The push that waited for path B returns without waiting for its socket
+  // (which would take seconds), then 2000 datagrams go (path B: hours).
+  fail_unless(pusher.wait_done(started_after_remove, milliseconds(20000)));
+  const auto woken = std::chrono::duration_cast<milliseconds>(Clock::now() - t0).count();
+  fail_unless(woken < 1000, "the waiting push returned %lld ms after remove",
+              static_cast<long long>(woken));
   fail_unless(pusher.wait_done(started_after_remove + 2000, milliseconds(10000)),
               "the stream did not go on after remove: %d pushed", pusher.done());
-  const auto rest = std::chrono::duration_cast<milliseconds>(Clock::now() - t1).count();
   const int pushed = pusher.stop();
-  fail_unless(rest < 5000, "2000 datagrams after remove took %lld ms",
-              static_cast<long long>(rest));
   fail_unless(rx_a.wait_for(static_cast<std::size_t>(pushed), milliseconds(20000)),
               "path A received %zu of %d", rx_a.count(), pushed);
   rx_a.settle(milliseconds(300));
-  rx_b.settle(milliseconds(500));  // what tbf still held
+  rx_b.settle(milliseconds(300));
   rx_a.stop();
   rx_b.stop();
 
   assert_run(rx_a.datagrams(), 0, pushed, "path A");
+  // Path B: the beginning of the stream, nothing pushed after remove (what
+  // the rate limit still holds is discarded with it).
   const auto got_b = seqs(rx_b.datagrams());
-  fail_unless(!got_b.empty());
+  fail_unless(!got_b.empty(), "path B received nothing");
   assert_run(rx_b.datagrams(), 0, static_cast<int>(got_b.size()), "path B");
   fail_unless(got_b.back() < started_after_remove, "path B received seq %d, pushed after remove",
               got_b.back());
-  fail_unless(got_b.back() >= done_before_remove - 1, "path B lost seq %d..%d", got_b.back() + 1,
-              done_before_remove - 1);
   gst_harness_teardown(h);
 }
 GST_END_TEST;
