@@ -407,6 +407,30 @@ class Pusher {
   std::thread thread_;  // last
 };
 
+// Stops the pusher, waits until the staying path A received everything and
+// both receivers are quiet, and stops them; returns how many were pushed.
+int finish(Pusher& pusher, Collector& rx_a, Collector& rx_b) {
+  const int pushed = pusher.stop();
+  fail_unless(rx_a.wait_for(static_cast<std::size_t>(pushed), milliseconds(20000)),
+              "path A received %zu of %d", rx_a.count(), pushed);
+  rx_a.settle(milliseconds(300));
+  rx_b.settle(milliseconds(300));
+  rx_a.stop();
+  rx_b.stop();
+  return pushed;
+}
+
+// Pushes payload(0) .. payload(n - 1) one by one, then payload(n) ..
+// payload(2n - 1) in one list.
+void push_buffers_then_list(GstHarness* h, int n) {
+  for (int i = 0; i < n; ++i) {
+    fail_unless_equals_int(gst_harness_push(h, text_buffer(payload(i))), GST_FLOW_OK);
+  }
+  GstBufferList* list = gst_buffer_list_new();
+  for (int i = n; i < 2 * n; ++i) gst_buffer_list_add(list, text_buffer(payload(i)));
+  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+}
+
 // Warnings now on the element's bus (other messages are dropped).
 std::vector<std::string> warnings(Sink& s) {
   std::vector<std::string> w;
@@ -538,13 +562,7 @@ GST_START_TEST(test_one_link_down_other_path_delivers) {
                          milliseconds(10000)),
               "path B's state is '%s' after the link came up",
               destination_state(s.element, b).c_str());
-  const int pushed = pusher.stop();
-  fail_unless(rx_a.wait_for(static_cast<std::size_t>(pushed), milliseconds(20000)),
-              "path A received %zu of %d", rx_a.count(), pushed);
-  rx_a.settle(milliseconds(300));
-  rx_b.settle(milliseconds(300));
-  rx_a.stop();
-  rx_b.stop();
+  const int pushed = finish(pusher, rx_a, rx_b);
 
   assert_run(rx_a.datagrams(), 0, pushed, "path A");
   // Path B: everything but one gap (the outage), in order.
@@ -588,12 +606,7 @@ GST_START_TEST(test_ipv4_and_ipv6_destinations) {
   set_destinations(s, {uri6});
   GstHarness* h = s.harness();
   const int n = 10;
-  for (int i = 0; i < n; ++i) {
-    fail_unless_equals_int(gst_harness_push(h, text_buffer(payload(i))), GST_FLOW_OK);
-  }
-  GstBufferList* list = gst_buffer_list_new();
-  for (int i = n; i < 2 * n; ++i) gst_buffer_list_add(list, text_buffer(payload(i)));
-  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+  push_buffers_then_list(h, n);
 
   const auto a = receive_n(*rx4, 2 * n + 1, 1000);
   const auto b = receive_n(*rx6, 2 * n + 1, 1000);
@@ -641,13 +654,7 @@ GST_START_TEST(test_add_remove_while_playing) {
 
   // The stayer goes on.
   fail_unless(pusher.wait_done(started_after_remove + 300, milliseconds(20000)));
-  const int pushed = pusher.stop();
-  fail_unless(rx_a.wait_for(static_cast<std::size_t>(pushed), milliseconds(20000)),
-              "path A received %zu of %d", rx_a.count(), pushed);
-  rx_a.settle(milliseconds(300));
-  rx_b.settle(milliseconds(300));
-  rx_a.stop();
-  rx_b.stop();
+  const int pushed = finish(pusher, rx_a, rx_b);
 
   assert_run(rx_a.datagrams(), 0, pushed, "path A");
   const auto got_b = seqs(rx_b.datagrams());
@@ -715,13 +722,7 @@ GST_START_TEST(test_remove_while_blocked_on_it) {
               static_cast<long long>(woken));
   fail_unless(pusher.wait_done(started_after_remove + 2000, milliseconds(10000)),
               "the stream did not go on after remove: %d pushed", pusher.done());
-  const int pushed = pusher.stop();
-  fail_unless(rx_a.wait_for(static_cast<std::size_t>(pushed), milliseconds(20000)),
-              "path A received %zu of %d", rx_a.count(), pushed);
-  rx_a.settle(milliseconds(300));
-  rx_b.settle(milliseconds(300));
-  rx_a.stop();
-  rx_b.stop();
+  const int pushed = finish(pusher, rx_a, rx_b);
 
   assert_run(rx_a.datagrams(), 0, pushed, "path A");
   // Path B: the beginning of the stream, nothing pushed after remove (what
@@ -853,12 +854,7 @@ GST_START_TEST(test_destinations_without_group) {
   set_destinations(s, {uri_a(5070), uri_b(5072)});
   GstHarness* h = s.harness();
   const int n = 10;
-  for (int i = 0; i < n; ++i) {
-    fail_unless_equals_int(gst_harness_push(h, text_buffer(payload(i))), GST_FLOW_OK);
-  }
-  GstBufferList* list = gst_buffer_list_new();
-  for (int i = n; i < 2 * n; ++i) gst_buffer_list_add(list, text_buffer(payload(i)));
-  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+  push_buffers_then_list(h, n);
   assert_run(receive_n(*rx_a, 2 * n + 1, 1000), 0, 2 * n, "A");
   assert_run(receive_n(*rx_b, 2 * n + 1, 1000), 0, 2 * n, "B");
 
