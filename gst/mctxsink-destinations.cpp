@@ -166,6 +166,8 @@ mctx::Result<std::unique_ptr<DestinationSet>, StartError> DestinationSet::open(
       set->shutdown(false);
       return mctx::unexpected(std::move(e));
     }
+    GST_INFO_OBJECT(sink, "Destination %s: %s", canonical[i].c_str(),
+                    (*d)->backend().describe_socket().c_str());
     set->add(std::move(*d));
   }
   return set;

@@ -310,6 +310,89 @@ GST_START_TEST(test_slow_destination_is_waited_for) {
 }
 GST_END_TEST;
 
+// Several destinations with queue-full=drop: the local queue of one path
+// (a tbf with a 3000-byte limit on mctx0, the socket buffer large enough
+// that the qdisc, not the socket, is full) refuses datagrams; that path
+// drops and counts them, the other path (lo) is sent every datagram and
+// nothing is waited for. Per path: pushed = received + counted.
+GST_START_TEST(test_queue_full_drop_on_one_path) {
+  tc("tbf rate 2mbit burst 3000 limit 3000");
+  auto slow = peer_receiver(5016);
+  auto fast = receiver("239.1.2.45", 5016, "lo");
+  const int n = 300;
+  std::vector<mctx::test::Datagram> got_slow, got_fast;
+  std::string reader_error, fast_error;
+  std::thread reader([&] {
+    try {
+      got_slow = slow->receive_n(2 * n, std::chrono::milliseconds(800));
+    } catch (const std::exception& e) {
+      reader_error = e.what();
+    }
+  });
+  std::thread fast_reader([&] {
+    try {
+      got_fast = fast->receive_n(2 * n, std::chrono::milliseconds(800));
+    } catch (const std::exception& e) {
+      fast_error = e.what();
+    }
+  });
+
+  Sink s;
+  g_object_set(s.element, "group", "239.1.2.45", "port", 5016u, "interface", "lo",
+               "stats-interval", 0u, nullptr);
+  gst_util_set_object_arg(G_OBJECT(s.element), "queue-full", "drop");
+  // One datagram per message: a segmentation-offload send larger than the
+  // tbf's burst is segmented by tbf itself, which drops the segments that do
+  // not fit and still reports success (docs/reliability.md), so only
+  // gso=off gives exact queue-full accounting on such a link.
+  gst_util_set_object_arg(G_OBJECT(s.element), "gso", "off");
+  gst_util_set_object_arg(
+      G_OBJECT(s.element), "destinations",
+      "<\"mctx://239.1.2.4:5016?interface=mctx0&source=192.0.2.1&buffer-size=4194304\">");
+  GstHarness* h = s.harness();
+  const auto start = Clock::now();
+  for (int i = 0; i < n; i += 30) {
+    GstBufferList* list = gst_buffer_list_new();
+    for (int j = i; j < i + 30; ++j) gst_buffer_list_add(list, text_buffer(payload(j)));
+    fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+    // Lets the receiver on lo keep up (its socket buffer holds about 90 of
+    // these); the tbf passes about 2.5 kB in that time, far less than a list.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  reader.join();
+  fast_reader.join();
+  fail_unless(reader_error.empty(), "receiver: %s", reader_error.c_str());
+  fail_unless(fast_error.empty(), "receiver on lo: %s", fast_error.c_str());
+
+  GstStructure* st = stats(s.element);
+  const GValue* dests = gst_structure_get_value(st, "destinations");
+  fail_unless(dests != nullptr && gst_value_array_get_size(dests) == 2);
+  const GstStructure* fast_path = gst_value_get_structure(gst_value_array_get_value(dests, 0));
+  const GstStructure* d = gst_value_get_structure(gst_value_array_get_value(dests, 1));
+  g_printerr("pushed %d in %lld ms; lo received %zu; mctx0 received %zu, queue-full-dropped %"
+           G_GUINT64_FORMAT "\n", n, static_cast<long long>(took.count()), got_fast.size(),
+           got_slow.size(), u64(d, "queue-full-dropped"));
+  // The fast path: everything, in order, nothing counted.
+  fail_unless_equals_int(got_fast.size(), n);
+  for (int i = 0; i < n; ++i) {
+    fail_unless(payload_string(got_fast[i]) == payload(i), "lo path: datagram %d", i);
+  }
+  fail_unless_equals_uint64(u64(fast_path, "packets-sent"), n);
+  fail_unless_equals_uint64(u64(fast_path, "dropped"), 0);
+  // The limited path: what it did not deliver is counted, on it alone.
+  fail_unless(u64(d, "queue-full-dropped") > 0, "the queue never filled: the test proves nothing");
+  fail_unless_equals_uint64(u64(d, "dropped"), u64(d, "queue-full-dropped"));
+  fail_unless_equals_uint64(got_slow.size() + u64(d, "dropped"), n);
+  fail_unless_equals_uint64(u64(d, "packets-sent"), got_slow.size());
+  // Totals: the sum of both.
+  fail_unless_equals_uint64(u64(st, "queue-full-dropped"), u64(d, "queue-full-dropped"));
+  fail_unless_equals_uint64(u64(st, "packets-sent"), n + got_slow.size());
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 static Suite* mctxsink_backpressure_suite() {
   Suite* s = suite_create("mctxsink-backpressure");
   TCase* tc_ = tcase_create("backpressure");
@@ -317,6 +400,7 @@ static Suite* mctxsink_backpressure_suite() {
   suite_add_tcase(s, tc_);
   tcase_add_test(tc_, test_backpressure_delivers_everything);
   tcase_add_test(tc_, test_slow_destination_is_waited_for);
+  tcase_add_test(tc_, test_queue_full_drop_on_one_path);
   tcase_add_test(tc_, test_flush_while_blocked_returns_promptly);
   tcase_add_test(tc_, test_state_change_while_blocked_returns_promptly);
   tcase_add_test(tc_, test_pause_while_blocked_resumes_single_buffers);

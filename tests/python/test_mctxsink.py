@@ -5,7 +5,8 @@
 Runs inside scripts/mctx-netns (IPv4 on lo): builds pipelines with
 Gst.ElementFactory.make("mctxsink"), receives with a plain multicast socket
 and checks the mctx-metrics messages read from the bus against what the
-socket received.
+socket received; changes the destinations of a playing sink with the add /
+remove signals and reads one with get-metrics.
 """
 
 import socket
@@ -179,6 +180,78 @@ class MctxSinkTest(unittest.TestCase):
         self.assertEqual(sink.get_property("metrics").get_uint64("packets-sent"), (True, buffers))
         pipeline.set_state(Gst.State.NULL)
         self.assertEqual(sink.get_property("metrics").get_uint64("packets-sent"), (True, 0))
+
+    def test_destinations_changed_while_playing(self):
+        """add / get-metrics / remove from Python while PLAYING, checked by receivers."""
+        a_group, b_group, port = "239.1.2.8", "239.1.2.9", 5004
+        b_uri = f"mctx://{b_group}:{port}?interface=lo"
+        rx_a, rx_b = Receiver(a_group, port), Receiver(b_group, port)
+
+        pipeline = Gst.Pipeline.new(None)
+        src = make("audiotestsrc", is_live=True, samplesperbuffer=480)
+        sink = make("mctxsink", group=a_group, port=port, interface="lo", stats_interval=0)
+        for e in (src, sink):
+            pipeline.add(e)
+        self.assertTrue(src.link(sink))
+        bus = pipeline.get_bus()
+        self.assertNotEqual(pipeline.set_state(Gst.State.PLAYING), Gst.StateChangeReturn.FAILURE)
+
+        def packets(structure):
+            return structure.get_uint64("packets-sent")[1]
+
+        def wait_until(predicate, what):
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                if predicate():
+                    return
+                time.sleep(0.02)
+            self.fail("timed out waiting for " + what)
+
+        wait_until(lambda: packets(sink.get_property("metrics")) >= 5, "the first buffers")
+        self.assertIsNone(sink.emit("get-metrics", b_uri))
+        self.assertTrue(sink.emit("add", b_uri))
+        self.assertFalse(sink.emit("add", b_uri), "a second add of the same URI")
+        warning = bus.timed_pop_filtered(5 * Gst.SECOND, Gst.MessageType.WARNING)
+        self.assertIsNotNone(warning)
+        self.assertIn(f"add '{b_uri}': already a destination", warning.parse_warning()[0].message)
+        # Read back with the keys written differently: the same destination.
+        m = sink.emit("get-metrics", f"mctx://{b_group}?interface=lo")
+        self.assertIsNotNone(m)
+        self.assertEqual(m.get_name(), "mctx-destination")
+        self.assertEqual(m.get_string("uri"), b_uri)
+        self.assertIn(m.get_string("state"), ("sending", "waiting"))
+        wait_until(lambda: packets(sink.emit("get-metrics", b_uri)) >= 10, "the added destination")
+
+        self.assertTrue(sink.emit("remove", b_uri))
+        self.assertIsNone(sink.emit("get-metrics", b_uri))
+        self.assertFalse(sink.emit("remove", b_uri), "a second remove")
+        # A bad URI: FALSE and a warning naming it.
+        self.assertFalse(sink.emit("add", "mctx://239.1.2.10:5004?ttl=999"))
+        warning = bus.timed_pop_filtered(5 * Gst.SECOND, Gst.MessageType.WARNING)
+        self.assertIsNotNone(warning)
+        text = warning.parse_warning()[0].message
+        self.assertIn("add 'mctx://239.1.2.10:5004?ttl=999'", text)
+        self.assertIn("'ttl'", text)
+        time.sleep(0.2)  # buffers keep going to the first destination only
+
+        # The final totals: the "stop" message, posted at PAUSED->READY.
+        pipeline.set_state(Gst.State.READY)
+        final = None
+        while final is None:
+            msg = bus.timed_pop_filtered(5 * Gst.SECOND, Gst.MessageType.ELEMENT)
+            self.assertIsNotNone(msg, "no mctx-metrics stop message")
+            s = msg.get_structure()
+            if s.get_name() == "mctx-metrics" and s.get_string("reason") == "stop":
+                final = s
+        pipeline.set_state(Gst.State.NULL)
+        received_a, received_b = rx_a.wait_idle(), rx_b.wait_idle()
+        self.assertGreaterEqual(len(received_b), 10)
+        self.assertGreater(len(received_a), len(received_b))
+        # Totals over both destinations, the removed one's counts kept:
+        # pushed = received.
+        self.assertEqual(final.get_uint("destination-count"), (True, 1))
+        self.assertEqual(packets(final), len(received_a) + len(received_b))
+        self.assertEqual(final.get_uint64("dropped"), (True, 0))
 
     def test_uri(self):
         sink = Gst.Element.make_from_uri(
