@@ -17,6 +17,7 @@
 //     duplicates nothing, the added one receives a contiguous run starting at
 //     a buffer or list boundary; remove while blocked on the removed path's
 //     full socket returns at once; the signals' answers and warnings;
+//   - add and remove before the start; a restart keeps what was added;
 //   - destinations without group.
 
 #include <sys/socket.h>
@@ -858,6 +859,37 @@ GST_START_TEST(test_signals_answers_and_clear) {
 }
 GST_END_TEST;
 
+// add and remove before the start (NULL): they change `destinations`, which
+// the start opens; a restart keeps what was added while running.
+GST_START_TEST(test_add_when_stopped_and_restart) {
+  auto rx_a = peer_receiver(1, kGroupA, 5080, kSourceA);
+  auto rx_b = peer_receiver(2, kGroupB, 5082, kSourceB);
+  auto rx_c = peer_receiver(1, "239.255.3.1", 5084);
+  const std::string c = "mctx://239.255.3.1:5084?interface=mctx0";
+  Sink s;
+  configure_a(s, 5080);
+  fail_unless(emit_add(s.element, uri_b(5082)));
+  fail_unless(emit_add(s.element, c));
+  fail_unless(emit_remove(s.element, c));
+  assert_destinations(s.element, uri_b(5082));
+  GstHarness* h = s.harness();
+  fail_unless_equals_int(gst_harness_push(h, text_buffer(payload(0))), GST_FLOW_OK);
+  assert_run(receive_n(*rx_b, 2, 1000), 0, 1, "B");
+  fail_unless(emit_add(s.element, c));  // while running
+
+  fail_unless_equals_int(gst_element_set_state(s.element, GST_STATE_NULL),
+                         GST_STATE_CHANGE_SUCCESS);
+  assert_destinations(s.element, uri_b(5082), c);
+  fail_unless_equals_int(gst_element_set_state(s.element, GST_STATE_PLAYING),
+                         GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int(gst_harness_push(h, text_buffer(payload(1))), GST_FLOW_OK);
+  assert_run(receive_n(*rx_a, 3, 1000), 0, 2, "A");
+  assert_run(receive_n(*rx_b, 2, 1000), 1, 1, "B after the restart");
+  assert_run(receive_n(*rx_c, 2, 1000), 1, 1, "C after the restart");
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 // destinations without group: the element starts and sends to each. An
 // empty set (clear) counts what it cannot send as dropped, with one
 // warning; an add sends again.
@@ -919,6 +951,7 @@ static Suite* mctxsink_destinations_suite() {
   tcase_add_test(tc, test_add_remove_while_playing);
   tcase_add_test(tc, test_remove_while_blocked_on_it);
   tcase_add_test(tc, test_signals_answers_and_clear);
+  tcase_add_test(tc, test_add_when_stopped_and_restart);
   tcase_add_test(tc, test_destinations_without_group);
   return s;
 }
