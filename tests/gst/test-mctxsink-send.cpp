@@ -498,23 +498,27 @@ GST_START_TEST(test_destinations_receive_identical_streams) {
     fail_unless_equals_int(b[i].ttl, 2);  // the URI's own options
   }
 
+  // Top level: totals over both destinations; the array: the properties'
+  // destination first, then destinations.
   GstStructure* st = stats(s.element);
-  // The top level: totals of both destinations.
   fail_unless_equals_uint64(u64(st, "packets-sent"), 4 * n);
-  fail_unless_equals_uint64(u64(st, "send-calls"), 2 * (n + 1));  // each list: one batch
+  fail_unless_equals_uint64(u64(st, "send-calls"), 2 * (n + 1));  // the list: one batch each
+  guint count = 0;
+  fail_unless(gst_structure_get_uint(st, "destination-count", &count));
+  fail_unless_equals_int(count, 2);
   const GValue* dests = gst_structure_get_value(st, "destinations");
   fail_unless(dests != nullptr && GST_VALUE_HOLDS_ARRAY(dests), "no destinations array");
   fail_unless_equals_int(gst_value_array_get_size(dests), 2);
-  const GstStructure* primary = gst_value_get_structure(gst_value_array_get_value(dests, 0));
-  assert_str_eq(field_string(primary, "uri"), "mctx://239.1.2.3:5004?interface=lo");
-  fail_unless_equals_uint64(u64(primary, "packets-sent"), 2 * n);
-  const GstStructure* d =
-      gst_value_get_structure(gst_value_array_get_value(dests, 1));
-  assert_str_eq(field_string(d, "uri"), "mctx://239.1.2.4:5006?interface=lo&ttl=2");
-  assert_str_eq(field_string(d, "state"), "sending");
-  fail_unless_equals_uint64(u64(d, "packets-sent"), 2 * n);
-  fail_unless_equals_uint64(u64(d, "send-calls"), n + 1);  // batched on this path too
-  fail_unless_equals_uint64(u64(d, "dropped"), 0);
+  const char* const expected_uris[] = {"mctx://239.1.2.3:5004?interface=lo",
+                                       "mctx://239.1.2.4:5006?interface=lo&ttl=2"};
+  for (guint i = 0; i < 2; ++i) {
+    const GstStructure* d = gst_value_get_structure(gst_value_array_get_value(dests, i));
+    assert_str_eq(field_string(d, "uri"), expected_uris[i]);
+    assert_str_eq(field_string(d, "state"), "sending");
+    fail_unless_equals_uint64(u64(d, "packets-sent"), 2 * n);
+    fail_unless_equals_uint64(u64(d, "send-calls"), n + 1);  // batched on each path
+    fail_unless_equals_uint64(u64(d, "dropped"), 0);
+  }
   gst_structure_free(st);
   gst_harness_teardown(h);
 }
