@@ -34,29 +34,12 @@
 #include "netns_guard.hpp"
 #include "receiver.hpp"
 
+#include "fanout-test-sink.hpp"
 #include "mctxsink-destinations.hpp"
 #include "mctxsink-private.hpp"
 
 GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
 
-// Delivery and the Fanout need a GstBaseSink: they post messages on it when
-// something goes wrong and wait for preroll on it when unlocked (neither
-// happens here). This binary loads no plugin (the gst sources are compiled
-// in, and the system plugins are off), so the sink is a minimal subclass of
-// the abstract GstBaseSink, never added to a pipeline.
-struct FanoutTestSink {
-  GstBaseSink parent;
-};
-struct FanoutTestSinkClass {
-  GstBaseSinkClass parent_class;
-};
-G_DEFINE_TYPE(FanoutTestSink, fanout_test_sink, GST_TYPE_BASE_SINK)
-static void fanout_test_sink_class_init(FanoutTestSinkClass* klass) {
-  static GstStaticPadTemplate sink_template =
-      GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
-  gst_element_class_add_static_pad_template(GST_ELEMENT_CLASS(klass), &sink_template);
-}
-static void fanout_test_sink_init(FanoutTestSink*) {}
 
 namespace {
 

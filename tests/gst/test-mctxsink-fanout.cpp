@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: BSD-2-Clause
+// Copyright (c) 2026 The mctx authors
+
+// mctxsink's Fanout when a destination fails for good (a fatal send error:
+// its socket was closed or extracted). With other destinations alive, the
+// failed one is reported once (a WARNING naming it), its state is "failed",
+// each later buffer is counted in its `dropped`, and the stream goes on:
+// the other destinations receive everything (a real receiver on lo). When
+// no destination is left, the failure is an ERROR and render returns
+// GST_FLOW_ERROR, as with a single destination.
+//
+// A fatal error cannot be caused from outside a running element (only
+// closing or extracting the publication, which the element never does while
+// it runs), so the failing destination is a Backend whose sends fail with
+// publication_closed, beside real UDP destinations; the gst sources are
+// compiled into this binary.
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fanout-test-sink.hpp"
+#include "netns_guard.hpp"
+#include "receiver.hpp"
+
+#include "mctxsink-destinations.hpp"
+#include "mctxsink-private.hpp"
+
+GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
+
+namespace {
+
+using mctx::gst::Backend;
+using mctx::gst::Destination;
+using mctx::gst::DestinationSet;
+using mctx::gst::Fanout;
+using mctx::gst::Settings;
+using mctx::gst::Waiter;
+
+// Every send fails as a closed publication does.
+class ClosedBackend : public Backend {
+ public:
+  const char* mode() const noexcept override { return "udp"; }
+  std::optional<mctx::SendError> send(const iovec*, std::size_t) noexcept override {
+    return mctx::SendError{mctx::Errc::publication_closed, 0};
+  }
+  mctx::BatchReport send_batch(std::span<const mctx::OutMessage>) noexcept override {
+    mctx::BatchReport r;
+    r.error = mctx::SendError{mctx::Errc::publication_closed, 0};
+    return r;
+  }
+  int wait_fd() const noexcept override { return -1; }
+  mctx::SendCounters counters() const noexcept override { return {}; }
+  void append_stats(GstStructure*) const override {}
+  GSocket* used_socket() const override { return nullptr; }
+  std::string describe() const override { return "239.1.2.99:5004"; }
+  void shutdown(bool) noexcept override {}
+};
+
+class FanoutFailure : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sink_ = GST_BASE_SINK(g_object_new(fanout_test_sink_get_type(), nullptr));
+    gst_object_ref_sink(sink_);
+    bus_ = gst_bus_new();
+    gst_element_set_bus(GST_ELEMENT(sink_), bus_);
+    ASSERT_TRUE(waiter_.valid());
+    settings_.group = "239.1.2.60";
+    settings_.port = 5004;
+    settings_.interface = "lo";
+  }
+  void TearDown() override {
+    set_.reset();
+    gst_element_set_bus(GST_ELEMENT(sink_), nullptr);
+    gst_object_unref(bus_);
+    gst_object_unref(sink_);
+  }
+
+  // A set of the properties' destination (real, on lo) when `with_real`,
+  // and `closed` failing ones.
+  void make_set(bool with_real, int closed) {
+    set_ = std::make_unique<DestinationSet>(settings_, waiter_);
+    if (with_real) {
+      auto b = mctx::gst::make_udp_backend(settings_);
+      ASSERT_TRUE(b) << b.error().message;
+      set_->add(std::make_shared<Destination>(sink_, settings_, mctx::gst::build_uri(settings_),
+                                              true, std::move(*b), waiter_));
+    }
+    for (int i = 0; i < closed; ++i) {
+      set_->add(std::make_shared<Destination>(
+          sink_, settings_, "mctx://239.1.2.99:500" + std::to_string(i), false,
+          std::make_unique<ClosedBackend>(), waiter_));
+    }
+  }
+
+  static GstBuffer* buffer(int i) {
+    const std::string text = "datagram " + std::to_string(i);
+    return gst_buffer_new_memdup(text.data(), text.size());
+  }
+
+  // The texts of the messages of `type` posted so far (the bus is read into
+  // posted_ first: popping one type would discard the others).
+  std::vector<std::string> messages(GstMessageType type) {
+    while (GstMessage* m = gst_bus_pop(bus_)) {
+      GError* err = nullptr;
+      if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING) gst_message_parse_warning(m, &err, nullptr);
+      if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) gst_message_parse_error(m, &err, nullptr);
+      posted_.emplace_back(GST_MESSAGE_TYPE(m), err ? err->message : "");
+      g_clear_error(&err);
+      gst_message_unref(m);
+    }
+    std::vector<std::string> out;
+    for (const auto& [t, text] : posted_) {
+      if (t == type) out.push_back(text);
+    }
+    return out;
+  }
+
+  // A field of destination `index` of the metrics.
+  guint64 field(std::size_t index, const char* name, std::string* state = nullptr) {
+    GstStructure* s = set_->structure("query", false);
+    const GValue* a = gst_structure_get_value(s, "destinations");
+    const GstStructure* d = gst_value_get_structure(gst_value_array_get_value(a, index));
+    guint64 v = 0;
+    EXPECT_TRUE(gst_structure_get_uint64(d, name, &v)) << name;
+    if (state) *state = gst_structure_get_string(d, "state");
+    gst_structure_free(s);
+    return v;
+  }
+
+  GstBaseSink* sink_ = nullptr;
+  GstBus* bus_ = nullptr;
+  Waiter waiter_;
+  Settings settings_;
+  std::unique_ptr<DestinationSet> set_;
+  std::vector<std::pair<GstMessageType, std::string>> posted_;
+};
+
+TEST_F(FanoutFailure, OneFailedDestinationIsAWarningAndTheOthersGoOn) {
+  mctx::test::Receiver rx(*mctx::IpAddress::parse("239.1.2.60"), 5004,
+                          mctx::test::ifindex("lo"));
+  make_set(true, 1);
+  Fanout fanout(sink_, *set_);
+  const int n = 10;
+  for (int i = 0; i < n / 2; ++i) EXPECT_EQ(fanout.render(buffer(i)), GST_FLOW_OK);
+  GstBufferList* list = gst_buffer_list_new();
+  for (int i = n / 2; i < n; ++i) gst_buffer_list_add(list, buffer(i));
+  EXPECT_EQ(fanout.render_list(list), GST_FLOW_OK);
+  gst_buffer_list_unref(list);
+
+  const auto got = rx.receive_n(n + 1, std::chrono::milliseconds(500));
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    EXPECT_EQ(std::string(got[i].payload.begin(), got[i].payload.end()),
+              "datagram " + std::to_string(i));
+  }
+  const auto warnings = messages(GST_MESSAGE_WARNING);
+  ASSERT_EQ(warnings.size(), 1u) << "one warning, when it failed";
+  EXPECT_NE(warnings[0].find("Cannot send to 239.1.2.99:5004 any more"), std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[0].find("mctx://239.1.2.99:5000 has failed"), std::string::npos)
+      << warnings[0];
+  EXPECT_TRUE(messages(GST_MESSAGE_ERROR).empty());
+
+  std::string state;
+  EXPECT_EQ(field(0, "packets-sent", &state), static_cast<guint64>(n));
+  EXPECT_EQ(state, "sending");
+  EXPECT_EQ(field(1, "dropped", &state), static_cast<guint64>(n));  // every buffer, counted
+  EXPECT_EQ(state, "failed");
+}
+
+TEST_F(FanoutFailure, TheOnlyDestinationFailingIsAnError) {
+  make_set(false, 1);
+  Fanout fanout(sink_, *set_);
+  EXPECT_EQ(fanout.render(buffer(0)), GST_FLOW_ERROR);
+  const auto errors = messages(GST_MESSAGE_ERROR);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("Cannot send to 239.1.2.99:5004 any more"), std::string::npos)
+      << errors[0];
+  EXPECT_TRUE(messages(GST_MESSAGE_WARNING).empty());
+}
+
+TEST_F(FanoutFailure, TheLastOfSeveralFailingIsAnError) {
+  make_set(false, 2);
+  Fanout fanout(sink_, *set_);
+  // The first fails while the second is still alive (a warning), then the
+  // second fails with none left (an error), in the same buffer.
+  EXPECT_EQ(fanout.render(buffer(0)), GST_FLOW_ERROR);
+  EXPECT_EQ(messages(GST_MESSAGE_WARNING).size(), 1u);
+  EXPECT_EQ(messages(GST_MESSAGE_ERROR).size(), 1u);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const mctx::test::NetnsRules rules{.how_to_run = "scripts/mctx-netns"};
+  if (!mctx::test::require_private_netns(rules, "these tests send multicast")) {
+    return mctx::test::kSkipExitCode;
+  }
+  gst_init(&argc, &argv);
+  GST_DEBUG_CATEGORY_INIT(gst_mctx_sink_debug, "mctxsink", 0, "mctx multicast sink");
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
