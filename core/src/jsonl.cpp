@@ -374,7 +374,11 @@ Res<Existing> check_existing(int fd, const std::string& path, off_t size,
                                              " bytes: not a Heimdall JSONL header");
     }
   }
-  if (header_end == std::string::npos) return ex;  // blank lines only (or empty)
+  if (header_end == std::string::npos) {  // blank lines only (or empty)
+    // The header goes after them on a line of its own.
+    if (size > 0 && h.back() != '\n') ex.add_newline = true;
+    return ex;
+  }
   const std::string_view header_text =
       std::string_view(h).substr(header_start, header_end - header_start);
   if (std::string why = header_mismatch(header_text, requested); !why.empty()) {

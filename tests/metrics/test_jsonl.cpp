@@ -304,6 +304,25 @@ TEST(JsonlWriter, EmptyOrBlankFileGetsTheHeader) {
   EXPECT_TRUE(mctx::validate_jsonl_header(lines[2]));
 }
 
+// Blank lines whose last one has no newline (found by fuzz-jsonl): the
+// header goes on a line of its own, and the file opens again unrepaired.
+TEST(JsonlWriter, BlankFileWithoutFinalNewlineGetsTheHeaderOnItsOwnLine) {
+  TempDir dir;
+  const fs::path p = dir.path() / "net.jsonl";
+  write_file(p, "\n  \v");
+  {
+    auto w = mctx::JsonlWriter::open(p.string(), test_header());
+    ASSERT_TRUE(w) << w.error().what();
+    ASSERT_TRUE(w->write(test_delta()));
+  }
+  const auto lines = lines_of(read_file(p));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_TRUE(mctx::validate_jsonl_header(lines[2]));
+  auto again = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_TRUE(again) << again.error().what();
+  EXPECT_EQ(again->repaired(), "");
+}
+
 TEST(JsonlWriter, RefusesAHeaderlessFile) {
   TempDir dir;
   const fs::path p = dir.path() / "old.jsonl";
