@@ -16,16 +16,7 @@ namespace mctx::gst {
 namespace {
 
 void add_counters(MetricsFields& to, const MetricsFields& from) noexcept {
-  mctx::SendCounters& a = to.send;
-  const mctx::SendCounters& b = from.send;
-  a.send_calls += b.send_calls;
-  a.packets_sent += b.packets_sent;
-  a.bytes_sent += b.bytes_sent;
-  a.send_errors += b.send_errors;
-  a.would_block += b.would_block;
-  a.queue_full += b.queue_full;
-  a.unreachable += b.unreachable;
-  a.gso_sends += b.gso_sends;
+  to.send += from.send;
   to.drops.dropped += from.drops.dropped;
   to.drops.queue_full_dropped += from.drops.queue_full_dropped;
   to.drops.outage_dropped += from.drops.outage_dropped;

@@ -194,14 +194,7 @@ class RawBackend final : public Backend {
   mctx::SendCounters counters() const noexcept override {
     mctx::SendCounters total;
     for (const FamilyPath& p : paths_) {
-      const mctx::SendCounters c = family_counters(p);
-      total.send_calls += c.send_calls;
-      total.packets_sent += c.packets_sent;
-      total.bytes_sent += c.bytes_sent;
-      total.send_errors += c.send_errors;
-      total.would_block += c.would_block;
-      total.queue_full += c.queue_full;
-      total.unreachable += c.unreachable;
+      total += family_counters(p);
     }
     return total;
   }

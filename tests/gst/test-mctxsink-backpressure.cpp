@@ -44,6 +44,30 @@ static std::string payload(int i) {
   return p;
 }
 
+// Reads up to `count` datagrams (until 800 ms pass without one) on a thread
+// of its own, so that a receiver keeps up while the element sends.
+class BackgroundReader {
+ public:
+  BackgroundReader(mctx::test::Receiver& rx, std::size_t count)
+      : thread_([this, &rx, count] {
+          try {
+            got_ = rx.receive_n(count, std::chrono::milliseconds(800));
+          } catch (const std::exception& e) {
+            error_ = e.what();
+          }
+        }) {}
+  std::vector<mctx::test::Datagram> join(const char* what) {
+    thread_.join();
+    fail_unless(error_.empty(), "%s: %s", what, error_.c_str());
+    return std::move(got_);
+  }
+
+ private:
+  std::vector<mctx::test::Datagram> got_;
+  std::string error_;
+  std::thread thread_;  // last: starts once the others exist
+};
+
 static void configure(Sink& s, uint16_t port) {
   g_object_set(s.element, "group", kGroup, "port", static_cast<guint>(port), "interface", "mctx0",
                "source-address", "192.0.2.1", "buffer-size", 2048, "stats-interval", 0u, nullptr);
@@ -253,22 +277,7 @@ GST_START_TEST(test_slow_destination_is_waited_for) {
   const int n = 200;
   // Both paths are read while the element sends (the fast one would
   // overflow its receive buffer otherwise).
-  std::vector<mctx::test::Datagram> got_slow, got_fast;
-  std::string reader_error, fast_error;
-  std::thread reader([&] {
-    try {
-      got_slow = slow->receive_n(2 * n, std::chrono::milliseconds(800));
-    } catch (const std::exception& e) {
-      reader_error = e.what();
-    }
-  });
-  std::thread fast_reader([&] {
-    try {
-      got_fast = fast->receive_n(2 * n, std::chrono::milliseconds(800));
-    } catch (const std::exception& e) {
-      fast_error = e.what();
-    }
-  });
+  BackgroundReader slow_reader(*slow, 2 * n), fast_reader(*fast, 2 * n);
 
   Sink s;
   g_object_set(s.element, "group", "239.1.2.44", "port", 5014u, "interface", "lo",
@@ -283,10 +292,8 @@ GST_START_TEST(test_slow_destination_is_waited_for) {
   GstBufferList* list = gst_buffer_list_new();
   for (int i = n / 2; i < n; ++i) gst_buffer_list_add(list, text_buffer(payload(i)));
   fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
-  reader.join();
-  fast_reader.join();
-  fail_unless(reader_error.empty(), "receiver: %s", reader_error.c_str());
-  fail_unless(fast_error.empty(), "receiver on lo: %s", fast_error.c_str());
+  const auto got_slow = slow_reader.join("receiver");
+  const auto got_fast = fast_reader.join("receiver on lo");
 
   fail_unless_equals_int(got_slow.size(), n);
   fail_unless_equals_int(got_fast.size(), n);
@@ -323,22 +330,7 @@ GST_START_TEST(test_queue_full_drop_on_one_path) {
   auto slow = peer_receiver(5016);
   auto fast = receiver("239.1.2.45", 5016, "lo");
   const int n = 300;
-  std::vector<mctx::test::Datagram> got_slow, got_fast;
-  std::string reader_error, fast_error;
-  std::thread reader([&] {
-    try {
-      got_slow = slow->receive_n(2 * n, std::chrono::milliseconds(800));
-    } catch (const std::exception& e) {
-      reader_error = e.what();
-    }
-  });
-  std::thread fast_reader([&] {
-    try {
-      got_fast = fast->receive_n(2 * n, std::chrono::milliseconds(800));
-    } catch (const std::exception& e) {
-      fast_error = e.what();
-    }
-  });
+  BackgroundReader slow_reader(*slow, 2 * n), fast_reader(*fast, 2 * n);
 
   Sink s;
   g_object_set(s.element, "group", "239.1.2.45", "port", 5016u, "interface", "lo",
@@ -358,10 +350,8 @@ GST_START_TEST(test_queue_full_drop_on_one_path) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
-  reader.join();
-  fast_reader.join();
-  fail_unless(reader_error.empty(), "receiver: %s", reader_error.c_str());
-  fail_unless(fast_error.empty(), "receiver on lo: %s", fast_error.c_str());
+  const auto got_slow = slow_reader.join("receiver");
+  const auto got_fast = fast_reader.join("receiver on lo");
 
   GstStructure* st = stats(s.element);
   const GValue* dests = gst_structure_get_value(st, "destinations");

@@ -32,6 +32,19 @@ struct MCTX_API SendCounters {
   uint64_t gso_sends = 0;
 
   friend bool operator==(const SendCounters&, const SendCounters&) = default;
+
+  // Adds another publication's counts (totals over several).
+  SendCounters& operator+=(const SendCounters& o) noexcept {
+    send_calls += o.send_calls;
+    packets_sent += o.packets_sent;
+    bytes_sent += o.bytes_sent;
+    send_errors += o.send_errors;
+    would_block += o.would_block;
+    queue_full += o.queue_full;
+    unreachable += o.unreachable;
+    gso_sends += o.gso_sends;
+    return *this;
+  }
 };
 
 // Counters written by senders without locks and read coherently by other
