@@ -301,7 +301,8 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
       std::lock_guard<std::mutex> lk(priv->settings_mutex);
       priv->started = false;
     }
-    run.unlock();  // a synchronous bus handler may add destinations or stop us
+    // A synchronous bus handler may add destinations or stop us.
+    if (run.owns_lock()) run.unlock();
     post_start_error(self, e);
     return FALSE;
   };
