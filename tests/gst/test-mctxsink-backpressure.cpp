@@ -317,6 +317,44 @@ GST_START_TEST(test_slow_destination_is_waited_for) {
 }
 GST_END_TEST;
 
+// The same with two destinations, the element blocked on the slow one (a
+// further destination out of the rate-limited mctx0, after the fast one on
+// lo): the pause interrupts the wait on that path, and after PLAYING both
+// paths receive every datagram, in order, nothing counted as dropped.
+GST_START_TEST(test_pause_while_blocked_on_a_further_destination) {
+  tc("tbf rate 32kbit burst 2kb limit 8mb");
+  auto slow = peer_receiver(5018);
+  auto fast = receiver("239.1.2.46", 5018, "lo");
+  const int n = 24;
+  Sink s;
+  g_object_set(s.element, "group", "239.1.2.46", "port", 5018u, "interface", "lo",
+               "stats-interval", 0u, nullptr);
+  gst_util_set_object_arg(
+      G_OBJECT(s.element), "destinations",
+      "<\"mctx://239.1.2.4:5018?interface=mctx0&source=192.0.2.1&buffer-size=2048\">");
+  GstHarness* h = s.harness();
+  auto small_payload = [](int i) { return payload(i).substr(0, 500); };
+  pause_and_resume_while_blocked(
+      h, s.element, n, [&](int i) { return text_buffer(small_payload(i)); }, 0, 6);
+
+  const auto got_slow =
+      must("receiving", [&] { return slow->receive_n(n + 1, std::chrono::milliseconds(1500)); });
+  const auto got_fast =
+      must("receiving", [&] { return fast->receive_n(n + 1, std::chrono::milliseconds(500)); });
+  fail_unless_equals_int(got_slow.size(), n);
+  fail_unless_equals_int(got_fast.size(), n);
+  for (int i = 0; i < n; ++i) {
+    fail_unless(payload_string(got_slow[i]) == small_payload(i), "slow path: datagram %d", i);
+    fail_unless(got_fast[i].payload == got_slow[i].payload, "the paths differ at %d", i);
+  }
+  GstStructure* st = stats(s.element);
+  fail_unless_equals_uint64(u64(st, "packets-sent"), 2 * n);
+  fail_unless_equals_uint64(u64(st, "dropped"), 0);
+  gst_structure_free(st);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 // Several destinations with queue-full=drop: the local queue of one path
 // (a tbf with a 3000-byte limit on mctx0, the socket buffer large enough
 // that the qdisc, not the socket, is full) refuses datagrams; that path
@@ -393,6 +431,7 @@ static Suite* mctxsink_backpressure_suite() {
   tcase_add_test(tc_, test_backpressure_delivers_everything);
   tcase_add_test(tc_, test_slow_destination_is_waited_for);
   tcase_add_test(tc_, test_queue_full_drop_on_one_path);
+  tcase_add_test(tc_, test_pause_while_blocked_on_a_further_destination);
   tcase_add_test(tc_, test_flush_while_blocked_returns_promptly);
   tcase_add_test(tc_, test_state_change_while_blocked_returns_promptly);
   tcase_add_test(tc_, test_pause_while_blocked_resumes_single_buffers);
