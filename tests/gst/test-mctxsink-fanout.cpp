@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "fanout-test-sink.hpp"
+#include "send-path-test.hpp"
 #include "netns_guard.hpp"
 #include "receiver.hpp"
 
@@ -198,12 +198,6 @@ TEST_F(FanoutFailure, TheLastOfSeveralFailingIsAnError) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const mctx::test::NetnsRules rules{.how_to_run = "scripts/mctx-netns"};
-  if (!mctx::test::require_private_netns(rules, "these tests send multicast")) {
-    return mctx::test::kSkipExitCode;
-  }
-  gst_init(&argc, &argv);
-  GST_DEBUG_CATEGORY_INIT(gst_mctx_sink_debug, "mctxsink", 0, "mctx multicast sink");
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  return send_path_test_main(argc, argv, {.how_to_run = "scripts/mctx-netns"},
+                             "these tests send multicast");
 }

@@ -23,6 +23,7 @@
 #include "raw/raw_test_util.hpp"
 
 #include "mctxsink-private.hpp"
+#include "send-path-test.hpp"
 
 GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
 
@@ -162,14 +163,9 @@ TEST(RawBackendNoAlloc, Ipv6WithoutInterfaceAllocatesNothing) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const mctx::test::NetnsRules rules{.others_may_exist_down = false,
-                                     .required_env = {"MCTX_PEER_NETNS"},
-                                     .how_to_run = "scripts/mctx-netns --peer"};
-  if (!mctx::test::require_private_netns(rules, "these tests send raw multicast")) {
-    return mctx::test::kSkipExitCode;
-  }
-  gst_init(&argc, &argv);
-  GST_DEBUG_CATEGORY_INIT(gst_mctx_sink_debug, "mctxsink", 0, "mctx multicast sink");
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  return send_path_test_main(argc, argv,
+                             {.others_may_exist_down = false,
+                              .required_env = {"MCTX_PEER_NETNS"},
+                              .how_to_run = "scripts/mctx-netns --peer"},
+                             "these tests send raw multicast");
 }

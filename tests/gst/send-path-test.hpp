@@ -2,11 +2,18 @@
 // Copyright (c) 2026 The mctx authors
 #pragma once
 
-// The GstBaseSink of the tests that compile mctxsink's send path (Fanout,
-// DestinationSet, Delivery) into their binary instead of loading the plugin.
+// For the GoogleTest programs that compile mctxsink's send path (Fanout,
+// DestinationSet, Delivery, the backends) into their binary instead of
+// loading the plugin: a GstBaseSink to hand it, and their main().
 
 #include <gst/base/gstbasesink.h>
 #include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include "netns_guard.hpp"
+
+// The mctxsink category the compiled-in sources log into.
+GST_DEBUG_CATEGORY_EXTERN(gst_mctx_sink_debug);
 
 // Delivery and the Fanout need a GstBaseSink: they post messages on it when
 // something goes wrong and wait for preroll on it when unlocked. These
@@ -27,3 +34,15 @@ static void fanout_test_sink_class_init(FanoutTestSinkClass* klass) {
   gst_element_class_add_static_pad_template(GST_ELEMENT_CLASS(klass), &sink_template);
 }
 static void fanout_test_sink_init(FanoutTestSink*) {}
+
+// main() of such a program: refuses to run outside a private network
+// namespace made by scripts/mctx-netns (`rules`), then initialises GStreamer
+// and the mctxsink category and runs every test.
+inline int send_path_test_main(int argc, char** argv, const mctx::test::NetnsRules& rules,
+                               const char* what) {
+  if (!mctx::test::require_private_netns(rules, what)) return mctx::test::kSkipExitCode;
+  gst_init(&argc, &argv);
+  GST_DEBUG_CATEGORY_INIT(gst_mctx_sink_debug, "mctxsink", 0, "mctx multicast sink");
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
