@@ -73,6 +73,15 @@ static void configure(Sink& s, uint16_t port) {
                "source-address", "192.0.2.1", "buffer-size", 2048, "stats-interval", 0u, nullptr);
 }
 
+// Two paths: the first destination `group`:port on lo (never full), and a
+// further one, `further`, out of the rate-limited mctx0.
+static void configure_two_paths(Sink& s, const char* group, guint port, const char* further) {
+  g_object_set(s.element, "group", group, "port", port, "interface", "lo", "stats-interval", 0u,
+               nullptr);
+  const std::string array = std::string("<\"") + further + "\">";
+  gst_util_set_object_arg(G_OBJECT(s.element), "destinations", array.c_str());
+}
+
 // Every buffer arrives although the socket is full most of the time.
 GST_START_TEST(test_backpressure_delivers_everything) {
   tc("tbf rate 8mbit burst 4kb limit 8mb");
@@ -280,11 +289,8 @@ GST_START_TEST(test_slow_destination_is_waited_for) {
   BackgroundReader slow_reader(*slow, 2 * n), fast_reader(*fast, 2 * n);
 
   Sink s;
-  g_object_set(s.element, "group", "239.1.2.44", "port", 5014u, "interface", "lo",
-               "stats-interval", 0u, nullptr);
-  gst_util_set_object_arg(
-      G_OBJECT(s.element), "destinations",
-      "<\"mctx://239.1.2.4:5014?interface=mctx0&source=192.0.2.1&buffer-size=2048\">");
+  configure_two_paths(s, "239.1.2.44", 5014u,
+                      "mctx://239.1.2.4:5014?interface=mctx0&source=192.0.2.1&buffer-size=2048");
   GstHarness* h = s.harness();
   for (int i = 0; i < n / 2; ++i) {
     fail_unless_equals_int(gst_harness_push(h, text_buffer(payload(i))), GST_FLOW_OK);
@@ -327,11 +333,8 @@ GST_START_TEST(test_pause_while_blocked_on_a_further_destination) {
   auto fast = receiver("239.1.2.46", 5018, "lo");
   const int n = 24;
   Sink s;
-  g_object_set(s.element, "group", "239.1.2.46", "port", 5018u, "interface", "lo",
-               "stats-interval", 0u, nullptr);
-  gst_util_set_object_arg(
-      G_OBJECT(s.element), "destinations",
-      "<\"mctx://239.1.2.4:5018?interface=mctx0&source=192.0.2.1&buffer-size=2048\">");
+  configure_two_paths(s, "239.1.2.46", 5018u,
+                      "mctx://239.1.2.4:5018?interface=mctx0&source=192.0.2.1&buffer-size=2048");
   GstHarness* h = s.harness();
   auto small_payload = [](int i) { return payload(i).substr(0, 500); };
   pause_and_resume_while_blocked(
@@ -371,12 +374,9 @@ GST_START_TEST(test_queue_full_drop_on_one_path) {
   BackgroundReader slow_reader(*slow, 2 * n), fast_reader(*fast, 2 * n);
 
   Sink s;
-  g_object_set(s.element, "group", "239.1.2.45", "port", 5016u, "interface", "lo",
-               "stats-interval", 0u, nullptr);
+  configure_two_paths(s, "239.1.2.45", 5016u,
+                      "mctx://239.1.2.4:5016?interface=mctx0&source=192.0.2.1&buffer-size=4194304");
   gst_util_set_object_arg(G_OBJECT(s.element), "queue-full", "drop");
-  gst_util_set_object_arg(
-      G_OBJECT(s.element), "destinations",
-      "<\"mctx://239.1.2.4:5016?interface=mctx0&source=192.0.2.1&buffer-size=4194304\">");
   GstHarness* h = s.harness();
   const auto start = Clock::now();
   for (int i = 0; i < n; i += 30) {
