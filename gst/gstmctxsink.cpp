@@ -688,13 +688,14 @@ static gboolean gst_mctx_sink_add(GstMctxSink* self, const gchar* uri_arg) {
       std::lock_guard<std::mutex> lk(priv->settings_mutex);
       element = priv->settings;
     }
+    // Running: the element-wide values (raw-mode, gso, ...) of the run.
+    State* st = priv->state.get();
     Settings d;
     std::string why;
-    if (!mctx::gst::destination_settings(element, uri, d, why)) {
+    if (!mctx::gst::destination_settings(st ? st->settings : element, uri, d, why)) {
       error = StartError{StartError::Kind::settings, why, "add: bad URI"};
     } else {
       const std::string canonical = mctx::gst::build_uri(d);
-      State* st = priv->state.get();
       const bool present = st ? st->set->contains(canonical) : settings_have(element, canonical);
       if (present) {
         error = StartError{StartError::Kind::settings,
@@ -702,8 +703,8 @@ static gboolean gst_mctx_sink_add(GstMctxSink* self, const gchar* uri_arg) {
       } else if (st != nullptr) {
         // Running: open it now; the streaming thread takes it at the next
         // buffer or list.
-        auto opened = mctx::gst::open_destination(GST_BASE_SINK_CAST(self), st->settings, uri,
-                                                  priv->waiter);
+        auto opened =
+            mctx::gst::open_destination(GST_BASE_SINK_CAST(self), d, false, priv->waiter);
         if (!opened) {
           error = opened.error();
         } else {

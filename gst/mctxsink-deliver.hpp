@@ -42,6 +42,15 @@ struct DropCounts {
   guint64 queue_full_dropped = 0;  // of dropped: local queue full with queue-full=drop
   guint64 outage_dropped = 0;      // of dropped: lost to an outage
   guint64 outages = 0;             // outages that began
+
+  // Adds another destination's counts (totals over several).
+  DropCounts& operator+=(const DropCounts& o) noexcept {
+    dropped += o.dropped;
+    queue_full_dropped += o.queue_full_dropped;
+    outage_dropped += o.outage_dropped;
+    outages += o.outages;
+    return *this;
+  }
 };
 
 // ---------------------------------------------------------------------------

@@ -17,10 +17,7 @@ namespace {
 
 void add_counters(MetricsFields& to, const MetricsFields& from) noexcept {
   to.send += from.send;
-  to.drops.dropped += from.drops.dropped;
-  to.drops.queue_full_dropped += from.drops.queue_full_dropped;
-  to.drops.outage_dropped += from.drops.outage_dropped;
-  to.drops.outages += from.drops.outages;
+  to.drops += from.drops;
 }
 
 BackendResult make_backend(const Settings& s) {
@@ -74,26 +71,13 @@ std::string canonical_uri(const Settings& element, const std::string& uri) {
   return destination_settings(element, uri, d, error) ? build_uri(d) : std::string();
 }
 
-namespace {
-
-DestinationResult open_parsed(GstBaseSink* sink, const Settings& d, std::string canonical,
-                              bool primary, Waiter& waiter) {
+DestinationResult open_destination(GstBaseSink* sink, const Settings& d, bool primary,
+                                   Waiter& waiter) {
   BackendResult backend = make_backend(d);
   if (!backend) return mctx::unexpected(backend.error());
-  return std::make_shared<Destination>(sink, d, std::move(canonical), primary,
-                                       std::move(*backend), waiter);
-}
-
-}  // namespace
-
-DestinationResult open_destination(GstBaseSink* sink, const Settings& element,
-                                   const std::string& uri, Waiter& waiter) {
-  Settings d;
-  std::string error;
-  if (!destination_settings(element, uri, d, error)) {
-    return mctx::unexpected(StartError{StartError::Kind::settings, error, "mctx URI"});
-  }
-  return open_parsed(sink, d, build_uri(d), false, waiter);
+  std::string uri = primary && d.raw_mode ? std::string() : build_uri(d);
+  return std::make_shared<Destination>(sink, d, std::move(uri), primary, std::move(*backend),
+                                       waiter);
 }
 
 // ---------------------------------------------------------------------------
@@ -144,12 +128,12 @@ mctx::Result<std::unique_ptr<DestinationSet>, StartError> DestinationSet::open(
   }
 
   if (primary) {
-    DestinationResult d = open_parsed(sink, s, primary_uri, true, waiter);
+    DestinationResult d = open_destination(sink, s, true, waiter);
     if (!d) return mctx::unexpected(d.error());
     set->add(std::move(*d));
   }
   for (std::size_t i = 0; i < parsed.size(); ++i) {
-    DestinationResult d = open_parsed(sink, parsed[i], canonical[i], false, waiter);
+    DestinationResult d = open_destination(sink, parsed[i], false, waiter);
     if (!d) {
       StartError e = d.error();
       e.message = where(i) + e.message;

@@ -83,9 +83,12 @@ std::string canonical_uri(const Settings& element, const std::string& uri);
 
 using DestinationResult = mctx::Result<std::shared_ptr<Destination>, StartError>;
 
-// Opens one destination of the destinations property (a socket of its own).
-DestinationResult open_destination(GstBaseSink* sink, const Settings& element,
-                                   const std::string& uri, Waiter& waiter);
+// Opens one destination (a socket of its own) from its settings: those of
+// destination_settings() for a URI of the destinations property, or the
+// element's for the primary one. Its URI is build_uri() of them ("" for
+// the primary one in raw mode, where each datagram has its own).
+DestinationResult open_destination(GstBaseSink* sink, const Settings& destination, bool primary,
+                                   Waiter& waiter);
 
 // ---------------------------------------------------------------------------
 // The destinations of one run.

@@ -64,6 +64,17 @@ std::string uri(const char* group, guint port) {
   return "mctx://" + std::string(group) + ":" + std::to_string(port) + "?interface=lo";
 }
 
+// A further destination from its URI, as the add signal opens it.
+mctx::gst::DestinationResult open_uri(GstBaseSink* sink, const Settings& element,
+                                      const std::string& text, Waiter& waiter) {
+  Settings d;
+  std::string error;
+  if (!mctx::gst::destination_settings(element, text, d, error)) {
+    throw std::runtime_error("bad test URI " + text + ": " + error);
+  }
+  return mctx::gst::open_destination(sink, d, false, waiter);
+}
+
 mctx::IpAddress ip(const char* text) {
   auto a = mctx::IpAddress::parse(text);
   if (!a) throw std::runtime_error(std::string("bad test address ") + text);
@@ -223,7 +234,7 @@ TEST_P(FanoutNoAllocGso, SeveralDestinationsAllocateNothing) {
   // The application's side (open_destination(), add()) allocates, on its
   // own thread. The streaming thread picks up the new list at the next
   // buffer and sends to the new socket for the first time: no allocation.
-  auto third = mctx::gst::open_destination(sink, s, uri(kGroup3, kPort3), waiter);
+  auto third = open_uri(sink, s, uri(kGroup3, kPort3), waiter);
   ASSERT_TRUE(third) << third.error().message;
   set.add(std::move(*third));
   ASSERT_EQ(set.size(), 3u);
@@ -244,7 +255,7 @@ TEST_P(FanoutNoAllocGso, SeveralDestinationsAllocateNothing) {
   // buffer after remove() may allocate exactly that much and nothing more.
   uint64_t release_cost = 0;
   for (int i = 0; i < 2; ++i) {
-    auto spare = mctx::gst::open_destination(sink, s, uri("239.1.2.53", 5012), waiter);
+    auto spare = open_uri(sink, s, uri("239.1.2.53", 5012), waiter);
     ASSERT_TRUE(spare) << spare.error().message;
     std::shared_ptr<mctx::gst::Destination> d = std::move(*spare);
     mctx::test::AllocationScope scope;

@@ -86,10 +86,9 @@ class FanoutFailure : public ::testing::Test {
   void make_set(bool with_real, int closed) {
     set_ = std::make_unique<DestinationSet>(settings_, waiter_);
     if (with_real) {
-      auto b = mctx::gst::make_udp_backend(settings_);
-      ASSERT_TRUE(b) << b.error().message;
-      set_->add(std::make_shared<Destination>(sink_, settings_, mctx::gst::build_uri(settings_),
-                                              true, std::move(*b), waiter_));
+      auto d = mctx::gst::open_destination(sink_, settings_, true, waiter_);
+      ASSERT_TRUE(d) << d.error().message;
+      set_->add(std::move(*d));
     }
     for (int i = 0; i < closed; ++i) {
       set_->add(std::make_shared<Destination>(
