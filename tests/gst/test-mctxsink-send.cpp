@@ -547,6 +547,35 @@ GST_START_TEST(test_destinations_bad_uri) {
 }
 GST_END_TEST;
 
+// A URI naming a destination twice (here with its keys in another order),
+// or naming the group/port/... destination again, fails the start: every
+// datagram would go out twice.
+GST_START_TEST(test_destinations_repeated) {
+  {
+    Sink s;
+    g_object_set(s.element, "group", kGroup, "interface", "lo", nullptr);
+    gst_util_set_object_arg(G_OBJECT(s.element), "destinations",
+                            "<\"mctx://239.1.2.4:5006?interface=lo&ttl=2\", "
+                            "\"mctx://239.1.2.4:5006?ttl=2&interface=lo\">");
+    const std::string msg = start_error(s);
+    assert_contains(msg, "destinations[1] 'mctx://239.1.2.4:5006?ttl=2&interface=lo': the same "
+                         "destination as destinations[0] "
+                         "(mctx://239.1.2.4:5006?interface=lo&ttl=2): every datagram would be "
+                         "sent twice");
+  }
+  {
+    Sink s;
+    g_object_set(s.element, "group", kGroup, "interface", "lo", nullptr);
+    gst_util_set_object_arg(G_OBJECT(s.element), "destinations",
+                            "<\"mctx://239.1.2.3:5004?interface=lo\">");
+    const std::string msg = start_error(s);
+    assert_contains(msg, "destinations[0] 'mctx://239.1.2.3:5004?interface=lo': the same "
+                         "destination as the destination of the group, port, interface, ... "
+                         "properties");
+  }
+}
+GST_END_TEST;
+
 static Suite* mctxsink_send_suite() {
   Suite* s = suite_create("mctxsink-send");
   TCase* tc = tcase_create("ipv4");
@@ -564,6 +593,7 @@ static Suite* mctxsink_send_suite() {
   tcase_add_test(tc, test_restart_reuses_settings);
   tcase_add_test(tc, test_destinations_receive_identical_streams);
   tcase_add_test(tc, test_destinations_bad_uri);
+  tcase_add_test(tc, test_destinations_repeated);
   return s;
 }
 
