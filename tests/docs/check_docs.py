@@ -12,6 +12,9 @@ Checks, each difference listed, exit status 1 if there is any:
   public headers in core/include/mctx/ (*.hpp, and *.hpp.in as the .hpp it
   generates), whatever they are when the test runs; every <mctx/...> named
   in the user docs (not design.md) is one of them;
+- snippets: code between "--- docs/NAME.md begin" and "--- docs/NAME.md end"
+  markers in tests/ and examples/ (code the tests compile and run) appears
+  in a code block of docs/NAME.md, line for line (indentation ignored);
 - tools (when given with --tool NAME=PATH): the options in the tables of
   the section "## NAME" of docs/cli.md are exactly the options that
   `PATH --help` lists, both ways.
@@ -118,6 +121,35 @@ def check_headers(root, errors):
             errors.append(f'{os.path.relpath(page, root)}: names <{h}>, which is not a public header')
 
 
+SNIPPET = re.compile(r'--- (docs/[a-z0-9-]+\.md) begin\n(.*?)\n[^\n]*--- \1 end', re.S)
+
+
+def code_lines(text):
+    return [l.strip() for l in text.split('\n') if l.strip()]
+
+
+def check_snippets(root, errors):
+    for top in ('tests', 'examples'):
+        for d, _, files in os.walk(os.path.join(root, top)):
+            for f in files:
+                path = os.path.join(d, f)
+                try:
+                    text = open(path, encoding='utf-8').read()
+                except (UnicodeDecodeError, OSError):
+                    continue
+                for m in SNIPPET.finditer(text):
+                    doc = os.path.join(root, m.group(1))
+                    want = code_lines(m.group(2))
+                    blocks = []
+                    if os.path.exists(doc):
+                        blocks = [code_lines(b) for b in
+                                  re.findall(r'^```[^\n]*\n(.*?)^```', open(doc, encoding='utf-8').read(),
+                                             re.M | re.S)]
+                    if not any(want == b[i:i + len(want)] for b in blocks for i in range(len(b))):
+                        errors.append(f'{os.path.relpath(path, root)}: the snippet marked for '
+                                      f'{m.group(1)} is not in a code block of it, line for line')
+
+
 def help_options(path):
     out = subprocess.run([path, '--help'], capture_output=True, text=True, check=False)
     text = out.stdout + out.stderr
@@ -178,10 +210,11 @@ def main(argv):
     errors = []
     check_links(root, errors)
     check_headers(root, errors)
+    check_snippets(root, errors)
     check_tools(root, tools, errors)
     for e in errors:
         print(e)
-    checked = 'links, public headers' + ''.join(f', {n} options' for n, _ in tools)
+    checked = 'links, public headers, snippets' + ''.join(f', {n} options' for n, _ in tools)
     print(f'{len(errors)} differences ({checked})')
     return 1 if errors else 0
 
