@@ -266,7 +266,7 @@ void init_send_path(Publication::State& s) {
     s.pacer = Pacer(rate);
     s.pacing.rate = rate;
     s.pacing.sender = true;
-    s.pacing.kernel_error = platform::set_max_pacing_rate(s.fd, (rate + 7) / 8);
+    s.pacing.kernel_error = platform::set_max_pacing_rate(s.fd, rate / 8 + (rate % 8 != 0));
     s.pacing.qdisc = platform::root_qdisc(r.interface_index);
   }
 }
