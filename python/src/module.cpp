@@ -113,16 +113,23 @@ long long int_arg(const char* name, py::handle value, long long min, long long m
   return v;
 }
 
-std::string str_arg(const char* name, py::handle value) {
+// A str keyword as text. An embedded NUL is refused (with `code`): the
+// text past it would be cut off where the system reads C strings.
+std::string str_arg(const char* name, py::handle value, Errc code) {
   if (!PyUnicode_Check(value.ptr())) {
     throw py::type_error(std::string(name) + " must be a str, not " + type_name(value));
   }
-  return value.cast<std::string>();
+  std::string text = value.cast<std::string>();
+  if (text.find('\0') != std::string::npos) {
+    raise(code, std::string(name) + " " + py::repr(value).cast<std::string>() +
+                    " contains a NUL character ('\\x00'): text arguments must not contain one");
+  }
+  return text;
 }
 
 // Parse errors name the keyword, as the CLI names its option.
 mctx::IpAddress address_arg(const char* name, py::handle value) {
-  auto a = mctx::IpAddress::parse(str_arg(name, value));
+  auto a = mctx::IpAddress::parse(str_arg(name, value, Errc::invalid_address));
   if (!a) raise(a.error().code, std::string(name) + ": " + a.error().what());
   return *a;
 }
@@ -192,7 +199,8 @@ mctx::PublicationConfig make_config(const PublicationArgs& a) {
           int_arg("interface", a.interface, 0, UINT32_MAX, Errc::invalid_interface,
                   "an interface index is 1..4294967295"))));
     } else if (PyUnicode_Check(a.interface.ptr())) {
-      auto i = mctx::InterfaceSpec::parse(a.interface.cast<std::string>());
+      auto i =
+          mctx::InterfaceSpec::parse(str_arg("interface", a.interface, Errc::invalid_interface));
       if (!i) raise(i.error().code, "interface: " + i.error().what());
       c.with_interface(*i);
     } else {
@@ -202,7 +210,7 @@ mctx::PublicationConfig make_config(const PublicationArgs& a) {
   }
   if (!a.bind.is_none()) {
     if (PyUnicode_Check(a.bind.ptr())) {
-      auto e = mctx::Endpoint::parse(a.bind.cast<std::string>());
+      auto e = mctx::Endpoint::parse(str_arg("bind", a.bind, Errc::invalid_endpoint));
       if (!e) raise(e.error().code, "bind: " + e.error().what());
       c.with_bind(*e);
     } else if (PyTuple_Check(a.bind.ptr()) && PyTuple_GET_SIZE(a.bind.ptr()) == 2) {

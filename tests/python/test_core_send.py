@@ -248,6 +248,31 @@ class ErrorsTest(unittest.TestCase):
                 elif message is not None:
                     self.assertEqual(e.message, message)
 
+    def test_embedded_nul_is_refused(self):
+        # The text past a NUL was cut off: group="239.1.1.1\0garbage" sent to 239.1.1.1.
+        E = mctx.Errc
+        cases = [
+            ("group", E.invalid_address, dict(group="239.10.2.1\0garbage", port=6201)),
+            ("source", E.invalid_address,
+             dict(group="239.10.2.1", port=6201, source=V4 + "\0junk")),
+            ("interface", E.invalid_interface,
+             dict(group="239.10.2.1", port=6201, interface="mctx0\0x")),
+            ("bind", E.invalid_endpoint,
+             dict(group="239.10.2.1", port=6201, bind=V4 + ":0\0x")),
+            ("bind address", E.invalid_address,
+             dict(group="239.10.2.1", port=6201, bind=(V4 + "\0x", 0))),
+        ]
+        for name, code, kwargs in cases:
+            with self.subTest(name=name):
+                with self.assertRaises(mctx.ConfigError) as cm:
+                    mctx.Publication(**kwargs)
+                e = cm.exception
+                self.assertIsInstance(e, ValueError)
+                self.assertEqual(e.code, code)
+                value = kwargs[name] if name in kwargs else kwargs["bind"][0]
+                self.assertEqual(e.message, f"{name} {value!r} contains a NUL character "
+                                            "('\\x00'): text arguments must not contain one")
+
     def test_source_not_local_names_the_value(self):
         e = self.check(mctx.ConfigError, mctx.Errc.source_not_local,
                        "source address '192.0.2.99' is not configured on any interface",
