@@ -315,7 +315,11 @@ class ErrorsTest(unittest.TestCase):
 
     def test_closed_publication(self):
         pub = mctx.Publication(group="239.10.2.4", port=6204, interface="mctx0")
+        pub.send(b"before close")
         pub.close()
+        # The metrics as they were when it closed.
+        m = pub.metrics()
+        self.assertEqual((m.packets_sent, m.bytes_sent, m.send_errors), (1, 12, 0))
         self.assertTrue(pub.closed)
         with self.assertRaises(mctx.PublicationClosed) as cm:
             pub.send(b"x")
