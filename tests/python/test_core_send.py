@@ -248,6 +248,18 @@ class ErrorsTest(unittest.TestCase):
                 elif message is not None:
                     self.assertEqual(e.message, message)
 
+    def test_no_route_says_to_name_the_interface(self):
+        # No route covers 239.0.0.0/8 in this namespace: the kernel answers
+        # ENETUNREACH, and the message says what to do.
+        with self.assertRaises(mctx.SetupError) as cm:
+            mctx.Publication(group="239.10.2.9", port=6209)
+        e = cm.exception
+        self.assertEqual((e.code, e.errno), (mctx.Errc.connect_failed, errno.ENETUNREACH))
+        self.assertEqual(e.message, "connecting to 239.10.2.9:6209: " +
+                         os.strerror(errno.ENETUNREACH) + " (no route to the destination: if no "
+                         "interface is named, name the one to send on: the element property "
+                         "interface, mctx-send --interface, Python interface=)")
+
     def test_embedded_nul_is_refused(self):
         # The text past a NUL was cut off: group="239.1.1.1\0garbage" sent to 239.1.1.1.
         E = mctx.Errc
