@@ -241,6 +241,34 @@ CliResult<std::optional<InterfaceSpec>> parse_interface_options(const char* inte
   return std::optional<InterfaceSpec>();
 }
 
+namespace {
+
+CliResult<void> parse_group_port(const std::vector<std::string>& args, SendPositionals& p) {
+  auto group = parse_ip(args[0], "GROUP");
+  if (!group) return unexpected(std::move(group.error()));
+  p.group = group.value();
+  auto port = parse_uint(args[1], "PORT", 1, 65535);
+  if (!port) return unexpected(std::move(port.error()));
+  p.port = static_cast<uint16_t>(port.value());
+  return {};
+}
+
+}  // namespace
+
+CliResult<SendPositionals> parse_file_positionals(const std::vector<std::string>& args) {
+  constexpr const char* kUsage = " (usage: --file PATH GROUP PORT)";
+  if (args.size() < 2) {
+    return unexpected(std::string(args.empty() ? "missing GROUP PORT" : "missing PORT") + kUsage);
+  }
+  if (args.size() > 2) {
+    return unexpected("too many arguments: with --file the payload comes from the file, "
+                      "unexpected " + squote(args[2]) + kUsage);
+  }
+  SendPositionals p;
+  if (auto r = parse_group_port(args, p); !r) return unexpected(std::move(r.error()));
+  return p;
+}
+
 CliResult<SendPositionals> parse_send_positionals(const std::vector<std::string>& args) {
   if (args.size() < 3) {
     static const char* const names[] = {"GROUP", "PORT", "PAYLOAD"};
@@ -256,12 +284,7 @@ CliResult<SendPositionals> parse_send_positionals(const std::vector<std::string>
                       " (usage: GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS])");
   }
   SendPositionals p;
-  auto group = parse_ip(args[0], "GROUP");
-  if (!group) return unexpected(std::move(group.error()));
-  p.group = group.value();
-  auto port = parse_uint(args[1], "PORT", 1, 65535);
-  if (!port) return unexpected(std::move(port.error()));
-  p.port = static_cast<uint16_t>(port.value());
+  if (auto r = parse_group_port(args, p); !r) return unexpected(std::move(r.error()));
   p.payload = args[2];
   if (args.size() > 3) {
     auto count = parse_uint(args[3], "COUNT", 1, static_cast<uint64_t>(INT64_MAX));

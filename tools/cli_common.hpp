@@ -100,6 +100,8 @@ struct SendPositionals {
   uint64_t interval_ms = 0;  // 0 .. 3600000
 };
 CliResult<SendPositionals> parse_send_positionals(const std::vector<std::string>& args);
+// GROUP PORT (mctx-send --file): the payload comes from the file.
+CliResult<SendPositionals> parse_file_positionals(const std::vector<std::string>& args);
 
 // Largest UDP payload of one datagram: 65507 (IPv4), 65527 (IPv6).
 std::size_t max_udp_payload(Family family) noexcept;
@@ -246,6 +248,8 @@ int exit_status_after(std::string_view program, const SendTotals& totals);
 //   std::string failure(uint64_t i, const Error&);   the error line
 //   mctx::OutageStatus outage();     the publication's outage status
 //   std::string outage_reason();     why the network is unreachable
+//   bool finished();                 optional: true when there is nothing
+//                                    more to send (checked before packet i)
 template <class Sender>
 SendTotals run_send_loop(const SendLoopParams& params, MetricsReporter& metrics, Sender& sender) {
   using std::chrono::steady_clock;
@@ -272,6 +276,10 @@ SendTotals run_send_loop(const SendLoopParams& params, MetricsReporter& metrics,
         }
         if (stop_requested()) break;
       }
+    }
+    // A sender with a finite source (a file) ends the loop before `count`.
+    if constexpr (requires { sender.finished(); }) {
+      if (sender.finished()) break;
     }
     for (;;) {
       auto r = sender.send();

@@ -297,7 +297,24 @@ int run_raw_ip(const Options& o, const std::vector<std::string>& args) {
       return usage_error(kProgram, std::string("--datagram-file '") + o.datagram_file +
                                        "' cannot be read: " + std::strerror(errno));
     }
-    d.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    // At most one byte past the largest IP datagram is read: a larger file
+    // (or /dev/zero) is refused, never read into memory.
+    d.resize(kRawMaxDatagramSize + 1);
+    in.read(reinterpret_cast<char*>(d.data()), static_cast<std::streamsize>(d.size()));
+    if (in.bad()) {
+      return usage_error(kProgram, std::string("--datagram-file '") + o.datagram_file +
+                                       "' cannot be read: " + std::strerror(errno));
+    }
+    d.resize(static_cast<std::size_t>(in.gcount()));
+    if (d.size() > kRawMaxDatagramSize) {
+      return usage_error(kProgram, std::string("--datagram-file '") + o.datagram_file +
+                                       "' holds more than " +
+                                       std::to_string(kRawMaxDatagramSize) +
+                                       " bytes: it must hold one IP datagram, at most " +
+                                       std::to_string(kRawMaxDatagramSize) +
+                                       " bytes (an IPv6 header and a 65535-byte payload; "
+                                       "IPv4: 65535 bytes in all)");
+    }
   } else {
     auto bytes = parse_hex(o.datagram_hex);
     if (!bytes) return usage_error(kProgram, bytes.error());

@@ -2,14 +2,18 @@
 // Copyright (c) 2026 The mctx authors
 
 // mctx-send: send a payload to a multicast group, COUNT times, INTERVAL_MS
-// apart. See docs/cli.md.
+// apart, or a file (or standard input) in chunks, paced at --max-rate. See
+// docs/cli.md.
 
 #include <glib.h>
 
+#include <cerrno>
 #include <chrono>
 #include <clocale>
 #include <cstddef>
 #include <cstdio>
+#include <cstring>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -27,7 +31,13 @@ constexpr const char* kProducer = "mctx/mctx-send";
 
 const char* kSummary =
     "Sends PAYLOAD (as bytes) to the multicast GROUP on UDP PORT, COUNT times\n"
-    "(default 1), INTERVAL_MS milliseconds apart (default 0).";
+    "(default 1), INTERVAL_MS milliseconds apart (default 0).\n"
+    "\n"
+    "mctx-send [OPTION...] --file PATH GROUP PORT\n"
+    "Sends the file PATH (- for standard input) in datagrams of --chunk-size\n"
+    "bytes (default 1316; the last one may be shorter), in order, as it reads it\n"
+    "(the file is never held in memory); --max-rate paces them, --loop starts\n"
+    "again at the end of the file, --count and --duration stop early.";
 
 const char* kDescription =
     "Examples (keep test traffic on the loopback interface):\n"
@@ -35,6 +45,8 @@ const char* kDescription =
     "  mctx-send --interface 127.0.0.1 --source-port 40000 --ttl 0 239.1.2.3 5000 hi\n"
     "  mctx-send --source fd00::1 --interface mctx0 ff3e::8000:1234 5000 hello-v6\n"
     "  mctx-send --bind '[fe80::1%eth0]:5000' ff32::1234 5000 link-local\n"
+    "  mctx-send --interface lo --max-rate 20000000 --file movie.ts 239.1.2.3 5000\n"
+    "  ffmpeg -i in.mp4 -c copy -f mpegts - | mctx-send --interface lo --file - 239.1.2.3 5000\n"
     "\n"
     "Environment:\n"
     "  MCTX_METRICS_SUMMARY_SECS=N     print (or write) a metrics delta every N seconds\n"
@@ -59,27 +71,93 @@ struct Options {
   gchar* dscp = nullptr;
   gboolean no_loopback = FALSE;
   gchar* queue_full = nullptr;
+  gchar* max_rate = nullptr;
+  gchar* file = nullptr;
+  gchar* chunk_size = nullptr;
+  gboolean loop = FALSE;
+  gchar* count = nullptr;
+  gchar* duration = nullptr;
   gboolean quiet = FALSE;
   gboolean version = FALSE;
 
   ~Options() {
-    for (gchar* p : {source, source_port, bind, interface, interface_index, ttl, dscp, queue_full}) {
+    for (gchar* p : {source, source_port, bind, interface, interface_index, ttl, dscp, queue_full,
+                     max_rate, file, chunk_size, count, duration}) {
       g_free(p);
     }
   }
+};
+
+constexpr std::size_t kDefaultChunkSize = 1316;  // 7 MPEG-TS packets of 188 bytes
+
+// --file mode: what to read and when to stop.
+struct FilePlan {
+  std::string path;  // "-": standard input
+  std::size_t chunk_size = kDefaultChunkSize;
+  bool loop = false;
+  uint64_t count = 0;                      // 0: no limit
+  std::chrono::milliseconds duration{0};  // 0: no limit
 };
 
 // What the user asked for, checked for syntax; the rules are the core's.
 struct Plan {
   SendPositionals pos;
   PublicationConfig config;
+  std::optional<FilePlan> file;
 };
+
+// The --file options (PATH, --chunk-size, --loop, --count, --duration);
+// without --file they are refused.
+CliResult<std::optional<FilePlan>> build_file_plan(const Options& o, Family family) {
+  if (!o.file) {
+    for (auto [given, name] : {std::pair{o.chunk_size != nullptr, "--chunk-size"},
+                               std::pair{o.loop != FALSE, "--loop"},
+                               std::pair{o.count != nullptr, "--count"},
+                               std::pair{o.duration != nullptr, "--duration"}}) {
+      if (given) {
+        return unexpected(std::string(name) +
+                          " applies only with --file (a PAYLOAD is sent COUNT times, "
+                          "INTERVAL_MS apart)");
+      }
+    }
+    return std::optional<FilePlan>();
+  }
+  FilePlan f;
+  f.path = o.file;
+  if (f.path.empty()) {
+    return unexpected(std::string("--file '' names no file: give a path, or - for standard input"));
+  }
+  if (o.chunk_size) {
+    auto n = parse_uint(o.chunk_size, "--chunk-size", 1, max_udp_payload(family));
+    if (!n) return unexpected(std::move(n.error()));
+    f.chunk_size = static_cast<std::size_t>(n.value());
+  }
+  f.loop = o.loop != FALSE;
+  if (f.loop && f.path == "-") {
+    return unexpected(std::string(
+        "--loop cannot be used with --file - (standard input cannot be read again)"));
+  }
+  if (o.count) {
+    auto n = parse_uint(o.count, "--count", 1, static_cast<uint64_t>(INT64_MAX));
+    if (!n) return unexpected(std::move(n.error()));
+    f.count = n.value();
+  }
+  if (o.duration) {
+    auto n = parse_uint(o.duration, "--duration", 1, 31'536'000);
+    if (!n) return unexpected(std::string(n.error()) + " (seconds)");
+    f.duration = std::chrono::seconds(n.value());
+  }
+  return std::optional<FilePlan>(std::move(f));
+}
 
 CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& args) {
   Plan plan;
-  auto pos = parse_send_positionals(args);
+  auto pos = o.file ? parse_file_positionals(args) : parse_send_positionals(args);
   if (!pos) return unexpected(std::move(pos.error()));
   plan.pos = std::move(pos.value());
+  auto file = build_file_plan(o, plan.pos.group.family());
+  if (!file) return unexpected(std::move(file.error()));
+  plan.file = std::move(file.value());
   PublicationConfig& c = plan.config;
   c.with_group(plan.pos.group).with_port(plan.pos.port);
 
@@ -113,6 +191,14 @@ CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& arg
     c.with_dscp(d.value());
   }
   if (o.no_loopback) c.with_loopback(false);
+  if (o.max_rate) {
+    auto r = parse_uint(o.max_rate, "--max-rate", 0, UINT64_MAX);
+    if (!r) {
+      return unexpected(std::string(r.error()) +
+                        " (bits per second at the IP level; 0 = unpaced)");
+    }
+    c.with_max_rate(r.value());
+  }
   return plan;
 }
 
@@ -141,8 +227,12 @@ JsonlFlags builtin_flags(const Plan& plan, const ResolvedConfig& resolved) {
     f.set("multicast_source_port", static_cast<uint64_t>(*c.source_port()));
   }
   f.set("publish_interval_ms", plan.pos.interval_ms);
-  f.set("chunk_payload_bytes", static_cast<uint64_t>(plan.pos.payload.size()));
-  f.set("pacing", plan.pos.interval_ms > 0 ? "fixed-interval" : "none");
+  f.set("chunk_payload_bytes", static_cast<uint64_t>(plan.file ? plan.file->chunk_size
+                                                                : plan.pos.payload.size()));
+  f.set("pacing", c.max_rate() > 0           ? "max-rate"
+                  : plan.pos.interval_ms > 0 ? "fixed-interval"
+                                             : "none");
+  if (c.max_rate() > 0) f.set("max_rate_bps", c.max_rate());
   f.set("batch_send_enabled", false);
   f.set("loopback_enabled", c.loopback());
   f.set("ttl_or_hops", static_cast<int64_t>(c.ttl()));
@@ -171,21 +261,78 @@ struct UdpSender {
     return pub != nullptr ? pub->outage_reason() : std::string("publication is gone");
   }
   void prepare(uint64_t) {}
-  Result<SendReport, SendError> send() { return ctx.send(id, payload); }
+  Result<SendReport, SendError> send() {
+    pace();
+    return ctx.send(id, payload);
+  }
+  // --max-rate: waits until the publication's pacer lets the next datagram go.
+  void pace() const {
+    const Publication* pub = ctx.get(id);
+    if (pub == nullptr) return;
+    if (const auto d = pub->pace_delay(); d.count() > 0) {
+      sleep_until(std::chrono::steady_clock::now() + d);
+    }
+  }
   void sent(uint64_t i, const SendReport& r) {
     if (r.local != local) {  // texts are rebuilt only when they change
       local = r.local;
       local_text = local.to_string();
     }
-    if (!quiet) {
+    if (quiet) return;
+    if (count != 0) {
       std::printf("[%llu/%llu] sent %zu bytes to %s from %s\n",
                   static_cast<unsigned long long>(i + 1), static_cast<unsigned long long>(count),
+                  r.bytes_sent, destination_text.c_str(), local_text.c_str());
+    } else {
+      std::printf("[%llu] sent %zu bytes to %s from %s\n", static_cast<unsigned long long>(i + 1),
                   r.bytes_sent, destination_text.c_str(), local_text.c_str());
     }
   }
   std::string failure(uint64_t i, const SendError& e) const {
-    return "packet " + std::to_string(i + 1) + " of " + std::to_string(count) + " to " +
+    return "packet " + std::to_string(i + 1) +
+           (count != 0 ? " of " + std::to_string(count) : std::string()) + " to " +
            destination_text + " failed: " + e.message();
+  }
+};
+
+struct FileCloser {
+  void operator()(std::FILE* f) const noexcept {
+    if (f != nullptr && f != stdin) std::fclose(f);
+  }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+// --file: the datagrams are the file's chunks, read one at a time into one
+// buffer (the file is never held whole), in order; with --loop the file is
+// read again from its start at the end.
+struct FileSender : UdpSender {
+  std::FILE* in = nullptr;
+  const FilePlan* plan = nullptr;
+  std::vector<std::byte> chunk;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  bool done = false;
+  std::string read_error;  // "" unless reading failed
+
+  // Reads the next chunk (full, except the last of the file).
+  void load() {
+    for (int pass = 0; pass < 2; ++pass) {
+      const std::size_t n = std::fread(chunk.data(), 1, chunk.size(), in);
+      if (n > 0) {
+        payload = std::span<const std::byte>(chunk.data(), n);
+        return;
+      }
+      if (std::ferror(in)) {
+        read_error = std::strerror(errno);
+        break;
+      }
+      // End of the file: again from its start with --loop (an empty file ends).
+      if (!plan->loop || pass > 0 || std::fseek(in, 0, SEEK_SET) != 0) break;
+    }
+    done = true;
+  }
+  void prepare(uint64_t) { load(); }
+  bool finished() const {
+    return done || (plan->duration.count() > 0 && std::chrono::steady_clock::now() >= deadline);
   }
 };
 
@@ -209,6 +356,24 @@ int run(int argc, char** argv) {
        "Do not loop packets back to receivers on this host", nullptr},
       {"dscp", 0, 0, G_OPTION_ARG_STRING, &o.dscp,
        "DSCP code point for the packets (0-63; default: leave alone)", "N"},
+      {"max-rate", 0, 0, G_OPTION_ARG_STRING, &o.max_rate,
+       "Pacing: at most N bits per second at the IP level (payload + UDP + IP headers), in "
+       "bursts of about 1 ms (0 = unpaced, the default)",
+       "N"},
+      {"file", 0, 0, G_OPTION_ARG_FILENAME, &o.file,
+       "Send the file PATH (- = standard input) in chunks, instead of PAYLOAD; give only GROUP "
+       "PORT",
+       "PATH"},
+      {"chunk-size", 0, 0, G_OPTION_ARG_STRING, &o.chunk_size,
+       "With --file: bytes per datagram (default 1316; the last chunk of the file may be "
+       "shorter)",
+       "N"},
+      {"loop", 0, 0, G_OPTION_ARG_NONE, &o.loop,
+       "With --file: start again at the end of the file (not with standard input)", nullptr},
+      {"count", 0, 0, G_OPTION_ARG_STRING, &o.count,
+       "With --file: stop after N datagrams", "N"},
+      {"duration", 0, 0, G_OPTION_ARG_STRING, &o.duration,
+       "With --file: stop after N seconds", "N"},
       {"queue-full", 0, 0, G_OPTION_ARG_STRING, &o.queue_full,
        "When the local queue is full (ENOBUFS, e.g. a shaping qdisc): wait (default; send "
        "again shortly, nothing is lost) or drop (drop the packet and count it)",
@@ -219,7 +384,8 @@ int run(int argc, char** argv) {
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
   };
 
-  auto args = parse_options(argc, argv, entries, "GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS]",
+  auto args = parse_options(argc, argv, entries,
+                            "GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS] | --file PATH GROUP PORT",
                             kSummary, kDescription);
   if (!args) return usage_error(kProgram, args.error());
   if (o.version) return print_version(kProgram);
@@ -246,6 +412,23 @@ int run(int argc, char** argv) {
     print_error(kProgram, size.error());
     return kExitUsage;
   }
+  FilePtr file;
+  if (p.file) {
+    if (p.file->path == "-") {
+      file.reset(stdin);
+    } else {
+      file.reset(std::fopen(p.file->path.c_str(), "rb"));
+      if (!file) {
+        return usage_error(kProgram, "--file '" + p.file->path +
+                                         "' cannot be opened: " + std::strerror(errno));
+      }
+    }
+    // --loop reads the file again from its start: a pipe cannot be.
+    if (p.file->loop && std::fseek(file.get(), 0, SEEK_CUR) != 0) {
+      return usage_error(kProgram, "--loop needs a file that can be read again from its start; '" +
+                                       p.file->path + "' cannot (" + std::strerror(errno) + ")");
+    }
+  }
 
   // 2. Metrics output (the environment is checked, the JSONL file opened and
   //    locked now), then the publication. The baseline is the empty context.
@@ -271,32 +454,52 @@ int run(int argc, char** argv) {
   if (!o.quiet) setvbuf(stdout, nullptr, _IOLBF, 0);
 
   // 3. Send.
-  UdpSender sender{.ctx = ctx,
-                   .id = id.value(),
-                   .payload = std::as_bytes(std::span(p.pos.payload.data(), p.pos.payload.size())),
-                   .count = p.pos.count,
-                   .quiet = o.quiet != FALSE,
-                   .destination_text = pub->destination().to_string(),
-                   .local = pub->local()};
-  const SendTotals t = run_send_loop(
-      {kProgram, p.pos.count, std::chrono::milliseconds(p.pos.interval_ms), pub->fd(),
-       drop_on_queue_full}, metrics,
-      sender);
+  UdpSender udp{.ctx = ctx,
+                .id = id.value(),
+                .payload = std::as_bytes(std::span(p.pos.payload.data(), p.pos.payload.size())),
+                .count = p.file ? 0 : p.pos.count,  // 0: a file's length is not known
+                .quiet = o.quiet != FALSE,
+                .destination_text = pub->destination().to_string(),
+                .local = pub->local()};
+  SendLoopParams params{kProgram, p.pos.count, std::chrono::milliseconds(p.pos.interval_ms),
+                        pub->fd(), drop_on_queue_full};
+  SendTotals t;
+  std::string read_error;
+  if (p.file) {
+    const auto deadline = p.file->duration.count() > 0
+                              ? std::chrono::steady_clock::now() + p.file->duration
+                              : std::chrono::steady_clock::time_point::max();
+    FileSender sender{udp,      file.get(), &*p.file, std::vector<std::byte>(p.file->chunk_size),
+                      deadline, false,      {}};
+    params.count = p.file->count != 0 ? p.file->count : static_cast<uint64_t>(INT64_MAX);
+    sender.load();
+    t = run_send_loop(params, metrics, sender);
+    udp.local_text = sender.local_text;
+    read_error = sender.read_error;
+  } else {
+    t = run_send_loop(params, metrics, udp);
+  }
 
   // 4. Summary.
+  const std::string of = udp.count != 0 ? " of " + std::to_string(udp.count) : std::string();
   std::printf(
-      "summary: %llu of %llu packets sent (%llu bytes) to %s from %s in %.3f s; "
+      "summary: %llu%s packets sent (%llu bytes) to %s from %s in %.3f s; "
       "%llu send errors; %llu would-block waits; %llu queue-full (%llu dropped); %llu lost in "
       "%llu outages\n",
-      static_cast<unsigned long long>(t.sent), static_cast<unsigned long long>(p.pos.count),
-      static_cast<unsigned long long>(t.bytes), sender.destination_text.c_str(),
-      sender.local_text.c_str(), t.seconds, static_cast<unsigned long long>(t.errors),
+      static_cast<unsigned long long>(t.sent), of.c_str(),
+      static_cast<unsigned long long>(t.bytes), udp.destination_text.c_str(),
+      udp.local_text.c_str(), t.seconds, static_cast<unsigned long long>(t.errors),
       static_cast<unsigned long long>(t.waits),
       static_cast<unsigned long long>(t.queue_full),
       static_cast<unsigned long long>(t.queue_full_dropped),
       static_cast<unsigned long long>(t.outage_lost), static_cast<unsigned long long>(t.outages));
   std::fflush(stdout);
-  return exit_status_after(kProgram, t);
+  const int status = exit_status_after(kProgram, t);
+  if (!read_error.empty()) {
+    print_error(kProgram, "reading --file '" + p.file->path + "' failed: " + read_error);
+    return status == kExitOk ? kExitFailure : status;
+  }
+  return status;
 }
 
 }  // namespace

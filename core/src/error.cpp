@@ -193,7 +193,7 @@ class MctxCategory final : public std::error_category {
   }
 };
 
-std::string errno_text(int err) {
+std::string strerror_text(int err) {
   // strerror_r (GNU variant with _GNU_SOURCE) returns a pointer.
   char buf[128];
 #if defined(__GLIBC__) && defined(_GNU_SOURCE)
@@ -202,6 +202,18 @@ std::string errno_text(int err) {
   if (::strerror_r(err, buf, sizeof buf) != 0) return "errno " + std::to_string(err);
   return buf;
 #endif
+}
+
+// The system's text, and for ENETUNREACH what to do: for a multicast group
+// it most often means that no route covers the group (a host with no
+// default route, a private namespace) and that the interface must be named.
+std::string errno_text(int err) {
+  std::string text = strerror_text(err);
+  if (err == ENETUNREACH) {
+    text += " (no route to the destination: if no interface is named, name the one to send on: "
+            "the element property interface, mctx-send --interface, Python interface=)";
+  }
+  return text;
 }
 
 }  // namespace

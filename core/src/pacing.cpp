@@ -4,13 +4,28 @@
 #include "mctx/pacing.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace mctx {
+
+namespace {
+
+// kPeakPercent of the rate, saturated: past about 1.5e19 bit/s the product
+// does not fit (it would wrap to a few bits per second).
+uint64_t peak_of(uint64_t rate) noexcept {
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  constexpr uint64_t k = Pacer::kPeakPercent;
+  const uint64_t q = rate / 100;
+  if (q > (kMax - 99 * k / 100) / k) return kMax;
+  return q * k + rate % 100 * k / 100;
+}
+
+}  // namespace
 
 Pacer::Pacer(uint64_t bits_per_second, std::chrono::nanoseconds burst,
              std::chrono::nanoseconds catch_up) noexcept
     : rate_(bits_per_second),
-      peak_rate_(bits_per_second / 100 * kPeakPercent + bits_per_second % 100 * kPeakPercent / 100),
+      peak_rate_(peak_of(bits_per_second)),
       burst_ns_(std::max<int64_t>(burst.count(), 0)),
       catch_up_ns_(std::max<int64_t>(catch_up.count(), burst_ns_)) {}
 

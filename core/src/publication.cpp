@@ -6,7 +6,9 @@
 //
 // The send path (send, send_batch) never throws and never allocates: it
 // builds msghdr/mmsghdr structures on the stack and goes through the
-// platform layer's syscall seam.
+// platform layer's syscall seam. (Once per publication, the first datagram
+// gathered from more buffers than the kernel takes gets a buffer to be
+// joined in, which is then reused.)
 
 #include "mctx/publication.hpp"
 
@@ -18,6 +20,8 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <string>
 
 #include "caller_socket.hpp"
@@ -56,6 +60,11 @@ struct Publication::State {
     return target.addr != nullptr ? &target : nullptr;
   }
   internal::SharedSocket shared;  // adopt: this publication's claim on the caller's socket
+  // A datagram of more than kMaxIov buffers is joined here (the kernel
+  // refuses it with EMSGSIZE); kJoinSize bytes, made at the first one.
+  static constexpr std::size_t kMaxIov = 1024;  // IOV_MAX, UIO_MAXIOV
+  static constexpr std::size_t kJoinSize = 65535;
+  std::unique_ptr<std::byte[]> join;
 
   State() = default;
   State(const State&) = delete;
@@ -266,7 +275,7 @@ void init_send_path(Publication::State& s) {
     s.pacer = Pacer(rate);
     s.pacing.rate = rate;
     s.pacing.sender = true;
-    s.pacing.kernel_error = platform::set_max_pacing_rate(s.fd, (rate + 7) / 8);
+    s.pacing.kernel_error = platform::set_max_pacing_rate(s.fd, rate / 8 + (rate % 8 != 0));
     s.pacing.qdisc = platform::root_qdisc(r.interface_index);
   }
 }
@@ -641,9 +650,38 @@ Result<SendReport, SendError> Publication::send(std::span<const std::byte> paylo
   return send(&iov, 1);
 }
 
+namespace {
+
+// A datagram of more than State::kMaxIov buffers, joined into s.join; the
+// buffers as they are when they cannot be (more than kJoinSize bytes: the
+// kernel says "too long", which it is, or no memory for the buffer).
+iovec join_buffers(Publication::State& s, const iovec* iov, std::size_t count) noexcept {
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < count; ++i) size += iov[i].iov_len;
+  if (size > Publication::State::kJoinSize) return iovec{nullptr, 0};
+  if (!s.join) s.join.reset(new (std::nothrow) std::byte[Publication::State::kJoinSize]);
+  if (!s.join) return iovec{nullptr, 0};
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (iov[i].iov_len != 0) std::memcpy(s.join.get() + at, iov[i].iov_base, iov[i].iov_len);
+    at += iov[i].iov_len;
+  }
+  return iovec{s.join.get(), size};
+}
+
+}  // namespace
+
 Result<SendReport, SendError> Publication::send(const iovec* iov, std::size_t count) noexcept {
   State* s = s_.get();
   if (s == nullptr || s->fd < 0) return unexpected(SendError{Errc::publication_closed, EBADF});
+  iovec joined;
+  if (count > State::kMaxIov) {
+    joined = join_buffers(*s, iov, count);
+    if (joined.iov_base != nullptr) {
+      iov = &joined;
+      count = 1;
+    }
+  }
   if (s->outage.active()) recover(*s);
   const ssize_t n = platform::send_datagram(s->fd, iov, count, s->send_target());
   if (internal::log_enabled(LogLevel::log)) log_send(s->id, iov, count, n);
@@ -690,13 +728,11 @@ bool refuses_segmentation(int err) noexcept {
 // batch there, as without segmentation) or shows that the kernel refuses
 // segmentation (every datagram goes out plainly: segmentation is off for
 // good). Nothing is sent twice: a failed message put nothing on the wire.
-BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexcept {
+namespace {
+
+// send_batch() of datagrams of at most State::kMaxIov buffers each.
+BatchReport send_run(Publication::State* s, std::span<const OutMessage> messages) noexcept {
   BatchReport rep;
-  State* s = s_.get();
-  if (s == nullptr || s->fd < 0) {
-    if (!messages.empty()) rep.error = SendError{Errc::publication_closed, EBADF};
-    return rep;
-  }
   rep.publication_id = s->id;
   if (s->outage.active()) recover(*s);
   const bool ipv6 = s->resolved.family == Family::ipv6;
@@ -777,7 +813,8 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
     }
     if (done < messages.size() && !rep.error) rep.pace_delay = s->pacer.delay(now);
   }
-  // One send_batch() is one send call in the metrics.
+  // One run is one send call in the metrics (a batch without a joined
+  // datagram is one run).
   if (rep.error) {
     record_failure(*s, *rep.error, done, rep.bytes_sent, rep.gso_sends);
   } else if (done > 0) {
@@ -789,6 +826,48 @@ BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexce
            static_cast<unsigned long long>(s->id), messages.size(), done, rep.bytes_sent,
            rep.error ? ", then " : "", rep.error ? errc_name(rep.error->code) : "");
   return rep;
+}
+
+}  // namespace
+
+BatchReport Publication::send_batch(std::span<const OutMessage> messages) noexcept {
+  State* s = s_.get();
+  if (s == nullptr || s->fd < 0) {
+    BatchReport rep;
+    if (!messages.empty()) rep.error = SendError{Errc::publication_closed, EBADF};
+    return rep;
+  }
+  // A datagram of more than kMaxIov buffers goes alone, joined (send());
+  // the runs before and after it go as they are.
+  BatchReport rep;
+  rep.publication_id = s->id;
+  std::size_t off = 0;
+  for (;;) {
+    std::size_t k = off;
+    while (k < messages.size() && messages[k].iov_count <= State::kMaxIov) ++k;
+    if (k > off || k == messages.size()) {
+      const BatchReport part = send_run(s, messages.subspan(off, k - off));
+      rep.sent += part.sent;
+      rep.bytes_sent += part.bytes_sent;
+      rep.gso_sends += part.gso_sends;
+      rep.error = part.error;
+      rep.pace_delay = part.pace_delay;
+      off += part.sent;
+      if (off < k || rep.error || k == messages.size()) return rep;
+    }
+    if (s->pacer.enabled()) {
+      rep.pace_delay = s->pacer.delay(Pacer::clock::now());
+      if (rep.pace_delay.count() > 0) return rep;
+    }
+    auto r = send(messages[off].iov, messages[off].iov_count);
+    if (!r) {
+      rep.error = r.error();
+      return rep;
+    }
+    ++rep.sent;
+    rep.bytes_sent += r->bytes_sent;
+    if (++off == messages.size()) return rep;
+  }
 }
 
 }  // namespace mctx

@@ -10,7 +10,10 @@ the writer and sends again. Sends through one AsyncPublication run one at a
 time in call order (an asyncio.Lock, which is FIFO), so concurrent
 ``send()`` tasks keep their datagrams in order and never fight over the
 descriptor's writer. Cancelling a waiting send removes the writer and sends
-nothing; the publication stays usable.
+nothing; the publication stays usable. Closing the publication (``close()``,
+``Context.remove()``) while a send waits ends the wait: the writer is removed
+before the descriptor is closed, and the send raises mctx.PublicationClosed
+(``send_batch`` returns a report whose ``error`` is one).
 
 Needs a loop with ``add_writer`` (the default selector loop on Linux).
 """
@@ -46,6 +49,22 @@ class AsyncPublication:
         loop = asyncio.get_running_loop()
         fd = self.publication.fileno()
         future = loop.create_future()
+
+        def closing():
+            # Runs on the thread that closes the publication, before the
+            # descriptor is closed: epoll drops a closed descriptor without
+            # an event, so the wait would never end.
+            try:
+                here = asyncio.get_running_loop() is loop
+            except RuntimeError:
+                here = False
+            if here:
+                loop.remove_writer(fd)
+                _wake(future)
+            else:
+                loop.call_soon_threadsafe(_wake, future)
+
+        self.publication._on_close(closing)  # PublicationClosed when closed or closing
         loop.add_writer(fd, _wake, future)
         self._waiting = True
         try:
@@ -53,6 +72,7 @@ class AsyncPublication:
         finally:
             self._waiting = False
             loop.remove_writer(fd)
+            self.publication._cancel_on_close(closing)
 
     async def send(self, data):
         """Sends one datagram from a bytes-like object; returns an mctx.SendReport.

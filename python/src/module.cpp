@@ -29,8 +29,10 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -113,16 +115,23 @@ long long int_arg(const char* name, py::handle value, long long min, long long m
   return v;
 }
 
-std::string str_arg(const char* name, py::handle value) {
+// A str keyword as text. An embedded NUL is refused (with `code`): the
+// text past it would be cut off where the system reads C strings.
+std::string str_arg(const char* name, py::handle value, Errc code) {
   if (!PyUnicode_Check(value.ptr())) {
     throw py::type_error(std::string(name) + " must be a str, not " + type_name(value));
   }
-  return value.cast<std::string>();
+  std::string text = value.cast<std::string>();
+  if (text.find('\0') != std::string::npos) {
+    raise(code, std::string(name) + " " + py::repr(value).cast<std::string>() +
+                    " contains a NUL character ('\\x00'): text arguments must not contain one");
+  }
+  return text;
 }
 
 // Parse errors name the keyword, as the CLI names its option.
 mctx::IpAddress address_arg(const char* name, py::handle value) {
-  auto a = mctx::IpAddress::parse(str_arg(name, value));
+  auto a = mctx::IpAddress::parse(str_arg(name, value, Errc::invalid_address));
   if (!a) raise(a.error().code, std::string(name) + ": " + a.error().what());
   return *a;
 }
@@ -192,7 +201,8 @@ mctx::PublicationConfig make_config(const PublicationArgs& a) {
           int_arg("interface", a.interface, 0, UINT32_MAX, Errc::invalid_interface,
                   "an interface index is 1..4294967295"))));
     } else if (PyUnicode_Check(a.interface.ptr())) {
-      auto i = mctx::InterfaceSpec::parse(a.interface.cast<std::string>());
+      auto i =
+          mctx::InterfaceSpec::parse(str_arg("interface", a.interface, Errc::invalid_interface));
       if (!i) raise(i.error().code, "interface: " + i.error().what());
       c.with_interface(*i);
     } else {
@@ -202,7 +212,7 @@ mctx::PublicationConfig make_config(const PublicationArgs& a) {
   }
   if (!a.bind.is_none()) {
     if (PyUnicode_Check(a.bind.ptr())) {
-      auto e = mctx::Endpoint::parse(a.bind.cast<std::string>());
+      auto e = mctx::Endpoint::parse(str_arg("bind", a.bind, Errc::invalid_endpoint));
       if (!e) raise(e.error().code, "bind: " + e.error().what());
       c.with_bind(*e);
     } else if (PyTuple_Check(a.bind.ptr()) && PyTuple_GET_SIZE(a.bind.ptr()) == 2) {
@@ -351,10 +361,28 @@ void fill_batch(BatchScratch& s, py::handle datagrams) {
 
 // ----------------------------------------------------------------- owners
 
+// What every handle of one publication shares (touched with the GIL held
+// only): the callbacks to run just before it is closed, so that a wait for
+// its descriptor ends (mctx.aio), and its metrics when it was closed.
+struct PublicationShared {
+  std::vector<py::object> on_close;
+  bool closing = false;
+  std::optional<mctx::Snapshot> final_metrics;
+};
+using SharedPtr = std::shared_ptr<PublicationShared>;
+
 // A core Context and the lock that orders sends against add/remove.
 struct Owner {
   std::shared_mutex mu;
   mctx::Context ctx;
+  // The shared state of every open publication that has a handle (GIL held).
+  std::unordered_map<mctx::PublicationId, SharedPtr> open;
+
+  SharedPtr shared_of(mctx::PublicationId id) {
+    SharedPtr& p = open[id];
+    if (!p) p = std::make_shared<PublicationShared>();
+    return p;
+  }
 };
 using OwnerPtr = std::shared_ptr<Owner>;
 
@@ -460,9 +488,43 @@ void def_counters(py::class_<C>& cls) {
 // interpreter is gone).
 py::handle announce_tuple_class;
 
+// Closes publication `id` of `o` (GIL held): runs its close callbacks while
+// the descriptor is still open, keeps its final metrics for the handles,
+// removes it. False if it was not there.
+bool close_publication(Owner& o, mctx::PublicationId id) {
+  SharedPtr sh;
+  if (auto it = o.open.find(id); it != o.open.end()) sh = it->second;
+  if (sh) {
+    sh->closing = true;
+    std::vector<py::object> calls = std::move(sh->on_close);
+    sh->on_close.clear();
+    for (py::object& f : calls) {
+      try {
+        f();
+      } catch (py::error_already_set& e) {
+        e.discard_as_unraisable("mctx.Publication.close");
+      }
+    }
+  }
+  std::optional<mctx::Snapshot> last;
+  const bool removed = exclusive(o, [&](mctx::Context& c) {
+    if (const mctx::Publication* p = c.get(id); p != nullptr && p->fd() >= 0) {
+      last = mctx::snapshot_of(p->metrics());
+    }
+    return c.remove(id);
+  });
+  if (sh) {
+    if (last) sh->final_metrics = last;
+    sh->closing = false;
+    o.open.erase(id);
+  }
+  return removed;
+}
+
 class BoundPublication {
  public:
-  BoundPublication(OwnerPtr owner, mctx::PublicationId id) : owner_(std::move(owner)), id_(id) {}
+  BoundPublication(OwnerPtr owner, mctx::PublicationId id)
+      : owner_(std::move(owner)), id_(id), shared_(owner_->shared_of(id)) {}
 
   // A publication of its own (a private context).
   static BoundPublication open(const PublicationArgs& args) {
@@ -518,8 +580,28 @@ class BoundPublication {
     return batch_report(r);
   }
 
-  void close() {
-    exclusive(*owner_, [&](mctx::Context& c) { return c.remove(id_); });
+  void close() { close_publication(*owner_, id_); }
+
+  // The metrics, or those it had when it was closed.
+  mctx::Snapshot metrics() const {
+    if (shared_->final_metrics) return *shared_->final_metrics;
+    return read([](const mctx::Publication& x) { return mctx::snapshot_of(x.metrics()); });
+  }
+
+  // Runs `callback()` (GIL held, on the closing thread) just before the
+  // publication is closed. PublicationClosed if it is closed or closing.
+  void on_close(py::object callback) {
+    if (shared_->closing || closed()) raise_closed();
+    shared_->on_close.push_back(std::move(callback));
+  }
+  void cancel_on_close(py::handle callback) {
+    auto& v = shared_->on_close;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (it->is(callback)) {
+        v.erase(it);
+        return;
+      }
+    }
   }
 
   std::string repr() const {
@@ -539,6 +621,7 @@ class BoundPublication {
 
   OwnerPtr owner_;
   mctx::PublicationId id_;
+  SharedPtr shared_;
 };
 
 class BoundContext {
@@ -567,10 +650,7 @@ class BoundContext {
                          type_name(pub));
   }
 
-  bool remove(py::handle pub) {
-    const mctx::PublicationId id = id_of(pub);
-    return exclusive(*owner_, [&](mctx::Context& c) { return c.remove(id); });
-  }
+  bool remove(py::handle pub) { return close_publication(*owner_, id_of(pub)); }
 
   std::optional<BoundPublication> get(uint64_t id) const {
     const bool found =
@@ -782,12 +862,12 @@ PYBIND11_MODULE(_core, m) {
              return announce_tuple_class(t.source.to_string(), t.group.to_string(), t.port);
            },
            "(source, group, port) as SAP/SDP or AMT announce it.")
-      .def("metrics",
-           [](const BoundPublication& p) {
-             return p.read(
-                 [](const mctx::Publication& x) { return mctx::snapshot_of(x.metrics()); });
-           },
-           "A Snapshot of this publication's counters.")
+      .def("metrics", &BoundPublication::metrics,
+           "A Snapshot of this publication's counters (after close(): as they were when it "
+           "was closed).")
+      .def("_on_close", &BoundPublication::on_close, py::arg("callback"),
+           "Runs callback() just before the publication is closed (mctx.aio).")
+      .def("_cancel_on_close", &BoundPublication::cancel_on_close, py::arg("callback"))
       .def("send", &BoundPublication::send, py::arg("data"),
            "Sends one datagram from a bytes-like object (no copy). Raises mctx.WouldBlock when "
            "the socket buffer is full, another mctx.SendError on other failures.")

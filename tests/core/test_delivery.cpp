@@ -330,6 +330,48 @@ TEST(Delivery, TooLongDatagramIsTypedError) {
   EXPECT_EQ(pub.metrics().load().send_errors, 1u);
 }
 
+// The kernel takes at most 1024 buffers (IOV_MAX) per datagram and refuses
+// more with EMSGSIZE ("datagram too long", which it was not): a datagram of
+// more buffers is joined into one and sent, alone or in a batch.
+TEST(Delivery, MoreBuffersThanIovMaxAreJoined) {
+  const IpAddress group = ip("239.1.2.11");
+  Receiver rx(group, 5014, ifindex("lo"));
+  auto pub = open_ok(PublicationConfig(group, 5014).with_interface(InterfaceSpec::name("lo")));
+  std::string pieces;
+  for (int i = 0; i < 1100; ++i) pieces += static_cast<char>('a' + i % 26);
+  std::vector<iovec> iov(pieces.size());
+  for (std::size_t i = 0; i < iov.size(); ++i) iov[i] = {&pieces[i], 1};
+
+  auto one = pub.send(iov.data(), 1025);
+  ASSERT_TRUE(one) << one.error().message();
+  EXPECT_EQ(one->bytes_sent, 1025u);
+
+  // In a batch: the runs before and after it go as they are.
+  const OutMessage msgs[4] = {
+      {iov.data(), 3}, {iov.data(), 1100}, {iov.data() + 3, 2}, {iov.data() + 5, 1024}};
+  const BatchReport rep = pub.send_batch(msgs);
+  EXPECT_FALSE(rep.error) << rep.error->message();
+  EXPECT_EQ(rep.sent, 4u);
+  EXPECT_EQ(rep.bytes_sent, 3u + 1100u + 2u + 1024u);
+
+  auto got = rx.receive_n(6, 300ms);
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(text(got[0]), pieces.substr(0, 1025));
+  EXPECT_EQ(text(got[1]), pieces.substr(0, 3));
+  EXPECT_EQ(text(got[2]), pieces);
+  EXPECT_EQ(text(got[3]), pieces.substr(3, 2));
+  EXPECT_EQ(text(got[4]), pieces.substr(5, 1024));
+
+  // Too long to be one datagram, whatever the buffers: that is what it says.
+  std::vector<char> big(70000, 'b');
+  std::vector<iovec> parts(1400);
+  for (std::size_t i = 0; i < parts.size(); ++i) parts[i] = {&big[i * 50], 50};
+  auto r = pub.send(parts.data(), parts.size());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::message_too_long);
+  EXPECT_EQ(pub.metrics().load().send_errors, 1u);
+}
+
 TEST(Delivery, AnnounceTuple) {
   auto pub = open_ok(PublicationConfig(ip("239.1.2.11"), 5014)
                          .with_source_address(ip("127.0.0.1"))

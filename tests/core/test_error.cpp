@@ -71,6 +71,20 @@ TEST(SendError, MessageNamesCodeAndErrno) {
   EXPECT_EQ(closed.message(), "publication is closed");
 }
 
+// ENETUNREACH (most often: no route for the group) says what to do, in
+// every message that carries it; other errors do not.
+TEST(Error, NetworkUnreachableSaysToNameTheInterface) {
+  const std::string hint = std::string(std::strerror(ENETUNREACH)) +
+                           " (no route to the destination: if no interface is named, name the "
+                           "one to send on: the element property interface, mctx-send "
+                           "--interface, Python interface=)";
+  EXPECT_EQ(make_error(Errc::connect_failed, "connecting to 239.1.1.1:5000", ENETUNREACH).what(),
+            "connecting to 239.1.1.1:5000: " + hint);
+  EXPECT_EQ(send_error_from_errno(ENETUNREACH).message(), "network unreachable: " + hint);
+  EXPECT_EQ(send_error_from_errno(EHOSTUNREACH).message(),
+            std::string("network unreachable: ") + std::strerror(EHOSTUNREACH));
+}
+
 TEST(Result, HoldsValueOrError) {
   Res<int> ok = 5;
   ASSERT_TRUE(ok);

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "mctx/pacing.hpp"
@@ -104,6 +106,28 @@ TEST(Pacer, LateWakeUpCatchesUpAtThePeakRate) {
   // 10 ms at 20 Mbit/s: 18.6 datagrams of 1344 B; 1.32 x: 24.6.
   EXPECT_GE(worst, 21u);  // it did catch up faster than the rate
   EXPECT_LE(worst, 25u);
+}
+
+// The peak bucket (1.2 x the rate) saturates at the top of the range: a
+// datagram never waits longer than its wire time at the rate, less the
+// burst. 1.2 x 15372286728091293100 wrapped to about 100 bit/s (a wait of
+// two minutes per datagram).
+TEST(Pacer, PeakBucketSaturatesAtTheTopOfTheRange) {
+  constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
+  const Tp t0(10s);
+  for (const uint64_t rate :
+       {uint64_t{1}, uint64_t{99}, uint64_t{20'000'000}, kMax / 120 * 100, kMax / 120 * 100 + 100,
+        uint64_t{15372286728091293100u}, kMax / 100 * 99, kMax - 1, kMax}) {
+    Pacer p(rate);
+    ASSERT_TRUE(p.enabled());
+    p.consume(1344, t0);
+    const auto expected = std::max(p.cost(1344) - p.burst(), std::chrono::nanoseconds(0));
+    EXPECT_EQ(p.delay(t0), expected) << "rate " << rate;
+    if (rate >= 1'000'000'000'000) {  // 1000 datagrams take at most 11 us
+      EXPECT_EQ(p.admissible(1000, t0, [](std::size_t) { return std::size_t{1344}; }), 1000u)
+          << "rate " << rate;
+    }
+  }
 }
 
 }  // namespace

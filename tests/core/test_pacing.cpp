@@ -217,6 +217,29 @@ TEST_F(Pacing, StatusSaysWhichPacingIsInEffect) {
   EXPECT_EQ(unpaced->pace_delay().count(), 0);
 }
 
+// At the top of the range the kernel's rate is rounded up to bytes without
+// wrapping ((rate + 7) / 8 wrapped to 0, a pacing rate of 0 for fq), and the
+// sender does not hold a datagram back.
+TEST_F(Pacing, TopOfTheRangeNeitherWrapsNorHolds) {
+  for (const uint64_t rate : {uint64_t{15372286728091293100u}, ~uint64_t{0} - 6, ~uint64_t{0}}) {
+    auto pub = Publication::open(PublicationConfig(ip("239.1.20.1"), 5205)
+                                     .with_interface(InterfaceSpec::name("mctx0"))
+                                     .with_max_rate(rate));
+    ASSERT_TRUE(pub) << pub.error().what();
+    EXPECT_EQ(pub->pacing().kernel_error, 0);
+    uint64_t bytes = 0;
+    socklen_t len = sizeof bytes;
+    ASSERT_EQ(::getsockopt(pub->fd(), SOL_SOCKET, SO_MAX_PACING_RATE, &bytes, &len), 0);
+    ASSERT_EQ(len, sizeof bytes);
+    EXPECT_EQ(bytes, rate / 8 + 1) << "rate " << rate;
+    const std::byte payload[1316]{};
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(pub->send(payload)) << "rate " << rate;
+      ASSERT_EQ(pub->pace_delay().count(), 0) << "rate " << rate << ", datagram " << i;
+    }
+  }
+}
+
 // With fq as the root qdisc the kernel paces too (SO_MAX_PACING_RATE).
 TEST_F(Pacing, WithFqTheKernelPacesToo) {
   if (std::system("tc qdisc replace dev mctx0 root fq >/dev/null 2>&1") != 0) {

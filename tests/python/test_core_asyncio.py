@@ -190,5 +190,74 @@ class CancelTest(Shaped):
         self.assertEqual(got, filled + [b"in time"])
 
 
+class CloseTest(Shaped):
+    """close() while a send waits for writability: the wait ends with
+    PublicationClosed at once, and nothing stays registered on the loop."""
+    RATE = CancelTest.RATE
+    LATENCY = CancelTest.LATENCY
+    fill = CancelTest.fill
+    wait_until = CancelTest.wait_until
+
+    async def check_close_ends_the_wait(self, group, port, batch, close):
+        rx, pub = self.open(group, port)
+        apub = mctx.AsyncPublication(pub)
+        loop = asyncio.get_running_loop()
+        filled = await self.fill(pub)
+        fd = pub.fileno()
+        if batch:
+            waiting = asyncio.create_task(apub.send_batch([b"closed while waiting", b"x"]))
+        else:
+            waiting = asyncio.create_task(apub.send(b"closed while waiting"))
+        queued = asyncio.create_task(apub.send(b"closed while queued"))
+        await self.wait_until(lambda: apub.waiting)
+        started = time.monotonic()
+        await close(pub)
+        if batch:
+            report = await asyncio.wait_for(waiting, timeout=2)
+            self.assertEqual(report.sent, 0)
+            self.assertIsInstance(report.error, mctx.PublicationClosed)
+        else:
+            with self.assertRaises(mctx.PublicationClosed):
+                await asyncio.wait_for(waiting, timeout=2)
+        with self.assertRaises(mctx.PublicationClosed):
+            await asyncio.wait_for(queued, timeout=2)
+        self.assertLess(time.monotonic() - started, 1.0)
+        self.assertFalse(apub.waiting)
+        # The writer was removed before the descriptor was closed.
+        self.assertFalse(loop.remove_writer(fd))
+        # The final metrics stay readable.
+        self.assertEqual(pub.metrics().packets_sent, len(filled))
+        with self.assertRaises(mctx.PublicationClosed):
+            await apub.send(b"after close")
+
+    async def test_close_ends_a_waiting_send(self):
+        async def close(pub):
+            pub.close()
+        await self.check_close_ends_the_wait("239.20.1.3", 6503, False, close)
+
+    async def test_close_ends_a_waiting_send_batch(self):
+        async def close(pub):
+            pub.close()
+        await self.check_close_ends_the_wait("239.20.1.4", 6504, True, close)
+
+    async def test_close_from_another_thread_ends_a_waiting_send(self):
+        async def close(pub):
+            await asyncio.to_thread(pub.close)
+        await self.check_close_ends_the_wait("239.20.1.5", 6505, False, close)
+
+    async def test_context_remove_ends_a_waiting_send(self):
+        ctx = mctx.Context()
+        rx = Receiver("239.20.1.6", 6506)
+        self.addCleanup(rx.close)
+        pub = ctx.add(group="239.20.1.6", port=6506, interface="mctx0", send_buffer_size=4096)
+        apub = mctx.AsyncPublication(pub)
+        await self.fill(pub)
+        waiting = asyncio.create_task(apub.send(b"removed while waiting"))
+        await self.wait_until(lambda: apub.waiting)
+        self.assertTrue(ctx.remove(pub))
+        with self.assertRaises(mctx.PublicationClosed):
+            await asyncio.wait_for(waiting, timeout=2)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

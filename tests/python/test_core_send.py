@@ -248,6 +248,43 @@ class ErrorsTest(unittest.TestCase):
                 elif message is not None:
                     self.assertEqual(e.message, message)
 
+    def test_no_route_says_to_name_the_interface(self):
+        # No route covers 239.0.0.0/8 in this namespace: the kernel answers
+        # ENETUNREACH, and the message says what to do.
+        with self.assertRaises(mctx.SetupError) as cm:
+            mctx.Publication(group="239.10.2.9", port=6209)
+        e = cm.exception
+        self.assertEqual((e.code, e.errno), (mctx.Errc.connect_failed, errno.ENETUNREACH))
+        self.assertEqual(e.message, "connecting to 239.10.2.9:6209: " +
+                         os.strerror(errno.ENETUNREACH) + " (no route to the destination: if no "
+                         "interface is named, name the one to send on: the element property "
+                         "interface, mctx-send --interface, Python interface=)")
+
+    def test_embedded_nul_is_refused(self):
+        # The text past a NUL was cut off: group="239.1.1.1\0garbage" sent to 239.1.1.1.
+        E = mctx.Errc
+        cases = [
+            ("group", E.invalid_address, dict(group="239.10.2.1\0garbage", port=6201)),
+            ("source", E.invalid_address,
+             dict(group="239.10.2.1", port=6201, source=V4 + "\0junk")),
+            ("interface", E.invalid_interface,
+             dict(group="239.10.2.1", port=6201, interface="mctx0\0x")),
+            ("bind", E.invalid_endpoint,
+             dict(group="239.10.2.1", port=6201, bind=V4 + ":0\0x")),
+            ("bind address", E.invalid_address,
+             dict(group="239.10.2.1", port=6201, bind=(V4 + "\0x", 0))),
+        ]
+        for name, code, kwargs in cases:
+            with self.subTest(name=name):
+                with self.assertRaises(mctx.ConfigError) as cm:
+                    mctx.Publication(**kwargs)
+                e = cm.exception
+                self.assertIsInstance(e, ValueError)
+                self.assertEqual(e.code, code)
+                value = kwargs[name] if name in kwargs else kwargs["bind"][0]
+                self.assertEqual(e.message, f"{name} {value!r} contains a NUL character "
+                                            "('\\x00'): text arguments must not contain one")
+
     def test_source_not_local_names_the_value(self):
         e = self.check(mctx.ConfigError, mctx.Errc.source_not_local,
                        "source address '192.0.2.99' is not configured on any interface",
@@ -290,7 +327,11 @@ class ErrorsTest(unittest.TestCase):
 
     def test_closed_publication(self):
         pub = mctx.Publication(group="239.10.2.4", port=6204, interface="mctx0")
+        pub.send(b"before close")
         pub.close()
+        # The metrics as they were when it closed.
+        m = pub.metrics()
+        self.assertEqual((m.packets_sent, m.bytes_sent, m.send_errors), (1, 12, 0))
         self.assertTrue(pub.closed)
         with self.assertRaises(mctx.PublicationClosed) as cm:
             pub.send(b"x")

@@ -7,13 +7,18 @@
 // the payload; bad input exits 2 with a message and sends nothing; without
 // CAP_NET_RAW it exits 1 and says what to do.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <net/if.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "mctx/mctx.hpp"
@@ -351,6 +356,43 @@ TEST_F(RawCli, RawIpBadInputExitsTwoWithTheRule) {
   EXPECT_NE(extra.err.find("--ttl does not apply to --datagram-file / --datagram-hex"),
             std::string::npos)
       << extra.err;
+}
+
+// A file larger than the largest IP datagram is refused after reading one
+// byte past it, never read whole (/dev/zero ran out of memory): a FIFO fed
+// with up to 64 MiB must be left with almost all of it unread.
+TEST_F(RawCli, RawIpDatagramFileLargerThanAnyDatagramIsRefusedUnread) {
+  char dir[] = "/tmp/mctx-raw-cli-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir), nullptr);
+  const std::string fifo = std::string(dir) + "/datagram";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  ::signal(SIGPIPE, SIG_IGN);  // the writer sees EPIPE instead
+  std::size_t written = 0;
+  std::thread writer([&] {
+    const int fd = ::open(fifo.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    const std::vector<char> zeros(65536, 0);
+    while (written < (std::size_t{64} << 20)) {
+      const ssize_t w = ::write(fd, zeros.data(), zeros.size());
+      if (w <= 0) break;  // EPIPE: the reader is gone
+      written += static_cast<std::size_t>(w);
+    }
+    ::close(fd);
+  });
+  auto r = run_cli({"--bind", "192.0.2.1", "--datagram-file", fifo});
+  // A writer still waiting for a reader (the CLI never opened the FIFO)
+  // gets one that is gone at once, so it ends.
+  const int unblock = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (unblock >= 0) ::close(unblock);
+  writer.join();
+  ::unlink(fifo.c_str());
+  ::rmdir(dir);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--datagram-file '" + fifo + "' holds more than 65575 bytes: it must hold "
+                       "one IP datagram, at most 65575 bytes"),
+            std::string::npos)
+      << r.err;
+  EXPECT_LT(written, std::size_t{1} << 20) << "the whole FIFO was read";
 }
 
 TEST_F(RawCli, RouteSelectedEgress) {

@@ -194,6 +194,17 @@ class RuntimeFailures(ToolTestCase):
                       proc.stderr)
         self.assertNotIn("sent", proc.stdout)
 
+    def test_no_route_without_interface_says_to_name_one(self):
+        # No route covers 239.0.0.0/8 in this namespace (lo, and mctx0 with
+        # 192.0.2.0/24): the kernel answers ENETUNREACH.
+        proc = run_send([G, P, "x"])
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("mctx-send: connecting to 239.1.2.3:5100: Network is unreachable (no route "
+                      "to the destination: if no interface is named, name the one to send on: "
+                      "the element property interface, mctx-send --interface, Python "
+                      "interface=)\n", proc.stderr)
+        self.assertNotIn("sent", proc.stdout)
+
     def test_interface_going_down_counts_errors_and_exits_1(self):
         rx = Receiver(G, P, interface="mctx1", idle_ms=1500, netns=toolstest.PEER_NETNS)
         p = subprocess.Popen([toolstest.SEND, "--quiet", "--interface", "mctx0", G, P, "x",
