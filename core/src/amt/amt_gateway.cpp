@@ -160,11 +160,7 @@ Records make_records(const std::vector<AmtGroup>& groups) {
 
 IpAddress default_report_source(Family f) noexcept {
   if (f == Family::ipv4) return IpAddress::any(Family::ipv4);
-  in6_addr a{};
-  a.s6_addr[0] = 0xfe;
-  a.s6_addr[1] = 0x80;
-  a.s6_addr[15] = 1;
-  return IpAddress::v6(a);
+  return ipv6_short(0xfe, 0x80, 1);  // fe80::1
 }
 
 }  // namespace
@@ -231,6 +227,27 @@ struct AmtGateway::Impl {
       --queued;
       return;
     }
+  }
+
+  // The update (join or leave) and the Teardown of the current session.
+  void queue_update(bool leave) {
+    Pending u;
+    u.type = AmtType::membership_update;
+    u.to = *relay;
+    u.mac = mac;
+    u.nonce = session_nonce;
+    u.leave = leave;
+    enqueue(u);
+  }
+  void queue_teardown() {
+    Pending t;
+    t.type = AmtType::teardown;
+    t.to = *relay;
+    t.mac = mac;
+    t.nonce = session_nonce;
+    t.gateway_port = public_endpoint->port;
+    t.gateway_field = public_field;
+    enqueue(t);
   }
 
   void arm(TimePoint now) {
@@ -339,14 +356,7 @@ struct AmtGateway::Impl {
         // The relay sees us at a new address/port (NAT rebinding): tear the
         // old tunnel down and start a new session from a new Request.
         ++counters.nat_changes;
-        Pending t;
-        t.type = AmtType::teardown;
-        t.to = *relay;
-        t.mac = mac;
-        t.nonce = session_nonce;
-        t.gateway_port = public_endpoint->port;
-        t.gateway_field = public_field;
-        enqueue(t);
+        queue_teardown();
       }
       public_endpoint = seen;
       public_field = q.gateway_address;
@@ -363,12 +373,7 @@ struct AmtGateway::Impl {
     if (limited && records.join.size() > 1) ++counters.limited_relay;
     interval = info->query_interval_ms != 0 ? milliseconds(info->query_interval_ms)
                                             : kAmtDefaultQueryInterval;
-    Pending u;
-    u.type = AmtType::membership_update;
-    u.to = *relay;
-    u.mac = mac;
-    u.nonce = session_nonce;
-    enqueue(u);
+    queue_update(false);
     set_state(AmtGatewayState::joined);
     deadline = now + interval;
     return r;
@@ -429,22 +434,9 @@ struct AmtGateway::Impl {
     drop_queued(AmtType::relay_discovery);
     drop_queued(AmtType::request);
     if (have_session && relay) {
-      Pending u;
-      u.type = AmtType::membership_update;
-      u.to = *relay;
-      u.mac = mac;
-      u.nonce = session_nonce;
-      u.leave = true;
-      enqueue(u);
+      queue_update(true);
       if (cfg.teardown_on_stop && public_endpoint) {
-        Pending t;
-        t.type = AmtType::teardown;
-        t.to = *relay;
-        t.mac = mac;
-        t.nonce = session_nonce;
-        t.gateway_port = public_endpoint->port;
-        t.gateway_field = public_field;
-        enqueue(t);
+        queue_teardown();
       }
     }
     have_session = false;

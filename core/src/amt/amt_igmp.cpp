@@ -37,13 +37,7 @@ uint16_t expected_checksum(uint16_t computed_with_field, uint16_t stored) noexce
 }
 
 IpAddress igmp_routers() noexcept { return IpAddress::v4(0xe0000016u); }  // 224.0.0.22
-IpAddress mld_routers() noexcept {                                       // ff02::16
-  in6_addr a{};
-  a.s6_addr[0] = 0xff;
-  a.s6_addr[1] = 0x02;
-  a.s6_addr[15] = 0x16;
-  return IpAddress::v6(a);
-}
+IpAddress mld_routers() noexcept { return ipv6_short(0xff, 0x02, 0x16); }  // ff02::16
 
 }  // namespace
 

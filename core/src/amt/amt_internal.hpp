@@ -51,6 +51,14 @@ inline IpAddress ipv6_at(const u8* p) noexcept {
   std::memcpy(a.s6_addr, p, 16);
   return IpAddress::v6(a);
 }
+// b0b1::last (fe80::1, ff02::16).
+inline IpAddress ipv6_short(u8 b0, u8 b1, u8 last) noexcept {
+  in6_addr a{};
+  a.s6_addr[0] = b0;
+  a.s6_addr[1] = b1;
+  a.s6_addr[15] = last;
+  return IpAddress::v6(a);
+}
 // Writes the address bytes (4 or 16) and returns the count.
 inline std::size_t put_address(u8* p, const IpAddress& a) noexcept {
   const std::size_t n = a.is_v4() ? 4 : 16;
