@@ -87,6 +87,7 @@ const char* errc_name(Errc code) noexcept {
     case Errc::metrics_bad_header: return "metrics_bad_header";
     case Errc::metrics_locked: return "metrics_locked";
     case Errc::metrics_invalid_value: return "metrics_invalid_value";
+    case Errc::amt_invalid_config: return "amt_invalid_config";
   }
   return "unknown";
 }
@@ -181,6 +182,7 @@ const char* errc_description(Errc code) noexcept {
     case Errc::metrics_bad_header: return "metrics file has no valid header";
     case Errc::metrics_locked: return "metrics file is locked by another writer";
     case Errc::metrics_invalid_value: return "invalid metrics setting";
+    case Errc::amt_invalid_config: return "invalid AMT gateway setting";
   }
   return "unknown error";
 }

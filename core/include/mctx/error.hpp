@@ -121,6 +121,9 @@ enum class Errc : int {
   raw_destination_unspecified,     // datagram: destination 0.0.0.0 / ::
   raw_ip_source_mismatch,          // datagram: IPv6 source differs from the bind address
   raw_ip_next_header_unsupported,  // datagram: IPv6 Next Header a kernel-built header cannot carry
+
+  // --- AMT gateway (<mctx/amt.hpp>)
+  amt_invalid_config = 200,        // AmtGatewayConfig::validate()
 };
 
 // Stable, short name of a code ("group_not_multicast").

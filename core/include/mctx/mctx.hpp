@@ -5,6 +5,7 @@
 // Umbrella header of libmctx-core.
 
 #include "mctx/address.hpp"
+#include "mctx/amt.hpp"
 #include "mctx/config.hpp"
 #include "mctx/context.hpp"
 #include "mctx/error.hpp"
