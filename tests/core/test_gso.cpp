@@ -21,13 +21,16 @@
 #include <string>
 #include <vector>
 
-#include "netns_util.hpp"
+#include "gtest_netns.hpp"
+#include "mctx/mctx.hpp"
+#include "values.hpp"
 #include "platform/platform.hpp"
 
-namespace mctx::coretest {
+namespace mctx::test {
 namespace {
 
-using test::Receiver;
+using namespace std::chrono_literals;
+
 
 // Datagram i: `size` bytes, starting with its index, then a pattern.
 std::vector<uint8_t> make_datagram(std::size_t i, std::size_t size) {
@@ -407,4 +410,4 @@ TEST_F(Gso, DeviceWithoutChecksumOffloadDeliversEverything) {
 }
 
 }  // namespace
-}  // namespace mctx::coretest
+}  // namespace mctx::test

@@ -28,12 +28,15 @@
 #include <thread>
 #include <vector>
 
-#include "netns_util.hpp"
+#include "gtest_netns.hpp"
+#include "mctx/mctx.hpp"
+#include "values.hpp"
 
-namespace mctx::coretest {
+namespace mctx::test {
 namespace {
 
-using test::Receiver;
+using namespace std::chrono_literals;
+
 
 constexpr uint64_t kRate = 20'000'000;
 constexpr std::size_t kPayload = 1316;
@@ -238,4 +241,4 @@ TEST_F(Pacing, WithFqTheKernelPacesToo) {
 }
 
 }  // namespace
-}  // namespace mctx::coretest
+}  // namespace mctx::test

@@ -17,9 +17,10 @@
 #include <vector>
 
 #include "mctx/mctx.hpp"
+#include "gtest_netns.hpp"
 #include "raw_test_util.hpp"
 
-namespace mctx::rawtest {
+namespace mctx::test {
 namespace {
 
 const IpAddress kSource4 = ip("198.51.100.7");
@@ -374,4 +375,4 @@ TEST_F(RawCli, RouteSelectedEgress) {
 }
 
 }  // namespace
-}  // namespace mctx::rawtest
+}  // namespace mctx::test

@@ -15,9 +15,10 @@
 #include <vector>
 
 #include "mctx/mctx.hpp"
+#include "gtest_netns.hpp"
 #include "raw_test_util.hpp"
 
-namespace mctx::rawtest {
+namespace mctx::test {
 namespace {
 
 void put16(std::vector<uint8_t>& v, std::size_t at, uint16_t x) {
@@ -428,4 +429,4 @@ TEST(RawIpRules, CapabilitiesSayWhatIsPreserved) {
 }
 
 }  // namespace
-}  // namespace mctx::rawtest
+}  // namespace mctx::test

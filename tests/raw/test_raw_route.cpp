@@ -19,9 +19,10 @@
 
 #include "mctx/mctx.hpp"
 #include "platform/netlink.hpp"
+#include "gtest_netns.hpp"
 #include "raw_test_util.hpp"
 
-namespace mctx::rawtest {
+namespace mctx::test {
 namespace {
 
 const IpAddress kSource6 = ip("2001:db8:99::7");
@@ -365,4 +366,4 @@ TEST(SelectRoute, TheDumpsReadThisNamespace) {
 }
 
 }  // namespace
-}  // namespace mctx::rawtest
+}  // namespace mctx::test

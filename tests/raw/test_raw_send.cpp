@@ -19,9 +19,10 @@
 
 #include "mctx/mctx.hpp"
 #include "platform/platform.hpp"
+#include "gtest_netns.hpp"
 #include "raw_test_util.hpp"
 
-namespace mctx::rawtest {
+namespace mctx::test {
 namespace {
 
 const IpAddress kSource4 = ip("198.51.100.7");
@@ -958,4 +959,4 @@ TEST_F(RawSend, BatchOnAClosedPublication) {
 }
 
 }  // namespace
-}  // namespace mctx::rawtest
+}  // namespace mctx::test
