@@ -163,54 +163,8 @@ TEST_F(RawSend, Ipv4OptionsDontFragmentAndGatheredBuffers) {
   expect_frame(cap.frames_with(payload), d, kGroup4);
 }
 
-TEST_F(RawSend, Ipv4KernelFillsOnlyAZeroIdentificationWithoutDontFragment) {
-  // raw(7): with IP_HDRINCL Linux always recomputes the header checksum and
-  // fills in the identification when it is 0. ip_select_ident() leaves 0 in
-  // place when DF is set. Everything else stays as given.
-  Capture cap = peer_capture();
-  auto pub = open_pub(v4_on_mctx0());
-
-  const std::string p1 = "mctx-raw-v4-id0-nodf";
-  auto s1 = spec4(p1);
-  s1.ipv4_id = 0;
-  const auto d1 = build(s1);
-  ASSERT_TRUE(pub.send(bytes(d1)));
-  auto f1 = cap.frames_with(p1);
-  ASSERT_EQ(f1.size(), 1u);
-  auto got = f1.front().l3();
-  ASSERT_EQ(got.size(), d1.size());
-  EXPECT_NE((got[4] << 8) | got[5], 0) << "the kernel chose an identification";
-  // Apart from identification and checksum, identical; the checksum is valid.
-  auto masked_got = got, masked_sent = d1;
-  for (int i : {4, 5, 10, 11}) masked_got[i] = masked_sent[i] = 0;
-  EXPECT_EQ(masked_got, masked_sent);
-  EXPECT_TRUE(validate_raw_datagram(bytes(got)).has_value());
-
-  const std::string p2 = "mctx-raw-v4-id0-df";
-  auto s2 = spec4(p2);
-  s2.ipv4_id = 0;
-  s2.ipv4_dont_fragment = true;
-  const auto d2 = build(s2);
-  ASSERT_TRUE(pub.send(bytes(d2)));
-  expect_frame(cap.frames_with(p2), d2, kGroup4);
-
-  // A header whose checksum is the other ones' complement zero (0xffff
-  // instead of 0x0000) is valid; the kernel's recomputation writes 0x0000.
-  const std::string p3 = "mctx-raw-v4-negative-zero";
-  auto d3 = build(spec4(p3));
-  d3[4] = d3[5] = d3[10] = d3[11] = 0;
-  uint32_t sum = 0;
-  for (int i = 0; i < 20; i += 2) sum += (d3[i] << 8) | d3[i + 1];
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-  const uint16_t id = static_cast<uint16_t>(0xffff - sum);  // header now sums to 0xffff
-  d3[4] = static_cast<uint8_t>(id >> 8);
-  d3[5] = static_cast<uint8_t>(id);
-  auto canonical = d3;  // checksum 0x0000
-  d3[10] = d3[11] = 0xff;
-  ASSERT_TRUE(validate_raw_datagram(bytes(d3)).has_value());
-  ASSERT_TRUE(pub.send(bytes(d3)));
-  expect_frame(cap.frames_with(p3), canonical, kGroup4);
-}
+// What the kernel rewrites in a raw IPv4 header (a zero identification, the
+// checksum) is checked in tests/kernel/test_kernel_raw.cpp.
 
 TEST_F(RawSend, Ipv4BindSelectsTheEgress) {
   auto c = RawPublicationConfig(Family::ipv4).with_bind(ip("192.0.2.1"));
