@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "capture.hpp"
+#include "datagram.hpp"
 #include "gtest_netns.hpp"
 #include "mctx/mctx.hpp"
 #include "values.hpp"
@@ -33,21 +34,11 @@ const IpAddress kGroup = ip("232.1.2.3");
 
 // An IPv4 UDP datagram from kSource to kGroup carrying `payload`.
 std::vector<uint8_t> datagram(const std::string& payload, uint16_t id, bool dont_fragment) {
-  UdpDatagramSpec s;
-  s.source = kSource;
-  s.destination = kGroup;
-  s.source_port = 4000;
-  s.destination_port = 5000;
-  s.payload = bytes(payload);
-  s.ttl = 5;
+  UdpDatagramSpec s = udp_spec(kSource, kGroup, payload, 5);
   s.traffic_class = 0x28;
   s.ipv4_id = id;
   s.ipv4_dont_fragment = dont_fragment;
-  std::vector<uint8_t> out(udp_datagram_size(s));
-  auto r = build_udp_datagram(s, std::as_writable_bytes(std::span(out)));
-  if (!r) throw std::runtime_error(r.error().what());
-  out.resize(*r);
-  return out;
+  return build(s);
 }
 
 class KernelRawIpv4 : public ::testing::Test {

@@ -21,14 +21,6 @@ std::vector<uint8_t> ethernet_multicast(const IpAddress& group) {
   return {0x33, 0x33, b[12], b[13], b[14], b[15]};
 }
 
-std::vector<uint8_t> build(const UdpDatagramSpec& spec) {
-  std::vector<uint8_t> out(udp_datagram_size(spec));
-  auto r = build_udp_datagram(spec, std::as_writable_bytes(std::span(out)));
-  if (!r) throw std::runtime_error(r.error().what());
-  out.resize(*r);
-  return out;
-}
-
 uint16_t icmpv6_checksum(const IpAddress& src, const IpAddress& dst,
                          const std::vector<uint8_t>& icmp) {
   std::vector<uint8_t> p(src.bytes().begin(), src.bytes().end());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "capture.hpp"
+#include "datagram.hpp"
 #include "mctx/mctx.hpp"
 #include "process.hpp"
 #include "receiver.hpp"
@@ -23,11 +24,14 @@ namespace mctx::test {
 
 using namespace std::chrono_literals;
 
+// The foreign sources and the SSM groups of the raw tests.
+inline const IpAddress kSource4 = ip("198.51.100.7");
+inline const IpAddress kGroup4 = ip("232.1.2.3");
+inline const IpAddress kSource6 = ip("2001:db8:99::7");
+inline const IpAddress kGroup6 = ip("ff3e::8000:1234");
+
 // The Ethernet multicast destination of an IP group (RFC 1112 / RFC 2464).
 std::vector<uint8_t> ethernet_multicast(const IpAddress& group);
-
-// A UDP-in-IP datagram built with build_udp_datagram (throws on error).
-std::vector<uint8_t> build(const UdpDatagramSpec& spec);
 
 // The ICMPv6 checksum (RFC 4443: over the pseudo-header and the message)
 // of `icmp`, whose checksum field holds 0, sent from `src` to `dst`.
