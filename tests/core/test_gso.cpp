@@ -31,7 +31,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 // Datagram i: `size` bytes, starting with its index, then a pattern.
 std::vector<uint8_t> make_datagram(std::size_t i, std::size_t size) {
   std::vector<uint8_t> d(size);
@@ -71,7 +70,7 @@ SendOutcome send_all(Publication& pub, const Batch& b) {
     if (!r.error) {
       if (r.pace_delay.count() > 0) {
         timespec ts{0, static_cast<long>(r.pace_delay.count())};
-        ::nanosleep(&ts, nullptr);
+        ::nanosleep(&ts, nullptr);  // pacing: the delay the publication asks for
       }
       continue;
     }

@@ -58,7 +58,7 @@ class Receiver:
             if count == last:
                 break
             last = count
-            time.sleep(idle)
+            time.sleep(idle)  # the quiet time that says the stream has ended
         self._stop.set()
         self._thread.join()
         self.sock.close()

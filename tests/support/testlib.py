@@ -3,7 +3,7 @@
 """Helpers shared by the Python tests (tests/tools, tests/python,
 tests/faults; stdlib only): the namespace checks of scripts/mctx-netns,
 entering the peer namespace, shell commands there, and waiting for a
-condition instead of sleeping for a guessed time.
+condition rather than pausing for a guessed time.
 
 meson puts tests/support on PYTHONPATH for every Python test.
 """

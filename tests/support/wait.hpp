@@ -3,7 +3,7 @@
 #pragma once
 
 // Waiting for something to happen: poll a condition until a deadline,
-// instead of sleeping for a guessed time.
+// rather than pausing for a guessed time.
 
 #include <chrono>
 #include <thread>
