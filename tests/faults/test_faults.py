@@ -269,19 +269,25 @@ def resume_delay(got, fault_end, fault_start):
     return (min(later) - fault_end) if later else None
 
 
-class Faults(unittest.TestCase):
-    port = 6000
+class FaultCase(unittest.TestCase):
+    """Every test: a fresh veth pair, a port of its own (the class's `port`
+    counts up) and a receiver in the peer; no qdisc or nft rule left after."""
+    port = 0
 
     def setUp(self):
         fresh_veth()
-        Faults.port += 1
-        self.port = Faults.port
+        type(self).port += 1
+        self.port = type(self).port
         self.rx = PeerReceiver(self.port)
 
     def tearDown(self):
         subprocess.run("tc qdisc del dev mctx0 root 2>/dev/null; nft flush ruleset", shell=True)
         if subprocess.run("ip link show mctx0 >/dev/null 2>&1", shell=True).returncode != 0:
             recreate_veth()
+
+
+class Faults(FaultCase):
+    port = 6000
 
     def report(self, name, run, got, extra=""):
         k = run.final
@@ -438,18 +444,10 @@ SEND = os.environ.get("MCTX_SEND", "")
 RAW_SEND = os.environ.get("MCTX_RAW_SEND", "")
 
 
-class CliFaults(unittest.TestCase):
+class CliFaults(FaultCase):
     """mctx-send and mctx-raw-send under the same faults: they keep sending,
     report the outage and count every packet not sent."""
     port = 7000
-
-    def setUp(self):
-        fresh_veth()
-        CliFaults.port += 1
-        self.port = CliFaults.port
-        self.rx = PeerReceiver(self.port)
-
-    tearDown = Faults.tearDown
 
     def cli(self, name, prog, args, count, interval_ms, faults):
         payload = "x" * 1200
