@@ -23,7 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 // A blocking UDP socket, optionally bound; closed by the test.
 int udp_socket(int family, const char* bind_to = nullptr) {
   const int fd = ::socket(family, SOCK_DGRAM, 0);

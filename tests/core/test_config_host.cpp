@@ -17,7 +17,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 std::string describe(const char* name) {
   return std::string(name) + " (index " + std::to_string(ifindex(name)) + ")";
 }

@@ -18,7 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 PublicationConfig lo_config(const char* group, uint16_t port) {
   return PublicationConfig(ip(group), port).with_interface(InterfaceSpec::name("lo"));
 }

@@ -25,7 +25,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 Publication open_ok(const PublicationConfig& c) {
   auto p = Publication::open(c);
   if (!p) throw std::runtime_error("open failed: " + p.error().what());

@@ -37,7 +37,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 constexpr uint64_t kRate = 20'000'000;
 constexpr std::size_t kPayload = 1316;
 constexpr std::size_t kList = 64;
