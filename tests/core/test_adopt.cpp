@@ -14,13 +14,14 @@
 #include <cerrno>
 #include <ostream>
 
-#include "netns_util.hpp"
+#include "gtest_netns.hpp"
+#include "mctx/mctx.hpp"
+#include "values.hpp"
 
-namespace mctx::coretest {
+namespace mctx::test {
 namespace {
 
-using test::Receiver;
-using test::ifindex;
+using namespace std::chrono_literals;
 
 // A blocking UDP socket, optionally bound; closed by the test.
 int udp_socket(int family, const char* bind_to = nullptr) {
@@ -378,4 +379,4 @@ TEST(Adopt, ClosedAndReusedDescriptorCannotRedirectMedia) {
 }
 
 }  // namespace
-}  // namespace mctx::coretest
+}  // namespace mctx::test

@@ -7,14 +7,15 @@
 
 #include <gtest/gtest.h>
 
-#include "netns_util.hpp"
+#include "gtest_netns.hpp"
+#include "mctx/mctx.hpp"
+#include "values.hpp"
 #include "platform/platform.hpp"
 
-namespace mctx::coretest {
+namespace mctx::test {
 namespace {
 
-using test::Receiver;
-using test::ifindex;
+using namespace std::chrono_literals;
 
 std::string describe(const char* name) {
   return std::string(name) + " (index " + std::to_string(ifindex(name)) + ")";
@@ -191,4 +192,4 @@ TEST(ValidateHost, LinkLocalGroupFromScopedLinkLocalSourceReachesPeer) {
 }
 
 }  // namespace
-}  // namespace mctx::coretest
+}  // namespace mctx::test

@@ -9,13 +9,14 @@
 #include <set>
 #include <string>
 
-#include "netns_util.hpp"
+#include "gtest_netns.hpp"
+#include "mctx/mctx.hpp"
+#include "values.hpp"
 
-namespace mctx::coretest {
+namespace mctx::test {
 namespace {
 
-using test::Receiver;
-using test::ifindex;
+using namespace std::chrono_literals;
 
 PublicationConfig lo_config(const char* group, uint16_t port) {
   return PublicationConfig(ip(group), port).with_interface(InterfaceSpec::name("lo"));
@@ -261,4 +262,4 @@ TEST(Context, SendAllBatchReportsEachPublication) {
 }
 
 }  // namespace
-}  // namespace mctx::coretest
+}  // namespace mctx::test

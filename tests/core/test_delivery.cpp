@@ -16,13 +16,14 @@
 #include <string>
 #include <vector>
 
-#include "netns_util.hpp"
+#include "gtest_netns.hpp"
+#include "mctx/mctx.hpp"
+#include "values.hpp"
 
-namespace mctx::coretest {
+namespace mctx::test {
 namespace {
 
-using test::Receiver;
-using test::ifindex;
+using namespace std::chrono_literals;
 
 Publication open_ok(const PublicationConfig& c) {
   auto p = Publication::open(c);
@@ -431,4 +432,4 @@ TEST(Delivery, MovedPublicationKeepsWorking) {
 }
 
 }  // namespace
-}  // namespace mctx::coretest
+}  // namespace mctx::test

@@ -187,7 +187,7 @@ TEST_P(NoAlloc, SendBatchPaced) {
       if (r.error) return off;
       if (r.pace_delay.count() > 0) {
         timespec ts{0, static_cast<long>(r.pace_delay.count())};
-        ::nanosleep(&ts, nullptr);
+        ::nanosleep(&ts, nullptr);  // pacing: the delay the publication asks for
       }
     }
     return off;

@@ -28,12 +28,14 @@
 #include <thread>
 #include <vector>
 
-#include "netns_util.hpp"
+#include "gtest_netns.hpp"
+#include "mctx/mctx.hpp"
+#include "values.hpp"
 
-namespace mctx::coretest {
+namespace mctx::test {
 namespace {
 
-using test::Receiver;
+using namespace std::chrono_literals;
 
 constexpr uint64_t kRate = 20'000'000;
 constexpr std::size_t kPayload = 1316;
@@ -261,4 +263,4 @@ TEST_F(Pacing, WithFqTheKernelPacesToo) {
 }
 
 }  // namespace
-}  // namespace mctx::coretest
+}  // namespace mctx::test

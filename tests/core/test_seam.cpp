@@ -11,11 +11,15 @@
 #include <cerrno>
 #include <vector>
 
-#include "netns_util.hpp"
+#include "gtest_netns.hpp"
+#include "mctx/mctx.hpp"
+#include "values.hpp"
 #include "platform/platform.hpp"
 
-namespace mctx::coretest {
+namespace mctx::test {
 namespace {
+
+using namespace std::chrono_literals;
 
 // What the fake system calls do. Reset by each test's fixture.
 struct Fake {
@@ -379,4 +383,4 @@ TEST_F(SeamGso, QueueFullEndsTheBatchAsWithoutSegmentation) {
 }
 
 }  // namespace
-}  // namespace mctx::coretest
+}  // namespace mctx::test

@@ -9,7 +9,6 @@ checks the accounting, pushed = received + counted as not sent (by reason),
 and that the stream resumes within a second of the fault's end.
 """
 
-import ctypes
 import os
 import re
 import socket
@@ -21,6 +20,7 @@ import time
 import unittest
 
 import gi
+import testlib
 
 gi.require_version("Gst", "1.0")
 from gi.repository import GLib, Gst  # noqa: E402
@@ -35,14 +35,7 @@ RATE = 400          # datagrams per second
 SIZE = 1316         # UDP payload bytes
 RESUME_LIMIT = 1.0  # seconds from the fault's end to the next datagram received
 
-libc = ctypes.CDLL(None, use_errno=True)
-CLONE_NEWNET = 0x40000000
-
-
-def sh(cmd, peer=False):
-    if peer:
-        cmd = f"nsenter --net={PEER} -- sh -ec '{cmd}'"
-    subprocess.run(cmd, shell=True, check=True)
+sh = testlib.sh
 
 
 def delete_veth():
@@ -105,10 +98,7 @@ class PeerReceiver:
         return idx
 
     def _run(self):
-        fd = os.open(PEER, os.O_RDONLY)
-        if libc.setns(fd, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "setns")
-        os.close(fd)
+        testlib.enter_netns(PEER)
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         sock.bind((GROUP, self.port))
@@ -136,12 +126,12 @@ class PeerReceiver:
         out = subprocess.run(["nsenter", f"--net={PEER}", "--", "ip", "-o", "link", "show",
                               "mctx1"], capture_output=True, text=True, check=True)
         want = int(out.stdout.split(":", 1)[0])
-        deadline = time.monotonic() + 5
-        while self.joined_index != want and time.monotonic() < deadline:
-            time.sleep(0.01)
+        testlib.wait_until(lambda: self.joined_index == want, 5)
 
     def stop(self):
-        time.sleep(0.3)  # let the last datagrams arrive
+        # The datagrams still on their way: the stream has ended, so there
+        # is no count to wait for; 0.3 s is far more than the veth needs.
+        time.sleep(0.3)
         self._stop.set()
         self._thread.join()
         return self.got
@@ -279,19 +269,25 @@ def resume_delay(got, fault_end, fault_start):
     return (min(later) - fault_end) if later else None
 
 
-class Faults(unittest.TestCase):
-    port = 6000
+class FaultCase(unittest.TestCase):
+    """Every test: a fresh veth pair, a port of its own (the class's `port`
+    counts up) and a receiver in the peer; no qdisc or nft rule left after."""
+    port = 0
 
     def setUp(self):
         fresh_veth()
-        Faults.port += 1
-        self.port = Faults.port
+        type(self).port += 1
+        self.port = type(self).port
         self.rx = PeerReceiver(self.port)
 
     def tearDown(self):
         subprocess.run("tc qdisc del dev mctx0 root 2>/dev/null; nft flush ruleset", shell=True)
         if subprocess.run("ip link show mctx0 >/dev/null 2>&1", shell=True).returncode != 0:
             recreate_veth()
+
+
+class Faults(FaultCase):
+    port = 6000
 
     def report(self, name, run, got, extra=""):
         k = run.final
@@ -448,18 +444,10 @@ SEND = os.environ.get("MCTX_SEND", "")
 RAW_SEND = os.environ.get("MCTX_RAW_SEND", "")
 
 
-class CliFaults(unittest.TestCase):
+class CliFaults(FaultCase):
     """mctx-send and mctx-raw-send under the same faults: they keep sending,
     report the outage and count every packet not sent."""
     port = 7000
-
-    def setUp(self):
-        fresh_veth()
-        CliFaults.port += 1
-        self.port = CliFaults.port
-        self.rx = PeerReceiver(self.port)
-
-    tearDown = Faults.tearDown
 
     def cli(self, name, prog, args, count, interval_ms, faults):
         payload = "x" * 1200

@@ -16,9 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include "gtest_netns.hpp"
 #include "mctx/mctx.hpp"
-#include "netns_guard.hpp"
 #include "receiver.hpp"
+#include "values.hpp"
+#include "wait.hpp"
 
 namespace {
 
@@ -26,13 +28,8 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kPayload = 100;
 
-bool in_private_netns() {
-  std::string why;
-  return mctx::test::safe_namespace(mctx::test::NetnsRules{}, why);
-}
-
 mctx::PublicationConfig loopback_config(uint16_t port) {
-  return mctx::PublicationConfig(*mctx::IpAddress::parse("239.255.42.1"), port)
+  return mctx::PublicationConfig(mctx::test::ip("239.255.42.1"), port)
       .with_interface(mctx::InterfaceSpec::name("lo"))
       .with_ttl(0);
 }
@@ -57,15 +54,13 @@ void send_all_of(mctx::Context& ctx, mctx::PublicationId id, std::size_t count,
 }
 
 TEST(MetricsSendPath, SnapshotsStayCoherentWhileSending) {
-  if (!in_private_netns()) GTEST_SKIP() << "run through scripts/mctx-netns";
   constexpr std::size_t kCount = 20'000;
   const uint16_t port = 47001;
 
   // The receiver drains in its own thread with a large buffer, so that the
   // count it sees can be compared with the counters.
-  mctx::test::Receiver rx(*mctx::IpAddress::parse("239.255.42.1"), port, mctx::test::ifindex("lo"));
-  const int big = 16 << 20;
-  ::setsockopt(rx.fd(), SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+  mctx::test::Receiver rx(mctx::test::ip("239.255.42.1"), port, mctx::test::ifindex("lo"));
+  rx.set_buffer_size(16 << 20);
   std::atomic<uint64_t> received{0}, received_bytes{0};
   std::atomic<bool> stop_rx{false};
   std::thread drain([&] {
@@ -126,10 +121,7 @@ TEST(MetricsSendPath, SnapshotsStayCoherentWhileSending) {
     // Let the receiver catch up before the next chunk: on a slow machine
     // (sanitizers) a sender that runs ahead overflows even a 16 MiB receive
     // buffer, and a datagram lost there would fail the exact count below.
-    const auto catch_up = std::chrono::steady_clock::now() + 10s;
-    while (received.load() < total && std::chrono::steady_clock::now() < catch_up) {
-      std::this_thread::sleep_for(1ms);
-    }
+    (void)mctx::test::wait_until([&] { return received.load() >= total; }, 10s);
   } while ((total < kCount || in_flight_seen.load() < 100) && total < 10 * kCount);
   sending.store(false, std::memory_order_release);
   reader.join();
@@ -162,9 +154,8 @@ TEST(MetricsSendPath, SnapshotsStayCoherentWhileSending) {
 }
 
 TEST(MetricsSendPath, ContextTotalsSurviveRemoval) {
-  if (!in_private_netns()) GTEST_SKIP() << "run through scripts/mctx-netns";
   const uint16_t port = 47002;
-  mctx::test::Receiver rx(*mctx::IpAddress::parse("239.255.42.1"), port, mctx::test::ifindex("lo"));
+  mctx::test::Receiver rx(mctx::test::ip("239.255.42.1"), port, mctx::test::ifindex("lo"));
   mctx::Context ctx;
   mctx::Sampler sampler;
   (void)sampler.sample(ctx.snapshot());
@@ -202,3 +193,7 @@ TEST(MetricsSendPath, ContextTotalsSurviveRemoval) {
 }
 
 }  // namespace
+
+int main(int argc, char** argv) {
+  return mctx::test::run_tests_in_private_netns(argc, argv, {});
+}

@@ -10,15 +10,12 @@ set -eu
 python=$1
 example=$2
 recv=$3
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-
 . "$(dirname "$0")/../support/receiver.sh"
-start_receiver "$recv" "$dir" --group 239.255.0.1 --port 5000 --interface lo --count 50 --timeout-ms 5000
+work_dir
+start_receiver "$recv" --group 239.255.0.1 --port 5000 --interface lo --count 50 --timeout-ms 5000
 "$python" "$example" --count 50 --interval 20 --size 200 | tee "$dir/sent"
-wait $receiver_pid
+expect_received 50
 tail -n 1 "$dir/out"
-grep -qx '{"received":50}' "$dir/out"
 grep -q '^announce: source 127.0.0.1 group 239.255.0.1 port 5000$' "$dir/sent"
 grep -q '^first datagram: 200 bytes 127.0.0.1 -> 239.255.0.1:5000$' "$dir/sent"
 grep -q '^\[final   \]     50 packets     10000 bytes' "$dir/sent"

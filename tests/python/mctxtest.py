@@ -8,54 +8,25 @@ namespace (mctx0, 192.0.2.1 / fd00::1), receivers in the peer namespace
 anywhere else (exit 77, skipped), so nothing can leave the machine.
 """
 
-import ctypes
-import os
 import socket
 import struct
 import subprocess
-import sys
 import threading
 import time
 
-CLONE_NEWNET = 0x40000000
+import testlib
+
 IP_RECVTTL = 12  # not exported by Python's socket module
 IP_TTL = 2
 IP_TOS = 1
 
-_libc = ctypes.CDLL(None, use_errno=True)
-
 
 def require_peer_netns():
     """Exit 77 (meson: skipped) unless inside scripts/mctx-netns --peer."""
-    if os.environ.get("MCTX_NETNS") != "1" or not os.environ.get("MCTX_PEER_NETNS"):
-        print("SKIP: run through scripts/mctx-netns --peer (private network namespaces)")
-        sys.exit(77)
+    testlib.require_netns(peer=True)
 
 
-def in_peer(fn):
-    """Runs fn() on a thread that entered the peer namespace; sockets it
-    makes stay there. Returns fn's result, raises its exception."""
-    out = {}
-
-    def run():
-        try:
-            fd = os.open(os.environ["MCTX_PEER_NETNS"], os.O_RDONLY)
-            try:
-                if _libc.setns(fd, CLONE_NEWNET) != 0:
-                    err = ctypes.get_errno()
-                    raise OSError(err, "setns into the peer namespace: " + os.strerror(err))
-            finally:
-                os.close(fd)
-            out["value"] = fn()
-        except BaseException as e:  # handed to the caller
-            out["error"] = e
-
-    t = threading.Thread(target=run)
-    t.start()
-    t.join()
-    if "error" in out:
-        raise out["error"]
-    return out["value"]
+in_peer = testlib.in_peer
 
 
 def tc(*args):
@@ -135,7 +106,7 @@ class Receiver:
         with self._cond:
             while len(self.datagrams) < count and time.monotonic() < deadline:
                 self._cond.wait(0.05)
-        time.sleep(0.2)
+        time.sleep(0.2)  # the quiet time itself: nothing to wait for
         with self._cond:
             return list(self.datagrams)
 

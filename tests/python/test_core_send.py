@@ -455,7 +455,7 @@ class ContextAndMetricsTest(unittest.TestCase):
                         pub.send(b"%s%03d" % (tag, i))
                         break
                     except mctx.WouldBlock:
-                        time.sleep(0.001)
+                        time.sleep(0.001)  # back off until the socket drains
 
         threads = [threading.Thread(target=sender, args=(t,)) for t in (b"a", b"b", b"c", b"d")]
         for t in threads:
@@ -472,6 +472,7 @@ class ContextAndMetricsTest(unittest.TestCase):
         # A thread sending in a loop while another removes the publication:
         # the removal waits for the running send, then sends fail cleanly.
         outcome = []
+        sending = threading.Event()
 
         def until_closed():
             n = 0
@@ -479,15 +480,16 @@ class ContextAndMetricsTest(unittest.TestCase):
                 try:
                     pub.send(b"loop")
                     n += 1
+                    sending.set()
                 except mctx.WouldBlock:
-                    time.sleep(0.0005)
+                    time.sleep(0.0005)  # back off until the socket drains
                 except mctx.PublicationClosed as e:
                     outcome.append((n, e.code))
                     return
 
         t = threading.Thread(target=until_closed)
         t.start()
-        time.sleep(0.05)
+        self.assertTrue(sending.wait(5), "the sending thread sent nothing")
         self.assertTrue(ctx.remove(pub))
         t.join(5)
         self.assertFalse(t.is_alive())

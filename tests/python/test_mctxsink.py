@@ -16,6 +16,8 @@ import threading
 import time
 import unittest
 
+import testlib
+
 import gi
 
 gi.require_version("Gst", "1.0")
@@ -56,7 +58,7 @@ class Receiver:
             if count == last:
                 break
             last = count
-            time.sleep(idle)
+            time.sleep(idle)  # the quiet time that says the stream has ended
         self._stop.set()
         self._thread.join()
         self.sock.close()
@@ -200,12 +202,8 @@ class MctxSinkTest(unittest.TestCase):
             return structure.get_uint64("packets-sent")[1]
 
         def wait_until(predicate, what):
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                if predicate():
-                    return
-                time.sleep(0.02)
-            self.fail("timed out waiting for " + what)
+            if not testlib.wait_until(predicate, 10, step=0.02):
+                self.fail("timed out waiting for " + what)
 
         wait_until(lambda: packets(sink.get_property("metrics")) >= 5, "the first buffers")
         self.assertIsNone(sink.emit("get-metrics", b_uri))
@@ -232,7 +230,10 @@ class MctxSinkTest(unittest.TestCase):
         text = warning.parse_warning()[0].message
         self.assertIn("add 'mctx://239.1.2.10:5004?ttl=999'", text)
         self.assertIn("'ttl'", text)
-        time.sleep(0.2)  # buffers keep going to the first destination only
+        # Buffers keep going, to the first destination only.
+        after_remove = packets(sink.get_property("metrics"))
+        wait_until(lambda: packets(sink.get_property("metrics")) >= after_remove + 5,
+                   "buffers after the remove")
 
         # The final totals: the "stop" message, posted at PAUSED->READY.
         pipeline.set_state(Gst.State.READY)

@@ -6,18 +6,13 @@
 // namespace holding only lo and the two mctx veth pairs
 // (scripts/mctx-netns --peer --veth2).
 
-#include <gtest/gtest.h>
-
-#include "netns_guard.hpp"
+#include "gtest_netns.hpp"
 
 int main(int argc, char** argv) {
-  const mctx::test::NetnsRules rules{
-      .allowed_interfaces = {"lo", "mctx0", "mctx1", "mctx2", "mctx3"},
-      .others_may_exist_down = false,
-      .how_to_run = "scripts/mctx-netns --peer --veth2"};
-  if (!mctx::test::require_private_netns(rules, "these tests send raw datagrams")) {
-    return mctx::test::kSkipExitCode;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  return mctx::test::run_tests_in_private_netns(
+      argc, argv,
+      {.allowed_interfaces = {"lo", "mctx0", "mctx1", "mctx2", "mctx3"},
+       .others_may_exist_down = false,
+       .how_to_run = "scripts/mctx-netns --peer --veth2"},
+      "these tests send raw datagrams");
 }

@@ -5,17 +5,11 @@
 // outside a private network namespace holding only lo and the mctx veth
 // pair, so nothing can leave the machine even if a binary is started by hand.
 
-#include <gtest/gtest.h>
-
-#include "netns_guard.hpp"
+#include "gtest_netns.hpp"
 
 int main(int argc, char** argv) {
   // Stricter than the default: no other interface at all, not even a down one.
-  const mctx::test::NetnsRules rules{.others_may_exist_down = false,
-                                     .how_to_run = "scripts/mctx-netns --peer"};
-  if (!mctx::test::require_private_netns(rules, "these tests send raw multicast")) {
-    return mctx::test::kSkipExitCode;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  return mctx::test::run_tests_in_private_netns(
+      argc, argv, {.others_may_exist_down = false, .how_to_run = "scripts/mctx-netns --peer"},
+      "these tests send raw multicast");
 }

@@ -22,15 +22,11 @@
 #include <vector>
 
 #include "mctx/mctx.hpp"
+#include "gtest_netns.hpp"
 #include "raw_test_util.hpp"
 
-namespace mctx::rawtest {
+namespace mctx::test {
 namespace {
-
-const IpAddress kSource4 = ip("198.51.100.7");
-const IpAddress kGroup4 = ip("232.1.2.3");
-const IpAddress kSource6 = ip("2001:db8:99::7");
-const IpAddress kGroup6 = ip("ff3e::8000:1234");
 
 std::string cli() {
   const char* p = std::getenv("MCTX_RAW_SEND");
@@ -77,13 +73,7 @@ TEST_F(RawCli, Ipv4ForeignSourceByteForByteWithCountingIdentification) {
   auto frames = cap.frames_with(payload);
   ASSERT_EQ(frames.size(), 3u);
   for (uint16_t i = 0; i < 3; ++i) {
-    UdpDatagramSpec s;
-    s.source = kSource4;
-    s.destination = kGroup4;
-    s.source_port = 4000;
-    s.destination_port = 5000;
-    s.payload = bytes(payload);
-    s.ttl = 5;
+    UdpDatagramSpec s = udp_spec(kSource4, kGroup4, payload, 5);
     s.traffic_class = 0x28;
     s.ipv4_id = static_cast<uint16_t>(i + 1);
     EXPECT_EQ(frames[i].l3(), build(s)) << "datagram " << i + 1 << ":\n" << hexdump(frames[i].l3());
@@ -109,13 +99,7 @@ TEST_F(RawCli, Ipv6ForeignSourceByteForByte) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto frames = cap.frames_with(payload);
   ASSERT_EQ(frames.size(), 1u);
-  UdpDatagramSpec s;
-  s.source = kSource6;
-  s.destination = kGroup6;
-  s.source_port = 4000;
-  s.destination_port = 5000;
-  s.payload = bytes(payload);
-  s.ttl = 7;
+  UdpDatagramSpec s = udp_spec(kSource6, kGroup6, payload, 7);
   s.traffic_class = 0xb8;
   s.flow_label = 0x12345;
   EXPECT_EQ(frames[0].l3(), build(s)) << hexdump(frames[0].l3());
@@ -416,4 +400,4 @@ TEST_F(RawCli, RouteSelectedEgress) {
 }
 
 }  // namespace
-}  // namespace mctx::rawtest
+}  // namespace mctx::test

@@ -15,9 +15,10 @@
 #include <vector>
 
 #include "mctx/mctx.hpp"
+#include "gtest_netns.hpp"
 #include "raw_test_util.hpp"
 
-namespace mctx::rawtest {
+namespace mctx::test {
 namespace {
 
 void put16(std::vector<uint8_t>& v, std::size_t at, uint16_t x) {
@@ -37,13 +38,7 @@ uint16_t checksum(const std::vector<uint8_t>& v) {
 // An original datagram the ICMP messages quote; it carries `marker`.
 std::vector<uint8_t> original(const IpAddress& src, const IpAddress& dst,
                               const std::string& marker) {
-  UdpDatagramSpec s;
-  s.source = src;
-  s.destination = dst;
-  s.source_port = 4000;
-  s.destination_port = 5000;
-  s.payload = bytes(marker);
-  s.ttl = 9;
+  UdpDatagramSpec s = udp_spec(src, dst, marker, 9);
   s.ipv4_id = 7;
   return build(s);
 }
@@ -428,4 +423,4 @@ TEST(RawIpRules, CapabilitiesSayWhatIsPreserved) {
 }
 
 }  // namespace
-}  // namespace mctx::rawtest
+}  // namespace mctx::test

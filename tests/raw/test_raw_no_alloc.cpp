@@ -28,9 +28,10 @@
 #include "alloc_counter_hooks.hpp"
 #include "mctx/mctx.hpp"
 #include "platform/platform.hpp"
+#include "gtest_netns.hpp"
 #include "raw_test_util.hpp"
 
-namespace mctx::rawtest {
+namespace mctx::test {
 namespace {
 
 constexpr int kCalls = 50;
@@ -310,4 +311,4 @@ TEST_F(RawNoAlloc, RouteSelectedEgressAndRawIpAllocateNothing) {
 }
 
 }  // namespace
-}  // namespace mctx::rawtest
+}  // namespace mctx::test

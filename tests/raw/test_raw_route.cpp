@@ -19,35 +19,26 @@
 
 #include "mctx/mctx.hpp"
 #include "platform/netlink.hpp"
+#include "gtest_netns.hpp"
 #include "raw_test_util.hpp"
 
-namespace mctx::rawtest {
+namespace mctx::test {
 namespace {
 
-const IpAddress kSource6 = ip("2001:db8:99::7");
 const IpAddress kGroupA6 = ip("ff3e::a");
 const IpAddress kGroupB6 = ip("ff3e::b");
 const IpAddress kNowhere6 = ip("ff3e::dead");
-const IpAddress kSource4 = ip("198.51.100.7");
 const IpAddress kGroupA4 = ip("232.10.0.1");
 const IpAddress kGroupB4 = ip("232.10.0.2");
 const IpAddress kNowhere4 = ip("232.10.0.3");
 
 // Runs a shell command in this namespace (`peer`: in the peer namespace).
 void sh(const std::string& command, bool peer = false) {
-  const std::string full =
-      peer ? "nsenter --net=" + peer_netns() + " sh -ec '" + command + "'" : command;
-  ASSERT_EQ(std::system(full.c_str()), 0) << full;
+  ASSERT_EQ(shell(command, peer ? peer_netns() : ""), 0) << command;
 }
 
 std::vector<uint8_t> datagram(const IpAddress& group, const std::string& payload) {
-  UdpDatagramSpec s;
-  s.source = group.is_v4() ? kSource4 : kSource6;
-  s.destination = group;
-  s.source_port = 4000;
-  s.destination_port = 5000;
-  s.payload = bytes(payload);
-  s.ttl = 4;
+  UdpDatagramSpec s = udp_spec(group.is_v4() ? kSource4 : kSource6, group, payload, 4);
   s.ipv4_id = 0x4242;  // non-zero: the kernel keeps it
   return build(s);
 }
@@ -365,4 +356,4 @@ TEST(SelectRoute, TheDumpsReadThisNamespace) {
 }
 
 }  // namespace
-}  // namespace mctx::rawtest
+}  // namespace mctx::test

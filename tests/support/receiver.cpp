@@ -13,7 +13,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -135,6 +137,12 @@ Receiver::~Receiver() {
 
 int Receiver::fd() const { return fd_; }
 
+void Receiver::set_buffer_size(int bytes) {
+  if (::setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0) {
+    fail("SO_RCVBUFFORCE " + std::to_string(bytes) + " on a receiver", errno);
+  }
+}
+
 std::optional<Datagram> Receiver::receive(std::chrono::milliseconds timeout) {
   if (fd_ < 0) throw std::runtime_error("receive on a moved-from Receiver");
   using clock = std::chrono::steady_clock;
@@ -243,6 +251,40 @@ uint32_t ifindex(const std::string& name) {
   const unsigned idx = ::if_nametoindex(name.c_str());
   if (idx == 0) fail("interface '" + name + "'", errno);
   return idx;
+}
+
+std::string text(const Datagram& d) { return std::string(d.payload.begin(), d.payload.end()); }
+
+std::string peer_netns(Peer peer) {
+  const char* p = std::getenv(peer == Peer::first ? "MCTX_PEER_NETNS" : "MCTX_PEER2_NETNS");
+  return p != nullptr ? p : "";
+}
+
+Receiver peer_receiver(const mctx::IpAddress& group, uint16_t port,
+                       std::optional<mctx::IpAddress> source, Peer peer) {
+  const std::string ns = peer_netns(peer);
+  if (ns.empty()) {
+    throw std::runtime_error(peer == Peer::first
+                                 ? "MCTX_PEER_NETNS is not set: run under scripts/mctx-netns --peer"
+                                 : "MCTX_PEER2_NETNS is not set: run under scripts/mctx-netns --peer2");
+  }
+  std::optional<Receiver> rx;
+  in_netns(ns, [&] {
+    rx.emplace(group, port, ifindex(peer == Peer::first ? "mctx1" : "mctx3"), source);
+  });
+  return std::move(*rx);
+}
+
+void peer_rp_filter_off() {
+  in_netns(peer_netns(), [] {
+    // /proc/sys/net shows the namespace of the thread that opens it.
+    for (const char* dev : {"all", "default", "mctx1"}) {
+      const std::string path = std::string("/proc/sys/net/ipv4/conf/") + dev + "/rp_filter";
+      std::ofstream f(path);
+      f << "0\n";
+      if (!f) throw std::runtime_error("writing " + path);
+    }
+  });
 }
 
 }  // namespace mctx::test

@@ -11,7 +11,8 @@
 //
 // Sockets belong to the network namespace of the thread that created them:
 // create a Receiver inside in_netns() to receive in another namespace; it can
-// then be used from any thread.
+// then be used from any thread. peer_receiver() does that for the peer hosts
+// of scripts/mctx-netns --peer / --peer2.
 
 #include <chrono>
 #include <cstdint>
@@ -54,6 +55,8 @@ class Receiver {  // move-only, closes its socket
   // Stops at count datagrams, or after `idle` without a datagram.
   std::vector<Datagram> receive_n(std::size_t count, std::chrono::milliseconds idle);
   int fd() const;
+  // SO_RCVBUFFORCE: room for everything a test sends in one go. Throws.
+  void set_buffer_size(int bytes);
 
  private:
   int fd_ = -1;
@@ -66,5 +69,25 @@ void in_netns(const std::string& netns_path, std::function<void()> f);
 
 // Index of interface `name` in the calling thread's namespace; throws if missing.
 uint32_t ifindex(const std::string& name);
+
+// The payload as text.
+std::string text(const Datagram& d);
+
+// The peer hosts of scripts/mctx-netns: `first` (--peer) holds mctx1 in
+// $MCTX_PEER_NETNS, `second` (--peer2) holds mctx3 in $MCTX_PEER2_NETNS.
+enum class Peer { first, second };
+
+// The peer's namespace path; empty when the variable is not set.
+std::string peer_netns(Peer peer = Peer::first);
+
+// A receiver created in the peer's namespace, joined on its veth end (mctx1
+// or mctx3); SSM when source is given. Throws when the peer is missing.
+Receiver peer_receiver(const mctx::IpAddress& group, uint16_t port,
+                       std::optional<mctx::IpAddress> source = std::nullopt,
+                       Peer peer = Peer::first);
+
+// IPv4 reverse-path filtering off in the first peer's namespace (all,
+// default, mctx1), so that datagrams with a foreign source reach its sockets.
+void peer_rp_filter_off();
 
 }  // namespace mctx::test

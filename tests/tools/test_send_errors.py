@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import tempfile
-import time
 import unittest
 
 import toolstest
@@ -210,7 +209,7 @@ class RuntimeFailures(ToolTestCase):
         p = subprocess.Popen([toolstest.SEND, "--quiet", "--interface", "mctx0", G, P, "x",
                               "40", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
-        time.sleep(0.35)
+        rx.wait_received()  # sending has begun
         subprocess.run(["ip", "link", "set", "mctx0", "down"], check=True)
         out, err = p.communicate(timeout=20)
         got = rx.finish()

@@ -188,7 +188,7 @@ class SendIPv4(ToolTestCase):
         p = subprocess.Popen([toolstest.SEND, "--interface", "lo", GROUP, "5012", "long",
                               "1000", "50"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, env=env)
-        time.sleep(0.4)
+        rx.wait_received()  # sending has begun
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=10)
         got = rx.finish()

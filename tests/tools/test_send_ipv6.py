@@ -11,9 +11,9 @@ namespace ($MCTX_PEER_NETNS), so what it gets really crossed the link.
 import json
 import os
 import subprocess
-import time
 import unittest
 
+import testlib
 import toolstest
 from toolstest import Receiver, ToolTestCase, hex_of, ifindex, run_send
 
@@ -22,17 +22,18 @@ PEER = toolstest.PEER_NETNS
 
 def link_local(dev):
     """The fe80:: address of dev (waits for the kernel to add it)."""
-    deadline = time.monotonic() + 5
-    while True:
+    def find():
         out = subprocess.run(["ip", "-6", "-j", "addr", "show", "dev", dev, "scope", "link"],
                              capture_output=True, text=True, check=True).stdout
         for link in json.loads(out or "[]"):
             for a in link.get("addr_info", []):
                 if a.get("family") == "inet6" and a["local"].startswith("fe80:"):
                     return a["local"]
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{dev} has no link-local address")
-        time.sleep(0.05)
+        return None
+
+    if not testlib.wait_until(find, 5, step=0.05):
+        raise RuntimeError(f"{dev} has no link-local address")
+    return find()
 
 
 @unittest.skipUnless(PEER, "needs scripts/mctx-netns --peer")

@@ -240,7 +240,7 @@ class JsonlExport(ToolTestCase):
         p = subprocess.Popen([toolstest.SEND, "--quiet", "--interface", "mctx0", G, "5206",
                               "err", "30", "20"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=env)
-        time.sleep(0.3)
+        rx.wait_received()  # sending has begun
         subprocess.run(["ip", "link", "set", "mctx0", "down"], check=True)
         try:
             out, err = p.communicate(timeout=20)

@@ -13,8 +13,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
+
+import testlib
 
 SEND = os.environ.get("MCTX_SEND", "")
 RECV = os.environ.get("MCTX_TEST_RECV", "")
@@ -22,16 +23,14 @@ RECV = os.environ.get("MCTX_TEST_RECV", "")
 
 def require_private_netns():
     """Exit 77 (meson: skipped) unless inside scripts/mctx-netns."""
-    if os.environ.get("MCTX_NETNS") != "1":
-        print("SKIP: run through scripts/mctx-netns (a private network namespace)")
-        sys.exit(77)
+    testlib.require_netns()
     for name, path in (("MCTX_SEND", SEND), ("MCTX_TEST_RECV", RECV)):
         if not path or not os.access(path, os.X_OK):
             print(f"FAIL: {name} does not name an executable: {path!r}")
             sys.exit(1)
 
 
-PEER_NETNS = os.environ.get("MCTX_PEER_NETNS")
+PEER_NETNS = testlib.PEER_NETNS
 
 
 def ifindex(name):
@@ -62,15 +61,23 @@ class Receiver:
         self._out = open(os.path.join(self._dir.name, "out"), "w+")
         self._err = open(os.path.join(self._dir.name, "err"), "w+")
         self.proc = subprocess.Popen(cmd, stdout=self._out, stderr=self._err, text=True)
-        deadline = time.monotonic() + 10
-        while not os.path.exists(ready):
-            if self.proc.poll() is not None:
-                out, err = self._read()
-                raise RuntimeError(f"receiver failed to start: {cmd}\n{err}{out}")
-            if time.monotonic() > deadline:
-                self.proc.kill()
-                raise RuntimeError(f"receiver not ready after 10 s: {cmd}")
-            time.sleep(0.01)
+        testlib.wait_until(lambda: os.path.exists(ready) or self.proc.poll() is not None, 10)
+        if self.proc.poll() is not None:
+            out, err = self._read()
+            raise RuntimeError(f"receiver failed to start: {cmd}\n{err}{out}")
+        if not os.path.exists(ready):
+            self.proc.kill()
+            raise RuntimeError(f"receiver not ready after 10 s: {cmd}")
+
+    def wait_received(self, count=1, timeout=10):
+        """Until the receiver printed `count` datagrams (so the sender has
+        begun); fails the test after `timeout` seconds."""
+        def received():
+            self._out.flush()
+            with open(self._out.name) as f:
+                return sum(1 for line in f if '"len"' in line) >= count
+        if not testlib.wait_until(received, timeout):
+            raise AssertionError(f"the receiver got fewer than {count} datagrams in {timeout} s")
 
     def _read(self):
         self._out.seek(0)
