@@ -7,8 +7,6 @@
 
 #include "mctx/raw_ip.hpp"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -137,9 +135,9 @@ struct RawIpPublication::State {
 
   void close_all() noexcept {
     std::lock_guard lock(mutex);
-    if (fd4 >= 0) ::close(std::exchange(fd4, -1));
+    platform::close_fd(std::exchange(fd4, -1));
     for (Socket& s : sockets) {
-      if (s.fd >= 0) ::close(std::exchange(s.fd, -1));
+      platform::close_fd(std::exchange(s.fd, -1));
     }
     last_fd.store(-1);
     closed.store(true);
@@ -167,7 +165,7 @@ struct RawIpPublication::State {
     Socket* slot = free_slot;
     if (slot == nullptr) {
       slot = oldest;
-      ::close(slot->fd);
+      platform::close_fd(slot->fd);
     }
     *slot = Socket{*fd, nh, tc, hops, ++uses};
     return *fd;

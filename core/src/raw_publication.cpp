@@ -5,8 +5,6 @@
 // raw_capabilities(). The sockets themselves live in the platform layer
 // (platform/platform_raw.hpp).
 
-#include <unistd.h>
-
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -276,7 +274,7 @@ struct RawPublication::State {
 
   ~State() {
     const int f = fd.exchange(-1);
-    if (f >= 0) ::close(f);
+    platform::close_fd(f);
   }
 };
 
@@ -399,7 +397,7 @@ int RawPublication::fd() const noexcept { return s_ ? s_->fd.load(std::memory_or
 void RawPublication::close() noexcept {
   if (!s_) return;
   const int f = s_->fd.exchange(-1);
-  if (f >= 0) ::close(f);
+  platform::close_fd(f);
 }
 
 const SendMetrics& RawPublication::metrics() const noexcept {

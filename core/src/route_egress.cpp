@@ -5,8 +5,6 @@
 
 #include "route_egress.hpp"
 
-#include <linux/rtnetlink.h>
-
 #include <cerrno>
 #include <cstring>
 #include <new>
@@ -83,13 +81,13 @@ Result<uint32_t, RouteFailure> RouteEgress::look_up(const IpAddress& source,
       switch (d.type) {
         case 0:
           break;
-        case RTN_UNREACHABLE:
+        case platform::kRouteTypeUnreachable:
           detail = "the main routing table's route for it is an unreachable route";
           break;
-        case RTN_BLACKHOLE:
+        case platform::kRouteTypeBlackhole:
           detail = "the main routing table's route for it is a blackhole route";
           break;
-        case RTN_PROHIBIT:
+        case platform::kRouteTypeProhibit:
           detail = "the main routing table's route for it is a prohibit route";
           break;
         default:
