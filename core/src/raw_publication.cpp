@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "internal.hpp"
+#include "mctx/interface.hpp"
 #include "logging.hpp"
 #include "mctx/raw.hpp"
 #include "platform/platform.hpp"
@@ -68,80 +69,28 @@ Res<RawEgress> resolve_raw_egress(Family fam, const InterfaceSpec& itf,
   // ---- the outgoing interface -------------------------------------------
   uint32_t ifindex = 0;
   std::string if_origin;
-  std::vector<platform::LocalAddress> locals;
-  bool locals_loaded = false;
-  auto load_locals = [&]() -> Res<bool> {
-    if (locals_loaded) return true;
-    auto all = platform::local_addresses();
-    if (!all) {
-      return fail(Errc::interface_lookup_failed,
-                  "looking up the addresses of this host's interfaces", all.error());
-    }
-    locals = std::move(all).value();
-    locals_loaded = true;
-    return true;
-  };
 
+  InterfaceWording wording;
+  wording.family_conflict = std::string(" but ") + subject + " sends " + fam_text + " datagrams";
+  wording.index_zero_hint = raw_ip ? "raw IP transmit needs a real interface"
+                            : fam == Family::ipv4
+                                ? "leave the interface unset for system routing"
+                                : "IPv6 raw mode needs a real interface";
+  auto resolved_interface = resolve_interface(itf, fam, wording);
+  if (!resolved_interface) return unexpected(std::move(resolved_interface).error());
+  ifindex = *resolved_interface;
   switch (itf.kind()) {
-    case InterfaceSpec::Kind::none:
+    case InterfaceSpec::Kind::none: break;
+    case InterfaceSpec::Kind::address:
+      if (fam == Family::ipv4) out.interface_address = itf.address_value();
+      if_origin = "interface address " + q(itf.address_value());
       break;
-    case InterfaceSpec::Kind::address: {
-      const IpAddress& a = itf.address_value();
-      if (a.family() != fam) {
-        return fail(Errc::interface_family_mismatch,
-                    "interface address " + q(a) + " is " + family_name(a.family()) +
-                        " but " + subject + " sends " + fam_text + " datagrams");
-      }
-      if (a.is_unspecified()) {
-        return fail(Errc::interface_unspecified,
-                    "interface address " + q(a) +
-                        " is unspecified: give a local address, an index or a name");
-      }
-      if (a.is_multicast()) {
-        return fail(Errc::interface_multicast,
-                    "interface address " + q(a) +
-                        " is a multicast address: give the address of a local interface");
-      }
-      if (auto ok = load_locals(); !ok) return unexpected(ok.error());
-      const std::vector<uint32_t> holders = holders_of(a, locals);
-      ifindex = holders.empty() ? 0 : holders.front();
-      if (ifindex == 0) {
-        return fail(Errc::interface_not_found,
-                    "interface address " + q(a) + " is not configured on any interface");
-      }
-      if (fam == Family::ipv4) out.interface_address = a;
-      if_origin = "interface address " + q(a);
+    case InterfaceSpec::Kind::index:
+      if_origin = "interface index " + std::to_string(ifindex);
       break;
-    }
-    case InterfaceSpec::Kind::index: {
-      const uint32_t i = itf.index_value();
-      if (i == 0) {
-        return fail(Errc::interface_index_zero,
-                    raw_ip
-                        ? "interface index 0 is not allowed: raw IP transmit needs a real "
-                          "interface"
-                    : fam == Family::ipv4
-                        ? "interface index 0 is not allowed: leave the interface unset for "
-                          "system routing"
-                        : "interface index 0 is not allowed: IPv6 raw mode needs a real "
-                          "interface");
-      }
-      if (!platform::interface_exists(i)) {
-        return fail(Errc::interface_not_found,
-                    "interface index " + std::to_string(i) + " does not exist");
-      }
-      ifindex = i;
-      if_origin = "interface index " + std::to_string(i);
+    case InterfaceSpec::Kind::name:
+      if_origin = "interface " + q(itf.name_value());
       break;
-    }
-    case InterfaceSpec::Kind::name: {
-      const std::string& n = itf.name_value();
-      auto i = platform::interface_index(n);
-      if (!i) return fail(Errc::interface_not_found, "interface " + q(n) + " does not exist");
-      ifindex = *i;
-      if_origin = "interface " + q(n);
-      break;
-    }
   }
 
   // ---- the bind address -----------------------------------------------------
@@ -149,8 +98,9 @@ Res<RawEgress> resolve_raw_egress(Family fam, const InterfaceSpec& itf,
     const IpAddress& b = *bind;
     const bool loopback_v4 = b.is_v4() && b.is_loopback();  // all of 127/8 is local
     if (!loopback_v4) {
-      if (auto ok = load_locals(); !ok) return unexpected(ok.error());
-      const std::vector<uint32_t> holders = holders_of(b, locals);
+      auto holders_or = holders_of(b);
+      if (!holders_or) return unexpected(std::move(holders_or).error());
+      const std::vector<uint32_t>& holders = *holders_or;
       if (holders.empty()) {
         return fail(Errc::source_not_local,
                     "bind address " + q(b) + " is not configured on any interface of this host");

@@ -9,6 +9,7 @@
 #include "mctx/context.hpp"
 #include "mctx/error.hpp"
 #include "mctx/export.hpp"
+#include "mctx/interface.hpp"
 #include "mctx/jsonl.hpp"
 #include "mctx/log.hpp"
 #include "mctx/metrics.hpp"
