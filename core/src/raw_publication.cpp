@@ -20,6 +20,7 @@
 #include "mctx/raw.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_raw.hpp"
+#include "registry.hpp"
 #include "route_egress.hpp"
 
 namespace mctx {
@@ -519,18 +520,28 @@ std::string RawSendError::message() const {
 
 // ------------------------------------------------------------------ context
 
-RawContext::RawContext() = default;
+struct RawContext::Impl : internal::Registry<RawPublication> {
+  std::atomic<uint64_t> invalid{0};
+};
+
+RawContext::RawContext() : impl_(std::make_unique<Impl>()) {}
 RawContext::~RawContext() = default;
 
+namespace {
+
+Unexpected<Error> duplicate_raw(Family family, PublicationId other) {
+  return fail(Errc::duplicate_publication,
+              std::string("a raw ") + family_name(family) +
+                  " publication with the same interface, bind address and options already "
+                  "exists (id " +
+                  std::to_string(other) + ")");
+}
+
+}  // namespace
+
 Res<PublicationId> RawContext::add(const RawPublicationConfig& config) {
-  for (const auto& [id, p] : pubs_) {
-    if (p.config() == config) {
-      return fail(Errc::duplicate_publication,
-                  std::string("a raw ") + family_name(config.family()) +
-                      " publication with the same interface, bind address and options already "
-                      "exists (id " +
-                      std::to_string(id) + ")");
-    }
+  if (auto other = impl_->find_if([&](const RawPublication& p) { return p.config() == config; })) {
+    return duplicate_raw(config.family(), *other);
   }
   auto p = RawPublication::open(config);
   if (!p) return unexpected(std::move(p).error());
@@ -542,56 +553,25 @@ Res<PublicationId> RawContext::add(RawPublication&& publication) {
   if (id == 0 || publication.fd() < 0) {
     return fail(Errc::publication_closed, "cannot add a closed raw publication");
   }
-  if (pubs_.count(id) != 0) {
+  if (impl_->contains(id)) {
     return fail(Errc::duplicate_publication,
                 "raw publication id " + std::to_string(id) + " is already in this context");
   }
-  for (const auto& [other, p] : pubs_) {
-    if (p.config() == publication.config()) {
-      return fail(Errc::duplicate_publication,
-                  std::string("a raw ") + family_name(p.family()) +
-                      " publication with the same interface, bind address and options already "
-                      "exists (id " +
-                      std::to_string(other) + ")");
-    }
+  if (auto other = impl_->find_if(
+          [&](const RawPublication& p) { return p.config() == publication.config(); })) {
+    return duplicate_raw(publication.family(), *other);
   }
-  pubs_.emplace(id, std::move(publication));
-  added_.fetch_add(1, std::memory_order_relaxed);
-  active_.fetch_add(1, std::memory_order_relaxed);
-  return id;
+  return impl_->insert(std::move(publication));
 }
 
-RawPublication* RawContext::get(PublicationId id) noexcept {
-  auto it = pubs_.find(id);
-  return it == pubs_.end() ? nullptr : &it->second;
-}
-
-const RawPublication* RawContext::get(PublicationId id) const noexcept {
-  auto it = pubs_.find(id);
-  return it == pubs_.end() ? nullptr : &it->second;
-}
-
-std::optional<RawPublication> RawContext::take(PublicationId id) {
-  auto it = pubs_.find(id);
-  if (it == pubs_.end()) return std::nullopt;
-  std::optional<RawPublication> p(std::move(it->second));
-  pubs_.erase(it);
-  removed_.fetch_add(1, std::memory_order_relaxed);
-  active_.fetch_sub(1, std::memory_order_relaxed);
-  return p;
-}
-
-bool RawContext::remove(PublicationId id) {
-  if (pubs_.erase(id) == 0) return false;
-  removed_.fetch_add(1, std::memory_order_relaxed);
-  active_.fetch_sub(1, std::memory_order_relaxed);
-  return true;
-}
-
-std::size_t RawContext::size() const noexcept { return pubs_.size(); }
+RawPublication* RawContext::get(PublicationId id) noexcept { return impl_->get(id); }
+const RawPublication* RawContext::get(PublicationId id) const noexcept { return impl_->get(id); }
+std::optional<RawPublication> RawContext::take(PublicationId id) { return impl_->take(id); }
+bool RawContext::remove(PublicationId id) { return impl_->remove(id); }
+std::size_t RawContext::size() const noexcept { return impl_->size(); }
 
 void RawContext::for_each(const std::function<void(RawPublication&)>& f) {
-  for (auto& [id, p] : pubs_) f(p);
+  impl_->for_each([&](PublicationId, RawPublication& p) { f(p); });
 }
 
 Result<RawSendReport, RawSendError> RawContext::send(PublicationId id,
@@ -610,28 +590,19 @@ Result<RawSendReport, RawSendError> RawContext::send(PublicationId id, const iov
   }
   auto r = p->send(iov, count);
   if (r) {
-    totals_.record_send(1, r->bytes_sent);
+    impl_->totals().record_send(1, r->bytes_sent);
   } else if (r.error().invalid_datagram()) {
-    invalid_.fetch_add(1, std::memory_order_relaxed);
+    impl_->invalid.fetch_add(1, std::memory_order_relaxed);
   } else {
-    totals_.record_failed_send(r.error().code);
+    impl_->totals().record_failed_send(r.error().code);
   }
   return r;
 }
 
-Snapshot RawContext::snapshot() const noexcept {
-  Snapshot s;
-  s.wall_time = std::chrono::system_clock::now();
-  s.monotonic_time = std::chrono::steady_clock::now();
-  s.active_publications = active_.load(std::memory_order_relaxed);
-  s.publications_added = added_.load(std::memory_order_relaxed);
-  s.publications_removed = removed_.load(std::memory_order_relaxed);
-  s.send = totals_.load();
-  return s;
-}
+Snapshot RawContext::snapshot() const noexcept { return impl_->snapshot(); }
 
 uint64_t RawContext::invalid_datagrams() const noexcept {
-  return invalid_.load(std::memory_order_relaxed);
+  return impl_->invalid.load(std::memory_order_relaxed);
 }
 
 }  // namespace mctx

@@ -446,12 +446,8 @@ class MCTX_API RawContext {
   uint64_t invalid_datagrams() const noexcept;
 
  private:
-  std::map<PublicationId, RawPublication> pubs_;
-  SendMetrics totals_;
-  std::atomic<uint64_t> invalid_{0};
-  std::atomic<uint64_t> added_{0};
-  std::atomic<uint64_t> removed_{0};
-  std::atomic<uint64_t> active_{0};
+  struct Impl;  // the publications and totals (an internal registry)
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace mctx
