@@ -145,8 +145,8 @@ Res<ResolvedConfig> PublicationConfig::validate() const {
   }
 
   // A scope on an IPv6 bind or source address pins the interface.
-  auto apply_scope = [&](const IpAddress& a, const char* what) -> Res<bool> {
-    if (!a.is_v6() || a.scope_id() == 0) return true;
+  auto apply_scope = [&](const IpAddress& a, const char* what) -> Res<void> {
+    if (!a.is_v6() || a.scope_id() == 0) return {};
     if (!platform::interface_exists(a.scope_id())) {
       return fail(Errc::interface_not_found, std::string(what) + " " + q(a) + ": scope " +
                                                  std::to_string(a.scope_id()) +
@@ -160,7 +160,7 @@ Res<ResolvedConfig> PublicationConfig::validate() const {
                       platform::describe_interface(a.scope_id()) +
                       ", not to the configured interface " + platform::describe_interface(ifindex));
     }
-    return true;
+    return {};
   };
   if (bind_) {
     if (auto ok = apply_scope(bind_->address, "bind address"); !ok) return unexpected(ok.error());

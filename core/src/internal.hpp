@@ -36,7 +36,7 @@ bool same_address(const IpAddress& a, const IpAddress& b) noexcept;
 
 // The send buffer size rule of every publication config: unset, or a
 // positive number of bytes (Errc::invalid_send_buffer_size).
-Res<bool> check_send_buffer_size(const std::optional<int>& bytes);
+Res<void> check_send_buffer_size(const std::optional<int>& bytes);
 
 // The indexes of the interfaces in `locals` that carry `addr`, in list
 // order. A scope on an IPv6 `addr` must name the interface.

@@ -77,26 +77,26 @@ std::string for_group(const ResolvedConfig& r) {
 
 using platform::SocketOption;
 
-Res<bool> set_int(int fd, SocketOption option, int value, const ResolvedConfig& r) {
+Res<void> set_int(int fd, SocketOption option, int value, const ResolvedConfig& r) {
   if (int err = platform::set_socket_option(fd, r.family, option, value); err != 0) {
     return fail(Errc::set_option_failed,
                 std::string("setting ") + platform::socket_option_name(option, r.family) + " to " +
                     std::to_string(value) + for_group(r),
                 err);
   }
-  return true;
+  return {};
 }
 
-Res<bool> bind_socket(int fd, const ResolvedConfig& r) {
+Res<void> bind_socket(int fd, const ResolvedConfig& r) {
   if (int err = platform::bind_to(fd, r.bind); err != 0) {
     return fail(Errc::bind_failed, "binding to " + r.bind.to_string() + for_group(r), err);
   }
-  return true;
+  return {};
 }
 
 // TTL / hop limit -> loop -> DSCP (IP_TOS / IPV6_TCLASS) -> SO_SNDBUF, the
 // options named after r.family.
-Res<bool> set_per_family(int fd, const PublicationConfig& c, const ResolvedConfig& r) {
+Res<void> set_per_family(int fd, const PublicationConfig& c, const ResolvedConfig& r) {
   if (auto ok = set_int(fd, SocketOption::multicast_ttl, c.ttl(), r); !ok) return ok;
   if (auto ok = set_int(fd, SocketOption::multicast_loop, c.loopback() ? 1 : 0, r); !ok) return ok;
   if (c.dscp()) {
@@ -107,13 +107,13 @@ Res<bool> set_per_family(int fd, const PublicationConfig& c, const ResolvedConfi
       return ok;
     }
   }
-  return true;
+  return {};
 }
 
 // IP_MULTICAST_IF (IPv4: address, or index by name/index) or
 // IPV6_MULTICAST_IF (index), when the plan has an interface. Used at setup
 // and again when an outage finds the interface back.
-Res<bool> set_multicast_interface(int fd, const ResolvedConfig& r) {
+Res<void> set_multicast_interface(int fd, const ResolvedConfig& r) {
   if (r.family == Family::ipv4 && (r.interface_address || r.interface_index != 0)) {
     // Index and address together when both are known: the index selects
     // the device, the address becomes the source (see config.cpp).
@@ -143,7 +143,7 @@ Res<bool> set_multicast_interface(int fd, const ResolvedConfig& r) {
                   err);
     }
   }
-  return true;
+  return {};
 }
 
 // ---- setup -----------------------------------------------------------------
@@ -151,7 +151,7 @@ Res<bool> set_multicast_interface(int fd, const ResolvedConfig& r) {
 // IP_MULTICAST_IF (IPv4: address, or index by name/index) / IPV6_MULTICAST_IF
 // (index) -> TTL / hop limit -> loop -> DSCP (IP_TOS / IPV6_TCLASS) ->
 // SO_SNDBUF.
-Res<bool> setup(int fd, const PublicationConfig& c, const ResolvedConfig& r, bool do_bind) {
+Res<void> setup(int fd, const PublicationConfig& c, const ResolvedConfig& r, bool do_bind) {
   if (do_bind) {
     if (auto ok = bind_socket(fd, r); !ok) return ok;
   }
@@ -189,7 +189,7 @@ Res<Endpoint> configure(int fd, const PublicationConfig& c, const ResolvedConfig
                     for_group(r),
                 err);
   }
-  Res<bool> ok = setup(fd, c, r, do_bind);
+  Res<void> ok = setup(fd, c, r, do_bind);
   if (!ok) return unexpected(std::move(ok).error());
   return connect_socket(fd, r);
 }
@@ -393,7 +393,7 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
     auto before = internal::SocketSnapshot::take(own, r.family, options);
     if (!before) return fail(Errc::set_option_failed, "reading the options of " + sock,
                              before.error());
-    Res<bool> ok = setup(own, config, r, false);
+    Res<void> ok = setup(own, config, r, false);
     if (ok && !is_bound) {
       // Unbound: bind as asked, else to the wildcard with an ephemeral port
       // (what the first send would do), so local() is known now.
