@@ -132,12 +132,12 @@ Res<ResolvedConfig> PublicationConfig::validate() const {
   // ---- the outgoing interface -------------------------------------------
   ResolvedConfig r;
   r.family = fam;
-  InterfaceWording wording;
+  internal::InterfaceWording wording;
   wording.family_conflict = " but group " + q(group_) + " is " + family_name(fam);
   wording.unspecified_hint =
       "give a local address, an index or a name, or leave the interface unset for system "
       "routing";
-  auto resolved_interface = resolve_interface(interface_, fam, wording);
+  auto resolved_interface = internal::resolve_interface(interface_, fam, wording);
   if (!resolved_interface) return unexpected(std::move(resolved_interface).error());
   uint32_t ifindex = *resolved_interface;
   if (fam == Family::ipv4 && interface_.kind() == InterfaceSpec::Kind::address) {

@@ -13,6 +13,8 @@ namespace mctx {
 using internal::fail;
 using internal::q;
 
+namespace internal {
+
 Res<uint32_t> resolve_interface(const InterfaceSpec& spec, Family family,
                                 const InterfaceWording& wording) {
   switch (spec.kind()) {
@@ -37,7 +39,7 @@ Res<uint32_t> resolve_interface(const InterfaceSpec& spec, Family family,
                     "interface address " + q(a) +
                         " is a multicast address: give the address of a local interface");
       }
-      auto holders = internal::holders_of(a);
+      auto holders = holders_of(a);
       if (!holders) return unexpected(std::move(holders).error());
       if (holders->empty()) {
         return fail(Errc::interface_not_found,
@@ -67,8 +69,14 @@ Res<uint32_t> resolve_interface(const InterfaceSpec& spec, Family family,
   return 0u;
 }
 
+}  // namespace internal
+
+Res<uint32_t> resolve_interface(const InterfaceSpec& spec, Family family) {
+  return internal::resolve_interface(spec, family, {});
+}
+
 Res<uint32_t> interface_of_address(const IpAddress& address) {
-  return resolve_interface(InterfaceSpec::address(address), address.family());
+  return mctx::resolve_interface(InterfaceSpec::address(address), address.family());
 }
 
 std::string describe_interface(uint32_t index) { return platform::describe_interface(index); }

@@ -17,8 +17,8 @@
 
 #include "caller_socket.hpp"
 #include "internal.hpp"
-#include "mctx/pacing.hpp"
 #include "logging.hpp"
+#include "pacing.hpp"
 #include "platform/platform.hpp"
 
 namespace mctx {

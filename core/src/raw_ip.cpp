@@ -17,6 +17,7 @@
 #include "internal.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_raw.hpp"
+#include "raw_ip_context.hpp"
 #include "registry.hpp"
 
 namespace mctx {

@@ -71,13 +71,13 @@ Res<RawEgress> resolve_raw_egress(Family fam, const InterfaceSpec& itf,
   uint32_t ifindex = 0;
   std::string if_origin;
 
-  InterfaceWording wording;
+  internal::InterfaceWording wording;
   wording.family_conflict = std::string(" but ") + subject + " sends " + fam_text + " datagrams";
   wording.index_zero_hint = raw_ip ? "raw IP transmit needs a real interface"
                             : fam == Family::ipv4
                                 ? "leave the interface unset for system routing"
                                 : "IPv6 raw mode needs a real interface";
-  auto resolved_interface = resolve_interface(itf, fam, wording);
+  auto resolved_interface = internal::resolve_interface(itf, fam, wording);
   if (!resolved_interface) return unexpected(std::move(resolved_interface).error());
   ifindex = *resolved_interface;
   switch (itf.kind()) {

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "mctx/pacing.hpp"
+#include "pacing.hpp"  // internal
 
 namespace mctx {
 namespace {

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "netns_util.hpp"
+#include "pacing.hpp"  // internal: Pacer
 
 namespace mctx::coretest {
 namespace {

@@ -16,17 +16,6 @@
 
 namespace mctx {
 
-// How a resolver's messages end, so that each config words its own rule.
-// Every field has a default for callers outside the core.
-struct InterfaceWording {
-  // After "interface address 'a' is IPv6": why another family is wrong.
-  std::string family_conflict = "";  // default: " but IPv4 is asked for"
-  // After "interface address '0.0.0.0' is unspecified: ".
-  std::string unspecified_hint = "give a local address, an index or a name";
-  // After "interface index 0 is not allowed: ".
-  std::string index_zero_hint = "leave the interface unset for system routing";
-};
-
 // The index of the interface `spec` names for datagrams of `family`:
 //  * none: 0 (routing decides);
 //  * index: it must exist (0 is refused);
@@ -37,8 +26,7 @@ struct InterfaceWording {
 // Errors: Errc::interface_family_mismatch, interface_unspecified,
 // interface_multicast, interface_index_zero, interface_not_found,
 // interface_lookup_failed.
-MCTX_API Res<uint32_t> resolve_interface(const InterfaceSpec& spec, Family family,
-                                         const InterfaceWording& wording = {});
+MCTX_API Res<uint32_t> resolve_interface(const InterfaceSpec& spec, Family family);
 
 // The interface that carries address `address` (of any family), for a
 // caller that uses one interface setting for both families: an address

@@ -13,7 +13,6 @@
 #include "mctx/jsonl.hpp"
 #include "mctx/log.hpp"
 #include "mctx/metrics.hpp"
-#include "mctx/pacing.hpp"
 #include "mctx/publication.hpp"
 #include "mctx/raw.hpp"
 #include "mctx/raw_ip.hpp"
