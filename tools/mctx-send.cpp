@@ -173,8 +173,8 @@ struct UdpSender {
   void prepare(uint64_t) {}
   Result<SendReport, SendError> send() { return ctx.send(id, payload); }
   void sent(uint64_t i, const SendReport& r) {
-    if (r.local != local) {  // texts are rebuilt only when they change
-      local = r.local;
+    if (r.local() != local) {  // texts are rebuilt only when they change
+      local = r.local();
       local_text = local.to_string();
     }
     if (!quiet) {

@@ -27,7 +27,9 @@ struct Publication::State {
   PublicationId id = 0;
   PublicationConfig config;
   ResolvedConfig resolved;
-  Endpoint local;
+  // destination (= resolved.destination), local, source: what every send's
+  // report points to (set once at open / adopt).
+  FlowEndpoints flow;
   int fd = -1;
   SendMetrics metrics;
   // The send path's plan (init_send_path): segmentation offload, pacing.
@@ -300,7 +302,7 @@ Res<Publication> Publication::open(const PublicationConfig& config) {
   state->config = config;
   state->resolved = r;
   state->ifindex.store(r.interface_index, std::memory_order_relaxed);
-  state->local = *local;
+  state->flow = FlowEndpoints{r.destination, *local, local->address};
   init_send_path(*state);
   Publication pub(std::move(state));
   log_ready(pub, "Publication::open");
@@ -413,7 +415,7 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
   state->config = config;
   state->resolved = r;
   state->ifindex.store(r.interface_index, std::memory_order_relaxed);
-  state->local = *local;
+  state->flow = FlowEndpoints{r.destination, *local, local->address};
   state->target.len = r.destination.to_sockaddr(state->destination);
   state->target.addr = reinterpret_cast<const sockaddr*>(&state->destination);
   state->shared = internal::SharedSocket::claim(*key, options, r.destination.to_string());
@@ -438,7 +440,7 @@ const ResolvedConfig& Publication::resolved() const noexcept {
   return (s_ ? *s_ : empty_state()).resolved;
 }
 const Endpoint& Publication::destination() const noexcept { return resolved().destination; }
-const Endpoint& Publication::local() const noexcept { return (s_ ? *s_ : empty_state()).local; }
+const Endpoint& Publication::local() const noexcept { return (s_ ? *s_ : empty_state()).flow.local; }
 uint32_t Publication::interface_index() const noexcept {
   return s_ ? s_->ifindex.load(std::memory_order_relaxed) : 0;
 }
@@ -474,7 +476,7 @@ std::string Publication::describe() const {
   if (!s_ || s_->fd < 0) return "closed";
   const ResolvedConfig& r = s_->resolved;
   const PublicationConfig& c = s_->config;
-  std::string text = s_->local.to_string() + " -> " + r.destination.to_string() + ", interface ";
+  std::string text = s_->flow.local.to_string() + " -> " + r.destination.to_string() + ", interface ";
   if (r.interface_index != 0) {
     text += platform::describe_interface(r.interface_index);
   } else if (r.interface_address) {
@@ -616,9 +618,7 @@ Result<SendReport, SendError> Publication::send(const iovec* iov, std::size_t co
     s->pacer.consume(ip_datagram_size(static_cast<std::size_t>(n), s->resolved.family == Family::ipv6),
                      Pacer::clock::now());
   }
-  // Built in place as one aggregate: measurably cheaper than field by field.
-  return SendReport{s->id, s->resolved.destination, s->local, s->local.address,
-                    static_cast<std::size_t>(n)};
+  return SendReport{s->id, static_cast<std::size_t>(n), &s->flow};
 }
 
 namespace {
