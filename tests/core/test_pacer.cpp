@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "pacing.hpp"  // internal
+#include "udp/pacing.hpp"  // internal
 
 namespace mctx {
 namespace {

@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "netns_util.hpp"
-#include "pacing.hpp"  // internal: Pacer
+#include "udp/pacing.hpp"  // internal: Pacer
 
 namespace mctx::coretest {
 namespace {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "mctx/mctx.hpp"
-#include "raw_ip_context.hpp"  // internal: RawIpContext
+#include "raw/raw_ip_context.hpp"  // internal: RawIpContext
 #include "raw_test_util.hpp"
 
 namespace mctx::rawtest {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "internal.hpp"
+#include "common/internal.hpp"
 #include "mctx/interface.hpp"
 #include "platform/platform.hpp"
 

@@ -15,10 +15,10 @@
 #include <cstring>
 #include <string>
 
-#include "caller_socket.hpp"
-#include "internal.hpp"
-#include "logging.hpp"
-#include "pacing.hpp"
+#include "udp/caller_socket.hpp"
+#include "common/internal.hpp"
+#include "common/logging.hpp"
+#include "udp/pacing.hpp"
 #include "platform/platform.hpp"
 
 namespace mctx {

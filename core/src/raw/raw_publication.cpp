@@ -14,14 +14,14 @@
 #include <system_error>
 #include <vector>
 
-#include "internal.hpp"
+#include "common/internal.hpp"
 #include "mctx/interface.hpp"
-#include "logging.hpp"
+#include "common/logging.hpp"
 #include "mctx/raw.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_raw.hpp"
-#include "registry.hpp"
-#include "route_egress.hpp"
+#include "common/registry.hpp"
+#include "raw/route_egress.hpp"
 
 namespace mctx {
 

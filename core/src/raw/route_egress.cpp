@@ -3,14 +3,14 @@
 
 // Route-selected egress of raw publications (see route_egress.hpp).
 
-#include "route_egress.hpp"
+#include "raw/route_egress.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <new>
 #include <utility>
 
-#include "internal.hpp"
+#include "common/internal.hpp"
 #include "platform/platform_raw.hpp"
 
 namespace mctx::internal {

@@ -14,11 +14,11 @@
 #include <string>
 #include <utility>
 
-#include "internal.hpp"
+#include "common/internal.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_raw.hpp"
-#include "raw_ip_context.hpp"
-#include "registry.hpp"
+#include "raw/raw_ip_context.hpp"
+#include "common/registry.hpp"
 
 namespace mctx {
 

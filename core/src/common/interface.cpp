@@ -5,7 +5,7 @@
 
 #include "mctx/interface.hpp"
 
-#include "internal.hpp"
+#include "common/internal.hpp"
 #include "platform/platform.hpp"
 
 namespace mctx {

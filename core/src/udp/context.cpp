@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "internal.hpp"
-#include "registry.hpp"
+#include "common/internal.hpp"
+#include "common/registry.hpp"
 
 namespace mctx {
 

@@ -3,7 +3,7 @@
 
 // Caller-provided sockets: see caller_socket.hpp.
 
-#include "caller_socket.hpp"
+#include "udp/caller_socket.hpp"
 
 #include <cerrno>
 #include <map>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
 
-#include "internal.hpp"
+#include "common/internal.hpp"
 
 #include <atomic>
 #include <chrono>
