@@ -206,6 +206,17 @@ std::size_t max_segment_for(int fd, const ResolvedConfig& r) {
 }
 
 // Segmentation offload and pacing, once the socket is configured.
+// What open() and adopt() record once the socket is set up: the id, the
+// configuration and its plan, the interface and the flow's addresses.
+void record_setup(Publication::State& s, const PublicationConfig& c, const ResolvedConfig& r,
+                  const Endpoint& local) {
+  s.id = internal::next_publication_id();
+  s.config = c;
+  s.resolved = r;
+  s.ifindex.store(r.interface_index, std::memory_order_relaxed);
+  s.flow = FlowEndpoints{r.destination, local, local.address};
+}
+
 void init_send_path(Publication::State& s) {
   const ResolvedConfig& r = s.resolved;
   if (s.config.gso() == Gso::off) {
@@ -298,11 +309,7 @@ Res<Publication> Publication::open(const PublicationConfig& config) {
   state->fd = fd;  // closed by ~State on any failure below
   auto local = configure(fd, config, r, r.needs_bind);
   if (!local) return unexpected(std::move(local).error());
-  state->id = internal::next_publication_id();
-  state->config = config;
-  state->resolved = r;
-  state->ifindex.store(r.interface_index, std::memory_order_relaxed);
-  state->flow = FlowEndpoints{r.destination, *local, local->address};
+  record_setup(*state, config, r, *local);
   init_send_path(*state);
   Publication pub(std::move(state));
   log_ready(pub, "Publication::open");
@@ -411,11 +418,7 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
   auto local = local_endpoint(own, r);
   if (!local) return unexpected(std::move(local).error());
 
-  state->id = internal::next_publication_id();
-  state->config = config;
-  state->resolved = r;
-  state->ifindex.store(r.interface_index, std::memory_order_relaxed);
-  state->flow = FlowEndpoints{r.destination, *local, local->address};
+  record_setup(*state, config, r, *local);
   state->target.len = r.destination.to_sockaddr(state->destination);
   state->target.addr = reinterpret_cast<const sockaddr*>(&state->destination);
   state->shared = internal::SharedSocket::claim(*key, options, r.destination.to_string());
