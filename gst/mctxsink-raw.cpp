@@ -47,6 +47,7 @@
 #include <utility>
 #include <vector>
 
+#include "mctx/interface.hpp"
 #include "mctx/raw.hpp"
 #include "mctxsink-private.hpp"
 
@@ -386,17 +387,13 @@ BackendResult make_raw_backend(const Settings& settings) {
     itf = std::move(*parsed);
   }
   // An address stands for its own family as it is, and for the interface
-  // that holds it for the other family. The UDP configuration check resolves
-  // it (it looks at the host's interfaces and opens no socket).
+  // that holds it for the other family (the core's interface resolver looks
+  // at the host's interfaces and opens no socket).
   mctx::InterfaceSpec other_family_itf = itf;
   if (itf.kind() == mctx::InterfaceSpec::Kind::address) {
-    const mctx::IpAddress& a = itf.address_value();
-    auto probe_group = mctx::IpAddress::parse(a.is_v4() ? "239.0.0.1" : "ff3e::1");
-    if (probe_group) {
-      auto resolved = mctx::PublicationConfig(*probe_group, 9).with_interface(itf).validate();
-      if (!resolved) return mctx::unexpected(start_error_from(resolved.error(), "interface"));
-      other_family_itf = mctx::InterfaceSpec::index(resolved->interface_index);
-    }
+    auto index = mctx::interface_of_address(itf.address_value());
+    if (!index) return mctx::unexpected(start_error_from(index.error(), "interface"));
+    other_family_itf = mctx::InterfaceSpec::index(*index);
   }
   auto spec_for = [&](Family f) -> mctx::InterfaceSpec {
     if (itf.kind() == mctx::InterfaceSpec::Kind::address && itf.address_value().family() != f) {

@@ -20,7 +20,6 @@
 
 #include "cli_common.hpp"
 #include "mctx/mctx.hpp"
-#include "platform/platform.hpp"
 
 namespace {
 
@@ -189,19 +188,15 @@ CliResult<IpAddress> default_source(const Plan& p, const RawResolvedConfig& r) {
     return p.config.interface().address_value().with_scope_id(0);
   }
   if (r.interface_index != 0) {
-    auto all = platform::local_addresses();
-    if (all) {
-      std::optional<IpAddress> link_local;
-      for (const auto& la : *all) {
-        if (la.ifindex != r.interface_index || la.address.family() != r.family) continue;
-        if (la.address.is_link_local_unicast()) {
-          if (!link_local) link_local = la.address.with_scope_id(0);
-          continue;
-        }
-        return la.address.with_scope_id(0);
+    std::optional<IpAddress> link_local;
+    for (const IpAddress& a : interface_addresses(r.interface_index, r.family)) {
+      if (a.is_link_local_unicast()) {
+        if (!link_local) link_local = a.with_scope_id(0);
+        continue;
       }
-      if (link_local) return *link_local;
+      return a.with_scope_id(0);
     }
+    if (link_local) return *link_local;
   }
   return unexpected(
       std::string("no --source given and no local address to use instead: give --source IP (any "
@@ -353,7 +348,7 @@ int run_raw_ip(const Options& o, const std::vector<std::string>& args) {
   std::printf("sent %zu-byte %s datagram %s -> %s, protocol %u, on %s\n", r->bytes_sent,
               family_name(r->family), r->source.to_string().c_str(),
               r->destination.to_string().c_str(), static_cast<unsigned>(r->protocol),
-              platform::describe_interface(r->interface_index).c_str());
+              describe_interface(r->interface_index).c_str());
   return kExitOk;
 }
 
@@ -394,7 +389,7 @@ std::string describe_report(const RawSendReport& r, uint16_t sport, uint16_t dpo
   text += v6 ? "[" + r.destination.to_string() + "]" : r.destination.to_string();
   text += ":" + std::to_string(dport);
   if (r.interface_index != 0) {
-    text += " on " + platform::describe_interface(r.interface_index);
+    text += " on " + describe_interface(r.interface_index);
   }
   return text;
 }

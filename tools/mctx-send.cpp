@@ -274,8 +274,8 @@ struct UdpSender {
     }
   }
   void sent(uint64_t i, const SendReport& r) {
-    if (r.local != local) {  // texts are rebuilt only when they change
-      local = r.local;
+    if (r.local() != local) {  // texts are rebuilt only when they change
+      local = r.local();
       local_text = local.to_string();
     }
     if (quiet) return;

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     auto sent = pub->send(std::as_bytes(std::span(payload)));
     if (sent) {
       std::printf("sent %zu bytes to %s from %s\n", sent->bytes_sent,
-                  sent->destination.to_string().c_str(), sent->local.to_string().c_str());
+                  sent->destination().to_string().c_str(), sent->local().to_string().c_str());
     } else {
       ++failed;
       std::fprintf(stderr, "send_hello: send %d failed: %s (%s)\n", i,

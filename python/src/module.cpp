@@ -406,9 +406,20 @@ auto exclusive(Owner& o, F&& f) {
 
 // ---------------------------------------------------------------- reports
 
+// A SendReport with its publication's addresses copied (the core's report
+// points into the publication, which Python may close before reading it).
+// Made while the owner's lock is held.
 struct BoundSendReport {
-  mctx::SendReport r;
+  mctx::PublicationId publication_id = 0;
+  std::size_t bytes_sent = 0;
+  mctx::FlowEndpoints flow;
 };
+
+mctx::Result<BoundSendReport, mctx::SendError> bound_report(
+    const mctx::Result<mctx::SendReport, mctx::SendError>& r) {
+  if (!r) return mctx::unexpected(r.error());
+  return BoundSendReport{r->publication_id, r->bytes_sent, *r->flow};
+}
 
 struct BoundBatchReport {
   mctx::PublicationId publication_id = 0;
@@ -561,12 +572,12 @@ class BoundPublication {
 
   BoundSendReport send(py::handle data) {
     View v = view_of(data, "send");
-    auto r = shared(*owner_, [&](mctx::Context& c) { return c.send(id_, v.bytes()); });
+    auto r = shared(*owner_, [&](mctx::Context& c) { return bound_report(c.send(id_, v.bytes())); });
     if (!r) {
       if (r.error().code == Errc::publication_not_found) raise_closed();
       raise(r.error());
     }
-    return BoundSendReport{*r};
+    return *r;
   }
 
   BoundBatchReport send_batch(py::handle datagrams) {
@@ -678,7 +689,7 @@ class BoundContext {
   BoundSendReport send(py::handle pub, py::handle data) {
     const mctx::PublicationId id = id_of(pub);
     View v = view_of(data, "send");
-    auto r = shared(*owner_, [&](mctx::Context& c) { return c.send(id, v.bytes()); });
+    auto r = shared(*owner_, [&](mctx::Context& c) { return bound_report(c.send(id, v.bytes())); });
     if (!r) {
       if (r.error().code == Errc::publication_not_found) {
         raise(Errc::publication_not_found,
@@ -686,7 +697,7 @@ class BoundContext {
       }
       raise(r.error());
     }
-    return BoundSendReport{*r};
+    return *r;
   }
 
   BoundSendAllReport send_all(py::handle data) {
@@ -727,21 +738,21 @@ PYBIND11_MODULE(_core, m) {
   m.attr("AnnounceTuple") = announce_tuple_class;
 
   py::class_<BoundSendReport>(m, "SendReport", "What one successful send did.")
-      .def_property_readonly("publication_id", [](const BoundSendReport& x) { return x.r.publication_id; })
+      .def_property_readonly("publication_id", [](const BoundSendReport& x) { return x.publication_id; })
       .def_property_readonly(
-          "source", [](const BoundSendReport& x) { return x.r.source.to_string(); },
+          "source", [](const BoundSendReport& x) { return x.flow.source.to_string(); },
           "source address on the wire (str)")
       .def_property_readonly(
-          "destination", [](const BoundSendReport& x) { return endpoint_tuple(x.r.destination); },
+          "destination", [](const BoundSendReport& x) { return endpoint_tuple(x.flow.destination); },
           "(group, port)")
       .def_property_readonly(
-          "local", [](const BoundSendReport& x) { return endpoint_tuple(x.r.local); },
+          "local", [](const BoundSendReport& x) { return endpoint_tuple(x.flow.local); },
           "(address, port) the socket is bound to")
-      .def_property_readonly("bytes", [](const BoundSendReport& x) { return x.r.bytes_sent; },
+      .def_property_readonly("bytes", [](const BoundSendReport& x) { return x.bytes_sent; },
                              "payload bytes the kernel accepted")
       .def("__repr__", [](const BoundSendReport& x) {
-        return "<mctx.SendReport " + std::to_string(x.r.bytes_sent) + " bytes " +
-               x.r.source.to_string() + " -> " + x.r.destination.to_string() + ">";
+        return "<mctx.SendReport " + std::to_string(x.bytes_sent) + " bytes " +
+               x.flow.source.to_string() + " -> " + x.flow.destination.to_string() + ">";
       });
 
   py::class_<BoundBatchReport>(m, "BatchReport",

@@ -49,9 +49,9 @@ TEST(Delivery, Ipv4OnLoopbackWithSourceAndPort) {
     ASSERT_TRUE(r) << r.error().message();
     EXPECT_EQ(r->publication_id, pub.id());
     EXPECT_EQ(r->bytes_sent, payload.size());
-    EXPECT_EQ(r->destination, ep("239.1.2.3:5000"));
-    EXPECT_EQ(r->local, ep("127.0.0.1:6000"));
-    EXPECT_EQ(r->source, ip("127.0.0.1"));
+    EXPECT_EQ(r->destination(), ep("239.1.2.3:5000"));
+    EXPECT_EQ(r->local(), ep("127.0.0.1:6000"));
+    EXPECT_EQ(r->source(), ip("127.0.0.1"));
   }
   auto got = rx.receive_n(kCount + 1, 300ms);  // one more than sent: catches duplicates
   ASSERT_EQ(got.size(), static_cast<std::size_t>(kCount));

@@ -12,7 +12,7 @@
 #include <limits>
 #include <vector>
 
-#include "mctx/pacing.hpp"
+#include "udp/pacing.hpp"  // internal
 
 namespace mctx {
 namespace {

@@ -31,6 +31,7 @@
 #include "gtest_netns.hpp"
 #include "mctx/mctx.hpp"
 #include "values.hpp"
+#include "udp/pacing.hpp"  // internal: Pacer
 
 namespace mctx::test {
 namespace {

@@ -16,6 +16,7 @@
 
 #include "mctx/mctx.hpp"
 #include "gtest_netns.hpp"
+#include "raw/raw_ip_context.hpp"  // internal: RawIpContext
 #include "raw_test_util.hpp"
 
 namespace mctx::test {

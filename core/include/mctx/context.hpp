@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 
@@ -79,11 +80,8 @@ class MCTX_API Context {
   Snapshot snapshot() const noexcept;
 
  private:
-  std::map<PublicationId, Publication> pubs_;
-  SendMetrics totals_;
-  std::atomic<uint64_t> added_{0};
-  std::atomic<uint64_t> removed_{0};
-  std::atomic<uint64_t> active_{0};
+  struct Impl;  // the publications and totals (an internal registry)
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace mctx

@@ -29,12 +29,25 @@ namespace mctx {
 using PublicationId = uint64_t;
 
 // What one successful send did.
-struct MCTX_API SendReport {
-  PublicationId publication_id = 0;
+// The addresses of a publication's datagrams: fixed once it is open.
+struct MCTX_API FlowEndpoints {
   Endpoint destination;  // group and port (scope ID per the scope rule)
   Endpoint local;        // the socket's bound address and port
   IpAddress source;      // source address on the wire, if known (= local.address)
+};
+
+// What one successful send did. The addresses are the publication's own,
+// not copied per send: `flow` points into the publication and stays valid
+// while the publication is open (moving the Publication keeps it valid;
+// closing, extracting or destroying it ends it). Copy what you keep longer.
+struct MCTX_API SendReport {
+  PublicationId publication_id = 0;
   std::size_t bytes_sent = 0;
+  const FlowEndpoints* flow = nullptr;  // never null in a successful send's report
+
+  const Endpoint& destination() const noexcept { return flow->destination; }
+  const Endpoint& local() const noexcept { return flow->local; }
+  const IpAddress& source() const noexcept { return flow->source; }
 };
 
 // One datagram for send_batch(): gathered from iovecs, not copied.

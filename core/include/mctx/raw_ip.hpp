@@ -153,6 +153,10 @@ struct MCTX_API RawIpSendReport {
   uint32_t interface_index = 0;
 };
 
+// Public (exported) because mctx-raw-send --datagram sends through it and
+// applications send control traffic (IGMP, MLD, AMT) the same way; the
+// context that groups several of them (RawIpContext) is internal.
+//
 // One raw socket (IPv4) or a small set of protocol sockets (IPv6) pinned to
 // one interface. Move-only; the destructor closes the sockets. send() may be
 // called from several threads: sends are serialised (the IPv6 socket cache
@@ -200,35 +204,6 @@ class MCTX_API RawIpPublication {
  private:
   explicit RawIpPublication(std::unique_ptr<State> s) noexcept;
   std::unique_ptr<State> s_;
-};
-
-// Owns raw IP publications by id (the model of RawContext). Not thread-safe
-// for add/take/remove.
-class MCTX_API RawIpContext {
- public:
-  RawIpContext();
-  ~RawIpContext();
-  RawIpContext(const RawIpContext&) = delete;
-  RawIpContext& operator=(const RawIpContext&) = delete;
-
-  // Errc::duplicate_publication when one with an equal config exists.
-  Res<PublicationId> add(const RawIpConfig& config);
-  Res<PublicationId> add(RawIpPublication&& publication);
-  RawIpPublication* get(PublicationId id) noexcept;
-  std::optional<RawIpPublication> take(PublicationId id);
-  bool remove(PublicationId id);
-  std::size_t size() const noexcept;
-
-  // Errc::publication_not_found when unknown.
-  Result<RawIpSendReport, RawSendError> send(PublicationId id,
-                                             std::span<const std::byte> datagram) noexcept;
-
-  // Lifetime totals of sends made through the context.
-  Snapshot snapshot() const noexcept;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace mctx

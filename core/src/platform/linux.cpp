@@ -4,6 +4,7 @@
 // Linux implementation of the platform layer (see platform.hpp).
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <linux/netlink.h>
@@ -13,6 +14,7 @@
 #include <netinet/udp.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -110,6 +112,114 @@ int set_ipv4_multicast_interface(int fd, const in_addr& address, uint32_t ifinde
   mreq.imr_ifindex = static_cast<int>(ifindex);
   if (::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof mreq) != 0) return errno;
   return 0;
+}
+
+int open_udp_socket(Family family) noexcept {
+  const int domain = family == Family::ipv4 ? AF_INET : AF_INET6;
+  const int fd = ::socket(domain, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+  return fd >= 0 ? fd : -errno;
+}
+
+int duplicate_fd(int fd) noexcept {
+  const int out = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  return out >= 0 ? out : -errno;
+}
+
+void close_fd(int fd) noexcept {
+  if (fd >= 0) ::close(fd);
+}
+
+int bind_to(int fd, const Endpoint& local) noexcept {
+  sockaddr_storage ss;
+  const socklen_t len = local.to_sockaddr(ss);
+  return ::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) == 0 ? 0 : errno;
+}
+
+int connect_to(int fd, const Endpoint& destination) noexcept {
+  sockaddr_storage ss;
+  const socklen_t len = destination.to_sockaddr(ss);
+  return ::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) == 0 ? 0 : errno;
+}
+
+void disconnect(int fd) noexcept {
+  sockaddr unspec{};
+  unspec.sa_family = AF_UNSPEC;
+  (void)::connect(fd, &unspec, sizeof unspec);
+}
+
+Result<std::optional<Endpoint>, int> local_endpoint(int fd) noexcept {
+  sockaddr_storage local{};
+  socklen_t len = sizeof local;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) != 0) return unexpected(errno);
+  return Endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&local), len);
+}
+
+bool is_udp_socket(const SocketInfo& info) noexcept {
+  return info.type == SOCK_DGRAM && (info.protocol == IPPROTO_UDP || info.protocol == 0) &&
+         (info.domain == AF_INET || info.domain == AF_INET6);
+}
+
+Family socket_family(const SocketInfo& info) noexcept {
+  return info.domain == AF_INET ? Family::ipv4 : Family::ipv6;
+}
+
+namespace {
+
+struct OptionKey {
+  int level;
+  int name;
+  const char* text;
+};
+
+OptionKey option_key(SocketOption option, Family family) noexcept {
+  const bool v4 = family == Family::ipv4;
+  switch (option) {
+    case SocketOption::multicast_ttl:
+      return v4 ? OptionKey{IPPROTO_IP, IP_MULTICAST_TTL, "IP_MULTICAST_TTL"}
+                : OptionKey{IPPROTO_IPV6, IPV6_MULTICAST_HOPS, "IPV6_MULTICAST_HOPS"};
+    case SocketOption::multicast_loop:
+      return v4 ? OptionKey{IPPROTO_IP, IP_MULTICAST_LOOP, "IP_MULTICAST_LOOP"}
+                : OptionKey{IPPROTO_IPV6, IPV6_MULTICAST_LOOP, "IPV6_MULTICAST_LOOP"};
+    case SocketOption::traffic_class:
+      return v4 ? OptionKey{IPPROTO_IP, IP_TOS, "IP_TOS"}
+                : OptionKey{IPPROTO_IPV6, IPV6_TCLASS, "IPV6_TCLASS"};
+    case SocketOption::ipv6_multicast_interface:
+      return OptionKey{IPPROTO_IPV6, IPV6_MULTICAST_IF, "IPV6_MULTICAST_IF"};
+    case SocketOption::send_buffer:
+      return OptionKey{SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF"};
+    case SocketOption::send_buffer_force:
+      return OptionKey{SOL_SOCKET, SO_SNDBUFFORCE, "SO_SNDBUFFORCE"};
+  }
+  return OptionKey{SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF"};
+}
+
+}  // namespace
+
+const char* socket_option_name(SocketOption option, Family family) noexcept {
+  return option_key(option, family).text;
+}
+
+int set_socket_option(int fd, Family family, SocketOption option, int value) noexcept {
+  const OptionKey k = option_key(option, family);
+  return ::setsockopt(fd, k.level, k.name, &value, sizeof value) == 0 ? 0 : errno;
+}
+
+int get_socket_option(int fd, Family family, SocketOption option, int& value) noexcept {
+  const OptionKey k = option_key(option, family);
+  value = 0;
+  socklen_t len = sizeof value;
+  return ::getsockopt(fd, k.level, k.name, &value, &len) == 0 ? 0 : errno;
+}
+
+int get_ipv4_multicast_interface(int fd, in_addr& address) noexcept {
+  socklen_t len = sizeof address;
+  return ::getsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &address, &len) == 0 ? 0 : errno;
+}
+
+Result<FileIdentity, int> file_identity(int fd) noexcept {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return unexpected(errno);
+  return FileIdentity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
 }
 
 int enable_error_reports(int fd, Family family) noexcept {

@@ -23,6 +23,10 @@
 
 namespace mctx::platform {
 
+static_assert(kRouteTypeBlackhole == RTN_BLACKHOLE);
+static_assert(kRouteTypeUnreachable == RTN_UNREACHABLE);
+static_assert(kRouteTypeProhibit == RTN_PROHIBIT);
+
 namespace {
 
 // Dump replies arrive in datagrams of up to 32 KiB by default; the buffer

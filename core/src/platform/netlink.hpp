@@ -81,6 +81,13 @@ std::optional<NetlinkLink> parse_link(const nlmsghdr* message);
 std::optional<NetlinkAddress> parse_address(const nlmsghdr* message);
 std::optional<NetlinkRoute> parse_route(const nlmsghdr* message);
 
+// Route types (rtm_type) the callers word in messages: RTN_BLACKHOLE,
+// RTN_UNREACHABLE, RTN_PROHIBIT (checked against <linux/rtnetlink.h> in
+// linux_netlink.cpp).
+inline constexpr uint8_t kRouteTypeBlackhole = 6;
+inline constexpr uint8_t kRouteTypeUnreachable = 7;
+inline constexpr uint8_t kRouteTypeProhibit = 8;
+
 // What the main table says for one destination.
 struct RouteDecision {
   // 0: send on `output_interface`. Otherwise why not: ENETUNREACH (no route

@@ -101,6 +101,58 @@ int enable_error_reports(int fd, Family family) noexcept;
 // Returns how many queued errors were read. Never blocks, never allocates.
 int drain_error_queue(int fd) noexcept;
 
+// ---- socket setup (UDP publications) ----------------------------------------
+//
+// Each returns 0 or the errno of the failed call; the caller words the
+// message. Setup only: none of them is on the send path.
+
+// A non-blocking, close-on-exec UDP socket of `family`; -errno on failure.
+int open_udp_socket(Family family) noexcept;
+// A close-on-exec duplicate of fd (F_DUPFD_CLOEXEC); -errno on failure.
+int duplicate_fd(int fd) noexcept;
+// Closes fd (negative: nothing).
+void close_fd(int fd) noexcept;
+
+// bind(2) / connect(2) to an endpoint; disconnect: connect to AF_UNSPEC,
+// which also clears a device binding made by a scoped connect.
+int bind_to(int fd, const Endpoint& local) noexcept;
+int connect_to(int fd, const Endpoint& destination) noexcept;
+void disconnect(int fd) noexcept;
+// The local address of fd (getsockname). errno on failure; nullopt when it
+// is not an IPv4/IPv6 address.
+Result<std::optional<Endpoint>, int> local_endpoint(int fd) noexcept;
+
+// Whether a SocketInfo is a UDP socket of IPv4 or IPv6, and its family.
+bool is_udp_socket(const SocketInfo& info) noexcept;
+Family socket_family(const SocketInfo& info) noexcept;
+
+// The per-socket multicast options a publication sets, by family:
+// IP_MULTICAST_TTL / IPV6_MULTICAST_HOPS, IP_MULTICAST_LOOP /
+// IPV6_MULTICAST_LOOP, IP_TOS / IPV6_TCLASS (the whole byte: DSCP << 2),
+// IPV6_MULTICAST_IF (index) and SO_SNDBUF.
+enum class SocketOption {
+  multicast_ttl,
+  multicast_loop,
+  traffic_class,
+  ipv6_multicast_interface,
+  send_buffer,
+  send_buffer_force,  // SO_SNDBUFFORCE (needs CAP_NET_ADMIN)
+};
+// The option's name as the kernel spells it ("IP_MULTICAST_TTL", ...).
+const char* socket_option_name(SocketOption option, Family family) noexcept;
+int set_socket_option(int fd, Family family, SocketOption option, int value) noexcept;
+int get_socket_option(int fd, Family family, SocketOption option, int& value) noexcept;
+// IPv4 IP_MULTICAST_IF as the kernel reports it (an address only).
+int get_ipv4_multicast_interface(int fd, in_addr& address) noexcept;
+
+// The identity every descriptor of one open file shares (fstat: device and
+// inode). errno on failure.
+struct FileIdentity {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+};
+Result<FileIdentity, int> file_identity(int fd) noexcept;
+
 // ---- the send path (syscall seam) ----------------------------------------
 
 // Largest number of datagrams handed to the kernel in one send_datagrams()

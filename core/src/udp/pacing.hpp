@@ -26,11 +26,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "mctx/export.hpp"
 
 namespace mctx {
 
-class MCTX_API Pacer {
+class Pacer {
  public:
   using clock = std::chrono::steady_clock;
 

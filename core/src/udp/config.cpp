@@ -11,7 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "internal.hpp"
+#include "common/internal.hpp"
+#include "mctx/interface.hpp"
 #include "platform/platform.hpp"
 
 namespace mctx {
@@ -131,63 +132,21 @@ Res<ResolvedConfig> PublicationConfig::validate() const {
   // ---- the outgoing interface -------------------------------------------
   ResolvedConfig r;
   r.family = fam;
-  uint32_t ifindex = 0;
-  switch (interface_.kind()) {
-    case InterfaceSpec::Kind::none: break;
-    case InterfaceSpec::Kind::address: {
-      const IpAddress& a = interface_.address_value();
-      if (a.family() != fam) {
-        return fail(Errc::interface_family_mismatch, "interface address " + q(a) + " is " +
-                                                         family_name(a.family()) + " but group " +
-                                                         q(group_) + " is " + family_name(fam));
-      }
-      if (a.is_unspecified()) {
-        return fail(Errc::interface_unspecified,
-                    "interface address " + q(a) +
-                        " is unspecified: give a local address, an index or a name, or leave "
-                        "the interface unset for system routing");
-      }
-      if (a.is_multicast()) {
-        return fail(Errc::interface_multicast,
-                    "interface address " + q(a) +
-                        " is a multicast address: give the address of a local interface");
-      }
-      auto holders = holders_of(a);
-      if (!holders) return unexpected(std::move(holders).error());
-      if (holders->empty()) {
-        return fail(Errc::interface_not_found,
-                    "interface address " + q(a) + " is not configured on any interface");
-      }
-      ifindex = holders->front();
-      if (fam == Family::ipv4) r.interface_address = a;
-      break;
-    }
-    case InterfaceSpec::Kind::index: {
-      const uint32_t i = interface_.index_value();
-      if (i == 0) {
-        return fail(Errc::interface_index_zero,
-                    "interface index 0 is not allowed: leave the interface unset for system "
-                    "routing");
-      }
-      if (!platform::interface_exists(i)) {
-        return fail(Errc::interface_not_found,
-                    "interface index " + std::to_string(i) + " does not exist");
-      }
-      ifindex = i;
-      break;
-    }
-    case InterfaceSpec::Kind::name: {
-      const std::string& n = interface_.name_value();
-      auto i = platform::interface_index(n);
-      if (!i) return fail(Errc::interface_not_found, "interface " + q(n) + " does not exist");
-      ifindex = *i;
-      break;
-    }
+  internal::InterfaceWording wording;
+  wording.family_conflict = " but group " + q(group_) + " is " + family_name(fam);
+  wording.unspecified_hint =
+      "give a local address, an index or a name, or leave the interface unset for system "
+      "routing";
+  auto resolved_interface = internal::resolve_interface(interface_, fam, wording);
+  if (!resolved_interface) return unexpected(std::move(resolved_interface).error());
+  uint32_t ifindex = *resolved_interface;
+  if (fam == Family::ipv4 && interface_.kind() == InterfaceSpec::Kind::address) {
+    r.interface_address = interface_.address_value();
   }
 
   // A scope on an IPv6 bind or source address pins the interface.
-  auto apply_scope = [&](const IpAddress& a, const char* what) -> Res<bool> {
-    if (!a.is_v6() || a.scope_id() == 0) return true;
+  auto apply_scope = [&](const IpAddress& a, const char* what) -> Res<void> {
+    if (!a.is_v6() || a.scope_id() == 0) return {};
     if (!platform::interface_exists(a.scope_id())) {
       return fail(Errc::interface_not_found, std::string(what) + " " + q(a) + ": scope " +
                                                  std::to_string(a.scope_id()) +
@@ -201,7 +160,7 @@ Res<ResolvedConfig> PublicationConfig::validate() const {
                       platform::describe_interface(a.scope_id()) +
                       ", not to the configured interface " + platform::describe_interface(ifindex));
     }
-    return true;
+    return {};
   };
   if (bind_) {
     if (auto ok = apply_scope(bind_->address, "bind address"); !ok) return unexpected(ok.error());

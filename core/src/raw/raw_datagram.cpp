@@ -10,7 +10,7 @@
 #include <cstring>
 #include <string>
 
-#include "internal.hpp"
+#include "common/internal.hpp"
 #include "mctx/raw.hpp"
 
 namespace mctx {

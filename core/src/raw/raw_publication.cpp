@@ -5,8 +5,6 @@
 // raw_capabilities(). The sockets themselves live in the platform layer
 // (platform/platform_raw.hpp).
 
-#include <unistd.h>
-
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -16,12 +14,14 @@
 #include <system_error>
 #include <vector>
 
-#include "internal.hpp"
-#include "logging.hpp"
+#include "common/internal.hpp"
+#include "mctx/interface.hpp"
+#include "common/logging.hpp"
 #include "mctx/raw.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_raw.hpp"
-#include "route_egress.hpp"
+#include "common/registry.hpp"
+#include "raw/route_egress.hpp"
 
 namespace mctx {
 
@@ -70,80 +70,28 @@ Res<RawEgress> resolve_raw_egress(Family fam, const InterfaceSpec& itf,
   // ---- the outgoing interface -------------------------------------------
   uint32_t ifindex = 0;
   std::string if_origin;
-  std::vector<platform::LocalAddress> locals;
-  bool locals_loaded = false;
-  auto load_locals = [&]() -> Res<bool> {
-    if (locals_loaded) return true;
-    auto all = platform::local_addresses();
-    if (!all) {
-      return fail(Errc::interface_lookup_failed,
-                  "looking up the addresses of this host's interfaces", all.error());
-    }
-    locals = std::move(all).value();
-    locals_loaded = true;
-    return true;
-  };
 
+  internal::InterfaceWording wording;
+  wording.family_conflict = std::string(" but ") + subject + " sends " + fam_text + " datagrams";
+  wording.index_zero_hint = raw_ip ? "raw IP transmit needs a real interface"
+                            : fam == Family::ipv4
+                                ? "leave the interface unset for system routing"
+                                : "IPv6 raw mode needs a real interface";
+  auto resolved_interface = internal::resolve_interface(itf, fam, wording);
+  if (!resolved_interface) return unexpected(std::move(resolved_interface).error());
+  ifindex = *resolved_interface;
   switch (itf.kind()) {
-    case InterfaceSpec::Kind::none:
+    case InterfaceSpec::Kind::none: break;
+    case InterfaceSpec::Kind::address:
+      if (fam == Family::ipv4) out.interface_address = itf.address_value();
+      if_origin = "interface address " + q(itf.address_value());
       break;
-    case InterfaceSpec::Kind::address: {
-      const IpAddress& a = itf.address_value();
-      if (a.family() != fam) {
-        return fail(Errc::interface_family_mismatch,
-                    "interface address " + q(a) + " is " + family_name(a.family()) +
-                        " but " + subject + " sends " + fam_text + " datagrams");
-      }
-      if (a.is_unspecified()) {
-        return fail(Errc::interface_unspecified,
-                    "interface address " + q(a) +
-                        " is unspecified: give a local address, an index or a name");
-      }
-      if (a.is_multicast()) {
-        return fail(Errc::interface_multicast,
-                    "interface address " + q(a) +
-                        " is a multicast address: give the address of a local interface");
-      }
-      if (auto ok = load_locals(); !ok) return unexpected(ok.error());
-      const std::vector<uint32_t> holders = holders_of(a, locals);
-      ifindex = holders.empty() ? 0 : holders.front();
-      if (ifindex == 0) {
-        return fail(Errc::interface_not_found,
-                    "interface address " + q(a) + " is not configured on any interface");
-      }
-      if (fam == Family::ipv4) out.interface_address = a;
-      if_origin = "interface address " + q(a);
+    case InterfaceSpec::Kind::index:
+      if_origin = "interface index " + std::to_string(ifindex);
       break;
-    }
-    case InterfaceSpec::Kind::index: {
-      const uint32_t i = itf.index_value();
-      if (i == 0) {
-        return fail(Errc::interface_index_zero,
-                    raw_ip
-                        ? "interface index 0 is not allowed: raw IP transmit needs a real "
-                          "interface"
-                    : fam == Family::ipv4
-                        ? "interface index 0 is not allowed: leave the interface unset for "
-                          "system routing"
-                        : "interface index 0 is not allowed: IPv6 raw mode needs a real "
-                          "interface");
-      }
-      if (!platform::interface_exists(i)) {
-        return fail(Errc::interface_not_found,
-                    "interface index " + std::to_string(i) + " does not exist");
-      }
-      ifindex = i;
-      if_origin = "interface index " + std::to_string(i);
+    case InterfaceSpec::Kind::name:
+      if_origin = "interface " + q(itf.name_value());
       break;
-    }
-    case InterfaceSpec::Kind::name: {
-      const std::string& n = itf.name_value();
-      auto i = platform::interface_index(n);
-      if (!i) return fail(Errc::interface_not_found, "interface " + q(n) + " does not exist");
-      ifindex = *i;
-      if_origin = "interface " + q(n);
-      break;
-    }
   }
 
   // ---- the bind address -----------------------------------------------------
@@ -151,8 +99,9 @@ Res<RawEgress> resolve_raw_egress(Family fam, const InterfaceSpec& itf,
     const IpAddress& b = *bind;
     const bool loopback_v4 = b.is_v4() && b.is_loopback();  // all of 127/8 is local
     if (!loopback_v4) {
-      if (auto ok = load_locals(); !ok) return unexpected(ok.error());
-      const std::vector<uint32_t> holders = holders_of(b, locals);
+      auto holders_or = holders_of(b);
+      if (!holders_or) return unexpected(std::move(holders_or).error());
+      const std::vector<uint32_t>& holders = *holders_or;
       if (holders.empty()) {
         return fail(Errc::source_not_local,
                     "bind address " + q(b) + " is not configured on any interface of this host");
@@ -276,7 +225,7 @@ struct RawPublication::State {
 
   ~State() {
     const int f = fd.exchange(-1);
-    if (f >= 0) ::close(f);
+    platform::close_fd(f);
   }
 };
 
@@ -399,7 +348,7 @@ int RawPublication::fd() const noexcept { return s_ ? s_->fd.load(std::memory_or
 void RawPublication::close() noexcept {
   if (!s_) return;
   const int f = s_->fd.exchange(-1);
-  if (f >= 0) ::close(f);
+  platform::close_fd(f);
 }
 
 const SendMetrics& RawPublication::metrics() const noexcept {
@@ -571,18 +520,28 @@ std::string RawSendError::message() const {
 
 // ------------------------------------------------------------------ context
 
-RawContext::RawContext() = default;
+struct RawContext::Impl : internal::Registry<RawPublication> {
+  std::atomic<uint64_t> invalid{0};
+};
+
+RawContext::RawContext() : impl_(std::make_unique<Impl>()) {}
 RawContext::~RawContext() = default;
 
+namespace {
+
+Unexpected<Error> duplicate_raw(Family family, PublicationId other) {
+  return fail(Errc::duplicate_publication,
+              std::string("a raw ") + family_name(family) +
+                  " publication with the same interface, bind address and options already "
+                  "exists (id " +
+                  std::to_string(other) + ")");
+}
+
+}  // namespace
+
 Res<PublicationId> RawContext::add(const RawPublicationConfig& config) {
-  for (const auto& [id, p] : pubs_) {
-    if (p.config() == config) {
-      return fail(Errc::duplicate_publication,
-                  std::string("a raw ") + family_name(config.family()) +
-                      " publication with the same interface, bind address and options already "
-                      "exists (id " +
-                      std::to_string(id) + ")");
-    }
+  if (auto other = impl_->find_if([&](const RawPublication& p) { return p.config() == config; })) {
+    return duplicate_raw(config.family(), *other);
   }
   auto p = RawPublication::open(config);
   if (!p) return unexpected(std::move(p).error());
@@ -594,56 +553,25 @@ Res<PublicationId> RawContext::add(RawPublication&& publication) {
   if (id == 0 || publication.fd() < 0) {
     return fail(Errc::publication_closed, "cannot add a closed raw publication");
   }
-  if (pubs_.count(id) != 0) {
+  if (impl_->contains(id)) {
     return fail(Errc::duplicate_publication,
                 "raw publication id " + std::to_string(id) + " is already in this context");
   }
-  for (const auto& [other, p] : pubs_) {
-    if (p.config() == publication.config()) {
-      return fail(Errc::duplicate_publication,
-                  std::string("a raw ") + family_name(p.family()) +
-                      " publication with the same interface, bind address and options already "
-                      "exists (id " +
-                      std::to_string(other) + ")");
-    }
+  if (auto other = impl_->find_if(
+          [&](const RawPublication& p) { return p.config() == publication.config(); })) {
+    return duplicate_raw(publication.family(), *other);
   }
-  pubs_.emplace(id, std::move(publication));
-  added_.fetch_add(1, std::memory_order_relaxed);
-  active_.fetch_add(1, std::memory_order_relaxed);
-  return id;
+  return impl_->insert(std::move(publication));
 }
 
-RawPublication* RawContext::get(PublicationId id) noexcept {
-  auto it = pubs_.find(id);
-  return it == pubs_.end() ? nullptr : &it->second;
-}
-
-const RawPublication* RawContext::get(PublicationId id) const noexcept {
-  auto it = pubs_.find(id);
-  return it == pubs_.end() ? nullptr : &it->second;
-}
-
-std::optional<RawPublication> RawContext::take(PublicationId id) {
-  auto it = pubs_.find(id);
-  if (it == pubs_.end()) return std::nullopt;
-  std::optional<RawPublication> p(std::move(it->second));
-  pubs_.erase(it);
-  removed_.fetch_add(1, std::memory_order_relaxed);
-  active_.fetch_sub(1, std::memory_order_relaxed);
-  return p;
-}
-
-bool RawContext::remove(PublicationId id) {
-  if (pubs_.erase(id) == 0) return false;
-  removed_.fetch_add(1, std::memory_order_relaxed);
-  active_.fetch_sub(1, std::memory_order_relaxed);
-  return true;
-}
-
-std::size_t RawContext::size() const noexcept { return pubs_.size(); }
+RawPublication* RawContext::get(PublicationId id) noexcept { return impl_->get(id); }
+const RawPublication* RawContext::get(PublicationId id) const noexcept { return impl_->get(id); }
+std::optional<RawPublication> RawContext::take(PublicationId id) { return impl_->take(id); }
+bool RawContext::remove(PublicationId id) { return impl_->remove(id); }
+std::size_t RawContext::size() const noexcept { return impl_->size(); }
 
 void RawContext::for_each(const std::function<void(RawPublication&)>& f) {
-  for (auto& [id, p] : pubs_) f(p);
+  impl_->for_each([&](PublicationId, RawPublication& p) { f(p); });
 }
 
 Result<RawSendReport, RawSendError> RawContext::send(PublicationId id,
@@ -662,28 +590,19 @@ Result<RawSendReport, RawSendError> RawContext::send(PublicationId id, const iov
   }
   auto r = p->send(iov, count);
   if (r) {
-    totals_.record_send(1, r->bytes_sent);
+    impl_->totals().record_send(1, r->bytes_sent);
   } else if (r.error().invalid_datagram()) {
-    invalid_.fetch_add(1, std::memory_order_relaxed);
+    impl_->invalid.fetch_add(1, std::memory_order_relaxed);
   } else {
-    totals_.record_failed_send(r.error().code);
+    impl_->totals().record_failed_send(r.error().code);
   }
   return r;
 }
 
-Snapshot RawContext::snapshot() const noexcept {
-  Snapshot s;
-  s.wall_time = std::chrono::system_clock::now();
-  s.monotonic_time = std::chrono::steady_clock::now();
-  s.active_publications = active_.load(std::memory_order_relaxed);
-  s.publications_added = added_.load(std::memory_order_relaxed);
-  s.publications_removed = removed_.load(std::memory_order_relaxed);
-  s.send = totals_.load();
-  return s;
-}
+Snapshot RawContext::snapshot() const noexcept { return impl_->snapshot(); }
 
 uint64_t RawContext::invalid_datagrams() const noexcept {
-  return invalid_.load(std::memory_order_relaxed);
+  return impl_->invalid.load(std::memory_order_relaxed);
 }
 
 }  // namespace mctx

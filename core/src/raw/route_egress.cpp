@@ -3,16 +3,14 @@
 
 // Route-selected egress of raw publications (see route_egress.hpp).
 
-#include "route_egress.hpp"
-
-#include <linux/rtnetlink.h>
+#include "raw/route_egress.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <new>
 #include <utility>
 
-#include "internal.hpp"
+#include "common/internal.hpp"
 #include "platform/platform_raw.hpp"
 
 namespace mctx::internal {
@@ -83,13 +81,13 @@ Result<uint32_t, RouteFailure> RouteEgress::look_up(const IpAddress& source,
       switch (d.type) {
         case 0:
           break;
-        case RTN_UNREACHABLE:
+        case platform::kRouteTypeUnreachable:
           detail = "the main routing table's route for it is an unreachable route";
           break;
-        case RTN_BLACKHOLE:
+        case platform::kRouteTypeBlackhole:
           detail = "the main routing table's route for it is a blackhole route";
           break;
-        case RTN_PROHIBIT:
+        case platform::kRouteTypeProhibit:
           detail = "the main routing table's route for it is a prohibit route";
           break;
         default:

@@ -7,8 +7,6 @@
 
 #include "mctx/raw_ip.hpp"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -16,9 +14,11 @@
 #include <string>
 #include <utility>
 
-#include "internal.hpp"
+#include "common/internal.hpp"
 #include "platform/platform.hpp"
 #include "platform/platform_raw.hpp"
+#include "raw/raw_ip_context.hpp"
+#include "common/registry.hpp"
 
 namespace mctx {
 
@@ -137,9 +137,9 @@ struct RawIpPublication::State {
 
   void close_all() noexcept {
     std::lock_guard lock(mutex);
-    if (fd4 >= 0) ::close(std::exchange(fd4, -1));
+    platform::close_fd(std::exchange(fd4, -1));
     for (Socket& s : sockets) {
-      if (s.fd >= 0) ::close(std::exchange(s.fd, -1));
+      platform::close_fd(std::exchange(s.fd, -1));
     }
     last_fd.store(-1);
     closed.store(true);
@@ -167,7 +167,7 @@ struct RawIpPublication::State {
     Socket* slot = free_slot;
     if (slot == nullptr) {
       slot = oldest;
-      ::close(slot->fd);
+      platform::close_fd(slot->fd);
     }
     *slot = Socket{*fd, nh, tc, hops, ++uses};
     return *fd;
@@ -325,26 +325,18 @@ Result<RawIpSendReport, RawSendError> RawIpPublication::send(const iovec* iov,
 
 // --------------------------------------------------------------- context
 
-struct RawIpContext::Impl {
-  std::map<PublicationId, RawIpPublication> pubs;
-  SendMetrics totals;
-  std::atomic<uint64_t> added{0};
-  std::atomic<uint64_t> removed{0};
-  std::atomic<uint64_t> active{0};
-};
+struct RawIpContext::Impl : internal::Registry<RawIpPublication> {};
 
 RawIpContext::RawIpContext() : impl_(std::make_unique<Impl>()) {}
 RawIpContext::~RawIpContext() = default;
 
 Res<PublicationId> RawIpContext::add(const RawIpConfig& config) {
-  for (const auto& [id, p] : impl_->pubs) {
-    if (p.config() == config) {
-      return fail(Errc::duplicate_publication,
-                  std::string("a raw IP ") + family_name(config.family()) +
-                      " publication with the same interface, bind address and options already "
-                      "exists (id " +
-                      std::to_string(id) + ")");
-    }
+  if (auto other = impl_->find_if([&](const RawIpPublication& p) { return p.config() == config; })) {
+    return fail(Errc::duplicate_publication,
+                std::string("a raw IP ") + family_name(config.family()) +
+                    " publication with the same interface, bind address and options already "
+                    "exists (id " +
+                    std::to_string(*other) + ")");
   }
   auto p = RawIpPublication::open(config);
   if (!p) return unexpected(std::move(p).error());
@@ -356,43 +348,22 @@ Res<PublicationId> RawIpContext::add(RawIpPublication&& publication) {
   if (id == 0 || publication.fd() < 0) {
     return fail(Errc::publication_closed, "cannot add a closed raw IP publication");
   }
-  for (const auto& [other, p] : impl_->pubs) {
-    if (other == id || p.config() == publication.config()) {
-      return fail(Errc::duplicate_publication,
-                  "a raw IP publication with the same id or configuration is already in this "
-                  "context (id " +
-                      std::to_string(other) + ")");
-    }
+  const PublicationId other = impl_->contains(id) ? id : impl_->find_if([&](const RawIpPublication& p) {
+    return p.config() == publication.config();
+  }).value_or(0);
+  if (other != 0) {
+    return fail(Errc::duplicate_publication,
+                "a raw IP publication with the same id or configuration is already in this "
+                "context (id " +
+                    std::to_string(other) + ")");
   }
-  impl_->pubs.emplace(id, std::move(publication));
-  impl_->added.fetch_add(1, std::memory_order_relaxed);
-  impl_->active.fetch_add(1, std::memory_order_relaxed);
-  return id;
+  return impl_->insert(std::move(publication));
 }
 
-RawIpPublication* RawIpContext::get(PublicationId id) noexcept {
-  auto it = impl_->pubs.find(id);
-  return it == impl_->pubs.end() ? nullptr : &it->second;
-}
-
-std::optional<RawIpPublication> RawIpContext::take(PublicationId id) {
-  auto it = impl_->pubs.find(id);
-  if (it == impl_->pubs.end()) return std::nullopt;
-  std::optional<RawIpPublication> p(std::move(it->second));
-  impl_->pubs.erase(it);
-  impl_->removed.fetch_add(1, std::memory_order_relaxed);
-  impl_->active.fetch_sub(1, std::memory_order_relaxed);
-  return p;
-}
-
-bool RawIpContext::remove(PublicationId id) {
-  if (impl_->pubs.erase(id) == 0) return false;
-  impl_->removed.fetch_add(1, std::memory_order_relaxed);
-  impl_->active.fetch_sub(1, std::memory_order_relaxed);
-  return true;
-}
-
-std::size_t RawIpContext::size() const noexcept { return impl_->pubs.size(); }
+RawIpPublication* RawIpContext::get(PublicationId id) noexcept { return impl_->get(id); }
+std::optional<RawIpPublication> RawIpContext::take(PublicationId id) { return impl_->take(id); }
+bool RawIpContext::remove(PublicationId id) { return impl_->remove(id); }
+std::size_t RawIpContext::size() const noexcept { return impl_->size(); }
 
 Result<RawIpSendReport, RawSendError> RawIpContext::send(
     PublicationId id, std::span<const std::byte> datagram) noexcept {
@@ -404,26 +375,17 @@ Result<RawIpSendReport, RawSendError> RawIpContext::send(
   }
   auto r = p->send(datagram);
   if (r) {
-    impl_->totals.record_send(1, r->bytes_sent);
+    impl_->totals().record_send(1, r->bytes_sent);
   } else if (!r.error().invalid_datagram()) {
     if (r.error().would_block()) {
-      impl_->totals.record_would_block();
+      impl_->totals().record_would_block();
     } else {
-      impl_->totals.record_error();
+      impl_->totals().record_error();
     }
   }
   return r;
 }
 
-Snapshot RawIpContext::snapshot() const noexcept {
-  Snapshot s;
-  s.wall_time = std::chrono::system_clock::now();
-  s.monotonic_time = std::chrono::steady_clock::now();
-  s.active_publications = impl_->active.load(std::memory_order_relaxed);
-  s.publications_added = impl_->added.load(std::memory_order_relaxed);
-  s.publications_removed = impl_->removed.load(std::memory_order_relaxed);
-  s.send = impl_->totals.load();
-  return s;
-}
+Snapshot RawIpContext::snapshot() const noexcept { return impl_->snapshot(); }
 
 }  // namespace mctx

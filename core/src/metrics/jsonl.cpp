@@ -6,11 +6,6 @@
 
 #include "mctx/jsonl.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <algorithm>
 #include <cmath>
@@ -18,6 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
+
+#include "platform/file.hpp"
+#include "platform/platform.hpp"
 
 namespace mctx {
 
@@ -260,10 +258,10 @@ Res<std::string> read_range(int fd, const std::string& path, off_t off, std::siz
   std::string out(len, '\0');
   std::size_t got = 0;
   while (got < len) {
-    ssize_t n = ::pread(fd, out.data() + got, len - got, off + static_cast<off_t>(got));
+    const ssize_t n =
+        platform::read_at(fd, out.data() + got, len - got, off + static_cast<off_t>(got));
     if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
+      const int err = static_cast<int>(-n);
       return unexpected(
           make_error(Errc::metrics_io_failed, "cannot read metrics file '" + path + "'", err));
     }
@@ -463,23 +461,21 @@ Res<JsonlWriter> JsonlWriter::open(const std::string& path, const JsonlHeader& h
   }
 
   // 2. Open and lock.
-  int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    int err = errno;
-    return unexpected(
-        make_error(Errc::metrics_io_failed, "cannot open metrics file '" + path + "'", err));
+  auto opened = platform::open_append(path);
+  if (!opened) {
+    return unexpected(make_error(Errc::metrics_io_failed,
+                                 "cannot open metrics file '" + path + "'", opened.error()));
   }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    int err = errno;
-    ::close(fd);
+  const int fd = *opened;
+  auto st = platform::file_status(fd);
+  if (!st || !st->regular) {
+    const int err = st ? 0 : st.error();
+    platform::close_fd(fd);
     return unexpected(make_error(Errc::metrics_io_failed,
                                  "metrics file '" + path + "' is not a regular file", err));
   }
-  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    int err = errno;
-    if (err == EINTR) continue;
-    ::close(fd);
+  if (int err = platform::lock_exclusive(fd); err != 0) {
+    platform::close_fd(fd);
     if (err == EWOULDBLOCK) {
       return unexpected(
           make_error(Errc::metrics_locked, "metrics file '" + path +
@@ -495,7 +491,7 @@ Res<JsonlWriter> JsonlWriter::open(const std::string& path, const JsonlHeader& h
   // 3. Existing content (its header and its end), or a new header.
   Res<Existing> existing = [&]() -> Res<Existing> {
     try {
-      return check_existing(fd, path, st.st_size, requested);
+      return check_existing(fd, path, static_cast<off_t>(st->size), requested);
     } catch (const std::exception& e) {
       return unexpected(
           make_error(Errc::metrics_bad_header, "metrics file '" + path + "': " + e.what()));
@@ -503,8 +499,7 @@ Res<JsonlWriter> JsonlWriter::open(const std::string& path, const JsonlHeader& h
   }();
   if (!existing) return unexpected(std::move(existing).error());
   Existing& ex = existing.value();
-  if (ex.cut_to >= 0 && ::ftruncate(fd, ex.cut_to) != 0) {
-    int err = errno;
+  if (int err = ex.cut_to >= 0 ? platform::truncate_to(fd, ex.cut_to) : 0; err != 0) {
     return unexpected(make_error(Errc::metrics_io_failed,
                                  "cannot cut the incomplete last line off metrics file '" + path +
                                      "'",
@@ -544,7 +539,7 @@ JsonlWriter::~JsonlWriter() { close(); }
 
 void JsonlWriter::close() noexcept {
   if (fd_ >= 0) {
-    ::close(fd_);  // releases the flock with the last descriptor
+    platform::close_fd(fd_);  // releases the flock with the last descriptor
     fd_ = -1;
   }
 }
@@ -560,18 +555,17 @@ Res<void> JsonlWriter::write_all(std::string_view text) {
   const char* p = text.data();
   std::size_t left = text.size();
   while (left > 0) {
-    ssize_t n = ::write(fd_, p, left);
+    const ssize_t n = platform::write_some(fd_, p, left);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
+      const int err = static_cast<int>(-n);
       const std::size_t written = text.size() - left;
       std::string what = "cannot write to metrics file '" + path_ + "'";
       if (written > 0) {
         // O_APPEND and the lock: the partial row is at the end of the file.
         // Cut it off, so the file still ends with its last complete row.
-        struct stat st {};
-        if (::fstat(fd_, &st) == 0 && st.st_size >= static_cast<off_t>(written) &&
-            ::ftruncate(fd_, st.st_size - static_cast<off_t>(written)) == 0) {
+        auto st = platform::file_status(fd_);
+        const auto w = static_cast<int64_t>(written);
+        if (st && st->size >= w && platform::truncate_to(fd_, st->size - w) == 0) {
           what += " (the " + std::to_string(written) +
                   " bytes of the row that were written have been cut off again: the file ends "
                   "with its last complete row)";
@@ -601,9 +595,7 @@ Res<void> JsonlWriter::sync() {
     return unexpected(
         make_error(Errc::metrics_io_failed, "metrics file '" + path_ + "' is closed"));
   }
-  while (::fdatasync(fd_) != 0) {
-    if (errno == EINTR) continue;
-    int err = errno;
+  if (int err = platform::sync_data(fd_); err != 0) {
     return unexpected(
         make_error(Errc::metrics_io_failed, "cannot sync metrics file '" + path_ + "'", err));
   }

@@ -3,10 +3,10 @@
 
 #include "mctx/context.hpp"
 
-#include <chrono>
 #include <string>
 
-#include "internal.hpp"
+#include "common/internal.hpp"
+#include "common/registry.hpp"
 
 namespace mctx {
 
@@ -39,16 +39,24 @@ void record(SendMetrics& m, const Result<SendReport, SendError>& r) noexcept {
 
 }  // namespace
 
-Context::Context() = default;
+struct Context::Impl : internal::Registry<Publication> {};
+
+Context::Context() : impl_(std::make_unique<Impl>()) {}
 Context::~Context() = default;
 
+namespace {
+
+Unexpected<Error> duplicate(const PublicationConfig& c, PublicationId other) {
+  return unexpected(make_error(Errc::duplicate_publication, "publication (" + describe(c) +
+                                                                ") duplicates publication " +
+                                                                std::to_string(other)));
+}
+
+}  // namespace
+
 Res<PublicationId> Context::add(const PublicationConfig& config) {
-  for (const auto& [id, p] : pubs_) {
-    if (same_flow(p.config(), config)) {
-      return unexpected(make_error(Errc::duplicate_publication,
-                                   "publication (" + describe(config) +
-                                       ") duplicates publication " + std::to_string(id)));
-    }
+  if (auto other = impl_->find_if([&](const Publication& p) { return same_flow(p.config(), config); })) {
+    return duplicate(config, *other);
   }
   auto p = Publication::open(config);
   if (!p) return unexpected(std::move(p).error());
@@ -56,12 +64,8 @@ Res<PublicationId> Context::add(const PublicationConfig& config) {
 }
 
 Res<PublicationId> Context::add(int fd, const PublicationConfig& config) {
-  for (const auto& [id, p] : pubs_) {
-    if (same_flow(p.config(), config)) {
-      return unexpected(make_error(Errc::duplicate_publication,
-                                   "publication (" + describe(config) +
-                                       ") duplicates publication " + std::to_string(id)));
-    }
+  if (auto other = impl_->find_if([&](const Publication& p) { return same_flow(p.config(), config); })) {
+    return duplicate(config, *other);
   }
   auto p = Publication::adopt(fd, config);
   if (!p) return unexpected(std::move(p).error());
@@ -75,84 +79,56 @@ Res<PublicationId> Context::add(Publication&& publication) {
     return unexpected(make_error(Errc::publication_closed,
                                  "cannot add a publication that is closed or was extracted"));
   }
-  if (pubs_.count(id) != 0) {
+  if (impl_->contains(id)) {
     return unexpected(make_error(Errc::duplicate_publication,
                                  "publication " + std::to_string(id) + " is already in the context"));
   }
-  for (const auto& [other_id, p] : pubs_) {
-    if (same_flow(p.config(), pub.config())) {
-      return unexpected(make_error(Errc::duplicate_publication,
-                                   "publication (" + describe(pub.config()) +
-                                       ") duplicates publication " + std::to_string(other_id)));
-    }
+  if (auto other = impl_->find_if(
+          [&](const Publication& p) { return same_flow(p.config(), pub.config()); })) {
+    return duplicate(pub.config(), *other);
   }
-  pubs_.emplace(id, std::move(pub));
-  added_.fetch_add(1, std::memory_order_relaxed);
-  active_.fetch_add(1, std::memory_order_relaxed);
-  return id;
+  return impl_->insert(std::move(pub));
 }
 
-Publication* Context::get(PublicationId id) noexcept {
-  auto it = pubs_.find(id);
-  return it == pubs_.end() ? nullptr : &it->second;
-}
-
-const Publication* Context::get(PublicationId id) const noexcept {
-  auto it = pubs_.find(id);
-  return it == pubs_.end() ? nullptr : &it->second;
-}
-
-std::optional<Publication> Context::take(PublicationId id) {
-  auto it = pubs_.find(id);
-  if (it == pubs_.end()) return std::nullopt;
-  std::optional<Publication> p(std::move(it->second));
-  pubs_.erase(it);
-  removed_.fetch_add(1, std::memory_order_relaxed);
-  active_.fetch_sub(1, std::memory_order_relaxed);
-  return p;
-}
-
-bool Context::remove(PublicationId id) {
-  if (pubs_.erase(id) == 0) return false;
-  removed_.fetch_add(1, std::memory_order_relaxed);
-  active_.fetch_sub(1, std::memory_order_relaxed);
-  return true;
-}
-
-std::size_t Context::size() const noexcept { return pubs_.size(); }
+Publication* Context::get(PublicationId id) noexcept { return impl_->get(id); }
+const Publication* Context::get(PublicationId id) const noexcept { return impl_->get(id); }
+std::optional<Publication> Context::take(PublicationId id) { return impl_->take(id); }
+bool Context::remove(PublicationId id) { return impl_->remove(id); }
+std::size_t Context::size() const noexcept { return impl_->size(); }
 
 void Context::for_each(const std::function<void(Publication&)>& f) {
-  for (auto& [id, p] : pubs_) f(p);
+  impl_->for_each([&](PublicationId, Publication& p) { f(p); });
 }
 
 Result<SendReport, SendError> Context::send(PublicationId id,
                                             std::span<const std::byte> payload) noexcept {
-  auto it = pubs_.find(id);
-  if (it == pubs_.end()) return unexpected(SendError{Errc::publication_not_found, 0});
-  auto r = it->second.send(payload);
-  record(totals_, r);
+  Publication* p = impl_->get(id);
+  if (p == nullptr) return unexpected(SendError{Errc::publication_not_found, 0});
+  auto r = p->send(payload);
+  record(impl_->totals(), r);
   return r;
 }
 
 BatchReport Context::send_batch(PublicationId id,
                                std::span<const OutMessage> messages) noexcept {
-  auto it = pubs_.find(id);
-  if (it == pubs_.end()) {
+  Publication* p = impl_->get(id);
+  if (p == nullptr) {
     BatchReport rep;
     if (!messages.empty()) rep.error = SendError{Errc::publication_not_found, 0};
     return rep;
   }
-  BatchReport rep = it->second.send_batch(messages);
-  internal::record_batch(totals_, rep);
+  BatchReport rep = p->send_batch(messages);
+  internal::record_batch(impl_->totals(), rep);
   return rep;
 }
 
 SendAllReport Context::send_all(std::span<const std::byte> payload) noexcept {
   SendAllReport rep;
-  for (auto& [id, p] : pubs_) {
+  SendMetrics& totals = impl_->totals();
+  impl_->for_each([&](PublicationId id, Publication& p) {
     ++rep.attempted;
     auto r = p.send(payload);
-    record(totals_, r);
+    record(totals, r);
     if (r) {
       ++rep.succeeded;
       rep.bytes_sent += r->bytes_sent;
@@ -160,16 +136,17 @@ SendAllReport Context::send_all(std::span<const std::byte> payload) noexcept {
       rep.first_failed_id = id;
       rep.first_error = r.error();
     }
-  }
+  });
   return rep;
 }
 
 SendAllReport Context::send_all_batch(std::span<const OutMessage> messages,
                                       std::span<BatchReport> reports) noexcept {
   SendAllReport rep;
-  for (auto& [id, p] : pubs_) {
+  SendMetrics& totals = impl_->totals();
+  impl_->for_each([&](PublicationId id, Publication& p) {
     BatchReport r = p.send_batch(messages);
-    internal::record_batch(totals_, r);  // one batch is one send call
+    internal::record_batch(totals, r);  // one batch is one send call
     if (rep.attempted < reports.size()) reports[rep.attempted] = r;
     ++rep.attempted;
     rep.bytes_sent += r.bytes_sent;
@@ -179,19 +156,10 @@ SendAllReport Context::send_all_batch(std::span<const OutMessage> messages,
       rep.first_failed_id = id;
       if (r.error) rep.first_error = r.error;
     }
-  }
+  });
   return rep;
 }
 
-Snapshot Context::snapshot() const noexcept {
-  Snapshot s;
-  s.wall_time = std::chrono::system_clock::now();
-  s.monotonic_time = std::chrono::steady_clock::now();
-  s.active_publications = active_.load(std::memory_order_relaxed);
-  s.publications_added = added_.load(std::memory_order_relaxed);
-  s.publications_removed = removed_.load(std::memory_order_relaxed);
-  s.send = totals_.load();
-  return s;
-}
+Snapshot Context::snapshot() const noexcept { return impl_->snapshot(); }
 
 }  // namespace mctx

@@ -36,7 +36,7 @@ bool same_address(const IpAddress& a, const IpAddress& b) noexcept;
 
 // The send buffer size rule of every publication config: unset, or a
 // positive number of bytes (Errc::invalid_send_buffer_size).
-Res<bool> check_send_buffer_size(const std::optional<int>& bytes);
+Res<void> check_send_buffer_size(const std::optional<int>& bytes);
 
 // The indexes of the interfaces in `locals` that carry `addr`, in list
 // order. A scope on an IPv6 `addr` must name the interface.
@@ -45,6 +45,21 @@ std::vector<uint32_t> holders_of(const IpAddress& addr,
 // The same over this host's addresses, looked up now; on failure
 // Errc::interface_lookup_failed ("looking up the interfaces that carry 'a'").
 Res<std::vector<uint32_t>> holders_of(const IpAddress& addr);
+
+// How the interface resolver's messages end, so that each config (UDP, raw,
+// raw IP) words its own rule; resolve_interface(spec, family) uses the
+// defaults.
+struct InterfaceWording {
+  // After "interface address 'a' is IPv6": why another family is wrong.
+  std::string family_conflict = "";  // default: " but IPv4 is asked for"
+  // After "interface address '0.0.0.0' is unspecified: ".
+  std::string unspecified_hint = "give a local address, an index or a name";
+  // After "interface index 0 is not allowed: ".
+  std::string index_zero_hint = "leave the interface unset for system routing";
+};
+
+Res<uint32_t> resolve_interface(const InterfaceSpec& spec, Family family,
+                                const InterfaceWording& wording);
 
 // The outgoing interface of a raw publication (RawPublicationConfig,
 // RawIpConfig) from its interface and bind address: every rule about them

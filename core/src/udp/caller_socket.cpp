@@ -3,11 +3,7 @@
 
 // Caller-provided sockets: see caller_socket.hpp.
 
-#include "caller_socket.hpp"
-
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
+#include "udp/caller_socket.hpp"
 
 #include <cerrno>
 #include <map>
@@ -69,14 +65,10 @@ std::string PerSocketOptions::differences(const PerSocketOptions& other) const {
 
 namespace {
 
-int get_int(int fd, int level, int name, int& out) noexcept {
-  out = 0;
-  socklen_t len = sizeof out;
-  return ::getsockopt(fd, level, name, &out, &len) == 0 ? 0 : errno;
-}
+using platform::SocketOption;
 
-void set_int(int fd, int level, int name, int value) noexcept {
-  (void)::setsockopt(fd, level, name, &value, sizeof value);
+void set_int(int fd, Family family, SocketOption option, int value) noexcept {
+  (void)platform::set_socket_option(fd, family, option, value);
 }
 
 }  // namespace
@@ -86,59 +78,54 @@ Result<SocketSnapshot, int> SocketSnapshot::take(int fd, Family family,
   SocketSnapshot s;
   s.family_ = family;
   const bool v4 = family == Family::ipv4;
-  if (int err = get_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
-                        v4 ? IP_MULTICAST_TTL : IPV6_MULTICAST_HOPS, s.ttl_)) {
-    return unexpected(err);
-  }
-  if (int err = get_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6,
-                        v4 ? IP_MULTICAST_LOOP : IPV6_MULTICAST_LOOP, s.loop_)) {
-    return unexpected(err);
-  }
+  auto get = [&](SocketOption option, int& out) {
+    return platform::get_socket_option(fd, family, option, out);
+  };
+  if (int err = get(SocketOption::multicast_ttl, s.ttl_)) return unexpected(err);
+  if (int err = get(SocketOption::multicast_loop, s.loop_)) return unexpected(err);
   if (opts.interface_index != 0 || opts.interface_address) {
     if (v4) {
       in_addr a{};
-      socklen_t len = sizeof a;
-      if (::getsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a, &len) != 0) return unexpected(errno);
+      if (int err = platform::get_ipv4_multicast_interface(fd, a)) return unexpected(err);
       s.v4_interface_ = a;
     } else {
       int index = 0;
-      if (int err = get_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, index)) return unexpected(err);
+      if (int err = get(SocketOption::ipv6_multicast_interface, index)) return unexpected(err);
       s.v6_interface_ = index;
     }
   }
   if (opts.dscp) {
     int tos = 0;
-    if (int err = get_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_TOS : IPV6_TCLASS, tos)) {
-      return unexpected(err);
-    }
+    if (int err = get(SocketOption::traffic_class, tos)) return unexpected(err);
     s.tos_ = tos;
   }
   if (opts.send_buffer_size) {
     int size = 0;
-    if (int err = get_int(fd, SOL_SOCKET, SO_SNDBUF, size)) return unexpected(err);
+    if (int err = get(SocketOption::send_buffer, size)) return unexpected(err);
     s.sndbuf_ = size;
   }
   return s;
 }
 
 void SocketSnapshot::restore(int fd) const noexcept {
-  const bool v4 = family_ == Family::ipv4;
-  set_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_MULTICAST_TTL : IPV6_MULTICAST_HOPS, ttl_);
-  set_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_MULTICAST_LOOP : IPV6_MULTICAST_LOOP, loop_);
+  const Family f = family_;
+  set_int(fd, f, SocketOption::multicast_ttl, ttl_);
+  set_int(fd, f, SocketOption::multicast_loop, loop_);
   // IPv4: Linux reports IP_MULTICAST_IF as an address only. Setting it back
   // by that address restores an interface chosen by address (the kernel
   // derives the same index) and the default (0.0.0.0); an interface chosen
   // by index alone reads as 0.0.0.0 and cannot be restored (docs/usage.md).
   if (v4_interface_) (void)platform::set_ipv4_multicast_interface(fd, *v4_interface_, 0);
-  if (v6_interface_) set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, *v6_interface_);
-  if (tos_) set_int(fd, v4 ? IPPROTO_IP : IPPROTO_IPV6, v4 ? IP_TOS : IPV6_TCLASS, *tos_);
+  if (v6_interface_) set_int(fd, f, SocketOption::ipv6_multicast_interface, *v6_interface_);
+  if (tos_) set_int(fd, f, SocketOption::traffic_class, *tos_);
   if (sndbuf_) {
     // The kernel doubles what it is given; a size above wmem_max (set with
     // SO_SNDBUFFORCE) needs SO_SNDBUFFORCE again.
-    set_int(fd, SOL_SOCKET, SO_SNDBUF, *sndbuf_ / 2);
+    set_int(fd, f, SocketOption::send_buffer, *sndbuf_ / 2);
     int now = 0;
-    if (get_int(fd, SOL_SOCKET, SO_SNDBUF, now) == 0 && now != *sndbuf_) {
-      set_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, *sndbuf_ / 2);
+    if (platform::get_socket_option(fd, f, SocketOption::send_buffer, now) == 0 &&
+        now != *sndbuf_) {
+      set_int(fd, f, SocketOption::send_buffer_force, *sndbuf_ / 2);
     }
   }
 }
@@ -146,9 +133,9 @@ void SocketSnapshot::restore(int fd) const noexcept {
 // ---- SharedSocket -------------------------------------------------------------
 
 Result<SocketKey, int> socket_key(int fd) noexcept {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) return unexpected(errno);
-  return SocketKey{st.st_dev, st.st_ino};
+  auto id = platform::file_identity(fd);
+  if (!id) return unexpected(id.error());
+  return SocketKey{id->device, id->inode};
 }
 
 namespace {

@@ -10,7 +10,7 @@
 #include <cstdarg>
 #include <cstdio>
 
-#include "logging.hpp"
+#include "common/logging.hpp"
 
 namespace mctx {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
 
-#include "internal.hpp"
+#include "common/internal.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -20,13 +20,13 @@ bool same_address(const IpAddress& a, const IpAddress& b) noexcept {
   return a.family() == b.family() && a.bytes() == b.bytes();
 }
 
-Res<bool> check_send_buffer_size(const std::optional<int>& bytes) {
+Res<void> check_send_buffer_size(const std::optional<int>& bytes) {
   if (bytes && *bytes <= 0) {
     return fail(Errc::invalid_send_buffer_size,
                 "send buffer size " + std::to_string(*bytes) +
                     " is not allowed: give a positive number of bytes or leave it unset");
   }
-  return true;
+  return {};
 }
 
 std::vector<uint32_t> holders_of(const IpAddress& addr,

@@ -9,7 +9,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "internal.hpp"
+#include "common/internal.hpp"
 #include "platform/platform.hpp"
 
 namespace mctx {

@@ -13,10 +13,6 @@
 //   that share one must agree on them; the first publication's values are
 //   recorded under the socket's identity (the inode its descriptors share).
 
-#include <netinet/in.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -66,8 +62,8 @@ class SocketSnapshot {
 
 // Identity of a socket: the inode every descriptor of it shares.
 struct SocketKey {
-  dev_t dev = 0;
-  ino_t ino = 0;
+  uint64_t dev = 0;
+  uint64_t ino = 0;
   bool operator<(const SocketKey& o) const noexcept {
     return dev != o.dev ? dev < o.dev : ino < o.ino;
   }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
 
-#include "mctx/pacing.hpp"
+#include "udp/pacing.hpp"
 
 #include <algorithm>
 #include <limits>

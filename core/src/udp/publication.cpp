@@ -12,11 +12,6 @@
 
 #include "mctx/publication.hpp"
 
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -24,10 +19,10 @@
 #include <new>
 #include <string>
 
-#include "caller_socket.hpp"
-#include "internal.hpp"
-#include "mctx/pacing.hpp"
-#include "logging.hpp"
+#include "udp/caller_socket.hpp"
+#include "common/internal.hpp"
+#include "common/logging.hpp"
+#include "udp/pacing.hpp"
 #include "platform/platform.hpp"
 
 namespace mctx {
@@ -36,7 +31,9 @@ struct Publication::State {
   PublicationId id = 0;
   PublicationConfig config;
   ResolvedConfig resolved;
-  Endpoint local;
+  // destination (= resolved.destination), local, source: what every send's
+  // report points to (set once at open / adopt).
+  FlowEndpoints flow;
   int fd = -1;
   SendMetrics metrics;
   // The send path's plan (init_send_path): segmentation offload, pacing.
@@ -70,7 +67,7 @@ struct Publication::State {
   State(const State&) = delete;
   State& operator=(const State&) = delete;
   ~State() {
-    if (fd >= 0) ::close(fd);
+    platform::close_fd(fd);
   }
 };
 
@@ -89,38 +86,45 @@ std::string for_group(const ResolvedConfig& r) {
   return " for group " + r.destination.to_string();
 }
 
-Res<bool> set_int(int fd, int level, int name, int value, const char* option,
-                  const ResolvedConfig& r) {
-  if (::setsockopt(fd, level, name, &value, sizeof value) != 0) {
+using platform::SocketOption;
+
+Res<void> set_int(int fd, SocketOption option, int value, const ResolvedConfig& r) {
+  if (int err = platform::set_socket_option(fd, r.family, option, value); err != 0) {
     return fail(Errc::set_option_failed,
-                std::string("setting ") + option + " to " + std::to_string(value) + for_group(r),
-                errno);
+                std::string("setting ") + platform::socket_option_name(option, r.family) + " to " +
+                    std::to_string(value) + for_group(r),
+                err);
   }
-  return true;
+  return {};
 }
 
-Res<bool> bind_socket(int fd, const ResolvedConfig& r) {
-  sockaddr_storage ss;
-  const socklen_t len = r.bind.to_sockaddr(ss);
-  if (::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
-    return fail(Errc::bind_failed, "binding to " + r.bind.to_string() + for_group(r), errno);
+Res<void> bind_socket(int fd, const ResolvedConfig& r) {
+  if (int err = platform::bind_to(fd, r.bind); err != 0) {
+    return fail(Errc::bind_failed, "binding to " + r.bind.to_string() + for_group(r), err);
   }
-  return true;
+  return {};
 }
 
-Res<bool> set_common(int fd, const PublicationConfig& c, const ResolvedConfig& r) {
+// TTL / hop limit -> loop -> DSCP (IP_TOS / IPV6_TCLASS) -> SO_SNDBUF, the
+// options named after r.family.
+Res<void> set_per_family(int fd, const PublicationConfig& c, const ResolvedConfig& r) {
+  if (auto ok = set_int(fd, SocketOption::multicast_ttl, c.ttl(), r); !ok) return ok;
+  if (auto ok = set_int(fd, SocketOption::multicast_loop, c.loopback() ? 1 : 0, r); !ok) return ok;
+  if (c.dscp()) {
+    if (auto ok = set_int(fd, SocketOption::traffic_class, *c.dscp() << 2, r); !ok) return ok;
+  }
   if (c.send_buffer_size()) {
-    if (auto ok = set_int(fd, SOL_SOCKET, SO_SNDBUF, *c.send_buffer_size(), "SO_SNDBUF", r); !ok) {
+    if (auto ok = set_int(fd, SocketOption::send_buffer, *c.send_buffer_size(), r); !ok) {
       return ok;
     }
   }
-  return true;
+  return {};
 }
 
 // IP_MULTICAST_IF (IPv4: address, or index by name/index) or
 // IPV6_MULTICAST_IF (index), when the plan has an interface. Used at setup
 // and again when an outage finds the interface back.
-Res<bool> set_multicast_interface(int fd, const ResolvedConfig& r) {
+Res<void> set_multicast_interface(int fd, const ResolvedConfig& r) {
   if (r.family == Family::ipv4 && (r.interface_address || r.interface_index != 0)) {
     // Index and address together when both are known: the index selects
     // the device, the address becomes the source (see config.cpp).
@@ -141,73 +145,39 @@ Res<bool> set_multicast_interface(int fd, const ResolvedConfig& r) {
   }
   if (r.family == Family::ipv6 && r.interface_index != 0) {
     const int index = static_cast<int>(r.interface_index);
-    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index) != 0) {
+    if (int err = platform::set_socket_option(fd, r.family, SocketOption::ipv6_multicast_interface,
+                                              index);
+        err != 0) {
       return fail(Errc::set_option_failed,
                   "setting IPV6_MULTICAST_IF to interface " +
                       platform::describe_interface(r.interface_index) + for_group(r),
-                  errno);
+                  err);
     }
   }
-  return true;
+  return {};
 }
 
-// ---- IPv4 setup -------------------------------------------------------------
-// bind (if asked) -> IP_MULTICAST_IF (address, or index by name/index) ->
-// IP_MULTICAST_TTL -> IP_MULTICAST_LOOP -> IP_TOS (DSCP) -> SO_SNDBUF.
-Res<bool> setup_ipv4(int fd, const PublicationConfig& c, const ResolvedConfig& r, bool do_bind) {
+// ---- setup -----------------------------------------------------------------
+// bind (if asked; an IPv6 interface address counts as the source) ->
+// IP_MULTICAST_IF (IPv4: address, or index by name/index) / IPV6_MULTICAST_IF
+// (index) -> TTL / hop limit -> loop -> DSCP (IP_TOS / IPV6_TCLASS) ->
+// SO_SNDBUF.
+Res<void> setup(int fd, const PublicationConfig& c, const ResolvedConfig& r, bool do_bind) {
   if (do_bind) {
     if (auto ok = bind_socket(fd, r); !ok) return ok;
   }
   if (auto ok = set_multicast_interface(fd, r); !ok) return ok;
-  if (auto ok = set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, c.ttl(), "IP_MULTICAST_TTL", r); !ok) {
-    return ok;
-  }
-  if (auto ok = set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, c.loopback() ? 1 : 0,
-                        "IP_MULTICAST_LOOP", r);
-      !ok) {
-    return ok;
-  }
-  if (c.dscp()) {
-    if (auto ok = set_int(fd, IPPROTO_IP, IP_TOS, *c.dscp() << 2, "IP_TOS", r); !ok) return ok;
-  }
-  return set_common(fd, c, r);
-}
-
-// ---- IPv6 setup -------------------------------------------------------------
-// bind (if asked; an interface address counts as the source) ->
-// IPV6_MULTICAST_IF (index) -> IPV6_MULTICAST_HOPS -> IPV6_MULTICAST_LOOP ->
-// IPV6_TCLASS (DSCP) -> SO_SNDBUF.
-Res<bool> setup_ipv6(int fd, const PublicationConfig& c, const ResolvedConfig& r, bool do_bind) {
-  if (do_bind) {
-    if (auto ok = bind_socket(fd, r); !ok) return ok;
-  }
-  if (auto ok = set_multicast_interface(fd, r); !ok) return ok;
-  if (auto ok = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, c.ttl(), "IPV6_MULTICAST_HOPS", r);
-      !ok) {
-    return ok;
-  }
-  if (auto ok = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, c.loopback() ? 1 : 0,
-                        "IPV6_MULTICAST_LOOP", r);
-      !ok) {
-    return ok;
-  }
-  if (c.dscp()) {
-    if (auto ok = set_int(fd, IPPROTO_IPV6, IPV6_TCLASS, *c.dscp() << 2, "IPV6_TCLASS", r); !ok) {
-      return ok;
-    }
-  }
-  return set_common(fd, c, r);
+  return set_per_family(fd, c, r);
 }
 
 // The local address of fd as the kernel reports it.
 Res<Endpoint> local_endpoint(int fd, const ResolvedConfig& r) {
-  sockaddr_storage local{};
-  socklen_t local_len = sizeof local;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) {
+  auto local = platform::local_endpoint(fd);
+  if (!local) {
     return fail(Errc::connect_failed, "reading the local address of the socket" + for_group(r),
-                errno);
+                local.error());
   }
-  auto ep = Endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&local), local_len);
+  const std::optional<Endpoint>& ep = *local;
   if (!ep) {
     return fail(Errc::connect_failed,
                 "the socket" + for_group(r) + " has no IPv4/IPv6 local address", 0);
@@ -217,10 +187,8 @@ Res<Endpoint> local_endpoint(int fd, const ResolvedConfig& r) {
 
 // Connects to the destination and reads back the local address.
 Res<Endpoint> connect_socket(int fd, const ResolvedConfig& r) {
-  sockaddr_storage ss;
-  const socklen_t len = r.destination.to_sockaddr(ss);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
-    return fail(Errc::connect_failed, "connecting to " + r.destination.to_string(), errno);
+  if (int err = platform::connect_to(fd, r.destination); err != 0) {
+    return fail(Errc::connect_failed, "connecting to " + r.destination.to_string(), err);
   }
   return local_endpoint(fd, r);
 }
@@ -232,8 +200,7 @@ Res<Endpoint> configure(int fd, const PublicationConfig& c, const ResolvedConfig
                     for_group(r),
                 err);
   }
-  Res<bool> ok = r.family == Family::ipv4 ? setup_ipv4(fd, c, r, do_bind)
-                                          : setup_ipv6(fd, c, r, do_bind);
+  Res<void> ok = setup(fd, c, r, do_bind);
   if (!ok) return unexpected(std::move(ok).error());
   return connect_socket(fd, r);
 }
@@ -248,6 +215,17 @@ std::size_t max_segment_for(int fd, const ResolvedConfig& r) {
 }
 
 // Segmentation offload and pacing, once the socket is configured.
+// What open() and adopt() record once the socket is set up: the id, the
+// configuration and its plan, the interface and the flow's addresses.
+void record_setup(Publication::State& s, const PublicationConfig& c, const ResolvedConfig& r,
+                  const Endpoint& local) {
+  s.id = internal::next_publication_id();
+  s.config = c;
+  s.resolved = r;
+  s.ifindex.store(r.interface_index, std::memory_order_relaxed);
+  s.flow = FlowEndpoints{r.destination, local, local.address};
+}
+
 void init_send_path(Publication::State& s) {
   const ResolvedConfig& r = s.resolved;
   if (s.config.gso() == Gso::off) {
@@ -330,22 +308,17 @@ Res<Publication> Publication::open(const PublicationConfig& config) {
   if (!resolved) return unexpected(std::move(resolved).error());
   const ResolvedConfig& r = *resolved;
 
-  const int domain = r.family == Family::ipv4 ? AF_INET : AF_INET6;
-  const int fd = ::socket(domain, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+  const int fd = platform::open_udp_socket(r.family);
   if (fd < 0) {
     return fail(Errc::socket_create_failed,
                 std::string("creating an ") + family_name(r.family) + " UDP socket" + for_group(r),
-                errno);
+                -fd);
   }
   auto state = std::make_unique<State>();
   state->fd = fd;  // closed by ~State on any failure below
   auto local = configure(fd, config, r, r.needs_bind);
   if (!local) return unexpected(std::move(local).error());
-  state->id = internal::next_publication_id();
-  state->config = config;
-  state->resolved = r;
-  state->ifindex.store(r.interface_index, std::memory_order_relaxed);
-  state->local = *local;
+  record_setup(*state, config, r, *local);
   init_send_path(*state);
   Publication pub(std::move(state));
   log_ready(pub, "Publication::open");
@@ -367,15 +340,14 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
     return fail(Errc::socket_invalid,
                 "file descriptor " + std::to_string(fd) + " is not an open socket", info.error());
   }
-  if (info->type != SOCK_DGRAM || (info->protocol != IPPROTO_UDP && info->protocol != 0) ||
-      (info->domain != AF_INET && info->domain != AF_INET6)) {
+  if (!platform::is_udp_socket(*info)) {
     return fail(Errc::socket_not_datagram,
                 sock + " is not a UDP socket (domain " + std::to_string(info->domain) + ", type " +
                     std::to_string(info->type) + ", protocol " + std::to_string(info->protocol) +
                     ")",
                 0);
   }
-  const Family sock_family = info->domain == AF_INET ? Family::ipv4 : Family::ipv6;
+  const Family sock_family = platform::socket_family(*info);
   if (sock_family != r.family) {
     return fail(Errc::socket_family_mismatch,
                 sock + " is " + family_name(sock_family) + " but group " +
@@ -384,12 +356,11 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
   }
 
   // An already bound socket cannot be rebound: it must match the config.
-  sockaddr_storage bound_ss{};
-  socklen_t bound_len = sizeof bound_ss;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&bound_ss), &bound_len) != 0) {
-    return fail(Errc::socket_invalid, "reading the local address of " + sock, errno);
+  auto bound_or = platform::local_endpoint(fd);
+  if (!bound_or) {
+    return fail(Errc::socket_invalid, "reading the local address of " + sock, bound_or.error());
   }
-  auto bound = Endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&bound_ss), bound_len);
+  const std::optional<Endpoint>& bound = *bound_or;
   const bool is_bound = bound && (bound->port != 0 || !bound->address.is_unspecified());
   if (is_bound) {
     if (r.needs_bind && !r.bind.address.is_unspecified() &&
@@ -429,8 +400,9 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
   // The publication sends through its own duplicate: the caller may close
   // its descriptor (or the number may be reused) without redirecting media.
   auto state = std::make_unique<State>();
-  state->fd = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);  // closed by ~State on any failure below
-  if (state->fd < 0) return fail(Errc::socket_invalid, "duplicating " + sock, errno);
+  const int dup = platform::duplicate_fd(fd);
+  if (dup < 0) return fail(Errc::socket_invalid, "duplicating " + sock, -dup);
+  state->fd = dup;  // closed by ~State on any failure below
   const int own = state->fd;
 
   if (shared == nullptr) {
@@ -439,8 +411,7 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
     auto before = internal::SocketSnapshot::take(own, r.family, options);
     if (!before) return fail(Errc::set_option_failed, "reading the options of " + sock,
                              before.error());
-    Res<bool> ok = r.family == Family::ipv4 ? setup_ipv4(own, config, r, false)
-                                            : setup_ipv6(own, config, r, false);
+    Res<void> ok = setup(own, config, r, false);
     if (ok && !is_bound) {
       // Unbound: bind as asked, else to the wildcard with an ephemeral port
       // (what the first send would do), so local() is known now.
@@ -456,11 +427,7 @@ Res<Publication> Publication::adopt(int fd, const PublicationConfig& config) {
   auto local = local_endpoint(own, r);
   if (!local) return unexpected(std::move(local).error());
 
-  state->id = internal::next_publication_id();
-  state->config = config;
-  state->resolved = r;
-  state->ifindex.store(r.interface_index, std::memory_order_relaxed);
-  state->local = *local;
+  record_setup(*state, config, r, *local);
   state->target.len = r.destination.to_sockaddr(state->destination);
   state->target.addr = reinterpret_cast<const sockaddr*>(&state->destination);
   state->shared = internal::SharedSocket::claim(*key, options, r.destination.to_string());
@@ -485,7 +452,7 @@ const ResolvedConfig& Publication::resolved() const noexcept {
   return (s_ ? *s_ : empty_state()).resolved;
 }
 const Endpoint& Publication::destination() const noexcept { return resolved().destination; }
-const Endpoint& Publication::local() const noexcept { return (s_ ? *s_ : empty_state()).local; }
+const Endpoint& Publication::local() const noexcept { return (s_ ? *s_ : empty_state()).flow.local; }
 uint32_t Publication::interface_index() const noexcept {
   return s_ ? s_->ifindex.load(std::memory_order_relaxed) : 0;
 }
@@ -521,7 +488,7 @@ std::string Publication::describe() const {
   if (!s_ || s_->fd < 0) return "closed";
   const ResolvedConfig& r = s_->resolved;
   const PublicationConfig& c = s_->config;
-  std::string text = s_->local.to_string() + " -> " + r.destination.to_string() + ", interface ";
+  std::string text = s_->flow.local.to_string() + " -> " + r.destination.to_string() + ", interface ";
   if (r.interface_index != 0) {
     text += platform::describe_interface(r.interface_index);
   } else if (r.interface_address) {
@@ -592,11 +559,7 @@ void recover(State& s) noexcept {
         // (AF_UNSPEC clears the device binding), connect again after.
         const uint32_t scope = r.destination.address.scope_id();
         const bool reconnect = scope != 0 && scope != s.ifindex.load(std::memory_order_relaxed);
-        if (reconnect) {
-          sockaddr unspec{};
-          unspec.sa_family = AF_UNSPEC;
-          (void)::connect(s.fd, &unspec, sizeof unspec);
-        }
+        if (reconnect) platform::disconnect(s.fd);
         auto ok = set_multicast_interface(s.fd, r);
         if (!ok) return ok.error().code;
         if (reconnect) {
@@ -696,9 +659,7 @@ Result<SendReport, SendError> Publication::send(const iovec* iov, std::size_t co
     s->pacer.consume(ip_datagram_size(static_cast<std::size_t>(n), s->resolved.family == Family::ipv6),
                      Pacer::clock::now());
   }
-  // Built in place as one aggregate: measurably cheaper than field by field.
-  return SendReport{s->id, s->resolved.destination, s->local, s->local.address,
-                    static_cast<std::size_t>(n)};
+  return SendReport{s->id, static_cast<std::size_t>(n), &s->flow};
 }
 
 namespace {
