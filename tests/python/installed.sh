@@ -27,7 +27,7 @@ echo "installed: ${site#$root}/mctx"
   echo "FAIL: ${site#$root} is not on $python's sys.path" >&2; exit 1; }
 ext=$(find "$site/mctx" -name '_core*.so' | head -n 1)
 runpath=$(readelf -d "$ext" | sed -n 's/.*RUNPATH.*\[\(.*\)\].*/\1/p')
-libdir=$(dirname "$(find "$root" -name 'libmctx-core.so.0' | head -n 1)")
+libdir=$(dirname "$(find "$root" -name 'libmctx-core.so.[0-9]*' -type l | head -n 1)")
 [ "$runpath" = "${libdir#$root}" ] || {
   echo "FAIL: RUNPATH '$runpath' is not the installed libdir '${libdir#$root}'" >&2; exit 1; }
 echo "RUNPATH $runpath"
