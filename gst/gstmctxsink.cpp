@@ -75,7 +75,6 @@
 #include "mctxsink-metrics.hpp"
 #include "mctxsink-private.hpp"
 
-GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 
 using mctx::gst::Backend;

@@ -13,6 +13,10 @@
 #include "mctx/log.hpp"
 #include "mctxsink-private.hpp"
 
+// The mctxsink debug category (initialised when the element type is
+// registered, or by a test program that links the internal library).
+GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
+
 namespace mctx::gst {
 
 namespace {

@@ -12,13 +12,13 @@
 
 #include "netns_guard.hpp"
 
-// The mctxsink category the compiled-in sources log into.
+// The mctxsink category the element's internal library logs into.
 GST_DEBUG_CATEGORY_EXTERN(gst_mctx_sink_debug);
 
 // Delivery and the Fanout need a GstBaseSink: they post messages on it when
 // something goes wrong and wait for preroll on it when unlocked. These
-// binaries load no plugin (the gst sources are compiled in, and the system
-// plugins are off), so the sink is a minimal subclass of the abstract
+// binaries load no plugin (they link the element's internal library, and the
+// system plugins are off), so the sink is a minimal subclass of the abstract
 // GstBaseSink, never added to a pipeline (give it a bus with
 // gst_element_set_bus() to read what it posts).
 struct FanoutTestSink {

@@ -38,8 +38,6 @@
 #include "mctxsink-destinations.hpp"
 #include "mctxsink-private.hpp"
 
-GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
-
 
 namespace {
 

@@ -31,8 +31,6 @@
 #include "mctxsink-destinations.hpp"
 #include "mctxsink-private.hpp"
 
-GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
-
 namespace {
 
 using mctx::gst::Backend;

@@ -25,8 +25,6 @@
 #include "mctxsink-private.hpp"
 #include "send-path-test.hpp"
 
-GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
-
 namespace {
 
 namespace rt = mctx::rawtest;
