@@ -68,9 +68,11 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "mctxsink-deliver.hpp"
+#include "mctxsink-destination-list.hpp"
 #include "mctxsink-destinations.hpp"
 #include "mctxsink-metrics.hpp"
 #include "mctxsink-private.hpp"
@@ -80,6 +82,7 @@
 using mctx::gst::Backend;
 using mctx::gst::Destination;
 using mctx::gst::DestinationSet;
+using mctx::gst::Destinations;
 using mctx::gst::Fanout;
 using mctx::gst::GRef;
 using mctx::gst::MetricsPoster;
@@ -174,7 +177,8 @@ struct Private {
   std::mutex run_mutex;
 
   std::mutex settings_mutex;
-  Settings settings;     // under settings_mutex
+  Settings settings;          // under settings_mutex
+  Destinations destinations;  // under settings_mutex: the destinations property
   bool started = false;  // under settings_mutex: between start() and stop()
 
   std::mutex state_mutex;
@@ -307,9 +311,11 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
   };
   try {
     Settings s;
+    Destinations list;
     {
       std::lock_guard<std::mutex> lk(priv->settings_mutex);
       s = priv->settings;
+      list = priv->destinations;
       priv->started = true;  // from here on, MUTABLE_READY properties are refused
     }
     if (!priv->waiter.valid()) {
@@ -318,7 +324,7 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
     }
 
     mctx::gst::sync_core_log_threshold();  // the core logs into our category
-    auto set = DestinationSet::open(GST_BASE_SINK_CAST(self), s, priv->waiter);
+    auto set = DestinationSet::open(GST_BASE_SINK_CAST(self), s, list, priv->waiter);
     if (!set) return fail(set.error());
 
     const Destination* primary = (*set)->primary();
@@ -573,7 +579,7 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
             uris.emplace_back(uri ? uri : "");
           }
           GST_INFO_OBJECT(self, "Changing destinations: %u URIs", n);
-          s.destinations = std::move(uris);
+          priv->destinations.assign(uris);
           break;
         }
         case PROP_STATS_INTERVAL:
@@ -648,7 +654,7 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
       case PROP_QUEUE_FULL: g_value_set_enum(value, s.queue_full_drop ? 1 : 0); break;
       case PROP_MAX_OUTAGE: g_value_set_uint(value, s.max_outage_ms); break;
       case PROP_DESTINATIONS:
-        for (const std::string& uri : s.destinations) {
+        for (const std::string& uri : priv->destinations.uris()) {
           GValue v = G_VALUE_INIT;
           g_value_init(&v, G_TYPE_STRING);
           g_value_set_string(&v, uri.c_str());
@@ -665,14 +671,10 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
 // ---------------------------------------------------------------------------
 // Action signals: add, remove, clear, get-metrics (the destinations)
 
-// Whether a destination with this canonical URI is in `s` (the properties'
-// one or a URI of destinations); not running.
-static bool settings_have(const Settings& s, const std::string& canonical) {
-  if (!s.raw_mode && !s.group.empty() && mctx::gst::build_uri(s) == canonical) return true;
-  for (const std::string& uri : s.destinations) {
-    if (mctx::gst::canonical_uri(s, uri) == canonical) return true;
-  }
-  return false;
+// The canonical URI of the properties' destination, "" when there is none
+// to compare with (raw mode, no group).
+static std::string primary_key(const Settings& s) {
+  return s.raw_mode ? std::string() : mctx::gst::canonical_uri(s);
 }
 
 static gboolean gst_mctx_sink_add(GstMctxSink* self, const gchar* uri_arg) {
@@ -682,43 +684,37 @@ static gboolean gst_mctx_sink_add(GstMctxSink* self, const gchar* uri_arg) {
   bool added = false;
   try {
     std::lock_guard<std::mutex> run(priv->run_mutex);
+    mctx::Result<Destinations::Entry, StartError> entry = mctx::unexpected(StartError{});
     Settings element;
     {
       std::lock_guard<std::mutex> lk(priv->settings_mutex);
       element = priv->settings;
+      entry = priv->destinations.admit(uri, primary_key(element));
     }
     // Running: the element-wide values (raw-mode, gso, ...) of the run.
     State* st = priv->state.get();
-    Settings d;
-    std::string why;
-    if (!mctx::gst::destination_settings(st ? st->settings : element, uri, d, why)) {
-      error = StartError{StartError::Kind::settings, why, "add: bad URI"};
-    } else {
-      const std::string canonical = mctx::gst::build_uri(d);
-      const bool present = st ? st->set->contains(canonical) : settings_have(element, canonical);
-      if (present) {
-        error = StartError{StartError::Kind::settings,
-                           "already a destination (" + canonical + ")", "add: duplicate"};
-      } else if (st != nullptr) {
-        // Running: open it now; the streaming thread takes it at the next
-        // buffer or list.
-        auto opened =
-            mctx::gst::open_destination(GST_BASE_SINK_CAST(self), d, false, priv->waiter);
-        if (!opened) {
-          error = opened.error();
-        } else {
-          GST_INFO_OBJECT(self, "Destination added: %s",
-                          (*opened)->backend().describe_socket().c_str());
-          st->set->add(std::move(*opened));
-          added = true;
-        }
+    if (!entry) {
+      error = entry.error();
+    } else if (st != nullptr) {
+      // Running: open it now; the streaming thread takes it at the next
+      // buffer or list.
+      auto opened = mctx::gst::open_destination(
+          GST_BASE_SINK_CAST(self), Destinations::settings_for(*entry, st->settings), false,
+          priv->waiter);
+      if (!opened) {
+        error = opened.error();
       } else {
+        GST_INFO_OBJECT(self, "Destination added: %s",
+                        (*opened)->backend().describe_socket().c_str());
+        st->set->add(std::move(*opened));
         added = true;
       }
-      if (added) {
-        std::lock_guard<std::mutex> lk(priv->settings_mutex);
-        priv->settings.destinations.push_back(uri);
-      }
+    } else {
+      added = true;
+    }
+    if (added) {
+      std::lock_guard<std::mutex> lk(priv->settings_mutex);
+      priv->destinations.append(std::move(*entry));
     }
   } catch (const std::exception& e) {
     error = StartError{StartError::Kind::open, std::string("internal error: ") + e.what(), ""};
@@ -748,20 +744,12 @@ static gboolean gst_mctx_sink_remove(GstMctxSink* self, const gchar* uri_arg) {
   try {
     std::lock_guard<std::mutex> run(priv->run_mutex);
     std::lock_guard<std::mutex> lk(priv->settings_mutex);
-    Settings& s = priv->settings;
-    const std::string canonical = mctx::gst::canonical_uri(s, uri);
-    auto& list = s.destinations;
-    for (auto it = list.begin(); it != list.end(); ++it) {
-      if (*it == uri || (!canonical.empty() && mctx::gst::canonical_uri(s, *it) == canonical)) {
-        list.erase(it);
-        removed = true;
-        break;
-      }
-    }
+    const std::optional<std::string> key = priv->destinations.remove(uri);
+    removed = key.has_value();
     if (removed && priv->state) {
       // Its send stops at once and a wait on its socket is interrupted; the
       // streaming thread lets go of it (and closes it) at the next buffer.
-      (void)priv->state->set->remove(canonical);
+      (void)priv->state->set->remove(*key);
     }
   } catch (const std::exception& e) {
     GST_ERROR_OBJECT(self, "remove '%s': %s", uri.c_str(), e.what());
@@ -783,8 +771,7 @@ static void gst_mctx_sink_clear(GstMctxSink* self) {
   {
     std::lock_guard<std::mutex> run(priv->run_mutex);
     std::lock_guard<std::mutex> lk(priv->settings_mutex);
-    n = priv->settings.destinations.size();
-    priv->settings.destinations.clear();
+    n = priv->destinations.clear();
     if (priv->state) (void)priv->state->set->clear();
   }
   GST_INFO_OBJECT(self, "clear: %zu destinations removed", n);
@@ -794,11 +781,7 @@ static void gst_mctx_sink_clear(GstMctxSink* self) {
 static GstStructure* gst_mctx_sink_get_metrics(GstMctxSink* self, const gchar* uri_arg) {
   auto priv = self->priv;
   try {
-    std::string canonical;
-    {
-      std::lock_guard<std::mutex> lk(priv->settings_mutex);
-      canonical = mctx::gst::canonical_uri(priv->settings, uri_arg ? uri_arg : "");
-    }
+    const std::string canonical = Destinations::key_of(uri_arg ? uri_arg : "");
     std::lock_guard<std::mutex> lk(priv->state_mutex);
     if (canonical.empty() || !priv->state) return nullptr;
     return priv->state->set->destination_structure(canonical);

@@ -114,9 +114,7 @@ struct Settings {
   guint64 max_rate = kDefaultMaxRate;
   bool queue_full_drop = kDefaultQueueFullDrop;  // queue-full: false = wait, true = drop
   guint max_outage_ms = kDefaultMaxOutage;
-  // Further destinations, mctx:// URIs (parse_uri() syntax), sent to in
-  // addition to the one the properties above describe.
-  std::vector<std::string> destinations;
+  // The destinations property is a Destinations (mctxsink-destination-list.hpp).
 };
 
 // ---------------------------------------------------------------------------

@@ -65,12 +65,10 @@ std::string uri(const char* group, guint port) {
 // A further destination from its URI, as the add signal opens it.
 mctx::gst::DestinationResult open_uri(GstBaseSink* sink, const Settings& element,
                                       const std::string& text, Waiter& waiter) {
-  Settings d;
-  std::string error;
-  if (!mctx::gst::destination_settings(element, text, d, error)) {
-    throw std::runtime_error("bad test URI " + text + ": " + error);
-  }
-  return mctx::gst::open_destination(sink, d, false, waiter);
+  auto entry = mctx::gst::Destinations().admit(text, "");
+  if (!entry) throw std::runtime_error("bad test URI " + text + ": " + entry.error().message);
+  return mctx::gst::open_destination(
+      sink, mctx::gst::Destinations::settings_for(*entry, element), false, waiter);
 }
 
 mctx::IpAddress ip(const char* text) {
@@ -180,10 +178,11 @@ TEST_P(FanoutNoAllocGso, SeveralDestinationsAllocateNothing) {
   s.port = kPort1;
   s.interface = "lo";
   s.gso = GetParam();
-  s.destinations = {uri(kGroup2, kPort2)};
+  mctx::gst::Destinations list;
+  list.assign({uri(kGroup2, kPort2)});
   Waiter waiter;
   ASSERT_TRUE(waiter.valid());
-  auto opened = DestinationSet::open(sink, s, waiter);
+  auto opened = DestinationSet::open(sink, s, list, waiter);
   ASSERT_TRUE(opened) << opened.error().message;
   DestinationSet& set = **opened;
   ASSERT_EQ(set.size(), 2u);
@@ -262,7 +261,7 @@ TEST_P(FanoutNoAllocGso, SeveralDestinationsAllocateNothing) {
   }
   std::printf("releasing a destination: %llu allocations\n",
               static_cast<unsigned long long>(release_cost));
-  const std::string second_uri = mctx::gst::canonical_uri(s, uri(kGroup2, kPort2));
+  const std::string second_uri = mctx::gst::Destinations::key_of(uri(kGroup2, kPort2));
   ASSERT_TRUE(set.remove(second_uri)) << second_uri;
   ASSERT_EQ(set.size(), 2u);
   make("removed", kCalls);
