@@ -66,6 +66,9 @@
 #include "gstmctxsink.h"
 
 #include <exception>
+#include <type_traits>
+#include <utility>
+#include <vector>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -234,28 +237,18 @@ static GstStructure* current_metrics(GstMctxSink* self) {
 }
 
 // ---------------------------------------------------------------------------
-// Errors
+// Errors (mctxsink-errors.cpp maps them to GErrors)
 
 static void post_start_error(GstMctxSink* self, const StartError& e) {
-  GST_WARNING_OBJECT(self, "start failed: %s (%s)", e.message.c_str(), e.debug.c_str());
-  switch (e.kind) {
-    case StartError::Kind::settings:
-      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.message.c_str()),
-                        ("%s", e.debug.c_str()));
-      break;
-    case StartError::Kind::open:
-      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("%s", e.message.c_str()),
-                        ("%s", e.debug.c_str()));
-      break;
-    case StartError::Kind::not_authorized:
-      GST_ELEMENT_ERROR(self, RESOURCE, NOT_AUTHORIZED, ("%s", e.message.c_str()),
-                        ("%s", e.debug.c_str()));
-      break;
-    case StartError::Kind::not_supported:
-      GST_ELEMENT_ERROR(self, CORE, NOT_IMPLEMENTED, ("%s", e.message.c_str()),
-                        ("%s", e.debug.c_str()));
-      break;
-  }
+  mctx::gst::post_start_error(GST_ELEMENT_CAST(self), GST_MESSAGE_ERROR, e);
+}
+
+// A failed add or remove: a WARNING naming the signal and the URI.
+static gboolean refuse(GstMctxSink* self, const char* signal, const std::string& uri,
+                       StartError e) {
+  e.message = std::string(signal) + " '" + uri + "': " + e.message;
+  mctx::gst::post_start_error(GST_ELEMENT_CAST(self), GST_MESSAGE_WARNING, e);
+  return FALSE;
 }
 
 // ---------------------------------------------------------------------------
@@ -442,55 +435,66 @@ static const char* str_or_null(const std::string& s) { return s.empty() ? nullpt
                 G_OBJECT(self), __VA_ARGS__)
 
 // One property value written into its Settings field, logged when it
-// changes. An alias writes its target's field; udpsink's int aliases
-// (ttl-mc, bind-port) land in guint fields, within the same range.
+// changes; to() says whether it changed. An alias writes its target's field;
+// udpsink's int aliases (ttl-mc, bind-port) land in guint fields, within the
+// same range.
 struct Change {
   GstMctxSink* self;
   GParamSpec* pspec;
   const GValue* value;
 
-  void to(std::string& field) const {
+  bool to(std::string& field) const {
     const gchar* v = g_value_get_string(value);
     std::string nv = v ? v : "";
-    if (nv != field) {
-      LOG_CHANGE(self, "Changing %s from '%s' to '%s'", pspec->name, field.c_str(), nv.c_str());
-    }
+    if (nv == field) return false;
+    LOG_CHANGE(self, "Changing %s from '%s' to '%s'", pspec->name, field.c_str(), nv.c_str());
     field = std::move(nv);
+    return true;
   }
-  void to(guint& field) const {
+  bool to(guint& field) const {
     const guint nv = G_VALUE_HOLDS_INT(value) ? static_cast<guint>(g_value_get_int(value))
                                               : g_value_get_uint(value);
-    if (nv != field) LOG_CHANGE(self, "Changing %s from %u to %u", pspec->name, field, nv);
+    if (nv == field) return false;
+    LOG_CHANGE(self, "Changing %s from %u to %u", pspec->name, field, nv);
     field = nv;
+    return true;
   }
-  void to(gint& field) const {
+  bool to(gint& field) const {
     const gint nv = g_value_get_int(value);
-    if (nv != field) LOG_CHANGE(self, "Changing %s from %d to %d", pspec->name, field, nv);
+    if (nv == field) return false;
+    LOG_CHANGE(self, "Changing %s from %d to %d", pspec->name, field, nv);
     field = nv;
+    return true;
   }
-  void to(guint64& field) const {
+  bool to(guint64& field) const {
     const guint64 nv = g_value_get_uint64(value);
-    if (nv != field) {
-      LOG_CHANGE(self, "Changing %s from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, pspec->name,
-                 field, nv);
-    }
+    if (nv == field) return false;
+    LOG_CHANGE(self, "Changing %s from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, pspec->name,
+               field, nv);
     field = nv;
+    return true;
   }
-  void to(mctx::Gso& field) const {
-    const auto nv = static_cast<mctx::Gso>(g_value_get_enum(value));
-    if (nv != field) {
-      LOG_CHANGE(self, "Changing %s from %s to %s", pspec->name, mctx::gso_name(field),
-                 mctx::gso_name(nv));
-    }
-    field = nv;
-  }
-  void to(bool& field) const {
+  bool to(bool& field) const {
     const bool nv = g_value_get_boolean(value) != FALSE;
-    if (nv != field) {
-      LOG_CHANGE(self, "Changing %s from %s to %s", pspec->name, field ? "true" : "false",
-                 nv ? "true" : "false");
-    }
+    if (nv == field) return false;
+    LOG_CHANGE(self, "Changing %s from %s to %s", pspec->name, field ? "true" : "false",
+               nv ? "true" : "false");
     field = nv;
+    return true;
+  }
+  // An enum property: the value is the enum's, its nick is logged.
+  template <class E>
+    requires std::is_enum_v<E>
+  bool to(E& field) const {
+    const auto nv = static_cast<E>(g_value_get_enum(value));
+    if (nv == field) return false;
+    GEnumClass* klass = static_cast<GEnumClass*>(g_type_class_peek(pspec->value_type));
+    const GEnumValue* from = klass ? g_enum_get_value(klass, static_cast<gint>(field)) : nullptr;
+    const GEnumValue* into = klass ? g_enum_get_value(klass, static_cast<gint>(nv)) : nullptr;
+    LOG_CHANGE(self, "Changing %s from %s to %s", pspec->name, from ? from->value_nick : "?",
+               into ? into->value_nick : "?");
+    field = nv;
+    return true;
   }
 };
 
@@ -518,6 +522,7 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
   auto self = GST_MCTX_SINK(object);
   auto priv = self->priv;
   bool refused = false;
+  bool changed = false;
   std::string current;
   try {
     std::unique_lock<std::mutex> lk(priv->settings_mutex);
@@ -536,41 +541,35 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
       const Change change{self, pspec, value};
       switch (prop_id) {
         case PROP_GROUP:
-        case PROP_HOST: change.to(s.group); break;
-        case PROP_PORT: change.to(s.port); break;
+        case PROP_HOST: changed = change.to(s.group); break;
+        case PROP_PORT: changed = change.to(s.port); break;
         case PROP_SOURCE_ADDRESS:
-        case PROP_BIND_ADDRESS: change.to(s.source_address); break;
+        case PROP_BIND_ADDRESS: changed = change.to(s.source_address); break;
         case PROP_SOURCE_PORT:
-        case PROP_BIND_PORT: change.to(s.source_port); break;
+        case PROP_BIND_PORT: changed = change.to(s.source_port); break;
         case PROP_INTERFACE:
-        case PROP_MULTICAST_IFACE: change.to(s.interface); break;
+        case PROP_MULTICAST_IFACE: changed = change.to(s.interface); break;
         case PROP_TTL:
-        case PROP_TTL_MC: change.to(s.ttl); break;
-        case PROP_LOOP: change.to(s.loop); break;
+        case PROP_TTL_MC: changed = change.to(s.ttl); break;
+        case PROP_LOOP: changed = change.to(s.loop); break;
         case PROP_DSCP:
-        case PROP_QOS_DSCP: change.to(s.dscp); break;
-        case PROP_BUFFER_SIZE: change.to(s.buffer_size); break;
-        case PROP_RAW_MODE: change.to(s.raw_mode); break;
+        case PROP_QOS_DSCP: changed = change.to(s.dscp); break;
+        case PROP_BUFFER_SIZE: changed = change.to(s.buffer_size); break;
+        case PROP_RAW_MODE: changed = change.to(s.raw_mode); break;
         case PROP_SOCKET: {
           auto* sock = static_cast<GSocket*>(g_value_get_object(value));
+          changed = sock != s.socket.get();
+          if (!changed) break;
           GST_INFO_OBJECT(self, "Changing socket from %p to %p", static_cast<void*>(s.socket.get()),
                           static_cast<void*>(sock));
           s.socket = GRef<GSocket>::ref(sock);
           break;
         }
-        case PROP_CLOSE_SOCKET: change.to(s.close_socket); break;
-        case PROP_GSO: change.to(s.gso); break;
-        case PROP_MAX_RATE: change.to(s.max_rate); break;
-        case PROP_QUEUE_FULL: {
-          const bool drop = g_value_get_enum(value) == 1;
-          if (drop != s.queue_full_drop) {
-            LOG_CHANGE(self, "Changing queue-full from %s to %s",
-                       s.queue_full_drop ? "drop" : "wait", drop ? "drop" : "wait");
-          }
-          s.queue_full_drop = drop;
-          break;
-        }
-        case PROP_MAX_OUTAGE: change.to(s.max_outage_ms); break;
+        case PROP_CLOSE_SOCKET: changed = change.to(s.close_socket); break;
+        case PROP_GSO: changed = change.to(s.gso); break;
+        case PROP_MAX_RATE: changed = change.to(s.max_rate); break;
+        case PROP_QUEUE_FULL: changed = change.to(s.queue_full); break;
+        case PROP_MAX_OUTAGE: changed = change.to(s.max_outage_ms); break;
         case PROP_DESTINATIONS: {
           std::vector<std::string> uris;
           const guint n = gst_value_array_get_size(value);
@@ -578,12 +577,14 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
             const gchar* uri = g_value_get_string(gst_value_array_get_value(value, i));
             uris.emplace_back(uri ? uri : "");
           }
+          changed = uris != priv->destinations.uris();
+          if (!changed) break;
           GST_INFO_OBJECT(self, "Changing destinations: %u URIs", n);
           priv->destinations.assign(uris);
           break;
         }
         case PROP_STATS_INTERVAL:
-          change.to(s.stats_interval_ms);
+          changed = change.to(s.stats_interval_ms);
           // Under settings_mutex: the timer gets the changes in order, also
           // before start() and while it starts.
           priv->poster.set_interval(s.stats_interval_ms);
@@ -597,9 +598,11 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
     GST_ERROR_OBJECT(self, "Could not set property %s: %s", pspec->name, e.what());
     return;
   }
-  // An alias and its target are one value: whoever watches the other name
-  // hears of the change too (the notification is queued until set ends).
-  if (!refused) {
+  // Every property has G_PARAM_EXPLICIT_NOTIFY: notified only when its value
+  // changed. An alias and its target are one value: whoever watches the other
+  // name hears of the change too.
+  if (changed) {
+    g_object_notify_by_pspec(object, pspec);
     if (const char* other = alias_partner(pspec->name)) g_object_notify(object, other);
   }
   if (refused) {
@@ -651,7 +654,7 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
       case PROP_SOCKET: g_value_set_object(value, s.socket.get()); break;
       case PROP_CLOSE_SOCKET: g_value_set_boolean(value, s.close_socket); break;
       case PROP_STATS_INTERVAL: g_value_set_uint(value, s.stats_interval_ms); break;
-      case PROP_QUEUE_FULL: g_value_set_enum(value, s.queue_full_drop ? 1 : 0); break;
+      case PROP_QUEUE_FULL: g_value_set_enum(value, static_cast<gint>(s.queue_full)); break;
       case PROP_MAX_OUTAGE: g_value_set_uint(value, s.max_outage_ms); break;
       case PROP_DESTINATIONS:
         for (const std::string& uri : priv->destinations.uris()) {
@@ -720,46 +723,34 @@ static gboolean gst_mctx_sink_add(GstMctxSink* self, const gchar* uri_arg) {
     error = StartError{StartError::Kind::open, std::string("internal error: ") + e.what(), ""};
     added = false;
   }
-  if (added) {
-    GST_INFO_OBJECT(self, "add '%s'", uri.c_str());
-    g_object_notify(G_OBJECT(self), "destinations");
-    return TRUE;
-  }
-  error.message = "add '" + uri + "': " + error.message;
-  GST_WARNING_OBJECT(self, "%s", error.message.c_str());
-  if (error.kind == StartError::Kind::settings) {
-    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", error.message.c_str()),
-                        ("%s", error.debug.c_str()));
-  } else {
-    GST_ELEMENT_WARNING(self, RESOURCE, OPEN_WRITE, ("%s", error.message.c_str()),
-                        ("%s", error.debug.c_str()));
-  }
-  return FALSE;
+  if (!added) return refuse(self, "add", uri, std::move(error));
+  GST_INFO_OBJECT(self, "add '%s'", uri.c_str());
+  g_object_notify(G_OBJECT(self), "destinations");
+  return TRUE;
 }
 
 static gboolean gst_mctx_sink_remove(GstMctxSink* self, const gchar* uri_arg) {
   auto priv = self->priv;
   const std::string uri = uri_arg ? uri_arg : "";
+  StartError error;
   bool removed = false;
   try {
     std::lock_guard<std::mutex> run(priv->run_mutex);
     std::lock_guard<std::mutex> lk(priv->settings_mutex);
-    const std::optional<std::string> key = priv->destinations.remove(uri);
-    removed = key.has_value();
-    if (removed && priv->state) {
+    auto key = priv->destinations.remove(uri);
+    if (!key) {
+      error = std::move(key.error());
+    } else {
+      removed = true;
       // Its send stops at once and a wait on its socket is interrupted; the
       // streaming thread lets go of it (and closes it) at the next buffer.
-      (void)priv->state->set->remove(*key);
+      if (priv->state) (void)priv->state->set->remove(*key);
     }
   } catch (const std::exception& e) {
-    GST_ERROR_OBJECT(self, "remove '%s': %s", uri.c_str(), e.what());
-    return FALSE;
+    error = StartError{StartError::Kind::open, std::string("internal error: ") + e.what(), ""};
   }
-  if (!removed) {
-    GST_WARNING_OBJECT(self, "remove '%s': not one of the destinations (the destination of the "
-                       "group, port, ... properties cannot be removed)", uri.c_str());
-    return FALSE;
-  }
+  // Posted with no lock held: a synchronous bus handler may call us.
+  if (!removed) return refuse(self, "remove", uri, std::move(error));
   GST_INFO_OBJECT(self, "remove '%s'", uri.c_str());
   g_object_notify(G_OBJECT(self), "destinations");
   return TRUE;
@@ -798,8 +789,10 @@ static GType gst_mctx_sink_queue_full_get_type() {
   static GType type = 0;
   if (g_once_init_enter(&type)) {
     static const GEnumValue values[] = {
-        {0, "Send again after a short wait: nothing is lost (backpressure)", "wait"},
-        {1, "Drop the datagram and count it (queue-full-dropped)", "drop"},
+        {static_cast<gint>(mctx::gst::QueueFull::wait),
+         "Send again after a short wait: nothing is lost (backpressure)", "wait"},
+        {static_cast<gint>(mctx::gst::QueueFull::drop),
+         "Drop the datagram and count it (queue-full-dropped)", "drop"},
         {0, nullptr, nullptr},
     };
     g_once_init_leave(&type, g_enum_register_static("GstMctxSinkQueueFull", values));
@@ -837,9 +830,12 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
   gobject_class->get_property = gst_mctx_sink_get_property;
   gobject_class->finalize = gst_mctx_sink_finalize;
 
+  // G_PARAM_EXPLICIT_NOTIFY: set_property notifies when a value changed,
+  // never for a refused set or the same value.
   const auto rw_ready = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                 GST_PARAM_MUTABLE_READY);
+                                                 G_PARAM_EXPLICIT_NOTIFY | GST_PARAM_MUTABLE_READY);
   const auto rw_playing = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                   G_PARAM_EXPLICIT_NOTIFY |
                                                    GST_PARAM_MUTABLE_PLAYING);
   const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
@@ -1144,7 +1140,8 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
       g_param_spec_enum("queue-full", "Queue full",
                         "When the local queue is full (ENOBUFS): wait = send again shortly, "
                         "nothing lost (backpressure); drop = drop the datagram and count it",
-                        gst_mctx_sink_queue_full_get_type(), 0, rw_ready));
+                        gst_mctx_sink_queue_full_get_type(),
+                        static_cast<gint>(mctx::gst::kDefaultQueueFull), rw_ready));
 
   /**
    * GstMctxSink:max-outage:
@@ -1287,6 +1284,11 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
                              G_CALLBACK(gst_mctx_sink_get_metrics), nullptr, nullptr, nullptr,
                              GST_TYPE_STRUCTURE, 1, G_TYPE_STRING);
 
+  // The enum types of the properties are part of the plugin's documented API.
+  gst_type_mark_as_plugin_api(GST_TYPE_MCTX_SINK_GSO, static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(gst_mctx_sink_queue_full_get_type(),
+                              static_cast<GstPluginAPIFlags>(0));
+
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(
       element_class, "Multicast UDP sink", "Sink/Network",
@@ -1328,6 +1330,7 @@ static gboolean gst_mctx_sink_uri_set_uri(GstURIHandler* handler, const gchar* u
   auto priv = self->priv;
   try {
     Settings parsed;
+    std::vector<const char*> changed;
     if (!mctx::gst::parse_uri(uri, parsed, error)) {
       GST_WARNING_OBJECT(self, "Rejected URI '%s': %s", uri ? uri : "(null)",
                          (error && *error) ? (*error)->message : "");
@@ -1341,13 +1344,30 @@ static gboolean gst_mctx_sink_uri_set_uri(GstURIHandler* handler, const gchar* u
                     "PLAYING); set it in the NULL or READY state");
         return FALSE;
       }
+      const Settings before = priv->settings;
       mctx::gst::copy_uri_fields(parsed, priv->settings);
+      const Settings& now = priv->settings;
+      const std::pair<const char*, bool> fields[] = {
+          {"group", before.group != now.group},
+          {"port", before.port != now.port},
+          {"source-address", before.source_address != now.source_address},
+          {"source-port", before.source_port != now.source_port},
+          {"interface", before.interface != now.interface},
+          {"ttl", before.ttl != now.ttl},
+          {"loop", before.loop != now.loop},
+          {"dscp", before.dscp != now.dscp},
+          {"buffer-size", before.buffer_size != now.buffer_size},
+      };
+      for (const auto& [name, differs] : fields) {
+        if (differs) changed.push_back(name);
+      }
     }
     GST_INFO_OBJECT(self, "URI set to %s", uri);
-    static const char* const uri_properties[] = {"group", "port", "source-address",
-                                                 "source-port", "interface", "ttl",
-                                                 "loop", "dscp", "buffer-size"};
-    for (const char* name : uri_properties) g_object_notify(G_OBJECT(self), name);
+    // Only what changed is notified (G_PARAM_EXPLICIT_NOTIFY), an alias too.
+    for (const char* name : changed) {
+      g_object_notify(G_OBJECT(self), name);
+      if (const char* other = alias_partner(name)) g_object_notify(G_OBJECT(self), other);
+    }
     return TRUE;
   } catch (const std::exception& e) {
     g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "mctx URI: internal error: %s",

@@ -228,7 +228,7 @@ GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
       return w;
     }
     if (e.code == mctx::Errc::no_buffer_space) {
-      if (policy_.drop_on_queue_full) {
+      if (policy_.queue_full == QueueFull::drop) {
         queue_full_dropped_.fetch_add(1, std::memory_order_relaxed);
         report_error(e);  // counted as dropped, warned at most once a second
         off++;

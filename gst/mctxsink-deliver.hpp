@@ -29,10 +29,17 @@ namespace mctx::gst {
 
 class Backend;
 
+// The queue-full property: what deliver() does when the local queue refuses
+// a datagram (ENOBUFS). The values are the property's enum values.
+enum class QueueFull : int {
+  wait = 0,  // send it again after kQueueFullRetryDelay: nothing lost
+  drop = 1,  // drop it and count it (queue-full-dropped)
+};
+
 // What deliver() does on a full local queue and on a long outage (the
 // queue-full and max-outage properties, copied at start()).
 struct DeliveryPolicy {
-  bool drop_on_queue_full = false;    // queue-full=drop
+  QueueFull queue_full = QueueFull::wait;
   std::chrono::milliseconds max_outage{0};  // 0 = an outage may last forever
 };
 

@@ -61,7 +61,7 @@ Settings Destinations::settings_for(const Entry& e, const Settings& element) {
   out.raw_mode = element.raw_mode;
   out.gso = element.gso;
   out.max_rate = element.max_rate;
-  out.queue_full_drop = element.queue_full_drop;
+  out.queue_full = element.queue_full;
   out.max_outage_ms = element.max_outage_ms;
   return out;
 }
@@ -125,7 +125,7 @@ mctx::Result<Destinations::Entry, StartError> Destinations::admit(
   return e;
 }
 
-std::optional<std::string> Destinations::remove(const std::string& uri) {
+mctx::Result<std::string, StartError> Destinations::remove(const std::string& uri) {
   const std::string key = key_of(uri);
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
     if (it->uri == uri || (!key.empty() && it->key == key)) {
@@ -134,7 +134,11 @@ std::optional<std::string> Destinations::remove(const std::string& uri) {
       return gone;
     }
   }
-  return std::nullopt;
+  return mctx::unexpected(StartError{
+      StartError::Kind::settings,
+      "not one of the destinations (the destination of the group, port, ... properties "
+      "cannot be removed)",
+      "remove: no such destination"});
 }
 
 std::size_t Destinations::clear() noexcept {

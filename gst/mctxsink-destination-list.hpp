@@ -10,7 +10,6 @@
 // property and start() all go through it.
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,8 +51,8 @@ class Destinations {
   void append(Entry e) { entries_.push_back(std::move(e)); }
 
   // remove: takes out the entry `uri` names (compared after parsing; a URI
-  // that does not parse only as written). Its key, or nullopt when none.
-  std::optional<std::string> remove(const std::string& uri);
+  // that does not parse only as written) and returns its key.
+  mctx::Result<std::string, StartError> remove(const std::string& uri);
   // clear: how many were removed.
   std::size_t clear() noexcept;
 

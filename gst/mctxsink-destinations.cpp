@@ -41,7 +41,7 @@ Destination::Destination(GstBaseSink* sink, const Settings& settings, std::strin
       primary_(primary),
       backend_(std::move(backend)),
       delivery_(sink, *backend_, waiter,
-                DeliveryPolicy{settings.queue_full_drop,
+                DeliveryPolicy{settings.queue_full,
                                std::chrono::milliseconds(settings.max_outage_ms)}),
       metrics_(uri_, settings, *backend_, delivery_) {}
 

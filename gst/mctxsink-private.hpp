@@ -33,6 +33,8 @@
 #include "mctx/error.hpp"
 #include "mctx/metrics.hpp"
 #include "mctx/publication.hpp"
+#include "mctxsink-deliver.hpp"
+#include "mctxsink-errors.hpp"
 
 GST_DEBUG_CATEGORY_EXTERN(gst_mctx_sink_debug);
 
@@ -90,7 +92,7 @@ inline constexpr bool kDefaultCloseSocket = true;
 inline constexpr guint kDefaultStatsInterval = 1000;  // ms; 0 = final only
 inline constexpr mctx::Gso kDefaultGso = mctx::kDefaultGso;  // auto
 inline constexpr guint64 kDefaultMaxRate = 0;              // bits/s; 0 = unpaced
-inline constexpr bool kDefaultQueueFullDrop = false;  // queue-full=wait
+inline constexpr QueueFull kDefaultQueueFull = QueueFull::wait;
 inline constexpr guint kDefaultMaxOutage = 0;         // ms; 0 = wait forever
 
 static_assert(kDefaultTtl == static_cast<guint>(mctx::kDefaultTtl));
@@ -112,33 +114,10 @@ struct Settings {
   guint stats_interval_ms = kDefaultStatsInterval;
   mctx::Gso gso = kDefaultGso;
   guint64 max_rate = kDefaultMaxRate;
-  bool queue_full_drop = kDefaultQueueFullDrop;  // queue-full: false = wait, true = drop
+  QueueFull queue_full = kDefaultQueueFull;
   guint max_outage_ms = kDefaultMaxOutage;
   // The destinations property is a Destinations (mctxsink-destination-list.hpp).
 };
-
-// ---------------------------------------------------------------------------
-// Errors at start(): what GST_ELEMENT_ERROR gets.
-
-struct StartError {
-  enum class Kind {
-    settings,        // GST_RESOURCE_ERROR_SETTINGS: a property value breaks a rule
-    open,            // GST_RESOURCE_ERROR_OPEN_WRITE: a system call failed
-    not_authorized,  // GST_RESOURCE_ERROR_NOT_AUTHORIZED: missing privilege
-    not_supported,   // GST_CORE_ERROR_NOT_IMPLEMENTED: not in this build
-  };
-  Kind kind = Kind::settings;
-  std::string message;  // for users: names the property, the value and the rule
-  std::string debug;    // for developers: error code, errno
-};
-
-// Converts a core setup error. `property` is the property the value came
-// from (nullptr: derive it from the error code); the message is prefixed with
-// "<property>: " unless it already names the property.
-StartError start_error_from(const mctx::Error& error, const char* property = nullptr);
-
-// The property a PublicationConfig / adopt() error code is about, or nullptr.
-const char* property_for(mctx::Errc code) noexcept;
 
 // Settings -> PublicationConfig (does not validate(): Publication::open /
 // adopt do that, and their errors go through start_error_from()).

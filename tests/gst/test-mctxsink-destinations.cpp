@@ -838,10 +838,15 @@ GST_START_TEST(test_signals_answers_and_clear) {
   assert_destinations(s.element, b);
 
   // remove: FALSE for an unknown URI and for the properties' destination,
-  // with no bus message.
+  // each with a warning naming the URI, as add does.
   fail_if(emit_remove(s.element, "mctx://239.255.9.9:5000"));
+  w = warnings(s);
+  fail_unless_equals_int(w.size(), 1);
+  assert_contains(w[0], "remove 'mctx://239.255.9.9:5000': not one of the destinations");
   fail_if(emit_remove(s.element, uri_a(5060)));
-  fail_unless(warnings(s).empty());
+  w = warnings(s);
+  fail_unless_equals_int(w.size(), 1);
+  assert_contains(w[0], "remove '" + uri_a(5060) + "': ");
 
   // Addresses are compared as the core parses them: FF3E::1 and ff3e::1,
   // or an interface address written in full, are the same destination
