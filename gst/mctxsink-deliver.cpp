@@ -10,7 +10,8 @@
 #include <exception>
 #include <string>
 
-#include "mctxsink-private.hpp"
+#include "mctxsink-backend.hpp"
+#include "mctxsink-log.hpp"
 
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 

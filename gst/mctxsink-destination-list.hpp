@@ -14,7 +14,9 @@
 #include <vector>
 
 #include "mctx/result.hpp"
-#include "mctxsink-private.hpp"
+#include "mctxsink-errors.hpp"
+#include "mctxsink-settings.hpp"
+#include "mctxsink-uri.hpp"
 
 namespace mctx::gst {
 

@@ -36,7 +36,9 @@
 #include "mctxsink-deliver.hpp"
 #include "mctxsink-destination-list.hpp"
 #include "mctxsink-metrics.hpp"
-#include "mctxsink-private.hpp"
+#include "mctxsink-backend.hpp"
+#include "mctxsink-errors.hpp"
+#include "mctxsink-settings.hpp"
 
 namespace mctx::gst {
 

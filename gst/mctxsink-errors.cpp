@@ -13,7 +13,8 @@
 #include <string>
 #include <string_view>
 
-GST_DEBUG_CATEGORY_EXTERN(gst_mctx_sink_debug);
+#include "mctxsink-log.hpp"
+
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 
 namespace mctx::gst {

@@ -11,7 +11,7 @@
 #include <gst/gst.h>
 
 #include "mctx/log.hpp"
-#include "mctxsink-private.hpp"
+#include "mctxsink-log.hpp"
 
 // The mctxsink debug category (initialised when the element type is
 // registered, or by a test program that links the internal library).

@@ -48,7 +48,7 @@
 #include <vector>
 
 #include "mctx/raw.hpp"
-#include "mctxsink-private.hpp"
+#include "mctxsink-backend.hpp"
 
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 

@@ -36,7 +36,8 @@
 
 #include "send-path-test.hpp"
 #include "mctxsink-destinations.hpp"
-#include "mctxsink-private.hpp"
+#include "mctxsink-backend.hpp"
+#include "mctxsink-settings.hpp"
 
 
 namespace {

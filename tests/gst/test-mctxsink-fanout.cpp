@@ -29,7 +29,8 @@
 #include "receiver.hpp"
 
 #include "mctxsink-destinations.hpp"
-#include "mctxsink-private.hpp"
+#include "mctxsink-backend.hpp"
+#include "mctxsink-settings.hpp"
 
 namespace {
 

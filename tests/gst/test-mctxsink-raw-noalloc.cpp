@@ -22,7 +22,8 @@
 #include "netns_guard.hpp"
 #include "raw/raw_test_util.hpp"
 
-#include "mctxsink-private.hpp"
+#include "mctxsink-backend.hpp"
+#include "mctxsink-settings.hpp"
 #include "send-path-test.hpp"
 
 namespace {
