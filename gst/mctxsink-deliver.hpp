@@ -131,6 +131,14 @@ class Waiter {
 };
 
 // ---------------------------------------------------------------------------
+// The time Delivery reads for its warning rate limit and outage durations:
+// std::chrono::steady_clock::now() unless a test set another source (set it
+// before the element starts, back to nullptr after). Waits (Waiter) always
+// use the real clock.
+using TimeSource = std::chrono::steady_clock::time_point (*)() noexcept;
+void set_delivery_time_source(TimeSource source) noexcept;
+
+// ---------------------------------------------------------------------------
 // Delivery: the send path of one destination (created when the destination
 // opens, destroyed with it). The element's Fanout (mctxsink-destinations.hpp)
 // maps each buffer or buffer list once into messages and hands them to the
@@ -227,7 +235,7 @@ class Delivery {
   std::atomic<State> state_{State::sending};
 
   // Streaming thread only.
-  gint64 last_warning_us_ = 0;
+  std::chrono::steady_clock::time_point last_warning_{};
   guint64 unreported_errors_ = 0;
   bool warned_ = false;
   std::bitset<256> warned_codes_;  // error codes already reported once

@@ -18,7 +18,12 @@
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
 #include <memory>
 #include <string>
 #include <utility>
@@ -60,6 +65,26 @@ class ClosedBackend : public Backend {
   std::string describe() const override { return "239.1.2.99:5004"; }
   void shutdown(bool) noexcept override {}
 };
+
+// Every send fails with EMSGSIZE (a per-datagram error: counted, warned
+// about at most once a second).
+class TooLongBackend : public ClosedBackend {
+ public:
+  std::optional<mctx::SendError> send(const iovec*, std::size_t) noexcept override {
+    return mctx::SendError{mctx::Errc::message_too_long, EMSGSIZE};
+  }
+  mctx::BatchReport send_batch(std::span<const mctx::OutMessage>) noexcept override {
+    mctx::BatchReport r;
+    r.error = mctx::SendError{mctx::Errc::message_too_long, EMSGSIZE};
+    return r;
+  }
+};
+
+// The time Delivery reads (set_delivery_time_source): moved by the test.
+std::atomic<std::int64_t> fake_now_ms{0};
+std::chrono::steady_clock::time_point fake_now() noexcept {
+  return std::chrono::steady_clock::time_point(std::chrono::milliseconds(fake_now_ms.load()));
+}
 
 class FanoutFailure : public ::testing::Test {
  protected:
@@ -170,6 +195,34 @@ TEST_F(FanoutFailure, OneFailedDestinationIsAWarningAndTheOthersGoOn) {
   EXPECT_EQ(state, "sending");
   EXPECT_EQ(field(1, "dropped", &state), static_cast<guint64>(n));  // every buffer, counted
   EXPECT_EQ(state, "failed");
+}
+
+// The send error warning is rate-limited to one a second; the next one
+// after that says how many were not reported. The test moves Delivery's
+// clock instead of sleeping past the limit.
+TEST_F(FanoutFailure, SendErrorWarningsAreRateLimited) {
+  mctx::gst::set_delivery_time_source(&fake_now);
+  fake_now_ms = 1000000;
+  set_ = std::make_unique<DestinationSet>(settings_, waiter_);
+  set_->add(std::make_shared<Destination>(sink_, settings_, "mctx://239.1.2.99:5000", false,
+                                          std::make_unique<TooLongBackend>(), waiter_));
+  Fanout fanout(sink_, *set_);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(fanout.render(buffer(i)), GST_FLOW_OK);
+  auto warnings = messages(GST_MESSAGE_WARNING);
+  ASSERT_EQ(warnings.size(), 1u) << "rate-limited: not one per datagram";
+  EXPECT_NE(warnings[0].find("Could not send a datagram to 239.1.2.99:5004"), std::string::npos)
+      << warnings[0];
+  fake_now_ms += 999;  // still inside the window
+  EXPECT_EQ(fanout.render(buffer(6)), GST_FLOW_OK);
+  EXPECT_EQ(messages(GST_MESSAGE_WARNING).size(), 1u);
+  fake_now_ms += 2;  // past it
+  EXPECT_EQ(fanout.render(buffer(7)), GST_FLOW_OK);
+  warnings = messages(GST_MESSAGE_WARNING);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[1].find("6 more send errors since the previous warning"), std::string::npos)
+      << warnings[1];
+  EXPECT_EQ(field(0, "dropped"), 8u);
+  mctx::gst::set_delivery_time_source(nullptr);
 }
 
 TEST_F(FanoutFailure, TheOnlyDestinationFailingIsAnError) {
