@@ -269,7 +269,7 @@ GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
     }
     if (e.fatal()) {
       count_dropped(count - off);
-      fail(e);
+      mark_failed(e);
       return GST_FLOW_ERROR;
     }
     report_error(e);  // the datagram at `off` is lost
@@ -386,7 +386,7 @@ void Delivery::outage_ended() {
                            gst_message_new_element(GST_OBJECT_CAST(sink_), st));
 }
 
-void Delivery::fail(const mctx::SendError& e) {
+void Delivery::mark_failed(const mctx::SendError& e) {
   in_outage_ = false;
   set_state(State::failed);
   try {

@@ -217,7 +217,7 @@ class Delivery {
   void count_dropped(std::size_t n) noexcept { dropped_.fetch_add(n, std::memory_order_relaxed); }
   void set_state(State s) noexcept { state_.store(s, std::memory_order_relaxed); }
   void report_error(const mctx::SendError& e);
-  void fail(const mctx::SendError& e);
+  void mark_failed(const mctx::SendError& e);
   // One datagram refused for an unreachable network. false: the outage
   // lasted longer than max-outage (an ERROR was posted).
   bool outage_loss(const mctx::SendError& e);
