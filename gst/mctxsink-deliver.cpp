@@ -379,6 +379,7 @@ void Delivery::outage_ended() {
   GST_INFO_OBJECT(sink_, "outage ended after %.3f s, %" G_GUINT64_FORMAT " datagrams lost",
                   static_cast<double>(ns) / 1e9, outage_lost_);
   GstStructure* st = gst_structure_new("mctx-outage",                                 //
+                                       "uri", G_TYPE_STRING, uri_.c_str(),                 //
                                        "duration", GST_TYPE_CLOCK_TIME, GstClockTime(ns),  //
                                        "datagrams-lost", G_TYPE_UINT64, outage_lost_,      //
                                        nullptr);

@@ -181,8 +181,11 @@ class Delivery {
   // What the destination is doing (the `state` field of its metrics).
   enum class State : int { sending, waiting, outage, failed };
 
-  Delivery(GstBaseSink* sink, Backend& backend, Waiter& waiter, DeliveryPolicy policy) noexcept
-      : sink_(sink), backend_(backend), waiter_(waiter), policy_(policy) {}
+  // `uri` names the destination in its per-destination messages
+  // (mctx-outage); it must outlive the Delivery (the Destination's).
+  Delivery(GstBaseSink* sink, Backend& backend, Waiter& waiter, DeliveryPolicy policy,
+           const std::string& uri) noexcept
+      : sink_(sink), backend_(backend), waiter_(waiter), policy_(policy), uri_(uri) {}
   Delivery(const Delivery&) = delete;
   Delivery& operator=(const Delivery&) = delete;
 
@@ -227,6 +230,7 @@ class Delivery {
   Backend& backend_;
   Waiter& waiter_;
   const DeliveryPolicy policy_;
+  const std::string& uri_;
   std::atomic<guint64> dropped_{0};
   std::atomic<guint64> queue_full_dropped_{0};
   std::atomic<guint64> outage_dropped_{0};

@@ -42,7 +42,7 @@ Destination::Destination(GstBaseSink* sink, const Settings& settings, std::strin
       backend_(std::move(backend)),
       delivery_(sink, *backend_, waiter,
                 DeliveryPolicy{settings.queue_full,
-                               std::chrono::milliseconds(settings.max_outage_ms)}),
+                               std::chrono::milliseconds(settings.max_outage_ms)}, uri_),
       metrics_(uri_, settings, *backend_, delivery_) {}
 
 // Only the primary destination can have a caller's socket, and stop()

@@ -79,6 +79,22 @@ class TooLongBackend : public ClosedBackend {
   }
 };
 
+// The network is unreachable for the first `down` sends, then every send
+// goes out: an outage that ends.
+class OutageBackend : public ClosedBackend {
+ public:
+  explicit OutageBackend(int down) : down_(down) {}
+  std::optional<mctx::SendError> send(const iovec*, std::size_t) noexcept override {
+    if (down_ > 0) {
+      down_--;
+      return mctx::SendError{mctx::Errc::network_unreachable, ENETUNREACH};
+    }
+    return std::nullopt;
+  }
+ private:
+  int down_;
+};
+
 // The time Delivery reads (set_delivery_time_source): moved by the test.
 std::atomic<std::int64_t> fake_now_ms{0};
 std::chrono::steady_clock::time_point fake_now() noexcept {
@@ -223,6 +239,30 @@ GST_START_TEST(test_send_error_warnings_are_rate_limited) {
 }
 GST_END_TEST;
 
+// The mctx-outage message at the end of an outage names the destination
+// that recovered (its URI), as each per-destination message does.
+GST_START_TEST(test_outage_message_names_the_destination) {
+  FanoutFailure fx;
+  fx.set_ = std::make_unique<DestinationSet>(fx.settings_, fx.waiter_);
+  fx.set_->add(std::make_shared<Destination>(fx.sink_, fx.settings_, "mctx://239.1.2.99:5000",
+                                             false, std::make_unique<OutageBackend>(2),
+                                             fx.waiter_));
+  Fanout fanout(fx.sink_, *fx.set_);
+  for (int i = 0; i < 3; ++i) fail_unless_equals_int(fanout.render(FanoutFailure::buffer(i)), GST_FLOW_OK);
+  GstMessage* m = gst_bus_pop_filtered(fx.bus_, GST_MESSAGE_ELEMENT);
+  fail_unless(m != nullptr, "no mctx-outage message");
+  const GstStructure* st = gst_message_get_structure(m);
+  fail_unless(gst_structure_has_name(st, "mctx-outage"));
+  const gchar* uri = gst_structure_get_string(st, "uri");
+  fail_unless(uri != nullptr && std::string(uri) == "mctx://239.1.2.99:5000", "uri: %s",
+              uri ? uri : "(none)");
+  guint64 lost = 0;
+  fail_unless(gst_structure_get_uint64(st, "datagrams-lost", &lost));
+  fail_unless_equals_uint64(lost, 2);
+  gst_message_unref(m);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_the_only_destination_failing_is_an_error) {
   FanoutFailure fx;
   fx.make_set(false, 1);
@@ -255,6 +295,7 @@ Suite* fanout_suite() {
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_one_failed_destination_is_a_warning_and_the_others_go_on);
   tcase_add_test(tc, test_send_error_warnings_are_rate_limited);
+  tcase_add_test(tc, test_outage_message_names_the_destination);
   tcase_add_test(tc, test_the_only_destination_failing_is_an_error);
   tcase_add_test(tc, test_the_last_of_several_failing_is_an_error);
   return s;

@@ -297,6 +297,17 @@ GST_START_TEST(test_send_error_counted_and_streaming_continues) {
 }
 GST_END_TEST;
 
+// No route to the group (this namespace has only lo, and no multicast
+// route): the start fails, and the message says what to set.
+GST_START_TEST(test_no_route_names_interface) {
+  Sink s;
+  g_object_set(s.element, "group", kGroup, nullptr);
+  const std::string msg = start_error(s);
+  assert_contains(msg, "Network is unreachable");
+  assert_contains(msg, "set 'interface'");
+}
+GST_END_TEST;
+
 static GSocket* bound_socket(const char* address, guint16 port) {
   GError* err = nullptr;
   GSocket* sock = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
@@ -575,6 +586,7 @@ static Suite* mctxsink_send_suite() {
   TCase* tc = tcase_create("ipv4");
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_buffers_delivered);
+  tcase_add_test(tc, test_no_route_names_interface);
   tcase_add_test(tc, test_multi_memory_buffer);
   tcase_add_test(tc, test_buffer_list_batched);
   tcase_add_test(tc, test_ephemeral_port);
