@@ -123,7 +123,7 @@ bool DestinationSet::remove(const std::string& uri) {
     }
     if (!gone) return false;
     gone->delivery().remove();
-    add_counters(removed_, gone->metrics().fields());
+    retiring_.push_back(gone);  // counted until the streaming thread lets go
     publish();
   }
   return true;
@@ -140,7 +140,7 @@ std::size_t DestinationSet::clear() {
         continue;
       }
       d->delivery().remove();
-      add_counters(removed_, d->metrics().fields());
+      retiring_.push_back(d);  // counted until the streaming thread lets go
       gone.push_back(std::move(d));
     }
     list_ = std::move(kept);
@@ -185,6 +185,7 @@ GstStructure* DestinationSet::structure(const char* reason, bool advance) {
     g_value_take_boxed(&v, d->metrics().structure(f, reason, advance));
     gst_value_array_append_and_take_value(&array, &v);
   }
+  for (const auto& d : retiring_) add_counters(totals, d->metrics().fields());
   GstStructure* s =
       metrics_structure("mctx-metrics", totals, totals_.take(totals.send, advance), reason);
   for (const auto& d : list_) {
@@ -212,12 +213,19 @@ const DestinationSet::List& DestinationSet::current() noexcept {
     // keep watching a descriptor that is closed (and maybe reused).
     waiter_.forget_fd();
     std::shared_ptr<const List> old;
+    List released;
     {
       std::lock_guard<std::mutex> lk(mutex_);
       old = std::exchange(snapshot_, published_);
       snapshot_generation_ = generation_.load(std::memory_order_relaxed);
+      // Every destination removed so far is out of the list taken here, and
+      // this thread is between two buffers: none of them sends any more, so
+      // their counters are final. Fold them into the totals now.
+      for (const auto& d : retiring_) add_counters(removed_, d->metrics().fields());
+      released = std::move(retiring_);
+      retiring_.clear();
     }
-    // `old` is released here, outside the lock.
+    // `old` and `released` are released here, outside the lock.
   }
   return *snapshot_;
 }

@@ -147,6 +147,10 @@ class DestinationSet {
   std::shared_ptr<const List> published_;  // under mutex_
   std::atomic<guint64> generation_{0};     // changes after published_
   MetricsFields removed_;                  // under mutex_: counters of removed destinations
+  // Under mutex_: removed destinations the streaming thread may still be
+  // sending to (in the list it holds); their counters are read live, and
+  // folded into removed_ when it lets go of them (current()).
+  List retiring_;
   Rates totals_;                           // under mutex_
   std::atomic<guint64> unsent_{0};
   std::atomic<bool> warned_unsent_{false};

@@ -21,6 +21,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <memory>
@@ -93,6 +94,26 @@ class OutageBackend : public ClosedBackend {
   }
  private:
   int down_;
+};
+
+// Counts what it sends; on the first send it calls `during` first (the
+// application removing this destination while the streaming thread is in
+// its send).
+class RemovedWhileSendingBackend : public ClosedBackend {
+ public:
+  std::function<void()> during;
+  std::optional<mctx::SendError> send(const iovec*, std::size_t) noexcept override {
+    if (during) std::exchange(during, nullptr)();
+    sent_++;
+    return std::nullopt;
+  }
+  mctx::SendCounters counters() const noexcept override {
+    mctx::SendCounters c;
+    c.packets_sent = sent_;
+    return c;
+  }
+ private:
+  std::atomic<std::uint64_t> sent_{0};
 };
 
 // The time Delivery reads (set_delivery_time_source): moved by the test.
@@ -263,6 +284,34 @@ GST_START_TEST(test_outage_message_names_the_destination) {
 }
 GST_END_TEST;
 
+// A destination removed while the streaming thread is in its send: what that
+// send sent stays in the totals (pushed = received + counted), folded in
+// when the streaming thread lets go of the destination.
+GST_START_TEST(test_removed_while_sending_counted_in_totals) {
+  FanoutFailure fx;
+  fx.set_ = std::make_unique<DestinationSet>(fx.settings_, fx.waiter_);
+  auto backend = std::make_unique<RemovedWhileSendingBackend>();
+  RemovedWhileSendingBackend* b = backend.get();
+  DestinationSet* set = fx.set_.get();
+  b->during = [set] { fail_unless(set->remove("mctx://239.1.2.99:5000")); };
+  fx.set_->add(std::make_shared<Destination>(fx.sink_, fx.settings_, "mctx://239.1.2.99:5000",
+                                             false, std::move(backend), fx.waiter_));
+  Fanout fanout(fx.sink_, *fx.set_);
+  fail_unless_equals_int(fanout.render(FanoutFailure::buffer(0)), GST_FLOW_OK);
+  auto packets = [&] {
+    GstStructure* st = fx.set_->structure("query", false);
+    guint64 n = 0;
+    gst_structure_get_uint64(st, "packets-sent", &n);
+    gst_structure_free(st);
+    return n;
+  };
+  fail_unless_equals_uint64(packets(), 1);  // still held by the streaming thread
+  // The next buffer: the streaming thread lets go of it (no destination left).
+  fail_unless_equals_int(fanout.render(FanoutFailure::buffer(1)), GST_FLOW_OK);
+  fail_unless_equals_uint64(packets(), 1);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_the_only_destination_failing_is_an_error) {
   FanoutFailure fx;
   fx.make_set(false, 1);
@@ -296,6 +345,7 @@ Suite* fanout_suite() {
   tcase_add_test(tc, test_one_failed_destination_is_a_warning_and_the_others_go_on);
   tcase_add_test(tc, test_send_error_warnings_are_rate_limited);
   tcase_add_test(tc, test_outage_message_names_the_destination);
+  tcase_add_test(tc, test_removed_while_sending_counted_in_totals);
   tcase_add_test(tc, test_the_only_destination_failing_is_an_error);
   tcase_add_test(tc, test_the_last_of_several_failing_is_an_error);
   return s;
