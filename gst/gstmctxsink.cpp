@@ -69,88 +69,34 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "mctxsink-backend.hpp"
 #include "mctxsink-deliver.hpp"
+#include "mctxsink-destination-list.hpp"
 #include "mctxsink-destinations.hpp"
+#include "mctxsink-errors.hpp"
+#include "mctxsink-log.hpp"
 #include "mctxsink-metrics.hpp"
-#include "mctxsink-private.hpp"
+#include "mctxsink-properties.hpp"
+#include "mctxsink-settings.hpp"
+#include "mctxsink-uri.hpp"
 
-GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 
-using mctx::gst::Backend;
 using mctx::gst::Destination;
 using mctx::gst::DestinationSet;
+using mctx::gst::Destinations;
 using mctx::gst::Fanout;
-using mctx::gst::GRef;
 using mctx::gst::MetricsPoster;
 using mctx::gst::Post;
 using mctx::gst::Settings;
 using mctx::gst::StartError;
 using mctx::gst::Waiter;
-
-enum {
-  PROP_0,
-  PROP_GROUP,
-  PROP_PORT,
-  PROP_SOURCE_ADDRESS,
-  PROP_SOURCE_PORT,
-  PROP_INTERFACE,
-  PROP_TTL,
-  PROP_LOOP,
-  PROP_DSCP,
-  PROP_BUFFER_SIZE,
-  PROP_RAW_MODE,
-  PROP_SOCKET,
-  PROP_CLOSE_SOCKET,
-  PROP_USED_SOCKET,
-  PROP_METRICS,
-  PROP_STATS_INTERVAL,
-  PROP_GSO,
-  PROP_MAX_RATE,
-  PROP_QUEUE_FULL,
-  PROP_MAX_OUTAGE,
-  PROP_DESTINATIONS,
-  // udpsink's names for the properties above (aliases)
-  PROP_HOST,
-  PROP_MULTICAST_IFACE,
-  PROP_TTL_MC,
-  PROP_QOS_DSCP,
-  PROP_BIND_ADDRESS,
-  PROP_BIND_PORT,
-};
-
-#define DEFAULT_GROUP nullptr
-#define DEFAULT_PORT mctx::gst::kDefaultPort
-#define DEFAULT_SOURCE_ADDRESS nullptr
-#define DEFAULT_SOURCE_PORT mctx::gst::kDefaultSourcePort
-#define DEFAULT_INTERFACE nullptr
-#define DEFAULT_TTL mctx::gst::kDefaultTtl
-#define DEFAULT_LOOP mctx::gst::kDefaultLoop
-#define DEFAULT_DSCP mctx::gst::kDefaultDscp
-#define DEFAULT_BUFFER_SIZE mctx::gst::kDefaultBufferSize
-#define DEFAULT_RAW_MODE mctx::gst::kDefaultRawMode
-#define DEFAULT_CLOSE_SOCKET mctx::gst::kDefaultCloseSocket
-#define DEFAULT_STATS_INTERVAL mctx::gst::kDefaultStatsInterval
-#define DEFAULT_GSO mctx::gst::kDefaultGso
-#define DEFAULT_MAX_RATE mctx::gst::kDefaultMaxRate
-
-// The values of the gso property.
-#define GST_TYPE_MCTX_SINK_GSO (gst_mctx_sink_gso_get_type())
-static GType gst_mctx_sink_gso_get_type() {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {static_cast<gint>(mctx::Gso::automatic),
-       "Use segmentation offload where the kernel and device accept it", "auto"},
-      {static_cast<gint>(mctx::Gso::off), "One message per datagram", "off"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type)) {
-    GType t = g_enum_register_static("GstMctxSinkGso", values);
-    g_once_init_leave(&type, t);
-  }
-  return type;
-}
+using mctx::gst::PROP_METRICS;
+using mctx::gst::PROP_STATS_INTERVAL;
+using mctx::gst::PROP_USED_SOCKET;
 
 namespace {
 
@@ -175,7 +121,8 @@ struct Private {
   std::mutex run_mutex;
 
   std::mutex settings_mutex;
-  Settings settings;     // under settings_mutex
+  Settings settings;          // under settings_mutex
+  Destinations destinations;  // under settings_mutex: the destinations property
   bool started = false;  // under settings_mutex: between start() and stop()
 
   std::mutex state_mutex;
@@ -231,28 +178,18 @@ static GstStructure* current_metrics(GstMctxSink* self) {
 }
 
 // ---------------------------------------------------------------------------
-// Errors
+// Errors (mctxsink-errors.cpp maps them to GErrors)
 
 static void post_start_error(GstMctxSink* self, const StartError& e) {
-  GST_WARNING_OBJECT(self, "start failed: %s (%s)", e.message.c_str(), e.debug.c_str());
-  switch (e.kind) {
-    case StartError::Kind::settings:
-      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", e.message.c_str()),
-                        ("%s", e.debug.c_str()));
-      break;
-    case StartError::Kind::open:
-      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("%s", e.message.c_str()),
-                        ("%s", e.debug.c_str()));
-      break;
-    case StartError::Kind::not_authorized:
-      GST_ELEMENT_ERROR(self, RESOURCE, NOT_AUTHORIZED, ("%s", e.message.c_str()),
-                        ("%s", e.debug.c_str()));
-      break;
-    case StartError::Kind::not_supported:
-      GST_ELEMENT_ERROR(self, CORE, NOT_IMPLEMENTED, ("%s", e.message.c_str()),
-                        ("%s", e.debug.c_str()));
-      break;
-  }
+  mctx::gst::post_start_error(GST_ELEMENT_CAST(self), GST_MESSAGE_ERROR, e);
+}
+
+// A failed add or remove: a WARNING naming the signal and the URI.
+static gboolean refuse(GstMctxSink* self, const char* signal, const std::string& uri,
+                       StartError e) {
+  e.message = std::string(signal) + " '" + uri + "': " + e.message;
+  mctx::gst::post_start_error(GST_ELEMENT_CAST(self), GST_MESSAGE_WARNING, e);
+  return FALSE;
 }
 
 // ---------------------------------------------------------------------------
@@ -308,9 +245,11 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
   };
   try {
     Settings s;
+    Destinations list;
     {
       std::lock_guard<std::mutex> lk(priv->settings_mutex);
       s = priv->settings;
+      list = priv->destinations;
       priv->started = true;  // from here on, MUTABLE_READY properties are refused
     }
     if (!priv->waiter.valid()) {
@@ -319,7 +258,7 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
     }
 
     mctx::gst::sync_core_log_threshold();  // the core logs into our category
-    auto set = DestinationSet::open(GST_BASE_SINK_CAST(self), s, priv->waiter);
+    auto set = DestinationSet::open(GST_BASE_SINK_CAST(self), s, list, priv->waiter);
     if (!set) return fail(set.error());
 
     const Destination* primary = (*set)->primary();
@@ -426,93 +365,15 @@ static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
 }
 
 // ---------------------------------------------------------------------------
-// Properties
-
-static const char* str_or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
-
-// "Changing <property> from A to B" at INFO, logged as from
-// gst_mctx_sink_set_property (not from a helper or a lambda).
-#define LOG_CHANGE(self, ...)                                                                      \
-  gst_debug_log(GST_CAT_DEFAULT, GST_LEVEL_INFO, __FILE__, "gst_mctx_sink_set_property", __LINE__, \
-                G_OBJECT(self), __VA_ARGS__)
-
-// One property value written into its Settings field, logged when it
-// changes. An alias writes its target's field; udpsink's int aliases
-// (ttl-mc, bind-port) land in guint fields, within the same range.
-struct Change {
-  GstMctxSink* self;
-  GParamSpec* pspec;
-  const GValue* value;
-
-  void to(std::string& field) const {
-    const gchar* v = g_value_get_string(value);
-    std::string nv = v ? v : "";
-    if (nv != field) {
-      LOG_CHANGE(self, "Changing %s from '%s' to '%s'", pspec->name, field.c_str(), nv.c_str());
-    }
-    field = std::move(nv);
-  }
-  void to(guint& field) const {
-    const guint nv = G_VALUE_HOLDS_INT(value) ? static_cast<guint>(g_value_get_int(value))
-                                              : g_value_get_uint(value);
-    if (nv != field) LOG_CHANGE(self, "Changing %s from %u to %u", pspec->name, field, nv);
-    field = nv;
-  }
-  void to(gint& field) const {
-    const gint nv = g_value_get_int(value);
-    if (nv != field) LOG_CHANGE(self, "Changing %s from %d to %d", pspec->name, field, nv);
-    field = nv;
-  }
-  void to(guint64& field) const {
-    const guint64 nv = g_value_get_uint64(value);
-    if (nv != field) {
-      LOG_CHANGE(self, "Changing %s from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, pspec->name,
-                 field, nv);
-    }
-    field = nv;
-  }
-  void to(mctx::Gso& field) const {
-    const auto nv = static_cast<mctx::Gso>(g_value_get_enum(value));
-    if (nv != field) {
-      LOG_CHANGE(self, "Changing %s from %s to %s", pspec->name, mctx::gso_name(field),
-                 mctx::gso_name(nv));
-    }
-    field = nv;
-  }
-  void to(bool& field) const {
-    const bool nv = g_value_get_boolean(value) != FALSE;
-    if (nv != field) {
-      LOG_CHANGE(self, "Changing %s from %s to %s", pspec->name, field ? "true" : "false",
-                 nv ? "true" : "false");
-    }
-    field = nv;
-  }
-};
-
-// udpsink's names and the properties they are aliases of.
-static constexpr const char* kAliases[][2] = {
-    {"host", "group"},
-    {"multicast-iface", "interface"},
-    {"ttl-mc", "ttl"},
-    {"qos-dscp", "dscp"},
-    {"bind-address", "source-address"},
-    {"bind-port", "source-port"},
-};
-
-// The other name of an alias pair, or nullptr.
-static const char* alias_partner(const char* name) {
-  for (const auto& pair : kAliases) {
-    if (g_strcmp0(name, pair[0]) == 0) return pair[1];
-    if (g_strcmp0(name, pair[1]) == 0) return pair[0];
-  }
-  return nullptr;
-}
+// Properties (mctxsink-properties.cpp: specs and values; here: locking,
+// refusal while running, notification)
 
 static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GValue* value,
                                        GParamSpec* pspec) {
   auto self = GST_MCTX_SINK(object);
   auto priv = self->priv;
   bool refused = false;
+  bool changed = false;
   std::string current;
   try {
     std::unique_lock<std::mutex> lk(priv->settings_mutex);
@@ -528,74 +389,27 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
       g_free(text);
       g_value_unset(&v);
     } else {
-      const Change change{self, pspec, value};
-      switch (prop_id) {
-        case PROP_GROUP:
-        case PROP_HOST: change.to(s.group); break;
-        case PROP_PORT: change.to(s.port); break;
-        case PROP_SOURCE_ADDRESS:
-        case PROP_BIND_ADDRESS: change.to(s.source_address); break;
-        case PROP_SOURCE_PORT:
-        case PROP_BIND_PORT: change.to(s.source_port); break;
-        case PROP_INTERFACE:
-        case PROP_MULTICAST_IFACE: change.to(s.interface); break;
-        case PROP_TTL:
-        case PROP_TTL_MC: change.to(s.ttl); break;
-        case PROP_LOOP: change.to(s.loop); break;
-        case PROP_DSCP:
-        case PROP_QOS_DSCP: change.to(s.dscp); break;
-        case PROP_BUFFER_SIZE: change.to(s.buffer_size); break;
-        case PROP_RAW_MODE: change.to(s.raw_mode); break;
-        case PROP_SOCKET: {
-          auto* sock = static_cast<GSocket*>(g_value_get_object(value));
-          GST_INFO_OBJECT(self, "Changing socket from %p to %p", static_cast<void*>(s.socket.get()),
-                          static_cast<void*>(sock));
-          s.socket = GRef<GSocket>::ref(sock);
-          break;
-        }
-        case PROP_CLOSE_SOCKET: change.to(s.close_socket); break;
-        case PROP_GSO: change.to(s.gso); break;
-        case PROP_MAX_RATE: change.to(s.max_rate); break;
-        case PROP_QUEUE_FULL: {
-          const bool drop = g_value_get_enum(value) == 1;
-          if (drop != s.queue_full_drop) {
-            LOG_CHANGE(self, "Changing queue-full from %s to %s",
-                       s.queue_full_drop ? "drop" : "wait", drop ? "drop" : "wait");
-          }
-          s.queue_full_drop = drop;
-          break;
-        }
-        case PROP_MAX_OUTAGE: change.to(s.max_outage_ms); break;
-        case PROP_DESTINATIONS: {
-          std::vector<std::string> uris;
-          const guint n = gst_value_array_get_size(value);
-          for (guint i = 0; i < n; ++i) {
-            const gchar* uri = g_value_get_string(gst_value_array_get_value(value, i));
-            uris.emplace_back(uri ? uri : "");
-          }
-          GST_INFO_OBJECT(self, "Changing destinations: %u URIs", n);
-          s.destinations = std::move(uris);
-          break;
-        }
-        case PROP_STATS_INTERVAL:
-          change.to(s.stats_interval_ms);
-          // Under settings_mutex: the timer gets the changes in order, also
-          // before start() and while it starts.
-          priv->poster.set_interval(s.stats_interval_ms);
-          break;
-        default:
-          G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-          break;
+      if (prop_id == PROP_STATS_INTERVAL) {
+        changed = mctx::gst::write_property(object, prop_id, value, pspec, s, priv->destinations);
+        // Under settings_mutex: the timer gets the changes in order, also
+        // before start() and while it starts.
+        priv->poster.set_interval(s.stats_interval_ms);
+      } else if (prop_id != PROP_METRICS && prop_id != PROP_USED_SOCKET) {
+        changed = mctx::gst::write_property(object, prop_id, value, pspec, s, priv->destinations);
+      } else {
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       }
     }
   } catch (const std::exception& e) {
     GST_ERROR_OBJECT(self, "Could not set property %s: %s", pspec->name, e.what());
     return;
   }
-  // An alias and its target are one value: whoever watches the other name
-  // hears of the change too (the notification is queued until set ends).
-  if (!refused) {
-    if (const char* other = alias_partner(pspec->name)) g_object_notify(object, other);
+  // Every property has G_PARAM_EXPLICIT_NOTIFY: notified only when its value
+  // changed. An alias and its target are one value: whoever watches the other
+  // name hears of the change too.
+  if (changed) {
+    g_object_notify_by_pspec(object, pspec);
+    if (const char* other = mctx::gst::alias_partner(pspec->name)) g_object_notify(object, other);
   }
   if (refused) {
     GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
@@ -623,41 +437,7 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
       return;
     }
     std::lock_guard<std::mutex> lk(priv->settings_mutex);
-    const Settings& s = priv->settings;
-    switch (prop_id) {
-      case PROP_GROUP:
-      case PROP_HOST: g_value_set_string(value, str_or_null(s.group)); break;
-      case PROP_PORT: g_value_set_uint(value, s.port); break;
-      case PROP_SOURCE_ADDRESS:
-      case PROP_BIND_ADDRESS: g_value_set_string(value, str_or_null(s.source_address)); break;
-      case PROP_SOURCE_PORT: g_value_set_uint(value, s.source_port); break;
-      case PROP_BIND_PORT: g_value_set_int(value, static_cast<gint>(s.source_port)); break;
-      case PROP_INTERFACE:
-      case PROP_MULTICAST_IFACE: g_value_set_string(value, str_or_null(s.interface)); break;
-      case PROP_TTL: g_value_set_uint(value, s.ttl); break;
-      case PROP_TTL_MC: g_value_set_int(value, static_cast<gint>(s.ttl)); break;
-      case PROP_LOOP: g_value_set_boolean(value, s.loop); break;
-      case PROP_DSCP:
-      case PROP_QOS_DSCP: g_value_set_int(value, s.dscp); break;
-      case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
-      case PROP_RAW_MODE: g_value_set_boolean(value, s.raw_mode); break;
-      case PROP_GSO: g_value_set_enum(value, static_cast<gint>(s.gso)); break;
-      case PROP_MAX_RATE: g_value_set_uint64(value, s.max_rate); break;
-      case PROP_SOCKET: g_value_set_object(value, s.socket.get()); break;
-      case PROP_CLOSE_SOCKET: g_value_set_boolean(value, s.close_socket); break;
-      case PROP_STATS_INTERVAL: g_value_set_uint(value, s.stats_interval_ms); break;
-      case PROP_QUEUE_FULL: g_value_set_enum(value, s.queue_full_drop ? 1 : 0); break;
-      case PROP_MAX_OUTAGE: g_value_set_uint(value, s.max_outage_ms); break;
-      case PROP_DESTINATIONS:
-        for (const std::string& uri : s.destinations) {
-          GValue v = G_VALUE_INIT;
-          g_value_init(&v, G_TYPE_STRING);
-          g_value_set_string(&v, uri.c_str());
-          gst_value_array_append_and_take_value(value, &v);
-        }
-        break;
-      default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
-    }
+    mctx::gst::read_property(object, prop_id, value, pspec, priv->settings, priv->destinations);
   } catch (const std::exception& e) {
     GST_ERROR_OBJECT(self, "Could not get property %s: %s", pspec->name, e.what());
   }
@@ -666,14 +446,10 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
 // ---------------------------------------------------------------------------
 // Action signals: add, remove, clear, get-metrics (the destinations)
 
-// Whether a destination with this canonical URI is in `s` (the properties'
-// one or a URI of destinations); not running.
-static bool settings_have(const Settings& s, const std::string& canonical) {
-  if (!s.raw_mode && !s.group.empty() && mctx::gst::build_uri(s) == canonical) return true;
-  for (const std::string& uri : s.destinations) {
-    if (mctx::gst::canonical_uri(s, uri) == canonical) return true;
-  }
-  return false;
+// The canonical URI of the properties' destination, "" when there is none
+// to compare with (raw mode, no group).
+static std::string primary_key(const Settings& s) {
+  return s.raw_mode ? std::string() : mctx::gst::canonical_uri(s);
 }
 
 static gboolean gst_mctx_sink_add(GstMctxSink* self, const gchar* uri_arg) {
@@ -683,96 +459,70 @@ static gboolean gst_mctx_sink_add(GstMctxSink* self, const gchar* uri_arg) {
   bool added = false;
   try {
     std::lock_guard<std::mutex> run(priv->run_mutex);
+    mctx::Result<Destinations::Entry, StartError> entry = mctx::unexpected(StartError{});
     Settings element;
     {
       std::lock_guard<std::mutex> lk(priv->settings_mutex);
       element = priv->settings;
+      entry = priv->destinations.admit(uri, primary_key(element));
     }
     // Running: the element-wide values (raw-mode, gso, ...) of the run.
     State* st = priv->state.get();
-    Settings d;
-    std::string why;
-    if (!mctx::gst::destination_settings(st ? st->settings : element, uri, d, why)) {
-      error = StartError{StartError::Kind::settings, why, "add: bad URI"};
-    } else {
-      const std::string canonical = mctx::gst::build_uri(d);
-      const bool present = st ? st->set->contains(canonical) : settings_have(element, canonical);
-      if (present) {
-        error = StartError{StartError::Kind::settings,
-                           "already a destination (" + canonical + ")", "add: duplicate"};
-      } else if (st != nullptr) {
-        // Running: open it now; the streaming thread takes it at the next
-        // buffer or list.
-        auto opened =
-            mctx::gst::open_destination(GST_BASE_SINK_CAST(self), d, false, priv->waiter);
-        if (!opened) {
-          error = opened.error();
-        } else {
-          GST_INFO_OBJECT(self, "Destination added: %s",
-                          (*opened)->backend().describe_socket().c_str());
-          st->set->add(std::move(*opened));
-          added = true;
-        }
+    if (!entry) {
+      error = entry.error();
+    } else if (st != nullptr) {
+      // Running: open it now; the streaming thread takes it at the next
+      // buffer or list.
+      auto opened = mctx::gst::open_destination(
+          GST_BASE_SINK_CAST(self), Destinations::settings_for(*entry, st->settings), false,
+          priv->waiter);
+      if (!opened) {
+        error = opened.error();
       } else {
+        GST_INFO_OBJECT(self, "Destination added: %s",
+                        (*opened)->backend().describe_socket().c_str());
+        st->set->add(std::move(*opened));
         added = true;
       }
-      if (added) {
-        std::lock_guard<std::mutex> lk(priv->settings_mutex);
-        priv->settings.destinations.push_back(uri);
-      }
+    } else {
+      added = true;
+    }
+    if (added) {
+      std::lock_guard<std::mutex> lk(priv->settings_mutex);
+      priv->destinations.append(std::move(*entry));
     }
   } catch (const std::exception& e) {
     error = StartError{StartError::Kind::open, std::string("internal error: ") + e.what(), ""};
     added = false;
   }
-  if (added) {
-    GST_INFO_OBJECT(self, "add '%s'", uri.c_str());
-    g_object_notify(G_OBJECT(self), "destinations");
-    return TRUE;
-  }
-  error.message = "add '" + uri + "': " + error.message;
-  GST_WARNING_OBJECT(self, "%s", error.message.c_str());
-  if (error.kind == StartError::Kind::settings) {
-    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", error.message.c_str()),
-                        ("%s", error.debug.c_str()));
-  } else {
-    GST_ELEMENT_WARNING(self, RESOURCE, OPEN_WRITE, ("%s", error.message.c_str()),
-                        ("%s", error.debug.c_str()));
-  }
-  return FALSE;
+  if (!added) return refuse(self, "add", uri, std::move(error));
+  GST_INFO_OBJECT(self, "add '%s'", uri.c_str());
+  g_object_notify(G_OBJECT(self), "destinations");
+  return TRUE;
 }
 
 static gboolean gst_mctx_sink_remove(GstMctxSink* self, const gchar* uri_arg) {
   auto priv = self->priv;
   const std::string uri = uri_arg ? uri_arg : "";
+  StartError error;
   bool removed = false;
   try {
     std::lock_guard<std::mutex> run(priv->run_mutex);
     std::lock_guard<std::mutex> lk(priv->settings_mutex);
-    Settings& s = priv->settings;
-    const std::string canonical = mctx::gst::canonical_uri(s, uri);
-    auto& list = s.destinations;
-    for (auto it = list.begin(); it != list.end(); ++it) {
-      if (*it == uri || (!canonical.empty() && mctx::gst::canonical_uri(s, *it) == canonical)) {
-        list.erase(it);
-        removed = true;
-        break;
-      }
-    }
-    if (removed && priv->state) {
+    auto key = priv->destinations.remove(uri);
+    if (!key) {
+      error = std::move(key.error());
+    } else {
+      removed = true;
       // Its send stops at once and a wait on its socket is interrupted; the
       // streaming thread lets go of it (and closes it) at the next buffer.
-      (void)priv->state->set->remove(canonical);
+      if (priv->state) (void)priv->state->set->remove(*key);
     }
   } catch (const std::exception& e) {
-    GST_ERROR_OBJECT(self, "remove '%s': %s", uri.c_str(), e.what());
-    return FALSE;
+    error = StartError{StartError::Kind::open, std::string("internal error: ") + e.what(), ""};
   }
-  if (!removed) {
-    GST_WARNING_OBJECT(self, "remove '%s': not one of the destinations (the destination of the "
-                       "group, port, ... properties cannot be removed)", uri.c_str());
-    return FALSE;
-  }
+  // Posted with no lock held: a synchronous bus handler may call us.
+  if (!removed) return refuse(self, "remove", uri, std::move(error));
   GST_INFO_OBJECT(self, "remove '%s'", uri.c_str());
   g_object_notify(G_OBJECT(self), "destinations");
   return TRUE;
@@ -784,8 +534,7 @@ static void gst_mctx_sink_clear(GstMctxSink* self) {
   {
     std::lock_guard<std::mutex> run(priv->run_mutex);
     std::lock_guard<std::mutex> lk(priv->settings_mutex);
-    n = priv->settings.destinations.size();
-    priv->settings.destinations.clear();
+    n = priv->destinations.clear();
     if (priv->state) (void)priv->state->set->clear();
   }
   GST_INFO_OBJECT(self, "clear: %zu destinations removed", n);
@@ -795,11 +544,7 @@ static void gst_mctx_sink_clear(GstMctxSink* self) {
 static GstStructure* gst_mctx_sink_get_metrics(GstMctxSink* self, const gchar* uri_arg) {
   auto priv = self->priv;
   try {
-    std::string canonical;
-    {
-      std::lock_guard<std::mutex> lk(priv->settings_mutex);
-      canonical = mctx::gst::canonical_uri(priv->settings, uri_arg ? uri_arg : "");
-    }
+    const std::string canonical = Destinations::key_of(uri_arg ? uri_arg : "");
     std::lock_guard<std::mutex> lk(priv->state_mutex);
     if (canonical.empty() || !priv->state) return nullptr;
     return priv->state->set->destination_structure(canonical);
@@ -807,22 +552,6 @@ static GstStructure* gst_mctx_sink_get_metrics(GstMctxSink* self, const gchar* u
     GST_ERROR_OBJECT(self, "get-metrics: %s", e.what());
     return nullptr;
   }
-}
-
-// ---------------------------------------------------------------------------
-// The queue-full enum
-
-static GType gst_mctx_sink_queue_full_get_type() {
-  static GType type = 0;
-  if (g_once_init_enter(&type)) {
-    static const GEnumValue values[] = {
-        {0, "Send again after a short wait: nothing is lost (backpressure)", "wait"},
-        {1, "Drop the datagram and count it (queue-full-dropped)", "drop"},
-        {0, nullptr, nullptr},
-    };
-    g_once_init_leave(&type, g_enum_register_static("GstMctxSinkQueueFull", values));
-  }
-  return type;
 }
 
 // ---------------------------------------------------------------------------
@@ -855,397 +584,7 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
   gobject_class->get_property = gst_mctx_sink_get_property;
   gobject_class->finalize = gst_mctx_sink_finalize;
 
-  const auto rw_ready = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                 GST_PARAM_MUTABLE_READY);
-  const auto rw_playing = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                   GST_PARAM_MUTABLE_PLAYING);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
-  /**
-   * GstMctxSink:group:
-   *
-   * The IPv4 or IPv6 multicast group to send to. Required, unless
-   * #GstMctxSink:destinations names the destinations. Interface-local
-   * and link-local IPv6 groups (ff01::/16, ff02::/16) only mean something on
-   * one link: they need #GstMctxSink:interface (or a scope, "ff02::1%eth0").
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_GROUP,
-      g_param_spec_string(
-          "group", "Multicast group",
-          "IPv4 or IPv6 multicast group to send to, e.g. 239.1.2.3 or ff3e::8000:1234 "
-          "(required unless 'destinations' is set; ff01::/16 and ff02::/16 groups also need "
-          "'interface' or a %scope; not used in raw-mode)",
-          DEFAULT_GROUP, rw_ready));
-
-  /**
-   * GstMctxSink:port:
-   *
-   * The destination UDP port.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_PORT,
-      g_param_spec_uint("port", "Port", "Destination UDP port (1-65535)", 1, 65535, DEFAULT_PORT,
-                        rw_ready));
-
-  /**
-   * GstMctxSink:source-address:
-   *
-   * The exact local address the socket binds to, so that it is the source
-   * address of every packet (receivers of source-specific multicast filter
-   * on it). It must be configured on this host and be of the group's
-   * family. It is not the outgoing interface: use #GstMctxSink:interface
-   * for that.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_SOURCE_ADDRESS,
-      g_param_spec_string(
-          "source-address", "Source address",
-          "Exact local IPv4/IPv6 address to send from (bound on the socket; must be configured "
-          "on this host, same family as the group). NULL = chosen by routing",
-          DEFAULT_SOURCE_ADDRESS, rw_ready));
-
-  /**
-   * GstMctxSink:source-port:
-   *
-   * The local UDP port to send from; 0 lets the kernel choose one.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_SOURCE_PORT,
-      g_param_spec_uint("source-port", "Source port",
-                        "Local UDP port to send from (1-65535); 0 = any free port chosen by the "
-                        "kernel",
-                        0, 65535, DEFAULT_SOURCE_PORT, rw_ready));
-
-  /**
-   * GstMctxSink:interface:
-   *
-   * The interface multicast packets leave by: a local address (IPv4:
-   * IP_MULTICAST_IF by address; IPv6: resolved to its interface, and bound as
-   * the source when #GstMctxSink:source-address is not set), an interface
-   * name or an interface index. Without it, the routing table decides.
-   * In raw mode it is the egress of both families; without it, IPv6
-   * datagrams (sent at the link layer) leave by their group's route in the
-   * kernel's main routing table. An address also selects its interface for
-   * the other family.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_INTERFACE,
-      g_param_spec_string(
-          "interface", "Outgoing interface",
-          "Interface the multicast packets leave by: a local IPv4/IPv6 address (192.0.2.1), a "
-          "name (eth0, lo) or an index (2). NULL = the routing table decides (raw-mode "
-          "IPv6: the group's route in the main table)",
-          DEFAULT_INTERFACE, rw_ready));
-
-  /**
-   * GstMctxSink:ttl:
-   *
-   * IPv4 time-to-live or IPv6 hop limit of the sent packets. 0 keeps them on
-   * this host, 1 (the default) on the local network.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_TTL,
-      g_param_spec_uint("ttl", "TTL / hop limit",
-                        "IPv4 TTL / IPv6 hop limit of sent packets (0-255; 0 = this host only, "
-                        "1 = local network)",
-                        0, 255, DEFAULT_TTL, rw_ready));
-
-  /**
-   * GstMctxSink:loop:
-   *
-   * Whether receivers on this host that joined the group get a copy
-   * (IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP).
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_LOOP,
-      g_param_spec_boolean("loop", "Multicast loopback",
-                           "Deliver sent packets to receivers on this host that joined the group "
-                           "(IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP)",
-                           DEFAULT_LOOP, rw_ready));
-
-  /**
-   * GstMctxSink:dscp:
-   *
-   * Differentiated Services code point, written into the upper six bits of
-   * the IPv4 TOS / IPv6 traffic class byte. -1 leaves the system default.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_DSCP,
-      g_param_spec_int("dscp", "DSCP",
-                       "Differentiated Services code point of sent packets (0-63, e.g. 46 = EF, "
-                       "34 = AF41); -1 = leave the system default",
-                       -1, 63, DEFAULT_DSCP, rw_ready));
-
-  /**
-   * GstMctxSink:buffer-size:
-   *
-   * Kernel send buffer size (SO_SNDBUF) in bytes. Linux doubles the value and
-   * caps it at net.core.wmem_max. A small buffer makes backpressure (waiting
-   * for the socket) start sooner; nothing is dropped either way.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_BUFFER_SIZE,
-      g_param_spec_int("buffer-size", "Send buffer size",
-                       "Kernel send buffer size (SO_SNDBUF) in bytes (1-2147483647; Linux "
-                       "doubles it and caps it at net.core.wmem_max); 0 = system default",
-                       0, G_MAXINT, DEFAULT_BUFFER_SIZE, rw_ready));
-
-  /**
-   * GstMctxSink:raw-mode:
-   *
-   * Each buffer (or each buffer of a list) is one complete IPv4 or IPv6
-   * datagram, header included, sent unchanged with its own source address:
-   * for AMT gateways and relays (RFC 7450) and anything else that must put
-   * a datagram back on a network exactly as it was sent. IPv4 and IPv6 may
-   * be mixed in one stream. Needs CAP_NET_RAW; without it the start fails.
-   *
-   * Used in raw mode: #GstMctxSink:interface (the egress; without it IPv6
-   * datagrams, sent at the link layer, leave by their group's route in the
-   * kernel's main routing table, and are dropped with a warning when there
-   * is none), #GstMctxSink:loop (IPv4 only) and
-   * #GstMctxSink:buffer-size. #GstMctxSink:group, #GstMctxSink:port,
-   * #GstMctxSink:ttl, #GstMctxSink:source-address,
-   * #GstMctxSink:source-port and #GstMctxSink:dscp come from each datagram
-   * and are ignored (a warning at start names those that are set);
-   * #GstMctxSink:socket cannot be used. An invalid datagram (bad header,
-   * checksum or length, unicast destination, ...) is dropped, counted in
-   * `dropped` and `invalid-datagrams`, and reported in a warning that says
-   * what is wrong; streaming continues.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_RAW_MODE,
-      g_param_spec_boolean("raw-mode", "Raw mode",
-                           "Each buffer is a complete IPv4/IPv6 datagram (header included) sent "
-                           "unchanged with its own source; needs CAP_NET_RAW. Uses 'interface' "
-                           "(IPv6 without it: the group's main-table route), 'loop' (IPv4) and 'buffer-size'; group, port, "
-                           "ttl, source-address, source-port and dscp come from each datagram",
-                           DEFAULT_RAW_MODE, rw_ready));
-
-  /**
-   * GstMctxSink:socket:
-   *
-   * A UDP socket of the group's family to send from instead of creating one.
-   * If it is already bound, its address and port must agree with
-   * #GstMctxSink:source-address and #GstMctxSink:source-port. The element
-   * applies interface, TTL, loop, DSCP and buffer size, binds it if it is
-   * unbound, and sends through its own duplicate of the descriptor without
-   * connecting it (each datagram names the group). So the caller may close
-   * it while the element runs, and several sinks and a udpsrc may share it;
-   * sinks sharing one socket must set the same interface, TTL, loop, DSCP and
-   * buffer size (a sink that differs fails to start, naming both). Set
-   * #GstMctxSink:close-socket to FALSE on sinks that share a socket.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_SOCKET,
-      g_param_spec_object("socket", "Socket",
-                          "Caller-provided UDP socket (GSocket, same family as the group) to send "
-                          "from instead of creating one; the element configures it and sends "
-                          "through a duplicate without connecting it, so it may be shared with "
-                          "other sinks (same ttl, loop, interface, dscp, buffer-size) and a "
-                          "udpsrc. NULL = create a socket",
-                          G_TYPE_SOCKET, rw_ready));
-
-  /**
-   * GstMctxSink:close-socket:
-   *
-   * Whether the element closes the caller-provided #GstMctxSink:socket when
-   * it stops. Sockets the element creates are always closed.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_CLOSE_SOCKET,
-      g_param_spec_boolean("close-socket", "Close socket",
-                           "Close the caller-provided 'socket' when the element stops; FALSE = "
-                           "leave it open for the caller (sockets the element creates are always "
-                           "closed)",
-                           DEFAULT_CLOSE_SOCKET, rw_playing));
-
-  /**
-   * GstMctxSink:used-socket:
-   *
-   * The socket in use while the element runs: the caller's
-   * #GstMctxSink:socket, or a #GSocket on a duplicate descriptor of the
-   * socket the element created (the same kernel socket; closing this
-   * #GSocket does not disturb the element). NULL when stopped.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_USED_SOCKET,
-      g_param_spec_object("used-socket", "Used socket",
-                          "Socket in use while PAUSED/PLAYING: the caller's 'socket', or a "
-                          "GSocket on a duplicate descriptor of the element's own socket. NULL "
-                          "when stopped",
-                          G_TYPE_SOCKET, ro));
-
-  /**
-   * GstMctxSink:metrics:
-   *
-   * The current metrics, as an `mctx-metrics` structure with the fields of
-   * the bus message (`reason` is "query"); `interval` and the rates cover the
-   * time since the last posted message. All counters are 0 when the element
-   * is stopped. GstBaseSink's own #GstBaseSink:stats is not replaced.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_METRICS,
-      g_param_spec_boxed("metrics", "Metrics",
-                         "Current send metrics: an mctx-metrics structure with the fields of the "
-                         "bus message (counters since start; rates since the last message); all "
-                         "0 when stopped, never NULL",
-                         GST_TYPE_STRUCTURE, ro));
-
-  /**
-   * GstMctxSink:stats-interval:
-   *
-   * Period of the `mctx-metrics` element messages, in milliseconds. 0 posts
-   * only the final messages (at EOS and at stop). May be changed while
-   * playing.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_STATS_INTERVAL,
-      g_param_spec_uint("stats-interval", "Stats interval",
-                        "Period of mctx-metrics bus messages in milliseconds (0-4294967295); 0 = "
-                        "only the final messages at EOS and stop",
-                        0, G_MAXUINT, DEFAULT_STATS_INTERVAL, rw_playing));
-
-  /**
-   * GstMctxSink:gso:
-   *
-   * UDP segmentation offload for buffer lists: runs of equal-size buffers
-   * (the last may be shorter) go to the kernel as one message each, which
-   * the device or the stack cuts into the same datagrams; receivers see
-   * exactly the buffers, in order. `auto` uses it where the kernel and the
-   * device accept it (probed once; on a refusal the element falls back to
-   * one message per buffer for good, losing nothing); `off` never. Single
-   * buffers are never affected. The start log and the `gso` field of
-   * mctx-metrics say whether it is in use; `gso-sends` counts the messages.
-   * UDP mode only.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_GSO,
-      g_param_spec_enum("gso", "Segmentation offload",
-                        "UDP segmentation offload (UDP_SEGMENT) for buffer lists: auto = where "
-                        "the kernel and device accept it, off = one message per buffer",
-                        GST_TYPE_MCTX_SINK_GSO, static_cast<gint>(DEFAULT_GSO), rw_ready));
-
-  /**
-   * GstMctxSink:max-rate:
-   *
-   * Pacing: at most this many bits per second on the wire, counted at the
-   * IP level (payload + UDP + IP headers), in bursts of at most about 1 ms;
-   * buffer lists are spread out instead of leaving as one burst. A sender
-   * held up by scheduling catches up at no more than 1.2 times the rate.
-   * The waits are interrupted by flushes and state changes. The element
-   * paces itself; it also sets SO_MAX_PACING_RATE, which the fq qdisc
-   * honours (`tc qdisc replace dev IFACE root fq`). The `pacing` field of
-   * mctx-metrics says which pacing is in effect. 0 = unpaced. UDP mode only.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_RATE,
-      g_param_spec_uint64("max-rate", "Maximum rate",
-                          "Pacing: at most this many bits per second at the IP level (headers "
-                          "included), in bursts of about 1 ms; 0 = unpaced",
-                          0, G_MAXUINT64, DEFAULT_MAX_RATE, rw_ready));
-
-  /**
-   * GstMctxSink:queue-full:
-   *
-   * What to do when the local queue refuses a datagram (ENOBUFS: a shaping
-   * qdisc such as tbf, or a full device queue). `wait` (the default) sends
-   * it again after a short wait (2 ms) that flushing and state changes
-   * interrupt, so nothing is lost and the pipeline slows to the queue's
-   * rate. `drop` drops it and counts it in `queue-full-dropped` (and
-   * `dropped`), for live senders that must not fall behind. Either way
-   * `queue-full` in the `mctx-metrics` message counts the events. See
-   * docs/reliability.md.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_QUEUE_FULL,
-      g_param_spec_enum("queue-full", "Queue full",
-                        "When the local queue is full (ENOBUFS): wait = send again shortly, "
-                        "nothing lost (backpressure); drop = drop the datagram and count it",
-                        gst_mctx_sink_queue_full_get_type(), 0, rw_ready));
-
-  /**
-   * GstMctxSink:max-outage:
-   *
-   * Longest outage, in milliseconds, before the element stops with an
-   * ERROR (so that a supervisor can restart the pipeline). An outage is a
-   * time during which the network is unreachable: the interface is down or
-   * was deleted, or the source address was removed; its datagrams are
-   * dropped and counted. 0 (the default) = wait forever. The limit is
-   * checked when a datagram is sent. See docs/reliability.md.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_OUTAGE,
-      g_param_spec_uint("max-outage", "Max outage",
-                        "Longest outage in milliseconds (interface down or gone, source address "
-                        "gone) before an ERROR; 0 = wait forever (datagrams are dropped and "
-                        "counted meanwhile)",
-                        0, G_MAXUINT, mctx::gst::kDefaultMaxOutage, rw_ready));
-
-  /**
-   * GstMctxSink:destinations:
-   *
-   * Further destinations, as `mctx://` URIs (the URI handler's syntax, each
-   * with its own interface, source, TTL, DSCP...), sent to in addition to
-   * the destination of the single-destination properties (when a group is
-   * set): every buffer and list goes to each, with its own socket, batching
-   * and counters. A bad URI fails the start with the URI handler's message.
-   * While the element runs, the #GstMctxSink::add, #GstMctxSink::remove and
-   * #GstMctxSink::clear signals change the set, and this property reads it.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_DESTINATIONS,
-      gst_param_spec_array(
-          "destinations", "Destinations",
-          "Further mctx:// URIs (the URI handler's syntax) each buffer is also sent to, e.g. "
-          "<\"mctx://239.1.1.2:5004?interface=eth1\">; empty = none. While running, the add, "
-          "remove and clear signals change the set",
-          g_param_spec_string("destination", "Destination", "One mctx:// URI", nullptr, rw_ready),
-          rw_ready));
-
-  /*
-   * udpsink's names, so that a udpsink multicast pipeline moves over by
-   * renaming the element (docs/migrating-from-udpsink.md). Each is an alias:
-   * setting it sets its target, reading it returns the target's value. The
-   * int ones keep udpsink's type and range.
-   */
-  g_object_class_install_property(
-      gobject_class, PROP_HOST,
-      g_param_spec_string("host", "Host (alias of group)",
-                          "Alias of 'group' (udpsink's name): the multicast group to send to, "
-                          "as an IPv4/IPv6 address; a unicast host or a host name fails the "
-                          "start",
-                          DEFAULT_GROUP, rw_ready));
-  g_object_class_install_property(
-      gobject_class, PROP_MULTICAST_IFACE,
-      g_param_spec_string("multicast-iface", "Multicast interface (alias of interface)",
-                          "Alias of 'interface' (udpsink's name): the interface packets leave "
-                          "by (name, address or index); NULL = the routing table decides",
-                          DEFAULT_INTERFACE, rw_ready));
-  g_object_class_install_property(
-      gobject_class, PROP_TTL_MC,
-      g_param_spec_int("ttl-mc", "Multicast TTL (alias of ttl)",
-                       "Alias of 'ttl' (udpsink's name and type): IPv4 TTL / IPv6 hop limit of "
-                       "sent packets (0-255)",
-                       0, 255, static_cast<gint>(DEFAULT_TTL), rw_ready));
-  g_object_class_install_property(
-      gobject_class, PROP_QOS_DSCP,
-      g_param_spec_int("qos-dscp", "QoS DSCP (alias of dscp)",
-                       "Alias of 'dscp' (udpsink's name): DSCP of sent packets (0-63); -1 = "
-                       "leave the system default",
-                       -1, 63, DEFAULT_DSCP, rw_ready));
-  g_object_class_install_property(
-      gobject_class, PROP_BIND_ADDRESS,
-      g_param_spec_string("bind-address", "Bind address (alias of source-address)",
-                          "Alias of 'source-address' (udpsink's name): the exact local address "
-                          "to send from; NULL = chosen by routing",
-                          DEFAULT_SOURCE_ADDRESS, rw_ready));
-  g_object_class_install_property(
-      gobject_class, PROP_BIND_PORT,
-      g_param_spec_int("bind-port", "Bind port (alias of source-port)",
-                       "Alias of 'source-port' (udpsink's name and type): local UDP port to "
-                       "send from; 0 = any free port chosen by the kernel",
-                       0, 65535, static_cast<gint>(DEFAULT_SOURCE_PORT), rw_ready));
+  mctx::gst::install_properties(gobject_class);
 
   /**
    * GstMctxSink::add:
@@ -1346,6 +685,7 @@ static gboolean gst_mctx_sink_uri_set_uri(GstURIHandler* handler, const gchar* u
   auto priv = self->priv;
   try {
     Settings parsed;
+    std::vector<const char*> changed;
     if (!mctx::gst::parse_uri(uri, parsed, error)) {
       GST_WARNING_OBJECT(self, "Rejected URI '%s': %s", uri ? uri : "(null)",
                          (error && *error) ? (*error)->message : "");
@@ -1359,13 +699,30 @@ static gboolean gst_mctx_sink_uri_set_uri(GstURIHandler* handler, const gchar* u
                     "PLAYING); set it in the NULL or READY state");
         return FALSE;
       }
+      const Settings before = priv->settings;
       mctx::gst::copy_uri_fields(parsed, priv->settings);
+      const Settings& now = priv->settings;
+      const std::pair<const char*, bool> fields[] = {
+          {"group", before.group != now.group},
+          {"port", before.port != now.port},
+          {"source-address", before.source_address != now.source_address},
+          {"source-port", before.source_port != now.source_port},
+          {"interface", before.interface != now.interface},
+          {"ttl", before.ttl != now.ttl},
+          {"loop", before.loop != now.loop},
+          {"dscp", before.dscp != now.dscp},
+          {"buffer-size", before.buffer_size != now.buffer_size},
+      };
+      for (const auto& [name, differs] : fields) {
+        if (differs) changed.push_back(name);
+      }
     }
     GST_INFO_OBJECT(self, "URI set to %s", uri);
-    static const char* const uri_properties[] = {"group", "port", "source-address",
-                                                 "source-port", "interface", "ttl",
-                                                 "loop", "dscp", "buffer-size"};
-    for (const char* name : uri_properties) g_object_notify(G_OBJECT(self), name);
+    // Only what changed is notified (G_PARAM_EXPLICIT_NOTIFY), an alias too.
+    for (const char* name : changed) {
+      g_object_notify(G_OBJECT(self), name);
+      if (const char* other = mctx::gst::alias_partner(name)) g_object_notify(G_OBJECT(self), other);
+    }
     return TRUE;
   } catch (const std::exception& e) {
     g_set_error(error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI, "mctx URI: internal error: %s",

@@ -5,12 +5,14 @@
 
 #include "mctxsink-deliver.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <exception>
 #include <string>
 
-#include "mctxsink-private.hpp"
+#include "mctxsink-backend.hpp"
+#include "mctxsink-log.hpp"
 
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 
@@ -20,9 +22,23 @@ namespace {
 
 // A send error warning is posted at most this often; the errors in between
 // are counted and mentioned in the next warning.
-constexpr gint64 kWarningIntervalUs = G_USEC_PER_SEC;
+constexpr std::chrono::seconds kWarningInterval{1};
+
+std::chrono::steady_clock::time_point real_now() noexcept {
+  return std::chrono::steady_clock::now();
+}
+
+std::atomic<TimeSource> time_source{&real_now};
+
+std::chrono::steady_clock::time_point now() noexcept {
+  return time_source.load(std::memory_order_relaxed)();
+}
 
 }  // namespace
+
+void set_delivery_time_source(TimeSource source) noexcept {
+  time_source.store(source != nullptr ? source : &real_now, std::memory_order_relaxed);
+}
 
 // ---------------------------------------------------------------------------
 // Waiter
@@ -228,7 +244,7 @@ GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
       return w;
     }
     if (e.code == mctx::Errc::no_buffer_space) {
-      if (policy_.drop_on_queue_full) {
+      if (policy_.queue_full == QueueFull::drop) {
         queue_full_dropped_.fetch_add(1, std::memory_order_relaxed);
         report_error(e);  // counted as dropped, warned at most once a second
         off++;
@@ -253,7 +269,7 @@ GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
     }
     if (e.fatal()) {
       count_dropped(count - off);
-      fail(e);
+      mark_failed(e);
       return GST_FLOW_ERROR;
     }
     report_error(e);  // the datagram at `off` is lost
@@ -268,10 +284,10 @@ GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
 // is never hidden behind the rate limit.
 void Delivery::report_error(const mctx::SendError& e) {
   count_dropped(1);
-  const gint64 now = g_get_monotonic_time();
+  const auto now = gst::now();
   const std::size_t code_bit = static_cast<std::size_t>(e.code) % warned_codes_.size();
   const bool new_kind = !warned_codes_.test(code_bit);
-  if (!new_kind && warned_ && now - last_warning_us_ < kWarningIntervalUs) {
+  if (!new_kind && warned_ && now - last_warning_ < kWarningInterval) {
     unreported_errors_++;
     GST_LOG_OBJECT(sink_, "send error %s (errno %d), warning suppressed", mctx::errc_name(e.code),
                    e.system_errno);
@@ -295,7 +311,7 @@ void Delivery::report_error(const mctx::SendError& e) {
   }
   warned_ = true;
   warned_codes_.set(code_bit);
-  last_warning_us_ = now;
+  last_warning_ = now;
   unreported_errors_ = 0;
 }
 
@@ -311,7 +327,7 @@ DropCounts Delivery::drop_counts() const noexcept {
 bool Delivery::outage_loss(const mctx::SendError& e) {
   count_dropped(1);
   outage_dropped_.fetch_add(1, std::memory_order_relaxed);
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = gst::now();
   if (!in_outage_) {
     in_outage_ = true;
     set_state(State::outage);
@@ -358,11 +374,12 @@ bool Delivery::outage_loss(const mctx::SendError& e) {
 void Delivery::outage_ended() {
   in_outage_ = false;
   set_state(State::sending);
-  const auto duration = std::chrono::steady_clock::now() - outage_start_;
+  const auto duration = gst::now() - outage_start_;
   const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
   GST_INFO_OBJECT(sink_, "outage ended after %.3f s, %" G_GUINT64_FORMAT " datagrams lost",
                   static_cast<double>(ns) / 1e9, outage_lost_);
   GstStructure* st = gst_structure_new("mctx-outage",                                 //
+                                       "uri", G_TYPE_STRING, uri_.c_str(),                 //
                                        "duration", GST_TYPE_CLOCK_TIME, GstClockTime(ns),  //
                                        "datagrams-lost", G_TYPE_UINT64, outage_lost_,      //
                                        nullptr);
@@ -370,7 +387,7 @@ void Delivery::outage_ended() {
                            gst_message_new_element(GST_OBJECT_CAST(sink_), st));
 }
 
-void Delivery::fail(const mctx::SendError& e) {
+void Delivery::mark_failed(const mctx::SendError& e) {
   in_outage_ = false;
   set_state(State::failed);
   try {

@@ -29,10 +29,17 @@ namespace mctx::gst {
 
 class Backend;
 
+// The queue-full property: what deliver() does when the local queue refuses
+// a datagram (ENOBUFS). The values are the property's enum values.
+enum class QueueFull : int {
+  wait = 0,  // send it again after kQueueFullRetryDelay: nothing lost
+  drop = 1,  // drop it and count it (queue-full-dropped)
+};
+
 // What deliver() does on a full local queue and on a long outage (the
 // queue-full and max-outage properties, copied at start()).
 struct DeliveryPolicy {
-  bool drop_on_queue_full = false;    // queue-full=drop
+  QueueFull queue_full = QueueFull::wait;
   std::chrono::milliseconds max_outage{0};  // 0 = an outage may last forever
 };
 
@@ -124,6 +131,14 @@ class Waiter {
 };
 
 // ---------------------------------------------------------------------------
+// The time Delivery reads for its warning rate limit and outage durations:
+// std::chrono::steady_clock::now() unless a test set another source (set it
+// before the element starts, back to nullptr after). Waits (Waiter) always
+// use the real clock.
+using TimeSource = std::chrono::steady_clock::time_point (*)() noexcept;
+void set_delivery_time_source(TimeSource source) noexcept;
+
+// ---------------------------------------------------------------------------
 // Delivery: the send path of one destination (created when the destination
 // opens, destroyed with it). The element's Fanout (mctxsink-destinations.hpp)
 // maps each buffer or buffer list once into messages and hands them to the
@@ -166,8 +181,11 @@ class Delivery {
   // What the destination is doing (the `state` field of its metrics).
   enum class State : int { sending, waiting, outage, failed };
 
-  Delivery(GstBaseSink* sink, Backend& backend, Waiter& waiter, DeliveryPolicy policy) noexcept
-      : sink_(sink), backend_(backend), waiter_(waiter), policy_(policy) {}
+  // `uri` names the destination in its per-destination messages
+  // (mctx-outage); it must outlive the Delivery (the Destination's).
+  Delivery(GstBaseSink* sink, Backend& backend, Waiter& waiter, DeliveryPolicy policy,
+           const std::string& uri) noexcept
+      : sink_(sink), backend_(backend), waiter_(waiter), policy_(policy), uri_(uri) {}
   Delivery(const Delivery&) = delete;
   Delivery& operator=(const Delivery&) = delete;
 
@@ -202,7 +220,7 @@ class Delivery {
   void count_dropped(std::size_t n) noexcept { dropped_.fetch_add(n, std::memory_order_relaxed); }
   void set_state(State s) noexcept { state_.store(s, std::memory_order_relaxed); }
   void report_error(const mctx::SendError& e);
-  void fail(const mctx::SendError& e);
+  void mark_failed(const mctx::SendError& e);
   // One datagram refused for an unreachable network. false: the outage
   // lasted longer than max-outage (an ERROR was posted).
   bool outage_loss(const mctx::SendError& e);
@@ -212,6 +230,7 @@ class Delivery {
   Backend& backend_;
   Waiter& waiter_;
   const DeliveryPolicy policy_;
+  const std::string& uri_;
   std::atomic<guint64> dropped_{0};
   std::atomic<guint64> queue_full_dropped_{0};
   std::atomic<guint64> outage_dropped_{0};
@@ -220,7 +239,7 @@ class Delivery {
   std::atomic<State> state_{State::sending};
 
   // Streaming thread only.
-  gint64 last_warning_us_ = 0;
+  std::chrono::steady_clock::time_point last_warning_{};
   guint64 unreported_errors_ = 0;
   bool warned_ = false;
   std::bitset<256> warned_codes_;  // error codes already reported once

@@ -24,9 +24,10 @@ BackendResult make_backend(const Settings& s) {
   return s.raw_mode ? make_raw_backend(s) : make_udp_backend(s);
 }
 
-// The primary destination exists when the properties describe one.
-bool has_primary(const Settings& s) {
-  return s.raw_mode || s.socket || !s.group.empty() || s.destinations.empty();
+// The primary destination exists when the properties describe one, or
+// when there is no other.
+bool has_primary(const Settings& s, const Destinations& list) {
+  return s.raw_mode || s.socket || !s.group.empty() || list.empty();
 }
 
 }  // namespace
@@ -40,42 +41,19 @@ Destination::Destination(GstBaseSink* sink, const Settings& settings, std::strin
       primary_(primary),
       backend_(std::move(backend)),
       delivery_(sink, *backend_, waiter,
-                DeliveryPolicy{settings.queue_full_drop,
-                               std::chrono::milliseconds(settings.max_outage_ms)}),
+                DeliveryPolicy{settings.queue_full,
+                               std::chrono::milliseconds(settings.max_outage_ms)}, uri_),
       metrics_(uri_, settings, *backend_, delivery_) {}
 
 // Only the primary destination can have a caller's socket, and stop()
 // shuts it down first with close-socket: here it is left open.
 Destination::~Destination() { backend_->shutdown(false); }
 
-bool destination_settings(const Settings& element, const std::string& uri, Settings& out,
-                          std::string& error) {
-  out = Settings{};
-  GError* err = nullptr;
-  if (!parse_uri(uri.c_str(), out, &err)) {
-    error = err ? err->message : "invalid URI";
-    g_clear_error(&err);
-    return false;
-  }
-  out.raw_mode = element.raw_mode;
-  out.gso = element.gso;
-  out.max_rate = element.max_rate;
-  out.queue_full_drop = element.queue_full_drop;
-  out.max_outage_ms = element.max_outage_ms;
-  return true;
-}
-
-std::string canonical_uri(const Settings& element, const std::string& uri) {
-  Settings d;
-  std::string error;
-  return destination_settings(element, uri, d, error) ? build_uri(d) : std::string();
-}
-
 DestinationResult open_destination(GstBaseSink* sink, const Settings& d, bool primary,
                                    Waiter& waiter) {
   BackendResult backend = make_backend(d);
   if (!backend) return mctx::unexpected(backend.error());
-  std::string uri = primary && d.raw_mode ? std::string() : build_uri(d);
+  std::string uri = primary && d.raw_mode ? std::string() : canonical_uri(d);
   return std::make_shared<Destination>(sink, d, std::move(uri), primary, std::move(*backend),
                                        waiter);
 }
@@ -93,55 +71,29 @@ DestinationSet::DestinationSet(const Settings& settings, Waiter& waiter)
 }
 
 mctx::Result<std::unique_ptr<DestinationSet>, StartError> DestinationSet::open(
-    GstBaseSink* sink, const Settings& s, Waiter& waiter) {
-  auto where = [&s](std::size_t i) {
-    return "destinations[" + std::to_string(i) + "] '" + s.destinations[i] + "': ";
-  };
+    GstBaseSink* sink, const Settings& s, const Destinations& list, Waiter& waiter) {
   auto set = std::make_unique<DestinationSet>(s, waiter);
-  const bool primary = has_primary(s);
-  const std::string primary_uri = primary && !s.raw_mode ? build_uri(s) : std::string();
-
-  // Every URI is checked before any socket is opened.
-  std::vector<Settings> parsed(s.destinations.size());
-  std::vector<std::string> canonical(s.destinations.size());
-  for (std::size_t i = 0; i < s.destinations.size(); ++i) {
-    std::string error;
-    if (!destination_settings(s, s.destinations[i], parsed[i], error)) {
-      return mctx::unexpected(
-          StartError{StartError::Kind::settings, where(i) + error, "destinations property"});
-    }
-    canonical[i] = build_uri(parsed[i]);
-    std::string same;
-    if (primary && canonical[i] == primary_uri) {
-      same = "the destination of the group, port, interface, ... properties";
-    }
-    for (std::size_t j = 0; j < i && same.empty(); ++j) {
-      if (canonical[j] == canonical[i]) same = "destinations[" + std::to_string(j) + "]";
-    }
-    if (!same.empty()) {
-      return mctx::unexpected(StartError{
-          StartError::Kind::settings,
-          where(i) + "the same destination as " + same + " (" + canonical[i] +
-              "): every datagram would be sent twice",
-          "destinations property"});
-    }
-  }
+  const bool primary = has_primary(s, list);
+  auto checked = list.check(primary && !s.raw_mode ? canonical_uri(s) : std::string());
+  if (!checked) return mctx::unexpected(checked.error());
 
   if (primary) {
     DestinationResult d = open_destination(sink, s, true, waiter);
     if (!d) return mctx::unexpected(d.error());
     set->add(std::move(*d));
   }
-  for (std::size_t i = 0; i < parsed.size(); ++i) {
-    DestinationResult d = open_destination(sink, parsed[i], false, waiter);
+  const auto& entries = list.entries();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    DestinationResult d =
+        open_destination(sink, Destinations::settings_for(entries[i], s), false, waiter);
     if (!d) {
       StartError e = d.error();
-      e.message = where(i) + e.message;
+      e.message = "destinations[" + std::to_string(i) + "] '" + entries[i].uri + "': " + e.message;
       // The primary one keeps a caller's socket open: the caller decides.
       set->shutdown(false);
       return mctx::unexpected(std::move(e));
     }
-    GST_INFO_OBJECT(sink, "Destination %s: %s", canonical[i].c_str(),
+    GST_INFO_OBJECT(sink, "Destination %s: %s", entries[i].key.c_str(),
                     (*d)->backend().describe_socket().c_str());
     set->add(std::move(*d));
   }
@@ -159,14 +111,6 @@ void DestinationSet::add(std::shared_ptr<Destination> d) {
   publish();
 }
 
-bool DestinationSet::contains(const std::string& uri) const {
-  std::lock_guard<std::mutex> lk(mutex_);
-  for (const auto& d : list_) {
-    if (!uri.empty() && d->uri() == uri) return true;
-  }
-  return false;
-}
-
 bool DestinationSet::remove(const std::string& uri) {
   std::shared_ptr<Destination> gone;  // released after the lock
   {
@@ -179,7 +123,7 @@ bool DestinationSet::remove(const std::string& uri) {
     }
     if (!gone) return false;
     gone->delivery().remove();
-    add_counters(removed_, gone->metrics().fields());
+    retiring_.push_back(gone);  // counted until the streaming thread lets go
     publish();
   }
   return true;
@@ -196,7 +140,7 @@ std::size_t DestinationSet::clear() {
         continue;
       }
       d->delivery().remove();
-      add_counters(removed_, d->metrics().fields());
+      retiring_.push_back(d);  // counted until the streaming thread lets go
       gone.push_back(std::move(d));
     }
     list_ = std::move(kept);
@@ -241,6 +185,7 @@ GstStructure* DestinationSet::structure(const char* reason, bool advance) {
     g_value_take_boxed(&v, d->metrics().structure(f, reason, advance));
     gst_value_array_append_and_take_value(&array, &v);
   }
+  for (const auto& d : retiring_) add_counters(totals, d->metrics().fields());
   GstStructure* s =
       metrics_structure("mctx-metrics", totals, totals_.take(totals.send, advance), reason);
   for (const auto& d : list_) {
@@ -268,12 +213,19 @@ const DestinationSet::List& DestinationSet::current() noexcept {
     // keep watching a descriptor that is closed (and maybe reused).
     waiter_.forget_fd();
     std::shared_ptr<const List> old;
+    List released;
     {
       std::lock_guard<std::mutex> lk(mutex_);
       old = std::exchange(snapshot_, published_);
       snapshot_generation_ = generation_.load(std::memory_order_relaxed);
+      // Every destination removed so far is out of the list taken here, and
+      // this thread is between two buffers: none of them sends any more, so
+      // their counters are final. Fold them into the totals now.
+      for (const auto& d : retiring_) add_counters(removed_, d->metrics().fields());
+      released = std::move(retiring_);
+      retiring_.clear();
     }
-    // `old` is released here, outside the lock.
+    // `old` and `released` are released here, outside the lock.
   }
   return *snapshot_;
 }

@@ -34,8 +34,11 @@
 #include "mctx/error.hpp"
 #include "mctx/publication.hpp"
 #include "mctxsink-deliver.hpp"
+#include "mctxsink-destination-list.hpp"
 #include "mctxsink-metrics.hpp"
-#include "mctxsink-private.hpp"
+#include "mctxsink-backend.hpp"
+#include "mctxsink-errors.hpp"
+#include "mctxsink-settings.hpp"
 
 namespace mctx::gst {
 
@@ -51,7 +54,8 @@ class Destination {
   Destination(const Destination&) = delete;
   Destination& operator=(const Destination&) = delete;
 
-  // The canonical mctx:// URI (build_uri of its settings; "" in raw mode).
+  // The canonical mctx:// URI (canonical_uri() of its settings; "" for the
+  // primary one in raw mode).
   const std::string& uri() const noexcept { return uri_; }
   // The destination of the group/port/... properties (never removed).
   bool primary() const noexcept { return primary_; }
@@ -70,22 +74,11 @@ class Destination {
   RunMetrics metrics_;
 };
 
-// The settings of one URI of the destinations property: the URI handler's
-// parse, plus what the element sets for every destination (raw-mode, gso,
-// max-rate, queue-full, max-outage). false: `error` has the URI handler's
-// message.
-bool destination_settings(const Settings& element, const std::string& uri, Settings& out,
-                          std::string& error);
-
-// The canonical form of a URI of the destinations property (what
-// Destination::uri() holds), or "" when it does not parse.
-std::string canonical_uri(const Settings& element, const std::string& uri);
-
 using DestinationResult = mctx::Result<std::shared_ptr<Destination>, StartError>;
 
-// Opens one destination (a socket of its own) from its settings: those of
-// destination_settings() for a URI of the destinations property, or the
-// element's for the primary one. Its URI is build_uri() of them ("" for
+// Opens one destination (a socket of its own) from its settings:
+// Destinations::settings_for() of a URI of the destinations property, or the
+// element's for the primary one. Its URI is canonical_uri() of them ("" for
 // the primary one in raw mode, where each datagram has its own).
 DestinationResult open_destination(GstBaseSink* sink, const Settings& destination, bool primary,
                                    Waiter& waiter);
@@ -96,14 +89,12 @@ class DestinationSet {
  public:
   using List = std::vector<std::shared_ptr<Destination>>;
 
-  // Opens every destination of `settings`: the properties' one (when a
-  // group, a socket or raw mode is set), then each URI of `destinations`,
-  // all checked before any socket is opened. Errors name the URI and its
-  // position ("destinations[1] 'mctx://...': ..."); a URI naming the same
-  // destination as another is refused.
-  static mctx::Result<std::unique_ptr<DestinationSet>, StartError> open(GstBaseSink* sink,
-                                                                       const Settings& settings,
-                                                                       Waiter& waiter);
+  // Opens every destination of a run: the properties' one (when a group, a
+  // socket or raw mode is set, or `list` is empty), then each of `list`,
+  // all checked (Destinations::check()) before any socket is opened. Errors
+  // name the URI and its position ("destinations[1] 'mctx://...': ...").
+  static mctx::Result<std::unique_ptr<DestinationSet>, StartError> open(
+      GstBaseSink* sink, const Settings& settings, const Destinations& list, Waiter& waiter);
 
   DestinationSet(const Settings& settings, Waiter& waiter);
   DestinationSet(const DestinationSet&) = delete;
@@ -112,8 +103,6 @@ class DestinationSet {
   // --- the application's side (any thread) -------------------------------
 
   void add(std::shared_ptr<Destination> d);
-  // Whether a destination has this canonical URI.
-  bool contains(const std::string& uri) const;
   // Removes the destination with this canonical URI. false: there is none,
   // or it is the primary one (not removable).
   bool remove(const std::string& uri);
@@ -158,6 +147,10 @@ class DestinationSet {
   std::shared_ptr<const List> published_;  // under mutex_
   std::atomic<guint64> generation_{0};     // changes after published_
   MetricsFields removed_;                  // under mutex_: counters of removed destinations
+  // Under mutex_: removed destinations the streaming thread may still be
+  // sending to (in the list it holds); their counters are read live, and
+  // folded into removed_ when it lets go of them (current()).
+  List retiring_;
   Rates totals_;                           // under mutex_
   std::atomic<guint64> unsent_{0};
   std::atomic<bool> warned_unsent_{false};

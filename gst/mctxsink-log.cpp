@@ -11,7 +11,11 @@
 #include <gst/gst.h>
 
 #include "mctx/log.hpp"
-#include "mctxsink-private.hpp"
+#include "mctxsink-log.hpp"
+
+// The mctxsink debug category (initialised when the element type is
+// registered, or by a test program that links the internal library).
+GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
 
 namespace mctx::gst {
 

@@ -10,7 +10,9 @@
 #include <new>
 
 #include "mctxsink-deliver.hpp"
-#include "mctxsink-private.hpp"
+#include "mctxsink-backend.hpp"
+#include "mctxsink-log.hpp"
+#include "mctxsink-settings.hpp"
 
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 

@@ -49,7 +49,7 @@
 
 #include "mctx/interface.hpp"
 #include "mctx/raw.hpp"
-#include "mctxsink-private.hpp"
+#include "mctxsink-backend.hpp"
 
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 

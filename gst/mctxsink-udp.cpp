@@ -23,7 +23,7 @@
 #include <string>
 #include <utility>
 
-#include "mctxsink-private.hpp"
+#include "mctxsink-backend.hpp"
 
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 

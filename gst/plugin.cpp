@@ -6,7 +6,7 @@
 #include <gst/gst.h>
 
 #include "gstmctxsink.h"
-#include "mctxsink-private.hpp"
+#include "mctxsink-log.hpp"
 
 static gboolean plugin_init(GstPlugin* plugin) {
   if (!GST_ELEMENT_REGISTER(mctxsink, plugin)) return FALSE;

@@ -2,7 +2,7 @@
 // Copyright (c) 2026 The mctx authors
 
 // libFuzzer target for the mctx:// URI parser of the element
-// (mctx::gst::parse_uri in gst/mctxsink-settings.cpp), called directly: no
+// (mctx::gst::parse_uri in gst/mctxsink-uri.cpp), called directly: no
 // element, no pipeline, no gst_init. The text is what an application hands
 // to gst_element_make_from_uri() or playbin-like URI sinks.
 //
@@ -15,7 +15,7 @@
 #include <string>
 
 #include "fuzz_common.hpp"
-#include "mctxsink-private.hpp"
+#include "mctxsink-uri.hpp"
 
 namespace {
 

@@ -2,23 +2,25 @@
 // Copyright (c) 2026 The mctx authors
 #pragma once
 
-// For the GoogleTest programs that compile mctxsink's send path (Fanout,
-// DestinationSet, Delivery, the backends) into their binary instead of
-// loading the plugin: a GstBaseSink to hand it, and their main().
+// For the gst-check programs that test mctxsink's send path (Fanout,
+// DestinationSet, Delivery, the backends) directly, linking the element's
+// internal library instead of loading the plugin: a GstBaseSink to hand it,
+// and their main().
 
 #include <gst/base/gstbasesink.h>
+#include <gst/check/gstcheck.h>
 #include <gst/gst.h>
-#include <gtest/gtest.h>
 
+#include <sstream>
+#include <string>
+
+#include "mctxsink-log.hpp"
 #include "netns_guard.hpp"
-
-// The mctxsink category the compiled-in sources log into.
-GST_DEBUG_CATEGORY_EXTERN(gst_mctx_sink_debug);
 
 // Delivery and the Fanout need a GstBaseSink: they post messages on it when
 // something goes wrong and wait for preroll on it when unlocked. These
-// binaries load no plugin (the gst sources are compiled in, and the system
-// plugins are off), so the sink is a minimal subclass of the abstract
+// programs load no plugin (they link the element's internal library, and the
+// system plugins are off), so the sink is a minimal subclass of the abstract
 // GstBaseSink, never added to a pipeline (give it a bus with
 // gst_element_set_bus() to read what it posts).
 struct FanoutTestSink {
@@ -35,14 +37,22 @@ static void fanout_test_sink_class_init(FanoutTestSinkClass* klass) {
 }
 static void fanout_test_sink_init(FanoutTestSink*) {}
 
+// The text of a failure message: every argument streamed in turn.
+template <class... Args>
+std::string mctx_test_text(const Args&... args) {
+  std::ostringstream out;
+  (out << ... << args);
+  return out.str();
+}
+
 // main() of such a program: refuses to run outside a private network
-// namespace made by scripts/mctx-netns (`rules`), then initialises GStreamer
-// and the mctxsink category and runs every test.
+// namespace made by scripts/mctx-netns (`rules`), then initialises
+// GStreamer (gst-check) and the mctxsink category and runs the suite.
 inline int send_path_test_main(int argc, char** argv, const mctx::test::NetnsRules& rules,
-                               const char* what) {
+                               const char* what, Suite* (*make_suite)()) {
   if (!mctx::test::require_private_netns(rules, what)) return mctx::test::kSkipExitCode;
-  gst_init(&argc, &argv);
+  gst_check_init(&argc, &argv);
   GST_DEBUG_CATEGORY_INIT(gst_mctx_sink_debug, "mctxsink", 0, "mctx multicast sink");
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  Suite* s = make_suite();
+  return gst_check_run_suite(s, "send-path", __FILE__) == 0 ? 0 : 1;
 }

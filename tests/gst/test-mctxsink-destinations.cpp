@@ -838,10 +838,28 @@ GST_START_TEST(test_signals_answers_and_clear) {
   assert_destinations(s.element, b);
 
   // remove: FALSE for an unknown URI and for the properties' destination,
-  // with no bus message.
+  // each with a warning naming the URI, as add does.
   fail_if(emit_remove(s.element, "mctx://239.255.9.9:5000"));
+  w = warnings(s);
+  fail_unless_equals_int(w.size(), 1);
+  assert_contains(w[0], "remove 'mctx://239.255.9.9:5000': not one of the destinations");
   fail_if(emit_remove(s.element, uri_a(5060)));
-  fail_unless(warnings(s).empty());
+  w = warnings(s);
+  fail_unless_equals_int(w.size(), 1);
+  assert_contains(w[0], "remove '" + uri_a(5060) + "': ");
+
+  // Addresses are compared as the core parses them: FF3E::1 and ff3e::1,
+  // or an interface address written in full, are the same destination
+  // (checked on a stopped element: nothing is opened).
+  {
+    GstElement* stopped = gst_element_factory_make("mctxsink", nullptr);
+    fail_unless(emit_add(stopped, "mctx://[FF3E::1]:5004?interface=fd00:0::1"));
+    fail_if(emit_add(stopped, "mctx://[ff3e::1]:5004?interface=fd00::1"));
+    fail_if(emit_add(stopped, "mctx://[ff3e:0:0::0001]:5004?interface=FD00::1"));
+    fail_unless(emit_remove(stopped, "mctx://[ff3e::1]:5004?interface=fd00::0:1"));
+    assert_destinations(stopped);
+    gst_object_unref(stopped);
+  }
 
   // get-metrics: NULL for an unknown URI; a destination found whatever the
   // key order and with defaults written out; the properties' one too.

@@ -3,8 +3,8 @@
 
 // mctxsink's UDP send path with several destinations makes no heap
 // allocation per buffer or buffer list: Fanout::render() and render_list()
-// (gst/mctxsink-destinations.cpp, compiled into this binary with the UDP
-// backend and Delivery) map each buffer once and hand the same messages to
+// (gst/mctxsink-destinations.cpp, from the element's internal library with
+// the UDP backend and Delivery) map each buffer once and hand the same messages to
 // every destination. The warm-up is the first buffer and the first list:
 // the Fanout's scratch arrays grow to the largest buffer and list seen.
 // Lists go through segmentation offload (gso=auto) and through sendmmsg
@@ -20,7 +20,6 @@
 // Reading the metrics (DestinationSet::structure()) is not on the send path
 // and is not measured.
 
-#include <gtest/gtest.h>
 #include <sys/socket.h>
 
 #include <chrono>
@@ -36,9 +35,8 @@
 
 #include "send-path-test.hpp"
 #include "mctxsink-destinations.hpp"
-#include "mctxsink-private.hpp"
-
-GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
+#include "mctxsink-backend.hpp"
+#include "mctxsink-settings.hpp"
 
 
 namespace {
@@ -67,12 +65,10 @@ std::string uri(const char* group, guint port) {
 // A further destination from its URI, as the add signal opens it.
 mctx::gst::DestinationResult open_uri(GstBaseSink* sink, const Settings& element,
                                       const std::string& text, Waiter& waiter) {
-  Settings d;
-  std::string error;
-  if (!mctx::gst::destination_settings(element, text, d, error)) {
-    throw std::runtime_error("bad test URI " + text + ": " + error);
-  }
-  return mctx::gst::open_destination(sink, d, false, waiter);
+  auto entry = mctx::gst::Destinations().admit(text, "");
+  if (!entry) throw std::runtime_error("bad test URI " + text + ": " + entry.error().message);
+  return mctx::gst::open_destination(
+      sink, mctx::gst::Destinations::settings_for(*entry, element), false, waiter);
 }
 
 mctx::IpAddress ip(const char* text) {
@@ -124,21 +120,16 @@ class Datagrams {
 
 // r receives exactly `expected` (byte for byte, in order), waiting up to 2 s
 // for each datagram.
-::testing::AssertionResult receives(mctx::test::Receiver& r,
-                                    const std::vector<std::string>& expected) {
+void expect_receives(mctx::test::Receiver& r, const std::vector<std::string>& expected,
+                     const char* what) {
   const auto got = r.receive_n(expected.size(), std::chrono::milliseconds(2000));
   for (std::size_t i = 0; i < got.size(); ++i) {
     const std::string payload(got[i].payload.begin(), got[i].payload.end());
-    if (payload != expected[i]) {
-      return ::testing::AssertionFailure() << "datagram " << i << " is \"" << payload
-                                           << "\", expected \"" << expected[i] << "\"";
-    }
+    fail_unless(payload == expected[i], "%s: datagram %zu is \"%s\", expected \"%s\"", what, i,
+                payload.c_str(), expected[i].c_str());
   }
-  if (got.size() != expected.size()) {
-    return ::testing::AssertionFailure() << got.size() << " datagrams received, "
-                                         << expected.size() << " expected";
-  }
-  return ::testing::AssertionSuccess();
+  fail_unless(got.size() == expected.size(), "%s: %zu datagrams received, %zu expected", what,
+              got.size(), expected.size());
 }
 
 // A top-level counter of the set's metrics (totals over its destinations).
@@ -159,17 +150,16 @@ struct Owned {
   }
 };
 
-TEST(FanoutNoAlloc, CountingWorks) {
+GST_START_TEST(test_counting_works) {
   mctx::test::AllocationScope scope;
   for (int i = 0; i < kCalls; ++i) delete new std::string(100, 'x');
-  EXPECT_GE(scope.stop(), static_cast<uint64_t>(kCalls));
+  fail_unless((scope.stop()) >= (static_cast<uint64_t>(kCalls)), "scope.stop() >= static_cast<uint64_t>(kCalls)");
 }
+GST_END_TEST;
 
 // Lists go out as segmentation sends (gso=auto; lo supports UDP_SEGMENT) or
 // as sendmmsg batches (gso=off).
-class FanoutNoAllocGso : public ::testing::TestWithParam<mctx::Gso> {};
-
-TEST_P(FanoutNoAllocGso, SeveralDestinationsAllocateNothing) {
+void several_destinations_allocate_nothing(mctx::Gso gso) {
   auto rx1 = receiver(kGroup1, kPort1);
   auto rx2 = receiver(kGroup2, kPort2);
   auto rx3 = receiver(kGroup3, kPort3);
@@ -181,14 +171,15 @@ TEST_P(FanoutNoAllocGso, SeveralDestinationsAllocateNothing) {
   s.group = kGroup1;
   s.port = kPort1;
   s.interface = "lo";
-  s.gso = GetParam();
-  s.destinations = {uri(kGroup2, kPort2)};
+  s.gso = gso;
+  mctx::gst::Destinations list;
+  list.assign({uri(kGroup2, kPort2)});
   Waiter waiter;
-  ASSERT_TRUE(waiter.valid());
-  auto opened = DestinationSet::open(sink, s, waiter);
-  ASSERT_TRUE(opened) << opened.error().message;
+  fail_unless(static_cast<bool>(waiter.valid()), "waiter.valid()");
+  auto opened = DestinationSet::open(sink, s, list, waiter);
+  fail_unless(static_cast<bool>(opened), "opened: %s", mctx_test_text(opened.error().message).c_str());
   DestinationSet& set = **opened;
-  ASSERT_EQ(set.size(), 2u);
+  fail_unless((set.size()) == (2u), "set.size() == 2u");
   Fanout fanout(sink, set);
 
   Datagrams data;
@@ -222,26 +213,26 @@ TEST_P(FanoutNoAllocGso, SeveralDestinationsAllocateNothing) {
   // --- two destinations ----------------------------------------------------
   // Warm-up: the scratch arrays grow to one buffer, then to one list.
   make("warm-up", 1);
-  ASSERT_EQ(fanout.render(singles[0]), GST_FLOW_OK);
-  ASSERT_EQ(fanout.render_list(lists[0]), GST_FLOW_OK);
+  fail_unless((fanout.render(singles[0])) == (GST_FLOW_OK), "fanout.render(singles[0]) == GST_FLOW_OK");
+  fail_unless((fanout.render_list(lists[0])) == (GST_FLOW_OK), "fanout.render_list(lists[0]) == GST_FLOW_OK");
   make("two", kCalls);
-  EXPECT_EQ(measure(0, kCalls), 0u) << mctx::test::allocation_report();
-  EXPECT_TRUE(all_ok);
+  fail_unless((measure(0, kCalls)) == (0u), "measure(0, kCalls) == 0u: %s", mctx_test_text(mctx::test::allocation_report()).c_str());
+  fail_unless(static_cast<bool>(all_ok), "all_ok");
   const std::vector<std::string> phase1 = data.take();
-  ASSERT_EQ(phase1.size(), 1u + kListLength + kCalls * (1u + kListLength));
+  fail_unless((phase1.size()) == (1u + kListLength + kCalls * (1u + kListLength)), "phase1.size() == 1u + kListLength + kCalls * (1u + kListLength)");
 
   // --- a third destination added -------------------------------------------
   // The application's side (open_destination(), add()) allocates, on its
   // own thread. The streaming thread picks up the new list at the next
   // buffer and sends to the new socket for the first time: no allocation.
   auto third = open_uri(sink, s, uri(kGroup3, kPort3), waiter);
-  ASSERT_TRUE(third) << third.error().message;
+  fail_unless(static_cast<bool>(third), "third: %s", mctx_test_text(third.error().message).c_str());
   set.add(std::move(*third));
-  ASSERT_EQ(set.size(), 3u);
+  fail_unless((set.size()) == (3u), "set.size() == 3u");
   make("three", kCalls);
-  EXPECT_EQ(measure(0, 1), 0u) << mctx::test::allocation_report();
-  EXPECT_EQ(measure(1, kCalls), 0u) << mctx::test::allocation_report();
-  EXPECT_TRUE(all_ok);
+  fail_unless((measure(0, 1)) == (0u), "measure(0, 1) == 0u: %s", mctx_test_text(mctx::test::allocation_report()).c_str());
+  fail_unless((measure(1, kCalls)) == (0u), "measure(1, kCalls) == 0u: %s", mctx_test_text(mctx::test::allocation_report()).c_str());
+  fail_unless(static_cast<bool>(all_ok), "all_ok");
   const std::vector<std::string> phase2 = data.take();
 
   // --- the second destination removed ---------------------------------------
@@ -256,7 +247,7 @@ TEST_P(FanoutNoAllocGso, SeveralDestinationsAllocateNothing) {
   uint64_t release_cost = 0;
   for (int i = 0; i < 2; ++i) {
     auto spare = open_uri(sink, s, uri("239.1.2.53", 5012), waiter);
-    ASSERT_TRUE(spare) << spare.error().message;
+    fail_unless(static_cast<bool>(spare), "spare: %s", mctx_test_text(spare.error().message).c_str());
     std::shared_ptr<mctx::gst::Destination> d = std::move(*spare);
     mctx::test::AllocationScope scope;
     d.reset();
@@ -264,13 +255,13 @@ TEST_P(FanoutNoAllocGso, SeveralDestinationsAllocateNothing) {
   }
   std::printf("releasing a destination: %llu allocations\n",
               static_cast<unsigned long long>(release_cost));
-  const std::string second_uri = mctx::gst::canonical_uri(s, uri(kGroup2, kPort2));
-  ASSERT_TRUE(set.remove(second_uri)) << second_uri;
-  ASSERT_EQ(set.size(), 2u);
+  const std::string second_uri = mctx::gst::Destinations::key_of(uri(kGroup2, kPort2));
+  fail_unless(static_cast<bool>(set.remove(second_uri)), "set.remove(second_uri): %s", mctx_test_text(second_uri).c_str());
+  fail_unless((set.size()) == (2u), "set.size() == 2u");
   make("removed", kCalls);
-  EXPECT_EQ(measure(0, 1), release_cost) << mctx::test::allocation_report();
-  EXPECT_EQ(measure(1, kCalls), 0u) << mctx::test::allocation_report();
-  EXPECT_TRUE(all_ok);
+  fail_unless((measure(0, 1)) == (release_cost), "measure(0, 1) == release_cost: %s", mctx_test_text(mctx::test::allocation_report()).c_str());
+  fail_unless((measure(1, kCalls)) == (0u), "measure(1, kCalls) == 0u: %s", mctx_test_text(mctx::test::allocation_report()).c_str());
+  fail_unless(static_cast<bool>(all_ok), "all_ok");
   const std::vector<std::string> phase3 = data.take();
 
   // Every datagram, byte for byte and in order, to the destinations that
@@ -281,31 +272,43 @@ TEST_P(FanoutNoAllocGso, SeveralDestinationsAllocateNothing) {
     return a;
   };
   const auto all = cat(cat(phase1, phase2), phase3);
-  EXPECT_TRUE(receives(rx1, all));
-  EXPECT_TRUE(receives(rx2, cat(phase1, phase2)));
-  EXPECT_FALSE(rx2.receive(std::chrono::milliseconds(300)))
-      << "the removed destination received a datagram after remove()";
-  EXPECT_TRUE(receives(rx3, cat(phase2, phase3)));
+  expect_receives(rx1, all, "rx1");
+  expect_receives(rx2, cat(phase1, phase2), "rx2");
+  fail_unless(!static_cast<bool>(rx2.receive(std::chrono::milliseconds(300))), "!rx2.receive(std::chrono::milliseconds(300)): %s", mctx_test_text("the removed destination received a datagram after remove()").c_str());
+  expect_receives(rx3, cat(phase2, phase3), "rx3");
   // Totals: the removed destination's counts stay.
-  EXPECT_EQ(total(set, "packets-sent"),
-            2 * phase1.size() + 3 * phase2.size() + 2 * phase3.size());
+  fail_unless((total(set, "packets-sent")) == (2 * phase1.size() + 3 * phase2.size() + 2 * phase3.size()), "total(set, \"packets-sent\") == 2 * phase1.size() + 3 * phase2.size() + 2 * phase3.size()");
   // The lists took the path this run is about (one per list and destination).
   const guint64 list_sends = 2 * (1 + kCalls) + 3 * kCalls + 2 * kCalls;
-  EXPECT_EQ(total(set, "gso-sends"), GetParam() == mctx::Gso::off ? 0 : list_sends);
+  fail_unless((total(set, "gso-sends")) == (gso == mctx::Gso::off ? 0 : list_sends), "total(set, \"gso-sends\") == gso == mctx::Gso::off ? 0 : list_sends");
 
   set.shutdown(true);
   gst_object_unref(sink);
 }
 
-INSTANTIATE_TEST_SUITE_P(Gso, FanoutNoAllocGso,
-                         ::testing::Values(mctx::Gso::automatic, mctx::Gso::off),
-                         [](const ::testing::TestParamInfo<mctx::Gso>& p) {
-                           return std::string(p.param == mctx::Gso::off ? "off" : "auto");
-                         });
+GST_START_TEST(test_several_destinations_allocate_nothing_gso_auto) {
+  several_destinations_allocate_nothing(mctx::Gso::automatic);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_several_destinations_allocate_nothing_gso_off) {
+  several_destinations_allocate_nothing(mctx::Gso::off);
+}
+GST_END_TEST;
 
 }  // namespace
 
+Suite* fanout_noalloc_suite() {
+  Suite* s = suite_create("mctxsink-fanout-noalloc");
+  TCase* tc = tcase_create("fanout");
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_counting_works);
+  tcase_add_test(tc, test_several_destinations_allocate_nothing_gso_auto);
+  tcase_add_test(tc, test_several_destinations_allocate_nothing_gso_off);
+  return s;
+}
+
 int main(int argc, char** argv) {
   return send_path_test_main(argc, argv, {.how_to_run = "scripts/mctx-netns"},
-                             "these tests send multicast");
+                             "these tests send multicast", fanout_noalloc_suite);
 }

@@ -11,6 +11,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "gst-test-util.hpp"
 
 using namespace mctx_gst_test;
@@ -437,7 +441,16 @@ GST_START_TEST(test_mutable_ready_enforced) {
   g_object_set(s.element, "group", "239.1.2.3", "interface", "lo", "ttl", 2u, nullptr);
   fail_unless_equals_int(gst_element_set_state(s.element, GST_STATE_PAUSED),
                          GST_STATE_CHANGE_SUCCESS);
+  // A refused set notifies nothing (G_PARAM_EXPLICIT_NOTIFY); a set to the
+  // value a property has notifies nothing either; a change notifies once.
+  std::vector<std::string> notified;
+  const gulong handler = g_signal_connect(
+      s.element, "notify", G_CALLBACK(+[](GObject*, GParamSpec* p, gpointer out) {
+        static_cast<std::vector<std::string>*>(out)->push_back(p->name);
+      }),
+      &notified);
   g_object_set(s.element, "group", "239.9.9.9", "ttl", 9u, nullptr);
+  fail_unless_equals_int(notified.size(), 0);
   gchar* group = nullptr;
   guint ttl = 0;
   g_object_get(s.element, "group", &group, "ttl", &ttl, nullptr);
@@ -463,6 +476,13 @@ GST_START_TEST(test_mutable_ready_enforced) {
   guint interval = 0;
   g_object_get(s.element, "stats-interval", &interval, nullptr);
   fail_unless_equals_int(interval, 50);
+  std::sort(notified.begin(), notified.end());
+  fail_unless(notified == std::vector<std::string>({"close-socket", "stats-interval"}),
+              "%zu notified, first %s", notified.size(),
+              notified.empty() ? "-" : notified[0].c_str());
+  g_object_set(s.element, "stats-interval", 50u, "close-socket", FALSE, nullptr);
+  fail_unless_equals_int(notified.size(), 2);
+  g_signal_handler_disconnect(s.element, handler);
 
   // Back in READY, the change is accepted and used at the next start.
   fail_unless_equals_int(gst_element_set_state(s.element, GST_STATE_READY),

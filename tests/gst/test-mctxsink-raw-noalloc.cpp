@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
 
-// mctxsink's raw backend (gst/mctxsink-raw.cpp, compiled into this binary)
+// mctxsink's raw backend (gst/mctxsink-raw.cpp, linked from the internal library)
 // makes no heap allocation per datagram: send() of IPv4 and IPv6 datagrams
 // gathered from several memories, an invalid datagram, a datagram the
 // kernel refuses (IPv6 larger than the MTU), an IPv6 datagram without an
@@ -11,7 +11,6 @@
 // The measured sends are checked on an AF_PACKET capture in the peer
 // namespace (scripts/mctx-netns --peer).
 
-#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <string>
@@ -22,10 +21,9 @@
 #include "netns_guard.hpp"
 #include "raw/raw_test_util.hpp"
 
-#include "mctxsink-private.hpp"
+#include "mctxsink-backend.hpp"
+#include "mctxsink-settings.hpp"
 #include "send-path-test.hpp"
-
-GST_DEBUG_CATEGORY(gst_mctx_sink_debug);
 
 namespace {
 
@@ -72,13 +70,14 @@ std::size_t frames_with(std::vector<rt::Frame>& frames, const std::string& marke
   return n;
 }
 
-TEST(RawBackendNoAlloc, CountingWorks) {
+GST_START_TEST(test_counting_works) {
   mctx::test::AllocationScope scope;
   for (int i = 0; i < kCalls; ++i) delete new std::string(100, 'x');
-  EXPECT_GE(scope.stop(), static_cast<uint64_t>(kCalls));
+  fail_unless((scope.stop()) >= (static_cast<uint64_t>(kCalls)), "scope.stop() >= static_cast<uint64_t>(kCalls)");
 }
+GST_END_TEST;
 
-TEST(RawBackendNoAlloc, SendPathsAllocateNothing) {
+GST_START_TEST(test_send_paths_allocate_nothing) {
   rt::peer_rp_filter_off();
   const std::string p4 = "mctx-gst-noalloc-v4;";
   const std::string p6 = "mctx-gst-noalloc-v6;";
@@ -93,8 +92,8 @@ TEST(RawBackendNoAlloc, SendPathsAllocateNothing) {
   rt::Capture cap = rt::peer_capture();
   auto be = backend("mctx0");
   // Warm-up: opens both publications.
-  ASSERT_FALSE(be->send(d4.iov, 2));
-  ASSERT_FALSE(be->send(d6.iov, 2));
+  fail_unless(!static_cast<bool>(be->send(d4.iov, 2)), "!be->send(d4.iov, 2)");
+  fail_unless(!static_cast<bool>(be->send(d6.iov, 2)), "!be->send(d6.iov, 2)");
 
   bool all_as_expected = true;
   mctx::test::AllocationScope scope;
@@ -110,33 +109,32 @@ TEST(RawBackendNoAlloc, SendPathsAllocateNothing) {
     all_as_expected &= be->counters().packets_sent > 0;
   }
   const uint64_t allocations = scope.stop();
-  EXPECT_EQ(allocations, 0u) << mctx::test::allocation_report();
-  EXPECT_TRUE(all_as_expected);
+  fail_unless((allocations) == (0u), "allocations == 0u: %s", mctx_test_text(mctx::test::allocation_report()).c_str());
+  fail_unless(static_cast<bool>(all_as_expected), "all_as_expected");
 
   // The measured sends went out (and the bad one never did).
   auto frames = cap.frames();
-  EXPECT_EQ(frames_with(frames, p4), 1u + 2u * kCalls);
-  EXPECT_EQ(frames_with(frames, p6), 1u + 2u * kCalls);
-  EXPECT_EQ(frames_with(frames, "BAD;"), 0u);
+  fail_unless((frames_with(frames, p4)) == (1u + 2u * kCalls), "frames_with(frames, p4) == 1u + 2u * kCalls");
+  fail_unless((frames_with(frames, p6)) == (1u + 2u * kCalls), "frames_with(frames, p6) == 1u + 2u * kCalls");
+  fail_unless((frames_with(frames, "BAD;")) == (0u), "frames_with(frames, \"BAD;\") == 0u");
   const mctx::SendCounters c = be->counters();
-  EXPECT_EQ(c.packets_sent, 2u + 4u * kCalls);
-  EXPECT_EQ(c.send_errors, static_cast<uint64_t>(kCalls));
+  fail_unless((c.packets_sent) == (2u + 4u * kCalls), "c.packets_sent == 2u + 4u * kCalls");
+  fail_unless((c.send_errors) == (static_cast<uint64_t>(kCalls)), "c.send_errors == static_cast<uint64_t>(kCalls)");
 }
+GST_END_TEST;
 
 // Without 'interface', IPv6 follows the main-table route of its group
 // (route-selected egress): with no route each datagram fails alone, with one
 // it goes out; once the decision is cached, neither allocates.
-TEST(RawBackendNoAlloc, Ipv6WithoutInterfaceAllocatesNothing) {
+GST_START_TEST(test_ipv6_without_interface_allocates_nothing) {
   const std::string p6 = "mctx-gst-noalloc-noif;";
   Split d6(rt::build(spec("2001:db8:99::7", "ff3e::8000:1234", p6)));
   rt::Capture cap = rt::peer_capture();
   auto be = backend(nullptr);
   const auto first = be->send(d6.iov, 2);
-  ASSERT_TRUE(first);
-  EXPECT_EQ(first->code, mctx::Errc::raw_no_route);
-  EXPECT_NE(be->describe_error(*first).find("no usable route in the kernel's main routing table"),
-            std::string::npos)
-      << be->describe_error(*first);
+  fail_unless(static_cast<bool>(first), "first");
+  fail_unless((first->code) == (mctx::Errc::raw_no_route), "first->code == mctx::Errc::raw_no_route");
+  fail_unless((be->describe_error(*first).find("no usable route in the kernel's main routing table")) != (std::string::npos), "be->describe_error(*first).find(\"no usable route in the kernel's main routing table\") != std::string::npos: %s", mctx_test_text(be->describe_error(*first)).c_str());
 
   bool all_as_expected = true;
   {
@@ -145,27 +143,38 @@ TEST(RawBackendNoAlloc, Ipv6WithoutInterfaceAllocatesNothing) {
       const auto e = be->send(d6.iov, 2);
       all_as_expected &= e && e->code == mctx::Errc::raw_no_route;
     }
-    EXPECT_EQ(scope.stop(), 0u) << mctx::test::allocation_report();
+    fail_unless((scope.stop()) == (0u), "scope.stop() == 0u: %s", mctx_test_text(mctx::test::allocation_report()).c_str());
   }
-  ASSERT_EQ(std::system("ip -6 route replace ff3e::/16 dev mctx0"), 0);
-  ASSERT_FALSE(be->send(d6.iov, 2));  // the route is looked up (and cached) here
+  fail_unless((std::system("ip -6 route replace ff3e::/16 dev mctx0")) == (0), "std::system(\"ip -6 route replace ff3e::/16 dev mctx0\") == 0");
+  fail_unless(!static_cast<bool>(be->send(d6.iov, 2)), "!be->send(d6.iov, 2)");  // the route is looked up (and cached) here
   {
     mctx::test::AllocationScope scope;
     for (int i = 0; i < kCalls; ++i) all_as_expected &= !be->send(d6.iov, 2);
-    EXPECT_EQ(scope.stop(), 0u) << mctx::test::allocation_report();
+    fail_unless((scope.stop()) == (0u), "scope.stop() == 0u: %s", mctx_test_text(mctx::test::allocation_report()).c_str());
   }
   (void)std::system("ip -6 route del ff3e::/16 dev mctx0");
-  EXPECT_TRUE(all_as_expected);
+  fail_unless(static_cast<bool>(all_as_expected), "all_as_expected");
   auto frames = cap.frames();
-  EXPECT_EQ(frames_with(frames, p6), 1u + kCalls);
+  fail_unless((frames_with(frames, p6)) == (1u + kCalls), "frames_with(frames, p6) == 1u + kCalls");
 }
+GST_END_TEST;
 
 }  // namespace
+
+Suite* raw_noalloc_suite() {
+  Suite* s = suite_create("mctxsink-raw-noalloc");
+  TCase* tc = tcase_create("raw");
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_counting_works);
+  tcase_add_test(tc, test_send_paths_allocate_nothing);
+  tcase_add_test(tc, test_ipv6_without_interface_allocates_nothing);
+  return s;
+}
 
 int main(int argc, char** argv) {
   return send_path_test_main(argc, argv,
                              {.others_may_exist_down = false,
                               .required_env = {"MCTX_PEER_NETNS"},
                               .how_to_run = "scripts/mctx-netns --peer"},
-                             "these tests send raw multicast");
+                             "these tests send raw multicast", raw_noalloc_suite);
 }

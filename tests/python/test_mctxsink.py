@@ -223,6 +223,10 @@ class MctxSinkTest(unittest.TestCase):
         self.assertTrue(sink.emit("remove", b_uri))
         self.assertIsNone(sink.emit("get-metrics", b_uri))
         self.assertFalse(sink.emit("remove", b_uri), "a second remove")
+        warning = bus.timed_pop_filtered(5 * Gst.SECOND, Gst.MessageType.WARNING)
+        self.assertIsNotNone(warning)
+        self.assertIn(f"remove '{b_uri}': not one of the destinations",
+                      warning.parse_warning()[0].message)
         # A bad URI: FALSE and a warning naming it.
         self.assertFalse(sink.emit("add", "mctx://239.1.2.10:5004?ttl=999"))
         warning = bus.timed_pop_filtered(5 * Gst.SECOND, Gst.MessageType.WARNING)
