@@ -159,12 +159,7 @@ StartError start_error_from(const mctx::Error& error, const char* property) {
   } else if (prop != nullptr && !names_property(text, prop)) {
     text = std::string(prop) + ": " + text;
   }
-  if (error.code == mctx::Errc::connect_failed && error.system_errno == ENETUNREACH) {
-    // No route to the group: the routing table has no multicast route (or
-    // no default route) for it.
-    text += ". There is no route to the group: set 'interface' to the interface the packets "
-            "should leave by (e.g. interface=eth0), or add a route for multicast";
-  }
+  // ENETUNREACH: the core's text already says to name the interface.
   out.message = std::move(text);
   out.debug = std::string("mctx error ") + mctx::errc_name(error.code) + " (" +
               std::to_string(static_cast<int>(error.code)) + ")";

@@ -304,7 +304,7 @@ GST_START_TEST(test_no_route_names_interface) {
   g_object_set(s.element, "group", kGroup, nullptr);
   const std::string msg = start_error(s);
   assert_contains(msg, "Network is unreachable");
-  assert_contains(msg, "set 'interface'");
+  assert_contains(msg, "the element property interface");
 }
 GST_END_TEST;
 
