@@ -121,6 +121,16 @@ enum class Errc : int {
   raw_destination_unspecified,     // datagram: destination 0.0.0.0 / ::
   raw_ip_source_mismatch,          // datagram: IPv6 source differs from the bind address
   raw_ip_next_header_unsupported,  // datagram: IPv6 Next Header a kernel-built header cannot carry
+
+  // --- SDP and SAP (sdp.hpp, sap.hpp)
+  sdp_invalid_field = 200,  // a session description value breaks an SDP rule
+  sdp_no_destination,       // a session description without a destination
+  sap_no_address,           // the group's scope has no SAP address
+  sap_invalid_packet,       // a SAP packet breaks a rule of RFC 2974
+  sap_too_large,            // a SAP packet above kSapMaxPacketSize
+  sap_buffer_too_small,     // the output buffer cannot hold the packet
+  sap_no_description,       // announce before a description was set
+  sap_invalid_config,       // SapAnnouncerConfig breaks a rule
 };
 
 // Stable, short name of a code ("group_not_multicast").
