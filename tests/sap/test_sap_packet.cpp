@@ -193,4 +193,16 @@ TEST(SapAddress, ReservedScopesAndUnicastHaveNone) {
   EXPECT_EQ(u.error().code, Errc::group_not_multicast);
 }
 
+TEST(SapErrors, HaveNames) {
+  EXPECT_STREQ(mctx::errc_name(Errc::sdp_invalid_field), "sdp_invalid_field");
+  EXPECT_STREQ(mctx::errc_name(Errc::sdp_no_destination), "sdp_no_destination");
+  EXPECT_STREQ(mctx::errc_name(Errc::sap_no_address), "sap_no_address");
+  EXPECT_STREQ(mctx::errc_name(Errc::sap_invalid_packet), "sap_invalid_packet");
+  EXPECT_STREQ(mctx::errc_name(Errc::sap_too_large), "sap_too_large");
+  EXPECT_STREQ(mctx::errc_name(Errc::sap_buffer_too_small), "sap_buffer_too_small");
+  EXPECT_STREQ(mctx::errc_name(Errc::sap_no_description), "sap_no_description");
+  EXPECT_STREQ(mctx::errc_name(Errc::sap_invalid_config), "sap_invalid_config");
+  EXPECT_EQ(mctx::make_error_code(Errc::sap_too_large).message(), "SAP packet too large");
+}
+
 }  // namespace
