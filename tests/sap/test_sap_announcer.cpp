@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "mctx/mctx.hpp"
+#include "sap_test_util.hpp"
 #include "support/netns_guard.hpp"
 #include "support/receiver.hpp"
 
@@ -25,16 +26,11 @@ namespace {
 using namespace std::chrono_literals;
 using mctx::Errc;
 using mctx::IpAddress;
+using mctx::saptest::ip;
 using mctx::SapAnnouncer;
 using mctx::SapMessageType;
 using mctx::test::Datagram;
 using mctx::test::Receiver;
-
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  if (!a) throw std::runtime_error(a.error().message);
-  return *a;
-}
 
 struct Path {
   const char* name;

@@ -11,19 +11,15 @@
 #include <vector>
 
 #include "mctx/sap.hpp"
+#include "sap_test_util.hpp"
 
 namespace {
 
 using mctx::Errc;
 using mctx::IpAddress;
+using mctx::saptest::ip;
 using mctx::SapMessageType;
 using mctx::SapPacket;
-
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  if (!a) throw std::runtime_error(a.error().message);
-  return *a;
-}
 
 std::vector<std::byte> bytes(std::initializer_list<int> values, std::string_view tail = {}) {
   std::vector<std::byte> out;

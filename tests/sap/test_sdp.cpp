@@ -11,19 +11,15 @@
 #include <string>
 
 #include "mctx/sdp.hpp"
+#include "sap_test_util.hpp"
 
 namespace {
 
 using mctx::Errc;
 using mctx::IpAddress;
+using mctx::saptest::ip;
 using mctx::SdpDestination;
 using mctx::SdpSession;
-
-IpAddress ip(const char* text) {
-  auto a = IpAddress::parse(text);
-  if (!a) throw std::runtime_error(a.error().message);
-  return *a;
-}
 
 SdpSession session(const char* group, uint16_t port, int ttl, const char* origin) {
   SdpSession s;
