@@ -239,6 +239,11 @@ TEST(AnnouncerSetup, ExplicitAddressAndNoDescription) {
   auto too_big = a->set_description(std::string(2000, 'x'));
   ASSERT_FALSE(too_big);
   EXPECT_EQ(too_big.error().code, Errc::sap_too_large);
+  auto no_origin = a->set_description("v=0\r\ns=x\r\n");
+  ASSERT_FALSE(no_origin);
+  EXPECT_EQ(no_origin.error().code, Errc::sap_invalid_packet);
+  EXPECT_NE(no_origin.error().message.find("hold an o= line"), std::string::npos)
+      << no_origin.error().message;
   EXPECT_EQ(a->next_deadline(), SapAnnouncer::clock::time_point::max());
 }
 

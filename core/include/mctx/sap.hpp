@@ -146,7 +146,8 @@ class MCTX_API SapAnnouncer {
   ~SapAnnouncer();
 
   // Sets the SDP to announce and builds its packet (Errors as
-  // write_sap_packet). When it differs from the description announced
+  // write_sap_packet; Errc::sap_invalid_packet also for a text that does
+  // not start with "v=0" or has no o= line, which a deletion repeats). When it differs from the description announced
   // before, that one's deletion is sent first (RFC 2974 §6 says SHOULD),
   // and the new one is due at once (next poll()). The same text again
   // changes nothing.

@@ -38,9 +38,7 @@ struct SapAnnouncer::State {
   }
 
   Result<void, SendError> send_deletion() {
-    const std::string_view origin_line = sdp_origin_line(sdp);
-    const std::string payload =
-        origin_line.empty() ? std::string("o=\r\n") : std::string(origin_line) + "\r\n";
+    const std::string payload = std::string(sdp_origin_line(sdp)) + "\r\n";
     SapPacket p;
     p.type = SapMessageType::deletion;
     p.hash = hash;
@@ -136,6 +134,12 @@ Res<void> SapAnnouncer::set_description(std::string sdp) {
   p.payload = sdp;
   auto bytes = build_sap_packet(p);
   if (!bytes) return unexpected(std::move(bytes).error());
+  if (!sdp.starts_with("v=0") || sdp_origin_line(sdp).empty()) {
+    return unexpected(make_error(
+        Errc::sap_invalid_packet,
+        "SAP description is not SDP: it must start with 'v=0' and hold an o= line "
+        "(RFC 8866 §5; a SAP deletion repeats the o= line, RFC 2974 §6)"));
+  }
   if (s.announced) (void)s.send_deletion();  // counted in stats on failure
   s.sdp = std::move(sdp);
   s.packet = std::move(*bytes);
