@@ -123,7 +123,7 @@ enum class Errc : int {
   raw_ip_next_header_unsupported,  // datagram: IPv6 Next Header a kernel-built header cannot carry
 
   // --- SDP and SAP (sdp.hpp, sap.hpp)
-  sdp_invalid_field = 200,  // a session description value breaks an SDP rule
+  sdp_invalid_field = 210,  // a session description value breaks an SDP rule
   sdp_no_destination,       // a session description without a destination
   sap_no_address,           // the group's scope has no SAP address
   sap_invalid_packet,       // a SAP packet breaks a rule of RFC 2974
