@@ -39,6 +39,8 @@ for wanted in 'mctx::Publication::open(mctx::PublicationConfig const&)' \
               'mctx::Context::snapshot() const' \
               'mctx::RawPublication::open(mctx::RawPublicationConfig const&)' \
               'mctx::JsonlWriter::open(' \
+              'mctx::build_sdp' \
+              'mctx::SapAnnouncer::open(mctx::SapAnnouncerConfig const&)' \
               'mctx::errc_name(mctx::Errc)'; do
   if ! printf '%s\n' "$syms" | grep -q -F "$wanted"; then
     echo "FAIL: '$wanted' is not exported" >&2

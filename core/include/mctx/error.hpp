@@ -124,6 +124,15 @@ enum class Errc : int {
 
   // --- AMT gateway (<mctx/amt.hpp>)
   amt_invalid_config = 200,        // AmtGatewayConfig::validate()
+  // --- SDP and SAP (sdp.hpp, sap.hpp)
+  sdp_invalid_field = 210,  // a session description value breaks an SDP rule
+  sdp_no_destination,       // a session description without a destination
+  sap_no_address,           // the group's scope has no SAP address
+  sap_invalid_packet,       // a SAP packet breaks a rule of RFC 2974
+  sap_too_large,            // a SAP packet above kSapMaxPacketSize
+  sap_buffer_too_small,     // the output buffer cannot hold the packet
+  sap_no_description,       // announce before a description was set
+  sap_invalid_config,       // SapAnnouncerConfig breaks a rule
 };
 
 // Stable, short name of a code ("group_not_multicast").

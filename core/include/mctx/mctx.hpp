@@ -18,4 +18,6 @@
 #include "mctx/raw.hpp"
 #include "mctx/raw_ip.hpp"
 #include "mctx/result.hpp"
+#include "mctx/sap.hpp"
+#include "mctx/sdp.hpp"
 #include "mctx/version.hpp"

@@ -83,6 +83,14 @@ const char* errc_name(Errc code) noexcept {
     case Errc::raw_destination_unspecified: return "raw_destination_unspecified";
     case Errc::raw_ip_source_mismatch: return "raw_ip_source_mismatch";
     case Errc::raw_ip_next_header_unsupported: return "raw_ip_next_header_unsupported";
+    case Errc::sdp_invalid_field: return "sdp_invalid_field";
+    case Errc::sdp_no_destination: return "sdp_no_destination";
+    case Errc::sap_no_address: return "sap_no_address";
+    case Errc::sap_invalid_packet: return "sap_invalid_packet";
+    case Errc::sap_too_large: return "sap_too_large";
+    case Errc::sap_buffer_too_small: return "sap_buffer_too_small";
+    case Errc::sap_no_description: return "sap_no_description";
+    case Errc::sap_invalid_config: return "sap_invalid_config";
     case Errc::metrics_io_failed: return "metrics_io_failed";
     case Errc::metrics_bad_header: return "metrics_bad_header";
     case Errc::metrics_locked: return "metrics_locked";
@@ -183,6 +191,14 @@ const char* errc_description(Errc code) noexcept {
     case Errc::metrics_locked: return "metrics file is locked by another writer";
     case Errc::metrics_invalid_value: return "invalid metrics setting";
     case Errc::amt_invalid_config: return "invalid AMT gateway setting";
+    case Errc::sdp_invalid_field: return "session description value breaks an SDP rule";
+    case Errc::sdp_no_destination: return "session description has no destination";
+    case Errc::sap_no_address: return "the group's scope has no SAP address";
+    case Errc::sap_invalid_packet: return "invalid SAP packet";
+    case Errc::sap_too_large: return "SAP packet too large";
+    case Errc::sap_buffer_too_small: return "buffer too small for the SAP packet";
+    case Errc::sap_no_description: return "no session description to announce";
+    case Errc::sap_invalid_config: return "invalid SAP announcer setting";
   }
   return "unknown error";
 }
