@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
 
-// The Heimdall JSONL writer: header and row shape, appending, refusal of
+// The metrics file (JSONL) writer: header and row shape, appending, refusal of
 // files without a valid header, lock contention, node_id resolution.
 
 #include <fcntl.h>
@@ -126,6 +126,7 @@ TEST(JsonlFormat, SampleRowHasEveryFieldInOrder) {
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
   const std::vector<std::string> expected = {"ts",
                                              "interval_secs",
+                                             "destination",
                                              "active_publications",
                                              "publications_added_total",
                                              "publications_added_delta",
@@ -137,12 +138,26 @@ TEST(JsonlFormat, SampleRowHasEveryFieldInOrder) {
                                              "packets_sent_delta",
                                              "bytes_sent_total",
                                              "bytes_sent_delta",
+                                             "ip_bytes_sent_total",
+                                             "ip_bytes_sent_delta",
                                              "send_errors_total",
                                              "send_errors_delta",
+                                             "would_block_total",
+                                             "would_block_delta",
+                                             "queue_full_total",
+                                             "queue_full_delta",
+                                             "unreachable_total",
+                                             "unreachable_delta",
+                                             "outages_total",
+                                             "outages_delta",
+                                             "gso_sends_total",
+                                             "gso_sends_delta",
                                              "send_calls_per_sec",
                                              "packets_per_sec",
                                              "bytes_per_sec",
-                                             "send_errors_per_sec"};
+                                             "send_errors_per_sec",
+                                             "payload_bits_per_sec",
+                                             "ip_bits_per_sec"};
   EXPECT_EQ(keys, expected);
   EXPECT_NEAR(j["ts"].get<double>(), 1779999999.456, 1e-6);
   EXPECT_DOUBLE_EQ(j["interval_secs"].get<double>(), 1.0);
@@ -159,10 +174,60 @@ TEST(JsonlFormat, SampleRowHasEveryFieldInOrder) {
   EXPECT_DOUBLE_EQ(j["packets_per_sec"].get<double>(), 10.0);
   EXPECT_DOUBLE_EQ(j["bytes_per_sec"].get<double>(), 6400.0);
   EXPECT_TRUE(j["send_errors_per_sec"].is_number_float());
+  EXPECT_EQ(j["destination"], "total");
+  // No datagram_overhead given: the IP level equals the payload.
+  EXPECT_EQ(j["ip_bytes_sent_total"], 64000);
+  EXPECT_DOUBLE_EQ(j["payload_bits_per_sec"].get<double>(), 51200.0);
+  EXPECT_DOUBLE_EQ(j["ip_bits_per_sec"].get<double>(), 51200.0);
   for (const char* k : {"schema", "artifact_type", "node_id", "producer", "flags"}) {
     EXPECT_FALSE(j.contains(k)) << k;
   }
   EXPECT_TRUE(mctx::validate_jsonl_row(row));
+}
+
+// IP-level bytes and bit rate: 640-byte payloads, 10 datagrams in 1 s, with
+// the IPv4 and IPv6 UDP header sizes; every counter in its _total/_delta.
+TEST(JsonlFormat, SampleRowHasIpRatesAndEveryCounter) {
+  for (auto [overhead, ip_bytes] : {std::pair<uint32_t, int>{mctx::kIpv4UdpHeaderBytes, 6680},
+                                    std::pair<uint32_t, int>{mctx::kIpv6UdpHeaderBytes, 6880}}) {
+    mctx::Delta d = test_delta();
+    d.start.send.queue_full = 2;
+    d.end.send.queue_full = 5;
+    d.end.send.would_block = 7;
+    d.end.send.unreachable = 3;
+    d.end.send.gso_sends = 4;
+    d.end.outages = 2;
+    d.start.outages = 1;
+    d.end.datagram_overhead = overhead;
+    d = mctx::make_delta(d.start, d.end);
+    const auto j = nlohmann::json::parse(mctx::jsonl_sample_row(d, "239.1.2.3:5000"));
+    EXPECT_EQ(j["destination"], "239.1.2.3:5000");
+    EXPECT_EQ(j["ip_bytes_sent_delta"], ip_bytes) << overhead;
+    EXPECT_EQ(j["ip_bytes_sent_total"], 10 * ip_bytes) << overhead;
+    EXPECT_DOUBLE_EQ(j["ip_bits_per_sec"].get<double>(), ip_bytes * 8.0) << overhead;
+    EXPECT_DOUBLE_EQ(j["payload_bits_per_sec"].get<double>(), 51200.0);
+    EXPECT_EQ(j["queue_full_total"], 5);
+    EXPECT_EQ(j["queue_full_delta"], 3);
+    EXPECT_EQ(j["would_block_total"], 7);
+    EXPECT_EQ(j["unreachable_total"], 3);
+    EXPECT_EQ(j["gso_sends_total"], 4);
+    EXPECT_EQ(j["outages_total"], 2);
+    EXPECT_EQ(j["outages_delta"], 1);
+  }
+}
+
+// Rows of files written before destination rows (no "destination") stay
+// valid; a destination, when present, is a non-empty string.
+TEST(JsonlFormat, DestinationIsOptionalButNotBlank) {
+  EXPECT_TRUE(mctx::validate_jsonl_row(R"({"ts":1,"interval_secs":1,"packets_sent_delta":3})"));
+  EXPECT_TRUE(mctx::validate_jsonl_row(R"({"ts":1,"interval_secs":1,"destination":"x:1"})"));
+  for (const char* row : {R"({"ts":1,"interval_secs":1,"destination":""})",
+                          R"({"ts":1,"interval_secs":1,"destination":7})"}) {
+    auto r = mctx::validate_jsonl_row(row);
+    ASSERT_FALSE(r) << row;
+    EXPECT_NE(r.error().what().find("destination must be a non-empty string"), std::string::npos)
+        << r.error().what();
+  }
 }
 
 TEST(JsonlFormat, HeaderValidationNamesTheBrokenRule) {
@@ -651,6 +716,46 @@ TEST(JsonlWriter, EachRowIsOneWriteCall) {
     EXPECT_EQ(write_calls()[i], lines[i + 1].size() + 1) << "row " << i;
     EXPECT_TRUE(mctx::validate_jsonl_row(lines[i + 1])) << lines[i + 1];
   }
+}
+
+// An interval is a row per destination, then the totals row, in one
+// write(2); appending to a file of old rows (no destination) works.
+TEST(JsonlWriter, IntervalIsDestinationRowsThenTotalsInOneWrite) {
+  TempDir dir;
+  const fs::path p = dir.path() / "net.jsonl";
+  {
+    std::ofstream f(p);
+    f << mctx::jsonl_header_line(test_header()) << "\n"
+      << R"({"ts":1779999990,"interval_secs":1,"packets_sent_delta":3})" << "\n";
+  }
+  auto w = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_TRUE(w) << w.error().what();
+  std::vector<mctx::DestinationDelta> dests = {{"239.1.2.3:5000", test_delta(60, 6)},
+                                               {"[ff3e::1]:5000", test_delta(40, 4)}};
+  dests[1].delta.end.wall_time += std::chrono::microseconds(3);  // sampled a bit later
+  write_calls().clear();
+  recording() = true;
+  ASSERT_TRUE(w->write_interval(test_delta(100, 10), dests));
+  recording() = false;
+  const auto lines = lines_of(read_file(p));
+  ASSERT_EQ(lines.size(), 5u);
+  ASSERT_EQ(write_calls().size(), 1u);
+  EXPECT_EQ(write_calls()[0], lines[2].size() + lines[3].size() + lines[4].size() + 3);
+  const std::vector<std::pair<std::string, int>> expect = {
+      {"239.1.2.3:5000", 6}, {"[ff3e::1]:5000", 4}, {"total", 10}};
+  for (std::size_t i = 0; i < expect.size(); ++i) {
+    const auto j = nlohmann::json::parse(lines[i + 2]);
+    EXPECT_EQ(j["destination"], expect[i].first);
+    EXPECT_EQ(j["packets_sent_delta"], expect[i].second);
+    EXPECT_NEAR(j["ts"].get<double>(), 1779999999.456, 1e-6) << "the totals' ts in every row";
+  }
+  for (const char* bad : {"", "total", "  "}) {
+    const std::vector<mctx::DestinationDelta> d = {{bad, test_delta()}};
+    auto r = w->write_interval(test_delta(), d);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, mctx::Errc::metrics_invalid_value);
+  }
+  EXPECT_EQ(lines_of(read_file(p)).size(), 5u) << "a refused interval writes nothing";
 }
 
 // The example of docs/metrics.md ("Writing JSONL from C++"), kept verbatim
