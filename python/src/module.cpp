@@ -424,6 +424,8 @@ py::dict snapshot_dict(const mctx::Snapshot& s) {
   d["active_publications"] = s.active_publications;
   d["publications_added"] = s.publications_added;
   d["publications_removed"] = s.publications_removed;
+  d["outages"] = s.outages;
+  d["datagram_overhead"] = s.datagram_overhead;
   return counters_dict(s.send, d);
 }
 
@@ -437,6 +439,9 @@ py::dict delta_dict(const mctx::Delta& x) {
   d["packets_per_sec"] = x.packets_per_sec;
   d["bytes_per_sec"] = x.bytes_per_sec;
   d["send_errors_per_sec"] = x.send_errors_per_sec;
+  d["outages"] = x.outages;
+  d["payload_bits_per_sec"] = x.payload_bits_per_sec;
+  d["ip_bits_per_sec"] = x.ip_bits_per_sec;
   return d;
 }
 
@@ -713,7 +718,12 @@ PYBIND11_MODULE(_core, m) {
           "seconds of the monotonic clock (for intervals)")
       .def_readonly("active_publications", &mctx::Snapshot::active_publications)
       .def_readonly("publications_added", &mctx::Snapshot::publications_added)
-      .def_readonly("publications_removed", &mctx::Snapshot::publications_removed);
+      .def_readonly("publications_removed", &mctx::Snapshot::publications_removed)
+      .def_readwrite("outages", &mctx::Snapshot::outages,
+                     "outages that began (0 in Context.snapshot(); set it to count them)")
+      .def_readwrite("datagram_overhead", &mctx::Snapshot::datagram_overhead,
+                     "IP+UDP header bytes per datagram for ip_bits_per_sec (28 IPv4, 48 "
+                     "IPv6; set by Publication.metrics(), 0 in Context.snapshot())");
   def_counters(snapshot);
   snapshot.def("to_dict", &snapshot_dict)
       .def("__sub__", [](const mctx::Snapshot& end,
@@ -736,7 +746,12 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("send_calls_per_sec", &mctx::Delta::send_calls_per_sec)
       .def_readonly("packets_per_sec", &mctx::Delta::packets_per_sec)
       .def_readonly("bytes_per_sec", &mctx::Delta::bytes_per_sec)
-      .def_readonly("send_errors_per_sec", &mctx::Delta::send_errors_per_sec);
+      .def_readonly("send_errors_per_sec", &mctx::Delta::send_errors_per_sec)
+      .def_readonly("outages", &mctx::Delta::outages)
+      .def_readonly("payload_bits_per_sec", &mctx::Delta::payload_bits_per_sec,
+                    "bytes_per_sec * 8 (bit/s)")
+      .def_readonly("ip_bits_per_sec", &mctx::Delta::ip_bits_per_sec,
+                    "bit/s at the IP level: payload plus end.datagram_overhead per datagram");
   def_counters(delta);
   delta.def("to_dict", &delta_dict).def("__repr__", [](const mctx::Delta& d) {
     return "<mctx.Delta " + py::repr(delta_dict(d)).cast<std::string>() + ">";
@@ -784,10 +799,17 @@ PYBIND11_MODULE(_core, m) {
            "(source, group, port) as SAP/SDP or AMT announce it.")
       .def("metrics",
            [](const BoundPublication& p) {
-             return p.read(
-                 [](const mctx::Publication& x) { return mctx::snapshot_of(x.metrics()); });
+             return p.read([](const mctx::Publication& x) {
+               mctx::Snapshot s = mctx::snapshot_of(
+                   x.metrics(), x.destination().address.family() == mctx::Family::ipv6
+                                    ? mctx::kIpv6UdpHeaderBytes
+                                    : mctx::kIpv4UdpHeaderBytes);
+               s.outages = x.outage().outages;
+               return s;
+             });
            },
-           "A Snapshot of this publication's counters.")
+           "A Snapshot of this publication's counters (with its datagram_overhead and "
+           "outages).")
       .def("send", &BoundPublication::send, py::arg("data"),
            "Sends one datagram from a bytes-like object (no copy). Raises mctx.WouldBlock when "
            "the socket buffer is full, another mctx.SendError on other failures.")
