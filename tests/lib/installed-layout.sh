@@ -33,7 +33,8 @@ export LD_LIBRARY_PATH
 if [ "$pluginsdir" != - ]; then
   command -v gst-inspect-1.0 >/dev/null || { echo "SKIP: gst-inspect-1.0 not installed"; exit 77; }
   default=$(pkg-config --variable=pluginsdir gstreamer-1.0)
-  # Unless -Dgst_plugins_dir chose another folder (MCTX_CUSTOM_PLUGINSDIR=1).
+  # Unless -Dgst_plugins_dir or a private prefix chose another folder
+  # (MCTX_CUSTOM_PLUGINSDIR=1).
   [ "$pluginsdir" = "$default" ] || [ "${MCTX_CUSTOM_PLUGINSDIR:-0}" = 1 ] || {
     echo "FAIL: the plugin goes to $pluginsdir, not GStreamer's pluginsdir $default" >&2; exit 1; }
   plugin=$root$pluginsdir/libgstmctx.so
