@@ -489,7 +489,7 @@ std::string format_metrics_line(const Delta& delta) {
   if (!row.is_object()) return out;
   char buf[64];
   for (auto it = row.begin(); it != row.end(); ++it) {
-    if (it.key() == "ts") continue;
+    if (it.key() == "ts" || it.key() == "destination") continue;
     out += ' ';
     out += it.key();
     out += '=';
@@ -539,11 +539,21 @@ CliResult<MetricsReporter> MetricsReporter::from_environment(std::string produce
   return create(env.value(), std::move(producer), std::move(builtin_flags), baseline);
 }
 
-CliResult<void> MetricsReporter::emit(const Snapshot& now) {
-  auto delta = sampler_.sample(now);
+void MetricsReporter::set_destination(std::string name, const Snapshot& baseline) {
+  destination_ = std::move(name);
+  destination_sampler_.reset();
+  (void)destination_sampler_.sample(baseline);
+}
+
+CliResult<void> MetricsReporter::emit(const MetricsSample& now) {
+  auto delta = sampler_.sample(now.totals);
   if (!delta) return {};
+  std::optional<Delta> dest;
+  if (now.destination && !destination_.empty()) dest = destination_sampler_.sample(*now.destination);
   if (writer_) {
-    auto w = writer_->write(*delta);
+    std::vector<DestinationDelta> rows;
+    if (dest) rows.push_back({destination_, *dest});
+    auto w = writer_->write_interval(*delta, rows);
     if (!w) return unexpected(w.error().what());
   } else {
     std::printf("%s\n", format_metrics_line(*delta).c_str());
@@ -552,14 +562,14 @@ CliResult<void> MetricsReporter::emit(const Snapshot& now) {
   return {};
 }
 
-CliResult<void> MetricsReporter::maybe_emit(const Snapshot& now) {
-  if (!enabled_ || !interval_ || now.monotonic_time < next_due_) return {};
+CliResult<void> MetricsReporter::maybe_emit(const MetricsSample& now) {
+  if (!enabled_ || !interval_ || now.totals.monotonic_time < next_due_) return {};
   // Keep the cadence; skip missed slots rather than bursting.
-  while (next_due_ <= now.monotonic_time) next_due_ += *interval_;
+  while (next_due_ <= now.totals.monotonic_time) next_due_ += *interval_;
   return emit(now);
 }
 
-CliResult<void> MetricsReporter::finish(const Snapshot& now) {
+CliResult<void> MetricsReporter::finish(const MetricsSample& now) {
   if (!enabled_) return {};
   next_due_ = std::chrono::steady_clock::time_point::max();
   if (auto r = emit(now); !r) return r;

@@ -146,8 +146,32 @@ CliResult<MetricsEnv> metrics_env_from_environment();
 // fields without ts, in the same order).
 std::string format_metrics_line(const Delta& delta);
 
+// One metrics sample of a CLI run: the context totals and the one
+// destination (absent before the publication exists), both with the
+// family's datagram_overhead and the outages filled in.
+struct MetricsSample {
+  Snapshot totals;
+  std::optional<Snapshot> destination;
+};
+
+// The sample of a context with the publication `pub` (nullptr: gone or not
+// added): `datagram_overhead` per datagram (kIpv4UdpHeaderBytes,
+// kIpv6UdpHeaderBytes, 0 in raw mode), outages from pub->outage().
+template <class Pub>
+MetricsSample metrics_sample(Snapshot totals, const Pub* pub, uint32_t datagram_overhead) {
+  totals.datagram_overhead = datagram_overhead;
+  if (pub == nullptr) return {totals, std::nullopt};
+  Snapshot d = snapshot_of(pub->metrics(), datagram_overhead);
+  d.outages = totals.outages = pub->outage().outages;
+  // One sample instant for both: the same interval lengths in both rows.
+  d.wall_time = totals.wall_time;
+  d.monotonic_time = totals.monotonic_time;
+  return {totals, d};
+}
+
 // Periodic and final metrics output for a CLI run: prints summary lines to
-// stdout, or appends JSONL rows to MCTX_METRICS_SUMMARY_FILE.
+// stdout (the totals), or appends JSONL rows to MCTX_METRICS_SUMMARY_FILE
+// (per interval a destination row and a totals row, docs/metrics-file.md).
 class MetricsReporter {
  public:
   // Disabled reporter (no environment variable set).
@@ -163,21 +187,27 @@ class MetricsReporter {
   static CliResult<MetricsReporter> from_environment(std::string producer, JsonlFlags builtin_flags,
                                                      const Snapshot& baseline);
 
+  // The destination's name in the rows ("239.1.2.3:5000") and its first
+  // sample (the publication just added).
+  void set_destination(std::string name, const Snapshot& baseline);
+
   bool enabled() const noexcept { return enabled_; }
   // When the next periodic summary is due (time_point::max() if none).
   std::chrono::steady_clock::time_point next_due() const noexcept { return next_due_; }
   // Emits a periodic summary if one is due at `now`.
-  CliResult<void> maybe_emit(const Snapshot& now);
+  CliResult<void> maybe_emit(const MetricsSample& now);
   // The final summary / row (always, when enabled).
-  CliResult<void> finish(const Snapshot& now);
+  CliResult<void> finish(const MetricsSample& now);
 
  private:
-  CliResult<void> emit(const Snapshot& now);
+  CliResult<void> emit(const MetricsSample& now);
 
   bool enabled_ = false;
   std::optional<std::chrono::nanoseconds> interval_;
   std::chrono::steady_clock::time_point next_due_ = std::chrono::steady_clock::time_point::max();
   Sampler sampler_;
+  std::string destination_;
+  Sampler destination_sampler_;
   std::optional<JsonlWriter> writer_;
 };
 
@@ -239,7 +269,7 @@ int exit_status_after(std::string_view program, const SendTotals& totals);
 // metrics.
 //
 // The sender provides:
-//   Snapshot snapshot();             metrics of the context it sends through
+//   MetricsSample metrics_sample();  metrics of the context and destination
 //   void prepare(uint64_t i);        before packet i > 0 waits for its turn
 //   auto send();                     one attempt: a Result whose value has
 //                                    bytes_sent and whose error has
@@ -258,7 +288,7 @@ SendTotals run_send_loop(const SendLoopParams& params, MetricsReporter& metrics,
   bool in_outage = false;
   auto tick = [&]() {
     if (t.metrics_error.empty() && steady_clock::now() >= metrics.next_due()) {
-      auto r = metrics.maybe_emit(sender.snapshot());
+      auto r = metrics.maybe_emit(sender.metrics_sample());
       if (!r) t.metrics_error = r.error();
     }
   };
@@ -343,7 +373,7 @@ SendTotals run_send_loop(const SendLoopParams& params, MetricsReporter& metrics,
   }
 
   if (t.metrics_error.empty()) {
-    auto r = metrics.finish(sender.snapshot());
+    auto r = metrics.finish(sender.metrics_sample());
     if (!r) t.metrics_error = r.error();
   }
   t.seconds = std::chrono::duration<double>(steady_clock::now() - start).count();

@@ -407,7 +407,10 @@ struct RawSender {
   bool quiet;
   std::string route;  // of the last datagram (or of the plan, before the first)
 
-  Snapshot snapshot() const { return ctx.snapshot(); }
+  // Raw datagrams are counted whole, headers included: no overhead.
+  MetricsSample metrics_sample() const {
+    return cli::metrics_sample(ctx.snapshot(), ctx.get(id), 0);
+  }
   OutageStatus outage() const {
     const RawPublication* pub = ctx.get(id);
     return pub != nullptr ? pub->outage() : OutageStatus{};
@@ -554,7 +557,7 @@ int run(int argc, char** argv) {
   auto id = ctx.add(p.config);
   if (!id) {
     print_error(kProgram, id.error().what());
-    (void)metrics.finish(ctx.snapshot());
+    (void)metrics.finish({ctx.snapshot(), std::nullopt});
     const Errc code = id.error().code;
     // Socket setup failures (including a missing CAP_NET_RAW) are runtime
     // failures; the rest are about the configuration.
@@ -563,6 +566,12 @@ int run(int argc, char** argv) {
     return runtime ? kExitFailure : kExitUsage;
   }
   const RawPublication* pub = ctx.get(id.value());
+  {
+    const bool v6 = spec.destination.is_v6();
+    const std::string host = spec.destination.to_string();
+    metrics.set_destination((v6 ? "[" + host + "]" : host) + ":" + std::to_string(p.pos.port),
+                            snapshot_of(pub->metrics()));
+  }
 
   install_stop_signals();
   if (!o.quiet) setvbuf(stdout, nullptr, _IOLBF, 0);

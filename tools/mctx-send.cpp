@@ -50,8 +50,11 @@ const char* kDescription =
     "\n"
     "Environment:\n"
     "  MCTX_METRICS_SUMMARY_SECS=N     print (or write) a metrics delta every N seconds\n"
-    "  MCTX_METRICS_SUMMARY_FILE=PATH  write Heimdall JSONL to PATH instead of printing;\n"
-    "                                  a final row is always written at exit\n"
+    "  MCTX_METRICS_SUMMARY_FILE=PATH  write the metrics file (JSON lines: a header, then\n"
+    "                                  per interval a destination row and a totals row;\n"
+    "                                  docs/metrics-file.md) to PATH instead of printing;\n"
+    "                                  a final row is always written at exit. Plot it\n"
+    "                                  with mctx-plot, follow it with mctx-plot --follow\n"
     "  MCTX_METRICS_NODE_ID=ID         JSONL header node_id (default: the file's folder\n"
     "                                  name, else its stem, else \"unknown\")\n"
     "  MCTX_METRICS_FLAGS_JSON=JSON    extra header flags (a JSON object); built-in\n"
@@ -59,7 +62,7 @@ const char* kDescription =
     "\n"
     "Exit status: 0 all packets sent; 1 a send or system call failed; 2 bad\n"
     "arguments, configuration or environment; 128+N stopped by signal N.\n"
-    "See docs/cli.md and docs/metrics.md.";
+    "See docs/cli.md, docs/metrics.md and docs/metrics-file.md.";
 
 struct Options {
   gchar* source = nullptr;
@@ -251,7 +254,11 @@ struct UdpSender {
   Endpoint local;  // as the last successful send reported it
   std::string local_text = local.to_string();
 
-  Snapshot snapshot() const { return ctx.snapshot(); }
+  uint32_t datagram_overhead;  // kIpv4UdpHeaderBytes or kIpv6UdpHeaderBytes
+
+  MetricsSample metrics_sample() const {
+    return cli::metrics_sample(ctx.snapshot(), ctx.get(id), datagram_overhead);
+  }
   OutageStatus outage() const {
     const Publication* pub = ctx.get(id);
     return pub != nullptr ? pub->outage() : OutageStatus{};
@@ -445,10 +452,13 @@ int run(int argc, char** argv) {
   if (!id) {
     print_error(kProgram, id.error().what());
     // The final row still records the (empty) run.
-    (void)metrics.finish(ctx.snapshot());
+    (void)metrics.finish({ctx.snapshot(), std::nullopt});
     return exit_status_for(id.error().code);
   }
   const Publication* pub = ctx.get(id.value());
+  const uint32_t overhead = p.config.group().family() == Family::ipv6 ? kIpv6UdpHeaderBytes
+                                                                     : kIpv4UdpHeaderBytes;
+  metrics.set_destination(pub->destination().to_string(), snapshot_of(pub->metrics(), overhead));
 
   install_stop_signals();
   if (!o.quiet) setvbuf(stdout, nullptr, _IOLBF, 0);
@@ -460,7 +470,8 @@ int run(int argc, char** argv) {
                 .count = p.file ? 0 : p.pos.count,  // 0: a file's length is not known
                 .quiet = o.quiet != FALSE,
                 .destination_text = pub->destination().to_string(),
-                .local = pub->local()};
+                .local = pub->local(),
+                .datagram_overhead = overhead};
   SendLoopParams params{kProgram, p.pos.count, std::chrono::milliseconds(p.pos.interval_ms),
                         pub->fd(), drop_on_queue_full};
   SendTotals t;

@@ -42,6 +42,17 @@ namespace py = pybind11;
 
 namespace {
 
+// A publication's counters as a Snapshot, with its datagram overhead (IP
+// and UDP headers of its family) and its outages.
+mctx::Snapshot full_snapshot(const mctx::Publication& x) {
+  mctx::Snapshot s = mctx::snapshot_of(
+      x.metrics(), x.destination().address.family() == mctx::Family::ipv6 ? mctx::kIpv6UdpHeaderBytes
+                                                                          : mctx::kIpv4UdpHeaderBytes);
+  s.outages = x.outage().outages;
+  return s;
+}
+
+
 using mctx::Errc;
 
 // ---------------------------------------------------------------- errors
@@ -463,6 +474,8 @@ py::dict snapshot_dict(const mctx::Snapshot& s) {
   d["active_publications"] = s.active_publications;
   d["publications_added"] = s.publications_added;
   d["publications_removed"] = s.publications_removed;
+  d["outages"] = s.outages;
+  d["datagram_overhead"] = s.datagram_overhead;
   return counters_dict(s.send, d);
 }
 
@@ -476,6 +489,9 @@ py::dict delta_dict(const mctx::Delta& x) {
   d["packets_per_sec"] = x.packets_per_sec;
   d["bytes_per_sec"] = x.bytes_per_sec;
   d["send_errors_per_sec"] = x.send_errors_per_sec;
+  d["outages"] = x.outages;
+  d["payload_bits_per_sec"] = x.payload_bits_per_sec;
+  d["ip_bits_per_sec"] = x.ip_bits_per_sec;
   return d;
 }
 
@@ -520,7 +536,7 @@ bool close_publication(Owner& o, mctx::PublicationId id) {
   std::optional<mctx::Snapshot> last;
   const bool removed = exclusive(o, [&](mctx::Context& c) {
     if (const mctx::Publication* p = c.get(id); p != nullptr && p->fd() >= 0) {
-      last = mctx::snapshot_of(p->metrics());
+      last = full_snapshot(*p);
     }
     return c.remove(id);
   });
@@ -596,7 +612,7 @@ class BoundPublication {
   // The metrics, or those it had when it was closed.
   mctx::Snapshot metrics() const {
     if (shared_->final_metrics) return *shared_->final_metrics;
-    return read([](const mctx::Publication& x) { return mctx::snapshot_of(x.metrics()); });
+    return read([](const mctx::Publication& x) { return full_snapshot(x); });
   }
 
   // Runs `callback()` (GIL held, on the closing thread) just before the
@@ -804,7 +820,12 @@ PYBIND11_MODULE(_core, m) {
           "seconds of the monotonic clock (for intervals)")
       .def_readonly("active_publications", &mctx::Snapshot::active_publications)
       .def_readonly("publications_added", &mctx::Snapshot::publications_added)
-      .def_readonly("publications_removed", &mctx::Snapshot::publications_removed);
+      .def_readonly("publications_removed", &mctx::Snapshot::publications_removed)
+      .def_readwrite("outages", &mctx::Snapshot::outages,
+                     "outages that began (0 in Context.snapshot(); set it to count them)")
+      .def_readwrite("datagram_overhead", &mctx::Snapshot::datagram_overhead,
+                     "IP+UDP header bytes per datagram for ip_bits_per_sec (28 IPv4, 48 "
+                     "IPv6; set by Publication.metrics(), 0 in Context.snapshot())");
   def_counters(snapshot);
   snapshot.def("to_dict", &snapshot_dict)
       .def("__sub__", [](const mctx::Snapshot& end,
@@ -827,7 +848,12 @@ PYBIND11_MODULE(_core, m) {
       .def_readonly("send_calls_per_sec", &mctx::Delta::send_calls_per_sec)
       .def_readonly("packets_per_sec", &mctx::Delta::packets_per_sec)
       .def_readonly("bytes_per_sec", &mctx::Delta::bytes_per_sec)
-      .def_readonly("send_errors_per_sec", &mctx::Delta::send_errors_per_sec);
+      .def_readonly("send_errors_per_sec", &mctx::Delta::send_errors_per_sec)
+      .def_readonly("outages", &mctx::Delta::outages)
+      .def_readonly("payload_bits_per_sec", &mctx::Delta::payload_bits_per_sec,
+                    "bytes_per_sec * 8 (bit/s)")
+      .def_readonly("ip_bits_per_sec", &mctx::Delta::ip_bits_per_sec,
+                    "bit/s at the IP level: payload plus end.datagram_overhead per datagram");
   def_counters(delta);
   delta.def("to_dict", &delta_dict).def("__repr__", [](const mctx::Delta& d) {
     return "<mctx.Delta " + py::repr(delta_dict(d)).cast<std::string>() + ">";
@@ -875,7 +901,7 @@ PYBIND11_MODULE(_core, m) {
            "(source, group, port) as SAP/SDP or AMT announce it.")
       .def("metrics", &BoundPublication::metrics,
            "A Snapshot of this publication's counters (after close(): as they were when it "
-           "was closed).")
+           "was closed), with its datagram_overhead and outages.")
       .def("_on_close", &BoundPublication::on_close, py::arg("callback"),
            "Runs callback() just before the publication is closed (mctx.aio).")
       .def("_cancel_on_close", &BoundPublication::cancel_on_close, py::arg("callback"))

@@ -21,8 +21,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
 
-meson install -C "$build" --no-rebuild --quiet --destdir "$root" >"$tmp/install.log" 2>&1 || {
-  cat "$tmp/install.log" >&2; echo "FAIL: meson install --destdir failed" >&2; exit 1; }
+. "$src/tests/lib/destdir-install.sh"
+destdir_install "$build" "$root"
 
 pc=$(find "$root" -name mctx-core.pc | head -n 1)
 [ -n "$pc" ] || { echo "FAIL: no mctx-core.pc installed" >&2; exit 1; }

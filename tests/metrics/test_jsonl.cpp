@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
 
-// The Heimdall JSONL format: header and row shape, validation, flags,
+// The metrics file (JSONL) format: header and row shape, validation, flags,
 // node_id resolution, and the documented example. The writer's files are in
 // test_jsonl_writer.cpp and test_jsonl_writer_io.cpp.
 
@@ -44,6 +44,7 @@ TEST(JsonlFormat, SampleRowHasEveryFieldInOrder) {
   for (auto it = j.begin(); it != j.end(); ++it) keys.push_back(it.key());
   const std::vector<std::string> expected = {"ts",
                                              "interval_secs",
+                                             "destination",
                                              "active_publications",
                                              "publications_added_total",
                                              "publications_added_delta",
@@ -55,12 +56,26 @@ TEST(JsonlFormat, SampleRowHasEveryFieldInOrder) {
                                              "packets_sent_delta",
                                              "bytes_sent_total",
                                              "bytes_sent_delta",
+                                             "ip_bytes_sent_total",
+                                             "ip_bytes_sent_delta",
                                              "send_errors_total",
                                              "send_errors_delta",
+                                             "would_block_total",
+                                             "would_block_delta",
+                                             "queue_full_total",
+                                             "queue_full_delta",
+                                             "unreachable_total",
+                                             "unreachable_delta",
+                                             "outages_total",
+                                             "outages_delta",
+                                             "gso_sends_total",
+                                             "gso_sends_delta",
                                              "send_calls_per_sec",
                                              "packets_per_sec",
                                              "bytes_per_sec",
-                                             "send_errors_per_sec"};
+                                             "send_errors_per_sec",
+                                             "payload_bits_per_sec",
+                                             "ip_bits_per_sec"};
   EXPECT_EQ(keys, expected);
   EXPECT_NEAR(j["ts"].get<double>(), 1779999999.456, 1e-6);
   EXPECT_DOUBLE_EQ(j["interval_secs"].get<double>(), 1.0);
@@ -77,10 +92,60 @@ TEST(JsonlFormat, SampleRowHasEveryFieldInOrder) {
   EXPECT_DOUBLE_EQ(j["packets_per_sec"].get<double>(), 10.0);
   EXPECT_DOUBLE_EQ(j["bytes_per_sec"].get<double>(), 6400.0);
   EXPECT_TRUE(j["send_errors_per_sec"].is_number_float());
+  EXPECT_EQ(j["destination"], "total");
+  // No datagram_overhead given: the IP level equals the payload.
+  EXPECT_EQ(j["ip_bytes_sent_total"], 64000);
+  EXPECT_DOUBLE_EQ(j["payload_bits_per_sec"].get<double>(), 51200.0);
+  EXPECT_DOUBLE_EQ(j["ip_bits_per_sec"].get<double>(), 51200.0);
   for (const char* k : {"schema", "artifact_type", "node_id", "producer", "flags"}) {
     EXPECT_FALSE(j.contains(k)) << k;
   }
   EXPECT_TRUE(mctx::validate_jsonl_row(row));
+}
+
+// IP-level bytes and bit rate: 640-byte payloads, 10 datagrams in 1 s, with
+// the IPv4 and IPv6 UDP header sizes; every counter in its _total/_delta.
+TEST(JsonlFormat, SampleRowHasIpRatesAndEveryCounter) {
+  for (auto [overhead, ip_bytes] : {std::pair<uint32_t, int>{mctx::kIpv4UdpHeaderBytes, 6680},
+                                    std::pair<uint32_t, int>{mctx::kIpv6UdpHeaderBytes, 6880}}) {
+    mctx::Delta d = test_delta();
+    d.start.send.queue_full = 2;
+    d.end.send.queue_full = 5;
+    d.end.send.would_block = 7;
+    d.end.send.unreachable = 3;
+    d.end.send.gso_sends = 4;
+    d.end.outages = 2;
+    d.start.outages = 1;
+    d.end.datagram_overhead = overhead;
+    d = mctx::make_delta(d.start, d.end);
+    const auto j = nlohmann::json::parse(mctx::jsonl_sample_row(d, "239.1.2.3:5000"));
+    EXPECT_EQ(j["destination"], "239.1.2.3:5000");
+    EXPECT_EQ(j["ip_bytes_sent_delta"], ip_bytes) << overhead;
+    EXPECT_EQ(j["ip_bytes_sent_total"], 10 * ip_bytes) << overhead;
+    EXPECT_DOUBLE_EQ(j["ip_bits_per_sec"].get<double>(), ip_bytes * 8.0) << overhead;
+    EXPECT_DOUBLE_EQ(j["payload_bits_per_sec"].get<double>(), 51200.0);
+    EXPECT_EQ(j["queue_full_total"], 5);
+    EXPECT_EQ(j["queue_full_delta"], 3);
+    EXPECT_EQ(j["would_block_total"], 7);
+    EXPECT_EQ(j["unreachable_total"], 3);
+    EXPECT_EQ(j["gso_sends_total"], 4);
+    EXPECT_EQ(j["outages_total"], 2);
+    EXPECT_EQ(j["outages_delta"], 1);
+  }
+}
+
+// Rows of files written before destination rows (no "destination") stay
+// valid; a destination, when present, is a non-empty string.
+TEST(JsonlFormat, DestinationIsOptionalButNotBlank) {
+  EXPECT_TRUE(mctx::validate_jsonl_row(R"({"ts":1,"interval_secs":1,"packets_sent_delta":3})"));
+  EXPECT_TRUE(mctx::validate_jsonl_row(R"({"ts":1,"interval_secs":1,"destination":"x:1"})"));
+  for (const char* row : {R"({"ts":1,"interval_secs":1,"destination":""})",
+                          R"({"ts":1,"interval_secs":1,"destination":7})"}) {
+    auto r = mctx::validate_jsonl_row(row);
+    ASSERT_FALSE(r) << row;
+    EXPECT_NE(r.error().what().find("destination must be a non-empty string"), std::string::npos)
+        << r.error().what();
+  }
 }
 
 TEST(JsonlFormat, HeaderValidationNamesTheBrokenRule) {

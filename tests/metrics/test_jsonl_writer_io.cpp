@@ -237,5 +237,46 @@ TEST(JsonlWriter, EachRowIsOneWriteCall) {
   }
 }
 
+// An interval is a row per destination, then the totals row, in one
+// write(2); appending to a file of old rows (no destination) works.
+TEST(JsonlWriter, IntervalIsDestinationRowsThenTotalsInOneWrite) {
+  TempDir dir;
+  const fs::path p = dir.path() / "net.jsonl";
+  {
+    std::ofstream f(p);
+    f << mctx::jsonl_header_line(test_header()) << "\n"
+      << R"({"ts":1779999990,"interval_secs":1,"packets_sent_delta":3})" << "\n";
+  }
+  auto w = mctx::JsonlWriter::open(p.string(), test_header());
+  ASSERT_TRUE(w) << w.error().what();
+  std::vector<mctx::DestinationDelta> dests = {{"239.1.2.3:5000", test_delta(60, 6)},
+                                               {"[ff3e::1]:5000", test_delta(40, 4)}};
+  dests[1].delta.end.wall_time += std::chrono::microseconds(3);  // sampled a bit later
+  write_calls().clear();
+  recording() = true;
+  ASSERT_TRUE(w->write_interval(test_delta(100, 10), dests));
+  recording() = false;
+  const auto lines = lines_of(read_file(p));
+  ASSERT_EQ(lines.size(), 5u);
+  ASSERT_EQ(write_calls().size(), 1u);
+  EXPECT_EQ(write_calls()[0], lines[2].size() + lines[3].size() + lines[4].size() + 3);
+  const std::vector<std::pair<std::string, int>> expect = {
+      {"239.1.2.3:5000", 6}, {"[ff3e::1]:5000", 4}, {"total", 10}};
+  for (std::size_t i = 0; i < expect.size(); ++i) {
+    const auto j = nlohmann::json::parse(lines[i + 2]);
+    EXPECT_EQ(j["destination"], expect[i].first);
+    EXPECT_EQ(j["packets_sent_delta"], expect[i].second);
+    EXPECT_NEAR(j["ts"].get<double>(), 1779999999.456, 1e-6) << "the totals' ts in every row";
+  }
+  for (const char* bad : {"", "total", "  "}) {
+    const std::vector<mctx::DestinationDelta> d = {{bad, test_delta()}};
+    auto r = w->write_interval(test_delta(), d);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, mctx::Errc::metrics_invalid_value);
+  }
+  EXPECT_EQ(lines_of(read_file(p)).size(), 5u) << "a refused interval writes nothing";
+}
+
+
 }  // namespace
 }  // namespace mctx::test

@@ -15,8 +15,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
 
-meson install -C "$build" --no-rebuild --quiet --destdir "$root" >"$tmp/install.log" 2>&1 || {
-  cat "$tmp/install.log" >&2; echo "FAIL: meson install --destdir failed" >&2; exit 1; }
+. "$src/tests/lib/destdir-install.sh"
+destdir_install "$build" "$root"
 
 init=$(find "$root" -path '*/mctx/__init__.py' | head -n 1)
 [ -n "$init" ] || { echo "FAIL: the mctx package was not installed" >&2; exit 1; }
@@ -26,11 +26,8 @@ echo "installed: ${site#$root}/mctx"
 "$python" -c 'import sys; sys.exit(sys.argv[1] not in sys.path)' "${site#$root}" || {
   echo "FAIL: ${site#$root} is not on $python's sys.path" >&2; exit 1; }
 ext=$(find "$site/mctx" -name '_core*.so' | head -n 1)
-runpath=$(readelf -d "$ext" | sed -n 's/.*RUNPATH.*\[\(.*\)\].*/\1/p')
 libdir=$(dirname "$(find "$root" -name 'libmctx-core.so.[0-9]*' -type l | head -n 1)")
-[ "$runpath" = "${libdir#$root}" ] || {
-  echo "FAIL: RUNPATH '$runpath' is not the installed libdir '${libdir#$root}'" >&2; exit 1; }
-echo "RUNPATH $runpath"
+check_runpath "$ext" "${libdir#$root}"
 
 PYTHONPATH=$site LD_LIBRARY_PATH=$libdir
 export PYTHONPATH LD_LIBRARY_PATH

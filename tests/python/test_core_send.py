@@ -400,6 +400,17 @@ class ContextAndMetricsTest(unittest.TestCase):
         m = pubs[2].metrics()
         self.assertEqual((m.send_calls, m.packets_sent, m.bytes_sent), (2, 3, 10))
         self.assertEqual(m.active_publications, 1)
+        # Bit rates: payload, and at the IP level with 28 header bytes per
+        # IPv4 datagram (a publication's snapshot knows its family; a
+        # context's is told).
+        self.assertEqual((m.datagram_overhead, m.outages), (28, 0))
+        self.assertEqual(delta.payload_bits_per_sec, delta.bytes_per_sec * 8)
+        self.assertEqual(delta.ip_bits_per_sec, delta.payload_bits_per_sec)
+        end.datagram_overhead = 28
+        delta = end - start
+        self.assertAlmostEqual(delta.ip_bits_per_sec, (43 + 7 * 28) * 8 / delta.interval,
+                               delta=0.01)
+        self.assertEqual(delta.to_dict()["ip_bits_per_sec"], delta.ip_bits_per_sec)
 
         self.assertEqual([rx.payloads(n) for rx, n in zip(rxs, (2, 2, 3))],
                          [[b"to all", b"first only"], [b"to all", b"second only"],

@@ -130,7 +130,7 @@ CASES = [
      ["MCTX_METRICS_SUMMARY_FILE '{tmp}/' names a folder"]),
     ("summary_file_without_header", GOOD,
      {"MCTX_METRICS_SUMMARY_FILE": "{tmp}/headerless.jsonl"},
-     ["metrics file '{tmp}/headerless.jsonl' line 1: not a Heimdall JSONL header",
+     ["metrics file '{tmp}/headerless.jsonl' line 1: not an mctx metrics file header",
       "refusing to append to a file without a valid header"]),
     ("summary_file_locked", GOOD, {"MCTX_METRICS_SUMMARY_FILE": "{tmp}/locked.jsonl"},
      ["metrics file '{tmp}/locked.jsonl' is locked by another writer (flock); two writers "

@@ -22,16 +22,15 @@ from toolstest import Receiver, ToolTestCase, run_send
 
 G = "239.1.2.4"
 
-ROW_KEYS = [
-    "ts", "interval_secs", "active_publications",
-    "publications_added_total", "publications_added_delta",
-    "publications_removed_total", "publications_removed_delta",
-    "send_calls_total", "send_calls_delta",
-    "packets_sent_total", "packets_sent_delta",
-    "bytes_sent_total", "bytes_sent_delta",
-    "send_errors_total", "send_errors_delta",
-    "send_calls_per_sec", "packets_per_sec", "bytes_per_sec", "send_errors_per_sec",
-]
+COUNTERS = ["send_calls", "packets_sent", "bytes_sent", "ip_bytes_sent", "send_errors",
+            "would_block", "queue_full", "unreachable", "outages", "gso_sends"]
+ROW_KEYS = (["ts", "interval_secs", "destination", "active_publications",
+             "publications_added_total", "publications_added_delta",
+             "publications_removed_total", "publications_removed_delta"] +
+            [f"{c}_{k}" for c in COUNTERS for k in ("total", "delta")] +
+            ["send_calls_per_sec", "packets_per_sec", "bytes_per_sec", "send_errors_per_sec",
+             "payload_bits_per_sec", "ip_bits_per_sec"])
+IPV4_UDP_HEADER = 28
 HEADER_KEYS = ["schema", "artifact_type", "node_id", "producer", "created_at", "flags"]
 
 
@@ -49,11 +48,32 @@ class JsonlExport(ToolTestCase):
         self.tmp = tempfile.TemporaryDirectory(prefix="mctx-metrics-")
         self.addCleanup(self.tmp.cleanup)
 
-    def check_rows(self, rows, count, payload_len, first_run=True):
-        """Shape of every row, chaining of deltas, and the final totals."""
+    def check_rows(self, all_rows, count, payload_len, destination):
+        """Shape of every row, one destination row before each totals row
+        with the same counts, chaining of deltas, and the final totals.
+        Returns the totals rows."""
+        self.assertEqual(len(all_rows) % 2, 0, all_rows)
+        rows = all_rows[1::2]
+        for dest, total in zip(all_rows[0::2], rows):
+            self.assertEqual(dest["destination"], destination)
+            self.assertEqual(total["destination"], "total")
+            self.assertEqual(dest["ts"], total["ts"])
+            self.assertEqual(dest["active_publications"], 1)
+            for c in COUNTERS:
+                self.assertEqual(dest[f"{c}_total"], total[f"{c}_total"], c)
         prev_ts = 0.0
-        for r in rows:
+        for r in all_rows:
             self.assertEqual(list(r.keys()), ROW_KEYS)
+            # The IP level: 28 header bytes (IPv4 + UDP) per datagram.
+            self.assertEqual(r["ip_bytes_sent_total"],
+                             r["bytes_sent_total"] + IPV4_UDP_HEADER * r["packets_sent_total"])
+            if r["interval_secs"] > 0:
+                self.assertTrue(math.isclose(r["ip_bits_per_sec"],
+                                             r["ip_bytes_sent_delta"] * 8 / r["interval_secs"],
+                                             rel_tol=1e-3, abs_tol=1e-6), r)
+                self.assertTrue(math.isclose(r["payload_bits_per_sec"], r["bytes_per_sec"] * 8,
+                                             rel_tol=1e-9), r)
+        for r in rows:
             self.assertGreaterEqual(r["ts"], prev_ts)
             prev_ts = r["ts"]
             self.assertGreaterEqual(r["interval_secs"], 0.0)
@@ -77,6 +97,7 @@ class JsonlExport(ToolTestCase):
         for name in ("packets_sent", "bytes_sent", "send_calls", "publications_added"):
             self.assertEqual(sum(r[f"{name}_delta"] for r in rows), last[f"{name}_total"],
                              name)
+        return rows
 
     def test_totals_match_the_receiver_and_the_header_is_canonical(self):
         folder = os.path.join(self.tmp.name, "sender-0007")
@@ -123,8 +144,8 @@ class JsonlExport(ToolTestCase):
         self.assertEqual(flags["experiment"], "e1")
         self.assertEqual(flags["labels"], {"run": 3})
         # Periodic rows (about 0.55 s of sending, every 0.2 s) plus the final one.
-        self.assertGreaterEqual(len(rows), 3, lines)
-        self.check_rows(rows, count, len(payload))
+        self.assertGreaterEqual(len(rows), 6, lines)
+        rows = self.check_rows(rows, count, len(payload), f"{G}:5201")
         # The totals match what the receiver counted, packet for packet.
         self.assertEqual(rows[-1]["packets_sent_total"], len(got))
         self.assertEqual(rows[-1]["bytes_sent_total"], sum(d["len"] for d in got))
@@ -141,9 +162,9 @@ class JsonlExport(ToolTestCase):
         got = rx.finish()
         self.assertSent(proc, 5)
         objs, _ = read_jsonl(path)
-        self.assertEqual(len(objs), 2)  # header + the final row
-        self.check_rows(objs[1:], 5, 3)
-        self.assertEqual(objs[1]["packets_sent_total"], len(got))
+        self.assertEqual(len(objs), 3)  # header + the final destination and totals rows
+        self.check_rows(objs[1:], 5, 3, f"{G}:5202")
+        self.assertEqual(objs[2]["packets_sent_total"], len(got))
 
     @unittest.skipUnless(os.geteuid() == 0, "needs root: a tmpfs in a mount namespace of its own")
     def test_full_disk_leaves_no_torn_row(self):
@@ -187,8 +208,9 @@ class JsonlExport(ToolTestCase):
         objs, _ = read_jsonl(path)
         self.assertEqual(sum(1 for o in objs if "schema" in o), 1)
         self.assertEqual(objs[0]["node_id"], "node-a")
-        self.assertEqual(len(objs), 3)
-        self.assertEqual([o["packets_sent_total"] for o in objs[1:]], [3, 3])
+        self.assertEqual(len(objs), 5)
+        self.assertEqual([o["packets_sent_total"] for o in objs[1:]], [3, 3, 3, 3])
+        self.assertEqual([o["destination"] for o in objs[1:]], [f"{G}:5203", "total"] * 2)
 
         # Another node_id (or other flags) for the same file: refused, nothing sent.
         rx = Receiver(G, 5203, interface="lo", count=1, idle_ms=500)
@@ -223,7 +245,8 @@ class JsonlExport(ToolTestCase):
         print(f"\n    last: {lines[-1] if lines else None}", end=" ... ")
         self.assertGreaterEqual(len(lines), 2, proc.stdout)
         fields = [dict(kv.split("=", 1) for kv in l[len("metrics: "):].split()) for l in lines]
-        self.assertEqual(list(fields[-1].keys()), ROW_KEYS[1:])  # all but ts
+        self.assertEqual(list(fields[-1].keys()),
+                         [k for k in ROW_KEYS if k not in ("ts", "destination")])
         self.assertEqual(int(fields[-1]["packets_sent_total"]), len(got))
         self.assertEqual(sum(int(f["packets_sent_delta"]) for f in fields), 8)
         self.assertRegex(lines[-1], r"interval_secs=\d+\.\d{3} ")
@@ -262,6 +285,11 @@ class JsonlExport(ToolTestCase):
         self.assertEqual(last["send_errors_total"], errors)
         self.assertEqual(last["send_calls_total"], sent + errors)
         self.assertEqual(last["send_errors_delta"], errors)
+        # Lost to the outage: counted as unreachable, and the outage itself.
+        self.assertEqual(last["unreachable_total"], errors)
+        self.assertGreaterEqual(last["outages_total"], 1)
+        self.assertEqual(objs[-2]["destination"], f"{G}:5206")
+        self.assertEqual(objs[-2]["outages_total"], last["outages_total"])
 
 if __name__ == "__main__":
     toolstest.main()

@@ -2,14 +2,22 @@
 // Copyright (c) 2026 The mctx authors
 #pragma once
 
-// Heimdall JSONL export of send metrics (see docs/metrics.md).
+// Metrics files: JSONL export of send metrics (docs/metrics-file.md, API in
+// docs/metrics.md). The header's schema name "heimdall-jsonl-v1" is kept for
+// the files and readers that exist ("Heimdall" is the single-header JSONL
+// convention the format started from; nothing else depends on it).
 //
-// A file is one header line followed by compact sample rows:
+// A file is one header line followed by compact sample rows; each interval
+// is one row per destination and a totals row (destination "total"):
 //
 //   {"schema":"heimdall-jsonl-v1","artifact_type":"mctx-network","node_id":..,
 //    "producer":..,"created_at":<unix secs>,"flags":{..}}
-//   {"ts":<unix secs>,"interval_secs":..,"active_publications":..,
-//    "publications_added_total":..,"publications_added_delta":.., ...}
+//   {"ts":<unix secs>,"interval_secs":..,"destination":"239.1.2.3:5000",
+//    "active_publications":..,"packets_sent_total":..,"packets_sent_delta":.., ...}
+//   {"ts":..,"interval_secs":..,"destination":"total",...}
+//
+// Rows without "destination" (files written before destination rows) are
+// totals rows.
 //
 // JsonlWriter owns an exclusive advisory lock (flock) on the file for its
 // whole lifetime, checks the header of an existing file before appending,
@@ -20,6 +28,7 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -31,6 +40,8 @@ namespace mctx {
 
 inline constexpr std::string_view kJsonlSchema = "heimdall-jsonl-v1";
 inline constexpr std::string_view kNetworkArtifactType = "mctx-network";
+// The "destination" of the row with the totals of an interval.
+inline constexpr std::string_view kJsonlTotalsDestination = "total";
 
 // The header "flags" object. Keys are kept in sorted order; values are any
 // JSON value. Stored as compact JSON text so the type stays a plain value.
@@ -86,25 +97,35 @@ struct MCTX_API JsonlHeader {
 MCTX_API std::string jsonl_header_line(const JsonlHeader& header);
 
 // One sample row (compact JSON, no newline) for a delta: ts = end.wall_time,
-// interval_secs, active_publications = end gauge, <counter>_total from
-// end, <counter>_delta from the delta, and the four rates.
-MCTX_API std::string jsonl_sample_row(const Delta& delta);
+// interval_secs, destination, active_publications = end gauge,
+// <counter>_total from end, <counter>_delta from the delta (every counter of
+// SendCounters, outages, and ip_bytes_sent with end.datagram_overhead), and
+// the rates (per second; payload_bits_per_sec, ip_bits_per_sec in bit/s).
+MCTX_API std::string jsonl_sample_row(const Delta& delta,
+                                      std::string_view destination = kJsonlTotalsDestination);
 
-// Checks one line as a Heimdall header: a JSON object with schema
+// One destination's delta for JsonlWriter::write_interval().
+struct MCTX_API DestinationDelta {
+  std::string destination;  // e.g. "239.1.2.3:5000"; not blank, not "total"
+  Delta delta;
+};
+
+// Checks one line as a metrics file header: a JSON object with schema
 // "heimdall-jsonl-v1", non-empty string artifact_type, node_id and producer,
 // a finite number created_at and an object flags. The error
 // (Errc::metrics_bad_header) says which field broke which rule.
 MCTX_API Res<void> validate_jsonl_header(std::string_view line);
 
 // Checks one sample row: a JSON object with finite numbers ts and
-// interval_secs >= 0 and none of the header fields. Errc::metrics_invalid_value.
+// interval_secs >= 0, none of the header fields, and, if present, a
+// non-empty string destination. Errc::metrics_invalid_value.
 MCTX_API Res<void> validate_jsonl_row(std::string_view line);
 
 // node_id resolution: `explicit_id` if it has any non-blank character, else
 // the name of the file's parent folder, else the file's stem, else "unknown".
 MCTX_API std::string infer_node_id(std::string_view path, std::string_view explicit_id = {});
 
-// Appends sample rows to a Heimdall JSONL file.
+// Appends sample rows to a metrics file.
 //
 // Ownership: the writer owns one descriptor on the file (close-on-exec) and
 // the lock with it; both are released by the destructor. Move-only.
@@ -136,13 +157,20 @@ class MCTX_API JsonlWriter {
   JsonlWriter& operator=(const JsonlWriter&) = delete;
   ~JsonlWriter();
 
-  // Appends the sample row of `delta` (see jsonl_sample_row) plus a newline
+  // Appends the totals row of `delta` (see jsonl_sample_row) plus a newline
   // with one write(2); nothing is buffered in the process, so a returned row
   // is in the kernel's page cache. Errc::metrics_io_failed on failure (disk
   // or quota full, RLIMIT_FSIZE, I/O error): the part of the row that was
   // written is cut off again, so the file keeps ending with a complete row,
   // and later writes may succeed.
   Res<void> write(const Delta& delta);
+  // Appends one interval: a row per destination (in the given order), then
+  // the totals row, all with the totals' ts (its end.wall_time: samples of
+  // one interval are taken microseconds apart), in one write(2), so a
+  // reader that tails the file sees whole intervals.
+  // Errc::metrics_invalid_value (nothing written) for a blank destination
+  // or one named "total".
+  Res<void> write_interval(const Delta& totals, std::span<const DestinationDelta> destinations);
   // Appends one caller-made row after validate_jsonl_row().
   Res<void> write_row(std::string_view row_json);
 

@@ -100,6 +100,12 @@ class MCTX_API SendMetrics {
   std::atomic<uint64_t> gso_sends_{0};
 };
 
+// IP and UDP header bytes of one datagram that bytes_sent does not count
+// for a UDP publication: 20 + 8 (IPv4), 40 + 8 (IPv6). Raw publications
+// count whole datagrams, headers included: their overhead is 0.
+inline constexpr uint32_t kIpv4UdpHeaderBytes = 28;
+inline constexpr uint32_t kIpv6UdpHeaderBytes = 48;
+
 // A point-in-time view of a Context (or of one publication: then the
 // publication counts are 0 and active_publications 1).
 struct MCTX_API Snapshot {
@@ -109,6 +115,14 @@ struct MCTX_API Snapshot {
   uint64_t publications_added = 0;                         // cumulative
   uint64_t publications_removed = 0;                       // cumulative
   SendCounters send;                                       // cumulative
+  // Outages that began (OutageStatus::outages), cumulative; filled in by
+  // whoever holds the publications (0 from Context::snapshot()).
+  uint64_t outages = 0;
+  // Header bytes per datagram on top of bytes_sent (kIpv4UdpHeaderBytes,
+  // kIpv6UdpHeaderBytes, 0 for raw), for the IP-level bit rate. Set by the
+  // caller that knows the family; 0 makes the IP rate equal the payload
+  // rate.
+  uint32_t datagram_overhead = 0;
 };
 
 // The change between two snapshots.
@@ -119,11 +133,21 @@ struct MCTX_API Delta {
   uint64_t publications_added = 0;
   uint64_t publications_removed = 0;
   SendCounters send;  // counter increases over the interval
+  uint64_t outages = 0;
   double send_calls_per_sec = 0;
   double packets_per_sec = 0;
   double bytes_per_sec = 0;
   double send_errors_per_sec = 0;
+  // bytes_per_sec * 8: the payload bit rate (whole datagrams in raw mode).
+  double payload_bits_per_sec = 0;
+  // The bit rate at the IP level: payload plus end.datagram_overhead bytes
+  // per datagram (what an interface counter or a link budget sees, without
+  // the link layer).
+  double ip_bits_per_sec = 0;
 };
+
+// The bytes of `c` at the IP level: bytes_sent + packets_sent * overhead.
+MCTX_API uint64_t ip_bytes(const SendCounters& c, uint32_t datagram_overhead) noexcept;
 
 // Counter differences (saturating at 0 if a counter went backwards) and rates
 // over the monotonic interval (0 rates for a zero-length interval).
@@ -131,8 +155,8 @@ MCTX_API Delta make_delta(const Snapshot& start, const Snapshot& end) noexcept;
 
 // A snapshot of one publication's counters (or of any SendMetrics), taken
 // now: coherent counters, both clocks read, active_publications 1 and the
-// publication counts 0.
-MCTX_API Snapshot snapshot_of(const SendMetrics& metrics) noexcept;
+// publication counts 0; `datagram_overhead` as in Snapshot.
+MCTX_API Snapshot snapshot_of(const SendMetrics& metrics, uint32_t datagram_overhead = 0) noexcept;
 
 // end - start per counter, saturating at 0.
 MCTX_API SendCounters saturating_difference(const SendCounters& end,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
 
-// Heimdall JSONL writer. JSON is parsed and produced with nlohmann_json;
+// The metrics file (JSONL, docs/metrics-file.md) writer. JSON is parsed and produced with nlohmann_json;
 // nothing here is on the send path, but no exception leaves this file.
 
 #include "mctx/jsonl.hpp"
@@ -91,6 +91,12 @@ std::string row_problem(const Json& j) {
   if (!finite_number(j, "ts")) return "ts must be a finite number";
   if (!finite_number(j, "interval_secs")) return "interval_secs must be a finite number";
   if (j["interval_secs"].get<double>() < 0) return "interval_secs must not be negative";
+  // Absent in files written before per-destination rows: a totals row.
+  if (auto dest = j.find("destination"); dest != j.end()) {
+    if (!dest->is_string() || is_blank(dest->get<std::string>())) {
+      return "destination must be a non-empty string";
+    }
+  }
   return {};
 }
 
@@ -181,28 +187,39 @@ std::string jsonl_header_line(const JsonlHeader& header) {
   return dump(h);
 }
 
-std::string jsonl_sample_row(const Delta& d) {
+std::string jsonl_sample_row(const Delta& d, std::string_view destination) {
   const double interval = std::chrono::duration<double>(d.interval).count();
+  const SendCounters& end = d.end.send;
   OrderedJson r;
   r["ts"] = unix_seconds(d.end.wall_time);
   r["interval_secs"] = interval;
+  r["destination"] = std::string(destination);
   r["active_publications"] = d.end.active_publications;
   r["publications_added_total"] = d.end.publications_added;
   r["publications_added_delta"] = d.publications_added;
   r["publications_removed_total"] = d.end.publications_removed;
   r["publications_removed_delta"] = d.publications_removed;
-  r["send_calls_total"] = d.end.send.send_calls;
-  r["send_calls_delta"] = d.send.send_calls;
-  r["packets_sent_total"] = d.end.send.packets_sent;
-  r["packets_sent_delta"] = d.send.packets_sent;
-  r["bytes_sent_total"] = d.end.send.bytes_sent;
-  r["bytes_sent_delta"] = d.send.bytes_sent;
-  r["send_errors_total"] = d.end.send.send_errors;
-  r["send_errors_delta"] = d.send.send_errors;
+  auto counter = [&](const char* name, uint64_t total, uint64_t delta) {
+    r[std::string(name) + "_total"] = total;
+    r[std::string(name) + "_delta"] = delta;
+  };
+  counter("send_calls", end.send_calls, d.send.send_calls);
+  counter("packets_sent", end.packets_sent, d.send.packets_sent);
+  counter("bytes_sent", end.bytes_sent, d.send.bytes_sent);
+  counter("ip_bytes_sent", ip_bytes(end, d.end.datagram_overhead),
+          ip_bytes(d.send, d.end.datagram_overhead));
+  counter("send_errors", end.send_errors, d.send.send_errors);
+  counter("would_block", end.would_block, d.send.would_block);
+  counter("queue_full", end.queue_full, d.send.queue_full);
+  counter("unreachable", end.unreachable, d.send.unreachable);
+  counter("outages", d.end.outages, d.outages);
+  counter("gso_sends", end.gso_sends, d.send.gso_sends);
   r["send_calls_per_sec"] = d.send_calls_per_sec;
   r["packets_per_sec"] = d.packets_per_sec;
   r["bytes_per_sec"] = d.bytes_per_sec;
   r["send_errors_per_sec"] = d.send_errors_per_sec;
+  r["payload_bits_per_sec"] = d.payload_bits_per_sec;
+  r["ip_bits_per_sec"] = d.ip_bits_per_sec;
   return dump(r);
 }
 
@@ -290,11 +307,11 @@ std::string header_mismatch(std::string_view line, const Json& requested) {
   std::string perr;
   auto j = parse_json(line, &perr);
   if (!j) {
-    return "not a Heimdall JSONL header (not valid JSON: " + perr +
+    return "not an mctx metrics file header (not valid JSON: " + perr +
            "); refusing to append to a file without a valid header";
   }
   if (std::string problem = header_problem(*j); !problem.empty()) {
-    return "not a Heimdall JSONL header (" + problem +
+    return "not an mctx metrics file header (" + problem +
            "); refusing to append to a file without a valid header";
   }
   if (std::string diff = header_difference(*j, requested); !diff.empty()) {
@@ -369,7 +386,7 @@ Res<Existing> check_existing(int fd, const std::string& path, off_t size,
     if (h.size() >= kHeadLimit) {
       return bad(line_name(line_no + 1), "the first line is longer than " +
                                              std::to_string(kHeadLimit) +
-                                             " bytes: not a Heimdall JSONL header");
+                                             " bytes: not an mctx metrics file header");
     }
   }
   if (header_end == std::string::npos) {  // blank lines only (or empty)
@@ -602,13 +619,32 @@ Res<void> JsonlWriter::sync() {
   return {};
 }
 
-Res<void> JsonlWriter::write(const Delta& delta) {
+Res<void> JsonlWriter::write(const Delta& delta) { return write_interval(delta, {}); }
+
+Res<void> JsonlWriter::write_interval(const Delta& totals,
+                                      std::span<const DestinationDelta> destinations) {
+  std::string text;
   try {
-    return append_line(jsonl_sample_row(delta));
+    for (const DestinationDelta& d : destinations) {
+      if (is_blank(d.destination) || d.destination == kJsonlTotalsDestination) {
+        return unexpected(make_error(Errc::metrics_invalid_value,
+                                     "destination '" + d.destination + "' for '" + path_ +
+                                         "': a destination row needs a name other than \"" +
+                                         std::string(kJsonlTotalsDestination) + "\""));
+      }
+      // One interval, one ts: the totals row's.
+      Delta row = d.delta;
+      row.end.wall_time = totals.end.wall_time;
+      text += jsonl_sample_row(row, d.destination);
+      text += '\n';
+    }
+    text += jsonl_sample_row(totals);
+    text += '\n';
   } catch (const std::exception& e) {
     return unexpected(make_error(Errc::metrics_io_failed,
                                  "cannot format a row for '" + path_ + "': " + e.what()));
   }
+  return write_all(text);
 }
 
 Res<void> JsonlWriter::write_row(std::string_view row_json) {

@@ -192,18 +192,26 @@ Delta make_delta(const Snapshot& start, const Snapshot& end) noexcept {
   d.publications_added = sat_sub(end.publications_added, start.publications_added);
   d.publications_removed = sat_sub(end.publications_removed, start.publications_removed);
   d.send = saturating_difference(end.send, start.send);
+  d.outages = sat_sub(end.outages, start.outages);
   if (d.interval.count() > 0) {
     const double secs = std::chrono::duration<double>(d.interval).count();
     d.send_calls_per_sec = static_cast<double>(d.send.send_calls) / secs;
     d.packets_per_sec = static_cast<double>(d.send.packets_sent) / secs;
     d.bytes_per_sec = static_cast<double>(d.send.bytes_sent) / secs;
     d.send_errors_per_sec = static_cast<double>(d.send.send_errors) / secs;
+    d.payload_bits_per_sec = d.bytes_per_sec * 8;
+    d.ip_bits_per_sec = static_cast<double>(ip_bytes(d.send, end.datagram_overhead)) * 8 / secs;
   }
   return d;
 }
 
-Snapshot snapshot_of(const SendMetrics& metrics) noexcept {
+uint64_t ip_bytes(const SendCounters& c, uint32_t datagram_overhead) noexcept {
+  return c.bytes_sent + c.packets_sent * datagram_overhead;
+}
+
+Snapshot snapshot_of(const SendMetrics& metrics, uint32_t datagram_overhead) noexcept {
   Snapshot s;
+  s.datagram_overhead = datagram_overhead;
   s.send = metrics.load();
   s.monotonic_time = std::chrono::steady_clock::now();
   s.wall_time = std::chrono::system_clock::now();
