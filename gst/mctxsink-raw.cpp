@@ -2,41 +2,24 @@
 // Copyright (c) 2026 The mctx authors
 
 // Raw backend of mctxsink (raw-mode=TRUE): each buffer is one complete IPv4
-// or IPv6 datagram, transmitted unchanged through the core's raw
-// publications (<mctx/raw.hpp>, docs/raw.md).
+// or IPv6 datagram, sent unchanged through the core's raw publications.
+// What users see: docs/element.md, "Raw mode"; how it fits: docs/design.md.
 //
-// * One path per family. Its RawPublicationConfig is built and validated at
-//   start (validate() opens no socket); its RawPublication is opened on the
-//   first datagram of that family, on the streaming thread, and published
-//   to other threads (counters()) through an atomic pointer.
-// * `interface` is shared: a name or index is used as it is for both
-//   families; an address is used as an address for its own family and as
-//   the index of the interface that holds it for the other family. `loop`
-//   goes to IPv4 only (link-layer IPv6 injection never loops back),
-//   `buffer-size` to both. group, port, ttl, source-address, source-port and
-//   dscp come from each datagram: a warning at start names the ones that are
-//   set. A caller-provided `socket` cannot carry raw datagrams: start error.
-// * Without `interface`, IPv6 uses route-selected egress: each datagram
-//   leaves by the interface of its group's route in the kernel's main
-//   table; a datagram without a route is dropped, counted and reported.
-// * Start fails when the IPv4 path cannot be configured (the settings are
-//   wrong for any datagram: unknown interface, ...) or when this process
-//   lacks CAP_NET_RAW. When only the IPv6 path cannot be configured (a link
-//   that is not Ethernet-like), start succeeds and each IPv6 datagram is
-//   dropped with that reason: a stream may be IPv4 only, and an IPv6
-//   datagram never goes anywhere else.
-// * send(): validate_raw_datagram() over the iovecs (at most 60 header bytes
-//   are gathered on the stack; nothing is copied) tells the family; an
-//   invalid datagram is counted (invalid-datagrams) and returned as a
-//   SendError with its raw_* code, the element counts it as dropped and
-//   warns; the validator's detail is kept for describe_error(). No
-//   allocation per datagram (only the first of a family opens a socket).
-// * send_batch(): runs of datagrams of one family go to that family's
-//   RawPublication::send_batch() (sendmmsg), which validates each datagram
-//   before sending; the run stops at the first invalid one, reported as in
-//   send().
-// * would-block: wait_fd() is the descriptor of the family whose send
-//   blocked last, so the element waits on the socket that is full.
+// * One path per family. Its RawPublicationConfig is validated at start
+//   (no socket); its RawPublication is opened on the first datagram of that
+//   family, on the streaming thread, and published to other threads
+//   (counters()) through an atomic pointer.
+// * An `interface` given as an address is an address for its own family and
+//   the index of the interface that holds it for the other. `loop` goes to
+//   IPv4 only, `buffer-size` to both.
+// * Start fails when the IPv4 path cannot be configured or CAP_NET_RAW is
+//   missing. An IPv6 path that cannot be configured fails each IPv6
+//   datagram instead (a stream may be IPv4 only).
+// * send() / send_batch(): validate_raw_datagram() (at most 60 header bytes
+//   gathered on the stack) picks the family; runs of one family go to its
+//   RawPublication::send_batch(). An invalid datagram is counted and
+//   returned with its raw_* code; its details are kept for describe_error().
+// * wait_fd() is the descriptor of the family whose send blocked last.
 
 #include <atomic>
 #include <cstddef>
