@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest_netns.hpp"
@@ -380,8 +381,11 @@ TEST_F(GsoUnderTbf, TbfAddedWhileStreamingIsNoticed) {
   const uint64_t gso_sends_before = pub.metrics().load().gso_sends;
   ASSERT_GT(gso_sends_before, 0u);
 
-  // Mid-stream: between two batches of the same publication.
+  // Mid-stream: between two batches of the same publication. A batch reads
+  // the qdisc notifications once a millisecond at most: the next one starts
+  // later than that.
   ASSERT_EQ(std::system("tc qdisc add dev mctx0 root tbf rate 2mbit burst 3000 limit 3000"), 0);
+  std::this_thread::sleep_for(2ms);
   const auto [received, refused] = send_through(pub, rx, 300);
   std::printf("tbf added while streaming: 300 sent, %zu received, %zu refused (ENOBUFS)\n",
               received, refused);
@@ -393,6 +397,7 @@ TEST_F(GsoUnderTbf, TbfAddedWhileStreamingIsNoticed) {
 
   // The qdisc goes away: segmentation offload again.
   ASSERT_EQ(std::system("tc qdisc del dev mctx0 root"), 0);
+  std::this_thread::sleep_for(2ms);
   const auto [after, refused_after] = send_through(pub, rx, 120);
   EXPECT_EQ(after, 120u);
   EXPECT_EQ(refused_after, 0u);

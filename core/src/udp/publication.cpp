@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -48,6 +49,7 @@ struct Publication::State {
   // before each batch that may segment (watch_qdiscs()); empty when
   // segmentation offload is off or unsupported, or no interface is pinned.
   std::optional<platform::NetlinkMonitor> qdisc_watch;  // sending thread only
+  Pacer::clock::time_point qdisc_checked{};             // its last read
   Pacer pacer;
   PacingStatus pacing;
   internal::OutageTracker outage;
@@ -714,18 +716,26 @@ bool refuses_segmentation(int err) noexcept {
 // good). Nothing is sent twice: a failed message put nothing on the wire.
 namespace {
 
+// How often, at most, a batch reads the qdisc notifications.
+constexpr auto kQdiscCheckInterval = std::chrono::milliseconds(1);
+
 // Before a batch that may segment: a qdisc added to or removed from the
-// interface since the last batch makes the publication look at its qdiscs
-// again, as open() does, and avoid or resume segmentation offload. The
-// kernel queues the notification before `tc` returns, so a qdisc added
-// between two batches is seen before the second; only a batch already in
-// sendmmsg() when it is added can meet it unseen. With nothing pending this
-// costs one recv() that fails with EAGAIN per batch (a batch is one or more
-// sendmmsg() calls): a check every N batches instead would leave N batches
-// to lose datagrams unseen, and the core has no thread to watch in.
+// interface makes the publication look at its qdiscs again, as open() does,
+// and avoid or resume segmentation offload. The kernel queues the
+// notification before `tc` returns. The core has no thread to wait on the
+// socket, so the send path looks; a look is a system call (a recv() that
+// finds nothing), so a batch looks only when kQdiscCheckInterval has passed
+// since the last look (otherwise it costs a clock read; at most 1,000 looks
+// a second whatever the batch size). A stream whose batches are at least
+// that far apart (a paced or real-time one) looks before every batch; a
+// back-to-back stream can send for up to that long into a new qdisc before
+// it sees it.
 void watch_qdiscs(Publication::State& s) noexcept {
   const GsoState state = s.gso_state.load(std::memory_order_relaxed);
   if (state != GsoState::ready && state != GsoState::active && state != GsoState::avoided) return;
+  const Pacer::clock::time_point now = Pacer::clock::now();
+  if (now - s.qdisc_checked < kQdiscCheckInterval) return;
+  s.qdisc_checked = now;
   struct Seen {
     uint32_t ifindex;
     bool ours;
