@@ -239,6 +239,13 @@ TEST_F(RouteEgress, NoRouteIsAClearCountedPerDatagramError) {
   EXPECT_TRUE(cap3.frames_with("noroute6-").empty());
 }
 
+// Group k of a stream over many groups: ff3e::<k+1>, 232.10.0.<k+1>.
+IpAddress nth_group(Family f, int k) {
+  char text[32];
+  std::snprintf(text, sizeof text, f == Family::ipv6 ? "ff3e::%x" : "232.10.0.%d", k + 1);
+  return ip(text);
+}
+
 // Many groups alternating, all on one wide route, then a route of its own
 // for one of them while sending: the main table is read at the start and
 // once after the change, never per datagram, whatever the number of groups
@@ -248,11 +255,6 @@ void alternating_groups(Family f, int groups) {
   const bool v6 = f == Family::ipv6;
   sh(v6 ? "ip -6 route add ff3e::/16 dev mctx0" : "ip route add 232.10.0.0/16 dev mctx0");
   const IpAddress moved = v6 ? kGroupB6 : kGroupB4;  // ff3e::b, 232.10.0.2
-  const auto group = [v6](int k) {
-    char text[32];
-    std::snprintf(text, sizeof text, v6 ? "ff3e::%x" : "232.10.0.%d", k + 1);
-    return ip(text);
-  };
   Capture cap1(peer_netns(), "mctx1");
   Capture cap3(peer_netns(), "mctx3");
   const std::string tag = "many" + std::to_string(groups) + (v6 ? "v6-" : "v4-");
@@ -261,7 +263,7 @@ void alternating_groups(Family f, int groups) {
   std::vector<std::vector<uint8_t>> to1, to3;
   const auto round = [&](int r, bool changed) {
     for (int k = 0; k < groups; ++k) {
-      const IpAddress g = group(k);
+      const IpAddress g = nth_group(f, k);
       auto d = datagram(g, tag + std::to_string(r) + "-" + std::to_string(k));
       auto sent = pub.send(bytes(d));
       ASSERT_TRUE(sent) << sent.error().message();
@@ -299,11 +301,7 @@ TEST_F(RouteEgress, CostPerDatagramDoesNotDependOnTheGroups) {
   RawPublication pub = routed(Family::ipv6);
   for (int groups : {16, 17, 64}) {
     std::vector<std::vector<uint8_t>> data;
-    for (int k = 0; k < groups; ++k) {
-      char text[32];
-      std::snprintf(text, sizeof text, "ff3e::%x", k + 1);
-      data.push_back(datagram(ip(text), "bench"));
-    }
+    for (int k = 0; k < groups; ++k) data.push_back(datagram(nth_group(Family::ipv6, k), "bench"));
     const uint64_t dumps = platform::route_dump_count();
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < 60000; ++i) {
