@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest_netns.hpp"
@@ -360,6 +361,49 @@ TEST_F(GsoUnderTbf, OnlyATbfThatWouldSegmentIsAvoided) {
   EXPECT_EQ(pub.gso().state, GsoState::avoided);
   ASSERT_NE(pub.gso_avoided_by(), nullptr);
   EXPECT_STREQ(pub.gso_avoided_by(), "tbf");
+}
+
+// A small-burst tbf added while the publication streams with segmentation
+// offload: the publication hears it (rtnetlink, RTM_NEWQDISC) before its
+// next batch and sends one message per datagram from then on, so every
+// datagram the queue drops is refused visibly (ENOBUFS): received + refused
+// = sent, exactly. When the qdisc goes away, segmentation resumes.
+TEST_F(GsoUnderTbf, TbfAddedWhileStreamingIsNoticed) {
+  ASSERT_EQ(std::system("tc qdisc del dev mctx0 root"), 0);
+  Receiver rx = peer_receiver(ip("239.1.10.1"), 5116);
+  grow_receive_buffer(rx);
+  auto pub = open_ok(v4(5116).with_send_buffer_size(4 << 20));
+  ASSERT_EQ(pub.gso().state, GsoState::ready);
+  const auto [before, refused_before] = send_through(pub, rx, 120);
+  ASSERT_EQ(before, 120u);
+  ASSERT_EQ(refused_before, 0u);
+  ASSERT_EQ(pub.gso().state, GsoState::active);
+  const uint64_t gso_sends_before = pub.metrics().load().gso_sends;
+  ASSERT_GT(gso_sends_before, 0u);
+
+  // Mid-stream: between two batches of the same publication. A batch reads
+  // the qdisc notifications once a millisecond at most: the next one starts
+  // later than that.
+  ASSERT_EQ(std::system("tc qdisc add dev mctx0 root tbf rate 2mbit burst 3000 limit 3000"), 0);
+  std::this_thread::sleep_for(2ms);
+  const auto [received, refused] = send_through(pub, rx, 300);
+  std::printf("tbf added while streaming: 300 sent, %zu received, %zu refused (ENOBUFS)\n",
+              received, refused);
+  EXPECT_GT(refused, 0u) << "the queue never filled: the test proves nothing";
+  EXPECT_EQ(received + refused, 300u) << "datagrams lost without a report";
+  EXPECT_EQ(pub.gso().state, GsoState::avoided);
+  EXPECT_STREQ(pub.gso_avoided_by(), "tbf");
+  EXPECT_EQ(pub.metrics().load().gso_sends, gso_sends_before);
+
+  // The qdisc goes away: segmentation offload again.
+  ASSERT_EQ(std::system("tc qdisc del dev mctx0 root"), 0);
+  std::this_thread::sleep_for(2ms);
+  const auto [after, refused_after] = send_through(pub, rx, 120);
+  EXPECT_EQ(after, 120u);
+  EXPECT_EQ(refused_after, 0u);
+  EXPECT_EQ(pub.gso().state, GsoState::active);
+  EXPECT_EQ(pub.gso_avoided_by(), nullptr);
+  EXPECT_GT(pub.metrics().load().gso_sends, gso_sends_before);
 }
 
 // The kernel fact behind it (tbf hides the drops of segments of a send that

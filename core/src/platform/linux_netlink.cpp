@@ -26,6 +26,8 @@ namespace mctx::platform {
 static_assert(kRouteTypeBlackhole == RTN_BLACKHOLE);
 static_assert(kRouteTypeUnreachable == RTN_UNREACHABLE);
 static_assert(kRouteTypeProhibit == RTN_PROHIBIT);
+static_assert(kNetlinkGroupTc == RTMGRP_TC);
+static_assert(kNetlinkGroupLink == RTMGRP_LINK);
 
 namespace {
 
@@ -289,6 +291,13 @@ std::optional<NetlinkRoute> parse_route(const nlmsghdr* h) {
   return r;
 }
 
+uint32_t qdisc_interface(const nlmsghdr* h) noexcept {
+  if (h->nlmsg_type != RTM_NEWQDISC && h->nlmsg_type != RTM_DELQDISC) return 0;
+  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(tcmsg))) return 0;
+  const auto* tc = static_cast<const tcmsg*>(NLMSG_DATA(h));
+  return tc->tcm_ifindex > 0 ? static_cast<uint32_t>(tc->tcm_ifindex) : 0;
+}
+
 Result<std::vector<NetlinkLink>, int> dump_links() {
   return dump<NetlinkLink>(RTM_GETLINK, AF_UNSPEC, parse_link);
 }
@@ -298,7 +307,14 @@ Result<std::vector<NetlinkAddress>, int> dump_addresses(Family family) {
                               parse_address);
 }
 
+namespace {
+std::atomic<uint64_t> g_route_dumps{0};
+}  // namespace
+
+uint64_t route_dump_count() noexcept { return g_route_dumps.load(std::memory_order_relaxed); }
+
 Result<std::vector<NetlinkRoute>, int> dump_routes(Family family) {
+  g_route_dumps.fetch_add(1, std::memory_order_relaxed);
   return dump<NetlinkRoute>(RTM_GETROUTE, static_cast<unsigned char>(family_of(family)),
                             parse_route);
 }
@@ -424,6 +440,10 @@ NetlinkChanges NetlinkMonitor::drain(void (*visit)(const nlmsghdr*, void*),
         case RTM_NEWROUTE:
         case RTM_DELROUTE:
           c.routes = true;
+          break;
+        case RTM_NEWQDISC:
+        case RTM_DELQDISC:
+          c.qdiscs = true;
           break;
         default:
           break;

@@ -74,12 +74,19 @@ struct NetlinkRoute {
 Result<std::vector<NetlinkLink>, int> dump_links();
 Result<std::vector<NetlinkAddress>, int> dump_addresses(Family family);
 Result<std::vector<NetlinkRoute>, int> dump_routes(Family family);
+// How many dump_routes() calls this process made (for tests: a route cache
+// that works asks for few).
+uint64_t route_dump_count() noexcept;
 
 // Decoders for one message, for dumps and notifications alike; nullopt when
 // the message is of another type or malformed.
 std::optional<NetlinkLink> parse_link(const nlmsghdr* message);
 std::optional<NetlinkAddress> parse_address(const nlmsghdr* message);
 std::optional<NetlinkRoute> parse_route(const nlmsghdr* message);
+
+// The interface of a qdisc notification (RTM_NEWQDISC / RTM_DELQDISC);
+// 0 for any other message. Never allocates.
+uint32_t qdisc_interface(const nlmsghdr* message) noexcept;
 
 // Route types (rtm_type) the callers word in messages: RTN_BLACKHOLE,
 // RTN_UNREACHABLE, RTN_PROHIBIT (checked against <linux/rtnetlink.h> in
@@ -110,6 +117,7 @@ RouteDecision select_route(const std::vector<NetlinkRoute>& routes, Family famil
 
 // rtnetlink multicast groups for NetlinkMonitor::open().
 inline constexpr unsigned kNetlinkGroupLink = 1u << 0;         // RTMGRP_LINK
+inline constexpr unsigned kNetlinkGroupTc = 1u << 3;           // RTMGRP_TC (qdiscs, classes)
 inline constexpr unsigned kNetlinkGroupIpv4Address = 1u << 4;  // RTMGRP_IPV4_IFADDR
 inline constexpr unsigned kNetlinkGroupIpv4Route = 1u << 6;    // RTMGRP_IPV4_ROUTE
 inline constexpr unsigned kNetlinkGroupIpv6Address = 1u << 8;  // RTMGRP_IPV6_IFADDR
@@ -121,6 +129,7 @@ struct NetlinkChanges {
   bool links = false;      // RTM_NEWLINK / RTM_DELLINK
   bool addresses = false;  // RTM_NEWADDR / RTM_DELADDR
   bool routes = false;     // RTM_NEWROUTE / RTM_DELROUTE
+  bool qdiscs = false;     // RTM_NEWQDISC / RTM_DELQDISC
   // Notifications were lost (the socket's queue overflowed, ENOBUFS):
   // anything may have changed.
   bool overrun = false;

@@ -14,15 +14,18 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 
 #include "udp/caller_socket.hpp"
 #include "common/internal.hpp"
 #include "common/logging.hpp"
 #include "udp/pacing.hpp"
+#include "platform/netlink.hpp"
 #include "platform/platform.hpp"
 
 namespace mctx {
@@ -41,7 +44,12 @@ struct Publication::State {
   std::atomic<int> gso_error{0};
   platform::GsoPlan gso_plan;                   // sending thread only
   std::atomic<std::size_t> gso_max_segment{0};  // gso_plan.max_segment, for gso()
-  const char* gso_qdisc = nullptr;              // avoided: set at open, then constant
+  std::atomic<const char*> gso_qdisc{nullptr};  // avoided: the qdisc's kind (static text)
+  // Qdisc changes on the pinned interface (rtnetlink, RTNLGRP_TC), read
+  // before each batch that may segment (watch_qdiscs()); empty when
+  // segmentation offload is off or unsupported, or no interface is pinned.
+  std::optional<platform::NetlinkMonitor> qdisc_watch;  // sending thread only
+  Pacer::clock::time_point qdisc_checked{};             // its last read
   Pacer pacer;
   PacingStatus pacing;
   internal::OutageTracker outage;
@@ -233,13 +241,28 @@ void init_send_path(Publication::State& s) {
   } else if (const int err = platform::gso_supported(s.fd); err != 0) {
     s.gso_state = GsoState::unsupported;
     s.gso_error = err;
-  } else if (const char* q = platform::gso_segmenting_qdisc(r.interface_index)) {
-    // Its drops would go unseen: one message per datagram keeps queue-full
-    // (ENOBUFS) exact.
-    s.gso_state = GsoState::avoided;
-    s.gso_qdisc = q;
   } else {
-    s.gso_state = GsoState::ready;
+    if (r.interface_index != 0) {
+      // Subscribed before the qdiscs are read: no change slips in between.
+      auto watch = platform::NetlinkMonitor::open(platform::kNetlinkGroupTc);
+      if (watch) {
+        s.qdisc_watch.emplace(std::move(watch).value());
+      } else {
+        MCTX_LOG(LogLevel::warning, "Publication::open",
+                 "cannot watch qdisc changes (rtnetlink: %s): a taprio, cake or small-burst "
+                 "tbf qdisc added while streaming would hide its drops; set gso off if you "
+                 "add one",
+                 std::strerror(watch.error()));
+      }
+    }
+    if (const char* q = platform::gso_segmenting_qdisc(r.interface_index)) {
+      // Its drops would go unseen: one message per datagram keeps queue-full
+      // (ENOBUFS) exact.
+      s.gso_state = GsoState::avoided;
+      s.gso_qdisc = q;
+    } else {
+      s.gso_state = GsoState::ready;
+    }
   }
   s.gso_plan.max_segment = max_segment_for(s.fd, r);
   s.gso_max_segment = s.gso_plan.max_segment;
@@ -461,7 +484,9 @@ const SendMetrics& Publication::metrics() const noexcept {
   return (s_ ? *s_ : empty_state()).metrics;
 }
 
-const char* Publication::gso_avoided_by() const noexcept { return s_ ? s_->gso_qdisc : nullptr; }
+const char* Publication::gso_avoided_by() const noexcept {
+  return s_ ? s_->gso_qdisc.load(std::memory_order_relaxed) : nullptr;
+}
 
 GsoStatus Publication::gso() const noexcept {
   const State& s = s_ ? *s_ : empty_state();
@@ -691,11 +716,70 @@ bool refuses_segmentation(int err) noexcept {
 // good). Nothing is sent twice: a failed message put nothing on the wire.
 namespace {
 
+// How often, at most, a batch reads the qdisc notifications.
+constexpr auto kQdiscCheckInterval = std::chrono::milliseconds(1);
+
+// Before a batch that may segment: a qdisc added to or removed from the
+// interface makes the publication look at its qdiscs again, as open() does,
+// and avoid or resume segmentation offload. The kernel queues the
+// notification before `tc` returns. The core has no thread to wait on the
+// socket, so the send path looks; a look is a system call (a recv() that
+// finds nothing), so a batch looks only when kQdiscCheckInterval has passed
+// since the last look (otherwise it costs a clock read; at most 1,000 looks
+// a second whatever the batch size). A stream whose batches are at least
+// that far apart (a paced or real-time one) looks before every batch; a
+// back-to-back stream can send for up to that long into a new qdisc before
+// it sees it.
+void watch_qdiscs(Publication::State& s) noexcept {
+  const GsoState state = s.gso_state.load(std::memory_order_relaxed);
+  if (state != GsoState::ready && state != GsoState::active && state != GsoState::avoided) return;
+  const Pacer::clock::time_point now = Pacer::clock::now();
+  if (now - s.qdisc_checked < kQdiscCheckInterval) return;
+  s.qdisc_checked = now;
+  struct Seen {
+    uint32_t ifindex;
+    bool ours;
+  } seen{s.ifindex.load(std::memory_order_relaxed), false};
+  const platform::NetlinkChanges c = s.qdisc_watch->drain(
+      [](const nlmsghdr* h, void* p) {
+        auto* found = static_cast<Seen*>(p);
+        if (platform::qdisc_interface(h) == found->ifindex) found->ours = true;
+      },
+      &seen);
+  if (!seen.ours && !c.overrun && c.error == 0) return;
+  if (c.error != 0) {
+    MCTX_LOG(LogLevel::warning, "Publication::send_batch",
+             "publication %llu: qdisc changes can no longer be watched (rtnetlink: %s); a "
+             "taprio, cake or small-burst tbf qdisc added from now on would hide its drops",
+             static_cast<unsigned long long>(s.id), std::strerror(c.error));
+    s.qdisc_watch.reset();
+  }
+  const char* q = platform::gso_segmenting_qdisc(seen.ifindex);
+  if (q != nullptr) {
+    s.gso_qdisc.store(q, std::memory_order_relaxed);
+    s.gso_state.store(GsoState::avoided, std::memory_order_relaxed);
+    if (state != GsoState::avoided) {
+      MCTX_LOG(LogLevel::info, "Publication::send_batch",
+               "publication %llu: a %s qdisc on the interface would hide the drops of "
+               "segmentation sends: one message per datagram from now on",
+               static_cast<unsigned long long>(s.id), q);
+    }
+  } else if (state == GsoState::avoided) {
+    s.gso_qdisc.store(nullptr, std::memory_order_relaxed);
+    s.gso_state.store(GsoState::ready, std::memory_order_relaxed);
+    MCTX_LOG(LogLevel::info, "Publication::send_batch",
+             "publication %llu: no qdisc on the interface hides drops any more: segmentation "
+             "offload again",
+             static_cast<unsigned long long>(s.id));
+  }
+}
+
 // send_batch() of datagrams of at most State::kMaxIov buffers each.
 BatchReport send_run(Publication::State* s, std::span<const OutMessage> messages) noexcept {
   BatchReport rep;
   rep.publication_id = s->id;
   if (s->outage.active()) recover(*s);
+  if (s->qdisc_watch) watch_qdiscs(*s);
   const bool ipv6 = s->resolved.family == Family::ipv6;
   const OutMessage* const base = messages.data();
   std::size_t total = messages.size();
