@@ -460,47 +460,35 @@ int main(int argc, char** argv) {
                      }
                    }});
 
-  cases.push_back({"mctx send()", "bare send()", [&](uint64_t target, double deadline, Sample& s) {
-                     while (s.packets < target) {
-                       const uint64_t end = std::min(target, s.packets + kChunk);
-                       while (s.packets < end) {
-                         auto r = p.send(payload);
-                         if (r) {
-                           ++s.packets;
-                           s.bytes += r->bytes_sent;
-                         } else if (r.error().would_block()) {
-                           ++s.would_block;
-                           wait_writable(p.fd());
-                         } else {
-                           die("Publication::send: " + r.error().message());
-                         }
-                       }
-                       if (out_of_time(deadline)) break;
-                     }
-                   }});
+  // A case of one Publication::send call per packet: `send()` makes it.
+  const auto send_case = [&p](auto send, const char* what) -> Body {
+    return [&p, send, what](uint64_t target, double deadline, Sample& s) {
+      while (s.packets < target) {
+        const uint64_t end = std::min(target, s.packets + kChunk);
+        while (s.packets < end) {
+          auto r = send();
+          if (r) {
+            ++s.packets;
+            s.bytes += r->bytes_sent;
+          } else if (r.error().would_block()) {
+            ++s.would_block;
+            wait_writable(p.fd());
+          } else {
+            die(std::string(what) + ": " + r.error().message());
+          }
+        }
+        if (out_of_time(deadline)) break;
+      }
+    };
+  };
+  cases.push_back({"mctx send()", "bare send()",
+                   send_case([&] { return p.send(payload); }, "Publication::send")});
 
   // The same samples, compared with the system call Publication::send uses.
   cases.push_back({"mctx send() [vs sendmsg]", "bare sendmsg() 1 iov", nullptr});
 
   cases.push_back({"mctx send() 2 iov", "bare sendmsg() 2 iov",
-                   [&](uint64_t target, double deadline, Sample& s) {
-                     while (s.packets < target) {
-                       const uint64_t end = std::min(target, s.packets + kChunk);
-                       while (s.packets < end) {
-                         auto r = p.send(pl.parts, 2);
-                         if (r) {
-                           ++s.packets;
-                           s.bytes += r->bytes_sent;
-                         } else if (r.error().would_block()) {
-                           ++s.would_block;
-                           wait_writable(p.fd());
-                         } else {
-                           die("Publication::send(iov): " + r.error().message());
-                         }
-                       }
-                       if (out_of_time(deadline)) break;
-                     }
-                   }});
+                   send_case([&] { return p.send(pl.parts, 2); }, "Publication::send(iov)")});
 
   const auto batch_case = [&](mctx::Publication& pubref, const char* what) -> Body {
     return [&pubref, &outs, B, what](uint64_t target, double deadline, Sample& s) {

@@ -110,8 +110,8 @@ void install_verbose_log(const char* argv0) {
 }  // namespace
 
 CliResult<std::vector<std::string>> parse_options(int argc, char** argv, GOptionEntry* entries,
-                                                  const char* parameter_string, const char* summary,
-                                                  const char* description) {
+                                                  gboolean* version, const char* parameter_string,
+                                                  const char* summary, const char* description) {
   // GOption takes the next argument as an option's value even when it is
   // another option ("--ttl --interface mctx0 ..."), and the mistake then
   // shows up as a bad positional argument. No value of ours starts with
@@ -136,6 +136,7 @@ CliResult<std::vector<std::string>> parse_options(int argc, char** argv, GOption
 
   gchar** remaining = nullptr;
   GOptionEntry rest[] = {
+      {"version", 0, 0, G_OPTION_ARG_NONE, version, "Print the version and exit", nullptr},
       {"verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
        reinterpret_cast<gpointer>(&count_verbose),
        "Log what the core does to stderr (-v: setup, -vv: debug, -vvv: every send)", nullptr},
@@ -363,6 +364,11 @@ void install_stop_signals() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
+void start_sending(bool quiet) {
+  install_stop_signals();
+  if (!quiet) std::setvbuf(stdout, nullptr, _IOLBF, 0);
+}
+
 int stop_signal() noexcept { return static_cast<int>(g_stop_signal); }
 
 bool sleep_until(std::chrono::steady_clock::time_point deadline) {
@@ -400,13 +406,44 @@ std::string format_seconds(double seconds) {
   return buf;
 }
 
+SenderOptions::~SenderOptions() {
+  for (gchar* p : {source, source_port, bind, interface, interface_index, ttl, queue_full}) {
+    g_free(p);
+  }
+}
+
+GOptionEntry interface_index_option(gchar** value) {
+  return {"interface-index", 0, 0, G_OPTION_ARG_STRING, value,
+          "Outgoing interface by index (> 0)", "N"};
+}
+
+GOptionEntry queue_full_option(gchar** value) {
+  return {"queue-full", 0, 0, G_OPTION_ARG_STRING, value,
+          "When the local queue is full (ENOBUFS, e.g. a shaping qdisc): wait (default; send "
+          "again shortly, nothing is lost) or drop (drop the packet and count it)",
+          "wait|drop"};
+}
+
 CliResult<bool> parse_queue_full(const char* text) {
-  const std::string v = text == nullptr ? "" : text;
+  if (text == nullptr) return false;
+  const std::string v = text;
   if (v == "wait") return false;
   if (v == "drop") return true;
   return unexpected("--queue-full: '" + v +
                     "' is not allowed: give 'wait' (send again when the queue has room) or "
                     "'drop' (drop the packet and count it)");
+}
+
+void print_summary(std::string_view what, const SendTotals& t) {
+  std::printf(
+      "summary: %.*s in %.3f s; %llu send errors; %llu would-block waits; %llu queue-full "
+      "(%llu dropped); %llu lost in %llu outages\n",
+      static_cast<int>(what.size()), what.data(), t.seconds,
+      static_cast<unsigned long long>(t.errors), static_cast<unsigned long long>(t.waits),
+      static_cast<unsigned long long>(t.queue_full),
+      static_cast<unsigned long long>(t.queue_full_dropped),
+      static_cast<unsigned long long>(t.outage_lost), static_cast<unsigned long long>(t.outages));
+  std::fflush(stdout);
 }
 
 int exit_status_after(std::string_view program, const SendTotals& totals) {

@@ -61,12 +61,38 @@ int print_version(std::string_view program);
 // an empty entry; do not add G_OPTION_REMAINING, it is added here) and
 // returns the positional arguments. An error (unknown option, missing
 // value) is returned as GLib's message.
-// Every CLI also gets -v / --verbose here (repeatable): the core's log lines
-// go to stderr as "PROGRAM: LEVEL: FUNCTION: MESSAGE"; -v shows info (what
-// each publication opened with), -vv debug, -vvv a line per send.
+// Every CLI also gets --version here (the last of its options in --help; it
+// sets *version) and -v / --verbose (repeatable): the core's log lines go to
+// stderr as "PROGRAM: LEVEL: FUNCTION: MESSAGE"; -v shows info (what each
+// publication opened with), -vv debug, -vvv a line per send.
 CliResult<std::vector<std::string>> parse_options(int argc, char** argv, GOptionEntry* entries,
-                                                  const char* parameter_string, const char* summary,
-                                                  const char* description);
+                                                  gboolean* version, const char* parameter_string,
+                                                  const char* summary, const char* description);
+
+// The options every sender has (GOption fills them in; freed here). Each
+// sender's Options add its own.
+struct SenderOptions {
+  gchar* source = nullptr;
+  gchar* source_port = nullptr;
+  gchar* bind = nullptr;
+  gchar* interface = nullptr;
+  gchar* interface_index = nullptr;
+  gchar* ttl = nullptr;
+  gboolean no_loopback = FALSE;
+  gchar* queue_full = nullptr;
+  gboolean quiet = FALSE;
+  gboolean version = FALSE;
+
+  SenderOptions() = default;
+  SenderOptions(const SenderOptions&) = delete;
+  SenderOptions& operator=(const SenderOptions&) = delete;
+  ~SenderOptions();
+};
+
+// The option entries every sender has, with the same --help text:
+// --interface-index N and --queue-full wait|drop.
+GOptionEntry interface_index_option(gchar** value);
+GOptionEntry queue_full_option(gchar** value);
 
 // ------------------------------------------------------------ value parsers
 // `what` names the argument in messages: "PORT", "--ttl", ...
@@ -169,6 +195,17 @@ MetricsSample metrics_sample(Snapshot totals, const Pub* pub, uint32_t datagram_
   return {totals, d};
 }
 
+// The outage status and reason of a publication `pub` (nullptr: gone or
+// not added), for the senders of run_send_loop().
+template <class Pub>
+OutageStatus outage_of(const Pub* pub) {
+  return pub != nullptr ? pub->outage() : OutageStatus{};
+}
+template <class Pub>
+std::string outage_reason_of(const Pub* pub) {
+  return pub != nullptr ? pub->outage_reason() : std::string("publication is gone");
+}
+
 // Periodic and final metrics output for a CLI run: prints summary lines to
 // stdout (the totals), or appends JSONL rows to MCTX_METRICS_SUMMARY_FILE
 // (per interval a destination row and a totals row, docs/metrics-file.md).
@@ -211,6 +248,35 @@ class MetricsReporter {
   std::optional<JsonlWriter> writer_;
 };
 
+// Step 2 of a sender, after every argument is checked: the metrics output
+// (the environment is checked, the JSONL file opened and locked now, the
+// baseline is the context before the publication), then the publication
+// `config` added to `ctx`. A problem is printed and the error is the exit
+// status: kExitUsage for the metrics output, add_failed(code) for the
+// publication (after a final metrics row that records the empty run).
+struct AddedPublication {
+  MetricsReporter metrics;
+  PublicationId id;
+};
+template <class Ctx, class Config>
+Result<AddedPublication, int> add_with_metrics(std::string_view program, Ctx& ctx,
+                                               const Config& config, std::string producer,
+                                               JsonlFlags builtin_flags, int (*add_failed)(Errc)) {
+  auto reporter = MetricsReporter::from_environment(std::move(producer), std::move(builtin_flags),
+                                                    ctx.snapshot());
+  if (!reporter) {
+    print_error(program, reporter.error());
+    return unexpected(kExitUsage);
+  }
+  auto id = ctx.add(config);
+  if (!id) {
+    print_error(program, id.error().what());
+    (void)reporter->finish({ctx.snapshot(), std::nullopt});
+    return unexpected(add_failed(id.error().code));
+  }
+  return AddedPublication{std::move(reporter.value()), id.value()};
+}
+
 // ------------------------------------------------------------ send loop
 
 // How many send errors are printed; later ones are only counted.
@@ -229,7 +295,8 @@ struct SendLoopParams {
 // "1.234": seconds with millisecond precision, for messages.
 std::string format_seconds(double seconds);
 
-// --queue-full=wait|drop: true for drop. The error names the option.
+// --queue-full=wait|drop: true for drop, false for wait or when not given
+// (nullptr). The error names the option.
 CliResult<bool> parse_queue_full(const char* text);
 
 // What a send loop did.
@@ -245,6 +312,16 @@ struct SendTotals {
   double seconds = 0;         // from the first send to after the final metrics
   std::string metrics_error;  // the first metrics output failure; "" if none
 };
+
+// Prints a sender's summary line to stdout and flushes it: "summary: WHAT
+// in 1.234 s; N send errors; N would-block waits; N queue-full (N dropped);
+// N lost in N outages".
+void print_summary(std::string_view what, const SendTotals& totals);
+
+// Just before the first send: SIGINT/SIGTERM stop the loop
+// (install_stop_signals()), and stdout is line-buffered unless `quiet` (a
+// line per packet shows as it is sent).
+void start_sending(bool quiet);
 
 // After a would-block send: polls `fd` for POLLOUT, at most until the next
 // periodic summary is due (1 ms .. 1 s).

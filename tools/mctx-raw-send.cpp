@@ -55,31 +55,35 @@ const char* kDescription =
     "missing CAP_NET_RAW); 2 bad arguments, configuration or environment; 128+N\n"
     "stopped by signal N. See docs/raw.md.";
 
-struct Options {
-  gchar* source = nullptr;
-  gchar* source_port = nullptr;
-  gchar* bind = nullptr;
-  gchar* interface = nullptr;
-  gchar* interface_index = nullptr;
-  gchar* ttl = nullptr;
+struct Options : SenderOptions {
   gchar* tos = nullptr;
   gchar* flow_label = nullptr;
   gchar* datagram_file = nullptr;
   gchar* datagram_hex = nullptr;
-  gboolean no_loopback = FALSE;
   gboolean route = FALSE;
-  gchar* queue_full = nullptr;
-  gboolean quiet = FALSE;
   gboolean capabilities = FALSE;
-  gboolean version = FALSE;
 
   ~Options() {
-    for (gchar* p : {source, source_port, bind, interface, interface_index, ttl, tos, flow_label,
-                     datagram_file, datagram_hex, queue_full}) {
-      g_free(p);
-    }
+    for (gchar* p : {tos, flow_label, datagram_file, datagram_hex}) g_free(p);
   }
 };
+
+// The exit status of a raw publication that could not be opened: socket
+// setup failures (including a missing CAP_NET_RAW) are runtime failures;
+// the rest are about the configuration.
+int open_exit_status(Errc code) {
+  const bool runtime = code == Errc::raw_not_permitted || code == Errc::socket_create_failed ||
+                       code == Errc::bind_failed || code == Errc::set_option_failed;
+  return runtime ? kExitFailure : kExitUsage;
+}
+
+// The value of a hexadecimal digit, -1 for any other character.
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
 
 // A number in decimal or 0x-hexadecimal (TOS and flow label are often
 // written in hex).
@@ -89,10 +93,7 @@ CliResult<uint64_t> parse_number(std::string_view text, std::string_view what, u
         "must be an integer from 0 to " + std::to_string(max) + " (decimal or 0x hexadecimal)";
     uint64_t v = 0;
     for (char c : text.substr(2)) {
-      int d = -1;
-      if (c >= '0' && c <= '9') d = c - '0';
-      if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+      const int d = hex_digit(c);
       if (d < 0) {
         return unexpected(std::string(what) + " '" + std::string(text) +
                           "' is not a number: " + rule);
@@ -235,10 +236,7 @@ CliResult<std::vector<uint8_t>> parse_hex(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == ' ' || c == ':' || c == '\n' || c == '\t') continue;
-    int d = -1;
-    if (c >= '0' && c <= '9') d = c - '0';
-    if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    const int d = hex_digit(c);
     if (d < 0) {
       return unexpected("--datagram-hex has '" + std::string(1, c) + "' at position " +
                         std::to_string(i + 1) +
@@ -333,10 +331,7 @@ int run_raw_ip(const Options& o, const std::vector<std::string>& args) {
   auto pub = RawIpPublication::open(c);
   if (!pub) {
     print_error(kProgram, pub.error().what());
-    const Errc code = pub.error().code;
-    const bool runtime = code == Errc::raw_not_permitted || code == Errc::socket_create_failed ||
-                         code == Errc::bind_failed || code == Errc::set_option_failed;
-    return runtime ? kExitFailure : kExitUsage;
+    return open_exit_status(pub.error().code);
   }
   auto r = pub->send(view);
   if (!r) {
@@ -411,14 +406,8 @@ struct RawSender {
   MetricsSample metrics_sample() const {
     return cli::metrics_sample(ctx.snapshot(), ctx.get(id), 0);
   }
-  OutageStatus outage() const {
-    const RawPublication* pub = ctx.get(id);
-    return pub != nullptr ? pub->outage() : OutageStatus{};
-  }
-  std::string outage_reason() const {
-    const RawPublication* pub = ctx.get(id);
-    return pub != nullptr ? pub->outage_reason() : std::string("publication is gone");
-  }
+  OutageStatus outage() const { return outage_of(ctx.get(id)); }
+  std::string outage_reason() const { return outage_reason_of(ctx.get(id)); }
   void prepare(uint64_t i) {
     if (spec.destination.is_v4()) {
       spec.ipv4_id = static_cast<uint16_t>(i % 65535 + 1);  // 1..65535, never 0
@@ -455,8 +444,7 @@ int run(int argc, char** argv) {
       {"interface", 0, 0, G_OPTION_ARG_STRING, &o.interface,
        "Outgoing interface: a local address or an interface name (IPv6: this or --route)",
        "IP|NAME"},
-      {"interface-index", 0, 0, G_OPTION_ARG_STRING, &o.interface_index,
-       "Outgoing interface by index (> 0)", "N"},
+      interface_index_option(&o.interface_index),
       {"ttl", 0, 0, G_OPTION_ARG_STRING, &o.ttl,
        "IPv4 TTL / IPv6 hop limit written into the header (1-255, default 1)", "N"},
       {"tos", 0, 0, G_OPTION_ARG_STRING, &o.tos,
@@ -475,19 +463,15 @@ int run(int argc, char** argv) {
        "Raw IP transmit: the same with the datagram as hexadecimal digits", "HEX"},
       {"no-loopback", 0, 0, G_OPTION_ARG_NONE, &o.no_loopback,
        "IPv4: do not loop datagrams back to receivers on this host", nullptr},
-      {"queue-full", 0, 0, G_OPTION_ARG_STRING, &o.queue_full,
-       "When the local queue is full (ENOBUFS, e.g. a shaping qdisc): wait (default; send "
-       "again shortly, nothing is lost) or drop (drop the packet and count it)",
-       "wait|drop"},
+      queue_full_option(&o.queue_full),
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "Print no line per datagram, only the summary",
        nullptr},
       {"capabilities", 0, 0, G_OPTION_ARG_NONE, &o.capabilities,
        "Print what raw mode can do on this platform and exit", nullptr},
-      {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
   };
 
-  auto args = parse_options(argc, argv, entries, "GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS]",
+  auto args = parse_options(argc, argv, entries, &o.version, "GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS]",
                             kSummary, kDescription);
   if (!args) return usage_error(kProgram, args.error());
   if (o.version) return print_version(kProgram);
@@ -497,12 +481,8 @@ int run(int argc, char** argv) {
   // 1. Everything the user gave is checked before anything is opened.
   auto plan = build_plan(o, args.value());
   if (!plan) return usage_error(kProgram, plan.error());
-  bool drop_on_queue_full = false;
-  if (o.queue_full) {
-    auto q = parse_queue_full(o.queue_full);
-    if (!q) return usage_error(kProgram, q.error());
-    drop_on_queue_full = q.value();
-  }
+  auto drop_on_queue_full = parse_queue_full(o.queue_full);
+  if (!drop_on_queue_full) return usage_error(kProgram, drop_on_queue_full.error());
   Plan& p = plan.value();
   const Family fam = p.pos.group.family();
 
@@ -546,26 +526,11 @@ int run(int argc, char** argv) {
   // 2. Metrics output (the environment is checked, the JSONL file opened and
   //    locked now), then the raw publication.
   RawContext ctx;
-  auto reporter = MetricsReporter::from_environment(
-      kProducer, builtin_flags(p, resolved.value(), *p.source), ctx.snapshot());
-  if (!reporter) {
-    print_error(kProgram, reporter.error());
-    return kExitUsage;
-  }
-  MetricsReporter& metrics = reporter.value();
-
-  auto id = ctx.add(p.config);
-  if (!id) {
-    print_error(kProgram, id.error().what());
-    (void)metrics.finish({ctx.snapshot(), std::nullopt});
-    const Errc code = id.error().code;
-    // Socket setup failures (including a missing CAP_NET_RAW) are runtime
-    // failures; the rest are about the configuration.
-    const bool runtime = code == Errc::raw_not_permitted || code == Errc::socket_create_failed ||
-                         code == Errc::bind_failed || code == Errc::set_option_failed;
-    return runtime ? kExitFailure : kExitUsage;
-  }
-  const RawPublication* pub = ctx.get(id.value());
+  auto added = add_with_metrics(kProgram, ctx, p.config, kProducer,
+                                builtin_flags(p, resolved.value(), *p.source), open_exit_status);
+  if (!added) return added.error();
+  MetricsReporter& metrics = added->metrics;
+  const RawPublication* pub = ctx.get(added->id);
   {
     const bool v6 = spec.destination.is_v6();
     const std::string host = spec.destination.to_string();
@@ -573,8 +538,7 @@ int run(int argc, char** argv) {
                             snapshot_of(pub->metrics()));
   }
 
-  install_stop_signals();
-  if (!o.quiet) setvbuf(stdout, nullptr, _IOLBF, 0);
+  start_sending(o.quiet != FALSE);
 
   // 3. Send.
   RawSendReport planned;
@@ -583,7 +547,7 @@ int run(int argc, char** argv) {
   planned.destination = spec.destination;
   planned.interface_index = resolved->interface_index;
   RawSender sender{.ctx = ctx,
-                   .id = id.value(),
+                   .id = added->id,
                    .spec = spec,
                    .datagram = datagram,
                    .count = p.pos.count,
@@ -593,20 +557,13 @@ int run(int argc, char** argv) {
                    .route = describe_report(planned, p.source_port, p.pos.port)};
   const SendTotals t = run_send_loop(
       {kProgram, p.pos.count, std::chrono::milliseconds(p.pos.interval_ms), pub->fd(),
-       drop_on_queue_full}, metrics,
+       *drop_on_queue_full}, metrics,
       sender);
 
   // 4. Summary.
-  std::printf(
-      "summary: %llu of %llu datagrams sent (%llu bytes) %s in %.3f s; %llu send errors; "
-      "%llu would-block waits; %llu queue-full (%llu dropped); %llu lost in %llu outages\n",
-      static_cast<unsigned long long>(t.sent), static_cast<unsigned long long>(p.pos.count),
-      static_cast<unsigned long long>(t.bytes), sender.route.c_str(), t.seconds,
-      static_cast<unsigned long long>(t.errors), static_cast<unsigned long long>(t.waits),
-      static_cast<unsigned long long>(t.queue_full),
-      static_cast<unsigned long long>(t.queue_full_dropped),
-      static_cast<unsigned long long>(t.outage_lost), static_cast<unsigned long long>(t.outages));
-  std::fflush(stdout);
+  print_summary(std::to_string(t.sent) + " of " + std::to_string(p.pos.count) +
+                    " datagrams sent (" + std::to_string(t.bytes) + " bytes) " + sender.route,
+                t);
   return exit_status_after(kProgram, t);
 }
 

@@ -64,30 +64,17 @@ const char* kDescription =
     "arguments, configuration or environment; 128+N stopped by signal N.\n"
     "See docs/cli.md, docs/metrics.md and docs/metrics-file.md.";
 
-struct Options {
-  gchar* source = nullptr;
-  gchar* source_port = nullptr;
-  gchar* bind = nullptr;
-  gchar* interface = nullptr;
-  gchar* interface_index = nullptr;
-  gchar* ttl = nullptr;
+struct Options : SenderOptions {
   gchar* dscp = nullptr;
-  gboolean no_loopback = FALSE;
-  gchar* queue_full = nullptr;
   gchar* max_rate = nullptr;
   gchar* file = nullptr;
   gchar* chunk_size = nullptr;
   gboolean loop = FALSE;
   gchar* count = nullptr;
   gchar* duration = nullptr;
-  gboolean quiet = FALSE;
-  gboolean version = FALSE;
 
   ~Options() {
-    for (gchar* p : {source, source_port, bind, interface, interface_index, ttl, dscp, queue_full,
-                     max_rate, file, chunk_size, count, duration}) {
-      g_free(p);
-    }
+    for (gchar* p : {dscp, max_rate, file, chunk_size, count, duration}) g_free(p);
   }
 };
 
@@ -259,14 +246,8 @@ struct UdpSender {
   MetricsSample metrics_sample() const {
     return cli::metrics_sample(ctx.snapshot(), ctx.get(id), datagram_overhead);
   }
-  OutageStatus outage() const {
-    const Publication* pub = ctx.get(id);
-    return pub != nullptr ? pub->outage() : OutageStatus{};
-  }
-  std::string outage_reason() const {
-    const Publication* pub = ctx.get(id);
-    return pub != nullptr ? pub->outage_reason() : std::string("publication is gone");
-  }
+  OutageStatus outage() const { return outage_of(ctx.get(id)); }
+  std::string outage_reason() const { return outage_reason_of(ctx.get(id)); }
   void prepare(uint64_t) {}
   Result<SendReport, SendError> send() {
     pace();
@@ -355,8 +336,7 @@ int run(int argc, char** argv) {
        "IP:PORT"},
       {"interface", 0, 0, G_OPTION_ARG_STRING, &o.interface,
        "Outgoing interface: a local address or an interface name (lo, eth0)", "IP|NAME"},
-      {"interface-index", 0, 0, G_OPTION_ARG_STRING, &o.interface_index,
-       "Outgoing interface by index (> 0)", "N"},
+      interface_index_option(&o.interface_index),
       {"ttl", 0, 0, G_OPTION_ARG_STRING, &o.ttl, "IPv4 TTL / IPv6 hop limit (0-255, default 1)",
        "N"},
       {"no-loopback", 0, 0, G_OPTION_ARG_NONE, &o.no_loopback,
@@ -381,17 +361,13 @@ int run(int argc, char** argv) {
        "With --file: stop after N datagrams", "N"},
       {"duration", 0, 0, G_OPTION_ARG_STRING, &o.duration,
        "With --file: stop after N seconds", "N"},
-      {"queue-full", 0, 0, G_OPTION_ARG_STRING, &o.queue_full,
-       "When the local queue is full (ENOBUFS, e.g. a shaping qdisc): wait (default; send "
-       "again shortly, nothing is lost) or drop (drop the packet and count it)",
-       "wait|drop"},
+      queue_full_option(&o.queue_full),
       {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "Print no line per packet, only the summary",
        nullptr},
-      {"version", 0, 0, G_OPTION_ARG_NONE, &o.version, "Print the version and exit", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr},
   };
 
-  auto args = parse_options(argc, argv, entries,
+  auto args = parse_options(argc, argv, entries, &o.version,
                             "GROUP PORT PAYLOAD [COUNT] [INTERVAL_MS] | --file PATH GROUP PORT",
                             kSummary, kDescription);
   if (!args) return usage_error(kProgram, args.error());
@@ -400,12 +376,8 @@ int run(int argc, char** argv) {
   // 1. Everything the user gave is checked before anything is opened.
   auto plan = build_plan(o, args.value());
   if (!plan) return usage_error(kProgram, plan.error());
-  bool drop_on_queue_full = false;
-  if (o.queue_full) {
-    auto q = parse_queue_full(o.queue_full);
-    if (!q) return usage_error(kProgram, q.error());
-    drop_on_queue_full = q.value();
-  }
+  auto drop_on_queue_full = parse_queue_full(o.queue_full);
+  if (!drop_on_queue_full) return usage_error(kProgram, drop_on_queue_full.error());
   const Plan& p = plan.value();
 
   auto resolved = p.config.validate();
@@ -440,32 +412,20 @@ int run(int argc, char** argv) {
   // 2. Metrics output (the environment is checked, the JSONL file opened and
   //    locked now), then the publication. The baseline is the empty context.
   Context ctx;
-  auto reporter = MetricsReporter::from_environment(kProducer, builtin_flags(p, resolved.value()),
-                                                    ctx.snapshot());
-  if (!reporter) {
-    print_error(kProgram, reporter.error());
-    return kExitUsage;
-  }
-  MetricsReporter& metrics = reporter.value();
-
-  auto id = ctx.add(p.config);
-  if (!id) {
-    print_error(kProgram, id.error().what());
-    // The final row still records the (empty) run.
-    (void)metrics.finish({ctx.snapshot(), std::nullopt});
-    return exit_status_for(id.error().code);
-  }
-  const Publication* pub = ctx.get(id.value());
+  auto added = add_with_metrics(kProgram, ctx, p.config, kProducer,
+                                builtin_flags(p, resolved.value()), exit_status_for);
+  if (!added) return added.error();
+  MetricsReporter& metrics = added->metrics;
+  const Publication* pub = ctx.get(added->id);
   const uint32_t overhead = p.config.group().family() == Family::ipv6 ? kIpv6UdpHeaderBytes
                                                                      : kIpv4UdpHeaderBytes;
   metrics.set_destination(pub->destination().to_string(), snapshot_of(pub->metrics(), overhead));
 
-  install_stop_signals();
-  if (!o.quiet) setvbuf(stdout, nullptr, _IOLBF, 0);
+  start_sending(o.quiet != FALSE);
 
   // 3. Send.
   UdpSender udp{.ctx = ctx,
-                .id = id.value(),
+                .id = added->id,
                 .payload = std::as_bytes(std::span(p.pos.payload.data(), p.pos.payload.size())),
                 .count = p.file ? 0 : p.pos.count,  // 0: a file's length is not known
                 .quiet = o.quiet != FALSE,
@@ -473,7 +433,7 @@ int run(int argc, char** argv) {
                 .local = pub->local(),
                 .datagram_overhead = overhead};
   SendLoopParams params{kProgram, p.pos.count, std::chrono::milliseconds(p.pos.interval_ms),
-                        pub->fd(), drop_on_queue_full};
+                        pub->fd(), *drop_on_queue_full};
   SendTotals t;
   std::string read_error;
   if (p.file) {
@@ -493,18 +453,9 @@ int run(int argc, char** argv) {
 
   // 4. Summary.
   const std::string of = udp.count != 0 ? " of " + std::to_string(udp.count) : std::string();
-  std::printf(
-      "summary: %llu%s packets sent (%llu bytes) to %s from %s in %.3f s; "
-      "%llu send errors; %llu would-block waits; %llu queue-full (%llu dropped); %llu lost in "
-      "%llu outages\n",
-      static_cast<unsigned long long>(t.sent), of.c_str(),
-      static_cast<unsigned long long>(t.bytes), udp.destination_text.c_str(),
-      udp.local_text.c_str(), t.seconds, static_cast<unsigned long long>(t.errors),
-      static_cast<unsigned long long>(t.waits),
-      static_cast<unsigned long long>(t.queue_full),
-      static_cast<unsigned long long>(t.queue_full_dropped),
-      static_cast<unsigned long long>(t.outage_lost), static_cast<unsigned long long>(t.outages));
-  std::fflush(stdout);
+  print_summary(std::to_string(t.sent) + of + " packets sent (" + std::to_string(t.bytes) +
+                    " bytes) to " + udp.destination_text + " from " + udp.local_text,
+                t);
   const int status = exit_status_after(kProgram, t);
   if (!read_error.empty()) {
     print_error(kProgram, "reading --file '" + p.file->path + "' failed: " + read_error);

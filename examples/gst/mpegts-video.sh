@@ -17,14 +17,7 @@
 # (gstreamer1.0-plugins-ugly) is used instead of openh264enc when present.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=$(cd "${1:-${MCTX_BUILD_DIR:-$root/build}}" && pwd)
-
-if [ -z "${MCTX_NETNS:-}" ] && [ "$(id -u)" = 0 ]; then
-  exec "$root/scripts/mctx-netns" -- "$0" "$build"
-fi
-export GST_PLUGIN_PATH="$build/gst${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+. "$(dirname "$0")/example-env.sh" "${1:-}"
 
 missing=()
 for e in mctxsink mpegtsmux tsdemux h264parse openh264dec fpsdisplaysink; do

@@ -13,14 +13,7 @@
 # (scripts/mctx-netns), so nothing can leave the machine.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=$(cd "${1:-${MCTX_BUILD_DIR:-$root/build}}" && pwd)
-
-if [ -z "${MCTX_NETNS:-}" ] && [ "$(id -u)" = 0 ]; then
-  exec "$root/scripts/mctx-netns" -- "$0" "$build"
-fi
-export GST_PLUGIN_PATH="$build/gst${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+. "$(dirname "$0")/example-env.sh" "${1:-}"
 
 group=239.255.0.1
 port=5004

@@ -17,14 +17,7 @@
 # compares them. Nothing can leave the machine. Not root: exits 77.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=$(cd "${1:-${MCTX_BUILD_DIR:-$root/build}}" && pwd)
-
-if [ -z "${MCTX_NETNS:-}" ]; then
-  exec "$root/scripts/mctx-netns" --peer2 -- "$0" "$build"
-fi
-export GST_PLUGIN_PATH="$build/gst${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+. "$(dirname "$0")/example-env.sh" "${1:-}" --peer2
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

@@ -455,15 +455,21 @@ double steady_seconds(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
+// The send counters by their Python names: attributes of Snapshot and Delta
+// (def_counters) and keys of their to_dict() (counters_dict), in this order.
+constexpr std::pair<const char*, uint64_t mctx::SendCounters::*> kSendCounters[] = {
+    {"send_calls", &mctx::SendCounters::send_calls},
+    {"packets_sent", &mctx::SendCounters::packets_sent},
+    {"bytes_sent", &mctx::SendCounters::bytes_sent},
+    {"send_errors", &mctx::SendCounters::send_errors},
+    {"would_block", &mctx::SendCounters::would_block},
+    {"queue_full", &mctx::SendCounters::queue_full},
+    {"unreachable", &mctx::SendCounters::unreachable},
+    {"gso_sends", &mctx::SendCounters::gso_sends},
+};
+
 py::dict counters_dict(const mctx::SendCounters& c, py::dict d) {
-  d["send_calls"] = c.send_calls;
-  d["packets_sent"] = c.packets_sent;
-  d["bytes_sent"] = c.bytes_sent;
-  d["send_errors"] = c.send_errors;
-  d["would_block"] = c.would_block;
-  d["queue_full"] = c.queue_full;
-  d["unreachable"] = c.unreachable;
-  d["gso_sends"] = c.gso_sends;
+  for (const auto& [name, member] : kSendCounters) d[name] = c.*member;
   return d;
 }
 
@@ -498,14 +504,10 @@ py::dict delta_dict(const mctx::Delta& x) {
 // Binds the send counters of a class whose counters are at .send.
 template <class C>
 void def_counters(py::class_<C>& cls) {
-  cls.def_property_readonly("send_calls", [](const C& x) { return x.send.send_calls; })
-      .def_property_readonly("packets_sent", [](const C& x) { return x.send.packets_sent; })
-      .def_property_readonly("bytes_sent", [](const C& x) { return x.send.bytes_sent; })
-      .def_property_readonly("send_errors", [](const C& x) { return x.send.send_errors; })
-      .def_property_readonly("would_block", [](const C& x) { return x.send.would_block; })
-      .def_property_readonly("queue_full", [](const C& x) { return x.send.queue_full; })
-      .def_property_readonly("unreachable", [](const C& x) { return x.send.unreachable; })
-      .def_property_readonly("gso_sends", [](const C& x) { return x.send.gso_sends; });
+  for (const auto& counter : kSendCounters) {
+    const auto member = counter.second;  // a lambda captures no structured binding before clang 16
+    cls.def_property_readonly(counter.first, [member](const C& x) { return x.send.*member; });
+  }
 }
 
 // ------------------------------------------------------------ publication
