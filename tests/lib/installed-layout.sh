@@ -27,7 +27,8 @@ root=$tmp/root
 destdir_install "$build" "$root"
 LD_LIBRARY_PATH=$root$libdir
 export LD_LIBRARY_PATH
-[ -e "$root$libdir/libmctx-core.so.0" ] || { echo "FAIL: no libmctx-core.so.0 in $libdir" >&2; exit 1; }
+soname=libmctx-core.so.${MCTX_SOVERSION:?}
+[ -e "$root$libdir/$soname" ] || { echo "FAIL: no $soname in $libdir" >&2; exit 1; }
 
 # ---- the plugin, where GStreamer looks by default
 if [ "$pluginsdir" != - ]; then
