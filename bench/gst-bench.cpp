@@ -14,6 +14,11 @@
 // helper threads). "device tx" is the growth of the interface's packet counter
 // (bench-common.hpp): proof that the datagrams reached the device.
 //
+// References in the same run: "bare send()" and "bare GSO sendmmsg() xB"
+// send the same payload from this thread through a plain connected socket
+// (no GStreamer), and "fakesink" takes the pushes and sends nothing (the
+// cost of the harness and GstBaseSink alone).
+//
 // Sinks:
 //   udpsink          host=GROUP port=P multicast-iface=IFACE (defaults:
 //                    auto-multicast=true joins the group, loop=true)
