@@ -14,6 +14,11 @@
 // helper threads). "device tx" is the growth of the interface's packet counter
 // (bench-common.hpp): proof that the datagrams reached the device.
 //
+// References in the same run: "bare send()" and "bare GSO sendmmsg() xB"
+// send the same payload from this thread through a plain connected socket
+// (no GStreamer), and "fakesink" takes the pushes and sends nothing (the
+// cost of the harness and GstBaseSink alone).
+//
 // Sinks:
 //   udpsink          host=GROUP port=P multicast-iface=IFACE (defaults:
 //                    auto-multicast=true joins the group, loop=true)
@@ -22,8 +27,16 @@
 //
 // It refuses to run outside a private network namespace: use bench/run.
 
+#include <arpa/inet.h>
 #include <gst/gst.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -54,6 +67,8 @@ struct Options {
   std::string plugin_dir = MCTX_BENCH_PLUGIN_DIR;
   bool markdown = false;
   bool check = false;
+  std::string only;  // run only the cases whose name contains this ("" = all)
+  std::vector<std::pair<std::string, std::string>> set;  // mctxsink properties (--set)
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -63,11 +78,19 @@ struct Options {
 
 using MakeSink = std::function<GstElement*()>;
 
+struct Data;
+// A case without GStreamer: a bare system-call loop in this thread.
+using BareLoop = std::function<bool(const Options&, const Data&, Sample&)>;
+
 struct Case {
   std::string name;
   std::string reference;
   MakeSink make;
   bool lists = false;
+  BareLoop bare;  // set: this loop instead of a pipeline
+  bool sends = true;  // false: a fakesink (no datagrams, the harness alone)
+
+  bool runs() const { return make || bare; }
 };
 
 // Pre-built data pushed by every run.
@@ -77,8 +100,129 @@ struct Data {
   GstBufferList* tail = nullptr;  // count % batch references (or nullptr)
 };
 
+// ---- the bare references, timed like the pipelines ---------------------------
+//
+// The same datagrams from this thread through a plain connected UDP socket
+// (multicast interface by index, TTL 1, loop on, like the sinks' sockets):
+// one send() per datagram, or sendmmsg() of messages of up to 64 segments
+// and 65507 bytes with UDP_SEGMENT per batch (what the sink does with a list).
+
+int bare_socket(const Options& o) {
+  in_addr group{};
+  if (inet_pton(AF_INET, o.group.c_str(), &group) != 1) die("bare loops: IPv4 groups only");
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) die(std::string("socket: ") + std::strerror(errno));
+  ip_mreqn m{};
+  m.imr_ifindex = static_cast<int>(mctx::bench::interface_index(o.interface));
+  const int one = 1;
+  int rc = ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof m);
+  rc |= ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &one, sizeof one);
+  rc |= ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof one);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(static_cast<uint16_t>(o.port));
+  sin.sin_addr = group;
+  if (rc != 0 || ::connect(fd, reinterpret_cast<const sockaddr*>(&sin), sizeof sin) != 0) {
+    die(std::string("bare socket: ") + std::strerror(errno));
+  }
+  return fd;
+}
+
+void wait_writable(int fd) {
+  pollfd p{fd, POLLOUT, 0};
+  (void)::poll(&p, 1, 1000);
+}
+
+// Times `body(fd, payload, size)`, which sends `count` datagrams and returns
+// how many went out; the device must count them.
+template <class Body>
+bool time_bare(const Options& o, const Data& d, Sample& s, Body body) {
+  const int fd = bare_socket(o);
+  GstMapInfo map;
+  gst_buffer_map(d.buffer, &map, GST_MAP_READ);
+  const auto count = static_cast<uint64_t>(o.count);
+  const auto tx0 = mctx::bench::device_packets(o.interface);
+  const mctx::bench::Usage u0 = mctx::bench::usage_now(true);
+  const double c0 = mctx::bench::process_cpu_now();
+  const double w0 = mctx::bench::wall_now();
+  const uint64_t sent = body(fd, map.data, map.size, count);
+  const double w1 = mctx::bench::wall_now();
+  const double c1 = mctx::bench::process_cpu_now();
+  const mctx::bench::Usage u1 = mctx::bench::usage_now(true);
+  const auto tx1 = mctx::bench::device_packets(o.interface);
+  gst_buffer_unmap(d.buffer, &map);
+  ::close(fd);
+  s.packets = sent;
+  s.bytes = sent * map.size;
+  s.wall = w1 - w0;
+  s.cpu = c1 - c0;
+  s.user = u1.user - u0.user;
+  s.sys = u1.sys - u0.sys;
+  if (tx0 && tx1) s.device_tx = *tx1 - *tx0;
+  return sent == count && s.device_tx >= sent;
+}
+
+bool bare_send(const Options& o, const Data& d, Sample& s) {
+  return time_bare(o, d, s, [](int fd, const guint8* p, gsize size, uint64_t count) {
+    uint64_t sent = 0;
+    while (sent < count) {
+      if (::send(fd, p, size, 0) >= 0) {
+        ++sent;
+      } else if (errno == EAGAIN) {
+        wait_writable(fd);
+      } else if (errno != EINTR) {
+        die(std::string("send: ") + std::strerror(errno));
+      }
+    }
+    return sent;
+  });
+}
+
+bool bare_gso(const Options& o, const Data& d, Sample& s) {
+  const auto B = static_cast<std::size_t>(o.batch);
+  return time_bare(o, d, s, [B](int fd, const guint8* p, gsize size, uint64_t count) {
+    const std::size_t per_msg = std::min<std::size_t>(64, 65507 / size);
+    std::vector<iovec> iov(B, iovec{const_cast<guint8*>(p), size});
+    struct Ctl {
+      alignas(cmsghdr) unsigned char data[CMSG_SPACE(sizeof(uint16_t))];
+    };
+    const std::size_t nmsg = (B + per_msg - 1) / per_msg;
+    std::vector<Ctl> ctl(nmsg);
+    std::vector<mmsghdr> hdrs(nmsg);
+    uint64_t sent = 0;
+    while (sent < count) {
+      const auto want = static_cast<std::size_t>(std::min<uint64_t>(B, count - sent));
+      const std::size_t msgs = (want + per_msg - 1) / per_msg;
+      for (std::size_t k = 0; k < msgs; ++k) {  // set up per batch, as the sink does
+        msghdr& h = hdrs[k].msg_hdr;
+        h = msghdr{};
+        h.msg_iov = iov.data() + k * per_msg;
+        h.msg_iovlen = std::min(per_msg, want - k * per_msg);
+        h.msg_control = ctl[k].data;
+        h.msg_controllen = sizeof ctl[k].data;
+        cmsghdr* cm = CMSG_FIRSTHDR(&h);
+        cm->cmsg_level = SOL_UDP;
+        cm->cmsg_type = UDP_SEGMENT;
+        cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        const auto seg = static_cast<uint16_t>(size);
+        std::memcpy(CMSG_DATA(cm), &seg, sizeof seg);
+      }
+      const int n = ::sendmmsg(fd, hdrs.data(), static_cast<unsigned>(msgs), 0);
+      if (n > 0) {
+        for (int k = 0; k < n; ++k) sent += hdrs[static_cast<std::size_t>(k)].msg_hdr.msg_iovlen;
+      } else if (n < 0 && errno == EAGAIN) {
+        wait_writable(fd);
+      } else if (n < 0 && errno != EINTR) {
+        die(std::string("sendmmsg with UDP_SEGMENT: ") + std::strerror(errno));
+      }
+    }
+    return sent;
+  });
+}
+
 // One timed run. Returns false (and says why) when something went wrong.
 bool run_once(const Options& o, const Case& c, const Data& d, Sample& s) {
+  if (c.bare) return c.bare(o, d, s);
   GstElement* pipeline = gst_pipeline_new(nullptr);
   GstElement* sink = c.make();
   if (sink == nullptr) die("cannot create the sink for '" + c.name + "'");
@@ -184,7 +328,7 @@ bool run_once(const Options& o, const Case& c, const Data& d, Sample& s) {
   gst_element_set_state(pipeline, GST_STATE_NULL);
   const auto tx1 = mctx::bench::device_packets(o.interface);
   if (tx0 && tx1) s.device_tx = static_cast<uint32_t>(*tx1 - *tx0);
-  if (ok && s.device_tx < s.packets) {
+  if (ok && c.sends && s.device_tx < s.packets) {
     std::fprintf(stderr, "mctx-gst-bench: %s: the device counted %" PRIu64 " of %" PRIu64
                  " datagrams\n", c.name.c_str(), s.device_tx, s.packets);
     ok = false;
@@ -212,6 +356,8 @@ int main(int argc, char** argv) {
   gchar* group = nullptr;
   gchar* iface = nullptr;
   gchar* plugin_dir = nullptr;
+  gchar* only = nullptr;
+  gchar** sets = nullptr;
   gint64 count = o.count;
   const GOptionEntry entries[] = {
       {"size", 's', 0, G_OPTION_ARG_INT, &o.size, "UDP payload size in bytes (default 1316)", "N"},
@@ -226,6 +372,10 @@ int main(int argc, char** argv) {
       {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &plugin_dir,
        "Where libgstmctx.so is (default: the build tree)", "DIR"},
       {"markdown", 0, 0, G_OPTION_ARG_NONE, &o.markdown, "Print the table as markdown", nullptr},
+      {"only", 0, 0, G_OPTION_ARG_STRING, &only,
+       "Run only the cases whose name contains TEXT (for profiling)", "TEXT"},
+      {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
+       "Set a property of every mctxsink (repeatable), e.g. enable-last-sample=true", "PROP=VALUE"},
       {"check", 0, 0, G_OPTION_ARG_NONE, &o.check,
        "Exit 1 unless every run sent all its datagrams and the device counted them", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
@@ -243,6 +393,14 @@ int main(int argc, char** argv) {
   if (group) o.group = group;
   if (iface) o.interface = iface;
   if (plugin_dir) o.plugin_dir = plugin_dir;
+  if (only) o.only = only;
+  g_free(only);
+  for (gchar** p = sets; p != nullptr && *p != nullptr; ++p) {
+    const char* eq = std::strchr(*p, '=');
+    if (eq == nullptr) die(std::string("--set '") + *p + "': expected PROP=VALUE");
+    o.set.emplace_back(std::string(*p, static_cast<std::size_t>(eq - *p)), std::string(eq + 1));
+  }
+  g_strfreev(sets);
   g_free(group);
   g_free(iface);
   g_free(plugin_dir);
@@ -296,19 +454,39 @@ int main(int argc, char** argv) {
     GstElement* e = make("mctxsink");
     g_object_set(e, "group", o.group.c_str(), "port", static_cast<guint>(o.port), "interface",
                  o.interface.c_str(), nullptr);
+    for (const auto& [name, value] : o.set) gst_util_set_object_arg(G_OBJECT(e), name.c_str(), value.c_str());
     return e;
   };
+  const MakeSink fakesink = [&] { return make("fakesink"); };
   const std::string lb = "lists x" + std::to_string(o.batch);
-  const std::vector<Case> cases = {
-      {"udpsink buffers", "", udpsink, false},
-      {"udpsink no-join buffers", "", udpsink_nojoin, false},
-      {"mctxsink buffers", "udpsink buffers", mctxsink, false},
-      {"mctxsink buffers [vs no-join]", "udpsink no-join buffers", nullptr, false},
-      {"udpsink " + lb, "", udpsink, true},
-      {"udpsink no-join " + lb, "", udpsink_nojoin, true},
-      {"mctxsink " + lb, "udpsink " + lb, mctxsink, true},
-      {"mctxsink " + lb + " [vs no-join]", "udpsink no-join " + lb, nullptr, true},
+  const std::string gso = "bare GSO sendmmsg() x" + std::to_string(o.batch);
+  std::vector<Case> cases = {
+      {"bare send()", "", nullptr, false, bare_send, true},
+      {"fakesink buffers", "", fakesink, false, nullptr, false},
+      {"udpsink buffers", "", udpsink, false, nullptr, true},
+      {"udpsink no-join buffers", "", udpsink_nojoin, false, nullptr, true},
+      {"mctxsink buffers", "udpsink buffers", mctxsink, false, nullptr, true},
+      {"mctxsink buffers [vs no-join]", "udpsink no-join buffers", nullptr, false, nullptr, true},
+      {"mctxsink buffers [vs bare]", "bare send()", nullptr, false, nullptr, true},
+      {gso, "", nullptr, true, bare_gso, true},
+      {"fakesink " + lb, "", fakesink, true, nullptr, false},
+      {"udpsink " + lb, "", udpsink, true, nullptr, true},
+      {"udpsink no-join " + lb, "", udpsink_nojoin, true, nullptr, true},
+      {"mctxsink " + lb, "udpsink " + lb, mctxsink, true, nullptr, true},
+      {"mctxsink " + lb + " [vs no-join]", "udpsink no-join " + lb, nullptr, true, nullptr, true},
+      {"mctxsink " + lb + " [vs bare]", gso, nullptr, true, nullptr, true},
   };
+
+  if (!o.only.empty()) {
+    // Only the matching cases that run (no "[vs ...]" rows), without references.
+    std::vector<Case> kept;
+    for (Case& c : cases) {
+      if (c.runs() && c.name.find(o.only) != std::string::npos) kept.push_back(std::move(c));
+    }
+    for (Case& c : kept) c.reference.clear();
+    if (kept.empty()) die("--only '" + o.only + "' matches no case");
+    cases = std::move(kept);
+  }
 
   std::printf("mctx-gst-bench: payload %d B, %s packets x %d runs per case (median shown), "
               "lists of %d\n",
@@ -327,7 +505,7 @@ int main(int argc, char** argv) {
     Data wd = d;
     wd.tail = nullptr;
     for (const Case& c : cases) {
-      if (!c.make) continue;
+      if (!c.runs()) continue;
       Sample s;
       if (!run_once(w, c, wd, s) && o.check) return 1;
     }
@@ -338,7 +516,7 @@ int main(int argc, char** argv) {
   bool ok = true;
   for (int rep = 0; rep < o.repeat; ++rep) {
     for (std::size_t i = 0; i < cases.size(); ++i) {
-      if (!cases[i].make) continue;
+      if (!cases[i].runs()) continue;
       Sample s;
       ok &= run_once(o, cases[i], d, s);
       results[i].samples.push_back(s);
@@ -346,7 +524,7 @@ int main(int argc, char** argv) {
   }
   // The "[vs no-join]" rows repeat the mctxsink samples against the other reference.
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    if (!cases[i].make) results[i].samples = results[i - 1].samples;
+    if (!cases[i].runs()) results[i].samples = results[i - 1].samples;
   }
 
   std::printf("\n");
@@ -354,6 +532,7 @@ int main(int argc, char** argv) {
   uint64_t packets = 0, device_tx = 0;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (!cases[i].make) continue;
+    if (!cases[i].sends) continue;
     for (const Sample& s : results[i].samples) {
       packets += s.packets;
       device_tx += s.device_tx;

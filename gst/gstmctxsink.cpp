@@ -195,15 +195,16 @@ static gboolean refuse(GstMctxSink* self, const char* signal, const std::string&
 // ---------------------------------------------------------------------------
 // Sending (mctxsink-deliver.cpp holds the send policy)
 
+// GstBaseSink calls these with its own instance: no checked cast per buffer.
 static GstFlowReturn gst_mctx_sink_render(GstBaseSink* sink, GstBuffer* buffer) {
-  auto self = GST_MCTX_SINK(sink);
+  auto self = reinterpret_cast<GstMctxSink*>(sink);
   State* st = self->priv->state.get();
   if (G_UNLIKELY(st == nullptr)) return GST_FLOW_FLUSHING;
   return st->fanout.render(buffer);
 }
 
 static GstFlowReturn gst_mctx_sink_render_list(GstBaseSink* sink, GstBufferList* list) {
-  auto self = GST_MCTX_SINK(sink);
+  auto self = reinterpret_cast<GstMctxSink*>(sink);
   State* st = self->priv->state.get();
   if (G_UNLIKELY(st == nullptr)) return GST_FLOW_FLUSHING;
   return st->fanout.render_list(list);
@@ -563,6 +564,11 @@ static void gst_mctx_sink_init(GstMctxSink* self) {
   } catch (...) {
     g_error("mctxsink: out of memory");
   }
+  // enable-last-sample defaults to FALSE here: keeping a reference to each
+  // buffer costs a lock and two reference counts per buffer and holds a
+  // buffer back from its pool, for a sample a network sink rarely shows.
+  // The property still turns it on (docs/element.md).
+  gst_base_sink_set_last_sample_enabled(GST_BASE_SINK(self), FALSE);
 }
 
 static void gst_mctx_sink_finalize(GObject* object) {

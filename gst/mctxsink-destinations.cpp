@@ -5,6 +5,7 @@
 
 #include "mctxsink-destinations.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <string>
 #include <utility>
@@ -282,35 +283,28 @@ GstFlowReturn Fanout::deliver_to_all(std::span<const mctx::OutMessage> messages)
   return ret;
 }
 
-void Fanout::ensure_scratch(std::size_t memories, std::size_t messages) {
+void Fanout::grow_scratch(std::size_t memories, std::size_t messages) {
   if (maps_.size() < memories) {
-    maps_.resize(memories);
-    iov_.resize(memories);
+    // Doubling: a list that grows one buffer at a time reallocates rarely.
+    const std::size_t n = std::max(memories, 2 * maps_.size());
+    maps_.resize(n);
+    iov_.resize(n);
   }
-  if (msgs_.size() < messages) msgs_.resize(messages);
+  if (msgs_.size() < messages) msgs_.resize(std::max(messages, 2 * msgs_.size()));
 }
 
-gint Fanout::map_buffer(GstBuffer* buf, std::size_t first) {
-  const guint n = gst_buffer_n_memory(buf);
-  for (guint i = 0; i < n; ++i) {
-    GstMemory* mem = gst_buffer_peek_memory(buf, i);
-    GstMapInfo& info = maps_[first + i];
-    if (!gst_memory_map(mem, &info, GST_MAP_READ)) {
-      for (guint j = 0; j < i; ++j) gst_memory_unmap(maps_[first + j].memory, &maps_[first + j]);
-      GST_ELEMENT_WARNING(sink_, RESOURCE, READ,
-                          ("Could not read a buffer (memory %u of %u cannot be mapped); the "
-                           "buffer was dropped.",
-                           i, n),
-                          ("gst_memory_map failed on %" GST_PTR_FORMAT, buf));
-      const DestinationSet::List& list = set_.current();
-      if (list.empty()) (void)set_.count_unsent(1);
-      for (const auto& d : list) d->delivery().count_unreadable(1);
-      return -1;
-    }
-    iov_[first + i].iov_base = info.data;
-    iov_[first + i].iov_len = info.size;
-  }
-  return static_cast<gint>(n);
+// Out of line: the rare case. Unmaps what map_buffer() mapped of buf, warns,
+// and counts the buffer as dropped on every destination.
+void Fanout::map_failed(GstBuffer* buf, std::size_t first, guint failed, guint n) noexcept {
+  for (guint j = 0; j < failed; ++j) gst_memory_unmap(maps_[first + j].memory, &maps_[first + j]);
+  GST_ELEMENT_WARNING(sink_, RESOURCE, READ,
+                      ("Could not read a buffer (memory %u of %u cannot be mapped); the "
+                       "buffer was dropped.",
+                       failed, n),
+                      ("gst_memory_map failed on %" GST_PTR_FORMAT, buf));
+  const DestinationSet::List& list = set_.current();
+  if (list.empty()) (void)set_.count_unsent(1);
+  for (const auto& d : list) d->delivery().count_unreadable(1);
 }
 
 void Fanout::unmap(std::size_t count) noexcept {
@@ -322,13 +316,15 @@ GstFlowReturn Fanout::internal_error(const std::exception& e) noexcept {
   return GST_FLOW_ERROR;
 }
 
+// The per-buffer path: one gst_memory_map() per memory into the scratch
+// arrays (grown only when a buffer or list is larger than any before), the
+// same messages to every destination, the memories unmapped.
 GstFlowReturn Fanout::render(GstBuffer* buffer) noexcept {
   std::size_t mapped = 0;
   try {
     const guint n = gst_buffer_n_memory(buffer);
-    ensure_scratch(n, 1);
-    const gint m = map_buffer(buffer, 0);
-    if (m < 0) return GST_FLOW_OK;
+    if (G_UNLIKELY(maps_.size() < n || msgs_.empty())) grow_scratch(n, 1);
+    if (G_UNLIKELY(!map_buffer(buffer, 0, n))) return GST_FLOW_OK;
     mapped = n;
     GST_LOG_OBJECT(sink_, "sending %" G_GSIZE_FORMAT " bytes in %u memories",
                    gst_buffer_get_size(buffer), n);
@@ -348,20 +344,25 @@ GstFlowReturn Fanout::render_list(GstBufferList* list) noexcept {
   if (len == 0) return GST_FLOW_OK;
   std::size_t mapped = 0;  // memories mapped so far (maps_[0..mapped))
   try {
-    std::size_t total = 0;
-    for (guint i = 0; i < len; ++i) total += gst_buffer_n_memory(gst_buffer_list_get(list, i));
-    // Sized before any pointer into iov_ is taken.
-    ensure_scratch(total, len);
-
+    if (G_UNLIKELY(msgs_.size() < len || maps_.size() < len)) grow_scratch(len, len);
+    // One pass over the list. iov_ may still grow (buffers of several
+    // memories), so each message holds its first index into iov_ until
+    // every buffer is mapped, then its pointer.
     std::size_t count = 0;  // datagrams to send (msgs_[0..count))
     for (guint i = 0; i < len; ++i) {
       GstBuffer* buf = gst_buffer_list_get(list, i);
-      const gint n = map_buffer(buf, mapped);
-      if (n < 0) continue;  // dropped with a warning; the rest goes out
-      msgs_[count].iov = iov_.data() + mapped;
-      msgs_[count].iov_count = static_cast<std::size_t>(n);
-      mapped += static_cast<std::size_t>(n);
+      const guint n = gst_buffer_n_memory(buf);
+      if (G_UNLIKELY(maps_.size() < mapped + n)) grow_scratch(mapped + n, len);
+      if (G_UNLIKELY(!map_buffer(buf, mapped, n))) continue;  // dropped, warned; the rest goes out
+      msgs_[count].iov = nullptr;
+      msgs_[count].iov_count = n;
+      mapped += n;
       count++;
+    }
+    iovec* iov = iov_.data();
+    for (std::size_t k = 0; k < count; ++k) {
+      msgs_[k].iov = iov;
+      iov += msgs_[k].iov_count;
     }
     GST_LOG_OBJECT(sink_, "sending a list of %u buffers", len);
     const GstFlowReturn ret =

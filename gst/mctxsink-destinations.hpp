@@ -183,11 +183,24 @@ class Fanout {
  private:
   GstFlowReturn deliver_to_all(std::span<const mctx::OutMessage> messages);
   GstFlowReturn destination_failed(Destination& failed, const DestinationSet::List& list);
-  void ensure_scratch(std::size_t memories, std::size_t messages);
-  // Maps every memory of buf into maps_/iov_ from index `first`. Returns
-  // the number mapped, or -1 (nothing of buf left mapped, the buffer counted
-  // as dropped on every destination, with a warning).
-  gint map_buffer(GstBuffer* buf, std::size_t first);
+  // Grows the scratch arrays to at least these sizes (may throw).
+  void grow_scratch(std::size_t memories, std::size_t messages);
+  // Maps the n memories of buf into maps_/iov_ from index `first` (sized by
+  // the caller). false: nothing of buf is left mapped, and map_failed()
+  // warned and counted the buffer as dropped on every destination.
+  bool map_buffer(GstBuffer* buf, std::size_t first, guint n) noexcept {
+    for (guint i = 0; i < n; ++i) {
+      GstMapInfo& info = maps_[first + i];
+      if (G_UNLIKELY(!gst_memory_map(gst_buffer_peek_memory(buf, i), &info, GST_MAP_READ))) {
+        map_failed(buf, first, i, n);
+        return false;
+      }
+      iov_[first + i].iov_base = info.data;
+      iov_[first + i].iov_len = info.size;
+    }
+    return true;
+  }
+  void map_failed(GstBuffer* buf, std::size_t first, guint failed, guint n) noexcept;
   void unmap(std::size_t count) noexcept;
   GstFlowReturn internal_error(const std::exception& e) noexcept;
 
