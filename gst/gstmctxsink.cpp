@@ -80,11 +80,13 @@
 #include "mctxsink-log.hpp"
 #include "mctxsink-metrics.hpp"
 #include "mctxsink-properties.hpp"
+#include "mctxsink-sdp.hpp"
 #include "mctxsink-settings.hpp"
 #include "mctxsink-uri.hpp"
 
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 
+using mctx::gst::Announcement;
 using mctx::gst::Destination;
 using mctx::gst::DestinationSet;
 using mctx::gst::Destinations;
@@ -95,6 +97,7 @@ using mctx::gst::Settings;
 using mctx::gst::StartError;
 using mctx::gst::Waiter;
 using mctx::gst::PROP_METRICS;
+using mctx::gst::PROP_SDP;
 using mctx::gst::PROP_STATS_INTERVAL;
 using mctx::gst::PROP_USED_SOCKET;
 
@@ -111,6 +114,7 @@ struct State {
   Settings settings;                   // the copy start() used
   std::unique_ptr<DestinationSet> set; // every destination of the run
   Fanout fanout;                       // buffers to every destination (streaming thread)
+  std::unique_ptr<Announcement> announcement;  // SDP and SAP; nullptr in raw mode
 };
 
 struct Private {
@@ -270,7 +274,11 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
     }
     GST_INFO_OBJECT(self, "%zu destinations", (*set)->size());
 
+    auto announcement = Announcement::open(s, (*set)->publications());
+    if (!announcement) return fail(announcement.error());
+
     auto st = std::make_unique<State>(GST_BASE_SINK_CAST(self), s, std::move(*set));
+    st->announcement = std::move(*announcement);
     priv->waiter.unlock_stop();
     priv->poster.clear_eos();
     {
@@ -313,6 +321,7 @@ static gboolean gst_mctx_sink_stop(GstMctxSink* self) {
     std::lock_guard<std::mutex> lk(priv->state_mutex);
     st = std::move(priv->state);
   }
+  if (st && st->announcement) st->announcement->end();  // the SAP deletion
   if (st) post_metrics(self, Post::stop, st.get());
   priv->poster.clear_eos();
 
@@ -344,6 +353,46 @@ static GstStateChangeReturn gst_mctx_sink_change_state(GstElement* element,
   return ret;
 }
 
+// ---------------------------------------------------------------------------
+// The stream's description (mctxsink-sdp.cpp: SDP from the caps, the file,
+// SAP)
+
+static void announce_tick(GstMctxSink* self) {
+  Private* priv = self->priv;
+  std::lock_guard<std::mutex> lk(priv->state_mutex);
+  if (priv->state && priv->state->announcement) priv->state->announcement->tick();
+}
+
+static void end_announcement(GstMctxSink* self) {
+  Private* priv = self->priv;
+  std::lock_guard<std::mutex> lk(priv->state_mutex);
+  if (priv->state && priv->state->announcement) priv->state->announcement->end();
+}
+
+static gboolean gst_mctx_sink_set_caps(GstBaseSink* sink, GstCaps* caps) {
+  auto self = GST_MCTX_SINK(sink);
+  Private* priv = self->priv;
+  mctx::Result<bool, std::string> described = false;
+  bool needed = false;
+  {
+    std::lock_guard<std::mutex> lk(priv->state_mutex);
+    Announcement* a = priv->state ? priv->state->announcement.get() : nullptr;
+    if (a == nullptr) return TRUE;
+    needed = a->needed();
+    described = a->describe(caps, G_OBJECT(self), [self] { announce_tick(self); });
+  }
+  if (described && *described) g_object_notify(G_OBJECT(self), "sdp");
+  if (described || !needed) {
+    if (!described) GST_DEBUG_OBJECT(self, "No SDP: %s", described.error().c_str());
+    return TRUE;
+  }
+  GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                    ("Could not describe the stream (sdp-file, announce): %s",
+                     described.error().c_str()),
+                    ("caps %" GST_PTR_FORMAT, caps));
+  return FALSE;
+}
+
 static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
   auto self = GST_MCTX_SINK(sink);
   // Before the base class posts the EOS message: an application that stops at
@@ -352,6 +401,7 @@ static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
   // flush) and resume with the next flush or stream.
   switch (GST_EVENT_TYPE(event)) {
     case GST_EVENT_EOS:
+      end_announcement(self);
       post_metrics(self, Post::eos);
       break;
     case GST_EVENT_FLUSH_STOP:
@@ -394,7 +444,7 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
         // Under settings_mutex: the timer gets the changes in order, also
         // before start() and while it starts.
         priv->poster.set_interval(s.stats_interval_ms);
-      } else if (prop_id != PROP_METRICS && prop_id != PROP_USED_SOCKET) {
+      } else if (prop_id != PROP_METRICS && prop_id != PROP_USED_SOCKET && prop_id != PROP_SDP) {
         changed = mctx::gst::write_property(object, prop_id, value, pspec, s, priv->destinations);
       } else {
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -427,6 +477,12 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
   try {
     if (prop_id == PROP_METRICS) {
       g_value_take_boxed(value, current_metrics(self));
+      return;
+    }
+    if (prop_id == PROP_SDP) {
+      std::lock_guard<std::mutex> lk(priv->state_mutex);
+      Announcement* a = priv->state ? priv->state->announcement.get() : nullptr;
+      g_value_set_string(value, a ? a->text().c_str() : "");
       return;
     }
     if (prop_id == PROP_USED_SOCKET) {
@@ -656,6 +712,7 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
   basesink_class->unlock = gst_mctx_sink_unlock;
   basesink_class->unlock_stop = gst_mctx_sink_unlock_stop;
   basesink_class->event = gst_mctx_sink_event;
+  basesink_class->set_caps = gst_mctx_sink_set_caps;
 }
 
 // ---------------------------------------------------------------------------
