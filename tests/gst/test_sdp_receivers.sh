@@ -73,48 +73,51 @@ decode_bytes() {  # decode_bytes FILE-OR-URL: bytes of one second decoded as s16
 
 L16="audiotestsrc is-live=true num-buffers=1500 ! audioconvert ! audio/x-raw,format=S16BE,channels=1,rate=48000 ! rtpL16pay"
 
-echo "1. RTP L16"
-send l16 239.255.0.1 5004 "$L16"
-out=$(probe "$dir/l16.sdp" codec_name,sample_rate,channels); echo "$out"
-echo "$out" | grep -q 'codec_name=pcm_s16be|sample_rate=48000|channels=1' || bad "ffprobe did not read the L16 stream"
-n=$(decode_bytes "$dir/l16.sdp"); echo "decoded $n bytes"
-[ "$n" -ge 90000 ] || bad "ffmpeg decoded $n bytes of L16, want a second (96000)"
+# audio NAME GROUP PORT HEAD SDP-LINE PROBED: the SDP has SDP-LINE, ffprobe
+# reports PROBED, ffmpeg decodes a second (at least 90000 bytes of s16le).
+audio() {
+  send "$1" "$2" "$3" "$4"
+  grep -qi "$5" "$dir/$1.sdp" || bad "$1: no line '$5' in the SDP"
+  out=$(probe "$dir/$1.sdp" codec_name,sample_rate,channels); echo "$out"
+  echo "$out" | grep -q "$6" || bad "ffprobe did not read the $1 stream"
+  n=$(decode_bytes "$dir/$1.sdp"); echo "decoded $n bytes"
+  [ "$n" -ge 90000 ] || bad "ffmpeg decoded $n bytes of $1, want a second"
+  stop_senders
+}
 
-stop_senders
+echo "1. RTP L16"
+audio l16 239.255.0.1 5004 "$L16" '^a=rtpmap:96 L16/48000/1' 'codec_name=pcm_s16be|sample_rate=48000|channels=1'
 
 echo "2. RTP Opus"
-send opus 239.255.0.2 5006 "audiotestsrc is-live=true num-buffers=1500 ! opusenc ! rtpopuspay"
-grep -qi '^a=rtpmap:96 opus/48000/2' "$dir/opus.sdp" || bad "no opus/48000/2 rtpmap"
-out=$(probe "$dir/opus.sdp" codec_name,sample_rate,channels); echo "$out"
-echo "$out" | grep -q 'codec_name=opus|sample_rate=48000' || bad "ffprobe did not read the Opus stream"
-n=$(decode_bytes "$dir/opus.sdp"); echo "decoded $n bytes"
-[ "$n" -ge 90000 ] || bad "ffmpeg decoded $n bytes of Opus, want a second"
+audio opus 239.255.0.2 5006 "audiotestsrc is-live=true num-buffers=1500 ! opusenc ! rtpopuspay" \
+  '^a=rtpmap:96 opus/48000/2' 'codec_name=opus|sample_rate=48000'
 
-stop_senders
+H264="videotestsrc is-live=true num-buffers=900 ! video/x-raw,width=320,height=240,framerate=30/1 ! x264enc tune=zerolatency key-int-max=15"
+
+# video NAME GROUP PORT TAIL SDP-LINE: H.264 through TAIL (a payloader or
+# a muxer); the SDP has SDP-LINE (a regular expression) and ffprobe finds
+# the picture.
+video() {
+  send "$1" "$2" "$3" "$H264 ! $4"
+  grep -q "$5" "$dir/$1.sdp" || bad "$1: no line '$5' in the SDP"
+  out=$(probe "$dir/$1.sdp" codec_name,width,height); echo "$out"
+  echo "$out" | grep -q 'codec_name=h264|width=320|height=240' || bad "ffprobe did not read the $1 stream"
+  stop_senders
+}
 
 echo "3. RTP H.264"
 if have x264enc; then
-  send h264 239.255.0.3 5008 "videotestsrc is-live=true num-buffers=900 ! video/x-raw,width=320,height=240,framerate=30/1 ! x264enc tune=zerolatency key-int-max=15 ! rtph264pay config-interval=1"
-  grep -q '^a=fmtp:96 .*sprop-parameter-sets=' "$dir/h264.sdp" || bad "no sprop-parameter-sets in the H.264 fmtp"
-  out=$(probe "$dir/h264.sdp" codec_name,width,height); echo "$out"
-  echo "$out" | grep -q 'codec_name=h264|width=320|height=240' || bad "ffprobe did not read the H.264 stream"
+  video h264 239.255.0.3 5008 "rtph264pay config-interval=1" '^a=fmtp:96 .*sprop-parameter-sets='
 else
   echo "SKIP part 3: no x264enc (gstreamer1.0-plugins-ugly)"
 fi
 
-stop_senders
-
 echo "4. MPEG-TS over UDP"
 if have mpegtsmux && have x264enc; then
-  send ts 239.255.0.4 5010 "videotestsrc is-live=true num-buffers=900 ! video/x-raw,width=320,height=240,framerate=30/1 ! x264enc tune=zerolatency key-int-max=15 ! mpegtsmux alignment=7"
-  grep -q '^m=video 5010 udp 33' "$dir/ts.sdp" || bad "no 'm=video 5010 udp 33'"
-  out=$(probe "$dir/ts.sdp" codec_name,width,height); echo "$out"
-  echo "$out" | grep -q 'codec_name=h264|width=320|height=240' || bad "ffprobe did not read the MPEG-TS stream"
+  video ts 239.255.0.4 5010 "mpegtsmux alignment=7" '^m=video 5010 udp 33'
 else
   echo "SKIP part 4: no mpegtsmux or x264enc (gstreamer1.0-plugins-bad, -ugly)"
 fi
-
-stop_senders
 
 echo "5. FFmpeg's sap:// reader"
 send sap 239.255.0.5 5012 "$L16" announce=true announce-interval=1
