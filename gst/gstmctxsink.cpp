@@ -227,6 +227,8 @@ static gboolean gst_mctx_sink_unlock_stop(GstBaseSink* sink) {
   return TRUE;
 }
 
+static void announce_tick(GstMctxSink* self);  // the SAP timer (below)
+
 // ---------------------------------------------------------------------------
 // Lifecycle
 
@@ -274,7 +276,8 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
     }
     GST_INFO_OBJECT(self, "%zu destinations", (*set)->size());
 
-    auto announcement = Announcement::open(s, (*set)->publications());
+    auto announcement = Announcement::open(s, (*set)->publications(), G_OBJECT(self),
+                                           [self] { announce_tick(self); });
     if (!announcement) return fail(announcement.error());
 
     auto st = std::make_unique<State>(GST_BASE_SINK_CAST(self), s, std::move(*set));
@@ -363,10 +366,16 @@ static void announce_tick(GstMctxSink* self) {
   if (priv->state && priv->state->announcement) priv->state->announcement->tick();
 }
 
-static void end_announcement(GstMctxSink* self) {
+// EOS: the SAP deletion; a new stream or a flush: announced again.
+static void end_announcement(GstMctxSink* self, bool end) {
   Private* priv = self->priv;
   std::lock_guard<std::mutex> lk(priv->state_mutex);
-  if (priv->state && priv->state->announcement) priv->state->announcement->end();
+  if (!priv->state || !priv->state->announcement) return;
+  if (end) {
+    priv->state->announcement->end();
+  } else {
+    priv->state->announcement->resume();
+  }
 }
 
 static gboolean gst_mctx_sink_set_caps(GstBaseSink* sink, GstCaps* caps) {
@@ -379,7 +388,7 @@ static gboolean gst_mctx_sink_set_caps(GstBaseSink* sink, GstCaps* caps) {
     Announcement* a = priv->state ? priv->state->announcement.get() : nullptr;
     if (a == nullptr) return TRUE;
     needed = a->needed();
-    described = a->describe(caps, G_OBJECT(self), [self] { announce_tick(self); });
+    described = a->describe(caps);
   }
   if (described && *described) g_object_notify(G_OBJECT(self), "sdp");
   if (described || !needed) {
@@ -401,12 +410,13 @@ static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
   // flush) and resume with the next flush or stream.
   switch (GST_EVENT_TYPE(event)) {
     case GST_EVENT_EOS:
-      end_announcement(self);
+      end_announcement(self, true);
       post_metrics(self, Post::eos);
       break;
     case GST_EVENT_FLUSH_STOP:
     case GST_EVENT_STREAM_START:
       self->priv->poster.clear_eos();
+      end_announcement(self, false);
       break;
     default:
       break;

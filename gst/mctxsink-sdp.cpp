@@ -130,7 +130,8 @@ mctx::Result<void, std::string> write_file_atomically(const std::string& path,
 // ---------------------------------------------------------------------------
 
 mctx::Result<std::unique_ptr<Announcement>, StartError> Announcement::open(
-    const Settings& s, const std::vector<const mctx::Publication*>& pubs) {
+    const Settings& s, const std::vector<const mctx::Publication*>& pubs, GObject* owner,
+    std::function<void()> tick) {
   if (s.raw_mode || pubs.empty()) {
     const char* property = !s.sdp_file.empty() ? "sdp-file" : s.announce ? "announce" : nullptr;
     if (property != nullptr) {
@@ -193,15 +194,19 @@ mctx::Result<std::unique_ptr<Announcement>, StartError> Announcement::open(
       announcers.push_back(std::move(*a));
     }
   }
-  return std::unique_ptr<Announcement>(new Announcement(s, pubs, std::move(announcers)));
+  return std::unique_ptr<Announcement>(
+      new Announcement(s, pubs, std::move(announcers), owner, std::move(tick)));
 }
 
 Announcement::Announcement(const Settings& s, std::vector<const mctx::Publication*> pubs,
-                           std::vector<mctx::SapAnnouncer> announcers)
+                           std::vector<mctx::SapAnnouncer> announcers, GObject* owner,
+                           std::function<void()> tick)
     : file_(s.sdp_file),
       name_(s.session_name),
       interval_s_(s.announce_interval_s),
       pubs_(std::move(pubs)),
+      owner_(owner),
+      tick_(std::move(tick)),
       announcers_(std::move(announcers)),
       session_id_(mctx::sdp_ntp_seconds(std::chrono::system_clock::now())) {
   timer_.set_interval(interval_s_ * 1000);
@@ -211,8 +216,7 @@ Announcement::~Announcement() { timer_.stop(); }
 
 bool Announcement::needed() const { return !file_.empty() || !announcers_.empty(); }
 
-mctx::Result<bool, std::string> Announcement::describe(const GstCaps* caps, GObject* owner,
-                                                       std::function<void()> tick) {
+mctx::Result<bool, std::string> Announcement::describe(const GstCaps* caps) {
   auto media = sdp_media_from_caps(caps);
   if (!media) return mctx::unexpected(std::move(media.error()));
 
@@ -231,12 +235,18 @@ mctx::Result<bool, std::string> Announcement::describe(const GstCaps* caps, GObj
   std::unique_lock<std::mutex> lk(mutex_);
   if (next.origin.is_unspecified() && !announcers_.empty()) next.origin = announcers_.front().origin();
   if (next.origin.is_unspecified()) {
-    next.origin = mctx::IpAddress::parse(next.origin.family() == mctx::Family::ipv4 ? "127.0.0.1"
-                                                                                      : "::1")
-                      .value();
+    // No address to name (not bound, no route chosen yet): the loopback
+    // address of the family, which every receiver takes.
+    const bool v4 = primary.config().group().family() == mctx::Family::ipv4;
+    next.origin = mctx::IpAddress::parse(v4 ? "127.0.0.1" : "::1").value();
   }
   next.session_version = session_ ? mctx::next_sdp_version(*session_, next) : session_id_;
-  if (session_ && next.session_version == session_->session_version) return false;
+  if (session_ && next.session_version == session_->session_version) {
+    if (!ended_) return false;
+    auto again = announce(lk);  // the same description after a new stream
+    if (!again) return mctx::unexpected(std::move(again.error()));
+    return false;
+  }
 
   auto text = mctx::build_sdp(next);
   if (!text) return mctx::unexpected("SDP: " + text.error().message);
@@ -246,8 +256,17 @@ mctx::Result<bool, std::string> Announcement::describe(const GstCaps* caps, GObj
     GST_INFO("SDP written to %s (version %" G_GUINT64_FORMAT ")", file_.c_str(),
              next.session_version);
   }
+  session_ = std::move(next);
+  text_ = std::move(*text);
+  auto announced = announce(lk);
+  if (!announced) return mctx::unexpected(std::move(announced.error()));
+  return true;
+}
+
+mctx::Result<void, std::string> Announcement::announce(std::unique_lock<std::mutex>& lk) {
+  ended_ = false;
   for (mctx::SapAnnouncer& a : announcers_) {
-    auto set = a.set_description(*text);
+    auto set = a.set_description(text_);
     if (!set) return mctx::unexpected("announce: " + set.error().message);
     auto sent = a.announce_now();
     if (!sent) {
@@ -255,15 +274,20 @@ mctx::Result<bool, std::string> Announcement::describe(const GstCaps* caps, GObj
                   a.publication().destination().to_string().c_str(), sent.error().message().c_str());
     }
   }
-  session_ = std::move(next);
-  text_ = std::move(*text);
   const bool announcing = !announcers_.empty();
   lk.unlock();
   // The next announcement one interval after this one.
-  if (announcing && !timer_.start(owner, std::move(tick))) {
+  if (announcing && !timer_.start(owner_, tick_)) {
     return mctx::unexpected(std::string("announce: cannot start the announcement timer"));
   }
-  return true;
+  return {};
+}
+
+void Announcement::resume() {
+  std::unique_lock<std::mutex> lk(mutex_);
+  if (!ended_ || text_.empty()) return;
+  auto r = announce(lk);
+  if (!r) GST_WARNING("%s", r.error().c_str());
 }
 
 void Announcement::tick() {
@@ -281,6 +305,7 @@ void Announcement::tick() {
 void Announcement::end() {
   timer_.stop();
   std::lock_guard<std::mutex> lk(mutex_);
+  ended_ = true;
   for (mctx::SapAnnouncer& a : announcers_) {
     if (a.next_deadline() == mctx::SapAnnouncer::clock::time_point::max()) continue;
     auto sent = a.delete_session();

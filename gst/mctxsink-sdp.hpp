@@ -57,9 +57,12 @@ class Announcement {
   // nullptr when neither sdp-file nor announce is set and nothing has to be
   // checked (the sdp property is still filled: see describe()). `pubs` are
   // the run's UDP publications, the primary one first. Errors name the
-  // property (sdp-file, announce-address, announce in raw-mode).
+  // property (sdp-file, announce-address, announce in raw-mode). `tick` is
+  // what the announcement timer calls while `owner` lives (the element's,
+  // which finds this object under its lock and calls tick()).
   static mctx::Result<std::unique_ptr<Announcement>, StartError> open(
-      const Settings& settings, const std::vector<const mctx::Publication*>& pubs);
+      const Settings& settings, const std::vector<const mctx::Publication*>& pubs,
+      GObject* owner, std::function<void()> tick);
 
   Announcement(const Announcement&) = delete;
   Announcement& operator=(const Announcement&) = delete;
@@ -67,14 +70,14 @@ class Announcement {
 
   // New caps (streaming thread). Returns whether the text changed; the
   // error says what failed (caps not describable, file not written).
-  // `tick` is what the timer calls (the element's, which finds this object
-  // under its lock and calls tick()).
-  mctx::Result<bool, std::string> describe(const GstCaps* caps, GObject* owner,
-                                           std::function<void()> tick);
+  mctx::Result<bool, std::string> describe(const GstCaps* caps);
   // Timer: the announcement again.
   void tick();
   // EOS and stop: the deletion, and no more announcements.
   void end();
+  // A new stream or a flush after end(): the same description announced
+  // again.
+  void resume();
 
   // The current SDP text; empty before the first caps.
   std::string text() const;
@@ -84,17 +87,24 @@ class Announcement {
 
  private:
   Announcement(const Settings& settings, std::vector<const mctx::Publication*> pubs,
-               std::vector<mctx::SapAnnouncer> announcers);
+               std::vector<mctx::SapAnnouncer> announcers, GObject* owner,
+               std::function<void()> tick);
+  // Sends the current description on every announcer and (re)starts the
+  // timer. mutex_ held by `lk`, which it releases.
+  mctx::Result<void, std::string> announce(std::unique_lock<std::mutex>& lk);
 
   const std::string file_;
   const std::string name_;
   const guint interval_s_;
   const std::vector<const mctx::Publication*> pubs_;
+  GObject* const owner_;
+  const std::function<void()> tick_;
 
   mutable std::mutex mutex_;
   std::vector<mctx::SapAnnouncer> announcers_;  // under mutex_
   std::optional<mctx::SdpSession> session_;     // under mutex_: the last described
   std::string text_;                            // under mutex_
+  bool ended_ = false;                          // under mutex_: end() and no resume()
   const uint64_t session_id_;
   StatsTimer timer_;
 };

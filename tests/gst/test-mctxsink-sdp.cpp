@@ -284,7 +284,7 @@ GST_START_TEST(test_sap_announcements_and_deletion) {
 }
 GST_END_TEST;
 
-// EOS: the deletion, and no announcement after it.
+// EOS: the deletion, and no announcement after it until a flush.
 GST_START_TEST(test_sap_deletion_at_eos) {
   auto r = receiver("239.255.255.255", mctx::kSapPort, "lo");
   Sink s;
@@ -298,6 +298,13 @@ GST_START_TEST(test_sap_deletion_at_eos) {
   fail_unless(del.packet.type == mctx::SapMessageType::deletion);
   auto more = must("receiving", [&] { return r->receive(std::chrono::milliseconds(1500)); });
   fail_unless(!more.has_value(), "a SAP packet after the deletion at EOS");
+  // A flush after EOS: the stream goes on, announced again with the same
+  // description.
+  fail_unless(gst_harness_push_event(h, gst_event_new_flush_start()));
+  fail_unless(gst_harness_push_event(h, gst_event_new_flush_stop(TRUE)));
+  Sap again = next_sap(*r, 1000);
+  fail_unless(again.packet.type == mctx::SapMessageType::announcement);
+  assert_str_eq(std::string(again.packet.payload), std::string(ann1.packet.payload));
   gst_harness_teardown(h);
 }
 GST_END_TEST;
