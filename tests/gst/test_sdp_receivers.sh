@@ -15,6 +15,8 @@
 #      announced L16 session and decodes it
 #   6. GStreamer's sdpdemux (gst-plugins-bad; skipped without it) plays the
 #      SDP file of part 5
+#   7. VLC's SAP discovery (cvlc --services-discovery sap, as nobody;
+#      skipped without cvlc) lists the session of part 5 by its name
 # Skips (77) when ffmpeg/ffprobe are missing (scripts/deps --test).
 set -eu
 for tool in ffmpeg ffprobe gst-launch-1.0 gst-inspect-1.0; do
@@ -135,6 +137,19 @@ if have sdpdemux; then
   fi
 else
   echo "SKIP part 6: no sdpdemux (gstreamer1.0-plugins-bad)"
+fi
+
+echo "7. VLC's SAP discovery"
+if command -v cvlc >/dev/null && command -v setpriv >/dev/null; then
+  # VLC does not run as root; it lists what it discovers at -vv. (VLC
+  # ignores SAP deletions: a session goes when its announcements stop.)
+  mkdir -p "$dir/vlc" && chmod 777 "$dir/vlc"
+  HOME="$dir/vlc" timeout 5 setpriv --reuid=65534 --regid=65534 --clear-groups \
+    cvlc -I dummy -vv --services-discovery sap --no-video --aout dummy >"$dir/vlc.out" 2>&1 || true
+  grep 'services discovery debug: adding' "$dir/vlc.out" || true
+  grep -q 'services discovery debug: adding: mctx sap$' "$dir/vlc.out" || bad "VLC's SAP discovery did not list 'mctx sap'"
+else
+  echo "SKIP part 7: no cvlc (vlc-bin, vlc-plugin-base) or setpriv"
 fi
 stop_senders
 
