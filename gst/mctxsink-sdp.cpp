@@ -198,18 +198,32 @@ mctx::Result<std::unique_ptr<Announcement>, StartError> Announcement::open(
       new Announcement(s, pubs, std::move(announcers), owner, std::move(tick)));
 }
 
-Announcement::Announcement(const Settings& s, std::vector<const mctx::Publication*> pubs,
+Announcement::Announcement(const Settings& s, const std::vector<const mctx::Publication*>& pubs,
                            std::vector<mctx::SapAnnouncer> announcers, GObject* owner,
                            std::function<void()> tick)
     : file_(s.sdp_file),
       name_(s.session_name),
       interval_s_(s.announce_interval_s),
-      pubs_(std::move(pubs)),
       owner_(owner),
       tick_(std::move(tick)),
       announcers_(std::move(announcers)),
       session_id_(mctx::sdp_ntp_seconds(std::chrono::system_clock::now())) {
   timer_.set_interval(interval_s_ * 1000);
+  for (const mctx::Publication* pub : pubs) destinations_.push_back(mctx::SdpDestination::from(*pub));
+  // o=: the source address, else the address the socket sends from, else
+  // the SAP socket's, else (not bound, no route chosen yet) the loopback
+  // address of the family, which every receiver takes.
+  const mctx::Publication& primary = *pubs.front();
+  if (destinations_.front().source) {
+    origin_ = *destinations_.front().source;
+  } else {
+    origin_ = primary.announce_tuple().source.with_scope_id(0);
+  }
+  if (origin_.is_unspecified() && !announcers_.empty()) origin_ = announcers_.front().origin();
+  if (origin_.is_unspecified()) {
+    const bool v4 = primary.config().group().family() == mctx::Family::ipv4;
+    origin_ = mctx::IpAddress::parse(v4 ? "127.0.0.1" : "::1").value();
+  }
 }
 
 Announcement::~Announcement() { timer_.stop(); }
@@ -224,22 +238,10 @@ mctx::Result<bool, std::string> Announcement::describe(const GstCaps* caps) {
   next.session_id = session_id_;
   next.name = name_;
   next.media = std::move(*media);
-  for (const mctx::Publication* pub : pubs_) next.destinations.push_back(mctx::SdpDestination::from(*pub));
-  const mctx::Publication& primary = *pubs_.front();
-  if (next.destinations.front().source) {
-    next.origin = *next.destinations.front().source;
-  } else {
-    next.origin = primary.announce_tuple().source.with_scope_id(0);
-  }
+  next.destinations = destinations_;
+  next.origin = origin_;
 
   std::unique_lock<std::mutex> lk(mutex_);
-  if (next.origin.is_unspecified() && !announcers_.empty()) next.origin = announcers_.front().origin();
-  if (next.origin.is_unspecified()) {
-    // No address to name (not bound, no route chosen yet): the loopback
-    // address of the family, which every receiver takes.
-    const bool v4 = primary.config().group().family() == mctx::Family::ipv4;
-    next.origin = mctx::IpAddress::parse(v4 ? "127.0.0.1" : "::1").value();
-  }
   next.session_version = session_ ? mctx::next_sdp_version(*session_, next) : session_id_;
   if (session_ && next.session_version == session_->session_version) {
     if (!ended_) return false;

@@ -56,7 +56,7 @@ class Announcement {
  public:
   // nullptr when neither sdp-file nor announce is set and nothing has to be
   // checked (the sdp property is still filled: see describe()). `pubs` are
-  // the run's UDP publications, the primary one first. Errors name the
+  // the run's UDP publications, the primary one first, read only here. Errors name the
   // property (sdp-file, announce-address, announce in raw-mode). `tick` is
   // what the announcement timer calls while `owner` lives (the element's,
   // which finds this object under its lock and calls tick()).
@@ -86,7 +86,7 @@ class Announcement {
   bool needed() const;
 
  private:
-  Announcement(const Settings& settings, std::vector<const mctx::Publication*> pubs,
+  Announcement(const Settings& settings, const std::vector<const mctx::Publication*>& pubs,
                std::vector<mctx::SapAnnouncer> announcers, GObject* owner,
                std::function<void()> tick);
   // Sends the current description on every announcer and (re)starts the
@@ -96,7 +96,10 @@ class Announcement {
   const std::string file_;
   const std::string name_;
   const guint interval_s_;
-  const std::vector<const mctx::Publication*> pubs_;
+  // The destinations and the o= address, taken at the start (a destination
+  // removed while running may be gone by the next caps).
+  std::vector<mctx::SdpDestination> destinations_;
+  mctx::IpAddress origin_;
   GObject* const owner_;
   const std::function<void()> tick_;
 

@@ -236,6 +236,19 @@ GST_START_TEST(test_sdp_2022_7_pair) {
   assert_contains(sdp, "a=mid:2\r\n");
   fail_unless(sdp.find("m=", sdp.find("m=audio 5006") + 1) == std::string::npos,
               "more than two media sections: %s", sdp.c_str());
+
+  // Removed while running (and let go of by the streaming thread): new caps
+  // still describe the destinations of the start, from what was taken then.
+  gboolean removed = FALSE;
+  g_signal_emit_by_name(s.element, "remove", "mctx://239.1.1.2:5006?interface=lo&ttl=0", &removed);
+  fail_unless(removed);
+  fail_unless_equals_int(gst_harness_push(h, text_buffer("x")), GST_FLOW_OK);
+  gst_harness_set_src_caps_str(h,
+                               "application/x-rtp,media=audio,payload=97,clock-rate=48000,"
+                               "encoding-name=L16,encoding-params=(string)1,channels=1");
+  const std::string sdp2 = sdp_of(s.element);
+  fail_unless_equals_int(sdp_version(sdp2), sdp_version(sdp) + 1);
+  assert_contains(sdp2, "m=audio 5006 RTP/AVP 97\r\nc=IN IP4 239.1.1.2/0\r\n");
   gst_harness_teardown(h);
 }
 GST_END_TEST;
