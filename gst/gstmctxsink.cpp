@@ -34,6 +34,12 @@
  * original (source, group). It needs CAP_NET_RAW. Invalid datagrams are
  * dropped, counted and reported; streaming continues.
  *
+ * The stream can describe itself: #GstMctxSink:sdp holds its SDP, made from
+ * the negotiated caps (application/x-rtp, or video/mpegts for MPEG-TS over
+ * UDP) with one media section per destination; #GstMctxSink:sdp-file writes
+ * it to a file and #GstMctxSink:announce announces it with SAP until EOS or
+ * stop (docs/element.md).
+ *
  * Every #GstMctxSink:stats-interval milliseconds, and once more at EOS and
  * when the element stops, an element message named `mctx-metrics` is posted
  * on the bus with the send counters and the rates over the interval.
