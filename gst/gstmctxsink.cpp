@@ -372,12 +372,12 @@ static void announce_tick(GstMctxSink* self) {
   if (priv->state && priv->state->announcement) priv->state->announcement->tick();
 }
 
-// EOS: the SAP deletion; a new stream or a flush: announced again.
-static void end_announcement(GstMctxSink* self, bool end) {
+// EOS (ended): the SAP deletion; a new stream or a flush: announced again.
+static void stream_ended(GstMctxSink* self, bool ended) {
   Private* priv = self->priv;
   std::lock_guard<std::mutex> lk(priv->state_mutex);
   if (!priv->state || !priv->state->announcement) return;
-  if (end) {
+  if (ended) {
     priv->state->announcement->end();
   } else {
     priv->state->announcement->resume();
@@ -416,13 +416,13 @@ static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
   // flush) and resume with the next flush or stream.
   switch (GST_EVENT_TYPE(event)) {
     case GST_EVENT_EOS:
-      end_announcement(self, true);
+      stream_ended(self, true);
       post_metrics(self, Post::eos);
       break;
     case GST_EVENT_FLUSH_STOP:
     case GST_EVENT_STREAM_START:
       self->priv->poster.clear_eos();
-      end_announcement(self, false);
+      stream_ended(self, false);
       break;
     default:
       break;
