@@ -34,6 +34,12 @@
  * original (source, group). It needs CAP_NET_RAW. Invalid datagrams are
  * dropped, counted and reported; streaming continues.
  *
+ * The stream can describe itself: #GstMctxSink:sdp holds its SDP, made from
+ * the negotiated caps (application/x-rtp, or video/mpegts for MPEG-TS over
+ * UDP) with one media section per destination; #GstMctxSink:sdp-file writes
+ * it to a file and #GstMctxSink:announce announces it with SAP until EOS or
+ * stop (docs/element.md).
+ *
  * Every #GstMctxSink:stats-interval milliseconds, and once more at EOS and
  * when the element stops, an element message named `mctx-metrics` is posted
  * on the bus with the send counters and the rates over the interval.
@@ -80,11 +86,13 @@
 #include "mctxsink-log.hpp"
 #include "mctxsink-metrics.hpp"
 #include "mctxsink-properties.hpp"
+#include "mctxsink-sdp.hpp"
 #include "mctxsink-settings.hpp"
 #include "mctxsink-uri.hpp"
 
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 
+using mctx::gst::Announcement;
 using mctx::gst::Destination;
 using mctx::gst::DestinationSet;
 using mctx::gst::Destinations;
@@ -95,6 +103,7 @@ using mctx::gst::Settings;
 using mctx::gst::StartError;
 using mctx::gst::Waiter;
 using mctx::gst::PROP_METRICS;
+using mctx::gst::PROP_SDP;
 using mctx::gst::PROP_STATS_INTERVAL;
 using mctx::gst::PROP_USED_SOCKET;
 
@@ -111,6 +120,7 @@ struct State {
   Settings settings;                   // the copy start() used
   std::unique_ptr<DestinationSet> set; // every destination of the run
   Fanout fanout;                       // buffers to every destination (streaming thread)
+  std::unique_ptr<Announcement> announcement;  // SDP and SAP; nullptr in raw mode
 };
 
 struct Private {
@@ -224,6 +234,8 @@ static gboolean gst_mctx_sink_unlock_stop(GstBaseSink* sink) {
   return TRUE;
 }
 
+static void announce_tick(GstMctxSink* self);  // the SAP timer (below)
+
 // ---------------------------------------------------------------------------
 // Lifecycle
 
@@ -271,7 +283,12 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
     }
     GST_INFO_OBJECT(self, "%zu destinations", (*set)->size());
 
+    auto announcement = Announcement::open(s, (*set)->publications(), G_OBJECT(self),
+                                           [self] { announce_tick(self); });
+    if (!announcement) return fail(announcement.error());
+
     auto st = std::make_unique<State>(GST_BASE_SINK_CAST(self), s, std::move(*set));
+    st->announcement = std::move(*announcement);
     priv->waiter.unlock_stop();
     priv->poster.clear_eos();
     {
@@ -314,6 +331,7 @@ static gboolean gst_mctx_sink_stop(GstMctxSink* self) {
     std::lock_guard<std::mutex> lk(priv->state_mutex);
     st = std::move(priv->state);
   }
+  if (st && st->announcement) st->announcement->end();  // the SAP deletion
   if (st) post_metrics(self, Post::stop, st.get());
   priv->poster.clear_eos();
 
@@ -345,6 +363,52 @@ static GstStateChangeReturn gst_mctx_sink_change_state(GstElement* element,
   return ret;
 }
 
+// ---------------------------------------------------------------------------
+// The stream's description (mctxsink-sdp.cpp: SDP from the caps, the file,
+// SAP)
+
+static void announce_tick(GstMctxSink* self) {
+  Private* priv = self->priv;
+  std::lock_guard<std::mutex> lk(priv->state_mutex);
+  if (priv->state && priv->state->announcement) priv->state->announcement->tick();
+}
+
+// EOS (ended): the SAP deletion; a new stream or a flush: announced again.
+static void stream_ended(GstMctxSink* self, bool ended) {
+  Private* priv = self->priv;
+  std::lock_guard<std::mutex> lk(priv->state_mutex);
+  if (!priv->state || !priv->state->announcement) return;
+  if (ended) {
+    priv->state->announcement->end();
+  } else {
+    priv->state->announcement->resume();
+  }
+}
+
+static gboolean gst_mctx_sink_set_caps(GstBaseSink* sink, GstCaps* caps) {
+  auto self = GST_MCTX_SINK(sink);
+  Private* priv = self->priv;
+  mctx::Result<bool, std::string> described = false;
+  bool needed = false;
+  {
+    std::lock_guard<std::mutex> lk(priv->state_mutex);
+    Announcement* a = priv->state ? priv->state->announcement.get() : nullptr;
+    if (a == nullptr) return TRUE;
+    needed = a->needed();
+    described = a->describe(caps);
+  }
+  if (described && *described) g_object_notify(G_OBJECT(self), "sdp");
+  if (described || !needed) {
+    if (!described) GST_DEBUG_OBJECT(self, "No SDP: %s", described.error().c_str());
+    return TRUE;
+  }
+  GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                    ("Could not describe the stream (sdp-file, announce): %s",
+                     described.error().c_str()),
+                    ("caps %" GST_PTR_FORMAT, caps));
+  return FALSE;
+}
+
 static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
   auto self = GST_MCTX_SINK(sink);
   // Before the base class posts the EOS message: an application that stops at
@@ -353,11 +417,13 @@ static gboolean gst_mctx_sink_event(GstBaseSink* sink, GstEvent* event) {
   // flush) and resume with the next flush or stream.
   switch (GST_EVENT_TYPE(event)) {
     case GST_EVENT_EOS:
+      stream_ended(self, true);
       post_metrics(self, Post::eos);
       break;
     case GST_EVENT_FLUSH_STOP:
     case GST_EVENT_STREAM_START:
       self->priv->poster.clear_eos();
+      stream_ended(self, false);
       break;
     default:
       break;
@@ -395,7 +461,7 @@ static void gst_mctx_sink_set_property(GObject* object, guint prop_id, const GVa
         // Under settings_mutex: the timer gets the changes in order, also
         // before start() and while it starts.
         priv->poster.set_interval(s.stats_interval_ms);
-      } else if (prop_id != PROP_METRICS && prop_id != PROP_USED_SOCKET) {
+      } else if (prop_id != PROP_METRICS && prop_id != PROP_USED_SOCKET && prop_id != PROP_SDP) {
         changed = mctx::gst::write_property(object, prop_id, value, pspec, s, priv->destinations);
       } else {
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -428,6 +494,12 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
   try {
     if (prop_id == PROP_METRICS) {
       g_value_take_boxed(value, current_metrics(self));
+      return;
+    }
+    if (prop_id == PROP_SDP) {
+      std::lock_guard<std::mutex> lk(priv->state_mutex);
+      Announcement* a = priv->state ? priv->state->announcement.get() : nullptr;
+      g_value_set_string(value, a ? a->text().c_str() : "");
       return;
     }
     if (prop_id == PROP_USED_SOCKET) {
@@ -662,6 +734,7 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
   basesink_class->unlock = gst_mctx_sink_unlock;
   basesink_class->unlock_stop = gst_mctx_sink_unlock_stop;
   basesink_class->event = gst_mctx_sink_event;
+  basesink_class->set_caps = gst_mctx_sink_set_caps;
 }
 
 // ---------------------------------------------------------------------------

@@ -83,6 +83,9 @@ class Backend {
   // e.g. raw mode naming the properties it ignores.
   virtual std::string start_warning() const { return {}; }
 
+  // The UDP publication (for the SDP of the stream), or nullptr (raw mode).
+  virtual const mctx::Publication* publication() const noexcept { return nullptr; }
+
   // Called once at stop(), before destruction. close_caller_socket is the
   // close-socket property at that moment.
   virtual void shutdown(bool close_caller_socket) noexcept = 0;

@@ -163,6 +163,21 @@ std::size_t DestinationSet::size() const {
   return list_.size();
 }
 
+std::vector<const mctx::Publication*> DestinationSet::publications() const {
+  std::lock_guard<std::mutex> lk(mutex_);
+  std::vector<const mctx::Publication*> pubs;
+  for (const auto& d : list_) {
+    const mctx::Publication* p = d->backend().publication();
+    if (p == nullptr) continue;
+    if (d->primary()) {
+      pubs.insert(pubs.begin(), p);
+    } else {
+      pubs.push_back(p);
+    }
+  }
+  return pubs;
+}
+
 void DestinationSet::shutdown(bool close_caller_socket) noexcept {
   std::lock_guard<std::mutex> lk(mutex_);
   for (auto& d : list_) d->shutdown(d->primary() ? close_caller_socket : true);

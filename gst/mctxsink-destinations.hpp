@@ -112,6 +112,9 @@ class DestinationSet {
   // lives).
   Destination* primary() const;
   std::size_t size() const;
+  // The UDP publications of the current destinations, the primary one
+  // first (for the SDP; valid while those destinations live).
+  std::vector<const mctx::Publication*> publications() const;
 
   // stop(): every destination's backend (close_caller_socket: the primary's;
   // the others never have a caller socket).

@@ -517,6 +517,102 @@ void install_properties(GObjectClass* gobject_class) {
           g_param_spec_string("destination", "Destination", "One mctx:// URI", nullptr, rw_ready),
           rw_ready));
 
+  /**
+   * GstMctxSink:sdp-file:
+   *
+   * A file to write the stream's SDP (RFC 8866) into, for receivers that
+   * read one (`ffplay -protocol_whitelist file,udp,rtp -i FILE`, VLC,
+   * GStreamer's sdpdemux). Written once the caps are known and again when
+   * they change, atomically: a temporary file in the same directory renamed
+   * over it, so a reader never sees half a file. The caps must be
+   * application/x-rtp or video/mpegts. The start fails, naming this
+   * property, when the directory does not take a new file. See
+   * #GstMctxSink:sdp and docs/element.md.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SDP_FILE,
+      g_param_spec_string("sdp-file", "SDP file",
+                          "Path of a file to write the stream's SDP into (atomically, once the "
+                          "caps are known and when they change; caps application/x-rtp or "
+                          "video/mpegts); NULL = none",
+                          nullptr, rw_ready));
+
+  /**
+   * GstMctxSink:announce:
+   *
+   * Announce the stream with SAP (RFC 2974): the SDP of #GstMctxSink:sdp is
+   * sent to the SAP address of each destination's group (or
+   * #GstMctxSink:announce-address), port 9875, out of that destination's
+   * interface with its TTL and source address, as soon as the caps are
+   * known and then every #GstMctxSink:announce-interval seconds; a deletion
+   * follows at EOS and at stop. Receivers: VLC's SAP discovery, FFmpeg's
+   * `sap://` reader.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_ANNOUNCE,
+      g_param_spec_boolean("announce", "Announce with SAP",
+                           "Announce the stream's SDP with SAP (RFC 2974) to the SAP address of "
+                           "each destination's group (or announce-address), every "
+                           "announce-interval seconds; deletion at EOS and stop",
+                           mctx::gst::kDefaultAnnounce, rw_ready));
+
+  /**
+   * GstMctxSink:sdp:
+   *
+   * The stream's current SDP text (CRLF line ends): one media section per
+   * destination, from the negotiated caps. Empty before the caps are known,
+   * when they have no SDP form, and when the element is stopped.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SDP,
+      g_param_spec_string("sdp", "SDP",
+                          "The stream's current SDP (from the negotiated caps and the "
+                          "destinations); empty before caps and when stopped",
+                          "", ro));
+
+  /**
+   * GstMctxSink:session-name:
+   *
+   * The session name of the SDP (its s= line), which SAP receivers list
+   * (VLC's playlist). One line, not empty.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SESSION_NAME,
+      g_param_spec_string("session-name", "Session name",
+                          "Session name of the SDP (s= line; VLC lists it); one line, not empty",
+                          mctx::gst::kDefaultSessionName, rw_ready));
+
+  /**
+   * GstMctxSink:announce-address:
+   *
+   * The multicast address SAP announcements go to (port 9875). NULL: the
+   * SAP address of the group's scope (RFC 2974 §3: 239.255.255.255 for
+   * 239.255.0.0/16, 239.195.255.255 for the rest of 239/8, 224.2.127.254
+   * for other IPv4 groups, ff0X::2:7ffe for an IPv6 group of scope X). It
+   * must be a multicast address of the group's family.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_ANNOUNCE_ADDRESS,
+      g_param_spec_string("announce-address", "SAP address",
+                          "Multicast address of the SAP announcements (port 9875), of the group's "
+                          "family; NULL = the SAP address of the group's scope (e.g. "
+                          "239.255.255.255, 224.2.127.254, ff0e::2:7ffe)",
+                          nullptr, rw_ready));
+
+  /**
+   * GstMctxSink:announce-interval:
+   *
+   * Seconds between two SAP announcements (1-3600). The default, 5 s, lets
+   * receivers find the stream quickly; VLC forgets a session after ten
+   * intervals without one.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_ANNOUNCE_INTERVAL,
+      g_param_spec_uint("announce-interval", "Announce interval",
+                        "Seconds between SAP announcements (1-3600)", 1,
+                        mctx::gst::kMaxAnnounceInterval, mctx::gst::kDefaultAnnounceInterval,
+                        rw_ready));
+
   /*
    * udpsink's names, so that a udpsink multicast pipeline moves over by
    * renaming the element (docs/migrating-from-udpsink.md). Each is an alias:
@@ -616,6 +712,11 @@ bool write_property(GObject* object, guint prop_id, const GValue* value, GParamS
           break;
         }
     case PROP_STATS_INTERVAL: changed = change.to(s.stats_interval_ms); break;
+    case PROP_SDP_FILE: changed = change.to(s.sdp_file); break;
+    case PROP_ANNOUNCE: changed = change.to(s.announce); break;
+    case PROP_SESSION_NAME: changed = change.to(s.session_name); break;
+    case PROP_ANNOUNCE_ADDRESS: changed = change.to(s.announce_address); break;
+    case PROP_ANNOUNCE_INTERVAL: changed = change.to(s.announce_interval_s); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
@@ -657,6 +758,11 @@ void read_property(GObject* object, guint prop_id, GValue* value, GParamSpec* ps
           gst_value_array_append_and_take_value(value, &v);
         }
         break;
+      case PROP_SDP_FILE: g_value_set_string(value, str_or_null(s.sdp_file)); break;
+      case PROP_ANNOUNCE: g_value_set_boolean(value, s.announce); break;
+      case PROP_SESSION_NAME: g_value_set_string(value, s.session_name.c_str()); break;
+      case PROP_ANNOUNCE_ADDRESS: g_value_set_string(value, str_or_null(s.announce_address)); break;
+      case PROP_ANNOUNCE_INTERVAL: g_value_set_uint(value, s.announce_interval_s); break;
       default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
     }
 }

@@ -38,6 +38,12 @@ enum PropId : guint {
   PROP_QUEUE_FULL,
   PROP_MAX_OUTAGE,
   PROP_DESTINATIONS,
+  PROP_SDP_FILE,
+  PROP_ANNOUNCE,
+  PROP_SDP,
+  PROP_SESSION_NAME,
+  PROP_ANNOUNCE_ADDRESS,
+  PROP_ANNOUNCE_INTERVAL,
   // udpsink's names for the properties above (aliases)
   PROP_HOST,
   PROP_MULTICAST_IFACE,
@@ -53,11 +59,11 @@ void install_properties(GObjectClass* klass);
 
 // Writes `value` into the field of property `prop_id` (an alias: its
 // target's), logging a change at INFO. Returns whether the value changed.
-// Not for metrics and used-socket (read-only).
+// Not for metrics, used-socket and sdp (read-only).
 bool write_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec,
                     Settings& s, Destinations& destinations);
 
-// Reads the value of property `prop_id` (not metrics and used-socket).
+// Reads the value of property `prop_id` (not metrics, used-socket and sdp).
 void read_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec,
                    const Settings& s, const Destinations& destinations);
 

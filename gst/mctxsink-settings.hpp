@@ -36,6 +36,10 @@ inline constexpr mctx::Gso kDefaultGso = mctx::kDefaultGso;  // auto
 inline constexpr guint64 kDefaultMaxRate = 0;              // bits/s; 0 = unpaced
 inline constexpr QueueFull kDefaultQueueFull = QueueFull::wait;
 inline constexpr guint kDefaultMaxOutage = 0;         // ms; 0 = wait forever
+inline constexpr bool kDefaultAnnounce = false;
+inline constexpr const char* kDefaultSessionName = "mctx stream";
+inline constexpr guint kDefaultAnnounceInterval = 5;  // s (mctx::kDefaultSapInterval)
+inline constexpr guint kMaxAnnounceInterval = 3600;   // s
 
 static_assert(kDefaultTtl == static_cast<guint>(mctx::kDefaultTtl));
 static_assert(kDefaultLoop == mctx::kDefaultLoopback);
@@ -58,6 +62,12 @@ struct Settings {
   guint64 max_rate = kDefaultMaxRate;
   QueueFull queue_full = kDefaultQueueFull;
   guint max_outage_ms = kDefaultMaxOutage;
+  // SDP and SAP (mctxsink-sdp.hpp)
+  std::string sdp_file;          // "" = none
+  bool announce = kDefaultAnnounce;
+  std::string session_name = kDefaultSessionName;
+  std::string announce_address;  // "" = sap_address_for(group)
+  guint announce_interval_s = kDefaultAnnounceInterval;
 };
 
 // Settings -> PublicationConfig (does not validate(): Publication::open /

@@ -50,6 +50,8 @@ class UdpBackend final : public Backend {
 
   const char* mode() const noexcept override { return "udp"; }
 
+  const mctx::Publication* publication() const noexcept override { return &pub_; }
+
   std::optional<mctx::SendError> send(const iovec* iov, std::size_t count) noexcept override {
     auto r = pub_.send(iov, count);
     if (r) return std::nullopt;
