@@ -74,7 +74,7 @@ struct Restarter {
 
 // Restarting from the handler leaves exactly one timer: one interval message
 // per interval afterwards, and no thread more than before the restart.
-GST_START_TEST(test_restart_from_sync_handler_keeps_one_timer) {
+MCTX_GST_TEST(test_restart_from_sync_handler_keeps_one_timer) {
   Sink s;
   g_object_set(s.element, "group", kGroup, "interface", "lo", "stats-interval", 100u, nullptr);
   Restarter r;
@@ -120,7 +120,7 @@ GST_END_TEST;
 
 // Fifty running sinks with periodic metrics cost no thread each: the ticks
 // share the system clock's one thread.
-GST_START_TEST(test_fifty_sinks_share_the_clock_thread) {
+MCTX_GST_TEST(test_fifty_sinks_share_the_clock_thread) {
   const int before = thread_count();
   constexpr int kSinks = 50;
   std::vector<std::unique_ptr<Sink>> sinks;
@@ -160,7 +160,7 @@ static GstBusSyncReply set_interval_on_warning(GstBus*, GstMessage* msg, gpointe
   return GST_BUS_PASS;
 }
 
-GST_START_TEST(test_interval_change_while_starting_is_kept) {
+MCTX_GST_TEST(test_interval_change_while_starting_is_kept) {
   if (geteuid() != 0) {
     GST_INFO("skipped: raw mode needs CAP_NET_RAW (run as root)");
     return;
@@ -200,7 +200,7 @@ static GstBusSyncReply stop_on_interval(GstBus*, GstMessage* msg, gpointer data)
   return GST_BUS_DROP;
 }
 
-GST_START_TEST(test_finalize_while_ticks_are_due) {
+MCTX_GST_TEST(test_finalize_while_ticks_are_due) {
   for (int i = 0; i < 40; ++i) {
     auto s = std::make_unique<Sink>();
     g_object_set(s->element, "group", kGroup, "interface", "lo", "stats-interval", 1u, nullptr);
@@ -214,16 +214,6 @@ GST_START_TEST(test_finalize_while_ticks_are_due) {
 }
 GST_END_TEST;
 
-static Suite* mctxsink_lifecycle_suite() {
-  Suite* s = suite_create("mctxsink-lifecycle");
-  TCase* tc = tcase_create("lifecycle");
-  tcase_set_timeout(tc, 60);
-  suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_restart_from_sync_handler_keeps_one_timer);
-  tcase_add_test(tc, test_fifty_sinks_share_the_clock_thread);
-  tcase_add_test(tc, test_interval_change_while_starting_is_kept);
-  tcase_add_test(tc, test_finalize_while_ticks_are_due);
-  return s;
-}
-
-GST_CHECK_MAIN(mctxsink_lifecycle);
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-lifecycle",
+                     .netns = mctx_gst_test::netns_lo(),
+                     .timeout = 60});
