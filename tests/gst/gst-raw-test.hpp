@@ -125,4 +125,22 @@ inline void raw_sink(Sink& s, const char* interface = "mctx0") {
   if (interface) g_object_set(s.element, "interface", interface, nullptr);
 }
 
+// The peer ready for raw datagrams (rp_filter off), with a capture and an
+// (S,G) receiver per family open before anything is sent.
+struct RawPeer {
+  rt::Capture cap{(peer_setup(), capture())};
+  std::unique_ptr<mctx::test::Receiver> rx4 = ssm_receiver(kSource4, kGroup4);
+  std::unique_ptr<mctx::test::Receiver> rx6 = ssm_receiver(kSource6, kGroup6);
+
+  // Every datagram of sent4 and sent6 is received, in order, and is on the
+  // wire byte for byte.
+  void expect_delivered(const std::vector<Datagram>& sent4, const std::vector<Datagram>& sent6) {
+    expect_received(*rx4, sent4);
+    expect_received(*rx6, sent6);
+    auto frames = cap.frames();
+    for (const auto& d : sent4) expect_on_wire(frames, d, kGroup4);
+    for (const auto& d : sent6) expect_on_wire(frames, d, kGroup6);
+  }
+};
+
 }  // namespace mctx_gst_test

@@ -290,8 +290,9 @@ inline void pause_and_resume_while_blocked(GstHarness* h, GstElement* element, i
     gst_structure_free(st);
     return v;
   };
-  for (int i = 0; i < 500 && counter("would-block") == 0; ++i) g_usleep(10 * 1000);
-  g_usleep(200 * 1000);
+  mctx::test::wait_until([&] { return counter("would-block") > 0; }, std::chrono::seconds(5),
+                         std::chrono::milliseconds(10));
+  g_usleep(200 * 1000);  // the pusher stays stuck (checked below)
   auto change_state = [&](GstState to) {
     const auto t0 = std::chrono::steady_clock::now();
     fail_if(gst_element_set_state(element, to) == GST_STATE_CHANGE_FAILURE);

@@ -234,7 +234,7 @@ static void pause_and_resume(uint16_t port, int list_size) {
   Sink s;
   configure(s, port);
   GstHarness* h = s.harness();
-  auto small_payload = [](int i) { return payload(i).substr(0, 500); };
+  const auto small_payload = [](int i) { return payload(i).substr(0, 500); };
   pause_and_resume_while_blocked(
       h, s.element, n, [&](int i) { return text_buffer(small_payload(i)); },
       list_size == 0 ? n : 0, list_size);
@@ -263,6 +263,19 @@ MCTX_GST_TEST(test_pause_while_blocked_resumes_lists) {
   pause_and_resume(5012, 6);
 }
 GST_END_TEST;
+
+// The slow and the fast path each got datagrams 0 .. n-1 of `payload_of`,
+// in order, and nothing more.
+static void expect_both_paths(const std::vector<mctx::test::Datagram>& got_slow,
+                              const std::vector<mctx::test::Datagram>& got_fast, int n,
+                              const std::function<std::string(int)>& payload_of) {
+  fail_unless_equals_int(got_slow.size(), n);
+  fail_unless_equals_int(got_fast.size(), n);
+  for (int i = 0; i < n; ++i) {
+    fail_unless(payload_string(got_slow[i]) == payload_of(i), "slow path: datagram %d", i);
+    fail_unless(got_fast[i].payload == got_slow[i].payload, "the paths differ at %d", i);
+  }
+}
 
 // Several destinations, one of them slow: the destination out of the
 // rate-limited mctx0 keeps filling its tiny socket, the first destination
@@ -293,12 +306,7 @@ MCTX_GST_TEST(test_slow_destination_is_waited_for) {
   const auto got_slow = slow_reader.join("receiver");
   const auto got_fast = fast_reader.join("receiver on lo");
 
-  fail_unless_equals_int(got_slow.size(), n);
-  fail_unless_equals_int(got_fast.size(), n);
-  for (int i = 0; i < n; ++i) {
-    fail_unless(payload_string(got_slow[i]) == payload(i), "slow path: datagram %d", i);
-    fail_unless(got_fast[i].payload == got_slow[i].payload, "the paths differ at %d", i);
-  }
+  expect_both_paths(got_slow, got_fast, n, payload);
   GstStructure* st = stats(s.element);
   fail_unless_equals_uint64(u64(st, "packets-sent"), 2 * n);  // both destinations
   fail_unless_equals_uint64(u64(st, "dropped"), 0);
@@ -328,7 +336,7 @@ MCTX_GST_TEST(test_pause_while_blocked_on_a_further_destination) {
   configure_two_paths(s, "239.1.2.46", 5018u,
                       "mctx://239.1.2.4:5018?interface=mctx0&source=192.0.2.1&buffer-size=2048");
   GstHarness* h = s.harness();
-  auto small_payload = [](int i) { return payload(i).substr(0, 500); };
+  const auto small_payload = [](int i) { return payload(i).substr(0, 500); };
   pause_and_resume_while_blocked(
       h, s.element, n, [&](int i) { return text_buffer(small_payload(i)); }, 0, 6);
 
@@ -336,12 +344,7 @@ MCTX_GST_TEST(test_pause_while_blocked_on_a_further_destination) {
       must("receiving", [&] { return slow->receive_n(n + 1, std::chrono::milliseconds(1500)); });
   const auto got_fast =
       must("receiving", [&] { return fast->receive_n(n + 1, std::chrono::milliseconds(500)); });
-  fail_unless_equals_int(got_slow.size(), n);
-  fail_unless_equals_int(got_fast.size(), n);
-  for (int i = 0; i < n; ++i) {
-    fail_unless(payload_string(got_slow[i]) == small_payload(i), "slow path: datagram %d", i);
-    fail_unless(got_fast[i].payload == got_slow[i].payload, "the paths differ at %d", i);
-  }
+  expect_both_paths(got_slow, got_fast, n, small_payload);
   GstStructure* st = stats(s.element);
   fail_unless_equals_uint64(u64(st, "packets-sent"), 2 * n);
   fail_unless_equals_uint64(u64(st, "dropped"), 0);
@@ -412,6 +415,4 @@ MCTX_GST_TEST(test_queue_full_drop_on_one_path) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-backpressure",
-                     .netns = mctx_gst_test::netns_peer(),
-                     .timeout = 60});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-backpressure", .netns = netns_peer(), .timeout = 60});

@@ -343,7 +343,5 @@ MCTX_GST_TEST(test_destinations_without_group) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-destinations-changes",
-                     .netns = mctx_gst_test::netns_peer2(),
-                     .timeout = 100,
-                     .setup = reset_links});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-destinations-changes", .netns = netns_peer2(),
+                    .timeout = 100, .setup = reset_links});

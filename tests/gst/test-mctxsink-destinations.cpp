@@ -194,7 +194,5 @@ MCTX_GST_TEST(test_ipv4_and_ipv6_destinations) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-destinations",
-                     .netns = mctx_gst_test::netns_peer2(),
-                     .timeout = 100,
-                     .setup = reset_links});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-destinations", .netns = netns_peer2(), .timeout = 100,
+                    .setup = reset_links});

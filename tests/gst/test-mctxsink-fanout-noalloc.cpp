@@ -298,6 +298,5 @@ GST_END_TEST;
 
 }  // namespace
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-fanout-noalloc",
-                     .netns = mctx_gst_test::netns_lo(),
-                     .init = init_mctxsink_category});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-fanout-noalloc", .netns = mctx_gst_test::netns_lo(),
+                    .init = init_mctxsink_category});

@@ -216,4 +216,4 @@ MCTX_GST_TEST(test_queue_full_with_segmentation) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-gso", .netns = mctx_gst_test::netns_peer()});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-gso", .netns = netns_peer()});

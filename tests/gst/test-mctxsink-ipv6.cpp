@@ -160,4 +160,4 @@ MCTX_GST_TEST(test_dual_stack_destinations_and_one_link_down) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-ipv6", .netns = mctx_gst_test::netns_veth()});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-ipv6", .netns = netns_veth()});

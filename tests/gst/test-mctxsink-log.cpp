@@ -119,4 +119,4 @@ MCTX_GST_TEST(test_core_lines_in_the_category) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-log", .netns = mctx_gst_test::netns_lo()});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-log", .netns = netns_lo()});

@@ -179,8 +179,9 @@ MCTX_GST_TEST(test_two_sinks_and_udpsrc_share_one_socket) {
     }
   };
   auto udpsrc_count = [&](int want) {
-    for (int i = 0; i < 200 && received.load() < want; ++i) g_usleep(10 * 1000);
-    g_usleep(50 * 1000);
+    mctx::test::wait_until([&] { return received.load() >= want; }, std::chrono::seconds(2),
+                           std::chrono::milliseconds(10));
+    g_usleep(50 * 1000);  // and no more than `want`
     return received.load();
   };
 
@@ -240,6 +241,4 @@ MCTX_GST_TEST(test_two_sinks_and_udpsrc_share_one_socket) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-pipeline",
-                     .netns = mctx_gst_test::netns_lo(),
-                     .timeout = 60});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-pipeline", .netns = netns_lo(), .timeout = 60});

@@ -250,4 +250,4 @@ MCTX_GST_TEST(test_error_then_fixed) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-props-errors", .netns = mctx_gst_test::netns_veth()});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-props-errors", .netns = netns_veth()});

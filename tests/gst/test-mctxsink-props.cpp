@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Copyright (c) 2026 The mctx authors
 
-// mctxsink: metadata, property specs and defaults, validation error texts,
-// GST_PARAM_MUTABLE_READY enforcement, the stats property when stopped, and
-// the mctx:// URI handler. Runs inside scripts/mctx-netns --veth (so that the
+// mctxsink: metadata, property specs and defaults, GST_PARAM_MUTABLE_READY
+// enforcement, the stats property when stopped (validation errors:
+// test-mctxsink-props-errors.cpp, the URI handler: test-mctxsink-uri.cpp). Runs inside scripts/mctx-netns --veth (so that the
 // interfaces are known: lo, mctx0 192.0.2.1/fd00::1, mctx1 192.0.2.2/fd00::2);
 // nothing is sent.
 
@@ -299,4 +299,4 @@ MCTX_GST_TEST(test_used_socket_lifetime) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-props", .netns = mctx_gst_test::netns_veth()});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-props", .netns = netns_veth()});

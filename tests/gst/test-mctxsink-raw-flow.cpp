@@ -274,7 +274,5 @@ static int raw_child() {
   return std::string(child) == "nocap" ? child_no_cap() : 2;
 }
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-raw-flow",
-                     .netns = mctx_gst_test::netns_peer(true),
-                     .timeout = 60,
-                     .child = raw_child});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-raw-flow", .netns = netns_peer(true), .timeout = 60,
+                    .child = raw_child});

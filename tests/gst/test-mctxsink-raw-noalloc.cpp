@@ -163,6 +163,5 @@ GST_END_TEST;
 
 }  // namespace
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-raw-noalloc",
-                     .netns = mctx_gst_test::netns_peer(true),
-                     .init = init_mctxsink_category});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-raw-noalloc", .netns = mctx_gst_test::netns_peer(true),
+                    .init = init_mctxsink_category});

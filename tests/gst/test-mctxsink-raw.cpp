@@ -109,10 +109,7 @@ GST_END_TEST;
 // IPv4 and IPv6 interleaved in one stream: each family's publication is
 // opened on its first datagram; everything arrives in order.
 MCTX_GST_TEST(test_both_families_one_stream) {
-  peer_setup();
-  rt::Capture cap = capture();
-  auto rx4 = ssm_receiver(kSource4, kGroup4);
-  auto rx6 = ssm_receiver(kSource6, kGroup6);
+  RawPeer peer;
   Sink s;
   raw_sink(s);
   GstHarness* h = s.harness();
@@ -128,11 +125,7 @@ MCTX_GST_TEST(test_both_families_one_stream) {
       fail_unless_equals_int(gst_harness_push(h, buffer_of(sent6.back().bytes)), GST_FLOW_OK);
     }
   }
-  expect_received(*rx4, sent4);
-  expect_received(*rx6, sent6);
-  auto frames = cap.frames();
-  for (const auto& d : sent4) expect_on_wire(frames, d, kGroup4);
-  for (const auto& d : sent6) expect_on_wire(frames, d, kGroup6);
+  peer.expect_delivered(sent4, sent6);
 
   GstStructure* st = stats(s.element);
   fail_unless_equals_uint64(u64(st, "packets-sent"), 6);
@@ -146,10 +139,7 @@ GST_END_TEST;
 // A buffer list in raw mode: every buffer is one datagram (both families,
 // some split into several memories), sent in order.
 MCTX_GST_TEST(test_buffer_list) {
-  peer_setup();
-  rt::Capture cap = capture();
-  auto rx4 = ssm_receiver(kSource4, kGroup4);
-  auto rx6 = ssm_receiver(kSource6, kGroup6);
+  RawPeer peer;
   Sink s;
   raw_sink(s);
   GstHarness* h = s.harness();
@@ -166,11 +156,7 @@ MCTX_GST_TEST(test_buffer_list) {
   }
   fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
 
-  expect_received(*rx4, sent4);
-  expect_received(*rx6, sent6);
-  auto frames = cap.frames();
-  for (const auto& d : sent4) expect_on_wire(frames, d, kGroup4);
-  for (const auto& d : sent6) expect_on_wire(frames, d, kGroup6);
+  peer.expect_delivered(sent4, sent6);
 
   GstStructure* st = stats(s.element);
   fail_unless_equals_uint64(u64(st, "packets-sent"), 20);
@@ -312,6 +298,4 @@ MCTX_GST_TEST(test_ipv6_without_interface) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-raw",
-                     .netns = mctx_gst_test::netns_peer(true),
-                     .timeout = 60});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-raw", .netns = netns_peer(true), .timeout = 60});

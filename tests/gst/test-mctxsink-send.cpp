@@ -234,13 +234,17 @@ MCTX_GST_TEST(test_stats_interval_zero_only_final) {
   g_object_set(s.element, "group", kGroup, "interface", "lo", "stats-interval", 0u, nullptr);
   GstHarness* h = s.harness();
   fail_unless_equals_int(gst_harness_push(h, text_buffer("a")), GST_FLOW_OK);
-  g_usleep(300 * 1000);
+  g_usleep(300 * 1000);  // stats-interval 0: no message in that time
   auto msgs = pop_metrics(s.bus);
   fail_unless_equals_int(msgs.size(), 0);
   // Switching it on while playing takes effect at once.
   g_object_set(s.element, "stats-interval", 50u, nullptr);
-  g_usleep(300 * 1000);
-  msgs = pop_metrics(s.bus);
+  mctx::test::wait_until(
+      [&] {
+        for (auto* x : pop_metrics(s.bus)) msgs.push_back(x);
+        return msgs.size() >= 2;
+      },
+      std::chrono::seconds(5), std::chrono::milliseconds(10));
   fail_unless(msgs.size() >= 2, "%zu messages", msgs.size());
   for (auto* x : msgs) gst_structure_free(x);
   gst_harness_teardown(h);
@@ -407,4 +411,4 @@ MCTX_GST_TEST(test_destinations_repeated) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-send", .netns = mctx_gst_test::netns_lo()});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-send", .netns = netns_lo()});

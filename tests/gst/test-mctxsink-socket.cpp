@@ -186,4 +186,4 @@ MCTX_GST_TEST(test_restart_reuses_settings) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-socket", .netns = mctx_gst_test::netns_lo()});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-socket", .netns = netns_lo()});

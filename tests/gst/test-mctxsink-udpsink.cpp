@@ -199,6 +199,4 @@ MCTX_GST_TEST(test_unicast_host_keeps_its_clear_error) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-udpsink",
-                     .netns = mctx_gst_test::netns_lo(),
-                     .timeout = 60});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-udpsink", .netns = netns_lo(), .timeout = 60});

@@ -179,4 +179,4 @@ MCTX_GST_TEST(test_uri_refused_while_running) {
 }
 GST_END_TEST;
 
-MCTX_GST_CHECK_MAIN({.suite = "mctxsink-uri", .netns = mctx_gst_test::netns_veth()});
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-uri", .netns = netns_veth()});
