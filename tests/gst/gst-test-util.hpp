@@ -18,8 +18,10 @@
 #include <thread>
 #include <vector>
 
+#include "gst-check-main.hpp"
 #include "mctx/address.hpp"
 #include "receiver.hpp"
+#include "wait.hpp"
 
 #include <gio/gio.h>
 #include <gst/check/gstcheck.h>
@@ -49,11 +51,33 @@ inline mctx::IpAddress addr(const char* text) {
   return *a;
 }
 
+// A receiver in this namespace, joined on `ifname` (nullptr: the kernel's
+// choice), with a receive buffer of `buffer_bytes` (0: the kernel's).
 inline std::unique_ptr<mctx::test::Receiver> receiver(const char* group, uint16_t port,
-                                                      const char* ifname = nullptr) {
+                                                      const char* ifname = nullptr,
+                                                      int buffer_bytes = 0) {
   return must("creating the test receiver", [&] {
     const uint32_t idx = ifname ? mctx::test::ifindex(ifname) : 0;
-    return std::make_unique<mctx::test::Receiver>(addr(group), port, idx);
+    auto rx = std::make_unique<mctx::test::Receiver>(addr(group), port, idx);
+    if (buffer_bytes > 0) rx->set_buffer_size(buffer_bytes);
+    return rx;
+  });
+}
+
+// A receiver on a peer host of scripts/mctx-netns (--peer: mctx1, --peer2:
+// Peer::second, mctx3), source-specific when `source` is given, with a
+// receive buffer of `buffer_bytes` (0: the kernel's) so that a busy machine
+// does not make it drop.
+inline std::unique_ptr<mctx::test::Receiver> peer_rx(
+    const char* group, uint16_t port, const char* source = nullptr,
+    mctx::test::Peer peer = mctx::test::Peer::first, int buffer_bytes = 0) {
+  return must("creating a receiver on the peer host", [&] {
+    std::optional<mctx::IpAddress> src;
+    if (source) src = addr(source);
+    auto rx = std::make_unique<mctx::test::Receiver>(
+        mctx::test::peer_receiver(addr(group), port, src, peer));
+    if (buffer_bytes > 0) rx->set_buffer_size(buffer_bytes);
+    return rx;
   });
 }
 
@@ -64,6 +88,13 @@ inline std::vector<mctx::test::Datagram> receive_n(mctx::test::Receiver& r, std:
 
 inline std::string payload_string(const mctx::test::Datagram& d) {
   return std::string(d.payload.begin(), d.payload.end());
+}
+
+// The text of packet i of a numbered stream ("packet-0007-xxxxxxx"; sizes vary).
+inline std::string packet_text(int i) {
+  char buf[64];
+  g_snprintf(buf, sizeof buf, "packet-%04d-%s", i, std::string(i % 50, 'x').c_str());
+  return buf;
 }
 
 // A buffer holding text (one memory).
@@ -259,8 +290,9 @@ inline void pause_and_resume_while_blocked(GstHarness* h, GstElement* element, i
     gst_structure_free(st);
     return v;
   };
-  for (int i = 0; i < 500 && counter("would-block") == 0; ++i) g_usleep(10 * 1000);
-  g_usleep(200 * 1000);
+  mctx::test::wait_until([&] { return counter("would-block") > 0; }, std::chrono::seconds(5),
+                         std::chrono::milliseconds(10));
+  g_usleep(200 * 1000);  // the pusher stays stuck (checked below)
   auto change_state = [&](GstState to) {
     const auto t0 = std::chrono::steady_clock::now();
     fail_if(gst_element_set_state(element, to) == GST_STATE_CHANGE_FAILURE);

@@ -5,7 +5,7 @@
 // For the gst-check programs that test mctxsink's send path (Fanout,
 // DestinationSet, Delivery, the backends) directly, linking the element's
 // internal library instead of loading the plugin: a GstBaseSink to hand it,
-// and their main().
+// and the category their main() initialises (gst-check-main.hpp).
 
 #include <gst/base/gstbasesink.h>
 #include <gst/check/gstcheck.h>
@@ -14,8 +14,8 @@
 #include <sstream>
 #include <string>
 
+#include "gst-check-main.hpp"
 #include "mctxsink-log.hpp"
-#include "netns_guard.hpp"
 
 // Delivery and the Fanout need a GstBaseSink: they post messages on it when
 // something goes wrong and wait for preroll on it when unlocked. These
@@ -45,14 +45,8 @@ std::string mctx_test_text(const Args&... args) {
   return out.str();
 }
 
-// main() of such a program: refuses to run outside a private network
-// namespace made by scripts/mctx-netns (`rules`), then initialises
-// GStreamer (gst-check) and the mctxsink category and runs the suite.
-inline int send_path_test_main(int argc, char** argv, const mctx::test::NetnsRules& rules,
-                               const char* what, Suite* (*make_suite)()) {
-  if (!mctx::test::require_private_netns(rules, what)) return mctx::test::kSkipExitCode;
-  gst_check_init(&argc, &argv);
+// Program::init of such a program: the mctxsink debug category, which the
+// plugin's init would have made.
+inline void init_mctxsink_category() {
   GST_DEBUG_CATEGORY_INIT(gst_mctx_sink_debug, "mctxsink", 0, "mctx multicast sink");
-  Suite* s = make_suite();
-  return gst_check_run_suite(s, "send-path", __FILE__) == 0 ? 0 : 1;
 }

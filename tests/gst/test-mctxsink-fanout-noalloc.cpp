@@ -150,7 +150,7 @@ struct Owned {
   }
 };
 
-GST_START_TEST(test_counting_works) {
+MCTX_GST_TEST(test_counting_works) {
   mctx::test::AllocationScope scope;
   for (int i = 0; i < kCalls; ++i) delete new std::string(100, 'x');
   fail_unless((scope.stop()) >= (static_cast<uint64_t>(kCalls)), "scope.stop() >= static_cast<uint64_t>(kCalls)");
@@ -286,29 +286,17 @@ void several_destinations_allocate_nothing(mctx::Gso gso) {
   gst_object_unref(sink);
 }
 
-GST_START_TEST(test_several_destinations_allocate_nothing_gso_auto) {
+MCTX_GST_TEST(test_several_destinations_allocate_nothing_gso_auto) {
   several_destinations_allocate_nothing(mctx::Gso::automatic);
 }
 GST_END_TEST;
 
-GST_START_TEST(test_several_destinations_allocate_nothing_gso_off) {
+MCTX_GST_TEST(test_several_destinations_allocate_nothing_gso_off) {
   several_destinations_allocate_nothing(mctx::Gso::off);
 }
 GST_END_TEST;
 
 }  // namespace
 
-Suite* fanout_noalloc_suite() {
-  Suite* s = suite_create("mctxsink-fanout-noalloc");
-  TCase* tc = tcase_create("fanout");
-  suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_counting_works);
-  tcase_add_test(tc, test_several_destinations_allocate_nothing_gso_auto);
-  tcase_add_test(tc, test_several_destinations_allocate_nothing_gso_off);
-  return s;
-}
-
-int main(int argc, char** argv) {
-  return send_path_test_main(argc, argv, {.how_to_run = "scripts/mctx-netns"},
-                             "these tests send multicast", fanout_noalloc_suite);
-}
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-fanout-noalloc", .netns = mctx_gst_test::netns_lo(),
+                    .init = init_mctxsink_category});

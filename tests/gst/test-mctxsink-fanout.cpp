@@ -200,7 +200,7 @@ class FanoutFailure {
   std::vector<std::pair<GstMessageType, std::string>> posted_;
 };
 
-GST_START_TEST(test_one_failed_destination_is_a_warning_and_the_others_go_on) {
+MCTX_GST_TEST(test_one_failed_destination_is_a_warning_and_the_others_go_on) {
   FanoutFailure fx;
   mctx::test::Receiver rx(*mctx::IpAddress::parse("239.1.2.60"), 5004,
                           mctx::test::ifindex("lo"));
@@ -235,7 +235,7 @@ GST_END_TEST;
 // The send error warning is rate-limited to one a second; the next one
 // after that says how many were not reported. The test moves Delivery's
 // clock instead of sleeping past the limit.
-GST_START_TEST(test_send_error_warnings_are_rate_limited) {
+MCTX_GST_TEST(test_send_error_warnings_are_rate_limited) {
   FanoutFailure fx;
   mctx::gst::set_delivery_time_source(&fake_now);
   fake_now_ms = 1000000;
@@ -262,7 +262,7 @@ GST_END_TEST;
 
 // The mctx-outage message at the end of an outage names the destination
 // that recovered (its URI), as each per-destination message does.
-GST_START_TEST(test_outage_message_names_the_destination) {
+MCTX_GST_TEST(test_outage_message_names_the_destination) {
   FanoutFailure fx;
   fx.set_ = std::make_unique<DestinationSet>(fx.settings_, fx.waiter_);
   fx.set_->add(std::make_shared<Destination>(fx.sink_, fx.settings_, "mctx://239.1.2.99:5000",
@@ -287,7 +287,7 @@ GST_END_TEST;
 // A destination removed while the streaming thread is in its send: what that
 // send sent stays in the totals (pushed = received + counted), folded in
 // when the streaming thread lets go of the destination.
-GST_START_TEST(test_removed_while_sending_counted_in_totals) {
+MCTX_GST_TEST(test_removed_while_sending_counted_in_totals) {
   FanoutFailure fx;
   fx.set_ = std::make_unique<DestinationSet>(fx.settings_, fx.waiter_);
   auto backend = std::make_unique<RemovedWhileSendingBackend>();
@@ -312,7 +312,7 @@ GST_START_TEST(test_removed_while_sending_counted_in_totals) {
 }
 GST_END_TEST;
 
-GST_START_TEST(test_the_only_destination_failing_is_an_error) {
+MCTX_GST_TEST(test_the_only_destination_failing_is_an_error) {
   FanoutFailure fx;
   fx.make_set(false, 1);
   Fanout fanout(fx.sink_, *fx.set_);
@@ -324,7 +324,7 @@ GST_START_TEST(test_the_only_destination_failing_is_an_error) {
 }
 GST_END_TEST;
 
-GST_START_TEST(test_the_last_of_several_failing_is_an_error) {
+MCTX_GST_TEST(test_the_last_of_several_failing_is_an_error) {
   FanoutFailure fx;
   fx.make_set(false, 2);
   Fanout fanout(fx.sink_, *fx.set_);
@@ -338,20 +338,5 @@ GST_END_TEST;
 
 }  // namespace
 
-Suite* fanout_suite() {
-  Suite* s = suite_create("mctxsink-fanout");
-  TCase* tc = tcase_create("failure");
-  suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_one_failed_destination_is_a_warning_and_the_others_go_on);
-  tcase_add_test(tc, test_send_error_warnings_are_rate_limited);
-  tcase_add_test(tc, test_outage_message_names_the_destination);
-  tcase_add_test(tc, test_removed_while_sending_counted_in_totals);
-  tcase_add_test(tc, test_the_only_destination_failing_is_an_error);
-  tcase_add_test(tc, test_the_last_of_several_failing_is_an_error);
-  return s;
-}
-
-int main(int argc, char** argv) {
-  return send_path_test_main(argc, argv, {.how_to_run = "scripts/mctx-netns"},
-                             "these tests send multicast", fanout_suite);
-}
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-fanout", .netns = mctx_gst_test::netns_lo(),
+                    .init = init_mctxsink_category});

@@ -39,23 +39,9 @@ static GstBufferList* make_list(const std::vector<std::size_t>& sizes, int first
 
 // A receiver in the peer namespace, joined on mctx1 there (an IPv4 datagram
 // from 192.0.2.1 arriving on mctx1 in the sender's own namespace would be a
-// martian: its source is local).
-static std::unique_ptr<mctx::test::Receiver> peer_receiver(const char* group, guint port) {
-  const char* ns = std::getenv("MCTX_PEER_NETNS");
-  fail_unless(ns != nullptr, "needs scripts/mctx-netns --peer");
-  return must("creating the peer receiver", [&] {
-    std::unique_ptr<mctx::test::Receiver> rx;
-    mctx::test::in_netns(ns, [&] {
-      rx = std::make_unique<mctx::test::Receiver>(addr(group), static_cast<uint16_t>(port),
-                                                  mctx::test::ifindex("mctx1"));
-    });
-    return rx;
-  });
-}
-
-static void grow(mctx::test::Receiver& rx) {
-  const int size = 16 << 20;
-  fail_unless(setsockopt(rx.fd(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) == 0);
+// martian: its source is local), with room for every datagram of a test.
+static std::unique_ptr<mctx::test::Receiver> peer_receiver(const char* group, uint16_t port) {
+  return peer_rx(group, port, nullptr, mctx::test::Peer::first, 16 << 20);
 }
 
 static void expect_received(mctx::test::Receiver& rx, const std::vector<std::string>& want) {
@@ -70,7 +56,6 @@ static void expect_received(mctx::test::Receiver& rx, const std::vector<std::str
 static void lists_of_equal_sizes(const char* group, guint port) {
   software_segmentation();
   auto rx = peer_receiver(group, port);
-  grow(*rx);
   Sink s;
   g_object_set(s.element, "group", group, "port", port, "interface", "mctx0", nullptr);
   GstHarness* h = s.harness();
@@ -92,16 +77,15 @@ static void lists_of_equal_sizes(const char* group, guint port) {
   gst_harness_teardown(h);
 }
 
-GST_START_TEST(test_lists_equal_sizes_ipv4) { lists_of_equal_sizes("239.1.30.1", 5400); }
+MCTX_GST_TEST(test_lists_equal_sizes_ipv4) { lists_of_equal_sizes("239.1.30.1", 5400); }
 GST_END_TEST;
 
-GST_START_TEST(test_lists_equal_sizes_ipv6) { lists_of_equal_sizes("ff3e::30:1", 5401); }
+MCTX_GST_TEST(test_lists_equal_sizes_ipv6) { lists_of_equal_sizes("ff3e::30:1", 5401); }
 GST_END_TEST;
 
-GST_START_TEST(test_mixed_sizes_and_oversized_buffer) {
+MCTX_GST_TEST(test_mixed_sizes_and_oversized_buffer) {
   software_segmentation();
   auto rx = peer_receiver("239.1.30.1", 5402);
-  grow(*rx);
   Sink s;
   g_object_set(s.element, "group", "239.1.30.1", "port", 5402u, "interface", "mctx0", nullptr);
   GstHarness* h = s.harness();
@@ -124,10 +108,9 @@ GST_START_TEST(test_mixed_sizes_and_oversized_buffer) {
 }
 GST_END_TEST;
 
-GST_START_TEST(test_gso_off) {
+MCTX_GST_TEST(test_gso_off) {
   software_segmentation();
   auto rx = peer_receiver("239.1.30.1", 5403);
-  grow(*rx);
   Sink s;
   g_object_set(s.element, "group", "239.1.30.1", "port", 5403u, "interface", "mctx0", nullptr);
   gst_util_set_object_arg(G_OBJECT(s.element), "gso", "off");
@@ -147,9 +130,8 @@ GST_END_TEST;
 // 20 Mbit/s: a list of 64 datagrams of 1316 bytes (1344 at the IP level)
 // takes 34.4 ms on the wire; three lists at least 3 x 34.4 / 1.2 (the
 // catch-up peak) minus the 1 ms burst.
-GST_START_TEST(test_max_rate_spreads_lists) {
+MCTX_GST_TEST(test_max_rate_spreads_lists) {
   auto rx = peer_receiver("239.1.30.1", 5404);
-  grow(*rx);
   Sink s;
   g_object_set(s.element, "group", "239.1.30.1", "port", 5404u, "interface", "mctx0", "max-rate",
                guint64(20000000), nullptr);
@@ -176,7 +158,7 @@ GST_END_TEST;
 
 // A flush interrupts a pacing wait: render returns FLUSHING at once and the
 // datagrams not sent are counted as dropped.
-GST_START_TEST(test_flush_interrupts_pacing_wait) {
+MCTX_GST_TEST(test_flush_interrupts_pacing_wait) {
   Sink s;
   g_object_set(s.element, "group", "239.1.30.1", "port", 5405u, "interface", "mctx0", "max-rate",
                guint64(100000), nullptr);  // 100 kbit/s: 64 x 1344 B take 6.9 s
@@ -205,12 +187,11 @@ GST_END_TEST;
 // A shaping qdisc with a tiny queue (tbf) refuses whole segmentation
 // messages (ENOBUFS): with queue-full=wait they are sent again, nothing lost,
 // in order; segmentation stays on.
-GST_START_TEST(test_queue_full_with_segmentation) {
+MCTX_GST_TEST(test_queue_full_with_segmentation) {
   software_segmentation();
   fail_unless(std::system("tc qdisc replace dev mctx0 root tbf rate 50mbit burst 100kb "
                           "limit 100kb") == 0);
   auto rx = peer_receiver("239.1.30.1", 5406);
-  grow(*rx);
   Sink s;
   g_object_set(s.element, "group", "239.1.30.1", "port", 5406u, "interface", "mctx0", nullptr);
   GstHarness* h = s.harness();
@@ -235,18 +216,4 @@ GST_START_TEST(test_queue_full_with_segmentation) {
 }
 GST_END_TEST;
 
-static Suite* mctxsink_gso_suite() {
-  Suite* s = suite_create("mctxsink-gso");
-  TCase* tc = tcase_create("veth");
-  suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_lists_equal_sizes_ipv4);
-  tcase_add_test(tc, test_lists_equal_sizes_ipv6);
-  tcase_add_test(tc, test_mixed_sizes_and_oversized_buffer);
-  tcase_add_test(tc, test_gso_off);
-  tcase_add_test(tc, test_max_rate_spreads_lists);
-  tcase_add_test(tc, test_flush_interrupts_pacing_wait);
-  tcase_add_test(tc, test_queue_full_with_segmentation);
-  return s;
-}
-
-GST_CHECK_MAIN(mctxsink_gso);
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-gso", .netns = netns_peer()});

@@ -13,7 +13,7 @@ using namespace mctx_gst_test;
 
 static std::string text(int i) { return "v6-packet-" + std::to_string(i); }
 
-GST_START_TEST(test_ipv6_source_and_hop_limit) {
+MCTX_GST_TEST(test_ipv6_source_and_hop_limit) {
   auto rx = receiver("ff3e::8000:1234", 5004, "mctx0");
   Sink s;
   g_object_set(s.element, "group", "ff3e::8000:1234", "source-address", "fd00::1", "source-port",
@@ -49,7 +49,7 @@ GST_END_TEST;
 
 // Configured through an mctx:// URI, as an application using playbin-style
 // URIs would.
-GST_START_TEST(test_ipv6_from_uri) {
+MCTX_GST_TEST(test_ipv6_from_uri) {
   auto rx = receiver("ff3e::8000:1234", 5006, "mctx0");
   GError* err = nullptr;
   GstElement* e = gst_element_make_from_uri(
@@ -71,7 +71,7 @@ GST_START_TEST(test_ipv6_from_uri) {
 GST_END_TEST;
 
 // A link-local group (ff12::/16) is sent on the interface given.
-GST_START_TEST(test_ipv6_link_local_group) {
+MCTX_GST_TEST(test_ipv6_link_local_group) {
   auto rx = receiver("ff12::4242", 5008, "mctx0");
   Sink s;
   g_object_set(s.element, "group", "ff12::4242", "port", 5008u, "interface", "mctx0", nullptr);
@@ -87,7 +87,7 @@ GST_END_TEST;
 // loop=FALSE: the copy for receivers on this host is not made (on the veth
 // pair the only way a local receiver joined on mctx0 gets a packet), while
 // the packet is still sent.
-GST_START_TEST(test_ipv6_loop_off) {
+MCTX_GST_TEST(test_ipv6_loop_off) {
   auto rx = receiver("ff3e::8000:1234", 5010, "mctx0");
   Sink s;
   g_object_set(s.element, "group", "ff3e::8000:1234", "port", 5010u, "source-address", "fd00::1",
@@ -106,7 +106,7 @@ GST_END_TEST;
 // Dual stack in one element: IPv6 out of mctx0 and, through destinations, an
 // IPv4 group on lo, byte-identical. With mctx0 down, the IPv6 path loses
 // (and counts) every datagram while the IPv4 path still receives all.
-GST_START_TEST(test_dual_stack_destinations_and_one_link_down) {
+MCTX_GST_TEST(test_dual_stack_destinations_and_one_link_down) {
   auto rx6 = receiver("ff3e::8000:1240", 5012, "mctx0");
   auto rx4 = receiver("239.1.2.40", 5012, "lo");
   Sink s;
@@ -160,16 +160,4 @@ GST_START_TEST(test_dual_stack_destinations_and_one_link_down) {
 }
 GST_END_TEST;
 
-static Suite* mctxsink_ipv6_suite() {
-  Suite* s = suite_create("mctxsink-ipv6");
-  TCase* tc = tcase_create("ipv6");
-  suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_ipv6_source_and_hop_limit);
-  tcase_add_test(tc, test_ipv6_from_uri);
-  tcase_add_test(tc, test_ipv6_link_local_group);
-  tcase_add_test(tc, test_ipv6_loop_off);
-  tcase_add_test(tc, test_dual_stack_destinations_and_one_link_down);
-  return s;
-}
-
-GST_CHECK_MAIN(mctxsink_ipv6);
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-ipv6", .netns = netns_veth()});

@@ -45,7 +45,7 @@ std::vector<Line> lines_from(const char* function) {
 
 }  // namespace
 
-GST_START_TEST(test_core_lines_in_the_category) {
+MCTX_GST_TEST(test_core_lines_in_the_category) {
   gst_debug_add_log_function(capture, nullptr, nullptr);
   gst_debug_set_threshold_for_name("mctxsink", GST_LEVEL_LOG);
   {
@@ -119,12 +119,4 @@ GST_START_TEST(test_core_lines_in_the_category) {
 }
 GST_END_TEST;
 
-static Suite* mctxsink_log_suite() {
-  Suite* s = suite_create("mctxsink-log");
-  TCase* tc = tcase_create("log");
-  suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_core_lines_in_the_category);
-  return s;
-}
-
-GST_CHECK_MAIN(mctxsink_log);
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-log", .netns = netns_lo()});

@@ -21,7 +21,7 @@ static std::string join(const std::vector<std::string>& parts) {
   return s;
 }
 
-GST_START_TEST(test_rtp_audio_received_by_udpsrc) {
+MCTX_GST_TEST(test_rtp_audio_received_by_udpsrc) {
   GstElement* rx = launch(
       "udpsrc name=src address=239.1.2.5 port=5004 multicast-iface=lo auto-multicast=true "
       "caps=\"application/x-rtp,media=audio,clock-rate=48000,encoding-name=L16,channels=1,"
@@ -111,7 +111,7 @@ GST_END_TEST;
 
 // The mctx:// URI works in gst-launch syntax too (the element is found by its
 // URI protocol through a generic URI sink lookup).
-GST_START_TEST(test_uri_in_pipeline) {
+MCTX_GST_TEST(test_uri_in_pipeline) {
   GstElement* rx = launch(
       "udpsrc address=239.1.2.6 port=5006 multicast-iface=lo ! appsink name=recv sync=false "
       "wait-on-eos=false async=false");
@@ -147,7 +147,7 @@ GST_END_TEST;
 // One application socket shared by a udpsrc and two mctxsinks (two groups):
 // each group receives exactly its own datagrams, the udpsrc keeps receiving
 // on the socket, and stopping one sink leaves the other sending.
-GST_START_TEST(test_two_sinks_and_udpsrc_share_one_socket) {
+MCTX_GST_TEST(test_two_sinks_and_udpsrc_share_one_socket) {
   GError* err = nullptr;
   GSocket* sock =
       g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &err);
@@ -179,8 +179,9 @@ GST_START_TEST(test_two_sinks_and_udpsrc_share_one_socket) {
     }
   };
   auto udpsrc_count = [&](int want) {
-    for (int i = 0; i < 200 && received.load() < want; ++i) g_usleep(10 * 1000);
-    g_usleep(50 * 1000);
+    mctx::test::wait_until([&] { return received.load() >= want; }, std::chrono::seconds(2),
+                           std::chrono::milliseconds(10));
+    g_usleep(50 * 1000);  // and no more than `want`
     return received.load();
   };
 
@@ -240,15 +241,4 @@ GST_START_TEST(test_two_sinks_and_udpsrc_share_one_socket) {
 }
 GST_END_TEST;
 
-static Suite* mctxsink_pipeline_suite() {
-  Suite* s = suite_create("mctxsink-pipeline");
-  TCase* tc = tcase_create("pipeline");
-  tcase_set_timeout(tc, 60);
-  suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_rtp_audio_received_by_udpsrc);
-  tcase_add_test(tc, test_uri_in_pipeline);
-  tcase_add_test(tc, test_two_sinks_and_udpsrc_share_one_socket);
-  return s;
-}
-
-GST_CHECK_MAIN(mctxsink_pipeline);
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-pipeline", .netns = netns_lo(), .timeout = 60});

@@ -18,8 +18,10 @@
 
 #include "alloc_counter.hpp"
 #include "alloc_counter_hooks.hpp"
-#include "netns_guard.hpp"
-#include "raw/raw_test_util.hpp"
+#include "capture.hpp"
+#include "datagram.hpp"
+#include "receiver.hpp"
+#include "values.hpp"
 
 #include "mctxsink-backend.hpp"
 #include "mctxsink-settings.hpp"
@@ -27,7 +29,7 @@
 
 namespace {
 
-namespace rt = mctx::rawtest;
+namespace rt = mctx::test;
 using mctx::gst::Backend;
 using mctx::gst::Settings;
 
@@ -70,14 +72,14 @@ std::size_t frames_with(std::vector<rt::Frame>& frames, const std::string& marke
   return n;
 }
 
-GST_START_TEST(test_counting_works) {
+MCTX_GST_TEST(test_counting_works) {
   mctx::test::AllocationScope scope;
   for (int i = 0; i < kCalls; ++i) delete new std::string(100, 'x');
   fail_unless((scope.stop()) >= (static_cast<uint64_t>(kCalls)), "scope.stop() >= static_cast<uint64_t>(kCalls)");
 }
 GST_END_TEST;
 
-GST_START_TEST(test_send_paths_allocate_nothing) {
+MCTX_GST_TEST(test_send_paths_allocate_nothing) {
   rt::peer_rp_filter_off();
   const std::string p4 = "mctx-gst-noalloc-v4;";
   const std::string p6 = "mctx-gst-noalloc-v6;";
@@ -126,7 +128,7 @@ GST_END_TEST;
 // Without 'interface', IPv6 follows the main-table route of its group
 // (route-selected egress): with no route each datagram fails alone, with one
 // it goes out; once the decision is cached, neither allocates.
-GST_START_TEST(test_ipv6_without_interface_allocates_nothing) {
+MCTX_GST_TEST(test_ipv6_without_interface_allocates_nothing) {
   const std::string p6 = "mctx-gst-noalloc-noif;";
   Split d6(rt::build(spec("2001:db8:99::7", "ff3e::8000:1234", p6)));
   rt::Capture cap = rt::peer_capture();
@@ -161,20 +163,5 @@ GST_END_TEST;
 
 }  // namespace
 
-Suite* raw_noalloc_suite() {
-  Suite* s = suite_create("mctxsink-raw-noalloc");
-  TCase* tc = tcase_create("raw");
-  suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_counting_works);
-  tcase_add_test(tc, test_send_paths_allocate_nothing);
-  tcase_add_test(tc, test_ipv6_without_interface_allocates_nothing);
-  return s;
-}
-
-int main(int argc, char** argv) {
-  return send_path_test_main(argc, argv,
-                             {.others_may_exist_down = false,
-                              .required_env = {"MCTX_PEER_NETNS"},
-                              .how_to_run = "scripts/mctx-netns --peer"},
-                             "these tests send raw multicast", raw_noalloc_suite);
-}
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-raw-noalloc", .netns = mctx_gst_test::netns_peer(true),
+                    .init = init_mctxsink_category});

@@ -104,7 +104,7 @@ Sap next_sap(mctx::test::Receiver& r, int timeout_ms = 3000) {
 
 }  // namespace
 
-GST_START_TEST(test_defaults) {
+MCTX_GST_TEST(test_defaults) {
   Sink s;
   gchar *file = nullptr, *name = nullptr, *address = nullptr;
   gboolean announce = TRUE;
@@ -125,7 +125,7 @@ GST_END_TEST;
 
 // The SDP of RTP L16 caps, exactly; the file holds the same text and
 // nothing else is left in its directory; new caps give a new version.
-GST_START_TEST(test_sdp_rtp_and_file) {
+MCTX_GST_TEST(test_sdp_rtp_and_file) {
   TempDir dir;
   const std::string file = dir.path + "/stream.sdp";
   Sink s;
@@ -162,7 +162,7 @@ GST_START_TEST(test_sdp_rtp_and_file) {
 }
 GST_END_TEST;
 
-GST_START_TEST(test_sdp_mpegts_udp) {
+MCTX_GST_TEST(test_sdp_mpegts_udp) {
   Sink s;
   g_object_set(s.element, "group", "239.255.0.2", "port", 1234, "interface", "lo", "ttl", 4,
                nullptr);
@@ -176,7 +176,7 @@ GST_END_TEST;
 
 // Caps without an SDP form: no SDP (and no error) when nothing asks for
 // one; an error naming the caps when sdp-file is set.
-GST_START_TEST(test_caps_without_sdp_form) {
+MCTX_GST_TEST(test_caps_without_sdp_form) {
   {
     Sink s;
     g_object_set(s.element, "group", "239.255.0.2", "interface", "lo", nullptr);
@@ -204,7 +204,7 @@ GST_START_TEST(test_caps_without_sdp_form) {
 GST_END_TEST;
 
 // An SSM group: the source filter names the address the socket sends from.
-GST_START_TEST(test_sdp_ssm_source_filter) {
+MCTX_GST_TEST(test_sdp_ssm_source_filter) {
   Sink s;
   g_object_set(s.element, "group", "232.1.2.3", "port", 5004, "interface", "mctx0", nullptr);
   GstHarness* h = s.harness(kL16Caps);
@@ -217,7 +217,7 @@ GST_START_TEST(test_sdp_ssm_source_filter) {
 GST_END_TEST;
 
 // An ST 2022-7 pair: one SDP, two media sections, a=group:DUP.
-GST_START_TEST(test_sdp_2022_7_pair) {
+MCTX_GST_TEST(test_sdp_2022_7_pair) {
   Sink s;
   g_object_set(s.element, "group", "239.1.1.1", "port", 5004, "interface", "mctx0",
                "source-address", "192.0.2.1", nullptr);
@@ -256,7 +256,7 @@ GST_END_TEST;
 // SAP on 239.255.255.255:9875 (the SAP address of 239.255/16): the first
 // announcement at the caps, the header, origin, hash and payload, the
 // interval, the deletion at stop.
-GST_START_TEST(test_sap_announcements_and_deletion) {
+MCTX_GST_TEST(test_sap_announcements_and_deletion) {
   auto r = receiver("239.255.255.255", mctx::kSapPort, "lo");
   Sink s;
   g_object_set(s.element, "group", "239.255.0.1", "port", 5004, "interface", "lo", "announce",
@@ -298,7 +298,7 @@ GST_START_TEST(test_sap_announcements_and_deletion) {
 GST_END_TEST;
 
 // EOS: the deletion, and no announcement after it until a flush.
-GST_START_TEST(test_sap_deletion_at_eos) {
+MCTX_GST_TEST(test_sap_deletion_at_eos) {
   auto r = receiver("239.255.255.255", mctx::kSapPort, "lo");
   Sink s;
   g_object_set(s.element, "group", "239.255.0.1", "interface", "lo", "announce", TRUE,
@@ -324,7 +324,7 @@ GST_END_TEST;
 
 // IPv6: announcements of an ff3e:: group reach ff0e::2:7ffe over the veth
 // pair, from the source address.
-GST_START_TEST(test_sap_ipv6_over_veth) {
+MCTX_GST_TEST(test_sap_ipv6_over_veth) {
   auto r = receiver("ff0e::2:7ffe", mctx::kSapPort, "mctx1");
   Sink s;
   g_object_set(s.element, "group", "ff3e::8000:1234", "port", 5004, "interface", "mctx0",
@@ -346,7 +346,7 @@ GST_START_TEST(test_sap_ipv6_over_veth) {
 GST_END_TEST;
 
 // An explicit announce-address.
-GST_START_TEST(test_sap_announce_address) {
+MCTX_GST_TEST(test_sap_announce_address) {
   auto r = receiver("224.2.127.254", mctx::kSapPort, "lo");
   Sink s;
   g_object_set(s.element, "group", "239.255.0.1", "interface", "lo", "announce", TRUE,
@@ -358,7 +358,7 @@ GST_START_TEST(test_sap_announce_address) {
 }
 GST_END_TEST;
 
-GST_START_TEST(test_errors_name_the_property) {
+MCTX_GST_TEST(test_errors_name_the_property) {
   {
     Sink s;
     g_object_set(s.element, "group", "239.255.0.1", "interface", "lo", "announce", TRUE,
@@ -396,7 +396,7 @@ GST_START_TEST(test_errors_name_the_property) {
 GST_END_TEST;
 
 // The properties are READY-only: refused while running.
-GST_START_TEST(test_mutable_ready) {
+MCTX_GST_TEST(test_mutable_ready) {
   Sink s;
   g_object_set(s.element, "group", "239.255.0.1", "interface", "lo", nullptr);
   GstHarness* h = s.harness(kL16Caps);
@@ -409,24 +409,4 @@ GST_START_TEST(test_mutable_ready) {
 }
 GST_END_TEST;
 
-static Suite* mctxsink_sdp_suite() {
-  Suite* s = suite_create("mctxsink-sdp");
-  TCase* tc = tcase_create("sdp");
-  tcase_set_timeout(tc, 60);
-  suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_defaults);
-  tcase_add_test(tc, test_sdp_rtp_and_file);
-  tcase_add_test(tc, test_sdp_mpegts_udp);
-  tcase_add_test(tc, test_caps_without_sdp_form);
-  tcase_add_test(tc, test_sdp_ssm_source_filter);
-  tcase_add_test(tc, test_sdp_2022_7_pair);
-  tcase_add_test(tc, test_sap_announcements_and_deletion);
-  tcase_add_test(tc, test_sap_deletion_at_eos);
-  tcase_add_test(tc, test_sap_ipv6_over_veth);
-  tcase_add_test(tc, test_sap_announce_address);
-  tcase_add_test(tc, test_errors_name_the_property);
-  tcase_add_test(tc, test_mutable_ready);
-  return s;
-}
-
-GST_CHECK_MAIN(mctxsink_sdp)
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-sdp", .netns = netns_veth(), .timeout = 60});

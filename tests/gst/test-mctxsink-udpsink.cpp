@@ -44,7 +44,7 @@ static void run_to_eos(GstElement* pipeline) {
 
 // udpsink host=G port=P multicast-iface=lo ttl-mc=N qos-dscp=D bind-address
 // bind-port: every datagram arrives with that TTL, TOS and source.
-GST_START_TEST(test_udpsink_options_take_effect) {
+MCTX_GST_TEST(test_udpsink_options_take_effect) {
   auto rx = receiver("239.1.3.1", 5020, "lo");
   const std::string udpsink_line =
       "fakesrc num-buffers=20 sizetype=fixed sizemax=1316 filltype=pattern-span ! "
@@ -92,7 +92,7 @@ GST_START_TEST(test_udpsink_options_take_effect) {
 GST_END_TEST;
 
 // The RTP audio line of udpsink's documentation style, received by udpsrc.
-GST_START_TEST(test_udpsink_rtp_line_received_by_udpsrc) {
+MCTX_GST_TEST(test_udpsink_rtp_line_received_by_udpsrc) {
   GstElement* rx = launch(
       "udpsrc address=239.1.3.2 port=5022 multicast-iface=lo "
       "caps=\"application/x-rtp,media=audio,clock-rate=44100,encoding-name=L16,channels=1,"
@@ -124,7 +124,7 @@ GST_END_TEST;
 // Reading an alias returns the current value of its target, whichever name
 // set it last; setting either name notifies both; each alias's blurb says
 // what it is an alias of and keeps udpsink's type.
-GST_START_TEST(test_aliases_read_back_and_describe_themselves) {
+MCTX_GST_TEST(test_aliases_read_back_and_describe_themselves) {
   Sink s;
   g_object_set(s.element, "group", "239.9.9.9", "interface", "lo", "ttl", 7u, "dscp", 10,
                "source-address", "127.0.0.1", "source-port", 4000u, nullptr);
@@ -185,7 +185,7 @@ GST_END_TEST;
 
 // host is multicast only: a unicast host or a host name fails the start
 // with the same clear sentence as group.
-GST_START_TEST(test_unicast_host_keeps_its_clear_error) {
+MCTX_GST_TEST(test_unicast_host_keeps_its_clear_error) {
   {
     Sink s;
     g_object_set(s.element, "host", "192.168.1.5", "multicast-iface", "lo", nullptr);
@@ -199,16 +199,4 @@ GST_START_TEST(test_unicast_host_keeps_its_clear_error) {
 }
 GST_END_TEST;
 
-static Suite* mctxsink_udpsink_suite() {
-  Suite* s = suite_create("mctxsink-udpsink-migration");
-  TCase* tc = tcase_create("udpsink");
-  tcase_set_timeout(tc, 60);
-  suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_udpsink_options_take_effect);
-  tcase_add_test(tc, test_udpsink_rtp_line_received_by_udpsrc);
-  tcase_add_test(tc, test_aliases_read_back_and_describe_themselves);
-  tcase_add_test(tc, test_unicast_host_keeps_its_clear_error);
-  return s;
-}
-
-GST_CHECK_MAIN(mctxsink_udpsink);
+MCTX_GST_CHECK_MAIN({.suite = "mctxsink-udpsink", .netns = netns_lo(), .timeout = 60});

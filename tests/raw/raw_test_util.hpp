@@ -57,8 +57,3 @@ class DropNetRaw {
 };
 
 }  // namespace mctx::test
-
-// tests/gst/test-mctxsink-raw-noalloc.cpp names these helpers rawtest::.
-namespace mctx::rawtest {
-using namespace mctx::test;
-}  // namespace mctx::rawtest
