@@ -5,11 +5,13 @@
 
 #include <gst/gst.h>
 
+#include "gstamtsrc.h"
 #include "gstmctxsink.h"
 #include "mctxsink-private.hpp"
 
 static gboolean plugin_init(GstPlugin* plugin) {
   if (!GST_ELEMENT_REGISTER(mctxsink, plugin)) return FALSE;
+  if (!GST_ELEMENT_REGISTER(amtsrc, plugin)) return FALSE;
   mctx::gst::route_core_log();  // the category exists now
   return TRUE;
 }
