@@ -552,6 +552,86 @@ def case_tshark(relayd, plugin_dir):
     log("tshark decodes %d AMT messages: types %s" % (len(out), sorted(types)))
 
 
+def case_props(plugin_dir):
+    """Property checks at start (the ERROR names the property, the value and
+    the rule) and the amt:// URI handler. Sends nothing."""
+    os.environ["GST_PLUGIN_PATH_1_0"] = plugin_dir
+    os.environ["GST_REGISTRY_FORK"] = "no"
+    os.environ["GST_REGISTRY"] = os.path.join(tempfile.gettempdir(),
+                                              "amtsrc-reg-%d.bin" % os.getpid())
+    import gi
+    gi.require_version("Gst", "1.0")
+    from gi.repository import Gst
+    Gst.init(None)
+
+    def start_error(**props):
+        pipe = Gst.Pipeline()
+        src = Gst.ElementFactory.make("amtsrc")
+        for k, v in props.items():
+            src.set_property(k.replace("_", "-"), v)
+        sink = Gst.ElementFactory.make("fakesink")
+        pipe.add(src)
+        pipe.add(sink)
+        src.link(sink)
+        pipe.set_state(Gst.State.PLAYING)
+        msg = pipe.get_bus().timed_pop_filtered(5 * Gst.SECOND, Gst.MessageType.ERROR)
+        pipe.set_state(Gst.State.NULL)
+        return msg.parse_error()[0].message if msg else None
+
+    cases = [
+        ({"group": ""}, ["group", "not set"]),
+        ({"group": "10.1.1.1"}, ["group '10.1.1.1'", "not a multicast address"]),
+        ({"group": "232.1.1.999"}, ["group '232.1.1.999'"]),
+        ({"group": "232.1.1.1", "source_address": "2001:db8::1"},
+         ["source-address '2001:db8::1'", "family"]),
+        ({"group": "232.1.1.1", "source_address": "232.2.2.2"},
+         ["source-address '232.2.2.2'", "unicast"]),
+        ({"group": "232.1.1.1", "relay_address": "no-such-relay.invalid"},
+         ["relay-address 'no-such-relay.invalid'"]),
+        ({"group": "232.1.1.1", "relay_address": "192.0.2.1", "local_address": "fd00::1"},
+         ["local-address 'fd00::1'", "family"]),
+        ({"group": "232.1.1.1", "relay_address": "192.0.2.1", "interface": "nosuchif9"},
+         ["interface", "'nosuchif9'"]),
+    ]
+    for props, needles in cases:
+        text = start_error(**props)
+        if text is None:
+            fail("%s: no ERROR" % props)
+        for n in needles:
+            if n not in text:
+                fail("%s: the ERROR %r does not say %r" % (props, text, n))
+        log("ok: %s -> %s" % (props, text))
+
+    src = Gst.ElementFactory.make("amtsrc")
+    uri = "amt://198.51.100.2@232.1.1.1:5000?relay=192.0.2.1"
+    if not src.set_uri(uri):
+        fail("set_uri(%s) refused" % uri)
+    got = (src.get_property("source-address"), src.get_property("group"),
+           src.get_property("port"), src.get_property("relay-address"))
+    if got != ("198.51.100.2", "232.1.1.1", 5000, "192.0.2.1") or src.get_uri() != uri:
+        fail("URI %s gave %s, %s" % (uri, got, src.get_uri()))
+    src6 = Gst.ElementFactory.make("amtsrc")
+    uri6 = "amt://[fd01::2]@[ff3e::8000:1]:5000?relay=[fd00::1]"
+    if not src6.set_uri(uri6) or src6.get_property("group") != "ff3e::8000:1" or \
+            src6.get_property("source-address") != "fd01::2" or \
+            src6.get_property("relay-address") != "fd00::1":
+        fail("URI %s not taken" % uri6)
+    asm = Gst.ElementFactory.make("amtsrc")
+    if not asm.set_uri("amt://239.1.2.3") or asm.get_property("source-address") != "":
+        fail("amt://239.1.2.3 not taken as (*,G)")
+    for bad in ("amt://", "amt://232.1.1.1:0", "amt://232.1.1.1:99999", "amt://x@232.1.1.1",
+                "amt://232.1.1.1?foo=1", "udp://232.1.1.1"):
+        try:
+            ok = Gst.ElementFactory.make("amtsrc").set_uri(bad)
+        except gi.repository.GLib.Error as e:
+            ok = False
+            if bad.startswith("amt:") and bad not in e.message:
+                fail("the error for %s does not quote it: %s" % (bad, e.message))
+        if ok:
+            fail("URI %s accepted" % bad)
+    log("ok: URIs (SSM, IPv6 in brackets, ASM, 6 bad ones refused)")
+
+
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "gateway":
         return gateway_helper(sys.argv[2])
@@ -559,7 +639,11 @@ def main():
     if "MCTX_PEER2_NETNS" not in os.environ:
         log("SKIP: run under scripts/mctx-netns --peer2")
         return SKIP
-    if case != "no-relay" and (not relayd or not os.access(relayd, os.X_OK)):
+    if case == "props":
+        case_props(plugin_dir)
+        log("PASS", case)
+        return 0
+    if case not in ("no-relay",) and (not relayd or not os.access(relayd, os.X_OK)):
         log("SKIP: amtrelayd not available (../shared/peers/build-amtrelayd missing or failed)")
         return SKIP
     setup_lan()
