@@ -48,15 +48,16 @@ peer sh -ec '
 # 1. The relay, listening on 192.0.2.1:2268, receiving native multicast on mctx2.
 "$relayd" -d -a 192.0.2.1 -r 192.0.2.1 -c mctx2 >/tmp/amtrelayd-example.log 2>&1 &
 relay_pid=$!
+# (Background commands run nsenter directly, so that $! is their own pid.)
 
 # 2. The gateway pipeline in the gateway host.
-peer gst-launch-1.0 -q amtsrc relay-address=192.0.2.1 group=232.1.1.1 \
+nsenter --net="$MCTX_PEER_NETNS" gst-launch-1.0 -q amtsrc relay-address=192.0.2.1 group=232.1.1.1 \
     source-address=198.51.100.2 output=datagram \
   ! mctxsink raw-mode=true interface=lan0 &
 gateway_pid=$!
 
 # 3. An ordinary SSM receiver on the LAN.
-peer /usr/bin/python3 -c '
+nsenter --net="$MCTX_PEER_NETNS" /usr/bin/python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"lan1")
@@ -89,6 +90,9 @@ for i in range(20):
 
 status=0
 wait "$receiver_pid" || status=$?
-kill "$gateway_pid" "$relay_pid" 2>/dev/null || true
-wait 2>/dev/null || true
+# SIGINT: gst-launch stops the pipeline, and amtsrc sends the leave.
+kill -INT "$gateway_pid" 2>/dev/null || true
+wait "$gateway_pid" 2>/dev/null || true
+kill "$relay_pid" 2>/dev/null || true
+wait "$relay_pid" 2>/dev/null || true
 exit $status
