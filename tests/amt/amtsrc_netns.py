@@ -102,9 +102,19 @@ def gateway_helper(desc):
             line = sys.stdin.readline().strip()
             if line in ("stop", ""):
                 t0 = time.monotonic()
-                pipe.set_state(Gst.State.NULL)
+                # READY first: the bus of a pipeline in NULL drops messages,
+                # and stop (PAUSED -> READY) posts the final ones.
+                pipe.set_state(Gst.State.READY)
+                took = time.monotonic() - t0
                 try:
-                    emit({"stopped": time.monotonic() - t0})
+                    while True:
+                        msg = bus.pop()
+                        if msg is None:
+                            break
+                        if msg.type == Gst.MessageType.ELEMENT:
+                            emit({"element": msg.get_structure().to_string()})
+                    pipe.set_state(Gst.State.NULL)
+                    emit({"stopped": took})
                 except BrokenPipeError:
                     pass
                 return 0
@@ -381,6 +391,13 @@ def case_datagram(relayd, plugin_dir, v6=False):
         stop(gw)
         log("LAN receiver: %d/300 datagrams byte-identical from the original source; %s" %
             (n, m))
+        final = [o["element"] for o in gw.lines
+                 if o.get("element", "").startswith("amt-metrics") and "reason=(string)stop" in
+                 o["element"]]
+        if not final or field(final[-1], "updates-sent") != field(m, "updates-sent") + 1:
+            fail("stop did not send the leave (a Membership Update): %s" % final)
+        if not any(state_is("stopped")(o) for o in gw.lines):
+            fail("no amt-state stopped message")
         if field(m, "datagrams") is None or field(m, "datagrams") < 300:
             fail("metrics: datagrams < 300: %s" % m)
     finally:
@@ -424,7 +441,8 @@ def case_no_relay(plugin_dir):
     absent = "192.0.2.99"
     t0 = time.monotonic()
     gw = start_gateway(plugin_dir, "amtsrc name=amt relay-address=%s group=%s "
-                       "source-address=%s ! fakesink" % (absent, GROUP4, SOURCE4))
+                       "source-address=%s timeout=500000000 metrics-interval=500 ! fakesink" %
+                       (absent, GROUP4, SOURCE4))
     w = gw.wait_for(lambda o: "warning" in o, 10)
     if w is None:
         fail("no WARNING within 10 s without a relay: %s" % gw.lines)
@@ -435,10 +453,21 @@ def case_no_relay(plugin_dir):
     time.sleep(2)
     warnings = [o for o in gw.lines if "warning" in o]
     took = stop(gw, within=2.0)
+    elements = [o["element"] for o in gw.lines if "element" in o]
+    timeouts = [e for e in elements if e.startswith("amtsrc-timeout") and
+                "timeout=(guint64)500000000" in e]
+    periodic = [e for e in elements if e.startswith("amt-metrics") and
+                "reason=(string)interval" in e and "state=(string)requesting" in e]
+    if len(timeouts) < 4:
+        fail("%d amtsrc-timeout messages in %.1f s of silence (timeout 0.5 s)" %
+             (len(timeouts), time.monotonic() - t0))
+    if len(periodic) < 4:
+        fail("%d periodic amt-metrics messages (metrics-interval 500 ms)" % len(periodic))
     if len(warnings) != 1:
         fail("%d WARNINGs, expected one per loss" % len(warnings))
-    log("no relay: WARNING after %.1f s: %r; stopped in %.2f s" %
-        (time.monotonic() - t0, w["warning"], took))
+    log("no relay: WARNING after %.1f s: %r; stopped in %.2f s; %d amtsrc-timeout, %d "
+        "amt-metrics messages" % (time.monotonic() - t0, w["warning"], took, len(timeouts),
+                                  len(periodic)))
 
 
 def amt_data(inner):
