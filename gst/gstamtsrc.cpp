@@ -126,6 +126,15 @@ struct Run {
   GstClockTime last_data = GST_CLOCK_TIME_NONE;  // running time
   uint64_t send_errors = 0;
   uint64_t truncated = 0;
+  // The address object of the last inner source (payload output).
+  GSocketAddress* meta_address = nullptr;
+  mctx::IpAddress meta_source;
+  uint16_t meta_port = 0;
+  ~Run() {
+    if (meta_address != nullptr) g_object_unref(meta_address);
+  }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
 };
 
 struct Private {
@@ -317,6 +326,27 @@ GSocketAddress* inet_socket_address(const mctx::IpAddress& a, uint16_t port) {
   return sa;
 }
 
+// The inner source as a GstNetAddressMeta without an allocation per
+// datagram: the address object is kept while the source stays the same, and
+// the meta is POOLED, so it stays on the buffer when it returns to the pool.
+void set_source_meta(Run& run, GstBuffer* buf, const mctx::AmtInnerDatagram& d) {
+  if (run.meta_address == nullptr || run.meta_source != d.source ||
+      run.meta_port != d.source_port) {
+    if (run.meta_address != nullptr) g_object_unref(run.meta_address);
+    run.meta_address = inet_socket_address(d.source, d.source_port);
+    run.meta_source = d.source;
+    run.meta_port = d.source_port;
+  }
+  GstNetAddressMeta* meta = gst_buffer_get_net_address_meta(buf);
+  if (meta == nullptr) {
+    meta = gst_buffer_add_net_address_meta(buf, run.meta_address);
+    meta->meta.flags = static_cast<GstMetaFlags>(meta->meta.flags | GST_META_FLAG_POOLED);
+  } else if (meta->addr != run.meta_address) {
+    g_object_unref(meta->addr);
+    meta->addr = G_SOCKET_ADDRESS(g_object_ref(run.meta_address));
+  }
+}
+
 // One batch: receive what is queued, hand each datagram to the gateway,
 // queue the accepted ones. Returns false on a socket error (posted).
 bool receive_batch(GstAmtSrc* self, Run& run, std::size_t& got) {
@@ -364,11 +394,7 @@ bool receive_batch(GstAmtSrc* self, Run& run, std::size_t& got) {
     gst_buffer_resize(buf, static_cast<gssize>(offset), static_cast<gssize>(out.size()));
     GST_BUFFER_PTS(buf) = ts;
     GST_BUFFER_DTS(buf) = ts;
-    if (run.settings.output == AmtOutput::payload) {
-      GSocketAddress* sa = inet_socket_address(r.data.source, r.data.source_port);
-      gst_buffer_add_net_address_meta(buf, sa);
-      g_object_unref(sa);
-    }
+    if (run.settings.output == AmtOutput::payload) set_source_meta(run, buf, r.data);
     run.ready.push_back(buf);
   }
   if (!run.ready.empty()) run.last_data = ts;
