@@ -230,6 +230,29 @@ def start_relay(relayd, v6=False):
     return p
 
 
+class Relay:
+    """amtrelayd for the length of a `with` block."""
+
+    def __init__(self, relayd, v6=False):
+        self.relayd, self.v6 = relayd, v6
+        self.p = start_relay(relayd, v6)
+
+    def restart(self):
+        self.stop()
+        time.sleep(1)
+        self.p = start_relay(self.relayd, self.v6)
+
+    def stop(self):
+        self.p.kill()
+        self.p.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
 def start_gateway(plugin_dir, pipeline):
     env = dict(os.environ)
     env["GST_PLUGIN_PATH_1_0"] = plugin_dir
@@ -379,8 +402,7 @@ def datagram_pipeline(relay, group, source, extra=""):
 
 
 def case_datagram(relayd, plugin_dir, v6=False):
-    relay = start_relay(relayd, v6)
-    try:
+    with Relay(relayd, v6) as relay:
         gw = start_gateway(plugin_dir, datagram_pipeline(
             RELAY6 if v6 else RELAY4, GROUP6 if v6 else GROUP4, SOURCE6 if v6 else SOURCE4))
         wait_joined(gw)
@@ -400,14 +422,10 @@ def case_datagram(relayd, plugin_dir, v6=False):
             fail("no amt-state stopped message")
         if field(m, "datagrams") is None or field(m, "datagrams") < 300:
             fail("metrics: datagrams < 300: %s" % m)
-    finally:
-        relay.kill()
-        relay.wait()
 
 
 def case_payload(relayd, plugin_dir):
-    relay = start_relay(relayd)
-    try:
+    with Relay(relayd) as relay:
         gw = start_gateway(plugin_dir,
                            "amtsrc name=amt relay-address=%s group=%s source-address=%s port=%d "
                            "! appsink name=out sync=false" % (RELAY4, GROUP4, SOURCE4, PORT))
@@ -432,9 +450,6 @@ def case_payload(relayd, plugin_dir):
             if o["pts"] is None or o["pts"] < 0 or o["pts"] > 2**63:
                 fail("payload buffer %d: no timestamp" % k)
         log("payload: 100/100 buffers are the source's payloads, meta %s:4000" % SOURCE4)
-    finally:
-        relay.kill()
-        relay.wait()
 
 
 def case_no_relay(plugin_dir):
@@ -486,8 +501,7 @@ def ipv4_udp(src, dst, sport, dport, body, ttl=8):
 
 
 def case_forged(relayd, plugin_dir):
-    relay = start_relay(relayd)
-    try:
+    with Relay(relayd) as relay:
         sh("ip addr add %s/24 dev mctx0" % FORGER4)
         gw = start_gateway(plugin_dir, datagram_pipeline(RELAY4, GROUP4, SOURCE4))
         wait_joined(gw)
@@ -515,24 +529,17 @@ def case_forged(relayd, plugin_dir):
             fail("forged: drop-not-from-relay = %s, expected >= 50: %s" % (dropped, m))
         log("forged: 50 AMT data from %s dropped (drop-not-from-relay=%d), %d genuine delivered"
             % (FORGER4, dropped, n))
-    finally:
-        relay.kill()
-        relay.wait()
 
 
 def case_relay_restart(relayd, plugin_dir):
-    relay = start_relay(relayd)
-    try:
+    with Relay(relayd) as relay:
         gw = start_gateway(plugin_dir, datagram_pipeline(RELAY4, GROUP4, SOURCE4))
         wait_joined(gw)
         rx = receiver(10**6, 3)
         send_stream(0, 50)
         check_lan(rx, 0, 50)
         before = field(metrics(gw), "datagrams")
-        relay.kill()
-        relay.wait()
-        time.sleep(1)
-        relay = start_relay(relayd)
+        relay.restart()
         # The gateway's next refresh (the relay's query interval) or its
         # retries bring the tunnel back; data resumes without help.
         t0 = time.monotonic()
@@ -550,9 +557,6 @@ def case_relay_restart(relayd, plugin_dir):
         check_lan(rx, 5000, 50)
         stop(gw)
         log("relay restart: data resumed %.1f s after the restart" % resumed)
-    finally:
-        relay.kill()
-        relay.wait()
 
 
 def case_tshark(relayd, plugin_dir):
