@@ -96,6 +96,22 @@ def gateway_helper(desc):
         sink.connect("new-sample", on_sample)
     pipe.set_state(Gst.State.PLAYING)
     bus = pipe.get_bus()
+
+    def drain():
+        """Every message on the bus now, as JSON lines."""
+        while True:
+            msg = bus.pop()
+            if msg is None:
+                return
+            if msg.type == Gst.MessageType.ELEMENT:
+                emit({"element": msg.get_structure().to_string()})
+            elif msg.type == Gst.MessageType.WARNING:
+                err, dbg = msg.parse_warning()
+                emit({"warning": err.message, "debug": dbg})
+            elif msg.type == Gst.MessageType.ERROR:
+                err, dbg = msg.parse_error()
+                emit({"error": err.message, "debug": dbg})
+
     while True:
         r, _, _ = select.select([sys.stdin], [], [], 0.05)
         if r:
@@ -107,12 +123,7 @@ def gateway_helper(desc):
                 pipe.set_state(Gst.State.READY)
                 took = time.monotonic() - t0
                 try:
-                    while True:
-                        msg = bus.pop()
-                        if msg is None:
-                            break
-                        if msg.type == Gst.MessageType.ELEMENT:
-                            emit({"element": msg.get_structure().to_string()})
+                    drain()
                     pipe.set_state(Gst.State.NULL)
                     emit({"stopped": took})
                 except BrokenPipeError:
@@ -121,18 +132,7 @@ def gateway_helper(desc):
             if line == "metrics":
                 src = pipe.get_by_name("amt")
                 emit({"metrics": src.get_property("metrics").to_string()})
-        while True:
-            msg = bus.pop()
-            if msg is None:
-                break
-            if msg.type == Gst.MessageType.ELEMENT:
-                emit({"element": msg.get_structure().to_string()})
-            elif msg.type == Gst.MessageType.WARNING:
-                err, dbg = msg.parse_warning()
-                emit({"warning": err.message, "debug": dbg})
-            elif msg.type == Gst.MessageType.ERROR:
-                err, dbg = msg.parse_error()
-                emit({"error": err.message, "debug": dbg})
+        drain()
 
 
 # ------------------------------------------------------------ orchestration
