@@ -368,6 +368,11 @@ struct MCTX_API AmtGatewayConfig {
   // (RFC 3376 §4.2.13), fe80::1 for MLDv2 (a link-local source, RFC 3810
   // §5.2.13; the relay does not route it).
   std::optional<IpAddress> report_source;
+  // The receive filter's UDP rules (AmtDataFilter): when set, only inner UDP
+  // datagrams to this destination port are delivered; udp_only drops
+  // non-UDP inner datagrams (an application that wants the UDP payload).
+  std::optional<uint16_t> udp_port;
+  bool udp_only = false;
   // stop() also sends a Teardown (when a query with the G flag gave the
   // gateway's address as the relay sees it).
   bool teardown_on_stop = false;

@@ -106,6 +106,10 @@ Res<void> AmtGatewayConfig::validate() const {
                                    family_name(report_source->family()) + " but the groups are " +
                                    family_name(family)));
   }
+  if (udp_port && *udp_port == 0) {
+    return unexpected(config_error(
+        "AMT UDP port filter 0: give a destination port 1..65535, or no filter"));
+  }
   return {};
 }
 
@@ -502,6 +506,8 @@ struct AmtGateway::Impl {
     AmtDataFilter f;
     if (relay) f.relay = *relay;
     f.groups = cfg.groups;
+    f.udp_port = cfg.udp_port;
+    f.udp_only = cfg.udp_only;
     return f;
   }
 };

@@ -349,6 +349,67 @@ ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
   return sendmsg_retry(fd, &msg, kSendFlags);
 }
 
+int bind_to_device(int fd, const std::string& name) noexcept {
+  return ::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name.c_str(),
+                      static_cast<socklen_t>(name.size())) == 0
+             ? 0
+             : errno;
+}
+
+int set_receive_buffer(int fd, int bytes, bool force) noexcept {
+  return ::setsockopt(fd, SOL_SOCKET, force ? SO_RCVBUFFORCE : SO_RCVBUF, &bytes, sizeof bytes) ==
+                 0
+             ? 0
+             : errno;
+}
+
+std::optional<int> receive_buffer_size(int fd) noexcept {
+  int value = 0;
+  socklen_t len = sizeof value;
+  if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &value, &len) != 0) return std::nullopt;
+  return value;
+}
+
+long receive_datagrams(int fd, InMessage* msgs, std::size_t count) noexcept {
+  if (count == 0) return 0;
+  if (count > kMaxReceiveBatch) count = kMaxReceiveBatch;
+  mmsghdr hdrs[kMaxReceiveBatch];
+  iovec iovs[kMaxReceiveBatch];
+  sockaddr_storage names[kMaxReceiveBatch];
+  std::memset(hdrs, 0, sizeof(mmsghdr) * count);
+  for (std::size_t i = 0; i < count; ++i) {
+    iovs[i].iov_base = msgs[i].data;
+    iovs[i].iov_len = msgs[i].capacity;
+    hdrs[i].msg_hdr.msg_iov = &iovs[i];
+    hdrs[i].msg_hdr.msg_iovlen = 1;
+    hdrs[i].msg_hdr.msg_name = &names[i];
+    hdrs[i].msg_hdr.msg_namelen = sizeof names[i];
+  }
+  int n;
+  do {
+    n = ::recvmmsg(fd, hdrs, static_cast<unsigned int>(count), MSG_DONTWAIT, nullptr);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  if (n == 0) return -EAGAIN;
+  for (int i = 0; i < n; ++i) {
+    InMessage& m = msgs[i];
+    m.size = hdrs[i].msg_len;
+    m.truncated = (hdrs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+    m.from = Endpoint::from_sockaddr(reinterpret_cast<const sockaddr*>(&names[i]),
+                                     hdrs[i].msg_hdr.msg_namelen);
+  }
+  return n;
+}
+
+ssize_t send_datagram_to(int fd, const void* data, std::size_t size, const Endpoint& to) noexcept {
+  sockaddr_storage ss;
+  const SendTarget target{reinterpret_cast<const sockaddr*>(&ss), to.to_sockaddr(ss)};
+  iovec iov{const_cast<void*>(data), size};
+  msghdr msg{};
+  address_message(msg, &iov, 1, &target);
+  return sendmsg_retry(fd, &msg, kSendFlags);
+}
+
 long send_datagrams(int fd, const OutMessage* msgs, std::size_t count, std::size_t* bytes,
                     const SendTarget* to) noexcept {
   if (count == 0) return 0;

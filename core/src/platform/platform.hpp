@@ -153,6 +153,41 @@ struct FileIdentity {
 };
 Result<FileIdentity, int> file_identity(int fd) noexcept;
 
+// ---- the receive path (AMT tunnel) -----------------------------------------
+
+// SO_BINDTODEVICE: the socket receives and sends only through interface
+// `name` ("" clears it). Returns 0 or errno (EPERM without CAP_NET_RAW on
+// kernels before 5.7).
+int bind_to_device(int fd, const std::string& name) noexcept;
+// SO_RCVBUF (force: SO_RCVBUFFORCE, needs CAP_NET_ADMIN). 0 or errno.
+int set_receive_buffer(int fd, int bytes, bool force) noexcept;
+// The receive buffer the kernel uses now (SO_RCVBUF as read back).
+std::optional<int> receive_buffer_size(int fd) noexcept;
+
+// One datagram slot of receive_datagrams(): the caller's buffer; the call
+// fills size (bytes received), truncated (the datagram was larger than the
+// buffer: the rest was discarded) and from (the sender).
+struct InMessage {
+  std::byte* data = nullptr;
+  std::size_t capacity = 0;
+  std::size_t size = 0;
+  bool truncated = false;
+  std::optional<Endpoint> from;  // nullopt: not an IPv4/IPv6 sender
+};
+
+// Largest number of datagrams one receive_datagrams() call takes (the
+// mmsghdr array lives on the stack).
+inline constexpr std::size_t kMaxReceiveBatch = 64;
+
+// Receives up to min(count, kMaxReceiveBatch) datagrams in one recvmmsg without
+// blocking (MSG_DONTWAIT), EINTR retried. Returns how many slots were filled
+// (> 0), or -errno (-EAGAIN: nothing queued). Never allocates.
+long receive_datagrams(int fd, InMessage* msgs, std::size_t count) noexcept;
+
+// Sends one datagram to `to` (sendto, kSendFlags through the seam), EINTR
+// retried. Returns the bytes sent, or -errno. Never allocates.
+ssize_t send_datagram_to(int fd, const void* data, std::size_t size, const Endpoint& to) noexcept;
+
 // ---- the send path (syscall seam) ----------------------------------------
 
 // Largest number of datagrams handed to the kernel in one send_datagrams()
