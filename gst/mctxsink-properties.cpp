@@ -255,12 +255,13 @@ void install_properties(GObjectClass* gobject_class) {
    * GstMctxSink:ttl:
    *
    * IPv4 time-to-live or IPv6 hop limit of the sent packets. 0 keeps them on
-   * this host, 1 (the default) on the local network.
+   * this host, 1 (the default) on the local network. It is the multicast
+   * TTL (udpsink's ttl is its unicast one); the start log states it.
    */
   g_object_class_install_property(
       gobject_class, PROP_TTL,
       g_param_spec_uint("ttl", "TTL / hop limit",
-                        "IPv4 TTL / IPv6 hop limit of sent packets (0-255; 0 = this host only, "
+                        "Multicast IPv4 TTL / IPv6 hop limit of sent packets (0-255; 0 = this host only, "
                         "1 = local network)",
                         0, 255, DEFAULT_TTL, rw_ready));
 
