@@ -282,6 +282,8 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
                       primary->backend().describe_socket().c_str());
     }
     GST_INFO_OBJECT(self, "%zu destinations", (*set)->size());
+    // udpsink's ttl is its unicast TTL; here it is the multicast one.
+    GST_INFO_OBJECT(self, "TTL %u (multicast, from %s)", s.ttl, s.ttl_from);
 
     auto announcement = Announcement::open(s, (*set)->publications(), G_OBJECT(self),
                                            [self] { announce_tick(self); });

@@ -255,12 +255,13 @@ void install_properties(GObjectClass* gobject_class) {
    * GstMctxSink:ttl:
    *
    * IPv4 time-to-live or IPv6 hop limit of the sent packets. 0 keeps them on
-   * this host, 1 (the default) on the local network.
+   * this host, 1 (the default) on the local network. It is the multicast
+   * TTL (udpsink's ttl is its unicast one); the start log states it.
    */
   g_object_class_install_property(
       gobject_class, PROP_TTL,
       g_param_spec_uint("ttl", "TTL / hop limit",
-                        "IPv4 TTL / IPv6 hop limit of sent packets (0-255; 0 = this host only, "
+                        "Multicast IPv4 TTL / IPv6 hop limit of sent packets (0-255; 0 = this host only, "
                         "1 = local network)",
                         0, 255, DEFAULT_TTL, rw_ready));
 
@@ -657,6 +658,29 @@ void install_properties(GObjectClass* gobject_class) {
                        "send from; 0 = any free port chosen by the kernel",
                        0, 65535, static_cast<gint>(DEFAULT_SOURCE_PORT), rw_ready));
 
+  /*
+   * udpsink's properties whose meaning mctxsink makes moot: accepted (both
+   * values), read back as set, no effect.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_AUTO_MULTICAST,
+      g_param_spec_boolean("auto-multicast", "Auto multicast (moot)",
+                           "udpsink's: whether to join the group on the sending socket. "
+                           "mctxsink never joins (as udpsink with FALSE); both values accepted",
+                           mctx::gst::kDefaultAutoMulticast, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_FORCE_IPV4,
+      g_param_spec_boolean("force-ipv4", "Force IPv4 (moot)",
+                           "udpsink's: send over IPv4 only. mctxsink's socket has the group's "
+                           "family; both values accepted",
+                           mctx::gst::kDefaultForceIpv4, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_SEND_DUPLICATES,
+      g_param_spec_boolean("send-duplicates", "Send duplicates (moot)",
+                           "multiudpsink's: send once per duplicate client. mctxsink's "
+                           "destinations are unique; both values accepted",
+                           mctx::gst::kDefaultSendDuplicates, rw_ready));
+
   // The enum types of the properties are part of the plugin's documented API.
   gst_type_mark_as_plugin_api(GST_TYPE_MCTX_SINK_GSO, static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(gst_mctx_sink_queue_full_get_type(),
@@ -678,7 +702,13 @@ bool write_property(GObject* object, guint prop_id, const GValue* value, GParamS
         case PROP_INTERFACE:
         case PROP_MULTICAST_IFACE: changed = change.to(s.interface); break;
         case PROP_TTL:
-        case PROP_TTL_MC: changed = change.to(s.ttl); break;
+        case PROP_TTL_MC:
+          changed = change.to(s.ttl);
+          s.ttl_from = pspec->name;  // interned: lives as long as the class
+          break;
+        case PROP_AUTO_MULTICAST: changed = change.to(s.auto_multicast); break;
+        case PROP_FORCE_IPV4: changed = change.to(s.force_ipv4); break;
+        case PROP_SEND_DUPLICATES: changed = change.to(s.send_duplicates); break;
         case PROP_LOOP: changed = change.to(s.loop); break;
         case PROP_DSCP:
         case PROP_QOS_DSCP: changed = change.to(s.dscp); break;
@@ -739,6 +769,9 @@ void read_property(GObject* object, guint prop_id, GValue* value, GParamSpec* ps
       case PROP_TTL: g_value_set_uint(value, s.ttl); break;
       case PROP_TTL_MC: g_value_set_int(value, static_cast<gint>(s.ttl)); break;
       case PROP_LOOP: g_value_set_boolean(value, s.loop); break;
+      case PROP_AUTO_MULTICAST: g_value_set_boolean(value, s.auto_multicast); break;
+      case PROP_FORCE_IPV4: g_value_set_boolean(value, s.force_ipv4); break;
+      case PROP_SEND_DUPLICATES: g_value_set_boolean(value, s.send_duplicates); break;
       case PROP_DSCP:
       case PROP_QOS_DSCP: g_value_set_int(value, s.dscp); break;
       case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;

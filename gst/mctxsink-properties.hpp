@@ -51,6 +51,10 @@ enum PropId : guint {
   PROP_QOS_DSCP,
   PROP_BIND_ADDRESS,
   PROP_BIND_PORT,
+  // udpsink's properties that are moot here (accepted, stored, no effect)
+  PROP_AUTO_MULTICAST,
+  PROP_FORCE_IPV4,
+  PROP_SEND_DUPLICATES,
 };
 
 // Installs every property on the element class, and marks the enum types

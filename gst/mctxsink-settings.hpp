@@ -27,6 +27,10 @@ inline constexpr guint kDefaultPort = 5004;
 inline constexpr guint kDefaultSourcePort = 0;   // 0 = ephemeral
 inline constexpr guint kDefaultTtl = 1;
 inline constexpr bool kDefaultLoop = true;
+// udpsink's auto-multicast, force-ipv4 and send-duplicates: accepted, moot.
+inline constexpr bool kDefaultAutoMulticast = true;
+inline constexpr bool kDefaultForceIpv4 = false;
+inline constexpr bool kDefaultSendDuplicates = true;
 inline constexpr gint kDefaultDscp = -1;         // -1 = leave alone
 inline constexpr gint kDefaultBufferSize = 0;    // 0 = system default
 inline constexpr bool kDefaultRawMode = false;
@@ -51,12 +55,16 @@ struct Settings {
   guint source_port = kDefaultSourcePort;
   std::string interface;       // "" = not set
   guint ttl = kDefaultTtl;
+  const char* ttl_from = "default";  // the property that last set ttl (start log)
   bool loop = kDefaultLoop;
   gint dscp = kDefaultDscp;
   gint buffer_size = kDefaultBufferSize;
   bool raw_mode = kDefaultRawMode;
   GRef<GSocket> socket;        // caller-provided socket, or none
   bool close_socket = kDefaultCloseSocket;
+  bool auto_multicast = kDefaultAutoMulticast;    // moot: never joins
+  bool force_ipv4 = kDefaultForceIpv4;            // moot: the group's family decides
+  bool send_duplicates = kDefaultSendDuplicates;  // moot: destinations are unique
   guint stats_interval_ms = kDefaultStatsInterval;
   mctx::Gso gso = kDefaultGso;
   guint64 max_rate = kDefaultMaxRate;

@@ -105,6 +105,7 @@ void copy_uri_fields(const Settings& from, Settings& to) {
   to.source_port = from.source_port;
   to.interface = from.interface;
   to.ttl = from.ttl;
+  to.ttl_from = "uri";
   to.loop = from.loop;
   to.dscp = from.dscp;
   to.buffer_size = from.buffer_size;

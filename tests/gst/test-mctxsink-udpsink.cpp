@@ -6,11 +6,14 @@
 // mctxsink, and their packets are received (udpsrc, and the test receiver
 // that also reports TTL, TOS and the sender's address and port, so that
 // ttl-mc, qos-dscp, bind-address and bind-port are shown to take effect).
+// udpsink-only options that are moot here (auto-multicast, force-ipv4,
+// send-duplicates) parse, and the start log states the TTL in effect.
 // Also: the aliases read back the current value of their target, their
 // blurbs name the target, and a unicast host keeps its clear error.
 // Inside scripts/mctx-netns (IPv4 on lo).
 
 #include <algorithm>
+#include <mutex>
 
 #include "gst-test-util.hpp"
 
@@ -118,6 +121,96 @@ MCTX_GST_TEST(test_udpsink_rtp_line_received_by_udpsrc) {
   gst_object_unref(recv);
   gst_object_unref(tx);
   gst_object_unref(rx);
+}
+GST_END_TEST;
+
+// mctxsink's INFO lines, captured.
+static std::mutex g_log_mutex;
+static std::vector<std::string> g_info;
+
+static void capture_info(GstDebugCategory* category, GstDebugLevel level, const gchar*,
+                         const gchar*, gint, GObject*, GstDebugMessage* message, gpointer) {
+  if (level != GST_LEVEL_INFO || g_strcmp0(gst_debug_category_get_name(category), "mctxsink") != 0)
+    return;
+  std::lock_guard<std::mutex> lk(g_log_mutex);
+  g_info.emplace_back(str(gst_debug_message_get(message)));
+}
+
+static bool logged(const std::string& line) {
+  std::lock_guard<std::mutex> lk(g_log_mutex);
+  return std::find(g_info.begin(), g_info.end(), line) != g_info.end();
+}
+
+// udpsink's auto-multicast=false (and the other moot options) failed to
+// parse before; now the renamed line streams, and udpsink's ttl=64 is the
+// multicast TTL, stated at start.
+MCTX_GST_TEST(test_udpsink_only_options_parse_and_stream) {
+  gst_debug_add_log_function(capture_info, nullptr, nullptr);
+  gst_debug_set_threshold_for_name("mctxsink", GST_LEVEL_INFO);
+  auto rx = receiver("239.1.3.3", 5024, "lo");
+  const std::string udpsink_line =
+      "fakesrc num-buffers=10 sizetype=fixed sizemax=200 filltype=pattern-span ! "
+      "udpsink host=239.1.3.3 port=5024 multicast-iface=lo ttl=64 auto-multicast=false "
+      "force-ipv4=true send-duplicates=false close-socket=false sync=false";
+  GstElement* tx = launch(renamed(udpsink_line));
+  run_to_eos(tx);
+  const auto got = receive_n(*rx, 11);
+  fail_unless_equals_int(got.size(), 10);
+  for (const auto& d : got) fail_unless_equals_int(d.ttl, 64);
+  fail_unless(logged("TTL 64 (multicast, from ttl)"));
+  gst_element_set_state(tx, GST_STATE_NULL);
+  gst_object_unref(tx);
+
+  // Not set: the default, said so.
+  {
+    std::lock_guard<std::mutex> lk(g_log_mutex);
+    g_info.clear();
+  }
+  GstElement* tx2 = launch(
+      "fakesrc num-buffers=1 ! mctxsink host=239.1.3.3 port=5024 multicast-iface=lo sync=false");
+  run_to_eos(tx2);
+  fail_unless(logged("TTL 1 (multicast, from default)"));
+  gst_element_set_state(tx2, GST_STATE_NULL);
+  gst_object_unref(tx2);
+  gst_debug_remove_log_function(capture_info);
+}
+GST_END_TEST;
+
+// The moot properties: defaults as udpsink's, MUTABLE_READY, read back as
+// set, notify only on a real change, and the blurb says they are moot.
+MCTX_GST_TEST(test_moot_properties) {
+  Sink s;
+  struct Moot {
+    const char* name;
+    gboolean def;
+  };
+  const Moot moot[] = {{"auto-multicast", TRUE}, {"force-ipv4", FALSE}, {"send-duplicates", TRUE}};
+  std::vector<std::string> notified;
+  g_signal_connect(s.element, "notify",
+                   G_CALLBACK(+[](GObject*, GParamSpec* p, gpointer out) {
+                     static_cast<std::vector<std::string>*>(out)->push_back(p->name);
+                   }),
+                   &notified);
+  for (const Moot& m : moot) {
+    GParamSpec* p = g_object_class_find_property(G_OBJECT_GET_CLASS(s.element), m.name);
+    fail_unless(p != nullptr, "no property %s", m.name);
+    fail_unless(p->flags & GST_PARAM_MUTABLE_READY);
+    fail_unless(p->flags & G_PARAM_EXPLICIT_NOTIFY);
+    fail_unless_equals_int(G_PARAM_SPEC_BOOLEAN(p)->default_value, m.def);
+    assert_contains(str(g_param_spec_get_blurb(p)), "both values accepted");
+    gboolean v = !m.def;
+    g_object_get(s.element, m.name, &v, nullptr);
+    fail_unless_equals_int(v, m.def);
+
+    notified.clear();
+    g_object_set(s.element, m.name, m.def, nullptr);  // no change
+    fail_unless_equals_int(notified.size(), 0);
+    g_object_set(s.element, m.name, !m.def, nullptr);
+    fail_unless(notified == std::vector<std::string>({m.name}));
+    g_object_get(s.element, m.name, &v, nullptr);
+    fail_unless_equals_int(v, !m.def);
+  }
+  g_signal_handlers_disconnect_by_data(s.element, &notified);
 }
 GST_END_TEST;
 
