@@ -7,6 +7,7 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <netpacket/packet.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -185,6 +186,11 @@ void print_table(const std::vector<CaseResult>& results, bool markdown) {
     }
   }
   std::fflush(stdout);
+}
+
+void wait_writable(int fd) {
+  pollfd p{fd, POLLOUT, 0};
+  (void)::poll(&p, 1, 1000);
 }
 
 }  // namespace mctx::bench

@@ -101,4 +101,7 @@ void print_table(const std::vector<CaseResult>& results, bool markdown);
 // "1,234,567"
 std::string group_digits(double v);
 
+// Waits up to 1 s until fd is writable (after EAGAIN in the bare loops).
+void wait_writable(int fd);
+
 }  // namespace mctx::bench

@@ -55,6 +55,7 @@ namespace {
 
 using mctx::bench::CaseResult;
 using mctx::bench::Sample;
+using mctx::bench::wait_writable;
 
 struct Options {
   int size = 1316;
@@ -126,11 +127,6 @@ int bare_socket(const Options& o) {
     die(std::string("bare socket: ") + std::strerror(errno));
   }
   return fd;
-}
-
-void wait_writable(int fd) {
-  pollfd p{fd, POLLOUT, 0};
-  (void)::poll(&p, 1, 1000);
 }
 
 // Times `body(fd, payload, size)`, which sends `count` datagrams and returns

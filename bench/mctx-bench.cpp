@@ -45,6 +45,7 @@ namespace {
 
 using mctx::bench::CaseResult;
 using mctx::bench::Sample;
+using mctx::bench::wait_writable;
 
 struct Options {
   int size = 1316;
@@ -63,12 +64,6 @@ struct Options {
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "mctx-bench: %s\n", what.c_str());
   std::exit(1);
-}
-
-// Waits until fd is writable (only after EAGAIN; never on the dummy device).
-void wait_writable(int fd) {
-  pollfd p{fd, POLLOUT, 0};
-  (void)::poll(&p, 1, 1000);
 }
 
 // A plain UDP socket set up like a Publication: multicast interface by
