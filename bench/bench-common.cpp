@@ -3,17 +3,23 @@
 
 #include "bench-common.hpp"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <netpacket/packet.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iterator>
 
 #include "netns_guard.hpp"
@@ -186,6 +192,55 @@ void print_table(const std::vector<CaseResult>& results, bool markdown) {
     }
   }
   std::fflush(stdout);
+}
+
+int bare_socket(const std::string& text, uint16_t port, unsigned ifindex, std::string& error) {
+  const std::string group = text.substr(0, text.find('%'));  // the scope is `ifindex`
+  sockaddr_storage ss{};
+  socklen_t len = 0;
+  auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+  auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
+  if (inet_pton(AF_INET, group.c_str(), &sin->sin_addr) == 1) {
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(port);
+    len = sizeof *sin;
+  } else if (inet_pton(AF_INET6, group.c_str(), &sin6->sin6_addr) == 1) {
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(port);
+    if (IN6_IS_ADDR_MC_LINKLOCAL(&sin6->sin6_addr) || IN6_IS_ADDR_MC_NODELOCAL(&sin6->sin6_addr)) {
+      sin6->sin6_scope_id = ifindex;
+    }
+    len = sizeof *sin6;
+  } else {
+    error = "bare socket: '" + group + "' is not an IPv4 or IPv6 address";
+    return -1;
+  }
+  const bool v4 = ss.ss_family == AF_INET;
+  const int fd = ::socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+    return -1;
+  }
+  const int one = 1;
+  int rc = 0;
+  if (v4) {
+    ip_mreqn m{};
+    m.imr_ifindex = static_cast<int>(ifindex);
+    rc |= ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof m);
+    rc |= ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &one, sizeof one);
+    rc |= ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof one);
+  } else {
+    const int idx = static_cast<int>(ifindex);
+    rc |= ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof idx);
+    rc |= ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &one, sizeof one);
+    rc |= ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &one, sizeof one);
+  }
+  if (rc != 0 || ::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
+    error = std::string(rc != 0 ? "setsockopt: " : "connect: ") + std::strerror(errno);
+    ::close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 void wait_writable(int fd) {

@@ -101,6 +101,13 @@ void print_table(const std::vector<CaseResult>& results, bool markdown);
 // "1,234,567"
 std::string group_digits(double v);
 
+// A plain non-blocking UDP socket set up like a Publication's, the bare
+// reference of both benchmarks: multicast interface `ifindex`, TTL/hops 1,
+// loop on, connected to group:port (IPv4 or IPv6; a link- or
+// interface-local IPv6 group gets the interface as its scope). -1 and
+// `error` set on failure.
+int bare_socket(const std::string& group, uint16_t port, unsigned ifindex, std::string& error);
+
 // Waits up to 1 s until fd is writable (after EAGAIN in the bare loops).
 void wait_writable(int fd);
 

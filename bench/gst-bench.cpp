@@ -109,23 +109,12 @@ struct Data {
 // and 65507 bytes with UDP_SEGMENT per batch (what the sink does with a list).
 
 int bare_socket(const Options& o) {
-  in_addr group{};
-  if (inet_pton(AF_INET, o.group.c_str(), &group) != 1) die("bare loops: IPv4 groups only");
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) die(std::string("socket: ") + std::strerror(errno));
-  ip_mreqn m{};
-  m.imr_ifindex = static_cast<int>(mctx::bench::interface_index(o.interface));
-  const int one = 1;
-  int rc = ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof m);
-  rc |= ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &one, sizeof one);
-  rc |= ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof one);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(static_cast<uint16_t>(o.port));
-  sin.sin_addr = group;
-  if (rc != 0 || ::connect(fd, reinterpret_cast<const sockaddr*>(&sin), sizeof sin) != 0) {
-    die(std::string("bare socket: ") + std::strerror(errno));
-  }
+  in_addr v4{};
+  if (inet_pton(AF_INET, o.group.c_str(), &v4) != 1) die("bare loops: IPv4 groups only");
+  std::string error;
+  const int fd = mctx::bench::bare_socket(o.group, static_cast<uint16_t>(o.port),
+                                          mctx::bench::interface_index(o.interface), error);
+  if (fd < 0) die(error);
   return fd;
 }
 

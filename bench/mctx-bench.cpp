@@ -66,43 +66,11 @@ struct Options {
   std::exit(1);
 }
 
-// A plain UDP socket set up like a Publication: multicast interface by
-// index, TTL/hops 1, loop on, connected to the group.
+// The bare reference socket (bench-common), or the benchmark ends.
 int bare_socket(const mctx::IpAddress& group, uint16_t port, unsigned ifindex) {
-  const bool v4 = group.is_v4();
-  const int fd = ::socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) die(std::string("socket: ") + std::strerror(errno));
-  const int one = 1;
-  int rc = 0;
-  sockaddr_storage ss{};
-  socklen_t len = 0;
-  if (v4) {
-    ip_mreqn m{};
-    m.imr_ifindex = static_cast<int>(ifindex);
-    rc |= ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof m);
-    rc |= ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &one, sizeof one);
-    rc |= ::setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &one, sizeof one);
-    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(port);
-    sin->sin_addr = group.to_in_addr();
-    len = sizeof *sin;
-  } else {
-    const int idx = static_cast<int>(ifindex);
-    rc |= ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx, sizeof idx);
-    rc |= ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &one, sizeof one);
-    rc |= ::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &one, sizeof one);
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(port);
-    sin6->sin6_addr = group.to_in6_addr();
-    sin6->sin6_scope_id = group.needs_scope_id() ? ifindex : 0;
-    len = sizeof *sin6;
-  }
-  if (rc != 0) die(std::string("setsockopt: ") + std::strerror(errno));
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
-    die(std::string("connect: ") + std::strerror(errno));
-  }
+  std::string error;
+  const int fd = mctx::bench::bare_socket(group.to_string(), port, ifindex, error);
+  if (fd < 0) die(error);
   return fd;
 }
 
