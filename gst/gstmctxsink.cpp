@@ -74,6 +74,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -84,6 +85,7 @@
 #include "mctxsink-destinations.hpp"
 #include "mctxsink-errors.hpp"
 #include "mctxsink-log.hpp"
+#include "mctxsink-metrics-file.hpp"
 #include "mctxsink-metrics.hpp"
 #include "mctxsink-properties.hpp"
 #include "mctxsink-sdp.hpp"
@@ -97,6 +99,7 @@ using mctx::gst::Destination;
 using mctx::gst::DestinationSet;
 using mctx::gst::Destinations;
 using mctx::gst::Fanout;
+using mctx::gst::MetricsFile;
 using mctx::gst::MetricsPoster;
 using mctx::gst::Post;
 using mctx::gst::Settings;
@@ -121,6 +124,7 @@ struct State {
   std::unique_ptr<DestinationSet> set; // every destination of the run
   Fanout fanout;                       // buffers to every destination (streaming thread)
   std::unique_ptr<Announcement> announcement;  // SDP and SAP; nullptr in raw mode
+  std::shared_ptr<MetricsFile> metrics_file;   // the metrics-file property; or nullptr
 };
 
 struct Private {
@@ -165,23 +169,53 @@ static GstStaticPadTemplate sink_template =
 // ---------------------------------------------------------------------------
 // Metrics (mctxsink-metrics.cpp builds and posts them)
 
+// The mctx-metrics structure of a run, with metrics-file-errors when it
+// writes a metrics file.
+static GstStructure* run_metrics(State& st, const char* reason, bool advance) {
+  GstStructure* s = st.set->structure(reason, advance);
+  if (st.metrics_file) {
+    gst_structure_set(s, "metrics-file-errors", G_TYPE_UINT64, st.metrics_file->errors(), nullptr);
+  }
+  return s;
+}
+
 // Posts an mctx-metrics element message (from the timer, at EOS and at
 // stop). `taken` is the state to sample when the caller already took it out
 // of priv (stop).
 static void post_metrics(GstMctxSink* self, Post what, State* taken = nullptr) {
   Private* priv = self->priv;
   priv->poster.post(what, [priv, taken](const char* reason) -> GstStructure* {
-    if (taken != nullptr) return taken->set->structure(reason, true);
+    if (taken != nullptr) return run_metrics(*taken, reason, true);
     std::lock_guard<std::mutex> lk(priv->state_mutex);
-    return priv->state ? priv->state->set->structure(reason, true) : nullptr;
+    return priv->state ? run_metrics(*priv->state, reason, true) : nullptr;
   });
+}
+
+// The timer's tick: the bus message, then the metrics file's rows (on the
+// timer's thread, with no lock of the streaming thread held while writing).
+static void metrics_tick(GstMctxSink* self) {
+  post_metrics(self, Post::interval);
+  Private* priv = self->priv;
+  std::shared_ptr<MetricsFile> file;
+  {
+    std::lock_guard<std::mutex> lk(priv->state_mutex);
+    if (priv->state) file = priv->state->metrics_file;
+  }
+  if (!file) return;
+  const std::string warning =
+      file->write_interval([priv, &file]() -> std::optional<mctx::gst::SetSample> {
+        std::lock_guard<std::mutex> lk(priv->state_mutex);
+        if (!priv->state || priv->state->metrics_file != file) return std::nullopt;  // stopped
+        return priv->state->set->sample();
+      });
+  mctx::gst::post_metrics_file_warning(GST_ELEMENT_CAST(self), warning);
 }
 
 static GstStructure* current_metrics(GstMctxSink* self) {
   Private* priv = self->priv;
   {
     std::lock_guard<std::mutex> lk(priv->state_mutex);
-    if (priv->state) return priv->state->set->structure("query", false);
+    if (priv->state) return run_metrics(*priv->state, "query", false);
   }
   std::lock_guard<std::mutex> lk(priv->settings_mutex);
   return mctx::gst::stopped_metrics(priv->settings);
@@ -271,6 +305,15 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
     }
 
     mctx::gst::sync_core_log_threshold();  // the core logs into our category
+    // The metrics file first: a file problem fails the start before any
+    // socket is opened.
+    std::shared_ptr<MetricsFile> metrics_file;
+    if (!s.metrics_file.empty()) {
+      auto opened = MetricsFile::open(s);
+      if (!opened) return fail(opened.error());
+      metrics_file = std::move(*opened);
+      GST_INFO_OBJECT(self, "Metrics file %s", metrics_file->path().c_str());
+    }
     auto set = DestinationSet::open(GST_BASE_SINK_CAST(self), s, list, priv->waiter);
     if (!set) return fail(set.error());
 
@@ -291,6 +334,7 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
 
     auto st = std::make_unique<State>(GST_BASE_SINK_CAST(self), s, std::move(*set));
     st->announcement = std::move(*announcement);
+    st->metrics_file = std::move(metrics_file);
     priv->waiter.unlock_stop();
     priv->poster.clear_eos();
     {
@@ -303,7 +347,11 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
       GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", start_warning.c_str()),
                           ("properties set that this mode does not use"));
     }
-    if (!priv->poster.start_timer([self] { post_metrics(self, Post::interval); })) {
+    if (const std::string note = mctx::gst::metrics_file_start_note(s); !note.empty()) {
+      GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", note.c_str()),
+                          ("metrics-file with stats-interval 0"));
+    }
+    if (!priv->poster.start_timer([self] { metrics_tick(self); })) {
       GST_ELEMENT_WARNING(self, RESOURCE, FAILED,
                           ("Could not start the metrics timer: no periodic mctx-metrics "
                            "messages will be posted."),
@@ -335,6 +383,10 @@ static gboolean gst_mctx_sink_stop(GstMctxSink* self) {
   }
   if (st && st->announcement) st->announcement->end();  // the SAP deletion
   if (st) post_metrics(self, Post::stop, st.get());
+  if (st && st->metrics_file) {  // the final rows, synced; the file is closed
+    mctx::gst::post_metrics_file_warning(GST_ELEMENT_CAST(self),
+                                         st->metrics_file->finish(st->set->sample()));
+  }
   priv->poster.clear_eos();
 
   bool close_socket;

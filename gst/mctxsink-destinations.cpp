@@ -6,6 +6,7 @@
 #include "mctxsink-destinations.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 #include <string>
 #include <utility>
@@ -23,6 +24,15 @@ void add_counters(MetricsFields& to, const MetricsFields& from) noexcept {
 
 BackendResult make_backend(const Settings& s) {
   return s.raw_mode ? make_raw_backend(s) : make_udp_backend(s);
+}
+
+// IP and UDP header bytes per datagram of a destination (0 in raw mode,
+// where datagrams carry their headers).
+guint32 datagram_overhead(const Destination& d) noexcept {
+  const mctx::Publication* p = d.backend().publication();
+  if (p == nullptr) return 0;
+  return p->destination().address.family() == mctx::Family::ipv6 ? mctx::kIpv6UdpHeaderBytes
+                                                                 : mctx::kIpv4UdpHeaderBytes;
 }
 
 // The primary destination exists when the properties describe one, or
@@ -107,7 +117,15 @@ void DestinationSet::publish() {
 }
 
 void DestinationSet::add(std::shared_ptr<Destination> d) {
+  const guint32 overhead = datagram_overhead(*d);
   std::lock_guard<std::mutex> lk(mutex_);
+  if (added_ == 0) {
+    overhead_ = overhead;
+  } else if (overhead != overhead_ && !families_mixed_) {
+    families_mixed_ = true;  // IPv4 and IPv6: the totals count the IPv4 headers
+    overhead_ = mctx::kIpv4UdpHeaderBytes;
+  }
+  added_++;
   list_.push_back(std::move(d));
   publish();
 }
@@ -125,6 +143,7 @@ bool DestinationSet::remove(const std::string& uri) {
     if (!gone) return false;
     gone->delivery().remove();
     retiring_.push_back(gone);  // counted until the streaming thread lets go
+    removed_count_++;
     publish();
   }
   return true;
@@ -145,6 +164,7 @@ std::size_t DestinationSet::clear() {
       gone.push_back(std::move(d));
     }
     list_ = std::move(kept);
+    removed_count_ += gone.size();
     if (!gone.empty()) publish();
   }
   return gone.size();
@@ -220,6 +240,38 @@ GstStructure* DestinationSet::destination_structure(const std::string& uri) {
     return d->metrics().structure(d->metrics().fields(), "query", false);
   }
   return nullptr;
+}
+
+SetSample DestinationSet::sample() const {
+  SetSample out;
+  mctx::Snapshot& t = out.totals;
+  t.wall_time = std::chrono::system_clock::now();
+  t.monotonic_time = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lk(mutex_);
+  MetricsFields totals = removed_;
+  for (const auto& d : retiring_) add_counters(totals, d->metrics().fields());
+  out.destinations.reserve(list_.size());
+  for (const auto& d : list_) {
+    const MetricsFields f = d->metrics().fields();
+    add_counters(totals, f);
+    const mctx::Publication* p = d->backend().publication();
+    if (p == nullptr) continue;  // raw mode: each datagram has its own destination
+    mctx::Snapshot s;
+    s.wall_time = t.wall_time;
+    s.monotonic_time = t.monotonic_time;
+    s.active_publications = 1;
+    s.send = f.send;
+    s.outages = f.drops.outages;
+    s.datagram_overhead = datagram_overhead(*d);
+    out.destinations.push_back({d->uri(), p->destination().to_string(), s});
+  }
+  t.active_publications = list_.size();
+  t.publications_added = added_;
+  t.publications_removed = removed_count_;
+  t.send = totals.send;
+  t.outages = totals.drops.outages;
+  t.datagram_overhead = overhead_;
+  return out;
 }
 
 const DestinationSet::List& DestinationSet::current() noexcept {

@@ -76,6 +76,26 @@ class Destination {
 
 using DestinationResult = mctx::Result<std::shared_ptr<Destination>, StartError>;
 
+// The counters of a run at one instant, as the core's Snapshots (for the
+// metrics file, mctxsink-metrics-file.hpp). Every snapshot has the same
+// wall and monotonic time.
+struct SetSample {
+  struct Entry {
+    std::string key;   // the destination's canonical URI
+    std::string name;  // "GROUP:PORT" ("[GROUP]:PORT" for IPv6)
+    mctx::Snapshot snapshot;  // active_publications 1, its outages and overhead
+  };
+  // The current destinations that have a group (not raw mode's primary
+  // one), in the set's order.
+  std::vector<Entry> destinations;
+  // Totals over every destination of the run (removed ones included):
+  // active_publications = current destinations, publications_added /
+  // publications_removed = destinations opened / removed since the start.
+  // datagram_overhead is the destinations' (28 IPv4, 48 IPv6, 0 raw); with
+  // both families it is the IPv4 one (docs/metrics-file.md).
+  mctx::Snapshot totals;
+};
+
 // Opens one destination (a socket of its own) from its settings:
 // Destinations::settings_for() of a URI of the destinations property, or the
 // element's for the primary one. Its URI is canonical_uri() of them ("" for
@@ -127,6 +147,8 @@ class DestinationSet {
   // One destination's mctx-destination structure (reason "query"), or
   // nullptr.
   GstStructure* destination_structure(const std::string& uri);
+  // The counters of every destination and the totals, now.
+  SetSample sample() const;
 
   // --- the streaming thread ------------------------------------------------
 
@@ -155,6 +177,10 @@ class DestinationSet {
   // folded into removed_ when it lets go of them (current()).
   List retiring_;
   Rates totals_;                           // under mutex_
+  guint64 added_ = 0;                      // under mutex_: destinations added since the start
+  guint64 removed_count_ = 0;              // under mutex_: destinations removed since the start
+  guint32 overhead_ = 0;                   // under mutex_: IP+UDP header bytes (SetSample)
+  bool families_mixed_ = false;            // under mutex_: IPv4 and IPv6 destinations
   std::atomic<guint64> unsent_{0};
   std::atomic<bool> warned_unsent_{false};
 

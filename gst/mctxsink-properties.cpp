@@ -421,6 +421,31 @@ void install_properties(GObjectClass* gobject_class) {
                         0, G_MAXUINT, DEFAULT_STATS_INTERVAL, rw_playing));
 
   /**
+   * GstMctxSink:metrics-file:
+   *
+   * Path of a metrics file (JSON lines, docs/metrics-file.md, the format
+   * mctx-send writes and mctx-plot draws) that the element appends to while
+   * it runs: every #GstMctxSink:stats-interval milliseconds one row per
+   * destination and a totals row, and a final row at stop (then the file is
+   * synced to disk). The file is created (its folder must exist) or appended
+   * to when its header matches, and locked for the run: a start fails with
+   * an error naming this property, the path and the reason when it cannot be
+   * opened or another writer holds it. A failed write is a warning (once)
+   * and counted in `metrics-file-errors` of #GstMctxSink:metrics; streaming
+   * goes on. With stats-interval 0 only the final row is written. The rows
+   * are written from the timer's thread and the thread that stops the
+   * element, never from the streaming thread. NULL = no file.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_METRICS_FILE,
+      g_param_spec_string("metrics-file", "Metrics file",
+                          "Path of a JSON lines metrics file (docs/metrics-file.md) to append a "
+                          "row per destination and a totals row to every stats-interval, and a "
+                          "final row at stop; created if missing, locked while running; NULL = "
+                          "none",
+                          nullptr, rw_ready));
+
+  /**
    * GstMctxSink:gso:
    *
    * UDP segmentation offload for buffer lists: runs of equal-size buffers
@@ -743,6 +768,7 @@ bool write_property(GObject* object, guint prop_id, const GValue* value, GParamS
         }
     case PROP_STATS_INTERVAL: changed = change.to(s.stats_interval_ms); break;
     case PROP_SDP_FILE: changed = change.to(s.sdp_file); break;
+    case PROP_METRICS_FILE: changed = change.to(s.metrics_file); break;
     case PROP_ANNOUNCE: changed = change.to(s.announce); break;
     case PROP_SESSION_NAME: changed = change.to(s.session_name); break;
     case PROP_ANNOUNCE_ADDRESS: changed = change.to(s.announce_address); break;
@@ -792,6 +818,7 @@ void read_property(GObject* object, guint prop_id, GValue* value, GParamSpec* ps
         }
         break;
       case PROP_SDP_FILE: g_value_set_string(value, str_or_null(s.sdp_file)); break;
+      case PROP_METRICS_FILE: g_value_set_string(value, str_or_null(s.metrics_file)); break;
       case PROP_ANNOUNCE: g_value_set_boolean(value, s.announce); break;
       case PROP_SESSION_NAME: g_value_set_string(value, s.session_name.c_str()); break;
       case PROP_ANNOUNCE_ADDRESS: g_value_set_string(value, str_or_null(s.announce_address)); break;

@@ -44,6 +44,7 @@ enum PropId : guint {
   PROP_SESSION_NAME,
   PROP_ANNOUNCE_ADDRESS,
   PROP_ANNOUNCE_INTERVAL,
+  PROP_METRICS_FILE,
   // udpsink's names for the properties above (aliases)
   PROP_HOST,
   PROP_MULTICAST_IFACE,

@@ -66,6 +66,7 @@ struct Settings {
   bool force_ipv4 = kDefaultForceIpv4;            // moot: the group's family decides
   bool send_duplicates = kDefaultSendDuplicates;  // moot: destinations are unique
   guint stats_interval_ms = kDefaultStatsInterval;
+  std::string metrics_file;    // "" = none (mctxsink-metrics-file.hpp)
   mctx::Gso gso = kDefaultGso;
   guint64 max_rate = kDefaultMaxRate;
   QueueFull queue_full = kDefaultQueueFull;
