@@ -263,7 +263,7 @@ SetSample DestinationSet::sample() const {
     s.send = f.send;
     s.outages = f.drops.outages;
     s.datagram_overhead = datagram_overhead(*d);
-    out.destinations.push_back({d->uri(), p->destination().to_string(), s});
+    out.destinations.push_back({d->uri(), p->destination().to_string(), std::move(s)});
   }
   t.active_publications = list_.size();
   t.publications_added = added_;

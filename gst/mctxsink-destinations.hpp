@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "mctx/error.hpp"
+#include "mctx/jsonl.hpp"
 #include "mctx/publication.hpp"
 #include "mctxsink-deliver.hpp"
 #include "mctxsink-destination-list.hpp"
@@ -80,14 +81,11 @@ using DestinationResult = mctx::Result<std::shared_ptr<Destination>, StartError>
 // metrics file, mctxsink-metrics-file.hpp). Every snapshot has the same
 // wall and monotonic time.
 struct SetSample {
-  struct Entry {
-    std::string key;   // the destination's canonical URI
-    std::string name;  // "GROUP:PORT" ("[GROUP]:PORT" for IPv6)
-    mctx::Snapshot snapshot;  // active_publications 1, its outages and overhead
-  };
   // The current destinations that have a group (not raw mode's primary
-  // one), in the set's order.
-  std::vector<Entry> destinations;
+  // one), in the set's order: key = the canonical URI, destination =
+  // "GROUP:PORT" ("[GROUP]:PORT" for IPv6), a snapshot with
+  // active_publications 1, its outages and its datagram overhead.
+  std::vector<mctx::DestinationSnapshot> destinations;
   // Totals over every destination of the run (removed ones included):
   // active_publications = current destinations, publications_added /
   // publications_removed = destinations opened / removed since the start.

@@ -5,10 +5,8 @@
 
 #include "mctxsink-metrics-file.hpp"
 
-#include <chrono>
 #include <exception>
 #include <utility>
-#include <vector>
 
 #include "mctxsink-log.hpp"
 
@@ -60,16 +58,9 @@ MetricsFile::OpenResult MetricsFile::open(const Settings& s) {
   return std::make_shared<MetricsFile>(std::move(w.value()));
 }
 
-MetricsFile::MetricsFile(mctx::JsonlWriter writer)
-    : path_(writer.path()), writer_(std::move(writer)) {
-  last_end_.wall_time = std::chrono::system_clock::now();
-  last_end_.monotonic_time = std::chrono::steady_clock::now();
-  (void)totals_.sample(last_end_);  // the first interval starts now, at 0
-}
-
 std::string MetricsFile::write_interval(const Sample& sample) {
   std::lock_guard<std::mutex> lk(mutex_);
-  if (!writer_) return {};
+  if (!recorder_) return {};
   try {
     std::optional<SetSample> s = sample();
     if (!s) return {};
@@ -81,54 +72,24 @@ std::string MetricsFile::write_interval(const Sample& sample) {
 
 std::string MetricsFile::finish(const SetSample& last) {
   std::lock_guard<std::mutex> lk(mutex_);
-  if (!writer_) return {};
+  if (!recorder_) return {};
   std::string warning;
   try {
     warning = append(last);
     // One flush to disk per run, as mctx-send at exit.
-    if (auto synced = writer_->sync(); !synced) {
+    if (auto synced = recorder_->writer().sync(); !synced) {
       std::string w = failed(synced.error().what());
       if (warning.empty()) warning = std::move(w);
     }
   } catch (const std::exception& e) {
     warning = failed(std::string("internal error: ") + e.what());
   }
-  writer_.reset();  // closes the file and releases the lock
+  recorder_.reset();  // closes the file and releases the lock
   return warning;
 }
 
 std::string MetricsFile::append(const SetSample& s) {
-  // Row names: GROUP:PORT, or the canonical URI where two destinations
-  // share one (same group and port on two interfaces).
-  std::unordered_map<std::string, int> uses;
-  for (const auto& e : s.destinations) uses[e.name]++;
-
-  std::vector<mctx::DestinationDelta> rows;
-  rows.reserve(s.destinations.size());
-  std::unordered_map<std::string, mctx::Sampler> next;
-  for (const auto& e : s.destinations) {
-    auto it = destinations_.find(e.key);
-    mctx::Sampler sampler;
-    if (it != destinations_.end()) {
-      sampler = std::move(it->second);
-    } else {
-      mctx::Snapshot zero = last_end_;  // added since the last interval
-      zero.active_publications = 1;
-      zero.datagram_overhead = e.snapshot.datagram_overhead;
-      (void)sampler.sample(zero);
-    }
-    if (auto d = sampler.sample(e.snapshot)) {
-      rows.push_back({uses[e.name] > 1 ? e.key : e.name, *d});
-    }
-    next.emplace(e.key, std::move(sampler));
-  }
-  destinations_ = std::move(next);  // removed destinations are forgotten
-  const std::optional<mctx::Delta> totals = totals_.sample(s.totals);
-  last_end_ = mctx::Snapshot{};
-  last_end_.wall_time = s.totals.wall_time;
-  last_end_.monotonic_time = s.totals.monotonic_time;
-  if (!totals) return {};
-  auto written = writer_->write_interval(*totals, rows);
+  auto written = recorder_->record(s.totals, s.destinations);
   if (!written) return failed(written.error().what());
   return {};
 }

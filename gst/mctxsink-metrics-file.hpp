@@ -22,7 +22,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "mctx/jsonl.hpp"
 #include "mctx/metrics.hpp"
@@ -51,7 +50,8 @@ class MetricsFile {
   // writer, not a metrics file or another sender's header).
   static OpenResult open(const Settings& s);
 
-  explicit MetricsFile(mctx::JsonlWriter writer);
+  explicit MetricsFile(mctx::JsonlWriter writer)
+      : path_(writer.path()), recorder_(std::in_place, std::move(writer)) {}
   MetricsFile(const MetricsFile&) = delete;
   MetricsFile& operator=(const MetricsFile&) = delete;
 
@@ -69,19 +69,13 @@ class MetricsFile {
   const std::string& path() const noexcept { return path_; }
 
  private:
-  std::string append(const SetSample& s);  // mutex_ held
+  std::string append(const SetSample& s);       // mutex_ held
   std::string failed(const std::string& what);  // mutex_ held
 
   const std::string path_;
   std::mutex mutex_;
-  std::optional<mctx::JsonlWriter> writer_;  // under mutex_; nullopt once finished
-  mctx::Sampler totals_;                     // under mutex_
-  // Under mutex_: one sampler per destination (by canonical URI); a
-  // destination seen for the first time starts at the previous interval's
-  // end with every counter 0.
-  std::unordered_map<std::string, mctx::Sampler> destinations_;
-  mctx::Snapshot last_end_;                  // under mutex_: where the next interval starts
-  bool warned_ = false;                      // under mutex_
+  std::optional<mctx::JsonlRecorder> recorder_;  // under mutex_; nullopt once finished
+  bool warned_ = false;                          // under mutex_
   std::atomic<guint64> errors_{0};
 };
 

@@ -206,5 +206,75 @@ TEST(JsonlWriter, OpenRepairsAnUnterminatedLastLine) {
   }
 }
 
+// ------------------------------------------------------------ recorder
+
+mctx::Snapshot at(std::chrono::milliseconds since, uint64_t packets, uint64_t active = 1) {
+  static const auto wall0 = std::chrono::system_clock::now();
+  static const auto mono0 = std::chrono::steady_clock::now();
+  mctx::Snapshot s;
+  s.wall_time = wall0 + since;
+  s.monotonic_time = mono0 + since;
+  s.active_publications = active;
+  s.send.packets_sent = packets;
+  s.send.bytes_sent = packets * 100;
+  s.datagram_overhead = mctx::kIpv4UdpHeaderBytes;
+  return s;
+}
+
+// Intervals from cumulative snapshots: a row per destination then the
+// totals; a destination added later starts at 0 at the previous interval's
+// end; a removed one has no more rows; shared names carry the key.
+TEST(JsonlRecorder, IntervalsFromCumulativeSnapshots) {
+  TempDir dir;
+  const fs::path p = dir.path() / "net.jsonl";
+  {
+    auto w = mctx::JsonlWriter::open(p.string(), test_header());
+    ASSERT_TRUE(w) << w.error().what();
+    mctx::JsonlRecorder r(std::move(*w));
+    using std::chrono::milliseconds;
+    std::vector<mctx::DestinationSnapshot> d = {{"a", "239.1.2.3:5000", at(milliseconds(1000), 10)}};
+    ASSERT_TRUE(r.record(at(milliseconds(1000), 10), d));
+    d[0].snapshot = at(milliseconds(2000), 30);
+    d.push_back({"b", "239.1.2.4:5000", at(milliseconds(2000), 5)});  // added in interval 2
+    ASSERT_TRUE(r.record(at(milliseconds(2000), 35, 2), d));
+    d.erase(d.begin());  // a removed
+    d.push_back({"c", "239.1.2.4:5000", at(milliseconds(3000), 1)});  // same name as b
+    d[0].snapshot = at(milliseconds(3000), 8);
+    ASSERT_TRUE(r.record(at(milliseconds(3000), 39, 2), d));
+    // A blank name is refused, nothing written.
+    std::vector<mctx::DestinationSnapshot> bad = {{"x", " ", at(milliseconds(4000), 1)}};
+    EXPECT_FALSE(r.record(at(milliseconds(4000), 40), bad));
+  }
+  const auto lines = lines_of(read_file(p));
+  ASSERT_EQ(lines.size(), 1u + 2 + 3 + 3);
+  std::vector<json> rows;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    ASSERT_TRUE(mctx::validate_jsonl_row(lines[i])) << lines[i];
+    rows.push_back(json::parse(lines[i]));
+  }
+  EXPECT_EQ(rows[0]["destination"], "239.1.2.3:5000");
+  EXPECT_EQ(rows[0]["packets_sent_delta"], 10);  // from 0 at the recorder's start
+  EXPECT_EQ(rows[1]["destination"], "total");
+  EXPECT_EQ(rows[2]["packets_sent_delta"], 20);
+  EXPECT_EQ(rows[3]["destination"], "239.1.2.4:5000");
+  EXPECT_EQ(rows[3]["packets_sent_delta"], 5);   // added: all of it in its first interval
+  EXPECT_EQ(rows[3]["interval_secs"], 1.0);      // from the previous interval's end
+  EXPECT_EQ(rows[3]["ip_bytes_sent_total"], 5 * (100 + 28));
+  EXPECT_EQ(rows[4]["packets_sent_total"], 35);
+  EXPECT_EQ(rows[4]["packets_sent_delta"], 25);
+  EXPECT_EQ(rows[5]["destination"], "239.1.2.4:5000 (b)");
+  EXPECT_EQ(rows[5]["packets_sent_delta"], 3);
+  EXPECT_EQ(rows[6]["destination"], "239.1.2.4:5000 (c)");
+  EXPECT_EQ(rows[6]["packets_sent_delta"], 1);
+  EXPECT_EQ(rows[7]["destination"], "total");
+  // One ts per interval (the totals'), later intervals later.
+  EXPECT_EQ(rows[0]["ts"], rows[1]["ts"]);
+  EXPECT_EQ(rows[2]["ts"], rows[4]["ts"]);
+  EXPECT_EQ(rows[3]["ts"], rows[4]["ts"]);
+  EXPECT_EQ(rows[5]["ts"], rows[7]["ts"]);
+  EXPECT_LT(rows[1]["ts"].get<double>(), rows[4]["ts"].get<double>());
+  EXPECT_LT(rows[4]["ts"].get<double>(), rows[7]["ts"].get<double>());
+}
+
 }  // namespace
 }  // namespace mctx::test

@@ -31,6 +31,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "mctx/error.hpp"
 #include "mctx/export.hpp"
@@ -197,6 +198,45 @@ class MCTX_API JsonlWriter {
   std::string path_;
   std::string header_line_;
   std::string repaired_;
+};
+
+// One destination's cumulative counters at the end of an interval, for
+// JsonlRecorder::record().
+struct MCTX_API DestinationSnapshot {
+  std::string key;          // identifies it across intervals (a URI, a publication id)
+  std::string destination;  // the row's name, e.g. "239.1.2.3:5000"
+  Snapshot snapshot;        // active_publications 1, its outages and datagram_overhead
+};
+
+// Interval rows from cumulative snapshots, for producers that sample their
+// counters themselves (mctxsink's metrics-file property, the Python
+// module's MetricsFile): keeps the previous snapshot of the totals and of
+// each destination and appends every interval with write_interval().
+//  - the first interval starts when the recorder is made, every counter 0;
+//  - a destination seen for the first time starts at the end of the
+//    previous interval with every counter 0 (it was added during it); one
+//    no longer given is forgotten (it was removed);
+//  - destinations that share a name in one interval (one group and port on
+//    two interfaces) are named "NAME (KEY)".
+// Not thread-safe; the caller serialises record() calls.
+class MCTX_API JsonlRecorder {
+ public:
+  explicit JsonlRecorder(JsonlWriter writer);
+
+  // Appends the interval that ends at totals.wall_time / monotonic_time:
+  // a row per destination, in the given order, then the totals row. A
+  // failed write (JsonlWriter::write_interval's errors) loses that
+  // interval's rows only: the next one starts where it ended, and the
+  // _total counters stay right.
+  Res<void> record(const Snapshot& totals, std::span<const DestinationSnapshot> destinations);
+
+  JsonlWriter& writer() noexcept { return writer_; }
+
+ private:
+  JsonlWriter writer_;
+  Sampler totals_;
+  std::unordered_map<std::string, Sampler> destinations_;
+  Snapshot last_end_;  // where the next interval starts (times only)
 };
 
 }  // namespace mctx

@@ -654,4 +654,50 @@ Res<void> JsonlWriter::write_row(std::string_view row_json) {
   return append_line(dump(*j));
 }
 
+// ---------------------------------------------------------------- JsonlRecorder
+
+JsonlRecorder::JsonlRecorder(JsonlWriter writer) : writer_(std::move(writer)) {
+  last_end_.wall_time = std::chrono::system_clock::now();
+  last_end_.monotonic_time = std::chrono::steady_clock::now();
+  (void)totals_.sample(last_end_);  // the first interval starts now, at 0
+}
+
+Res<void> JsonlRecorder::record(const Snapshot& totals,
+                                std::span<const DestinationSnapshot> destinations) {
+  std::vector<DestinationDelta> rows;
+  std::unordered_map<std::string, Sampler> next;
+  try {
+    std::unordered_map<std::string_view, int> uses;
+    for (const auto& d : destinations) uses[d.destination]++;
+    rows.reserve(destinations.size());
+    for (const auto& d : destinations) {
+      Sampler sampler;
+      if (auto it = destinations_.find(d.key); it != destinations_.end()) {
+        sampler = it->second;
+      } else {
+        Snapshot zero = last_end_;  // added during the interval
+        zero.active_publications = 1;
+        zero.datagram_overhead = d.snapshot.datagram_overhead;
+        (void)sampler.sample(zero);
+      }
+      if (auto delta = sampler.sample(d.snapshot)) {
+        rows.push_back({uses[d.destination] > 1 ? d.destination + " (" + d.key + ")"
+                                                : d.destination,
+                        *delta});
+      }
+      next.emplace(d.key, sampler);
+    }
+  } catch (const std::exception& e) {
+    return unexpected(make_error(Errc::metrics_io_failed, "cannot format a row for '" +
+                                                              writer_.path() + "': " + e.what()));
+  }
+  destinations_ = std::move(next);  // removed destinations are forgotten
+  const std::optional<Delta> delta = totals_.sample(totals);
+  last_end_ = Snapshot{};
+  last_end_.wall_time = totals.wall_time;
+  last_end_.monotonic_time = totals.monotonic_time;
+  if (!delta) return {};
+  return writer_.write_interval(*delta, rows);
+}
+
 }  // namespace mctx
