@@ -10,7 +10,7 @@ Bindings of libmctx-core (the C++ sender core of the mctx project):
     print(report.source, report.destination, report.bytes)
 
 Context, Publication, send()/send_batch(), SendReport, announce_tuple(),
-metrics snapshots, exceptions carrying the core's error code and message,
+metrics snapshots, MetricsFile (the JSONL metrics file), exceptions carrying the core's error code and message,
 and AsyncPublication for asyncio. See docs/python.md.
 """
 
@@ -19,6 +19,7 @@ from ._core import (
     BatchReport,
     Context,
     Delta,
+    MetricsFile,
     Publication,
     SendAllReport,
     SendReport,
@@ -37,7 +38,7 @@ from ._errors import (
 )
 from .aio import AsyncPublication
 
-for _cls in (BatchReport, Context, Delta, Publication, SendAllReport, SendReport, Snapshot,
+for _cls in (BatchReport, Context, Delta, MetricsFile, Publication, SendAllReport, SendReport, Snapshot,
              ConfigError, ContextError, Error, PublicationClosed, SendError, SetupError,
              WouldBlock):
     _cls.__module__ = __name__
@@ -45,7 +46,7 @@ del _cls
 
 __all__ = [
     "AnnounceTuple", "AsyncPublication", "BatchReport", "ConfigError", "Context",
-    "ContextError", "Delta", "Errc", "Error", "Publication", "PublicationClosed",
+    "ContextError", "Delta", "Errc", "Error", "MetricsFile", "Publication", "PublicationClosed",
     "SendAllReport", "SendError", "SendReport", "SetupError", "Snapshot", "WouldBlock",
     "__version__",
 ]

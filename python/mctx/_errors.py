@@ -69,7 +69,7 @@ class ContextError(Error):
 
 
 class SetupError(Error, OSError):
-    """A system call failed while a publication was opened."""
+    """A system call failed while a publication (or a metrics file) was opened."""
 
 
 class SendError(Error):
@@ -98,6 +98,10 @@ def _class_for(code):
         return WouldBlock
     if code == Errc.publication_closed:
         return PublicationClosed
+    if code in (Errc.metrics_invalid_value, Errc.metrics_bad_header):
+        return ConfigError
+    if code in (Errc.metrics_io_failed, Errc.metrics_locked):
+        return SetupError
     if code < 70:
         return ConfigError
     if code < 90:

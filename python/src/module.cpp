@@ -728,8 +728,174 @@ class BoundContext {
     return shared(*owner_, [&](mctx::Context& c) { return c.snapshot(); });
   }
 
+  const OwnerPtr& owner() const { return owner_; }
+
  private:
   OwnerPtr owner_;
+};
+
+// ------------------------------------------------------------ metrics file
+
+// Python's MetricsFile: the rows of docs/metrics-file.md for a Context, a
+// Publication or a list of Publications, through the core's JsonlRecorder
+// (the writer of mctx-send and mctxsink). write() samples and appends one
+// interval; close() appends the final one, syncs and closes.
+class BoundMetricsFile {
+ public:
+  BoundMetricsFile(py::handle path, py::handle source, py::handle node_id, py::handle flags) {
+    if (py::isinstance<BoundContext>(source)) {
+      context_ = source.cast<BoundContext>();
+    } else if (py::isinstance<BoundPublication>(source)) {
+      publications_.push_back(source.cast<BoundPublication>());
+    } else if (PyList_Check(source.ptr()) || PyTuple_Check(source.ptr())) {
+      for (py::handle p : source) {
+        if (!py::isinstance<BoundPublication>(p)) {
+          throw py::type_error("MetricsFile: publications must hold mctx.Publication objects, "
+                               "not " + type_name(p));
+        }
+        publications_.push_back(p.cast<BoundPublication>());
+      }
+    } else {
+      throw py::type_error("MetricsFile: publications must be an mctx.Context, an "
+                           "mctx.Publication or a list of them, not " + type_name(source));
+    }
+    // A path: str or os.PathLike (as open() takes it).
+    py::object fspath = py::module_::import("os").attr("fspath")(path);
+    const std::string file = str_arg("path", fspath, Errc::metrics_invalid_value);
+    mctx::JsonlHeader h;
+    h.node_id = mctx::infer_node_id(
+        file, node_id.is_none() ? std::string()
+                                : str_arg("node_id", node_id, Errc::metrics_invalid_value));
+    h.producer = kProducer;
+    h.flags.set("role", "sender").set("transport", "udp-multicast");
+    if (!flags.is_none()) {
+      if (!PyDict_Check(flags.ptr())) {
+        throw py::type_error("flags must be a dict, not " + type_name(flags));
+      }
+      const std::string text =
+          py::module_::import("json").attr("dumps")(flags).cast<std::string>();
+      auto extra = mctx::JsonlFlags::parse(text, "flags");
+      if (!extra) raise(extra.error());
+      h.flags.merge_missing(*extra);  // the built-in flags win
+    }
+    auto w = [&] {
+      py::gil_scoped_release nogil;
+      return mctx::JsonlWriter::open(file, h);
+    }();
+    if (!w) raise(w.error());
+    path_ = w->path();
+    recorder_.emplace(std::move(w.value()));
+  }
+
+  // One interval; raises on a failed write (that interval's rows are lost,
+  // the next write() goes on).
+  void write() {
+    const Sampled now = sample();
+    std::lock_guard<std::mutex> lk(mutex_);
+    if (!recorder_) raise(Errc::metrics_io_failed, "metrics file '" + path_ + "' is closed");
+    mctx::Res<void> r = [&] {
+      py::gil_scoped_release nogil;
+      return recorder_->record(now.totals, now.rows);
+    }();
+    if (!r) raise(r.error());
+  }
+
+  // The final interval, fdatasync, close; a second close() does nothing.
+  void close() {
+    if (closed()) return;
+    const Sampled now = sample();
+    std::lock_guard<std::mutex> lk(mutex_);
+    if (!recorder_) return;
+    mctx::Res<void> r = [&]() -> mctx::Res<void> {
+      py::gil_scoped_release nogil;
+      auto written = recorder_->record(now.totals, now.rows);
+      auto synced = recorder_->writer().sync();
+      recorder_.reset();  // closed and unlocked whatever happened
+      return written ? synced : written;
+    }();
+    if (!r) raise(r.error());
+  }
+
+  bool closed() {
+    std::lock_guard<std::mutex> lk(mutex_);
+    return !recorder_;
+  }
+  const std::string& path() const { return path_; }
+
+  static constexpr const char* kProducer = "mctx/python";
+
+ private:
+  struct Sampled {
+    mctx::Snapshot totals;
+    std::vector<mctx::DestinationSnapshot> rows;
+  };
+
+  // The totals and a row per open publication, at one instant (GIL held).
+  Sampled sample() {
+    Sampled out;
+    mctx::Snapshot& totals = out.totals;
+    auto& rows = out.rows;
+    auto row_of = [](std::string key, const mctx::Publication& p) {
+      return mctx::DestinationSnapshot{std::move(key), p.destination().to_string(),
+                                       full_snapshot(p)};
+    };
+    if (context_) {
+      shared(*context_->owner(), [&](mctx::Context& c) {
+        totals = c.snapshot();
+        c.for_each([&](mctx::Publication& p) {
+          if (p.fd() >= 0) rows.push_back(row_of(std::to_string(p.id()), p));
+        });
+        return 0;
+      });
+    } else {
+      totals.publications_added = publications_.size();
+      for (std::size_t i = 0; i < publications_.size(); ++i) {
+        const BoundPublication& b = publications_[i];
+        std::optional<mctx::DestinationSnapshot> row;
+        try {
+          row = b.read([&](const mctx::Publication& p) { return row_of(std::to_string(i), p); });
+        } catch (const CoreError&) {
+          // closed: its counters as they were at close
+        }
+        if (row) {
+          totals.active_publications++;
+          totals.send += row->snapshot.send;
+          rows.push_back(std::move(*row));
+          continue;
+        }
+        totals.publications_removed++;
+        try {
+          const mctx::Snapshot last = b.metrics();
+          totals.send += last.send;
+          totals.outages += last.outages;
+        } catch (const CoreError&) {
+          // removed without its counters kept: nothing to add
+        }
+      }
+    }
+    // One instant for every row; the totals' overhead is the destinations'
+    // (the IPv4 one when both families are there).
+    const auto wall = std::chrono::system_clock::now();
+    const auto mono = std::chrono::steady_clock::now();
+    totals.wall_time = wall;
+    totals.monotonic_time = mono;
+    for (auto& r : rows) {
+      r.snapshot.wall_time = wall;
+      r.snapshot.monotonic_time = mono;
+      totals.outages += r.snapshot.outages;
+      if (overhead_ == 0) overhead_ = r.snapshot.datagram_overhead;
+      if (r.snapshot.datagram_overhead != overhead_) overhead_ = mctx::kIpv4UdpHeaderBytes;
+    }
+    totals.datagram_overhead = overhead_;
+    return out;
+  }
+
+  std::optional<BoundContext> context_;
+  std::vector<BoundPublication> publications_;
+  std::string path_;
+  uint32_t overhead_ = 0;  // GIL held
+  std::mutex mutex_;       // guards recorder_ (write() runs without the GIL)
+  std::optional<mctx::JsonlRecorder> recorder_;
 };
 
 }  // namespace
@@ -923,6 +1089,35 @@ PYBIND11_MODULE(_core, m) {
            })
       .def("__hash__", [](const BoundPublication& p) { return std::hash<uint64_t>()(p.id()); })
       .def("__repr__", &BoundPublication::repr);
+
+  py::class_<BoundMetricsFile>(
+      m, "MetricsFile",
+      "A metrics file (JSON lines, docs/metrics-file.md: the format mctx-send and mctxsink "
+      "write and mctx-plot draws) for a Context, a Publication or a list of Publications. "
+      "write() appends one interval (a row per open publication, then the totals); close() "
+      "appends the final one, syncs the file to disk and closes it.")
+      .def(py::init([](py::handle path, py::handle publications, py::handle node_id,
+                       py::handle flags) {
+             return std::make_unique<BoundMetricsFile>(path, publications, node_id, flags);
+           }),
+           py::arg("path"), py::arg("publications"), py::kw_only(),
+           py::arg("node_id") = py::none(), py::arg("flags") = py::none(),
+           "MetricsFile(path, publications, *, node_id=None, flags=None)\n"
+           "Opens (creating it) and locks the file; the first interval starts now. node_id: "
+           "the header's (default: the file's folder name); flags: a dict of extra header "
+           "flags. Raises mctx.SetupError (cannot open, locked by another writer), "
+           "mctx.ConfigError (another header, a bad value) or TypeError.")
+      .def("write", &BoundMetricsFile::write,
+           "Appends one interval: a row per open publication and the totals row.")
+      .def("close", &BoundMetricsFile::close,
+           "Appends the final interval, syncs the file to disk and closes it (unlocked).")
+      .def_property_readonly("path", &BoundMetricsFile::path)
+      .def_property_readonly("closed", &BoundMetricsFile::closed)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](BoundMetricsFile& f, py::args) { f.close(); })
+      .def("__repr__", [](BoundMetricsFile& f) {
+        return "<mctx.MetricsFile '" + f.path() + "'" + (f.closed() ? " closed" : "") + ">";
+      });
 
   py::class_<BoundContext>(m, "Context",
                         "Holds publications by id and keeps lifetime totals of the sends made "
