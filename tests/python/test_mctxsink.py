@@ -9,9 +9,13 @@ socket received; changes the destinations of a playing sink with the add /
 remove signals and reads one with get-metrics.
 """
 
+import json
+import os
 import socket
 import struct
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -182,6 +186,58 @@ class MctxSinkTest(unittest.TestCase):
         self.assertEqual(sink.get_property("metrics").get_uint64("packets-sent"), (True, buffers))
         pipeline.set_state(Gst.State.NULL)
         self.assertEqual(sink.get_property("metrics").get_uint64("packets-sent"), (True, 0))
+
+    def test_metrics_file_matches_the_receivers_and_is_drawn(self):
+        """metrics-file with two destinations: the last rows hold what each
+        receiver got; mctx-plot (MCTX_PLOT, with matplotlib) draws the file."""
+        buffers = 30
+        rx_a = Receiver("239.1.2.8", 5004)
+        rx_b = Receiver("239.1.2.9", 5006)
+        tmp = tempfile.TemporaryDirectory(prefix="mctx-sink-metrics-")
+        self.addCleanup(tmp.cleanup)
+        os.mkdir(os.path.join(tmp.name, "studio-a"))
+        path = os.path.join(tmp.name, "studio-a", "network.jsonl")
+        pipeline = Gst.parse_launch(
+            f"audiotestsrc num-buffers={buffers} samplesperbuffer=480 ! audioconvert ! "
+            "audio/x-raw,format=S16BE,rate=48000,channels=1 ! rtpL16pay ! "
+            "mctxsink name=sink group=239.1.2.8 port=5004 interface=lo ttl=0 "
+            f"stats-interval=100 metrics-file={path} "
+            "destinations=<\"mctx://239.1.2.9:5006?interface=lo&ttl=0\">")
+        self.assertNotEqual(pipeline.set_state(Gst.State.PLAYING), Gst.StateChangeReturn.FAILURE)
+        msg = pipeline.get_bus().timed_pop_filtered(20 * Gst.SECOND,
+                                                    Gst.MessageType.EOS | Gst.MessageType.ERROR)
+        self.assertIsNotNone(msg, "no EOS")
+        self.assertEqual(msg.type, Gst.MessageType.EOS)
+        pipeline.set_state(Gst.State.NULL)  # the final rows; the file is closed
+        got_a, got_b = rx_a.wait_idle(), rx_b.wait_idle()
+        self.assertEqual(len(got_a), buffers)
+        self.assertEqual(len(got_b), buffers)
+
+        with open(path) as f:
+            lines = f.read().splitlines()
+        header = json.loads(lines[0])
+        self.assertEqual(header["producer"], "mctx/mctxsink")
+        self.assertEqual(header["node_id"], "studio-a")
+        rows = [json.loads(line) for line in lines[1:]]
+        self.assertGreaterEqual(len(rows), 6, "fewer than two intervals")
+        last = {r["destination"]: r for r in rows[-3:]}
+        self.assertEqual(sorted(last), ["239.1.2.8:5004", "239.1.2.9:5006", "total"])
+        self.assertEqual(last["239.1.2.8:5004"]["packets_sent_total"], len(got_a))
+        self.assertEqual(last["239.1.2.8:5004"]["bytes_sent_total"], sum(len(d) for d, _ in got_a))
+        self.assertEqual(last["239.1.2.9:5006"]["packets_sent_total"], len(got_b))
+        self.assertEqual(last["total"]["packets_sent_total"], 2 * buffers)
+
+        plot = os.environ.get("MCTX_PLOT", "")
+        if not plot or subprocess.run(["/usr/bin/python3", "-c", "import matplotlib"],
+                                      capture_output=True).returncode != 0:
+            print("mctx-plot or python3-matplotlib missing: the file is not drawn")
+            return
+        png = os.path.join(tmp.name, "network.png")
+        r = subprocess.run(["/usr/bin/python3", plot, path, "-o", png], capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(png, "rb") as f:
+            self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
 
     def test_destinations_changed_while_playing(self):
         """add / get-metrics / remove from Python while PLAYING, checked by receivers."""
