@@ -42,7 +42,8 @@
  *
  * Every #GstMctxSink:stats-interval milliseconds, and once more at EOS and
  * when the element stops, an element message named `mctx-metrics` is posted
- * on the bus with the send counters and the rates over the interval.
+ * on the bus with the send counters and the rates over the interval;
+ * #GstMctxSink:metrics-file appends them to a JSON lines file as well.
  *
  * ## Example launch lines
  * |[
@@ -83,6 +84,7 @@
 #include "mctxsink-deliver.hpp"
 #include "mctxsink-destination-list.hpp"
 #include "mctxsink-destinations.hpp"
+#include "mctxsink-element.hpp"
 #include "mctxsink-errors.hpp"
 #include "mctxsink-log.hpp"
 #include "mctxsink-metrics-file.hpp"
@@ -98,60 +100,17 @@ using mctx::gst::Announcement;
 using mctx::gst::Destination;
 using mctx::gst::DestinationSet;
 using mctx::gst::Destinations;
-using mctx::gst::Fanout;
 using mctx::gst::MetricsFile;
-using mctx::gst::MetricsPoster;
 using mctx::gst::Post;
 using mctx::gst::Settings;
 using mctx::gst::StartError;
-using mctx::gst::Waiter;
 using mctx::gst::PROP_METRICS;
 using mctx::gst::PROP_SDP;
 using mctx::gst::PROP_STATS_INTERVAL;
 using mctx::gst::PROP_USED_SOCKET;
 
-namespace {
-
-// Runtime state: exists between start() and stop(), built from a copy of the
-// settings. render()/render_list() use it without locking (they never run
-// concurrently with start()/stop()); other threads hold Private::state_mutex
-// to read it, and Private::run_mutex to change its destinations.
-struct State {
-  State(GstBaseSink* sink, const Settings& s, std::unique_ptr<DestinationSet> d)
-      : settings(s), set(std::move(d)), fanout(sink, *set) {}
-
-  Settings settings;                   // the copy start() used
-  std::unique_ptr<DestinationSet> set; // every destination of the run
-  Fanout fanout;                       // buffers to every destination (streaming thread)
-  std::unique_ptr<Announcement> announcement;  // SDP and SAP; nullptr in raw mode
-  std::shared_ptr<MetricsFile> metrics_file;   // the metrics-file property; or nullptr
-};
-
-struct Private {
-  explicit Private(GstElement* element) : poster(element) {}
-
-  // Serialises start(), stop() and the add/remove/clear signals: the set of
-  // destinations changes under it. Never held while a message is posted.
-  std::mutex run_mutex;
-
-  std::mutex settings_mutex;
-  Settings settings;          // under settings_mutex
-  Destinations destinations;  // under settings_mutex: the destinations property
-  bool started = false;  // under settings_mutex: between start() and stop()
-
-  std::mutex state_mutex;
-  std::unique_ptr<State> state;  // pointer changes under run_mutex and state_mutex
-
-  Waiter waiter;         // the streaming thread's waits; unlock() interrupts them
-  MetricsPoster poster;  // mctx-metrics messages and the stats timer
-};
-
-}  // namespace
-
-struct _GstMctxSink {
-  GstBaseSink parent;
-  Private* priv;
-};
+using State = mctx::gst::SinkState;
+using Private = mctx::gst::SinkPrivate;
 
 static void gst_mctx_sink_uri_handler_init(gpointer g_iface, gpointer iface_data);
 
@@ -226,14 +185,6 @@ static GstStructure* current_metrics(GstMctxSink* self) {
 
 static void post_start_error(GstMctxSink* self, const StartError& e) {
   mctx::gst::post_start_error(GST_ELEMENT_CAST(self), GST_MESSAGE_ERROR, e);
-}
-
-// A failed add or remove: a WARNING naming the signal and the URI.
-static gboolean refuse(GstMctxSink* self, const char* signal, const std::string& uri,
-                       StartError e) {
-  e.message = std::string(signal) + " '" + uri + "': " + e.message;
-  mctx::gst::post_start_error(GST_ELEMENT_CAST(self), GST_MESSAGE_WARNING, e);
-  return FALSE;
 }
 
 // ---------------------------------------------------------------------------
@@ -571,117 +522,6 @@ static void gst_mctx_sink_get_property(GObject* object, guint prop_id, GValue* v
 }
 
 // ---------------------------------------------------------------------------
-// Action signals: add, remove, clear, get-metrics (the destinations)
-
-// The canonical URI of the properties' destination, "" when there is none
-// to compare with (raw mode, no group).
-static std::string primary_key(const Settings& s) {
-  return s.raw_mode ? std::string() : mctx::gst::canonical_uri(s);
-}
-
-static gboolean gst_mctx_sink_add(GstMctxSink* self, const gchar* uri_arg) {
-  auto priv = self->priv;
-  const std::string uri = uri_arg ? uri_arg : "";
-  StartError error;
-  bool added = false;
-  try {
-    std::lock_guard<std::mutex> run(priv->run_mutex);
-    mctx::Result<Destinations::Entry, StartError> entry = mctx::unexpected(StartError{});
-    Settings element;
-    {
-      std::lock_guard<std::mutex> lk(priv->settings_mutex);
-      element = priv->settings;
-      entry = priv->destinations.admit(uri, primary_key(element));
-    }
-    // Running: the element-wide values (raw-mode, gso, ...) of the run.
-    State* st = priv->state.get();
-    if (!entry) {
-      error = entry.error();
-    } else if (st != nullptr) {
-      // Running: open it now; the streaming thread takes it at the next
-      // buffer or list.
-      auto opened = mctx::gst::open_destination(
-          GST_BASE_SINK_CAST(self), Destinations::settings_for(*entry, st->settings), false,
-          priv->waiter);
-      if (!opened) {
-        error = opened.error();
-      } else {
-        GST_INFO_OBJECT(self, "Destination added: %s",
-                        (*opened)->backend().describe_socket().c_str());
-        st->set->add(std::move(*opened));
-        added = true;
-      }
-    } else {
-      added = true;
-    }
-    if (added) {
-      std::lock_guard<std::mutex> lk(priv->settings_mutex);
-      priv->destinations.append(std::move(*entry));
-    }
-  } catch (const std::exception& e) {
-    error = StartError{StartError::Kind::open, std::string("internal error: ") + e.what(), ""};
-    added = false;
-  }
-  if (!added) return refuse(self, "add", uri, std::move(error));
-  GST_INFO_OBJECT(self, "add '%s'", uri.c_str());
-  g_object_notify(G_OBJECT(self), "destinations");
-  return TRUE;
-}
-
-static gboolean gst_mctx_sink_remove(GstMctxSink* self, const gchar* uri_arg) {
-  auto priv = self->priv;
-  const std::string uri = uri_arg ? uri_arg : "";
-  StartError error;
-  bool removed = false;
-  try {
-    std::lock_guard<std::mutex> run(priv->run_mutex);
-    std::lock_guard<std::mutex> lk(priv->settings_mutex);
-    auto key = priv->destinations.remove(uri);
-    if (!key) {
-      error = std::move(key.error());
-    } else {
-      removed = true;
-      // Its send stops at once and a wait on its socket is interrupted; the
-      // streaming thread lets go of it (and closes it) at the next buffer.
-      if (priv->state) (void)priv->state->set->remove(*key);
-    }
-  } catch (const std::exception& e) {
-    error = StartError{StartError::Kind::open, std::string("internal error: ") + e.what(), ""};
-  }
-  // Posted with no lock held: a synchronous bus handler may call us.
-  if (!removed) return refuse(self, "remove", uri, std::move(error));
-  GST_INFO_OBJECT(self, "remove '%s'", uri.c_str());
-  g_object_notify(G_OBJECT(self), "destinations");
-  return TRUE;
-}
-
-static void gst_mctx_sink_clear(GstMctxSink* self) {
-  auto priv = self->priv;
-  std::size_t n = 0;
-  {
-    std::lock_guard<std::mutex> run(priv->run_mutex);
-    std::lock_guard<std::mutex> lk(priv->settings_mutex);
-    n = priv->destinations.clear();
-    if (priv->state) (void)priv->state->set->clear();
-  }
-  GST_INFO_OBJECT(self, "clear: %zu destinations removed", n);
-  if (n > 0) g_object_notify(G_OBJECT(self), "destinations");
-}
-
-static GstStructure* gst_mctx_sink_get_metrics(GstMctxSink* self, const gchar* uri_arg) {
-  auto priv = self->priv;
-  try {
-    const std::string canonical = Destinations::key_of(uri_arg ? uri_arg : "");
-    std::lock_guard<std::mutex> lk(priv->state_mutex);
-    if (canonical.empty() || !priv->state) return nullptr;
-    return priv->state->set->destination_structure(canonical);
-  } catch (const std::exception& e) {
-    GST_ERROR_OBJECT(self, "get-metrics: %s", e.what());
-    return nullptr;
-  }
-}
-
-// ---------------------------------------------------------------------------
 // GObject lifecycle
 
 static void gst_mctx_sink_init(GstMctxSink* self) {
@@ -718,63 +558,7 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
 
   mctx::gst::install_properties(gobject_class);
 
-  /**
-   * GstMctxSink::add:
-   * @sink: the mctxsink
-   * @uri: an `mctx://` URI (the URI handler's syntax)
-   *
-   * Adds a destination, in any state. While the element runs its socket
-   * opens at once and it is sent every buffer and list rendered from then
-   * on (from a buffer or list boundary); the URI is appended to
-   * #GstMctxSink:destinations. Returns %FALSE when the URI is bad, is
-   * already a destination or cannot be opened: a WARNING message then names
-   * the URI and the rule ("add 'URI': ...").
-   */
-  g_signal_new_class_handler("add", G_TYPE_FROM_CLASS(klass),
-                             static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-                             G_CALLBACK(gst_mctx_sink_add), nullptr, nullptr, nullptr,
-                             G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
-  /**
-   * GstMctxSink::remove:
-   * @sink: the mctxsink
-   * @uri: a URI of #GstMctxSink:destinations (compared after parsing: key
-   *   order and defaults written out do not matter)
-   *
-   * Removes a destination, in any state. While the element runs, the
-   * destination is sent nothing after the call returns (a datagram being
-   * sent at that moment completes) and a wait for its socket ends at once;
-   * the other destinations lose and repeat nothing. Returns %FALSE when it
-   * is not one of #GstMctxSink:destinations (the destination of the group,
-   * port, ... properties cannot be removed).
-   */
-  g_signal_new_class_handler("remove", G_TYPE_FROM_CLASS(klass),
-                             static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-                             G_CALLBACK(gst_mctx_sink_remove), nullptr, nullptr, nullptr,
-                             G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
-  /**
-   * GstMctxSink::clear:
-   * @sink: the mctxsink
-   *
-   * Removes every destination of #GstMctxSink:destinations, in any state
-   * (the destination of the group, port, ... properties stays).
-   */
-  g_signal_new_class_handler("clear", G_TYPE_FROM_CLASS(klass),
-                             static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-                             G_CALLBACK(gst_mctx_sink_clear), nullptr, nullptr, nullptr,
-                             G_TYPE_NONE, 0);
-  /**
-   * GstMctxSink::get-metrics:
-   * @sink: the mctxsink
-   * @uri: the destination's URI (its `uri` field in the metrics)
-   *
-   * Returns: (transfer full) (nullable): the `mctx-destination` structure of
-   * one destination (counters, rates, state), or %NULL when the element is
-   * not running or has no such destination.
-   */
-  g_signal_new_class_handler("get-metrics", G_TYPE_FROM_CLASS(klass),
-                             static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-                             G_CALLBACK(gst_mctx_sink_get_metrics), nullptr, nullptr, nullptr,
-                             GST_TYPE_STRUCTURE, 1, G_TYPE_STRING);
+  mctx::gst::install_signals(gobject_class);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(
