@@ -220,8 +220,8 @@ MCTX_GST_TEST(test_rows_of_two_destinations) {
 }
 GST_END_TEST;
 
-// A start that cannot open the file fails before any socket, with an ERROR
-// naming the property, the path and the reason.
+// A start that cannot open the file fails with an ERROR naming the
+// property, the path and the reason.
 MCTX_GST_TEST(test_unopenable_file_refused) {
   TempDir tmp;
   const std::string missing = tmp.path + "/no-such-folder/network.jsonl";
@@ -234,6 +234,7 @@ MCTX_GST_TEST(test_unopenable_file_refused) {
     assert_contains(msg, "'" + missing + "'");
     assert_contains(msg, "cannot open");
     assert_contains(msg, "No such file or directory");
+    assert_contains(debug, "metrics_io_failed");
   }
   {
     Sink s;  // a folder, not a file
