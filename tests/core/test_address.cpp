@@ -158,27 +158,32 @@ TEST(Endpoint, ParsesAndFormats) {
   EXPECT_EQ(d->port, 65535);
 }
 
-TEST(Endpoint, RejectsBadText) {
-  struct Case {
-    const char* text;
-    const char* message;
-  };
-  const Case cases[] = {
-      {"239.1.2.3", "endpoint '239.1.2.3' needs a port: write ADDRESS:PORT"},
-      {"239.1.2.3:", "endpoint '239.1.2.3:' has an invalid port '' (0..65535)"},
-      {"239.1.2.3:65536", "endpoint '239.1.2.3:65536' has an invalid port '65536' (0..65535)"},
-      {"239.1.2.3:x", "endpoint '239.1.2.3:x' has an invalid port 'x' (0..65535)"},
-      {"ff3e::1:5000", "endpoint 'ff3e::1:5000' is ambiguous: write an IPv6 endpoint as [ADDRESS]:PORT"},
-      {"[ff3e::1]", "endpoint '[ff3e::1]' needs a port after the address: write [ADDRESS]:PORT"},
-      {"[ff3e::1:5000", "endpoint '[ff3e::1:5000' has '[' without ']'"},
-      {"nohost:5000", "endpoint 'nohost:5000': 'nohost' is not an IPv4 or IPv6 address"},
-  };
-  for (const auto& c : cases) {
-    auto e = Endpoint::parse(c.text);
-    ASSERT_FALSE(e) << c.text;
-    EXPECT_EQ(e.error().code, Errc::invalid_endpoint) << c.text;
-    EXPECT_EQ(e.error().message, c.message);
+// Each text (first) is refused by T::parse with `code` and the message (second).
+template <class T>
+void expect_refused(Errc code, std::initializer_list<std::pair<const char*, const char*>> cases) {
+  for (const auto& [text, message] : cases) {
+    auto r = T::parse(text);
+    ASSERT_FALSE(r) << text;
+    EXPECT_EQ(r.error().code, code) << text;
+    EXPECT_EQ(r.error().message, message);
   }
+}
+
+TEST(Endpoint, RejectsBadText) {
+  expect_refused<Endpoint>(
+      Errc::invalid_endpoint,
+      {
+          {"239.1.2.3", "endpoint '239.1.2.3' needs a port: write ADDRESS:PORT"},
+          {"239.1.2.3:", "endpoint '239.1.2.3:' has an invalid port '' (0..65535)"},
+          {"239.1.2.3:65536", "endpoint '239.1.2.3:65536' has an invalid port '65536' (0..65535)"},
+          {"239.1.2.3:x", "endpoint '239.1.2.3:x' has an invalid port 'x' (0..65535)"},
+          {"ff3e::1:5000",
+           "endpoint 'ff3e::1:5000' is ambiguous: write an IPv6 endpoint as [ADDRESS]:PORT"},
+          {"[ff3e::1]",
+           "endpoint '[ff3e::1]' needs a port after the address: write [ADDRESS]:PORT"},
+          {"[ff3e::1:5000", "endpoint '[ff3e::1:5000' has '[' without ']'"},
+          {"nohost:5000", "endpoint 'nohost:5000': 'nohost' is not an IPv4 or IPv6 address"},
+      });
 }
 
 TEST(Endpoint, SockaddrRoundTrip) {
@@ -235,24 +240,17 @@ TEST(InterfaceSpec, ParsesEachKind) {
 }
 
 TEST(InterfaceSpec, RejectsBadText) {
-  struct Case {
-    const char* text;
-    const char* message;
-  };
-  const Case cases[] = {
-      {"", "interface '' is empty: give an address, an index or a name"},
-      {"99999999999", "interface index '99999999999' is out of range"},
-      {"192.168.1", "interface '192.168.1': '192.168.1' is not an IPv4 or IPv6 address"},
-      {"fd00::zz", "interface 'fd00::zz': 'fd00::zz' is not an IPv4 or IPv6 address"},
-      {"averyveryverylongname", "interface name 'averyveryverylongname' is longer than 15 characters"},
-      {"eth/0", "interface 'eth/0' is neither an address, an index nor an interface name"},
-  };
-  for (const auto& c : cases) {
-    auto i = InterfaceSpec::parse(c.text);
-    ASSERT_FALSE(i) << c.text;
-    EXPECT_EQ(i.error().code, Errc::invalid_interface) << c.text;
-    EXPECT_EQ(i.error().message, c.message);
-  }
+  expect_refused<InterfaceSpec>(
+      Errc::invalid_interface,
+      {
+          {"", "interface '' is empty: give an address, an index or a name"},
+          {"99999999999", "interface index '99999999999' is out of range"},
+          {"192.168.1", "interface '192.168.1': '192.168.1' is not an IPv4 or IPv6 address"},
+          {"fd00::zz", "interface 'fd00::zz': 'fd00::zz' is not an IPv4 or IPv6 address"},
+          {"averyveryverylongname",
+           "interface name 'averyveryverylongname' is longer than 15 characters"},
+          {"eth/0", "interface 'eth/0' is neither an address, an index nor an interface name"},
+      });
 }
 
 }  // namespace

@@ -43,6 +43,28 @@ PublicationConfig lo_config(const char* group, uint16_t port) {
   return PublicationConfig(ip(group), port).with_interface(InterfaceSpec::name("lo"));
 }
 
+// adopt() refuses fd with `code` and the message "socket <fd> <rest>", and
+// leaves fd open (the caller closes it).
+void expect_refused(int fd, const PublicationConfig& c, Errc code, const std::string& rest) {
+  auto pub = Publication::adopt(fd, c);
+  ASSERT_FALSE(pub);
+  EXPECT_EQ(pub.error().code, code);
+  EXPECT_EQ(pub.error().message, "socket " + std::to_string(fd) + " " + rest);
+  EXPECT_TRUE(is_open(fd));
+}
+
+// Sends `payload` through pub (adopt()'s result, which must be a
+// publication) and returns what rx received: that payload.
+Datagram delivered(Res<Publication>& pub, Receiver& rx, const std::string& payload) {
+  if (!pub) throw std::runtime_error("adopt refused: " + pub.error().what());
+  auto sent = pub->send(bytes(payload));
+  if (!sent) throw std::runtime_error("send failed: " + sent.error().message());
+  auto d = rx.receive(1s);
+  if (!d) throw std::runtime_error("the receiver got nothing");
+  EXPECT_EQ(text(*d), payload);
+  return *d;
+}
+
 TEST(Adopt, UnboundSocketIsConfiguredAndDelivers) {
   Receiver rx(ip("239.2.0.1"), 5100, ifindex("lo"));
   const int fd = udp_socket(AF_INET);
@@ -71,22 +93,14 @@ TEST(Adopt, BoundSocketThatMatchesIsAccepted) {
   auto pub = Publication::adopt(fd, lo_config("239.2.0.2", 5101)
                                         .with_source_address(ip("127.0.0.1"))
                                         .with_source_port(6101));
-  ASSERT_TRUE(pub) << pub.error().what();
-  ASSERT_TRUE(pub->send(bytes("bound before")));
-  auto d = rx.receive(1s);
-  ASSERT_TRUE(d);
-  EXPECT_EQ(d->from, ep("127.0.0.1:6101"));
+  EXPECT_EQ(delivered(pub, rx, "bound before").from, ep("127.0.0.1:6101"));
 }
 
 TEST(Adopt, BoundSocketWithoutBindInConfigKeepsItsAddress) {
   Receiver rx(ip("239.2.0.3"), 5102, ifindex("lo"));
   const int fd = udp_socket(AF_INET, "127.0.0.1:6102");
   auto pub = Publication::adopt(fd, lo_config("239.2.0.3", 5102));
-  ASSERT_TRUE(pub) << pub.error().what();
-  ASSERT_TRUE(pub->send(bytes("kept")));
-  auto d = rx.receive(1s);
-  ASSERT_TRUE(d);
-  EXPECT_EQ(d->from, ep("127.0.0.1:6102"));
+  EXPECT_EQ(delivered(pub, rx, "kept").from, ep("127.0.0.1:6102"));
 }
 
 TEST(Adopt, Ipv6SocketIsAccepted) {
@@ -95,48 +109,31 @@ TEST(Adopt, Ipv6SocketIsAccepted) {
   const int fd = udp_socket(AF_INET6);
   auto pub = Publication::adopt(
       fd, PublicationConfig(ip("ff3e::4d43:10"), 5103).with_source_address(ip("fd00::1")));
-  ASSERT_TRUE(pub) << pub.error().what();
-  ASSERT_TRUE(pub->send(bytes("v6 adopted")));
-  auto d = rx.receive(1s);
-  ASSERT_TRUE(d);
-  EXPECT_EQ(text(*d), "v6 adopted");
+  delivered(pub, rx, "v6 adopted");
 }
 
 TEST(Adopt, FamilyMismatchIsRejectedAndFdStaysOpen) {
   const int fd = udp_socket(AF_INET6);
-  auto pub = Publication::adopt(fd, lo_config("239.2.0.4", 5104));
-  ASSERT_FALSE(pub);
-  EXPECT_EQ(pub.error().code, Errc::socket_family_mismatch);
-  EXPECT_EQ(pub.error().message,
-            "socket " + std::to_string(fd) + " is IPv6 but group 239.2.0.4 is IPv4");
-  EXPECT_TRUE(is_open(fd));
+  expect_refused(fd, lo_config("239.2.0.4", 5104), Errc::socket_family_mismatch,
+                 "is IPv6 but group 239.2.0.4 is IPv4");
   EXPECT_FALSE(::fcntl(fd, F_GETFL) & O_NONBLOCK);  // untouched
   ::close(fd);
 }
 
 TEST(Adopt, AddressMismatchIsRejected) {
   const int fd = udp_socket(AF_INET, "127.0.0.2:6105");
-  auto pub = Publication::adopt(fd, lo_config("239.2.0.5", 5105)
-                                        .with_source_address(ip("127.0.0.1"))
-                                        .with_source_port(6105));
-  ASSERT_FALSE(pub);
-  EXPECT_EQ(pub.error().code, Errc::socket_address_mismatch);
-  EXPECT_EQ(pub.error().message, "socket " + std::to_string(fd) +
-                                     " is bound to address 127.0.0.2 but the configuration asks "
-                                     "for 127.0.0.1");
-  EXPECT_TRUE(is_open(fd));
+  expect_refused(
+      fd, lo_config("239.2.0.5", 5105).with_source_address(ip("127.0.0.1")).with_source_port(6105),
+      Errc::socket_address_mismatch,
+      "is bound to address 127.0.0.2 but the configuration asks for 127.0.0.1");
   ::close(fd);
 }
 
 TEST(Adopt, PortMismatchIsRejected) {
   const int fd = udp_socket(AF_INET, "127.0.0.1:6107");
-  auto pub = Publication::adopt(fd, lo_config("239.2.0.6", 5106).with_source_port(6106));
-  ASSERT_FALSE(pub);
-  EXPECT_EQ(pub.error().code, Errc::socket_port_mismatch);
-  EXPECT_EQ(pub.error().message, "socket " + std::to_string(fd) +
-                                     " is bound to port 6107 but the configuration asks for "
-                                     "port 6106");
-  EXPECT_TRUE(is_open(fd));
+  expect_refused(fd, lo_config("239.2.0.6", 5106).with_source_port(6106),
+                 Errc::socket_port_mismatch,
+                 "is bound to port 6107 but the configuration asks for port 6106");
   ::close(fd);
 }
 

@@ -38,19 +38,34 @@ void expect_rule(const PublicationConfig& c, Errc code, const std::string& messa
   EXPECT_EQ(r.error().message, message);
 }
 
+// What c resolves to; a refusal fails the test with its message.
+ResolvedConfig resolved(const PublicationConfig& c) {
+  auto r = c.validate();
+  if (!r) throw std::runtime_error("validate() refused: " + r.error().message);
+  return *r;
+}
+
+// Refused as source_interface_mismatch: `address` (as the message names it:
+// "IPv4 source address '127.0.0.1'") is on interface `on`, not on the
+// configured `configured`. IPv4 messages add why.
+constexpr const char* kIpv4MismatchWhy =
+    ": the source address must be an address of the outgoing interface";
+void expect_mismatch(const PublicationConfig& c, const std::string& address, const char* on,
+                     const char* configured, const char* why = "") {
+  expect_rule(c, Errc::source_interface_mismatch,
+              address + " is on " + describe(on) + ", not on the configured interface " +
+                  describe(configured) + why);
+}
+
 TEST(ValidateHost, Ipv6SourceOnAnotherInterface) {
-  expect_rule(PublicationConfig(ip("ff3e::1"), 5400)
-                  .with_source_address(ip("fd00::1"))
-                  .with_interface(InterfaceSpec::name("lo")),
-              Errc::source_interface_mismatch,
-              "IPv6 source address 'fd00::1' is on " + describe("mctx0") +
-                  ", not on the configured interface " + describe("lo"));
-  expect_rule(PublicationConfig(ip("ff3e::1"), 5400)
-                  .with_source_address(ip("::1"))
-                  .with_interface(InterfaceSpec::address(ip("fd00::1"))),
-              Errc::source_interface_mismatch,
-              "IPv6 source address '::1' is on " + describe("lo") +
-                  ", not on the configured interface " + describe("mctx0"));
+  expect_mismatch(PublicationConfig(ip("ff3e::1"), 5400)
+                      .with_source_address(ip("fd00::1"))
+                      .with_interface(InterfaceSpec::name("lo")),
+                  "IPv6 source address 'fd00::1'", "mctx0", "lo");
+  expect_mismatch(PublicationConfig(ip("ff3e::1"), 5400)
+                      .with_source_address(ip("::1"))
+                      .with_interface(InterfaceSpec::address(ip("fd00::1"))),
+                  "IPv6 source address '::1'", "lo", "mctx0");
 }
 
 TEST(ValidateHost, Ipv6SourceNotLocal) {
@@ -60,43 +75,40 @@ TEST(ValidateHost, Ipv6SourceNotLocal) {
 }
 
 TEST(ValidateHost, Ipv6SourcePinsTheInterface) {
-  auto r = PublicationConfig(ip("ff3e::1"), 5400).with_source_address(ip("fd00::1")).validate();
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->interface_index, ifindex("mctx0"));
-  EXPECT_EQ(r->bind, ep("[fd00::1]:0"));
-  EXPECT_EQ(r->destination.address.scope_id(), 0u);
+  const ResolvedConfig r =
+      resolved(PublicationConfig(ip("ff3e::1"), 5400).with_source_address(ip("fd00::1")));
+  EXPECT_EQ(r.interface_index, ifindex("mctx0"));
+  EXPECT_EQ(r.bind, ep("[fd00::1]:0"));
+  EXPECT_EQ(r.destination.address.scope_id(), 0u);
   // For ff?2 groups that pin is enough, and the destination takes it as scope.
-  auto l = PublicationConfig(ip("ff02::4d43"), 5400).with_source_address(ip("fd00::1")).validate();
-  ASSERT_TRUE(l) << l.error().message;
-  EXPECT_EQ(l->destination.address.scope_id(), ifindex("mctx0"));
+  const ResolvedConfig l =
+      resolved(PublicationConfig(ip("ff02::4d43"), 5400).with_source_address(ip("fd00::1")));
+  EXPECT_EQ(l.destination.address.scope_id(), ifindex("mctx0"));
 }
 
 TEST(ValidateHost, Ipv6InterfaceAddressResolvesToIndexAndBinds) {
-  auto r = PublicationConfig(ip("ff3e::1"), 5400)
-               .with_interface(InterfaceSpec::address(ip("fd00::1")))
-               .validate();
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->interface_index, ifindex("mctx0"));
-  EXPECT_TRUE(r->needs_bind);
-  EXPECT_EQ(r->bind.address, ip("fd00::1"));
-  EXPECT_FALSE(r->interface_address);  // IPv6 selects by index only
+  const ResolvedConfig r = resolved(
+      PublicationConfig(ip("ff3e::1"), 5400).with_interface(InterfaceSpec::address(ip("fd00::1"))));
+  EXPECT_EQ(r.interface_index, ifindex("mctx0"));
+  EXPECT_TRUE(r.needs_bind);
+  EXPECT_EQ(r.bind.address, ip("fd00::1"));
+  EXPECT_FALSE(r.interface_address);  // IPv6 selects by index only
 }
 
 TEST(ValidateHost, ScopedBindCarriesItsScopeIntoTheInterface) {
   const std::string bind = "[fd00::1%" + std::to_string(ifindex("mctx0")) + "]:6400";
-  auto r = PublicationConfig(ip("ff3e::1"), 5400).with_bind(ep(bind)).validate();
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->interface_index, ifindex("mctx0"));
-  EXPECT_EQ(r->bind.port, 6400);
-  EXPECT_EQ(r->bind.address.scope_id(), 0u);  // only link-local addresses bind with a scope
+  const ResolvedConfig r = resolved(PublicationConfig(ip("ff3e::1"), 5400).with_bind(ep(bind)));
+  EXPECT_EQ(r.interface_index, ifindex("mctx0"));
+  EXPECT_EQ(r.bind.port, 6400);
+  EXPECT_EQ(r.bind.address.scope_id(), 0u);  // only link-local addresses bind with a scope
 
   auto ll = mctx0_link_local();
   ASSERT_TRUE(ll) << "mctx0 has no link-local address";
-  auto l = PublicationConfig(ip("ff02::4d43"), 5400).with_bind(Endpoint{*ll, 0}).validate();
-  ASSERT_TRUE(l) << l.error().message;
-  EXPECT_EQ(l->interface_index, ifindex("mctx0"));
-  EXPECT_EQ(l->bind.address.scope_id(), ifindex("mctx0"));
-  EXPECT_EQ(l->destination.address.scope_id(), ifindex("mctx0"));
+  const ResolvedConfig l =
+      resolved(PublicationConfig(ip("ff02::4d43"), 5400).with_bind(Endpoint{*ll, 0}));
+  EXPECT_EQ(l.interface_index, ifindex("mctx0"));
+  EXPECT_EQ(l.bind.address.scope_id(), ifindex("mctx0"));
+  EXPECT_EQ(l.destination.address.scope_id(), ifindex("mctx0"));
 
   expect_rule(PublicationConfig(ip("ff3e::1"), 5400)
                   .with_bind(ep(bind))
@@ -109,48 +121,35 @@ TEST(ValidateHost, ScopedBindCarriesItsScopeIntoTheInterface) {
 TEST(ValidateHost, UnscopedLinkLocalSourceFindsItsInterface) {
   auto ll = mctx0_link_local();
   ASSERT_TRUE(ll);
-  auto r = PublicationConfig(ip("ff02::4d43"), 5400)
-               .with_source_address(ll->with_scope_id(0))
-               .validate();
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->interface_index, ifindex("mctx0"));
-  EXPECT_EQ(r->bind.address, *ll);  // bound with its scope
+  const ResolvedConfig r =
+      resolved(PublicationConfig(ip("ff02::4d43"), 5400).with_source_address(ll->with_scope_id(0)));
+  EXPECT_EQ(r.interface_index, ifindex("mctx0"));
+  EXPECT_EQ(r.bind.address, *ll);  // bound with its scope
 }
 
 TEST(ValidateHost, Ipv4InterfaceAddressResolvesToIndex) {
-  auto r = PublicationConfig(ip("239.5.0.1"), 5400)
-               .with_interface(InterfaceSpec::address(ip("192.0.2.1")))
-               .validate();
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->interface_index, ifindex("mctx0"));
-  EXPECT_EQ(r->interface_address, ip("192.0.2.1"));
-  EXPECT_FALSE(r->needs_bind);
+  const ResolvedConfig r = resolved(PublicationConfig(ip("239.5.0.1"), 5400)
+                                        .with_interface(InterfaceSpec::address(ip("192.0.2.1"))));
+  EXPECT_EQ(r.interface_index, ifindex("mctx0"));
+  EXPECT_EQ(r.interface_address, ip("192.0.2.1"));
+  EXPECT_FALSE(r.needs_bind);
 }
 
 TEST(ValidateHost, Ipv4SourceOnAnotherInterface) {
   // Linux would refuse the first at connect() with a bare EINVAL.
-  expect_rule(PublicationConfig(ip("239.1.1.1"), 5004)
-                  .with_source_address(ip("127.0.0.1"))
-                  .with_interface(InterfaceSpec::name("mctx0")),
-              Errc::source_interface_mismatch,
-              "IPv4 source address '127.0.0.1' is on " + describe("lo") +
-                  ", not on the configured interface " + describe("mctx0") +
-                  ": the source address must be an address of the outgoing interface");
+  expect_mismatch(PublicationConfig(ip("239.1.1.1"), 5004)
+                      .with_source_address(ip("127.0.0.1"))
+                      .with_interface(InterfaceSpec::name("mctx0")),
+                  "IPv4 source address '127.0.0.1'", "lo", "mctx0", kIpv4MismatchWhy);
   // All of 127/8 belongs to lo.
-  expect_rule(PublicationConfig(ip("239.1.1.1"), 5004)
-                  .with_source_address(ip("127.0.0.9"))
-                  .with_interface(InterfaceSpec::index(ifindex("mctx0"))),
-              Errc::source_interface_mismatch,
-              "IPv4 source address '127.0.0.9' is on " + describe("lo") +
-                  ", not on the configured interface " + describe("mctx0") +
-                  ": the source address must be an address of the outgoing interface");
-  expect_rule(PublicationConfig(ip("239.1.1.1"), 5004)
-                  .with_bind(ep("192.0.2.1:6000"))
-                  .with_interface(InterfaceSpec::address(ip("127.0.0.1"))),
-              Errc::source_interface_mismatch,
-              "IPv4 bind address '192.0.2.1' is on " + describe("mctx0") +
-                  ", not on the configured interface " + describe("lo") +
-                  ": the source address must be an address of the outgoing interface");
+  expect_mismatch(PublicationConfig(ip("239.1.1.1"), 5004)
+                      .with_source_address(ip("127.0.0.9"))
+                      .with_interface(InterfaceSpec::index(ifindex("mctx0"))),
+                  "IPv4 source address '127.0.0.9'", "lo", "mctx0", kIpv4MismatchWhy);
+  expect_mismatch(PublicationConfig(ip("239.1.1.1"), 5004)
+                      .with_bind(ep("192.0.2.1:6000"))
+                      .with_interface(InterfaceSpec::address(ip("127.0.0.1"))),
+                  "IPv4 bind address '192.0.2.1'", "mctx0", "lo", kIpv4MismatchWhy);
   // Not local at all stays source_not_local.
   auto r = PublicationConfig(ip("239.1.1.1"), 5004)
                .with_source_address(ip("10.9.9.9"))

@@ -32,7 +32,7 @@
 #include "mctx/mctx.hpp"
 #include "support/alloc_counter.hpp"
 #include "support/alloc_counter_hooks.hpp"
-#include "support/netns_guard.hpp"
+#include "support/gtest_netns.hpp"
 #include "support/receiver.hpp"
 
 namespace {
@@ -79,6 +79,27 @@ void expect_delivered(Receiver& rx, std::size_t count, const std::vector<std::by
   }
 }
 
+// Makes `times` calls of `call` with allocation counting on and expects that
+// none allocated (`what` names them in the failure); returns the sum of what
+// the calls returned (datagrams sent, errors seen).
+template <class F>
+auto sum_without_allocating(const char* what, int times, F&& call) {
+  AllocationScope scope;
+  decltype(call()) sum{};
+  for (int i = 0; i < times; ++i) sum += call();
+  const uint64_t allocs = scope.stop();
+  EXPECT_EQ(allocs, 0u) << what << " allocated: " << allocation_report();
+  return sum;
+}
+
+// A warm-up call of `call`, which must return `each`, then `times` calls
+// with allocation counting on: none allocates and each returns `each`.
+template <class N, class F>
+void expect_calls_allocate_nothing(const char* what, int times, N each, F&& call) {
+  ASSERT_EQ(call(), each) << what << ": the warm-up call";
+  EXPECT_EQ(sum_without_allocating(what, times, call), each * static_cast<N>(times));
+}
+
 struct Target {
   const char* group;
   const char* ifname;
@@ -107,63 +128,47 @@ class NoAlloc : public ::testing::TestWithParam<Target> {
   Receiver receiver(uint16_t port) {
     return make_receiver(ip(GetParam().group), port, GetParam().ifname);
   }
+  // A receiver and a publication on `port`, and the payload to send.
+  struct Sending {
+    Receiver rx;
+    mctx::Publication pub;
+    std::vector<std::byte> data;
+  };
+  Sending start(uint16_t port, uint8_t seed) {
+    return {receiver(port), open(port), pattern(kPayload, seed)};
+  }
 };
 
 TEST_P(NoAlloc, SendSpan) {
-  Receiver rx = receiver(5301);
-  mctx::Publication pub = open(5301);
-  const auto data = pattern(kPayload, 1);
-  const std::span<const std::byte> payload(data);
-  ASSERT_TRUE(pub.send(payload));  // warm-up
-
-  AllocationScope scope;
-  int ok = 0;
-  for (int i = 0; i < kCalls; ++i) ok += pub.send(payload) ? 1 : 0;
-  const uint64_t allocs = scope.stop();
-  EXPECT_EQ(allocs, 0u) << "Publication::send(span) allocated: " << allocation_report();
-  EXPECT_EQ(ok, kCalls);
-  expect_delivered(rx, kCalls + 1, data);
+  Sending c = start(5301, 1);
+  const std::span<const std::byte> payload(c.data);
+  expect_calls_allocate_nothing("Publication::send(span)", kCalls, 1,
+                                [&] { return c.pub.send(payload) ? 1 : 0; });
+  expect_delivered(c.rx, kCalls + 1, c.data);
 }
 
 TEST_P(NoAlloc, SendIovecs) {
-  Receiver rx = receiver(5302);
-  mctx::Publication pub = open(5302);
-  const auto data = pattern(kPayload, 2);
+  Sending c = start(5302, 2);
   // Three pieces of one datagram: header, body, trailer.
-  const iovec iov[3] = {{const_cast<std::byte*>(data.data()), 12},
-                        {const_cast<std::byte*>(data.data()) + 12, 150},
-                        {const_cast<std::byte*>(data.data()) + 162, kPayload - 162}};
-  ASSERT_TRUE(pub.send(iov, 3));  // warm-up
-
-  AllocationScope scope;
-  int ok = 0;
-  for (int i = 0; i < kCalls; ++i) ok += pub.send(iov, 3) ? 1 : 0;
-  const uint64_t allocs = scope.stop();
-  EXPECT_EQ(allocs, 0u) << "Publication::send(iov) allocated: " << allocation_report();
-  EXPECT_EQ(ok, kCalls);
-  expect_delivered(rx, kCalls + 1, data);
+  std::byte* const data = c.data.data();
+  const iovec iov[3] = {{data, 12}, {data + 12, 150}, {data + 162, kPayload - 162}};
+  expect_calls_allocate_nothing("Publication::send(iov)", kCalls, 1,
+                                [&] { return c.pub.send(iov, 3) ? 1 : 0; });
+  expect_delivered(c.rx, kCalls + 1, c.data);
 }
 
 TEST_P(NoAlloc, SendBatch) {
-  Receiver rx = receiver(5303);
-  mctx::Publication pub = open(5303);
-  const auto data = pattern(kPayload, 3);
-  const iovec whole{const_cast<std::byte*>(data.data()), data.size()};
+  Sending c = start(5303, 3);
+  const iovec whole{c.data.data(), c.data.size()};
   std::vector<mctx::OutMessage> msgs(kBatch, mctx::OutMessage{&whole, 1});
   const std::span<const mctx::OutMessage> batch(msgs);
-  ASSERT_EQ(pub.send_batch(batch).sent, kBatch);  // warm-up
-
   constexpr int kBatches = kCalls / 10;
-  AllocationScope scope;
-  std::size_t sent = 0;
-  for (int i = 0; i < kBatches; ++i) sent += pub.send_batch(batch).sent;
-  const uint64_t allocs = scope.stop();
-  EXPECT_EQ(allocs, 0u) << "Publication::send_batch allocated: " << allocation_report();
-  EXPECT_EQ(sent, kBatch * kBatches);
+  expect_calls_allocate_nothing("Publication::send_batch", kBatches, kBatch,
+                                [&] { return c.pub.send_batch(batch).sent; });
   // Equal sizes: the segmentation path was the one measured.
-  EXPECT_EQ(pub.gso().state, mctx::GsoState::active);
-  EXPECT_EQ(pub.metrics().load().gso_sends, static_cast<uint64_t>(kBatches + 1));
-  expect_delivered(rx, kBatch * (kBatches + 1), data);
+  EXPECT_EQ(c.pub.gso().state, mctx::GsoState::active);
+  EXPECT_EQ(c.pub.metrics().load().gso_sends, static_cast<uint64_t>(kBatches + 1));
+  expect_delivered(c.rx, kBatch * (kBatches + 1), c.data);
 }
 
 // The paced path (pacer, segmentation runs it caps) allocates nothing either.
@@ -195,12 +200,8 @@ TEST_P(NoAlloc, SendBatchPaced) {
   ASSERT_EQ(send_all(), kBatch);  // warm-up
 
   constexpr int kBatches = kCalls / 10;
-  AllocationScope scope;
-  std::size_t sent = 0;
-  for (int i = 0; i < kBatches; ++i) sent += send_all();
-  const uint64_t allocs = scope.stop();
-  EXPECT_EQ(allocs, 0u) << "paced Publication::send_batch allocated: " << allocation_report();
-  EXPECT_EQ(sent, kBatch * kBatches);
+  EXPECT_EQ(sum_without_allocating("paced Publication::send_batch", kBatches, send_all),
+            kBatch * kBatches);
   expect_delivered(rx, kBatch * (kBatches + 1), data);
 }
 
@@ -216,16 +217,13 @@ TEST_P(NoAlloc, ErrorPathsDoNotAllocate) {
   (void)pub.send(huge_span);  // warm-up
   (void)pub.send_batch(std::span<const mctx::OutMessage>(&one_big, 1));
 
-  AllocationScope scope;
-  int errors = 0;
-  for (int i = 0; i < kCalls; ++i) {
+  const int errors = sum_without_allocating("the send error path", kCalls, [&] {
     auto r = pub.send(huge_span);
-    if (!r && r.error().code == mctx::Errc::message_too_long) ++errors;
+    int n = !r && r.error().code == mctx::Errc::message_too_long ? 1 : 0;
     const mctx::BatchReport b = pub.send_batch(std::span<const mctx::OutMessage>(&one_big, 1));
-    if (b.sent == 0 && b.error && b.error->code == mctx::Errc::message_too_long) ++errors;
-  }
-  const uint64_t allocs = scope.stop();
-  EXPECT_EQ(allocs, 0u) << "the send error path allocated: " << allocation_report();
+    if (b.sent == 0 && b.error && b.error->code == mctx::Errc::message_too_long) ++n;
+    return n;
+  });
   EXPECT_EQ(errors, 2 * kCalls);
 
   const auto data = pattern(kPayload, 4);
@@ -248,17 +246,14 @@ TEST(NoAllocQueueFull, QueueFullDoesNotAllocate) {
   (void)p->send(span);  // warm-up
   (void)p->send_batch(msgs);
 
-  AllocationScope scope;
-  int full = 0;
-  for (int i = 0; i < kCalls; ++i) {
+  const int full = sum_without_allocating("the queue-full path", kCalls, [&] {
     auto r = p->send(span);
-    if (!r && r.error().code == mctx::Errc::no_buffer_space) ++full;
+    int n = !r && r.error().code == mctx::Errc::no_buffer_space ? 1 : 0;
     const mctx::BatchReport b = p->send_batch(msgs);
-    if (b.error && b.error->code == mctx::Errc::no_buffer_space) ++full;
-  }
-  const uint64_t allocs = scope.stop();
+    if (b.error && b.error->code == mctx::Errc::no_buffer_space) ++n;
+    return n;
+  });
   ASSERT_EQ(std::system("tc qdisc del dev mctx0 root"), 0);
-  EXPECT_EQ(allocs, 0u) << "the queue-full path allocated: " << allocation_report();
   EXPECT_GT(full, 0);
   EXPECT_GE(p->metrics().load().queue_full, static_cast<uint64_t>(full));
   EXPECT_EQ(p->metrics().load().send_errors, 0u);
@@ -294,11 +289,6 @@ TEST(AllocationCounter, SeesOperatorNewAndMalloc) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const mctx::test::NetnsRules rules{.required_env = {"MCTX_VETH"},
-                                     .how_to_run = "scripts/mctx-netns --veth"};
-  if (!mctx::test::require_private_netns(rules, "these tests send multicast")) {
-    return mctx::test::kSkipExitCode;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  return mctx::test::run_tests_in_private_netns(
+      argc, argv, {.required_env = {"MCTX_VETH"}, .how_to_run = "scripts/mctx-netns --veth"});
 }

@@ -16,6 +16,16 @@
 #include "values.hpp"
 #include "platform/platform.hpp"
 
+namespace mctx {
+// How a failed comparison of counters shows them.
+void PrintTo(const SendCounters& k, std::ostream* os) {
+  *os << "{send_calls " << k.send_calls << ", packets_sent " << k.packets_sent << ", bytes_sent "
+      << k.bytes_sent << ", send_errors " << k.send_errors << ", would_block " << k.would_block
+      << ", queue_full " << k.queue_full << ", unreachable " << k.unreachable << ", gso_sends "
+      << k.gso_sends << "}";
+}
+}  // namespace mctx
+
 namespace mctx::test {
 namespace {
 
@@ -102,35 +112,27 @@ class Seam : public ::testing::Test {
   platform::ScopedSyscalls seam_{kFake};
 };
 
-struct Case {
-  int err;
-  Errc code;
-};
-
+// A failed send reports the errno as send_error_from_errno() maps it
+// (test_error.cpp: the mapping itself) and counts it by that code.
 TEST_F(Seam, InjectedErrnoMapsToSendErrorAndCounters) {
-  const Case cases[] = {
-      {ENOBUFS, Errc::no_buffer_space},   {EPERM, Errc::permission_denied},
-      {EACCES, Errc::permission_denied},  {EMSGSIZE, Errc::message_too_long},
-      {ENETUNREACH, Errc::network_unreachable}, {ENODEV, Errc::network_unreachable},
-      {ECONNREFUSED, Errc::connection_refused}, {EIO, Errc::send_failed},
-  };
   uint64_t calls = 0, errors = 0, queue_full = 0, unreachable = 0;
-  for (const auto& c : cases) {
-    g_fake.fail_errno = c.err;
+  for (const int err : {ENOBUFS, EPERM, EACCES, EMSGSIZE, ENETUNREACH, ENODEV, ECONNREFUSED, EIO}) {
+    g_fake.fail_errno = err;
     auto r = pub_->send(bytes("x"));
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, c.code) << "errno " << c.err;
-    EXPECT_EQ(r.error().system_errno, c.err);
+    const Errc code = send_error_from_errno(err).code;
+    EXPECT_EQ(r.error().code, code) << "errno " << err;
+    EXPECT_EQ(r.error().system_errno, err);
     EXPECT_FALSE(r.error().would_block());
     ++calls;
     // A full queue is not an error (the caller resends or drops); an
     // unreachable network is an error that also counts as unreachable.
-    if (c.code == Errc::no_buffer_space) {
+    if (code == Errc::no_buffer_space) {
       ++queue_full;
     } else {
       ++errors;
     }
-    if (c.code == Errc::network_unreachable) ++unreachable;
+    if (code == Errc::network_unreachable) ++unreachable;
     const SendCounters k = pub_->metrics().load();
     EXPECT_EQ(k.send_errors, errors);
     EXPECT_EQ(k.queue_full, queue_full);
@@ -200,67 +202,54 @@ class SeamBatch : public Seam {
       msgs_[i] = {&iovs_[i], 1};
     }
   }
+  // Sends a batch of n 10-byte datagrams (make()); the first sendmmsg call
+  // takes at most `accept` of them (-1: all), every call fails with `err`
+  // after that (0: none).
+  BatchReport send(std::size_t n, int accept = -1, int err = 0) {
+    make(n);
+    g_fake.mmsg_accept = accept;
+    g_fake.fail_errno = err;
+    return pub_->send_batch(msgs_);
+  }
+  // The report of a batch of make()'s 10-byte datagrams: `sent` of them
+  // went out, then `error` (nullopt: none) ended it.
+  static void expect_report(const BatchReport& b, std::size_t sent, std::optional<Errc> error) {
+    EXPECT_EQ(b.sent, sent);
+    EXPECT_EQ(b.bytes_sent, 10 * sent);
+    ASSERT_EQ(b.error.has_value(), error.has_value());
+    if (!error) return;
+    EXPECT_EQ(b.error->code, *error);
+    EXPECT_EQ(b.error->would_block(), *error == Errc::would_block);
+    EXPECT_EQ(b.error->system_errno, g_fake.fail_errno);
+  }
+  // The vlen of each sendmmsg call.
+  static void expect_calls(const std::vector<unsigned>& vlens) { EXPECT_EQ(g_fake.vlens, vlens); }
+  // Every counter of the publication.
+  void expect_counters(const SendCounters& want) { EXPECT_EQ(pub_->metrics().load(), want); }
   std::vector<std::string> payloads_;
   std::vector<iovec> iovs_;
   std::vector<OutMessage> msgs_;
 };
 
 TEST_F(SeamBatch, ChunksIntoFixedSizeCalls) {
-  make(150);
-  const BatchReport b = pub_->send_batch(msgs_);
-  EXPECT_EQ(b.sent, 150u);
-  EXPECT_EQ(b.bytes_sent, 1500u);
-  EXPECT_FALSE(b.error);
-  const std::vector<unsigned> expected = {64, 64, 22};
-  EXPECT_EQ(g_fake.vlens, expected);
-  const SendCounters k = pub_->metrics().load();
-  EXPECT_EQ(k.send_calls, 1u);
-  EXPECT_EQ(k.packets_sent, 150u);
+  expect_report(send(150), 150, std::nullopt);
+  expect_calls({64, 64, 22});
+  expect_counters({.send_calls = 1, .packets_sent = 150, .bytes_sent = 1500});
 }
 
 TEST_F(SeamBatch, PartialThenWouldBlock) {
-  make(20);
-  g_fake.mmsg_accept = 7;
-  g_fake.fail_errno = EAGAIN;
-  const BatchReport b = pub_->send_batch(msgs_);
-  EXPECT_EQ(b.sent, 7u);
-  EXPECT_EQ(b.bytes_sent, 70u);
-  ASSERT_TRUE(b.error);
-  EXPECT_TRUE(b.error->would_block());
-  const SendCounters k = pub_->metrics().load();
-  EXPECT_EQ(k.send_calls, 1u);
-  EXPECT_EQ(k.packets_sent, 7u);
-  EXPECT_EQ(k.would_block, 1u);
-  EXPECT_EQ(k.send_errors, 0u);
+  expect_report(send(20, 7, EAGAIN), 7, Errc::would_block);
+  expect_counters({.send_calls = 1, .packets_sent = 7, .bytes_sent = 70, .would_block = 1});
 }
 
 TEST_F(SeamBatch, PartialThenError) {
-  make(20);
-  g_fake.mmsg_accept = 5;
-  g_fake.fail_errno = ENOBUFS;
-  const BatchReport b = pub_->send_batch(msgs_);
-  EXPECT_EQ(b.sent, 5u);
-  ASSERT_TRUE(b.error);
-  EXPECT_EQ(b.error->code, Errc::no_buffer_space);
-  EXPECT_EQ(b.error->system_errno, ENOBUFS);
-  const SendCounters k = pub_->metrics().load();
-  EXPECT_EQ(k.send_calls, 1u);
-  EXPECT_EQ(k.packets_sent, 5u);
-  EXPECT_EQ(k.send_errors, 0u);
-  EXPECT_EQ(k.queue_full, 1u);
+  expect_report(send(20, 5, ENOBUFS), 5, Errc::no_buffer_space);
+  expect_counters({.send_calls = 1, .packets_sent = 5, .bytes_sent = 50, .queue_full = 1});
 }
 
 TEST_F(SeamBatch, FirstCallFails) {
-  make(3);
-  g_fake.fail_errno = EPERM;
-  const BatchReport b = pub_->send_batch(msgs_);
-  EXPECT_EQ(b.sent, 0u);
-  ASSERT_TRUE(b.error);
-  EXPECT_EQ(b.error->code, Errc::permission_denied);
-  const SendCounters k = pub_->metrics().load();
-  EXPECT_EQ(k.send_calls, 1u);
-  EXPECT_EQ(k.send_errors, 1u);
-  EXPECT_EQ(k.packets_sent, 0u);
+  expect_report(send(3, -1, EPERM), 0, Errc::permission_denied);
+  expect_counters({.send_calls = 1, .send_errors = 1});
 }
 
 TEST_F(Seam, ContextTotalsFollowInjectedErrors) {
@@ -311,74 +300,39 @@ class SeamGso : public SeamBatch {
 };
 
 TEST_F(SeamGso, EqualSizesGoAsOneMessagePerRun) {
-  make(150);  // 10-byte datagrams: 64 per message
-  const BatchReport b = pub_->send_batch(msgs_);
-  EXPECT_EQ(b.sent, 150u);
-  EXPECT_EQ(b.bytes_sent, 1500u);
-  const std::vector<unsigned> expected = {3};  // 64 + 64 + 22 in one call
-  EXPECT_EQ(g_fake.vlens, expected);
-  const SendCounters k = pub_->metrics().load();
-  EXPECT_EQ(k.send_calls, 1u);
-  EXPECT_EQ(k.packets_sent, 150u);
-  EXPECT_EQ(k.gso_sends, 3u);
+  // 10-byte datagrams: 64 per message
+  expect_report(send(150), 150, std::nullopt);
+  expect_calls({3});  // 64 + 64 + 22 in one call
+  expect_counters({.send_calls = 1, .packets_sent = 150, .bytes_sent = 1500, .gso_sends = 3});
   EXPECT_EQ(pub_->gso().state, GsoState::active);
 }
 
 TEST_F(SeamGso, PartialSendCountsWholeRuns) {
-  make(150);
-  g_fake.mmsg_accept = 1;  // the first message (64 datagrams), then EAGAIN
-  g_fake.fail_errno = EAGAIN;
-  const BatchReport b = pub_->send_batch(msgs_);
-  EXPECT_EQ(b.sent, 64u);
-  EXPECT_EQ(b.bytes_sent, 640u);
-  ASSERT_TRUE(b.error);
-  EXPECT_TRUE(b.error->would_block());
-  const SendCounters k = pub_->metrics().load();
-  EXPECT_EQ(k.packets_sent, 64u);
-  EXPECT_EQ(k.gso_sends, 1u);
-  EXPECT_EQ(k.would_block, 1u);
-  EXPECT_EQ(k.send_errors, 0u);
+  // the first message (64 datagrams), then EAGAIN
+  expect_report(send(150, 1, EAGAIN), 64, Errc::would_block);
+  expect_counters(
+      {.send_calls = 1, .packets_sent = 64, .bytes_sent = 640, .would_block = 1, .gso_sends = 1});
   EXPECT_EQ(pub_->gso().state, GsoState::active);  // would-block is no refusal
 }
 
 TEST_F(SeamGso, ErrorOfARunIsTracedToItsDatagram) {
-  make(20);
   // Every call fails with EPERM (a firewall) from the start: the run is
   // retried one datagram at a time, and the first datagram carries the error.
-  g_fake.fail_errno = EPERM;
-  const BatchReport b = pub_->send_batch(msgs_);
-  EXPECT_EQ(b.sent, 0u);
-  ASSERT_TRUE(b.error);
-  EXPECT_EQ(b.error->code, Errc::permission_denied);
-  const std::vector<unsigned> expected = {1, 20};  // the run, then plainly
-  EXPECT_EQ(g_fake.vlens, expected);
-  const SendCounters k = pub_->metrics().load();
-  EXPECT_EQ(k.send_errors, 1u);
-  EXPECT_EQ(k.packets_sent, 0u);
+  expect_report(send(20, -1, EPERM), 0, Errc::permission_denied);
+  expect_calls({1, 20});  // the run, then plainly
+  expect_counters({.send_calls = 1, .send_errors = 1});
   EXPECT_EQ(pub_->gso().state, GsoState::ready);  // the datagram failed, not segmentation
 }
 
 TEST_F(SeamGso, QueueFullEndsTheBatchAsWithoutSegmentation) {
-  make(150);
   // The first message (64 datagrams) goes out, the second is refused by a
   // full local queue (ENOBUFS): its datagrams did not go out, the batch ends
   // there (the caller sends them again or drops them), no plain retry and
   // no refusal of segmentation.
-  g_fake.mmsg_accept = 1;
-  g_fake.fail_errno = ENOBUFS;
-  const BatchReport b = pub_->send_batch(msgs_);
-  EXPECT_EQ(b.sent, 64u);
-  EXPECT_EQ(b.bytes_sent, 640u);
-  ASSERT_TRUE(b.error);
-  EXPECT_EQ(b.error->code, Errc::no_buffer_space);
-  const std::vector<unsigned> expected = {3, 2};  // no plain retry of the run
-  EXPECT_EQ(g_fake.vlens, expected);
-  const SendCounters k = pub_->metrics().load();
-  EXPECT_EQ(k.send_calls, 1u);
-  EXPECT_EQ(k.packets_sent, 64u);
-  EXPECT_EQ(k.gso_sends, 1u);
-  EXPECT_EQ(k.queue_full, 1u);
-  EXPECT_EQ(k.send_errors, 0u);
+  expect_report(send(150, 1, ENOBUFS), 64, Errc::no_buffer_space);
+  expect_calls({3, 2});  // no plain retry of the run
+  expect_counters(
+      {.send_calls = 1, .packets_sent = 64, .bytes_sent = 640, .queue_full = 1, .gso_sends = 1});
   EXPECT_EQ(pub_->gso().state, GsoState::active);  // queue-full is no refusal
 }
 

@@ -49,6 +49,11 @@ inline void configure_a(Sink& s, uint16_t port) {
                "source-address", kSourceA, "stats-interval", 0u, nullptr);
 }
 
+// A sink whose own destination is path A (configure_a()).
+struct SinkA : Sink {
+  explicit SinkA(uint16_t port) { configure_a(*this, port); }
+};
+
 inline void set_destinations(Sink& s, const std::vector<std::string>& uris) {
   GValue array = G_VALUE_INIT;
   gst_value_array_init(&array, uris.size());
@@ -118,29 +123,6 @@ inline guint64 destination_counter(GstElement* e, const std::string& uri, const 
   const guint64 v = u64(st, field);
   gst_structure_free(st);
   return v;
-}
-
-// The `destinations` array of an mctx-metrics structure.
-inline guint entries(const GstStructure* metrics) {
-  const GValue* d = gst_structure_get_value(metrics, "destinations");
-  fail_unless(d != nullptr && GST_VALUE_HOLDS_ARRAY(d), "no destinations array in %s",
-              gst_structure_get_name(metrics));
-  return gst_value_array_get_size(d);
-}
-inline const GstStructure* entry(const GstStructure* metrics, guint i) {
-  fail_unless(i < entries(metrics), "no destinations[%u]", i);
-  const GValue* v = gst_value_array_get_value(gst_structure_get_value(metrics, "destinations"), i);
-  fail_unless(GST_VALUE_HOLDS_STRUCTURE(v), "destinations[%u] is not a structure", i);
-  const GstStructure* s = gst_value_get_structure(v);
-  fail_unless(gst_structure_has_name(s, "mctx-destination"), "destinations[%u] is %s", i,
-              gst_structure_get_name(s));
-  return s;
-}
-inline guint destination_count(const GstStructure* metrics) {
-  guint n = 0;
-  fail_unless(gst_structure_get_uint(metrics, "destination-count", &n),
-              "destination-count missing");
-  return n;
 }
 
 // The counters that are totals at the top level.

@@ -113,17 +113,29 @@ inline std::vector<mctx::test::Datagram> receive(mctx::test::Receiver& rx, std::
 }
 
 // The receiver gets exactly the datagrams of `sent`, in order (it waits for
-// one more, so a duplicate would show).
-inline void expect_received(mctx::test::Receiver& rx, const std::vector<Datagram>& sent) {
-  const auto got = receive(rx, sent.size() + 1);
+// one more, so a duplicate would show); returns them.
+inline std::vector<mctx::test::Datagram> expect_received(mctx::test::Receiver& rx,
+                                                         const std::vector<Datagram>& sent) {
+  auto got = receive(rx, sent.size() + 1);
   fail_unless_equals_int(got.size(), sent.size());
   for (std::size_t i = 0; i < sent.size(); ++i) assert_str_eq(payload_string(got[i]), sent[i].payload);
+  return got;
 }
 
-inline void raw_sink(Sink& s, const char* interface = "mctx0") {
+// Raw mode, out of `interface` (nullptr: routing), with send buffers of
+// buffer_size bytes (0: the default).
+inline void raw_sink(Sink& s, const char* interface = "mctx0", int buffer_size = 0) {
   g_object_set(s.element, "raw-mode", TRUE, "stats-interval", 0u, nullptr);
   if (interface) g_object_set(s.element, "interface", interface, nullptr);
+  if (buffer_size > 0) g_object_set(s.element, "buffer-size", buffer_size, nullptr);
 }
+
+// A raw-mode mctxsink (raw_sink()).
+struct RawSink : Sink {
+  explicit RawSink(const char* interface = "mctx0", int buffer_size = 0) {
+    raw_sink(*this, interface, buffer_size);
+  }
+};
 
 // The peer ready for raw datagrams (rp_filter off), with a capture and an
 // (S,G) receiver per family open before anything is sent.
@@ -131,10 +143,11 @@ struct RawPeer {
   rt::Capture cap{(peer_setup(), capture())};
   std::unique_ptr<mctx::test::Receiver> rx4 = ssm_receiver(kSource4, kGroup4);
   std::unique_ptr<mctx::test::Receiver> rx6 = ssm_receiver(kSource6, kGroup6);
+  std::vector<Datagram> sent4, sent6;  // what the test sent, per family
 
   // Every datagram of sent4 and sent6 is received, in order, and is on the
   // wire byte for byte.
-  void expect_delivered(const std::vector<Datagram>& sent4, const std::vector<Datagram>& sent6) {
+  void expect_delivered() {
     expect_received(*rx4, sent4);
     expect_received(*rx6, sent6);
     auto frames = cap.frames();

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <iostream>
 #include <memory>
 #include <numeric>
@@ -16,6 +17,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "gst-check-main.hpp"
@@ -114,10 +116,12 @@ inline GstBuffer* multi_memory_buffer(const std::vector<std::string>& parts) {
 }
 
 // An mctxsink with properties set, a bus, async=FALSE (so that the harness
-// can set it to PLAYING before any buffer arrives).
+// can set it to PLAYING before any buffer arrives), and the harness it is
+// handed to, torn down with it (or before, by teardown()).
 struct Sink {
   GstElement* element = nullptr;
   GstBus* bus = nullptr;
+  GstHarness* h = nullptr;
 
   Sink() {
     element = gst_element_factory_make("mctxsink", nullptr);
@@ -128,6 +132,7 @@ struct Sink {
     g_object_set(element, "async", FALSE, nullptr);
   }
   ~Sink() {
+    teardown();
     if (element) {
       gst_element_set_state(element, GST_STATE_NULL);
       gst_element_set_bus(element, nullptr);
@@ -140,15 +145,35 @@ struct Sink {
 
   // Hands the element to a harness (which sets it to PLAYING).
   GstHarness* harness(const char* caps = "application/octet-stream") {
-    GstHarness* h = gst_harness_new_with_element(element, "sink", nullptr);
+    fail_unless(h == nullptr, "the element already has a harness: teardown() it first");
+    h = gst_harness_new_with_element(element, "sink", nullptr);
     gst_harness_set_src_caps_str(h, caps);
     return h;
+  }
+  // Tears the harness down (the element goes to NULL), if there is one.
+  void teardown() {
+    if (h) gst_harness_teardown(h);
+    h = nullptr;
   }
 };
 
 // GStreamer 1.22 has no gst_harness_push_list().
 inline GstFlowReturn push_list(GstHarness* h, GstBufferList* list) {
   return gst_pad_push_list(h->srcpad, list);
+}
+
+// Pushes buffers of the texts text_of(0) .. text_of(singles - 1) one by
+// one, then text_of(singles) .. text_of(singles + listed - 1) in one list;
+// every push returns OK.
+inline void push_texts(GstHarness* h, int singles, int listed,
+                       const std::function<std::string(int)>& text_of) {
+  for (int i = 0; i < singles; ++i) {
+    fail_unless_equals_int(gst_harness_push(h, text_buffer(text_of(i))), GST_FLOW_OK);
+  }
+  GstBufferList* list = gst_buffer_list_new();
+  for (int i = singles; i < singles + listed; ++i)
+    gst_buffer_list_add(list, text_buffer(text_of(i)));
+  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
 }
 
 // Tries READY -> PAUSED on an element that must refuse; returns the error
@@ -207,6 +232,67 @@ inline GstStructure* stats(GstElement* e) {
   g_object_get(e, "metrics", &s, nullptr);
   fail_unless(s != nullptr, "metrics is NULL");
   return s;
+}
+
+// The `destinations` array of an mctx-metrics structure.
+inline guint entries(const GstStructure* metrics) {
+  const GValue* d = gst_structure_get_value(metrics, "destinations");
+  fail_unless(d != nullptr && GST_VALUE_HOLDS_ARRAY(d), "no destinations array in %s",
+              gst_structure_get_name(metrics));
+  return gst_value_array_get_size(d);
+}
+inline const GstStructure* entry(const GstStructure* metrics, guint i) {
+  fail_unless(i < entries(metrics), "no destinations[%u]", i);
+  const GValue* v = gst_value_array_get_value(gst_structure_get_value(metrics, "destinations"), i);
+  fail_unless(GST_VALUE_HOLDS_STRUCTURE(v), "destinations[%u] is not a structure", i);
+  const GstStructure* s = gst_value_get_structure(v);
+  fail_unless(gst_structure_has_name(s, "mctx-destination"), "destinations[%u] is %s", i,
+              gst_structure_get_name(s));
+  return s;
+}
+inline guint destination_count(const GstStructure* metrics) {
+  guint n = 0;
+  fail_unless(gst_structure_get_uint(metrics, "destination-count", &n),
+              "destination-count missing");
+  return n;
+}
+
+using Counters = std::initializer_list<std::pair<const char*, guint64>>;
+
+// The metrics structure st holds these counters (field, value), each checked.
+inline void expect_counters(const GstStructure* st, Counters want) {
+  for (const auto& [field, value] : want) {
+    const guint64 got = u64(st, field);
+    fail_unless(got == value, "%s is %" G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT, field,
+                got, value);
+  }
+}
+
+// The element's metrics hold these counters.
+inline void expect_counters(GstElement* e, Counters want) {
+  GstStructure* st = stats(e);
+  expect_counters(st, want);
+  gst_structure_free(st);
+}
+
+// After n datagrams pushed into a full socket: every one sent, none dropped
+// or failed, and the element did wait (would-block > 0, else the test proves
+// nothing). Returns the would-block count.
+inline guint64 expect_sent_through_backpressure(GstElement* e, guint64 n) {
+  GstStructure* st = stats(e);
+  GST_INFO("after backpressure: %" GST_PTR_FORMAT, st);
+  expect_counters(st, {{"packets-sent", n}, {"dropped", 0}, {"send-errors", 0}});
+  const guint64 would_block = u64(st, "would-block");
+  gst_structure_free(st);
+  fail_unless(would_block > 0, "the socket never filled up: the test proves nothing");
+  return would_block;
+}
+
+// The warnings on the bus (the mctx-metrics messages there are dropped).
+inline std::vector<std::string> pop_warnings(GstBus* bus) {
+  std::vector<std::string> warnings;
+  for (auto* x : pop_metrics(bus, &warnings)) gst_structure_free(x);
+  return warnings;
 }
 
 // gst_parse_launch() that fails the test with the parser's message.

@@ -58,19 +58,32 @@ class BackgroundReader {
   std::thread thread_;  // last: starts once the others exist
 };
 
-static void configure(Sink& s, uint16_t port) {
-  g_object_set(s.element, "group", kGroup, "port", static_cast<guint>(port), "interface", "mctx0",
-               "source-address", "192.0.2.1", "buffer-size", 2048, "stats-interval", 0u, nullptr);
-}
+// A sink sending to kGroup:port out of the rate-limited mctx0 from
+// 192.0.2.1, with a tiny send buffer (2048 bytes).
+struct SlowSink : Sink {
+  explicit SlowSink(uint16_t port) {
+    g_object_set(element, "group", kGroup, "port", static_cast<guint>(port), "interface", "mctx0",
+                 "source-address", "192.0.2.1", "buffer-size", 2048, "stats-interval", 0u, nullptr);
+  }
+};
 
-// Two paths: the first destination `group`:port on lo (never full), and a
-// further one, `further`, out of the rate-limited mctx0.
-static void configure_two_paths(Sink& s, const char* group, guint port, const char* further) {
-  g_object_set(s.element, "group", group, "port", port, "interface", "lo", "stats-interval", 0u,
-               nullptr);
-  const std::string array = std::string("<\"") + further + "\">";
-  gst_util_set_object_arg(G_OBJECT(s.element), "destinations", array.c_str());
-}
+// Two paths of one sink, both to `port`: the first destination fast_group
+// on lo (never full), and a further one, kGroup out of the rate-limited
+// mctx0 from 192.0.2.1 with a socket buffer of buffer_size bytes. Each has
+// its receiver (the fast one with room for every datagram: a loaded machine
+// may leave its reader unscheduled while lo delivers the whole stream).
+struct TwoPathSink : Sink {
+  TwoPathSink(const char* fast_group, uint16_t port, int buffer_size)
+      : slow(peer_receiver(port)), fast(receiver(fast_group, port, "lo", 8 << 20)) {
+    g_object_set(element, "group", fast_group, "port", static_cast<guint>(port), "interface", "lo",
+                 "stats-interval", 0u, nullptr);
+    const std::string further =
+        "<\"mctx://" + std::string(kGroup) + ":" + std::to_string(port) +
+        "?interface=mctx0&source=192.0.2.1&buffer-size=" + std::to_string(buffer_size) + "\">";
+    gst_util_set_object_arg(G_OBJECT(element), "destinations", further.c_str());
+  }
+  std::unique_ptr<mctx::test::Receiver> slow, fast;
+};
 
 // Every buffer arrives although the socket is full most of the time.
 MCTX_GST_TEST(test_backpressure_delivers_everything) {
@@ -87,15 +100,9 @@ MCTX_GST_TEST(test_backpressure_delivers_everything) {
     }
   });
 
-  Sink s;
-  configure(s, 5004);
+  SlowSink s(5004);
   GstHarness* h = s.harness();
-  for (int i = 0; i < n / 2; ++i) {
-    fail_unless_equals_int(gst_harness_push(h, text_buffer(payload(i))), GST_FLOW_OK);
-  }
-  GstBufferList* list = gst_buffer_list_new();
-  for (int i = n / 2; i < n; ++i) gst_buffer_list_add(list, text_buffer(payload(i)));
-  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+  push_texts(h, n / 2, n - n / 2, payload);  // singles, then a list
   reader.join();
   fail_unless(reader_error.empty(), "receiver: %s", reader_error.c_str());
 
@@ -104,14 +111,7 @@ MCTX_GST_TEST(test_backpressure_delivers_everything) {
     fail_unless(payload_string(got[i]) == payload(i), "datagram %d out of order or damaged", i);
     assert_str_eq(got[i].from.address.to_string(), "192.0.2.1");
   }
-  GstStructure* st = stats(s.element);
-  GST_INFO("after backpressure: %" GST_PTR_FORMAT, st);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), n);
-  fail_unless_equals_uint64(u64(st, "dropped"), 0);
-  fail_unless_equals_uint64(u64(st, "send-errors"), 0);
-  fail_unless(u64(st, "would-block") > 0, "the socket never filled up: the test proves nothing");
-  gst_structure_free(st);
-  gst_harness_teardown(h);
+  expect_sent_through_backpressure(s.element, n);
 }
 GST_END_TEST;
 
@@ -158,8 +158,7 @@ struct BlockedPusher {
 
 MCTX_GST_TEST(test_flush_while_blocked_returns_promptly) {
   tc("tbf rate 16kbit burst 2kb limit 8mb");  // ~2 packets per second
-  Sink s;
-  configure(s, 5006);
+  SlowSink s(5006);
   GstHarness* h = s.harness();
   {
     BlockedPusher p(h, s.element);
@@ -190,14 +189,12 @@ MCTX_GST_TEST(test_flush_while_blocked_returns_promptly) {
   st = stats(s.element);
   fail_unless_equals_uint64(u64(st, "packets-sent"), sent_before + 1);
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
 MCTX_GST_TEST(test_state_change_while_blocked_returns_promptly) {
   tc("tbf rate 16kbit burst 2kb limit 8mb");
-  Sink s;
-  configure(s, 5008);
+  SlowSink s(5008);
   GstHarness* h = s.harness();
   {
     BlockedPusher p(h, s.element);
@@ -217,7 +214,6 @@ MCTX_GST_TEST(test_state_change_while_blocked_returns_promptly) {
   assert_str_eq(field_string(msgs.back(), "reason"), "stop");
   fail_unless(u64(msgs.back(), "would-block") > 0);
   for (auto* m : msgs) gst_structure_free(m);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -231,8 +227,7 @@ static void pause_and_resume(uint16_t port, int list_size) {
   tc("tbf rate 32kbit burst 2kb limit 8mb");
   auto rx = peer_receiver(port);
   const int n = 24;
-  Sink s;
-  configure(s, port);
+  SlowSink s(port);
   GstHarness* h = s.harness();
   const auto small_payload = [](int i) { return payload(i).substr(0, 500); };
   pause_and_resume_while_blocked(
@@ -251,7 +246,7 @@ static void pause_and_resume(uint16_t port, int list_size) {
   fail_unless_equals_uint64(u64(st, "packets-sent"), n);
   fail_unless_equals_uint64(u64(st, "dropped"), 0);
   gst_structure_free(st);
-  gst_harness_teardown(h);
+  s.teardown();
 }
 
 MCTX_GST_TEST(test_pause_while_blocked_resumes_single_buffers) {
@@ -285,41 +280,24 @@ static void expect_both_paths(const std::vector<mctx::test::Datagram>& got_slow,
 // identical, the fast path slows to the slow one's rate).
 MCTX_GST_TEST(test_slow_destination_is_waited_for) {
   tc("tbf rate 8mbit burst 4kb limit 8mb");
-  auto slow = peer_receiver(5014);
-  // Room for every datagram: a loaded machine may leave the reader thread
-  // unscheduled while lo delivers the whole stream.
-  auto fast = receiver("239.1.2.44", 5014, "lo", 8 << 20);
+  TwoPathSink s("239.1.2.44", 5014, 2048);
   const int n = 200;
   // Both paths are read while the element sends.
-  BackgroundReader slow_reader(*slow, 2 * n), fast_reader(*fast, 2 * n);
-
-  Sink s;
-  configure_two_paths(s, "239.1.2.44", 5014u,
-                      "mctx://239.1.2.4:5014?interface=mctx0&source=192.0.2.1&buffer-size=2048");
+  BackgroundReader slow_reader(*s.slow, 2 * n), fast_reader(*s.fast, 2 * n);
   GstHarness* h = s.harness();
-  for (int i = 0; i < n / 2; ++i) {
-    fail_unless_equals_int(gst_harness_push(h, text_buffer(payload(i))), GST_FLOW_OK);
-  }
-  GstBufferList* list = gst_buffer_list_new();
-  for (int i = n / 2; i < n; ++i) gst_buffer_list_add(list, text_buffer(payload(i)));
-  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+  push_texts(h, n / 2, n - n / 2, payload);  // singles, then a list
   const auto got_slow = slow_reader.join("receiver");
   const auto got_fast = fast_reader.join("receiver on lo");
 
   expect_both_paths(got_slow, got_fast, n, payload);
   GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 2 * n);  // both destinations
-  fail_unless_equals_uint64(u64(st, "dropped"), 0);
-  const GValue* dests = gst_structure_get_value(st, "destinations");
-  fail_unless(dests != nullptr && gst_value_array_get_size(dests) == 2);
-  const GstStructure* fast_path = gst_value_get_structure(gst_value_array_get_value(dests, 0));
-  fail_unless_equals_uint64(u64(fast_path, "packets-sent"), n);
-  const GstStructure* d = gst_value_get_structure(gst_value_array_get_value(dests, 1));
-  fail_unless_equals_uint64(u64(d, "packets-sent"), n);
-  fail_unless_equals_uint64(u64(d, "dropped"), 0);
+  expect_counters(st, {{"packets-sent", 2 * n}, {"dropped", 0}});  // both destinations
+  fail_unless_equals_int(entries(st), 2);
+  expect_counters(entry(st, 0), {{"packets-sent", n}});  // the fast path
+  const GstStructure* d = entry(st, 1);
+  expect_counters(d, {{"packets-sent", n}, {"dropped", 0}});
   fail_unless(u64(d, "would-block") > 0, "the slow path never filled up: the test proves nothing");
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -329,27 +307,19 @@ GST_END_TEST;
 // paths receive every datagram, in order, nothing counted as dropped.
 MCTX_GST_TEST(test_pause_while_blocked_on_a_further_destination) {
   tc("tbf rate 32kbit burst 2kb limit 8mb");
-  auto slow = peer_receiver(5018);
-  auto fast = receiver("239.1.2.46", 5018, "lo", 8 << 20);  // room for every datagram
+  TwoPathSink s("239.1.2.46", 5018, 2048);
   const int n = 24;
-  Sink s;
-  configure_two_paths(s, "239.1.2.46", 5018u,
-                      "mctx://239.1.2.4:5018?interface=mctx0&source=192.0.2.1&buffer-size=2048");
   GstHarness* h = s.harness();
   const auto small_payload = [](int i) { return payload(i).substr(0, 500); };
   pause_and_resume_while_blocked(
       h, s.element, n, [&](int i) { return text_buffer(small_payload(i)); }, 0, 6);
 
   const auto got_slow =
-      must("receiving", [&] { return slow->receive_n(n + 1, std::chrono::milliseconds(1500)); });
+      must("receiving", [&] { return s.slow->receive_n(n + 1, std::chrono::milliseconds(1500)); });
   const auto got_fast =
-      must("receiving", [&] { return fast->receive_n(n + 1, std::chrono::milliseconds(500)); });
+      must("receiving", [&] { return s.fast->receive_n(n + 1, std::chrono::milliseconds(500)); });
   expect_both_paths(got_slow, got_fast, n, small_payload);
-  GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 2 * n);
-  fail_unless_equals_uint64(u64(st, "dropped"), 0);
-  gst_structure_free(st);
-  gst_harness_teardown(h);
+  expect_counters(s.element, {{"packets-sent", 2 * n}, {"dropped", 0}});
 }
 GST_END_TEST;
 
@@ -363,14 +333,9 @@ GST_END_TEST;
 // one datagram per message (gso "avoided"), so its count is exact.
 MCTX_GST_TEST(test_queue_full_drop_on_one_path) {
   tc("tbf rate 2mbit burst 3000 limit 3000");
-  auto slow = peer_receiver(5016);
-  auto fast = receiver("239.1.2.45", 5016, "lo", 8 << 20);  // room for every datagram
+  TwoPathSink s("239.1.2.45", 5016, 4194304);
   const int n = 300;
-  BackgroundReader slow_reader(*slow, 2 * n), fast_reader(*fast, 2 * n);
-
-  Sink s;
-  configure_two_paths(s, "239.1.2.45", 5016u,
-                      "mctx://239.1.2.4:5016?interface=mctx0&source=192.0.2.1&buffer-size=4194304");
+  BackgroundReader slow_reader(*s.slow, 2 * n), fast_reader(*s.fast, 2 * n);
   gst_util_set_object_arg(G_OBJECT(s.element), "queue-full", "drop");
   GstHarness* h = s.harness();
   const auto start = Clock::now();
@@ -384,10 +349,9 @@ MCTX_GST_TEST(test_queue_full_drop_on_one_path) {
   const auto got_fast = fast_reader.join("receiver on lo");
 
   GstStructure* st = stats(s.element);
-  const GValue* dests = gst_structure_get_value(st, "destinations");
-  fail_unless(dests != nullptr && gst_value_array_get_size(dests) == 2);
-  const GstStructure* fast_path = gst_value_get_structure(gst_value_array_get_value(dests, 0));
-  const GstStructure* d = gst_value_get_structure(gst_value_array_get_value(dests, 1));
+  fail_unless_equals_int(entries(st), 2);
+  const GstStructure* fast_path = entry(st, 0);
+  const GstStructure* d = entry(st, 1);
   g_printerr("pushed %d in %lld ms; lo received %zu; mctx0 received %zu, queue-full-dropped %"
            G_GUINT64_FORMAT "\n", n, static_cast<long long>(took.count()), got_fast.size(),
            got_slow.size(), u64(d, "queue-full-dropped"));
@@ -396,8 +360,7 @@ MCTX_GST_TEST(test_queue_full_drop_on_one_path) {
   for (int i = 0; i < n; ++i) {
     fail_unless(payload_string(got_fast[i]) == payload(i), "lo path: datagram %d", i);
   }
-  fail_unless_equals_uint64(u64(fast_path, "packets-sent"), n);
-  fail_unless_equals_uint64(u64(fast_path, "dropped"), 0);
+  expect_counters(fast_path, {{"packets-sent", n}, {"dropped", 0}});
   // tbf on mctx0 segments segmentation sends by itself and hides its drops:
   // that destination does not use them (lo's does).
   assert_str_eq(field_string(d, "gso"), "avoided");
@@ -411,7 +374,6 @@ MCTX_GST_TEST(test_queue_full_drop_on_one_path) {
   fail_unless_equals_uint64(u64(st, "queue-full-dropped"), u64(d, "queue-full-dropped"));
   fail_unless_equals_uint64(u64(st, "packets-sent"), n + got_slow.size());
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 

@@ -26,8 +26,7 @@ MCTX_GST_TEST(test_add_remove_while_playing) {
   run("tc qdisc replace dev mctx0 root tbf rate 20mbit burst 8kb limit 1mb");
   Collector rx_a(peer_receiver(1, kGroupA, 5040, kSourceA));
   Collector rx_b(peer_receiver(2, kGroupB, 5042, kSourceB));
-  Sink s;
-  configure_a(s, 5040);
+  SinkA s(5040);
   g_object_set(s.element, "buffer-size", 4096, nullptr);
   const std::string b = uri_b(5042);
   GstHarness* h = s.harness();
@@ -82,7 +81,6 @@ MCTX_GST_TEST(test_add_remove_while_playing) {
   fail_unless_equals_uint64(u64(st, "packets-sent"), pushed + got_b.size());
   fail_unless_equals_uint64(u64(st, "dropped"), 0);
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -95,8 +93,7 @@ MCTX_GST_TEST(test_remove_while_blocked_on_it) {
   run("tc qdisc replace dev mctx2 root tbf rate 2kbit burst 2kb limit 1mb");
   Collector rx_a(peer_receiver(1, kGroupA, 5050, kSourceA));
   Collector rx_b(peer_receiver(2, kGroupB, 5052, kSourceB));
-  Sink s;
-  configure_a(s, 5050);
+  SinkA s(5050);
   const std::string b = uri_b(5052, "&buffer-size=2048");
   set_destinations(s, {b});
   GstHarness* h = s.harness();
@@ -137,7 +134,6 @@ MCTX_GST_TEST(test_remove_while_blocked_on_it) {
   assert_run(rx_b.datagrams(), 0, static_cast<int>(got_b.size()), "path B");
   fail_unless(got_b.back() < started_after_remove, "path B received seq %d, pushed after remove",
               got_b.back());
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -147,8 +143,7 @@ MCTX_GST_TEST(test_signals_answers_and_clear) {
   auto rx_a = peer_receiver(1, kGroupA, 5060, kSourceA);
   auto rx_b = peer_receiver(2, kGroupB, 5062, kSourceB);
   auto rx_c = peer_receiver(1, "239.255.3.1", 5064);
-  Sink s;
-  configure_a(s, 5060);
+  SinkA s(5060);
   GstHarness* h = s.harness();
   const std::string b = uri_b(5062);
   const std::string c = "mctx://239.255.3.1:5064?interface=mctx0";
@@ -259,7 +254,6 @@ MCTX_GST_TEST(test_signals_answers_and_clear) {
   gst_structure_free(st);
   emit_clear(s.element);  // nothing left to clear: harmless
   assert_destinations(s.element);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -270,8 +264,7 @@ MCTX_GST_TEST(test_add_when_stopped_and_restart) {
   auto rx_b = peer_receiver(2, kGroupB, 5082, kSourceB);
   auto rx_c = peer_receiver(1, "239.255.3.1", 5084);
   const std::string c = "mctx://239.255.3.1:5084?interface=mctx0";
-  Sink s;
-  configure_a(s, 5080);
+  SinkA s(5080);
   fail_unless(emit_add(s.element, uri_b(5082)));
   fail_unless(emit_add(s.element, c));
   fail_unless(emit_remove(s.element, c));
@@ -290,7 +283,6 @@ MCTX_GST_TEST(test_add_when_stopped_and_restart) {
   assert_run(receive_n(*rx_a, 3, 1000), 0, 2, "A");
   assert_run(receive_n(*rx_b, 2, 1000), 1, 1, "B after the restart");
   assert_run(receive_n(*rx_c, 2, 1000), 1, 1, "C after the restart");
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -339,7 +331,6 @@ MCTX_GST_TEST(test_destinations_without_group) {
   fail_unless_equals_int(gst_harness_push(h, text_buffer(payload(2 * n + 3))), GST_FLOW_OK);
   assert_run(receive_n(*rx_b, 2, 1000), 2 * n + 3, 1, "B after add");
   fail_unless(!rx_a->receive(milliseconds(300)).has_value(), "A received after clear");
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 

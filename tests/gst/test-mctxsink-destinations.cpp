@@ -22,8 +22,7 @@ using std::chrono::milliseconds;
 MCTX_GST_TEST(test_st2022_7_pair) {
   auto rx_a = peer_receiver(1, kGroupA, 5004, kSourceA);
   auto rx_b = peer_receiver(2, kGroupB, 5006, kSourceB);
-  Sink s;
-  configure_a(s, 5004);
+  SinkA s(5004);
   set_destinations(s, {uri_b(5006)});
   GstHarness* h = s.harness();
 
@@ -88,7 +87,6 @@ MCTX_GST_TEST(test_st2022_7_pair) {
   assert_str_eq(field_string(gb, "uri"), uri_b(5006));
   fail_unless_equals_uint64(u64(gb, "packets-sent"), total);
   gst_structure_free(gb);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -102,8 +100,7 @@ GST_END_TEST;
 MCTX_GST_TEST(test_one_link_down_other_path_delivers) {
   Collector rx_a(peer_receiver(1, kGroupA, 5020, kSourceA));
   Collector rx_b(peer_receiver(2, kGroupB, 5022, kSourceB));
-  Sink s;
-  configure_a(s, 5020);
+  SinkA s(5020);
   const std::string b = uri_b(5022);
   set_destinations(s, {b});
   GstHarness* h = s.harness();
@@ -157,7 +154,6 @@ MCTX_GST_TEST(test_one_link_down_other_path_delivers) {
   fail_unless_equals_uint64(u64(db, "outages"), 1);
   assert_totals_are_sums(st);
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -167,8 +163,7 @@ MCTX_GST_TEST(test_ipv4_and_ipv6_destinations) {
   const char* group6 = "ff3e::8000:1";
   auto rx4 = peer_receiver(1, kGroupA, 5030, kSourceA);
   auto rx6 = peer_receiver(2, group6, 5030, "fd01::1");
-  Sink s;
-  configure_a(s, 5030);
+  SinkA s(5030);
   const std::string uri6 = "mctx://[ff3e::8000:1]:5030?source=fd01::1&interface=mctx2";
   set_destinations(s, {uri6});
   GstHarness* h = s.harness();
@@ -190,7 +185,6 @@ MCTX_GST_TEST(test_ipv4_and_ipv6_destinations) {
   fail_unless_equals_uint64(u64(st, "packets-sent"), 4 * n);
   assert_totals_are_sums(st);
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 

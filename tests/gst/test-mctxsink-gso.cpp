@@ -37,6 +37,15 @@ static GstBufferList* make_list(const std::vector<std::size_t>& sizes, int first
   return list;
 }
 
+// Pushes `lists` lists of 64 datagrams of 1316 bytes (numbered from 0 on),
+// appending them to *sent.
+static void push_equal_lists(GstHarness* h, int lists, std::vector<std::string>* sent) {
+  for (int l = 0; l < lists; ++l) {
+    fail_unless_equals_int(
+        push_list(h, make_list(std::vector<std::size_t>(64, 1316), l * 64, sent)), GST_FLOW_OK);
+  }
+}
+
 // A receiver in the peer namespace, joined on mctx1 there (an IPv4 datagram
 // from 192.0.2.1 arriving on mctx1 in the sender's own namespace would be a
 // martian: its source is local), with room for every datagram of a test.
@@ -53,19 +62,30 @@ static void expect_received(mctx::test::Receiver& rx, const std::vector<std::str
   }
 }
 
-static void lists_of_equal_sizes(const char* group, guint port) {
-  software_segmentation();
-  auto rx = peer_receiver(group, port);
-  Sink s;
-  g_object_set(s.element, "group", group, "port", port, "interface", "mctx0", nullptr);
-  GstHarness* h = s.harness();
-  std::vector<std::string> sent;
-  for (int l = 0; l < 3; ++l) {
-    fail_unless_equals_int(push_list(h, make_list(std::vector<std::size_t>(64, 1316), l * 64,
-                                                  &sent)),
-                           GST_FLOW_OK);
+// A sink sending to group:port out of mctx0 with software segmentation (no
+// offload on mctx0), and the receiver of that group in the peer.
+struct PeerPath {
+  PeerPath(const char* group, guint port)
+      : rx((software_segmentation(), peer_receiver(group, static_cast<uint16_t>(port)))) {
+    g_object_set(s.element, "group", group, "port", port, "interface", "mctx0", nullptr);
   }
-  expect_received(*rx, sent);
+  // Pushes `lists` lists of equal datagrams (push_equal_lists()) through
+  // the harness of s: the receiver gets every one, in order. Returns them.
+  std::vector<std::string> deliver_equal_lists(int lists) {
+    std::vector<std::string> sent;
+    push_equal_lists(s.h, lists, &sent);
+    expect_received(*rx, sent);
+    return sent;
+  }
+  std::unique_ptr<mctx::test::Receiver> rx;
+  Sink s;
+};
+
+static void lists_of_equal_sizes(const char* group, guint port) {
+  PeerPath path(group, port);
+  Sink& s = path.s;
+  s.harness();
+  path.deliver_equal_lists(3);
   GstStructure* st = stats(s.element);
   fail_unless_equals_uint64(u64(st, "packets-sent"), 192);
   fail_unless_equals_uint64(u64(st, "dropped"), 0);
@@ -74,7 +94,7 @@ static void lists_of_equal_sizes(const char* group, guint port) {
   assert_str_eq(field_string(st, "gso"), "active");
   assert_str_eq(field_string(st, "pacing"), "unpaced");
   gst_structure_free(st);
-  gst_harness_teardown(h);
+  s.teardown();
 }
 
 MCTX_GST_TEST(test_lists_equal_sizes_ipv4) { lists_of_equal_sizes("239.1.30.1", 5400); }
@@ -84,10 +104,8 @@ MCTX_GST_TEST(test_lists_equal_sizes_ipv6) { lists_of_equal_sizes("ff3e::30:1", 
 GST_END_TEST;
 
 MCTX_GST_TEST(test_mixed_sizes_and_oversized_buffer) {
-  software_segmentation();
-  auto rx = peer_receiver("239.1.30.1", 5402);
-  Sink s;
-  g_object_set(s.element, "group", "239.1.30.1", "port", 5402u, "interface", "mctx0", nullptr);
+  PeerPath path("239.1.30.1", 5402u);
+  Sink& s = path.s;
   GstHarness* h = s.harness();
   std::vector<std::size_t> sizes = {1316, 1316, 1316, 1000, 200, 200, 200, 200, 7, 1400, 1400};
   for (int i = 0; i < 70; ++i) sizes.push_back(300);  // longer than one message (64)
@@ -96,7 +114,7 @@ MCTX_GST_TEST(test_mixed_sizes_and_oversized_buffer) {
   std::vector<std::string> sent;
   fail_unless_equals_int(push_list(h, make_list(sizes, 0, &sent)), GST_FLOW_OK);
   sent.erase(sent.begin() + 81);  // the oversized one is dropped, alone
-  expect_received(*rx, sent);
+  expect_received(*path.rx, sent);
   GstStructure* st = stats(s.element);
   fail_unless_equals_uint64(u64(st, "packets-sent"), sizes.size() - 1);
   fail_unless_equals_uint64(u64(st, "send-errors"), 1);
@@ -104,26 +122,19 @@ MCTX_GST_TEST(test_mixed_sizes_and_oversized_buffer) {
   fail_unless(u64(st, "gso-sends") >= 5);
   assert_str_eq(field_string(st, "gso"), "active");
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
 MCTX_GST_TEST(test_gso_off) {
-  software_segmentation();
-  auto rx = peer_receiver("239.1.30.1", 5403);
-  Sink s;
-  g_object_set(s.element, "group", "239.1.30.1", "port", 5403u, "interface", "mctx0", nullptr);
+  PeerPath path("239.1.30.1", 5403u);
+  Sink& s = path.s;
   gst_util_set_object_arg(G_OBJECT(s.element), "gso", "off");
-  GstHarness* h = s.harness();
-  std::vector<std::string> sent;
-  fail_unless_equals_int(push_list(h, make_list(std::vector<std::size_t>(64, 1316), 0, &sent)),
-                         GST_FLOW_OK);
-  expect_received(*rx, sent);
+  s.harness();
+  path.deliver_equal_lists(1);
   GstStructure* st = stats(s.element);
   fail_unless_equals_uint64(u64(st, "gso-sends"), 0);
   assert_str_eq(field_string(st, "gso"), "off");
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -138,11 +149,7 @@ MCTX_GST_TEST(test_max_rate_spreads_lists) {
   GstHarness* h = s.harness();
   std::vector<std::string> sent;
   const gint64 t0 = g_get_monotonic_time();
-  for (int l = 0; l < 3; ++l) {
-    fail_unless_equals_int(push_list(h, make_list(std::vector<std::size_t>(64, 1316), l * 64,
-                                                  &sent)),
-                           GST_FLOW_OK);
-  }
+  push_equal_lists(h, 3, &sent);
   const gint64 elapsed_us = g_get_monotonic_time() - t0;
   fail_unless(elapsed_us >= 85000, "3 lists at 20 Mbit/s took only %" G_GINT64_FORMAT " us",
               elapsed_us);
@@ -152,7 +159,6 @@ MCTX_GST_TEST(test_max_rate_spreads_lists) {
   fail_unless_equals_uint64(u64(st, "max-rate"), 20000000);
   fail_unless_equals_uint64(u64(st, "dropped"), 0);
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -180,7 +186,6 @@ MCTX_GST_TEST(test_flush_interrupts_pacing_wait) {
   fail_unless_equals_uint64(u64(st, "packets-sent") + u64(st, "dropped"), 64);
   gst_structure_free(st);
   gst_pad_push_event(src, gst_event_new_flush_stop(TRUE));
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -188,20 +193,12 @@ GST_END_TEST;
 // messages (ENOBUFS): with queue-full=wait they are sent again, nothing lost,
 // in order; segmentation stays on.
 MCTX_GST_TEST(test_queue_full_with_segmentation) {
-  software_segmentation();
+  PeerPath path("239.1.30.1", 5406u);
+  Sink& s = path.s;
   fail_unless(std::system("tc qdisc replace dev mctx0 root tbf rate 50mbit burst 100kb "
                           "limit 100kb") == 0);
-  auto rx = peer_receiver("239.1.30.1", 5406);
-  Sink s;
-  g_object_set(s.element, "group", "239.1.30.1", "port", 5406u, "interface", "mctx0", nullptr);
-  GstHarness* h = s.harness();
-  std::vector<std::string> sent;
-  for (int l = 0; l < 10; ++l) {
-    fail_unless_equals_int(push_list(h, make_list(std::vector<std::size_t>(64, 1316), l * 64,
-                                                  &sent)),
-                           GST_FLOW_OK);
-  }
-  expect_received(*rx, sent);  // before the qdisc (and its queue) goes
+  s.harness();
+  const auto sent = path.deliver_equal_lists(10);  // before the qdisc (and its queue) goes
   fail_unless(std::system("tc qdisc del dev mctx0 root") == 0);
   GstStructure* st = stats(s.element);
   fail_unless(u64(st, "queue-full") > 0, "the queue was never full");
@@ -212,7 +209,6 @@ MCTX_GST_TEST(test_queue_full_with_segmentation) {
   fail_unless(u64(st, "gso-sends") > 0);
   assert_str_eq(field_string(st, "gso"), "active");
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 

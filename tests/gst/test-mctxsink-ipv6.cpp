@@ -20,13 +20,7 @@ MCTX_GST_TEST(test_ipv6_source_and_hop_limit) {
                43000u, "interface", "mctx0", "ttl", 7u, "dscp", 46, nullptr);
   GstHarness* h = s.harness();
   const int n = 10;
-  for (int i = 0; i < n; ++i) {
-    fail_unless_equals_int(gst_harness_push(h, text_buffer(text(i))), GST_FLOW_OK);
-  }
-  // And a list.
-  GstBufferList* list = gst_buffer_list_new();
-  for (int i = n; i < 2 * n; ++i) gst_buffer_list_add(list, text_buffer(text(i)));
-  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+  push_texts(h, n, n, text);  // singles, then a list
 
   const auto got = receive_n(*rx, 2 * n + 1, 500);
   fail_unless_equals_int(got.size(), 2 * n);
@@ -43,7 +37,6 @@ MCTX_GST_TEST(test_ipv6_source_and_hop_limit) {
   fail_unless_equals_uint64(u64(st, "packets-sent"), 2 * n);
   assert_str_eq(field_string(st, "local-address"), "fd00::1");
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -80,7 +73,6 @@ MCTX_GST_TEST(test_ipv6_link_local_group) {
   const auto got = receive_n(*rx, 2, 500);
   fail_unless_equals_int(got.size(), 1);
   assert_str_eq(payload_string(got[0]), "link-local");
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -95,10 +87,7 @@ MCTX_GST_TEST(test_ipv6_loop_off) {
   GstHarness* h = s.harness();
   fail_unless_equals_int(gst_harness_push(h, text_buffer("not looped")), GST_FLOW_OK);
   fail_unless_equals_int(receive_n(*rx, 1, 300).size(), 0);
-  GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 1);
-  gst_structure_free(st);
-  gst_harness_teardown(h);
+  expect_counters(s.element, {{"packets-sent", 1}});
 }
 GST_END_TEST;
 
@@ -138,25 +127,16 @@ MCTX_GST_TEST(test_dual_stack_destinations_and_one_link_down) {
 
   GstStructure* st = stats(s.element);
   // Pushed = received + counted, per destination; the top level is the sum.
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 3 * n);
-  fail_unless_equals_uint64(u64(st, "outage-dropped"), n);
-  fail_unless_equals_uint64(u64(st, "dropped"), n);
-  guint count = 0;
-  fail_unless(gst_structure_get_uint(st, "destination-count", &count));
-  fail_unless_equals_int(count, 2);
-  const GValue* dests = gst_structure_get_value(st, "destinations");
-  fail_unless(dests != nullptr && gst_value_array_get_size(dests) == 2);
-  const GstStructure* d6 = gst_value_get_structure(gst_value_array_get_value(dests, 0));
-  const GstStructure* d4 = gst_value_get_structure(gst_value_array_get_value(dests, 1));
+  expect_counters(st, {{"packets-sent", 3 * n}, {"outage-dropped", n}, {"dropped", n}});
+  fail_unless_equals_int(destination_count(st), 2);
+  fail_unless_equals_int(entries(st), 2);
+  const GstStructure* d6 = entry(st, 0);
+  const GstStructure* d4 = entry(st, 1);
   assert_str_eq(field_string(d6, "group"), "ff3e::8000:1240");
-  fail_unless_equals_uint64(u64(d6, "packets-sent"), n);
-  fail_unless_equals_uint64(u64(d6, "outage-dropped"), n);
-  fail_unless_equals_uint64(u64(d6, "dropped"), n);
+  expect_counters(d6, {{"packets-sent", n}, {"outage-dropped", n}, {"dropped", n}});
   assert_str_eq(field_string(d4, "group"), "239.1.2.40");
-  fail_unless_equals_uint64(u64(d4, "packets-sent"), 2 * n);
-  fail_unless_equals_uint64(u64(d4, "dropped"), 0);
+  expect_counters(d4, {{"packets-sent", 2 * n}, {"dropped", 0}});
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 

@@ -67,7 +67,7 @@ MCTX_GST_TEST(test_core_lines_in_the_category) {
   guint local_port = 0;
   fail_unless(gst_structure_get_uint(st, "local-port", &local_port));
   gst_structure_free(st);
-  gst_harness_teardown(h);
+  s.teardown();
 
   // INFO from the core: what the socket has, with the kernel's port.
   const auto opened = lines_from("Publication::open");

@@ -217,7 +217,7 @@ MCTX_GST_TEST(test_two_sinks_and_udpsrc_share_one_socket) {
 
   // Sink one stops (close-socket=FALSE): sink two and the udpsrc go on.
   gst_element_set_state(sink1->element, GST_STATE_NULL);
-  gst_harness_teardown(h1);
+  sink1->teardown();
   sink1.reset();
   for (int i = 20; i < 25; ++i) {
     fail_unless_equals_int(gst_harness_push(h2, text_buffer("two " + std::to_string(i))),
@@ -231,7 +231,7 @@ MCTX_GST_TEST(test_two_sinks_and_udpsrc_share_one_socket) {
   fail_if(g_socket_is_closed(sock));
 
   gst_element_set_state(sink2.element, GST_STATE_NULL);
-  gst_harness_teardown(h2);
+  sink2.teardown();
   gst_element_set_state(rx, GST_STATE_NULL);
   gst_object_unref(rx);
   g_object_unref(poker);

@@ -61,37 +61,40 @@ MCTX_GST_TEST(test_metadata) {
 }
 GST_END_TEST;
 
-struct UIntSpec {
+template <class T>
+struct Range {
   const char* name;
-  guint min, max, def;
+  T min, max, def;
 };
-struct IntSpec {
-  const char* name;
-  gint min, max, def;
-};
+
+// Each property is a `Spec` (GParamSpecUInt, GParamSpecInt: of GType
+// spec_type) with the range and default given.
+template <class Spec, class T>
+static void expect_ranges(GObjectClass* klass, GType spec_type,
+                          std::initializer_list<Range<T>> ranges) {
+  for (const auto& r : ranges) {
+    GParamSpec* p = g_object_class_find_property(klass, r.name);
+    fail_unless(p != nullptr && G_PARAM_SPEC_TYPE(p) == spec_type, "%s", r.name);
+    const auto* spec = reinterpret_cast<const Spec*>(p);
+    fail_unless(spec->minimum == r.min, "%s: minimum %lld", r.name,
+                static_cast<long long>(spec->minimum));
+    fail_unless(spec->maximum == r.max, "%s: maximum %lld", r.name,
+                static_cast<long long>(spec->maximum));
+    fail_unless(spec->default_value == r.def, "%s: default %lld", r.name,
+                static_cast<long long>(spec->default_value));
+  }
+}
 
 MCTX_GST_TEST(test_property_specs) {
   Sink s;
   GObjectClass* klass = G_OBJECT_GET_CLASS(s.element);
-  const UIntSpec uints[] = {
-      {"port", 1, 65535, 5004},   {"source-port", 0, 65535, 0},
-      {"ttl", 0, 255, 1},         {"stats-interval", 0, G_MAXUINT, 1000},
-  };
-  for (const auto& u : uints) {
-    GParamSpec* p = g_object_class_find_property(klass, u.name);
-    fail_unless(p != nullptr && G_IS_PARAM_SPEC_UINT(p), "%s", u.name);
-    fail_unless_equals_uint64(G_PARAM_SPEC_UINT(p)->minimum, u.min);
-    fail_unless_equals_uint64(G_PARAM_SPEC_UINT(p)->maximum, u.max);
-    fail_unless_equals_uint64(G_PARAM_SPEC_UINT(p)->default_value, u.def);
-  }
-  const IntSpec ints[] = {{"dscp", -1, 63, -1}, {"buffer-size", 0, G_MAXINT, 0}};
-  for (const auto& i : ints) {
-    GParamSpec* p = g_object_class_find_property(klass, i.name);
-    fail_unless(p != nullptr && G_IS_PARAM_SPEC_INT(p), "%s", i.name);
-    fail_unless_equals_int(G_PARAM_SPEC_INT(p)->minimum, i.min);
-    fail_unless_equals_int(G_PARAM_SPEC_INT(p)->maximum, i.max);
-    fail_unless_equals_int(G_PARAM_SPEC_INT(p)->default_value, i.def);
-  }
+  expect_ranges<GParamSpecUInt, guint>(klass, G_TYPE_PARAM_UINT,
+                                       {{"port", 1, 65535, 5004},
+                                        {"source-port", 0, 65535, 0},
+                                        {"ttl", 0, 255, 1},
+                                        {"stats-interval", 0, G_MAXUINT, 1000}});
+  expect_ranges<GParamSpecInt, gint>(klass, G_TYPE_PARAM_INT,
+                                     {{"dscp", -1, 63, -1}, {"buffer-size", 0, G_MAXINT, 0}});
   const char* ready_only[] = {"group", "port", "source-address", "source-port", "interface",
                               "ttl", "loop", "dscp", "buffer-size", "raw-mode", "socket"};
   for (const char* name : ready_only) {

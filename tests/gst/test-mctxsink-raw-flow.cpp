@@ -20,9 +20,7 @@ MCTX_GST_TEST(test_backpressure_both_families) {
       std::system("tc qdisc replace dev mctx0 root tbf rate 8mbit burst 4kb limit 8mb"), 0);
   auto rx4 = ssm_receiver(kSource4, kGroup4);
   auto rx6 = ssm_receiver(kSource6, kGroup6);
-  Sink s;
-  raw_sink(s);
-  g_object_set(s.element, "buffer-size", 2048, nullptr);
+  RawSink s("mctx0", 2048);  // tiny send buffers: they fill up at once
   GstHarness* h = s.harness();
 
   const int n = 160;
@@ -46,19 +44,12 @@ MCTX_GST_TEST(test_backpressure_both_families) {
   expect_received(*rx4, sent4);
   expect_received(*rx6, sent6);
   (void)std::system("tc qdisc del dev mctx0 root");
-  GstStructure* st = stats(s.element);
-  GST_INFO("after raw backpressure: %" GST_PTR_FORMAT, st);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), n);
-  fail_unless_equals_uint64(u64(st, "dropped"), 0);
-  fail_unless_equals_uint64(u64(st, "send-errors"), 0);
-  fail_unless(u64(st, "would-block") > 0, "the sockets never filled up: the test proves nothing");
+  const guint64 would_block = expect_sent_through_backpressure(s.element, n);
   // Waiting on the socket that blocked makes the next try succeed: at most
   // one would-block per datagram. Polling the other family's (writable)
   // socket would spin and count hundreds per datagram.
-  fail_unless(u64(st, "would-block") <= static_cast<guint64>(n), "would-block %" G_GUINT64_FORMAT,
-              u64(st, "would-block"));
-  gst_structure_free(st);
-  gst_harness_teardown(h);
+  fail_unless(would_block <= static_cast<guint64>(n), "would-block %" G_GUINT64_FORMAT,
+              would_block);
 }
 GST_END_TEST;
 
@@ -71,9 +62,7 @@ MCTX_GST_TEST(test_pause_while_blocked_resumes) {
   fail_unless_equals_int(
       std::system("tc qdisc replace dev mctx0 root tbf rate 32kbit burst 2kb limit 8mb"), 0);
   auto rx4 = ssm_receiver(kSource4, kGroup4);
-  Sink s;
-  raw_sink(s);
-  g_object_set(s.element, "buffer-size", 2048, nullptr);
+  RawSink s("mctx0", 2048);  // tiny send buffers: they fill up at once
   GstHarness* h = s.harness();
 
   const int n = 24;
@@ -89,11 +78,7 @@ MCTX_GST_TEST(test_pause_while_blocked_resumes) {
 
   expect_received(*rx4, sent);
   (void)std::system("tc qdisc del dev mctx0 root");
-  GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), n);
-  fail_unless_equals_uint64(u64(st, "dropped"), 0);
-  gst_structure_free(st);
-  gst_harness_teardown(h);
+  expect_counters(s.element, {{"packets-sent", n}, {"dropped", 0}});
 }
 GST_END_TEST;
 
@@ -102,13 +87,11 @@ GST_END_TEST;
 MCTX_GST_TEST(test_ignored_properties_warning) {
   peer_setup();
   auto rx = ssm_receiver(kSource4, kGroup4);
-  Sink s;
-  raw_sink(s);
+  RawSink s;
   g_object_set(s.element, "group", "239.9.9.9", "port", 6000u, "ttl", 4u, "source-address",
                "192.0.2.1", nullptr);
   GstHarness* h = s.harness();
-  std::vector<std::string> warnings;
-  for (auto* x : pop_metrics(s.bus, &warnings)) gst_structure_free(x);
+  std::vector<std::string> warnings = pop_warnings(s.bus);
   fail_unless_equals_int(warnings.size(), 1);
   assert_str_eq(warnings[0],
                 "raw-mode: group, port, ttl and source-address are ignored in raw mode: each "
@@ -128,39 +111,33 @@ MCTX_GST_TEST(test_ignored_properties_warning) {
   fail_unless(gst_structure_get_uint(st, "port", &port));
   fail_unless_equals_int(port, 0);
   gst_structure_free(st);
-  gst_harness_teardown(h);
+  s.teardown();
 
   // One property: singular wording.
-  Sink s2;
-  raw_sink(s2);
+  RawSink s2;
   g_object_set(s2.element, "dscp", 46, nullptr);
-  GstHarness* h2 = s2.harness();
-  warnings.clear();
-  for (auto* x : pop_metrics(s2.bus, &warnings)) gst_structure_free(x);
+  s2.harness();
+  warnings = pop_warnings(s2.bus);
   fail_unless_equals_int(warnings.size(), 1);
   assert_contains(warnings[0], "raw-mode: dscp is ignored in raw mode");
   assert_contains(warnings[0], "leave it unset");
-  gst_harness_teardown(h2);
+  s2.teardown();
 
   // max-rate alone: raw mode does not pace, and says so.
-  Sink s3;
-  raw_sink(s3);
+  RawSink s3;
   g_object_set(s3.element, "max-rate", guint64(20000000), nullptr);
-  GstHarness* h3 = s3.harness();
-  warnings.clear();
-  for (auto* x : pop_metrics(s3.bus, &warnings)) gst_structure_free(x);
+  s3.harness();
+  warnings = pop_warnings(s3.bus);
   fail_unless_equals_int(warnings.size(), 1);
   assert_str_eq(warnings[0],
                 "raw-mode: max-rate 20000000 is not applied in raw mode: raw datagrams are sent "
                 "unpaced");
-  gst_harness_teardown(h3);
 }
 GST_END_TEST;
 
 // mode "raw" in the stats of a stopped element too.
 MCTX_GST_TEST(test_stats_when_stopped) {
-  Sink s;
-  raw_sink(s);
+  RawSink s;
   g_object_set(s.element, "group", "239.9.9.9", nullptr);
   GstStructure* st = stats(s.element);
   assert_str_eq(field_string(st, "mode"), "raw");

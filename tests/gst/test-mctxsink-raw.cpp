@@ -20,11 +20,8 @@ using namespace std::chrono_literals;
 // correct checksum leave Linux nothing to fill in), and delivered to an
 // (S,G) receiver for that source.
 MCTX_GST_TEST(test_ipv4_foreign_source) {
-  peer_setup();
-  rt::Capture cap = capture();
-  auto rx = ssm_receiver(kSource4, kGroup4);
-  Sink s;
-  raw_sink(s);
+  RawPeer peer;
+  RawSink s;
   GstHarness* h = s.harness();
 
   const Datagram d1 = v4("mctx-gst-raw-v4-one", 0x1001);
@@ -36,17 +33,13 @@ MCTX_GST_TEST(test_ipv4_foreign_source) {
   fail_unless_equals_int(gst_buffer_n_memory(split), 3);  // not merged
   gst_buffer_unref(split);
 
-  const auto got = receive(*rx, 3);
-  fail_unless_equals_int(got.size(), 2);
-  assert_str_eq(payload_string(got[0]), d1.payload);
-  assert_str_eq(payload_string(got[1]), d2.payload);
-  for (const auto& g : got) {
+  for (const auto& g : expect_received(*peer.rx4, {d1, d2})) {
     assert_str_eq(g.from.address.to_string(), kSource4);
     fail_unless_equals_int(g.from.port, kSourcePort);
     fail_unless_equals_int(g.ttl, 8);
     fail_unless_equals_int(g.tos, 0x28);
   }
-  auto frames = cap.frames();
+  auto frames = peer.cap.frames();
   expect_on_wire(frames, d1, kGroup4);
   expect_on_wire(frames, d2, kGroup4);
 
@@ -61,10 +54,8 @@ MCTX_GST_TEST(test_ipv4_foreign_source) {
   fail_unless_equals_uint64(u64(st, "dropped"), 0);
   gst_structure_free(st);
 
-  std::vector<std::string> warnings;
-  for (auto* x : pop_metrics(s.bus, &warnings)) gst_structure_free(x);
+  const std::vector<std::string> warnings = pop_warnings(s.bus);
   fail_unless_equals_int(warnings.size(), 0);  // nothing ignored, nothing dropped
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -72,11 +63,8 @@ GST_END_TEST;
 // Destination Options header: every byte on the wire, and an SSM receiver
 // (MCAST_JOIN_SOURCE_GROUP) in the peer gets it.
 MCTX_GST_TEST(test_ipv6_foreign_source) {
-  peer_setup();
-  rt::Capture cap = capture();
-  auto rx = ssm_receiver(kSource6, kGroup6);
-  Sink s;
-  raw_sink(s);
+  RawPeer peer;
+  RawSink s;
   GstHarness* h = s.harness();
 
   const Datagram d1 = v6("mctx-gst-raw-v6-one");
@@ -84,25 +72,18 @@ MCTX_GST_TEST(test_ipv6_foreign_source) {
   fail_unless_equals_int(gst_harness_push(h, buffer_of(d1.bytes)), GST_FLOW_OK);
   fail_unless_equals_int(gst_harness_push(h, split_buffer_of(d2.bytes)), GST_FLOW_OK);
 
-  const auto got = receive(*rx, 3);
-  fail_unless_equals_int(got.size(), 2);
-  assert_str_eq(payload_string(got[0]), d1.payload);
-  assert_str_eq(payload_string(got[1]), d2.payload);
-  for (const auto& g : got) {
+  for (const auto& g : expect_received(*peer.rx6, {d1, d2})) {
     assert_str_eq(g.from.address.to_string(), kSource6);
     fail_unless_equals_int(g.ttl, 9);
     fail_unless_equals_int(g.tos, 0xb8);
   }
-  auto frames = cap.frames();
+  auto frames = peer.cap.frames();
   expect_on_wire(frames, d1, kGroup6);
   expect_on_wire(frames, d2, kGroup6);
 
-  GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 2);
-  fail_unless_equals_uint64(u64(st, "ipv6-packets-sent"), 2);
-  fail_unless_equals_uint64(u64(st, "bytes-sent"), d1.bytes.size() + d2.bytes.size());
-  gst_structure_free(st);
-  gst_harness_teardown(h);
+  expect_counters(s.element, {{"packets-sent", 2},
+                              {"ipv6-packets-sent", 2},
+                              {"bytes-sent", d1.bytes.size() + d2.bytes.size()}});
 }
 GST_END_TEST;
 
@@ -110,29 +91,23 @@ GST_END_TEST;
 // opened on its first datagram; everything arrives in order.
 MCTX_GST_TEST(test_both_families_one_stream) {
   RawPeer peer;
-  Sink s;
-  raw_sink(s);
+  RawSink s;
   GstHarness* h = s.harness();
 
-  std::vector<Datagram> sent4, sent6;
   for (int i = 0; i < 6; ++i) {
     const std::string tag = "mctx-gst-raw-mixed-" + std::to_string(i) + ";";
     if (i % 2 == 0) {
-      sent4.push_back(v4(tag + "-v4", static_cast<uint16_t>(0x2000 + i)));
-      fail_unless_equals_int(gst_harness_push(h, buffer_of(sent4.back().bytes)), GST_FLOW_OK);
+      peer.sent4.push_back(v4(tag + "-v4", static_cast<uint16_t>(0x2000 + i)));
+      fail_unless_equals_int(gst_harness_push(h, buffer_of(peer.sent4.back().bytes)), GST_FLOW_OK);
     } else {
-      sent6.push_back(v6(tag + "-v6"));
-      fail_unless_equals_int(gst_harness_push(h, buffer_of(sent6.back().bytes)), GST_FLOW_OK);
+      peer.sent6.push_back(v6(tag + "-v6"));
+      fail_unless_equals_int(gst_harness_push(h, buffer_of(peer.sent6.back().bytes)), GST_FLOW_OK);
     }
   }
-  peer.expect_delivered(sent4, sent6);
+  peer.expect_delivered();
 
-  GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 6);
-  fail_unless_equals_uint64(u64(st, "ipv4-packets-sent"), 3);
-  fail_unless_equals_uint64(u64(st, "ipv6-packets-sent"), 3);
-  gst_structure_free(st);
-  gst_harness_teardown(h);
+  expect_counters(s.element,
+                  {{"packets-sent", 6}, {"ipv4-packets-sent", 3}, {"ipv6-packets-sent", 3}});
 }
 GST_END_TEST;
 
@@ -140,11 +115,9 @@ GST_END_TEST;
 // some split into several memories), sent in order.
 MCTX_GST_TEST(test_buffer_list) {
   RawPeer peer;
-  Sink s;
-  raw_sink(s);
+  RawSink s;
   GstHarness* h = s.harness();
 
-  std::vector<Datagram> sent4, sent6;
   GstBufferList* list = gst_buffer_list_new();
   for (int i = 0; i < 20; ++i) {
     char tag[32];
@@ -152,19 +125,14 @@ MCTX_GST_TEST(test_buffer_list) {
     const bool is_v6 = i % 4 == 3;
     const Datagram d = is_v6 ? v6(tag) : v4(tag, static_cast<uint16_t>(0x3000 + i));
     gst_buffer_list_add(list, i % 3 == 0 ? split_buffer_of(d.bytes) : buffer_of(d.bytes));
-    (is_v6 ? sent6 : sent4).push_back(d);
+    (is_v6 ? peer.sent6 : peer.sent4).push_back(d);
   }
   fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
 
-  peer.expect_delivered(sent4, sent6);
+  peer.expect_delivered();
 
-  GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 20);
-  fail_unless_equals_uint64(u64(st, "dropped"), 0);
   // One batch (one sendmmsg) per run of one family: v4 v4 v4 v6, five times.
-  fail_unless_equals_uint64(u64(st, "send-calls"), 10);
-  gst_structure_free(st);
-  gst_harness_teardown(h);
+  expect_counters(s.element, {{"packets-sent", 20}, {"dropped", 0}, {"send-calls", 10}});
 }
 GST_END_TEST;
 
@@ -173,11 +141,8 @@ GST_END_TEST;
 // invalid-datagrams), a warning says what was wrong, and nothing of the bad
 // ones is on the wire.
 MCTX_GST_TEST(test_bad_buffers_dropped_streaming_continues) {
-  peer_setup();
-  rt::Capture cap = capture();
-  auto rx = ssm_receiver(kSource4, kGroup4);
-  Sink s;
-  raw_sink(s);
+  RawPeer peer;
+  RawSink s;
   GstHarness* h = s.harness();
 
   Datagram bad_checksum = v4("mctx-gst-raw-BAD-checksum", 0x4001);
@@ -209,27 +174,25 @@ MCTX_GST_TEST(test_bad_buffers_dropped_streaming_continues) {
   gst_buffer_list_add(list, buffer_of(good[5].bytes));
   fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
 
-  const auto got = receive(*rx, good.size() + 1);
+  const auto got = receive(*peer.rx4, good.size() + 1);
   fail_unless_equals_int(got.size(), good.size());
   for (std::size_t i = 0; i < good.size(); ++i) assert_str_eq(payload_string(got[i]), good[i].payload);
-  auto frames = cap.frames();
+  auto frames = peer.cap.frames();
   for (const auto& d : good) expect_on_wire(frames, d, kGroup4);
   for (const auto& f : frames) {
     fail_if(rt::contains(f.bytes, "BAD"), "a malformed datagram reached the wire:\n%s",
             rt::hexdump(f.bytes).c_str());
   }
 
-  GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), good.size());
-  fail_unless_equals_uint64(u64(st, "invalid-datagrams"), 5);
-  fail_unless_equals_uint64(u64(st, "dropped"), 5);
-  fail_unless_equals_uint64(u64(st, "send-errors"), 0);  // nothing reached the kernel
-  gst_structure_free(st);
+  // nothing reached the kernel (send-errors)
+  expect_counters(s.element, {{"packets-sent", good.size()},
+                              {"invalid-datagrams", 5},
+                              {"dropped", 5},
+                              {"send-errors", 0}});
 
   // The first datagram of each kind of fault is reported at once (the rest
   // within the second are counted); each warning has the validator's words.
-  std::vector<std::string> warnings;
-  for (auto* x : pop_metrics(s.bus, &warnings)) gst_structure_free(x);
+  const std::vector<std::string> warnings = pop_warnings(s.bus);
   fail_unless_equals_int(warnings.size(), 4);
   const std::string all = warnings[0] + "\n" + warnings[1] + "\n" + warnings[2] + "\n" +
                           warnings[3];
@@ -244,7 +207,6 @@ MCTX_GST_TEST(test_bad_buffers_dropped_streaming_continues) {
                            std::to_string(bad_length.bytes.size()));
   assert_contains(all, "IPv4 datagram of 3 bytes is shorter than the minimum IPv4 header");
   assert_contains(all, "destination 192.0.2.2 of the IPv4 datagram is not a multicast address");
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -258,8 +220,7 @@ MCTX_GST_TEST(test_ipv6_without_interface) {
   fail_unless_equals_int(std::system("ip route replace 232.0.0.0/8 dev mctx0"), 0);
   rt::Capture cap = capture();
   auto rx4 = ssm_receiver(kSource4, kGroup4);
-  Sink s;
-  raw_sink(s, nullptr);
+  RawSink s(nullptr);
   GstHarness* h = s.harness();
 
   const Datagram d6 = v6("mctx-gst-raw-v6-NOIF");
@@ -280,19 +241,16 @@ MCTX_GST_TEST(test_ipv6_without_interface) {
   expect_on_wire(frames, routed6, kGroup6);
   for (const auto& f : frames) fail_if(rt::contains(f.bytes, "NOIF"), "IPv6 datagram on the wire");
 
-  GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 2);
-  fail_unless_equals_uint64(u64(st, "ipv6-packets-sent"), 1);
-  fail_unless_equals_uint64(u64(st, "dropped"), 2);
-  fail_unless_equals_uint64(u64(st, "invalid-datagrams"), 0);  // valid, but no way out
-  gst_structure_free(st);
+  // valid, but no way out (invalid-datagrams)
+  expect_counters(
+      s.element,
+      {{"packets-sent", 2}, {"ipv6-packets-sent", 1}, {"dropped", 2}, {"invalid-datagrams", 0}});
 
-  std::vector<std::string> warnings;
-  for (auto* x : pop_metrics(s.bus, &warnings)) gst_structure_free(x);
+  const std::vector<std::string> warnings = pop_warnings(s.bus);
   fail_unless_equals_int(warnings.size(), 1);  // the second is within the same second
   assert_contains(warnings[0], "IPv6 datagram 2001:db8:99::7 -> ff3e::8000:1: ");
   assert_contains(warnings[0], "no usable route in the kernel's main routing table");
-  gst_harness_teardown(h);
+  s.teardown();
   (void)std::system("ip -6 route del ff3e::/16 dev mctx0");
   (void)std::system("ip route del 232.0.0.0/8 dev mctx0");
 }

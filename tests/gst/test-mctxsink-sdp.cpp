@@ -157,8 +157,6 @@ MCTX_GST_TEST(test_sdp_rtp_and_file) {
   assert_contains(sdp2, "m=audio 5004 RTP/AVP 97\r\na=rtpmap:97 L16/44100/2\r\n");
   assert_str_eq(read_file(file).c_str(), sdp2.c_str());
   fail_unless_equals_int(dir.entries().size(), 1);
-
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -166,11 +164,10 @@ MCTX_GST_TEST(test_sdp_mpegts_udp) {
   Sink s;
   g_object_set(s.element, "group", "239.255.0.2", "port", 1234, "interface", "lo", "ttl", 4,
                nullptr);
-  GstHarness* h = s.harness("video/mpegts,systemstream=true,packetsize=188");
+  s.harness("video/mpegts,systemstream=true,packetsize=188");
   const std::string sdp = sdp_of(s.element);
   assert_contains(sdp, "c=IN IP4 239.255.0.2/4\r\n");
   assert_contains(sdp, "m=video 1234 udp 33\r\n");
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -183,7 +180,7 @@ MCTX_GST_TEST(test_caps_without_sdp_form) {
     GstHarness* h = s.harness("application/octet-stream");
     assert_str_eq(sdp_of(s.element).c_str(), "");
     fail_unless_equals_int(gst_harness_push(h, text_buffer("x")), GST_FLOW_OK);
-    gst_harness_teardown(h);
+    s.teardown();
   }
   TempDir dir;
   Sink s;
@@ -199,7 +196,6 @@ MCTX_GST_TEST(test_caps_without_sdp_form) {
   assert_contains(str(err->message), "sdp-file");
   g_clear_error(&err);
   gst_message_unref(m);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -207,12 +203,11 @@ GST_END_TEST;
 MCTX_GST_TEST(test_sdp_ssm_source_filter) {
   Sink s;
   g_object_set(s.element, "group", "232.1.2.3", "port", 5004, "interface", "mctx0", nullptr);
-  GstHarness* h = s.harness(kL16Caps);
+  s.harness(kL16Caps);
   const std::string sdp = sdp_of(s.element);
   assert_contains(sdp, "o=- ");
   assert_contains(sdp, " IN IP4 192.0.2.1\r\n");
   assert_contains(sdp, "a=source-filter: incl IN IP4 232.1.2.3 192.0.2.1\r\n");
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -249,7 +244,6 @@ MCTX_GST_TEST(test_sdp_2022_7_pair) {
   const std::string sdp2 = sdp_of(s.element);
   fail_unless_equals_int(sdp_version(sdp2), sdp_version(sdp) + 1);
   assert_contains(sdp2, "m=audio 5006 RTP/AVP 97\r\nc=IN IP4 239.1.1.2/0\r\n");
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -261,7 +255,7 @@ MCTX_GST_TEST(test_sap_announcements_and_deletion) {
   Sink s;
   g_object_set(s.element, "group", "239.255.0.1", "port", 5004, "interface", "lo", "announce",
                TRUE, "announce-interval", 1, nullptr);
-  GstHarness* h = s.harness(kL16Caps);
+  s.harness(kL16Caps);
   const std::string sdp = sdp_of(s.element);
   Sap ann1 = next_sap(*r, 1000);
   fail_unless_equals_int(ann1.bytes[0] >> 5, 1);        // version 1
@@ -284,7 +278,7 @@ MCTX_GST_TEST(test_sap_announcements_and_deletion) {
   fail_unless(d2 >= 800 && d2 <= 1400, "second interval %ld ms, want about 1000", d2);
   fail_unless(ann2.bytes == ann1.bytes, "the repeated announcement differs");
 
-  gst_harness_teardown(h);  // stop: the deletion
+  s.teardown();  // stop: the deletion
   Sap del = next_sap(*r, 1000);
   fail_unless(del.packet.type == mctx::SapMessageType::deletion);
   fail_unless_equals_int(del.bytes[0] & 0x04, 0x04);
@@ -318,7 +312,6 @@ MCTX_GST_TEST(test_sap_deletion_at_eos) {
   Sap again = next_sap(*r, 1000);
   fail_unless(again.packet.type == mctx::SapMessageType::announcement);
   assert_str_eq(std::string(again.packet.payload), std::string(ann1.packet.payload));
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -329,7 +322,7 @@ MCTX_GST_TEST(test_sap_ipv6_over_veth) {
   Sink s;
   g_object_set(s.element, "group", "ff3e::8000:1234", "port", 5004, "interface", "mctx0",
                "source-address", "fd00::1", "announce", TRUE, nullptr);
-  GstHarness* h = s.harness(kL16Caps);
+  s.harness(kL16Caps);
   const std::string sdp = sdp_of(s.element);
   assert_contains(sdp, "o=- ");
   assert_contains(sdp, " IN IP6 fd00::1\r\n");
@@ -339,7 +332,7 @@ MCTX_GST_TEST(test_sap_ipv6_over_veth) {
   fail_unless_equals_int(ann1.bytes[0] & 0x10, 0x10);  // A: IPv6 origin
   assert_str_eq(ann1.packet.origin.to_string().c_str(), "fd00::1");
   assert_str_eq(std::string(ann1.packet.payload).c_str(), sdp.c_str());
-  gst_harness_teardown(h);
+  s.teardown();
   Sap del = next_sap(*r, 1000);
   fail_unless(del.packet.type == mctx::SapMessageType::deletion);
 }
@@ -351,10 +344,9 @@ MCTX_GST_TEST(test_sap_announce_address) {
   Sink s;
   g_object_set(s.element, "group", "239.255.0.1", "interface", "lo", "announce", TRUE,
                "announce-address", "224.2.127.254", nullptr);
-  GstHarness* h = s.harness(kL16Caps);
+  s.harness(kL16Caps);
   Sap ann1 = next_sap(*r, 1000);
   assert_str_eq(std::string(ann1.packet.payload).c_str(), sdp_of(s.element).c_str());
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -399,13 +391,12 @@ GST_END_TEST;
 MCTX_GST_TEST(test_mutable_ready) {
   Sink s;
   g_object_set(s.element, "group", "239.255.0.1", "interface", "lo", nullptr);
-  GstHarness* h = s.harness(kL16Caps);
+  s.harness(kL16Caps);
   g_object_set(s.element, "session-name", "changed", nullptr);
   gchar* name = nullptr;
   g_object_get(s.element, "session-name", &name, nullptr);
   assert_str_eq(name, "mctx stream");
   g_free(name);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 

@@ -19,6 +19,16 @@ using namespace mctx_gst_test;
 
 static const char* const kGroup = "239.1.2.3";
 
+// A sink sending to kGroup:5004 on lo, posting metrics every stats_interval
+// ms (0: at EOS and stop only), with a receiver joined there.
+struct LoSink : Sink {
+  explicit LoSink(guint stats_interval = 1000) {
+    g_object_set(element, "group", kGroup, "interface", "lo", "stats-interval", stats_interval,
+                 nullptr);
+  }
+  std::unique_ptr<mctx::test::Receiver> rx = receiver(kGroup, 5004, "lo");
+};
+
 MCTX_GST_TEST(test_buffers_delivered) {
   auto rx = receiver(kGroup, 5004, "lo");
   Sink s;
@@ -40,19 +50,14 @@ MCTX_GST_TEST(test_buffers_delivered) {
     assert_str_eq(got[i].destination.to_string(), kGroup);
   }
   GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), n);
-  fail_unless_equals_uint64(u64(st, "send-calls"), n);
-  fail_unless_equals_uint64(u64(st, "dropped"), 0);
+  expect_counters(st, {{"packets-sent", n}, {"send-calls", n}, {"dropped", 0}});
   assert_str_eq(field_string(st, "local-address"), "127.0.0.1");
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
 MCTX_GST_TEST(test_multi_memory_buffer) {
-  auto rx = receiver(kGroup, 5004, "lo");
-  Sink s;
-  g_object_set(s.element, "group", kGroup, "interface", "lo", nullptr);
+  LoSink s;
   GstHarness* h = s.harness();
   GstBuffer* b = multi_memory_buffer({"head|", "middle|", "-|", "tail"});
   fail_unless_equals_int(gst_buffer_n_memory(b), 4);
@@ -63,18 +68,16 @@ MCTX_GST_TEST(test_multi_memory_buffer) {
   gst_buffer_unref(b);
   // A buffer without memory is an empty datagram.
   fail_unless_equals_int(gst_harness_push(h, gst_buffer_new()), GST_FLOW_OK);
-  const auto got = receive_n(*rx, 3, 500);
+  const auto got = receive_n(*s.rx, 3, 500);
   fail_unless_equals_int(got.size(), 2);
   assert_str_eq(payload_string(got[0]), "head|middle|-|tail");
   fail_unless_equals_int(got[1].payload.size(), 0);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
 MCTX_GST_TEST(test_buffer_list_batched) {
-  auto rx = receiver(kGroup, 5004, "lo");
-  Sink s;
-  g_object_set(s.element, "group", kGroup, "interface", "lo", "source-port", 41001u, nullptr);
+  LoSink s;
+  g_object_set(s.element, "source-port", 41001u, nullptr);
   GstHarness* h = s.harness();
   const int n = 150;  // more than one sendmmsg batch
   GstBufferList* list = gst_buffer_list_new();
@@ -92,31 +95,27 @@ MCTX_GST_TEST(test_buffer_list_batched) {
   // An empty list is fine too.
   fail_unless_equals_int(push_list(h, gst_buffer_list_new()), GST_FLOW_OK);
 
-  const auto got = receive_n(*rx, n + 1, 500);
+  const auto got = receive_n(*s.rx, n + 1, 500);
   fail_unless_equals_int(got.size(), n);
   for (int i = 0; i < n; ++i) {
     assert_str_eq(payload_string(got[i]), packet_text(i).c_str());
     fail_unless_equals_int(got[i].from.port, 41001);
   }
   GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), n);
-  fail_unless_equals_uint64(u64(st, "bytes-sent"), bytes);
+  expect_counters(st, {{"packets-sent", n}, {"bytes-sent", bytes}});
   // Batched: far fewer send calls than datagrams.
   fail_unless(u64(st, "send-calls") <= 3, "send-calls %" G_GUINT64_FORMAT,
               u64(st, "send-calls"));
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
 MCTX_GST_TEST(test_ephemeral_port) {
   {
-    auto rx = receiver(kGroup, 5004, "lo");
-    Sink s;
-    g_object_set(s.element, "group", kGroup, "interface", "lo", nullptr);
+    LoSink s;
     GstHarness* h = s.harness();
     fail_unless_equals_int(gst_harness_push(h, text_buffer("x")), GST_FLOW_OK);
-    const auto got = receive_n(*rx, 1, 1000);
+    const auto got = receive_n(*s.rx, 1, 1000);
     fail_unless_equals_int(got.size(), 1);
     GstStructure* st = stats(s.element);
     guint lport = 0;
@@ -124,7 +123,7 @@ MCTX_GST_TEST(test_ephemeral_port) {
     fail_unless(lport != 0);
     fail_unless_equals_int(got[0].from.port, lport);
     gst_structure_free(st);
-    gst_harness_teardown(h);
+    s.teardown();
   }
 }
 GST_END_TEST;
@@ -132,9 +131,7 @@ GST_END_TEST;
 // mctx-metrics messages: periodic ones while running, one at EOS (before the
 // EOS message), one at stop; totals equal what the receiver counted.
 MCTX_GST_TEST(test_metrics_messages) {
-  auto rx = receiver(kGroup, 5004, "lo");
-  Sink s;
-  g_object_set(s.element, "group", kGroup, "interface", "lo", "stats-interval", 100u, nullptr);
+  LoSink s(100u);
   GstHarness* h = s.harness();
   std::size_t bytes = 0;
   const int n = 40;
@@ -202,7 +199,7 @@ MCTX_GST_TEST(test_metrics_messages) {
   fail_unless(some_rate);
 
   // What the receiver counted.
-  const auto got = receive_n(*rx, n + 1, 300);
+  const auto got = receive_n(*s.rx, n + 1, 300);
   fail_unless_equals_int(got.size(), n);
   const std::size_t rx_bytes =
       std::accumulate(got.begin(), got.end(), std::size_t{0},
@@ -210,22 +207,16 @@ MCTX_GST_TEST(test_metrics_messages) {
   fail_unless_equals_uint64(rx_bytes, bytes);
 
   // The stats property agrees; then stopping posts the last message.
-  GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), got.size());
-  gst_structure_free(st);
+  expect_counters(s.element, {{"packets-sent", got.size()}});
   gst_element_set_state(s.element, GST_STATE_NULL);
   auto rest = pop_metrics(s.bus);
   fail_unless(!rest.empty());
   assert_str_eq(field_string(rest.back(), "reason"), "stop");
-  fail_unless_equals_uint64(u64(rest.back(), "packets-sent"), got.size());
-  fail_unless_equals_uint64(u64(rest.back(), "bytes-sent"), rx_bytes);
-  fail_unless_equals_uint64(u64(rest.back(), "dropped"), 0);
+  expect_counters(rest.back(),
+                  {{"packets-sent", got.size()}, {"bytes-sent", rx_bytes}, {"dropped", 0}});
   for (auto* x : rest) gst_structure_free(x);
   // Stopped: zeros, never NULL.
-  st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 0);
-  gst_structure_free(st);
-  gst_harness_teardown(h);
+  expect_counters(s.element, {{"packets-sent", 0}});
 }
 GST_END_TEST;
 
@@ -247,16 +238,13 @@ MCTX_GST_TEST(test_stats_interval_zero_only_final) {
       std::chrono::seconds(5), std::chrono::milliseconds(10));
   fail_unless(msgs.size() >= 2, "%zu messages", msgs.size());
   for (auto* x : msgs) gst_structure_free(x);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
 // A datagram the kernel refuses (too long for UDP) is counted, warned about
 // (rate-limited) and streaming continues.
 MCTX_GST_TEST(test_send_error_counted_and_streaming_continues) {
-  auto rx = receiver(kGroup, 5004, "lo");
-  Sink s;
-  g_object_set(s.element, "group", kGroup, "interface", "lo", "stats-interval", 0u, nullptr);
+  LoSink s(0u);
   GstHarness* h = s.harness();
   const std::string big(70000, 'B');
   for (int i = 0; i < 5; ++i) {
@@ -270,28 +258,22 @@ MCTX_GST_TEST(test_send_error_counted_and_streaming_continues) {
   gst_buffer_list_add(list, text_buffer("list-2"));
   fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
 
-  const auto got = receive_n(*rx, 4, 500);
+  const auto got = receive_n(*s.rx, 4, 500);
   fail_unless_equals_int(got.size(), 3);
   assert_str_eq(payload_string(got[0]), "after");
   assert_str_eq(payload_string(got[1]), "list-0");
   assert_str_eq(payload_string(got[2]), "list-2");
 
-  std::vector<std::string> warnings;
-  for (auto* x : pop_metrics(s.bus, &warnings)) gst_structure_free(x);
+  const std::vector<std::string> warnings = pop_warnings(s.bus);
   fail_unless_equals_int(warnings.size(), 1);  // rate-limited: not one per packet
   assert_contains(warnings[0], "Could not send a datagram to 239.1.2.3:5004");
   assert_contains(warnings[0], "too long");
   assert_contains(warnings[0], "streaming continues");
 
-  GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "dropped"), 6);
-  fail_unless_equals_uint64(u64(st, "send-errors"), 6);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 3);
-  gst_structure_free(st);
+  expect_counters(s.element, {{"dropped", 6}, {"send-errors", 6}, {"packets-sent", 3}});
 
   // What the next warning after the rate limit window says: test-mctxsink-
   // fanout (SendErrorWarningsAreRateLimited), on Delivery's injectable clock.
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 
@@ -314,12 +296,7 @@ MCTX_GST_TEST(test_destinations_receive_identical_streams) {
 
   GstHarness* h = s.harness();
   const int n = 10;
-  for (int i = 0; i < n; ++i) {
-    fail_unless_equals_int(gst_harness_push(h, text_buffer(packet_text(i))), GST_FLOW_OK);
-  }
-  GstBufferList* list = gst_buffer_list_new();
-  for (int i = n; i < 2 * n; ++i) gst_buffer_list_add(list, text_buffer(packet_text(i)));
-  fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
+  push_texts(h, n, n, packet_text);  // singles, then a list
 
   const auto a = receive_n(*rx_a, 2 * n + 1, 500);
   const auto b = receive_n(*rx_b, 2 * n + 1, 500);
@@ -336,26 +313,20 @@ MCTX_GST_TEST(test_destinations_receive_identical_streams) {
   // Top level: totals over both destinations; the array: the properties'
   // destination first, then destinations.
   GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 4 * n);
-  fail_unless_equals_uint64(u64(st, "send-calls"), 2 * (n + 1));  // the list: one batch each
-  guint count = 0;
-  fail_unless(gst_structure_get_uint(st, "destination-count", &count));
-  fail_unless_equals_int(count, 2);
-  const GValue* dests = gst_structure_get_value(st, "destinations");
-  fail_unless(dests != nullptr && GST_VALUE_HOLDS_ARRAY(dests), "no destinations array");
-  fail_unless_equals_int(gst_value_array_get_size(dests), 2);
+  // The list: one batch on each path.
+  expect_counters(st, {{"packets-sent", 4 * n}, {"send-calls", 2 * (n + 1)}});
+  fail_unless_equals_int(destination_count(st), 2);
+  fail_unless_equals_int(entries(st), 2);
   const char* const expected_uris[] = {"mctx://239.1.2.3:5004?interface=lo",
                                        "mctx://239.1.2.4:5006?interface=lo&ttl=2"};
   for (guint i = 0; i < 2; ++i) {
-    const GstStructure* d = gst_value_get_structure(gst_value_array_get_value(dests, i));
+    const GstStructure* d = entry(st, i);
     assert_str_eq(field_string(d, "uri"), expected_uris[i]);
     assert_str_eq(field_string(d, "state"), "sending");
-    fail_unless_equals_uint64(u64(d, "packets-sent"), 2 * n);
-    fail_unless_equals_uint64(u64(d, "send-calls"), n + 1);  // batched on each path
-    fail_unless_equals_uint64(u64(d, "dropped"), 0);
+    // Batched on each path.
+    expect_counters(d, {{"packets-sent", 2 * n}, {"send-calls", n + 1}, {"dropped", 0}});
   }
   gst_structure_free(st);
-  gst_harness_teardown(h);
 }
 GST_END_TEST;
 

@@ -65,7 +65,7 @@ MCTX_GST_TEST(test_caller_socket_kept_open) {
       fail_unless_equals_int(d.from.port, 42000);
     }
     gst_element_set_state(s.element, GST_STATE_NULL);
-    gst_harness_teardown(h);
+    s.teardown();
   }
   // close-socket=FALSE: still open and usable by the caller.
   fail_if(g_socket_is_closed(sock));
@@ -90,7 +90,7 @@ MCTX_GST_TEST(test_caller_socket_kept_open) {
     fail_unless_equals_int(receive_n(*rx, 1, 1000).size(), 1);
     gst_element_set_state(s.element, GST_STATE_NULL);
     fail_unless(g_socket_is_closed(sock));
-    gst_harness_teardown(h);
+    s.teardown();
   }
   g_object_unref(sock);
 }
@@ -128,12 +128,9 @@ MCTX_GST_TEST(test_closed_and_reused_descriptor) {
   char buf[64];
   fail_unless(g_socket_receive_with_blocking(peer, buf, sizeof buf, FALSE, nullptr, nullptr) < 0,
               "media reached the unrelated unicast peer");
-  GstStructure* st = stats(s.element);
-  fail_unless_equals_uint64(u64(st, "packets-sent"), 15);
-  fail_unless_equals_uint64(u64(st, "dropped"), 0);
-  gst_structure_free(st);
+  expect_counters(s.element, {{"packets-sent", 15}, {"dropped", 0}});
   gst_element_set_state(s.element, GST_STATE_NULL);
-  gst_harness_teardown(h);
+  s.teardown();
   close(number);
   g_object_unref(sock);
   g_object_unref(peer);
@@ -176,9 +173,7 @@ MCTX_GST_TEST(test_restart_reuses_settings) {
     GstHarness* h = gst_harness_new_with_element(s.element, "sink", nullptr);
     gst_harness_set_src_caps_str(h, "application/octet-stream");
     fail_unless_equals_int(gst_harness_push(h, text_buffer("round")), GST_FLOW_OK);
-    GstStructure* st = stats(s.element);
-    fail_unless_equals_uint64(u64(st, "packets-sent"), 1);
-    gst_structure_free(st);
+    expect_counters(s.element, {{"packets-sent", 1}});
     gst_element_set_state(s.element, GST_STATE_NULL);
     gst_harness_teardown(h);
   }

@@ -73,15 +73,22 @@ decode_bytes() {  # decode_bytes FILE-OR-URL: bytes of one second decoded as s16
   rm -f "$dir/out.raw"
 }
 
+# check_sdp NAME GREP-OPTION SDP-LINE FIELDS PROBED: the SDP of NAME has
+# SDP-LINE (a regular expression; GREP-OPTION -q, or -qi for any case) and
+# ffprobe reports PROBED for FIELDS.
+check_sdp() {
+  grep "$2" "$3" "$dir/$1.sdp" || bad "$1: no line '$3' in the SDP"
+  out=$(probe "$dir/$1.sdp" "$4"); echo "$out"
+  echo "$out" | grep -q "$5" || bad "ffprobe did not read the $1 stream"
+}
+
 L16="audiotestsrc is-live=true num-buffers=1500 ! audioconvert ! audio/x-raw,format=S16BE,channels=1,rate=48000 ! rtpL16pay"
 
 # audio NAME GROUP PORT HEAD SDP-LINE PROBED: the SDP has SDP-LINE, ffprobe
 # reports PROBED, ffmpeg decodes a second (at least 90000 bytes of s16le).
 audio() {
   send "$1" "$2" "$3" "$4"
-  grep -qi "$5" "$dir/$1.sdp" || bad "$1: no line '$5' in the SDP"
-  out=$(probe "$dir/$1.sdp" codec_name,sample_rate,channels); echo "$out"
-  echo "$out" | grep -q "$6" || bad "ffprobe did not read the $1 stream"
+  check_sdp "$1" -qi "$5" codec_name,sample_rate,channels "$6"
   n=$(decode_bytes "$dir/$1.sdp"); echo "decoded $n bytes"
   [ "$n" -ge 90000 ] || bad "ffmpeg decoded $n bytes of $1, want a second"
   stop_senders
@@ -101,9 +108,7 @@ H264="videotestsrc is-live=true num-buffers=900 ! video/x-raw,width=320,height=2
 # the picture.
 video() {
   send "$1" "$2" "$3" "$H264 ! $4"
-  grep -q "$5" "$dir/$1.sdp" || bad "$1: no line '$5' in the SDP"
-  out=$(probe "$dir/$1.sdp" codec_name,width,height); echo "$out"
-  echo "$out" | grep -q 'codec_name=h264|width=320|height=240' || bad "ffprobe did not read the $1 stream"
+  check_sdp "$1" -q "$5" codec_name,width,height 'codec_name=h264|width=320|height=240'
   stop_senders
 }
 

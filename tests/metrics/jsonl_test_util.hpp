@@ -67,6 +67,9 @@ inline std::vector<std::string> lines_of(const std::string& s) {
   return out;
 }
 
+// A writer opened on p (with test_header()); a refusal throws with its message.
+mctx::JsonlWriter opened_writer(const fs::path& p);
+
 inline mctx::JsonlHeader test_header(std::string node = "sender-0001") {
   mctx::JsonlHeader h;
   h.node_id = std::move(node);
@@ -90,6 +93,12 @@ inline mctx::Delta test_delta(uint64_t packets_total = 100, uint64_t packets_del
   b.send.send_calls = b.send.packets_sent = packets_total;
   b.send.bytes_sent = 640 * packets_total;
   return mctx::make_delta(a, b);
+}
+
+inline mctx::JsonlWriter opened_writer(const fs::path& p) {
+  auto w = mctx::JsonlWriter::open(p.string(), test_header());
+  if (!w) throw std::runtime_error("JsonlWriter::open refused: " + w.error().what());
+  return std::move(w).value();
 }
 
 }  // namespace mctx::test

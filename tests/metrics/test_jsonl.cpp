@@ -23,6 +23,11 @@ namespace {
 
 using nlohmann::json;
 
+// Each named field of the row holds its integer.
+void expect_integers(const json& j, std::initializer_list<std::pair<const char*, int64_t>> want) {
+  for (const auto& [name, value] : want) EXPECT_EQ(j.at(name), value) << name;
+}
+
 // ------------------------------------------------------------ shapes
 
 TEST(JsonlFormat, HeaderLineHasTheCanonicalFieldsInOrder) {
@@ -79,16 +84,16 @@ TEST(JsonlFormat, SampleRowHasEveryFieldInOrder) {
   EXPECT_EQ(keys, expected);
   EXPECT_NEAR(j["ts"].get<double>(), 1779999999.456, 1e-6);
   EXPECT_DOUBLE_EQ(j["interval_secs"].get<double>(), 1.0);
-  EXPECT_EQ(j["active_publications"], 1);
-  EXPECT_EQ(j["publications_added_total"], 1);
-  EXPECT_EQ(j["publications_added_delta"], 0);
-  EXPECT_EQ(j["send_calls_total"], 100);
-  EXPECT_EQ(j["send_calls_delta"], 10);
-  EXPECT_EQ(j["packets_sent_total"], 100);
-  EXPECT_EQ(j["packets_sent_delta"], 10);
-  EXPECT_EQ(j["bytes_sent_total"], 64000);
-  EXPECT_EQ(j["bytes_sent_delta"], 6400);
-  EXPECT_EQ(j["send_errors_total"], 0);
+  expect_integers(j, {{"active_publications", 1},
+                      {"publications_added_total", 1},
+                      {"publications_added_delta", 0},
+                      {"send_calls_total", 100},
+                      {"send_calls_delta", 10},
+                      {"packets_sent_total", 100},
+                      {"packets_sent_delta", 10},
+                      {"bytes_sent_total", 64000},
+                      {"bytes_sent_delta", 6400},
+                      {"send_errors_total", 0}});
   EXPECT_DOUBLE_EQ(j["packets_per_sec"].get<double>(), 10.0);
   EXPECT_DOUBLE_EQ(j["bytes_per_sec"].get<double>(), 6400.0);
   EXPECT_TRUE(j["send_errors_per_sec"].is_number_float());
@@ -124,13 +129,13 @@ TEST(JsonlFormat, SampleRowHasIpRatesAndEveryCounter) {
     EXPECT_EQ(j["ip_bytes_sent_total"], 10 * ip_bytes) << overhead;
     EXPECT_DOUBLE_EQ(j["ip_bits_per_sec"].get<double>(), ip_bytes * 8.0) << overhead;
     EXPECT_DOUBLE_EQ(j["payload_bits_per_sec"].get<double>(), 51200.0);
-    EXPECT_EQ(j["queue_full_total"], 5);
-    EXPECT_EQ(j["queue_full_delta"], 3);
-    EXPECT_EQ(j["would_block_total"], 7);
-    EXPECT_EQ(j["unreachable_total"], 3);
-    EXPECT_EQ(j["gso_sends_total"], 4);
-    EXPECT_EQ(j["outages_total"], 2);
-    EXPECT_EQ(j["outages_delta"], 1);
+    expect_integers(j, {{"queue_full_total", 5},
+                        {"queue_full_delta", 3},
+                        {"would_block_total", 7},
+                        {"unreachable_total", 3},
+                        {"gso_sends_total", 4},
+                        {"outages_total", 2},
+                        {"outages_delta", 1}});
   }
 }
 

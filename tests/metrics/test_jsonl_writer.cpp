@@ -28,12 +28,11 @@ TEST(JsonlWriter, NewFileGetsOneHeaderThenRows) {
   TempDir dir;
   const fs::path p = dir.path() / "net.jsonl";
   {
-    auto w = mctx::JsonlWriter::open(p.string(), test_header());
-    ASSERT_TRUE(w) << w.error().what();
-    ASSERT_TRUE(w->write(test_delta(100, 10)));
-    ASSERT_TRUE(w->write(test_delta(110, 10)));
-    ASSERT_TRUE(w->write_row(R"({ "ts": 5, "interval_secs": 1, "custom": true })"));
-    EXPECT_EQ(w->path(), p.string());
+    auto w = opened_writer(p);
+    ASSERT_TRUE(w.write(test_delta(100, 10)));
+    ASSERT_TRUE(w.write(test_delta(110, 10)));
+    ASSERT_TRUE(w.write_row(R"({ "ts": 5, "interval_secs": 1, "custom": true })"));
+    EXPECT_EQ(w.path(), p.string());
   }
   const auto lines = lines_of(read_file(p));
   ASSERT_EQ(lines.size(), 4u);
@@ -86,9 +85,8 @@ TEST(JsonlWriter, BlankFileWithoutFinalNewlineGetsTheHeaderOnItsOwnLine) {
   const auto lines = lines_after_one_row(p, "\n  \v");
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_TRUE(mctx::validate_jsonl_header(lines[2]));
-  auto again = mctx::JsonlWriter::open(p.string(), test_header());
-  ASSERT_TRUE(again) << again.error().what();
-  EXPECT_EQ(again->repaired(), "");
+  auto again = opened_writer(p);
+  EXPECT_EQ(again.repaired(), "");
 }
 
 TEST(JsonlWriter, RefusesAHeaderlessFile) {
@@ -140,24 +138,22 @@ TEST(JsonlWriter, RefusesASecondHeaderAndABadLastRow) {
   TempDir dir;
   const std::string header = mctx::jsonl_header_line(test_header());
   const std::string row = mctx::jsonl_sample_row(test_delta());
-  struct Case {
-    std::string content;
-    std::string expect;
-  } cases[] = {
+  // The file's content, and what the refusal says.
+  const std::pair<std::string, std::string> cases[] = {
       {header + "\n" + header + "\n", "line 2: a second header"},
       {header + "\n{\"ts\":\"x\",\"interval_secs\":1}\n", "line 2: not a valid sample row: ts"},
       {header + "\n" + row + "\n\n" + row + "x\n  \n", "line 4: not valid JSON"},
       {"\n" + header + "\n{\"ts\":1}\n", "line 3: not a valid sample row: interval_secs"},
   };
   int i = 0;
-  for (const auto& c : cases) {
+  for (const auto& [content, expect] : cases) {
     const fs::path p = dir.path() / ("case" + std::to_string(i++) + ".jsonl");
-    write_file(p, c.content);
+    write_file(p, content);
     auto w = mctx::JsonlWriter::open(p.string(), test_header());
-    ASSERT_FALSE(w) << c.expect;
+    ASSERT_FALSE(w) << expect;
     EXPECT_EQ(w.error().code, mctx::Errc::metrics_bad_header);
-    EXPECT_NE(w.error().message.find(c.expect), std::string::npos) << w.error().message;
-    EXPECT_EQ(read_file(p), c.content);
+    EXPECT_NE(w.error().message.find(expect), std::string::npos) << w.error().message;
+    EXPECT_EQ(read_file(p), content);
   }
 }
 
@@ -190,14 +186,13 @@ TEST(JsonlWriter, OpenRepairsAnUnterminatedLastLine) {
     const fs::path p = dir.path() / ("case" + std::to_string(i++) + ".jsonl");
     write_file(p, c.content);
     {
-      auto w = mctx::JsonlWriter::open(p.string(), test_header());
-      ASSERT_TRUE(w) << w.error().what();
-      EXPECT_NE(w->repaired().find(c.repaired), std::string::npos) << w->repaired();
+      auto w = opened_writer(p);
+      EXPECT_NE(w.repaired().find(c.repaired), std::string::npos) << w.repaired();
       if (c.repaired.empty()) {
-        EXPECT_EQ(w->repaired(), "");
+        EXPECT_EQ(w.repaired(), "");
       }
       EXPECT_EQ(read_file(p), c.kept);
-      ASSERT_TRUE(w->write(test_delta(200, 5)));
+      ASSERT_TRUE(w.write(test_delta(200, 5)));
     }
     const auto lines = lines_of(read_file(p));
     EXPECT_EQ(lines.front(), header);

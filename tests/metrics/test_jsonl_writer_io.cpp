@@ -83,9 +83,8 @@ TEST(JsonlWriter, OpeningReadsTheHeaderAndTheEndOnly) {
 TEST(JsonlWriter, AFailedWriteLeavesNoTornRow) {
   TempDir dir;
   const fs::path p = dir.path() / "full.jsonl";
-  auto w = mctx::JsonlWriter::open(p.string(), test_header());
-  ASSERT_TRUE(w) << w.error().what();
-  ASSERT_TRUE(w->write(test_delta(100, 10)));
+  auto w = opened_writer(p);
+  ASSERT_TRUE(w.write(test_delta(100, 10)));
   const std::string before = read_file(p);
 
   struct sigaction ign {}, old_action {};
@@ -96,8 +95,8 @@ TEST(JsonlWriter, AFailedWriteLeavesNoTornRow) {
   rlimit small = old_limit;
   small.rlim_cur = before.size() + 100;  // room for 100 bytes of the next row
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
-  auto r = w->write(test_delta(110, 10));
-  auto r2 = w->write(test_delta(120, 10));
+  auto r = w.write(test_delta(110, 10));
+  auto r2 = w.write(test_delta(120, 10));
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old_limit), 0);
   ASSERT_EQ(::sigaction(SIGXFSZ, &old_action, nullptr), 0);
 
@@ -115,12 +114,11 @@ TEST(JsonlWriter, AFailedWriteLeavesNoTornRow) {
   EXPECT_EQ(read_file(p), before);  // nothing torn
 
   // Room again: rows go on, and the file opens again.
-  ASSERT_TRUE(w->write(test_delta(130, 10)));
-  ASSERT_TRUE(w->sync());
-  { auto moved = std::move(w.value()); }
-  auto again = mctx::JsonlWriter::open(p.string(), test_header());
-  ASSERT_TRUE(again) << again.error().what();
-  EXPECT_EQ(again->repaired(), "");
+  ASSERT_TRUE(w.write(test_delta(130, 10)));
+  ASSERT_TRUE(w.sync());
+  { auto moved = std::move(w); }
+  auto again = opened_writer(p);
+  EXPECT_EQ(again.repaired(), "");
   const auto lines = lines_of(read_file(p));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(json::parse(lines[2])["packets_sent_total"], 130);
@@ -162,8 +160,7 @@ TEST(JsonlWriter, IoErrorsNameTheFileAndKeepErrno) {
 TEST(JsonlWriter, SecondWriterFailsWhileTheFirstHoldsTheLock) {
   TempDir dir;
   const fs::path p = dir.path() / "net.jsonl";
-  auto first = mctx::JsonlWriter::open(p.string(), test_header());
-  ASSERT_TRUE(first) << first.error().what();
+  auto first = opened_writer(p);
 
   auto second = mctx::JsonlWriter::open(p.string(), test_header());
   ASSERT_FALSE(second);
@@ -185,10 +182,9 @@ TEST(JsonlWriter, SecondWriterFailsWhileTheFirstHoldsTheLock) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child was not refused";
 
   // The refused attempts wrote nothing; the lock goes with the writer.
-  ASSERT_TRUE(first->write(test_delta()));
-  { auto moved = std::move(first.value()); }
-  auto third = mctx::JsonlWriter::open(p.string(), test_header());
-  ASSERT_TRUE(third) << third.error().what();
+  ASSERT_TRUE(first.write(test_delta()));
+  { auto moved = std::move(first); }
+  auto third = opened_writer(p);
   EXPECT_EQ(lines_of(read_file(p)).size(), 2u);
 }
 
@@ -247,14 +243,13 @@ TEST(JsonlWriter, IntervalIsDestinationRowsThenTotalsInOneWrite) {
     f << mctx::jsonl_header_line(test_header()) << "\n"
       << R"({"ts":1779999990,"interval_secs":1,"packets_sent_delta":3})" << "\n";
   }
-  auto w = mctx::JsonlWriter::open(p.string(), test_header());
-  ASSERT_TRUE(w) << w.error().what();
+  auto w = opened_writer(p);
   std::vector<mctx::DestinationDelta> dests = {{"239.1.2.3:5000", test_delta(60, 6)},
                                                {"[ff3e::1]:5000", test_delta(40, 4)}};
   dests[1].delta.end.wall_time += std::chrono::microseconds(3);  // sampled a bit later
   write_calls().clear();
   recording() = true;
-  ASSERT_TRUE(w->write_interval(test_delta(100, 10), dests));
+  ASSERT_TRUE(w.write_interval(test_delta(100, 10), dests));
   recording() = false;
   const auto lines = lines_of(read_file(p));
   ASSERT_EQ(lines.size(), 5u);
@@ -270,7 +265,7 @@ TEST(JsonlWriter, IntervalIsDestinationRowsThenTotalsInOneWrite) {
   }
   for (const char* bad : {"", "total", "  "}) {
     const std::vector<mctx::DestinationDelta> d = {{bad, test_delta()}};
-    auto r = w->write_interval(test_delta(), d);
+    auto r = w.write_interval(test_delta(), d);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, mctx::Errc::metrics_invalid_value);
   }

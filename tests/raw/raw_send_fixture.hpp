@@ -9,7 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,6 +43,35 @@ inline UdpDatagramSpec spec6(const std::string& payload, const std::vector<std::
   return s;
 }
 
+// pub sends d, built of spec (the fixed header's protocol `protocol`), out
+// of mctx0, and the report names its family, addresses, protocol and size.
+inline void expect_sent(RawPublication& pub, const std::vector<uint8_t>& d,
+                        const UdpDatagramSpec& spec, uint8_t protocol) {
+  auto r = pub.send(bytes(d));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->publication_id, pub.id());
+  EXPECT_EQ(r->family, spec.source.is_v4() ? Family::ipv4 : Family::ipv6);
+  EXPECT_EQ(r->source, spec.source);
+  EXPECT_EQ(r->destination, spec.destination);
+  EXPECT_EQ(r->protocol, protocol);
+  EXPECT_EQ(r->bytes_sent, d.size());
+  EXPECT_EQ(r->interface_index, ::if_nametoindex("mctx0"));
+}
+
+// rx, an (S,G) receiver in the peer, gets the spec's payload from its source
+// and port, with its TTL and traffic class.
+inline void expect_received(Receiver& rx, const UdpDatagramSpec& spec) {
+  auto got = rx.receive(std::chrono::seconds(2));
+  ASSERT_TRUE(got) << "the (" << spec.source.to_string() << ", " << spec.destination.to_string()
+                   << ") receiver in the peer got nothing";
+  EXPECT_TRUE(std::ranges::equal(std::as_bytes(std::span(got->payload)), spec.payload))
+      << text(*got);
+  EXPECT_EQ(got->from.address.with_scope_id(0), spec.source);
+  EXPECT_EQ(got->from.port, kSourcePort);
+  EXPECT_EQ(got->ttl, spec.ttl);
+  EXPECT_EQ(got->tos, spec.traffic_class);
+}
+
 inline RawPublication open_pub(const RawPublicationConfig& c) {
   auto p = RawPublication::open(c);
   if (!p) throw std::runtime_error(p.error().what());
@@ -52,6 +84,21 @@ inline RawPublicationConfig v4_on_mctx0() {
 inline RawPublicationConfig v6_on_mctx0() {
   return RawPublicationConfig(Family::ipv6).with_interface(InterfaceSpec::name("mctx0"));
 }
+
+// What each family's case of a batch test starts from: a marker (prefix,
+// then "-v4" or "-v6"), the family's group, a capture in the peer and a
+// publication on mctx0.
+struct FamilyCase {
+  FamilyCase(Family fam, const std::string& prefix)
+      : marker(prefix + (fam == Family::ipv4 ? "-v4" : "-v6")),
+        group(fam == Family::ipv4 ? kGroup4 : kGroup6),
+        cap(peer_capture()),
+        pub(open_pub(fam == Family::ipv4 ? v4_on_mctx0() : v6_on_mctx0())) {}
+  std::string marker;
+  IpAddress group;
+  Capture cap;
+  RawPublication pub;
+};
 
 // The one frame of `frames` (expects exactly one), compared with the
 // datagram: Ethernet destination, EtherType and every IP byte.

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "expect.hpp"
 #include "mctx/mctx.hpp"
 #include "raw_test_util.hpp"
 
@@ -44,6 +45,32 @@ inline uint16_t ref_sum(const std::vector<uint8_t>& d) {
   if (d.size() % 2) sum += d.back() << 8;
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<uint16_t>(sum);
+}
+
+// The UDP checksum of d, whose UDP header starts at `udp_at`, is right: the
+// pseudo-header, then the UDP header and payload, sum to all ones.
+inline void expect_udp_checksum(std::vector<uint8_t> pseudo, const std::vector<uint8_t>& d,
+                                std::size_t udp_at) {
+  pseudo.insert(pseudo.end(), d.begin() + udp_at, d.end());
+  EXPECT_EQ(ref_sum(pseudo), 0xffff);
+}
+
+// validate_raw_datagram() accepts d, built of spec, and reports every field:
+// the spec's family, addresses, TTL, traffic class and flow label, the
+// protocol (of the fixed header) and header size given, and d's size.
+inline void expect_info(const std::vector<uint8_t>& d, const UdpDatagramSpec& spec,
+                        uint8_t protocol, std::size_t header_size) {
+  auto info = validate_raw_datagram(bytes(d));
+  ASSERT_TRUE(info.has_value()) << info.error().message();
+  EXPECT_EQ(info->family, spec.source.is_v4() ? Family::ipv4 : Family::ipv6);
+  EXPECT_EQ(info->source, spec.source);
+  EXPECT_EQ(info->destination, spec.destination);
+  EXPECT_EQ(info->protocol, protocol);
+  EXPECT_EQ(info->ttl, spec.ttl);
+  EXPECT_EQ(info->traffic_class, spec.traffic_class);
+  EXPECT_EQ(info->flow_label, spec.flow_label);
+  EXPECT_EQ(info->header_size, header_size);
+  EXPECT_EQ(info->size, d.size());
 }
 
 inline RawDatagramError expect_invalid(const std::vector<uint8_t>& d, Errc code,

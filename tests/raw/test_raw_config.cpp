@@ -19,12 +19,10 @@ namespace {
 
 TEST(RawConfig, Ipv6NeedsAnInterface) {
   auto r = RawPublicationConfig(Family::ipv6).validate();
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, Errc::raw_interface_required);
-  EXPECT_EQ(r.error().message,
-            "IPv6 raw mode needs an explicit interface (name, index or address) or "
-            "route-selected egress: datagrams are injected at the link layer and bypass "
-            "routing");
+  expect_error(r, Errc::raw_interface_required,
+               "IPv6 raw mode needs an explicit interface (name, index or address) or "
+               "route-selected egress: datagrams are injected at the link layer and bypass "
+               "routing");
 }
 
 TEST(RawConfig, Ipv6OnLoopbackIsAnUnsupportedLink) {
@@ -52,27 +50,21 @@ TEST(RawConfig, Ipv6LoopbackCannotBeEnabled) {
 
 TEST(RawConfig, BindRules) {
   auto r = RawPublicationConfig(Family::ipv4).with_bind(ip("fd00::1")).validate();
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, Errc::bind_family_mismatch);
-  EXPECT_EQ(r.error().message,
-            "bind address 'fd00::1' is IPv6 but the raw publication sends IPv4 datagrams");
+  expect_error(r, Errc::bind_family_mismatch,
+               "bind address 'fd00::1' is IPv6 but the raw publication sends IPv4 datagrams");
 
   r = RawPublicationConfig(Family::ipv4).with_bind(ip("0.0.0.0")).validate();
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, Errc::source_unspecified);
-  EXPECT_EQ(r.error().message,
-            "bind address '0.0.0.0' is unspecified: give a local unicast address or leave bind "
-            "unset");
+  expect_error(r, Errc::source_unspecified,
+               "bind address '0.0.0.0' is unspecified: give a local unicast address or leave bind "
+               "unset");
 
   r = RawPublicationConfig(Family::ipv4).with_bind(ip("239.1.1.1")).validate();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::source_multicast);
 
   r = RawPublicationConfig(Family::ipv4).with_bind(ip("203.0.113.99")).validate();
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, Errc::source_not_local);
-  EXPECT_EQ(r.error().message,
-            "bind address '203.0.113.99' is not configured on any interface of this host");
+  expect_error(r, Errc::source_not_local,
+               "bind address '203.0.113.99' is not configured on any interface of this host");
 
   // 127.0.0.1 is always local; without an interface it selects lo.
   auto ok = RawPublicationConfig(Family::ipv4).with_bind(ip("127.0.0.1")).validate();
@@ -85,18 +77,14 @@ TEST(RawConfig, InterfaceRules) {
   auto r = RawPublicationConfig(Family::ipv4)
                .with_interface(InterfaceSpec::name("mctx-nonexistent"))
                .validate();
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, Errc::interface_not_found);
-  EXPECT_EQ(r.error().message, "interface 'mctx-nonexistent' does not exist");
+  expect_error(r, Errc::interface_not_found, "interface 'mctx-nonexistent' does not exist");
 
   r = RawPublicationConfig(Family::ipv4).with_interface(InterfaceSpec::index(0)).validate();
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Errc::interface_index_zero);
 
   r = RawPublicationConfig(Family::ipv4).with_interface(InterfaceSpec::index(999999)).validate();
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, Errc::interface_not_found);
-  EXPECT_EQ(r.error().message, "interface index 999999 does not exist");
+  expect_error(r, Errc::interface_not_found, "interface index 999999 does not exist");
 
   r = RawPublicationConfig(Family::ipv4)
           .with_interface(InterfaceSpec::address(ip("::1")))
@@ -107,10 +95,8 @@ TEST(RawConfig, InterfaceRules) {
   r = RawPublicationConfig(Family::ipv4)
           .with_interface(InterfaceSpec::address(ip("203.0.113.99")))
           .validate();
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, Errc::interface_not_found);
-  EXPECT_EQ(r.error().message,
-            "interface address '203.0.113.99' is not configured on any interface");
+  expect_error(r, Errc::interface_not_found,
+               "interface address '203.0.113.99' is not configured on any interface");
 
   r = RawPublicationConfig(Family::ipv4).with_send_buffer_size(0).validate();
   ASSERT_FALSE(r);

@@ -257,6 +257,14 @@ std::string rejected(const std::vector<uint8_t>& d, std::optional<Family> fam = 
   return r.error().message();
 }
 
+// validate_raw_ip_datagram() refuses d with `code` and exactly `message`.
+void expect_rejected(const std::vector<uint8_t>& d, Errc code, const std::string& message,
+                     std::optional<Family> fam = std::nullopt, const IpAddress* bind = nullptr) {
+  Errc got = Errc::ok;
+  EXPECT_EQ(rejected(d, fam, bind, &got), message);
+  EXPECT_EQ(got, code) << message;
+}
+
 TEST(RawIpRules, EveryDatagramRuleWithItsMessage) {
   const auto quoted = original(ip("192.0.2.2"), ip("203.0.113.5"), "q");
   const auto good4 = icmp4_frag_needed(ip("192.0.2.1"), ip("192.0.2.2"), 1400, quoted);
@@ -268,27 +276,24 @@ TEST(RawIpRules, EveryDatagramRuleWithItsMessage) {
   EXPECT_EQ(rejected(good4), "valid");  // unicast destination, any protocol
   EXPECT_EQ(rejected(good6, Family::ipv6, &bind6), "valid");
 
-  EXPECT_EQ(rejected({}, std::nullopt, nullptr, &code),
-            "datagram is empty: an IP datagram needs at least 20 bytes (IPv4) or 40 bytes (IPv6)");
-  EXPECT_EQ(code, Errc::raw_datagram_too_short);
+  expect_rejected(
+      std::vector<uint8_t>{}, Errc::raw_datagram_too_short,
+      "datagram is empty: an IP datagram needs at least 20 bytes (IPv4) or 40 bytes (IPv6)");
   auto v = good4;
   v[0] = 0x55;
   EXPECT_EQ(rejected(v, std::nullopt, nullptr, &code),
             "IP version 5 (first 4 bits of the datagram) is neither 4 nor 6");
-  EXPECT_EQ(rejected(good4, Family::ipv6, nullptr, &code),
-            "datagram is IPv4 but this raw publication sends IPv6 datagrams");
-  EXPECT_EQ(code, Errc::raw_family_mismatch);
+  expect_rejected(good4, Errc::raw_family_mismatch,
+                  "datagram is IPv4 but this raw publication sends IPv6 datagrams", Family::ipv6);
   auto ihl = good4;
   ihl[0] = 0x44;
-  EXPECT_EQ(rejected(ihl, std::nullopt, nullptr, &code),
-            "IPv4 header length (IHL) 16 bytes is below the minimum of 20 bytes");
-  EXPECT_EQ(code, Errc::raw_bad_header_length);
+  expect_rejected(ihl, Errc::raw_bad_header_length,
+                  "IPv4 header length (IHL) 16 bytes is below the minimum of 20 bytes");
   auto len = good4;
   len.push_back(0);
-  EXPECT_EQ(rejected(len, std::nullopt, nullptr, &code),
-            "IPv4 total length " + std::to_string(good4.size()) +
-                " does not match the datagram size " + std::to_string(len.size()));
-  EXPECT_EQ(code, Errc::raw_bad_total_length);
+  expect_rejected(len, Errc::raw_bad_total_length,
+                  "IPv4 total length " + std::to_string(good4.size()) +
+                      " does not match the datagram size " + std::to_string(len.size()));
   auto sum = good4;
   sum[8] = 63;  // TTL changed, checksum not
   EXPECT_NE(rejected(sum, std::nullopt, nullptr, &code).find("IPv4 header checksum 0x"),
@@ -296,56 +301,51 @@ TEST(RawIpRules, EveryDatagramRuleWithItsMessage) {
   EXPECT_EQ(code, Errc::raw_bad_checksum);
   auto plen = good6;
   plen.push_back(0);
-  EXPECT_EQ(rejected(plen, std::nullopt, nullptr, &code),
-            "IPv6 payload length " + std::to_string(good6.size() - 40) +
-                " + 40-byte header = " + std::to_string(good6.size()) +
-                " does not match the datagram size " + std::to_string(plen.size()));
-  EXPECT_EQ(code, Errc::raw_bad_payload_length);
-  const auto src0 = icmp4_frag_needed(ip("0.0.0.0"), ip("192.0.2.2"), 1400, quoted);
-  EXPECT_EQ(rejected(src0, std::nullopt, nullptr, &code),
-            "source address 0.0.0.0 of the IPv4 datagram is unspecified: a raw datagram must "
-            "carry its real source");
-  EXPECT_EQ(code, Errc::raw_source_unspecified);
-  const auto lo = icmp4_frag_needed(ip("127.0.0.1"), ip("192.0.2.2"), 1400, quoted);
-  EXPECT_EQ(rejected(lo, std::nullopt, nullptr, &code),
-            "source address 127.0.0.1 of the IPv4 datagram is a loopback address, which must "
-            "never appear on a network");
-  EXPECT_EQ(code, Errc::raw_source_loopback);
+  expect_rejected(plen, Errc::raw_bad_payload_length,
+                  "IPv6 payload length " + std::to_string(good6.size() - 40) +
+                      " + 40-byte header = " + std::to_string(good6.size()) +
+                      " does not match the datagram size " + std::to_string(plen.size()));
+  expect_rejected(icmp4_frag_needed(ip("0.0.0.0"), ip("192.0.2.2"), 1400, quoted),
+                  Errc::raw_source_unspecified,
+                  "source address 0.0.0.0 of the IPv4 datagram is unspecified: a raw datagram must "
+                  "carry its real source");
+  expect_rejected(icmp4_frag_needed(ip("127.0.0.1"), ip("192.0.2.2"), 1400, quoted),
+                  Errc::raw_source_loopback,
+                  "source address 127.0.0.1 of the IPv4 datagram is a loopback address, which must "
+                  "never appear on a network");
   auto ttl0 = good4;
   ttl0[8] = 0;
   fix_ipv4_header_checksum(std::as_writable_bytes(std::span<uint8_t>(ttl0.data(), ttl0.size())));
-  EXPECT_EQ(rejected(ttl0, std::nullopt, nullptr, &code),
-            "TTL 0 of the IPv4 datagram: a datagram must not be sent with TTL 0 (at least 1)");
-  EXPECT_EQ(code, Errc::raw_ttl_zero);
+  expect_rejected(
+      ttl0, Errc::raw_ttl_zero,
+      "TTL 0 of the IPv4 datagram: a datagram must not be sent with TTL 0 (at least 1)");
   // Any destination scope: ff01:: is not a raw mode group, but raw IP takes it.
   const auto node_local = icmp6_packet_too_big(ip("fd00::1"), ip("ff01::1"), 1280, q6);
   EXPECT_EQ(rejected(node_local), "valid");
-  const auto dst0 = icmp4_frag_needed(ip("192.0.2.1"), ip("0.0.0.0"), 1400, quoted);
-  EXPECT_EQ(rejected(dst0, std::nullopt, nullptr, &code),
-            "destination 0.0.0.0 of the IPv4 datagram is unspecified: give the address the "
-            "datagram is for");
-  EXPECT_EQ(code, Errc::raw_destination_unspecified);
-  const auto dst6 = icmp6_packet_too_big(ip("fd00::1"), ip("::"), 1280, q6);
-  EXPECT_EQ(rejected(dst6, std::nullopt, nullptr, &code),
-            "destination :: of the IPv6 datagram is unspecified: give the address the datagram "
-            "is for");
-  EXPECT_EQ(code, Errc::raw_destination_unspecified);
+  expect_rejected(icmp4_frag_needed(ip("192.0.2.1"), ip("0.0.0.0"), 1400, quoted),
+                  Errc::raw_destination_unspecified,
+                  "destination 0.0.0.0 of the IPv4 datagram is unspecified: give the address the "
+                  "datagram is for");
+  expect_rejected(
+      icmp6_packet_too_big(ip("fd00::1"), ip("::"), 1280, q6), Errc::raw_destination_unspecified,
+      "destination :: of the IPv6 datagram is unspecified: give the address the datagram "
+      "is for");
   auto hbh = good6;
   hbh[6] = 0;
-  EXPECT_EQ(rejected(hbh, std::nullopt, nullptr, &code),
-            "IPv6 Next Header 0 (Hop-by-Hop Options) cannot follow a kernel-built IPv6 header: "
-            "raw IP transmit sends the datagram's payload after a header the kernel writes");
-  EXPECT_EQ(code, Errc::raw_ip_next_header_unsupported);
+  expect_rejected(
+      hbh, Errc::raw_ip_next_header_unsupported,
+      "IPv6 Next Header 0 (Hop-by-Hop Options) cannot follow a kernel-built IPv6 header: "
+      "raw IP transmit sends the datagram's payload after a header the kernel writes");
   auto nh255 = good6;
   nh255[6] = 255;
   EXPECT_NE(rejected(nh255, std::nullopt, nullptr, &code).find("Next Header 255 (reserved"),
             std::string::npos);
   const IpAddress other = ip("fd00::9");
-  EXPECT_EQ(rejected(good6, Family::ipv6, &other, &code),
-            "source fd00::1 of the IPv6 datagram differs from the bind address fd00::9: the "
-            "kernel builds the IPv6 header with the bound source, so the datagram must carry "
-            "that source");
-  EXPECT_EQ(code, Errc::raw_ip_source_mismatch);
+  expect_rejected(good6, Errc::raw_ip_source_mismatch,
+                  "source fd00::1 of the IPv6 datagram differs from the bind address fd00::9: the "
+                  "kernel builds the IPv6 header with the bound source, so the datagram must carry "
+                  "that source",
+                  Family::ipv6, &other);
   EXPECT_TRUE(is_raw_datagram_error(Errc::raw_ip_source_mismatch));
   EXPECT_TRUE(is_raw_datagram_error(Errc::raw_destination_unspecified));
 }

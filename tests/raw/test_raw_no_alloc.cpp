@@ -236,28 +236,18 @@ TEST_F(RawNoAlloc, RouteSelectedEgressAndRawIpAllocateNothing) {
   const std::string p6 = "mctx-raw-noalloc-route-v6";
   const std::string pip4 = "mctx-raw-noalloc-ip-v4";
   const std::string pip6 = "mctx-raw-noalloc-ip-v6";
-  UdpDatagramSpec s;
-  s.source_port = 4000;
-  s.destination_port = 5000;
-  s.ipv4_id = 11;
-  s.source = ip("198.51.100.7");
-  s.destination = ip("232.1.2.3");
-  s.payload = bytes(p4);
-  const auto d4 = build(s);
-  s.source = ip("2001:db8:99::7");
-  s.destination = ip("ff3e::8000:1234");
-  s.payload = bytes(p6);
-  const auto d6 = build(s);
-  s.destination = ip("ff05::1234");  // no route
-  const auto lost6 = build(s);
-  s.source = ip("192.0.2.1");
-  s.destination = ip("192.0.2.2");
-  s.payload = bytes(pip4);
-  const auto ip4 = build(s);
-  s.source = ip("fd00::1");
-  s.destination = ip("fd00::2");
-  s.payload = bytes(pip6);
-  const auto ip6 = build(s);
+  // Ports 4000 -> 5000, the default TTL, IPv4 ID 11.
+  const auto datagram = [](const char* source, const char* destination,
+                           const std::string& payload) {
+    UdpDatagramSpec s = udp_spec(ip(source), ip(destination), payload, UdpDatagramSpec{}.ttl);
+    s.ipv4_id = 11;
+    return build(s);
+  };
+  const auto d4 = datagram("198.51.100.7", "232.1.2.3", p4);
+  const auto d6 = datagram("2001:db8:99::7", "ff3e::8000:1234", p6);
+  const auto lost6 = datagram("2001:db8:99::7", "ff05::1234", p6);  // no route
+  const auto ip4 = datagram("192.0.2.1", "192.0.2.2", pip4);
+  const auto ip6 = datagram("fd00::1", "fd00::2", pip6);
   auto bad_ip6 = ip6;
   bad_ip6[8] ^= 1;  // another source than the bind address
   iovec iov6{const_cast<uint8_t*>(d6.data()), d6.size()};

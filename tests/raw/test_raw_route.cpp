@@ -19,9 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "expect.hpp"
+#include "gtest_netns.hpp"
 #include "mctx/mctx.hpp"
 #include "platform/netlink.hpp"
-#include "gtest_netns.hpp"
 #include "raw_test_util.hpp"
 
 namespace mctx::test {
@@ -65,6 +66,19 @@ void expect_frames(const std::vector<Frame>& frames, const std::vector<std::vect
   }
 }
 
+// Captures on both peer links: mctx1 (behind mctx0) and mctx3 (behind mctx2).
+struct PeerLinks {
+  Capture mctx1{peer_netns(), "mctx1"};
+  Capture mctx3{peer_netns(), "mctx3"};
+};
+
+// Sends d through pub; it must go, and leave by interface `ifname`.
+void expect_sent_on(RawPublication& pub, const std::vector<uint8_t>& d, const char* ifname) {
+  auto r = pub.send(bytes(d));
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(r->interface_index, index_of(ifname));
+}
+
 class RouteEgress : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -88,8 +102,7 @@ TEST_F(RouteEgress, Ipv6DatagramsLeaveByTheirGroupsRoute) {
   sh("ip -6 route add ff3e::b/128 dev mctx2");
   // A wider route with a lower metric loses to the longer prefix.
   sh("ip -6 route add ff3e::/16 dev mctx2 metric 1");
-  Capture cap1(peer_netns(), "mctx1");
-  Capture cap3(peer_netns(), "mctx3");
+  PeerLinks peer;
   RawPublication pub = routed(Family::ipv6);
   EXPECT_TRUE(pub.resolved().route_selected);
   EXPECT_EQ(pub.interface_index(), 0u);
@@ -98,12 +111,8 @@ TEST_F(RouteEgress, Ipv6DatagramsLeaveByTheirGroupsRoute) {
   for (int i = 0; i < 3; ++i) {
     to_a.push_back(datagram(kGroupA6, "route6-A-" + std::to_string(i)));
     to_b.push_back(datagram(kGroupB6, "route6-B-" + std::to_string(i)));
-    auto ra = pub.send(bytes(to_a.back()));
-    ASSERT_TRUE(ra) << ra.error().message();
-    EXPECT_EQ(ra->interface_index, index_of("mctx0"));
-    auto rb = pub.send(bytes(to_b.back()));
-    ASSERT_TRUE(rb) << rb.error().message();
-    EXPECT_EQ(rb->interface_index, index_of("mctx2"));
+    expect_sent_on(pub, to_a.back(), "mctx0");
+    expect_sent_on(pub, to_b.back(), "mctx2");
   }
   // A batch mixing both groups: each datagram on its own interface.
   std::vector<std::vector<uint8_t>> batch = {datagram(kGroupA6, "route6-A-batch"),
@@ -116,33 +125,27 @@ TEST_F(RouteEgress, Ipv6DatagramsLeaveByTheirGroupsRoute) {
   to_a.push_back(batch[0]);
   to_b.push_back(batch[1]);
 
-  expect_frames(cap1.frames_with("route6-"), to_a, "mctx1");
-  expect_frames(cap3.frames_with("route6-"), to_b, "mctx3");
+  expect_frames(peer.mctx1.frames_with("route6-"), to_a, "mctx1");
+  expect_frames(peer.mctx3.frames_with("route6-"), to_b, "mctx3");
   EXPECT_EQ(pub.metrics().load().packets_sent, 8u);
 }
 
 TEST_F(RouteEgress, Ipv4DatagramsLeaveByTheirGroupsRoute) {
   sh("ip route add 232.10.0.1/32 dev mctx0");
   sh("ip route add 232.10.0.2/32 dev mctx2");
-  Capture cap1(peer_netns(), "mctx1");
-  Capture cap3(peer_netns(), "mctx3");
+  PeerLinks peer;
   RawPublication pub = routed(Family::ipv4);
   const auto a = datagram(kGroupA4, "route4-A");
   const auto b = datagram(kGroupB4, "route4-B");
-  auto ra = pub.send(bytes(a));
-  ASSERT_TRUE(ra) << ra.error().message();
-  EXPECT_EQ(ra->interface_index, index_of("mctx0"));
-  auto rb = pub.send(bytes(b));
-  ASSERT_TRUE(rb) << rb.error().message();
-  EXPECT_EQ(rb->interface_index, index_of("mctx2"));
-  expect_frames(cap1.frames_with("route4-"), {a}, "mctx1");
-  expect_frames(cap3.frames_with("route4-"), {b}, "mctx3");
+  expect_sent_on(pub, a, "mctx0");
+  expect_sent_on(pub, b, "mctx2");
+  expect_frames(peer.mctx1.frames_with("route4-"), {a}, "mctx1");
+  expect_frames(peer.mctx3.frames_with("route4-"), {b}, "mctx3");
 }
 
 TEST_F(RouteEgress, ARouteChangeMidStreamMovesTheStream) {
   sh("ip -6 route add ff3e::a/128 dev mctx0");
-  Capture cap1(peer_netns(), "mctx1");
-  Capture cap3(peer_netns(), "mctx3");
+  PeerLinks peer;
   RawPublication pub = routed(Family::ipv6);
   std::vector<std::vector<uint8_t>> before, after;
   for (int i = 0; i < 5; ++i) {
@@ -152,12 +155,10 @@ TEST_F(RouteEgress, ARouteChangeMidStreamMovesTheStream) {
   sh("ip -6 route replace ff3e::a/128 dev mctx2");
   for (int i = 5; i < 10; ++i) {
     after.push_back(datagram(kGroupA6, "move6-" + std::to_string(i)));
-    auto r = pub.send(bytes(after.back()));
-    ASSERT_TRUE(r) << r.error().message();
-    EXPECT_EQ(r->interface_index, index_of("mctx2"));
+    expect_sent_on(pub, after.back(), "mctx2");
   }
-  expect_frames(cap1.frames_with("move6-"), before, "mctx1 (before the change)");
-  expect_frames(cap3.frames_with("move6-"), after, "mctx3 (after the change)");
+  expect_frames(peer.mctx1.frames_with("move6-"), before, "mctx1 (before the change)");
+  expect_frames(peer.mctx3.frames_with("move6-"), after, "mctx3 (after the change)");
 }
 
 TEST_F(RouteEgress, ARecreatedInterfaceIsFoundAgain) {
@@ -185,16 +186,13 @@ TEST_F(RouteEgress, ARecreatedInterfaceIsFoundAgain) {
   ASSERT_NE(index_of("mctx2"), old_index);
   Capture cap3(peer_netns(), "mctx3");
   const auto d = datagram(kGroupB6, "recreate6-new");
-  auto r = pub.send(bytes(d));
-  ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->interface_index, index_of("mctx2"));
+  expect_sent_on(pub, d, "mctx2");
   expect_frames(cap3.frames_with("recreate6-"), {d}, "mctx3 re-created");
 }
 
 TEST_F(RouteEgress, NoRouteIsAClearCountedPerDatagramError) {
   sh("ip -6 route add ff3e::a/128 dev mctx0");
-  Capture cap1(peer_netns(), "mctx1");
-  Capture cap3(peer_netns(), "mctx3");
+  PeerLinks peer;
   RawPublication pub = routed(Family::ipv6);
   const auto ok1 = datagram(kGroupA6, "noroute6-ok1");
   const auto lost = datagram(kNowhere6, "noroute6-lost");
@@ -235,8 +233,8 @@ TEST_F(RouteEgress, NoRouteIsAClearCountedPerDatagramError) {
   EXPECT_EQ(c.packets_sent, 3u);
   EXPECT_EQ(c.send_errors, 3u);  // send, the batch, send
   EXPECT_EQ(pub.invalid_datagrams(), 0u);
-  expect_frames(cap1.frames_with("noroute6-"), {ok1, ok2, ok3}, "mctx1");
-  EXPECT_TRUE(cap3.frames_with("noroute6-").empty());
+  expect_frames(peer.mctx1.frames_with("noroute6-"), {ok1, ok2, ok3}, "mctx1");
+  EXPECT_TRUE(peer.mctx3.frames_with("noroute6-").empty());
 }
 
 // Group k of a stream over many groups: ff3e::<k+1>, 232.10.0.<k+1>.
@@ -255,8 +253,7 @@ void alternating_groups(Family f, int groups) {
   const bool v6 = f == Family::ipv6;
   sh(v6 ? "ip -6 route add ff3e::/16 dev mctx0" : "ip route add 232.10.0.0/16 dev mctx0");
   const IpAddress moved = v6 ? kGroupB6 : kGroupB4;  // ff3e::b, 232.10.0.2
-  Capture cap1(peer_netns(), "mctx1");
-  Capture cap3(peer_netns(), "mctx3");
+  PeerLinks peer;
   const std::string tag = "many" + std::to_string(groups) + (v6 ? "v6-" : "v4-");
   const uint64_t dumps_before = platform::route_dump_count();
   RawPublication pub = routed(f);
@@ -279,8 +276,8 @@ void alternating_groups(Family f, int groups) {
   for (int r = 3; r < 6; ++r) round(r, true);
   EXPECT_EQ(platform::route_dump_count() - dumps_before, 2u)
       << groups << " groups: one route change, one more read of the main table";
-  expect_frames(cap1.frames_with(tag), to1, "mctx1");
-  expect_frames(cap3.frames_with(tag), to3, "mctx3");
+  expect_frames(peer.mctx1.frames_with(tag), to1, "mctx1");
+  expect_frames(peer.mctx3.frames_with(tag), to3, "mctx3");
 }
 
 TEST_F(RouteEgress, SeventeenAlternatingGroupsReadTheTableOnce) {
@@ -331,12 +328,10 @@ TEST(RouteEgressConfig, RefusesExplicitSelectors) {
                .with_route_selected_egress()
                .with_interface(InterfaceSpec::name("mctx0"))
                .validate();
-  ASSERT_FALSE(a);
-  EXPECT_EQ(a.error().code, Errc::raw_route_egress_conflict);
-  EXPECT_EQ(a.error().message,
-            "route-selected egress chooses the interface of each datagram from the kernel's "
-            "main routing table; it cannot be combined with an interface (mctx0): unset it or "
-            "turn route-selected egress off");
+  expect_error(a, Errc::raw_route_egress_conflict,
+               "route-selected egress chooses the interface of each datagram from the kernel's "
+               "main routing table; it cannot be combined with an interface (mctx0): unset it or "
+               "turn route-selected egress off");
   auto b = RawPublicationConfig(Family::ipv4)
                .with_route_selected_egress()
                .with_bind(ip("192.0.2.1"))

@@ -31,26 +31,11 @@ TEST_F(RawSend, Ipv4ForeignSourceArrivesByteForByteAndReachesSsmReceiver) {
   Capture cap = peer_capture();
   auto rx = peer_receiver(kGroup4, kPort, kSource4);
   auto pub = open_pub(v4_on_mctx0());
-  const auto d = build(spec4(payload));
-
-  auto r = pub.send(bytes(d));
-  ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->publication_id, pub.id());
-  EXPECT_EQ(r->family, Family::ipv4);
-  EXPECT_EQ(r->source, kSource4);
-  EXPECT_EQ(r->destination, kGroup4);
-  EXPECT_EQ(r->protocol, 17);
-  EXPECT_EQ(r->bytes_sent, d.size());
-  EXPECT_EQ(r->interface_index, ::if_nametoindex("mctx0"));
-
+  const auto spec = spec4(payload);  // TTL 5, TOS 0x28
+  const auto d = build(spec);
+  expect_sent(pub, d, spec, 17);
   expect_frame(cap.frames_with(payload), d, kGroup4);
-  auto got = rx.receive(2s);
-  ASSERT_TRUE(got) << "the (198.51.100.7, 232.1.2.3) receiver in the peer got nothing";
-  EXPECT_EQ(std::string(got->payload.begin(), got->payload.end()), payload);
-  EXPECT_EQ(got->from.address, kSource4);
-  EXPECT_EQ(got->from.port, kSourcePort);
-  EXPECT_EQ(got->ttl, 5);
-  EXPECT_EQ(got->tos, 0x28);
+  expect_received(rx, spec);
 
   const SendCounters c = pub.metrics().load();
   EXPECT_EQ(c.packets_sent, 1u);
@@ -198,25 +183,12 @@ TEST_F(RawSend, Ipv6ForeignSourceWithExtensionHeaderArrivesByteForByte) {
   auto pub = open_pub(v6_on_mctx0());
   EXPECT_EQ(pub.interface_index(), ::if_nametoindex("mctx0"));
   EXPECT_FALSE(pub.resolved().loopback);
-  const auto d = build(spec6(payload, dstopts_padn()));
-
-  auto r = pub.send(bytes(d));
-  ASSERT_TRUE(r) << r.error().message();
-  EXPECT_EQ(r->family, Family::ipv6);
-  EXPECT_EQ(r->source, kSource6);
-  EXPECT_EQ(r->destination, kGroup6);
-  EXPECT_EQ(r->protocol, 60);
-  EXPECT_EQ(r->bytes_sent, d.size());
-  EXPECT_EQ(r->interface_index, ::if_nametoindex("mctx0"));
-
+  const auto ext = dstopts_padn();
+  const auto spec = spec6(payload, ext);  // hop limit 7, class 0xb8
+  const auto d = build(spec);
+  expect_sent(pub, d, spec, 60);
   expect_frame(cap.frames_with(payload), d, kGroup6);
-  auto got = rx.receive(2s);
-  ASSERT_TRUE(got) << "the (2001:db8:99::7, ff3e::8000:1234) receiver in the peer got nothing";
-  EXPECT_EQ(std::string(got->payload.begin(), got->payload.end()), payload);
-  EXPECT_EQ(got->from.address.with_scope_id(0), kSource6);
-  EXPECT_EQ(got->from.port, kSourcePort);
-  EXPECT_EQ(got->ttl, 7);
-  EXPECT_EQ(got->tos, 0xb8);
+  expect_received(rx, spec);
 }
 
 TEST_F(RawSend, Ipv6WithoutExtensionHeadersAndOtherSourceFilter) {

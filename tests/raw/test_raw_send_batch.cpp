@@ -178,11 +178,8 @@ TEST_F(RawSend, BatchArrivesByteForByteInOrderInFewSystemCalls) {
   constexpr std::size_t kN = 70;
   for (Family fam : {Family::ipv4, Family::ipv6}) {
     SCOPED_TRACE(family_name(fam));
-    const std::string marker = fam == Family::ipv4 ? "mctx-raw-batch-v4" : "mctx-raw-batch-v6";
-    const IpAddress group = fam == Family::ipv4 ? kGroup4 : kGroup6;
-    Capture cap = peer_capture();
-    auto pub = open_pub(fam == Family::ipv4 ? v4_on_mctx0() : v6_on_mctx0());
-    const auto ds = batch_datagrams(fam, marker, kN);
+    FamilyCase fx(fam, "mctx-raw-batch");
+    const auto ds = batch_datagrams(fam, fx.marker, kN);
     std::vector<iovec> iovs;
     const auto msgs = out_messages(ds, iovs);
 
@@ -191,41 +188,37 @@ TEST_F(RawSend, BatchArrivesByteForByteInOrderInFewSystemCalls) {
     g_sendmsg_calls = 0;
     g_sendmmsg_calls = 0;
     RawDatagramError bad;
-    const BatchReport r = pub.send_batch(msgs, &bad);
+    const BatchReport r = fx.pub.send_batch(msgs, &bad);
     EXPECT_FALSE(r.error) << r.error->message();
-    EXPECT_EQ(r.publication_id, pub.id());
+    EXPECT_EQ(r.publication_id, fx.pub.id());
     EXPECT_EQ(r.sent, kN);
     EXPECT_EQ(r.bytes_sent, total_size(ds, kN));
     EXPECT_EQ(bad.code, Errc::ok);
     EXPECT_EQ(g_sendmsg_calls.load(), 0);
     EXPECT_EQ(g_sendmmsg_calls.load(), 2);
 
-    expect_frames_in_order(cap.frames_with(marker), ds, group);
-    const SendCounters c = pub.metrics().load();
+    expect_frames_in_order(fx.cap.frames_with(fx.marker), ds, fx.group);
+    const SendCounters c = fx.pub.metrics().load();
     EXPECT_EQ(c.send_calls, 1u) << "one send_batch() is one send call";
     EXPECT_EQ(c.packets_sent, kN);
     EXPECT_EQ(c.bytes_sent, total_size(ds, kN));
     EXPECT_EQ(c.send_errors, 0u);
     EXPECT_EQ(c.would_block, 0u);
-    EXPECT_EQ(pub.invalid_datagrams(), 0u);
+    EXPECT_EQ(fx.pub.invalid_datagrams(), 0u);
 
     // An empty batch does nothing.
-    const BatchReport e = pub.send_batch({});
+    const BatchReport e = fx.pub.send_batch({});
     EXPECT_EQ(e.sent, 0u);
     EXPECT_FALSE(e.error);
-    EXPECT_EQ(pub.metrics().load().send_calls, 1u);
+    EXPECT_EQ(fx.pub.metrics().load().send_calls, 1u);
   }
 }
 
 TEST_F(RawSend, BatchStopsAtAnInvalidDatagramBeforeItReachesTheKernel) {
   for (Family fam : {Family::ipv4, Family::ipv6}) {
     SCOPED_TRACE(family_name(fam));
-    const std::string marker =
-        fam == Family::ipv4 ? "mctx-raw-batch-bad-v4" : "mctx-raw-batch-bad-v6";
-    const IpAddress group = fam == Family::ipv4 ? kGroup4 : kGroup6;
-    Capture cap = peer_capture();
-    auto pub = open_pub(fam == Family::ipv4 ? v4_on_mctx0() : v6_on_mctx0());
-    auto ds = batch_datagrams(fam, marker, 6);
+    FamilyCase fx(fam, "mctx-raw-batch-bad");
+    auto ds = batch_datagrams(fam, fx.marker, 6);
     // Datagram 3: IPv4 with a wrong header checksum / IPv6 with a wrong
     // payload length. It carries the marker too: it must not be captured.
     const Errc want = fam == Family::ipv4 ? Errc::raw_bad_checksum : Errc::raw_bad_payload_length;
@@ -238,7 +231,7 @@ TEST_F(RawSend, BatchStopsAtAnInvalidDatagramBeforeItReachesTheKernel) {
     const auto msgs = out_messages(ds, iovs);
 
     RawDatagramError bad;
-    const BatchReport r = pub.send_batch(msgs, &bad);
+    const BatchReport r = fx.pub.send_batch(msgs, &bad);
     EXPECT_EQ(r.sent, 3u);
     EXPECT_EQ(r.bytes_sent, total_size(ds, 3));
     ASSERT_TRUE(r.error);
@@ -254,10 +247,10 @@ TEST_F(RawSend, BatchStopsAtAnInvalidDatagramBeforeItReachesTheKernel) {
         << bad.message();
 
     // Only the three before it are on the wire, in order.
-    expect_frames_in_order(cap.frames_with(marker, 500ms),
-                           std::vector<std::vector<uint8_t>>(ds.begin(), ds.begin() + 3), group);
-    EXPECT_EQ(pub.invalid_datagrams(), 1u);
-    SendCounters c = pub.metrics().load();
+    expect_frames_in_order(fx.cap.frames_with(fx.marker, 500ms),
+                           std::vector<std::vector<uint8_t>>(ds.begin(), ds.begin() + 3), fx.group);
+    EXPECT_EQ(fx.pub.invalid_datagrams(), 1u);
+    SendCounters c = fx.pub.metrics().load();
     EXPECT_EQ(c.send_calls, 1u);
     EXPECT_EQ(c.packets_sent, 3u);
     EXPECT_EQ(c.send_errors, 0u) << "an invalid datagram is not a send error";
@@ -268,26 +261,26 @@ TEST_F(RawSend, BatchStopsAtAnInvalidDatagramBeforeItReachesTheKernel) {
     platform::ScopedSyscalls seam(counting);
     g_sendmsg_calls = 0;
     g_sendmmsg_calls = 0;
-    const BatchReport first = pub.send_batch(std::span(msgs).subspan(3));
+    const BatchReport first = fx.pub.send_batch(std::span(msgs).subspan(3));
     EXPECT_EQ(first.sent, 0u);
     ASSERT_TRUE(first.error);
     EXPECT_EQ(first.error->code, want);
     EXPECT_EQ(g_sendmsg_calls.load() + g_sendmmsg_calls.load(), 0);
-    EXPECT_EQ(pub.invalid_datagrams(), 2u);
-    EXPECT_EQ(pub.metrics().load(), c);
+    EXPECT_EQ(fx.pub.invalid_datagrams(), 2u);
+    EXPECT_EQ(fx.pub.metrics().load(), c);
 
     // A datagram of the other family is invalid for this publication.
-    const auto other = fam == Family::ipv4 ? build(spec6(marker + "-other", dstopts_padn()))
-                                           : build(spec4(marker + "-other"));
+    const auto other = fam == Family::ipv4 ? build(spec6(fx.marker + "-other", dstopts_padn()))
+                                           : build(spec4(fx.marker + "-other"));
     iovec oi{const_cast<uint8_t*>(other.data()), other.size()};
     const OutMessage om[2] = {msgs[0], {&oi, 1}};
-    const BatchReport mixed = pub.send_batch(om, &bad);
+    const BatchReport mixed = fx.pub.send_batch(om, &bad);
     EXPECT_EQ(mixed.sent, 1u);
     ASSERT_TRUE(mixed.error);
     EXPECT_EQ(mixed.error->code, Errc::raw_family_mismatch);
     EXPECT_EQ(bad.code, Errc::raw_family_mismatch);
-    EXPECT_EQ(pub.invalid_datagrams(), 3u);
-    EXPECT_TRUE(cap.frames_with(marker + "-other", 300ms).empty());
+    EXPECT_EQ(fx.pub.invalid_datagrams(), 3u);
+    EXPECT_TRUE(fx.cap.frames_with(fx.marker + "-other", 300ms).empty());
   }
 }
 
@@ -307,12 +300,8 @@ int partial_sendmmsg(int fd, void* msgs, unsigned int vlen, int flags) {
 TEST_F(RawSend, BatchWouldBlockAndKernelErrorsThroughTheSeam) {
   for (Family fam : {Family::ipv4, Family::ipv6}) {
     SCOPED_TRACE(family_name(fam));
-    const std::string marker =
-        fam == Family::ipv4 ? "mctx-raw-batch-eagain-v4" : "mctx-raw-batch-eagain-v6";
-    const IpAddress group = fam == Family::ipv4 ? kGroup4 : kGroup6;
-    Capture cap = peer_capture();
-    auto pub = open_pub(fam == Family::ipv4 ? v4_on_mctx0() : v6_on_mctx0());
-    const auto ds = batch_datagrams(fam, marker, 7);
+    FamilyCase fx(fam, "mctx-raw-batch-eagain");
+    const auto ds = batch_datagrams(fam, fx.marker, 7);
     std::vector<iovec> iovs;
     const auto msgs = out_messages(ds, iovs);
     BatchReport r;
@@ -323,43 +312,43 @@ TEST_F(RawSend, BatchWouldBlockAndKernelErrorsThroughTheSeam) {
       g_mmsg_call = 0;
       g_accept = 3;
       g_errno = EAGAIN;
-      r = pub.send_batch(msgs);
+      r = fx.pub.send_batch(msgs);
       EXPECT_EQ(r.sent, 3u);
       EXPECT_EQ(r.bytes_sent, total_size(ds, 3));
       ASSERT_TRUE(r.error);
       EXPECT_TRUE(r.error->would_block());
       EXPECT_EQ(r.error->system_errno, EAGAIN);
-      EXPECT_EQ(pub.metrics().load(), (SendCounters{1, 3, total_size(ds, 3), 0, 1}));
+      EXPECT_EQ(fx.pub.metrics().load(), (SendCounters{1, 3, total_size(ds, 3), 0, 1}));
 
       // Full from the start: nothing sent, one more would-block, no call.
       g_mmsg_call = 0;
       g_accept = 0;
-      const BatchReport none = pub.send_batch(std::span(msgs).subspan(r.sent));
+      const BatchReport none = fx.pub.send_batch(std::span(msgs).subspan(r.sent));
       EXPECT_EQ(none.sent, 0u);
       ASSERT_TRUE(none.error);
       EXPECT_TRUE(none.error->would_block());
-      EXPECT_EQ(pub.metrics().load(), (SendCounters{1, 3, total_size(ds, 3), 0, 2}));
+      EXPECT_EQ(fx.pub.metrics().load(), (SendCounters{1, 3, total_size(ds, 3), 0, 2}));
 
       // A full local queue on the first: typed, and counted as a call that
       // met a full queue (queue_full), not as an error.
       g_mmsg_call = 0;
       g_errno = ENOBUFS;
-      const BatchReport nobufs = pub.send_batch(std::span(msgs).subspan(r.sent));
+      const BatchReport nobufs = fx.pub.send_batch(std::span(msgs).subspan(r.sent));
       EXPECT_EQ(nobufs.sent, 0u);
       ASSERT_TRUE(nobufs.error);
       EXPECT_EQ(nobufs.error->code, Errc::no_buffer_space);
       EXPECT_EQ(nobufs.error->system_errno, ENOBUFS);
       EXPECT_FALSE(is_raw_datagram_error(nobufs.error->code));
-      EXPECT_EQ(pub.metrics().load(), (SendCounters{2, 3, total_size(ds, 3), 0, 2, 1, 0}));
-      EXPECT_EQ(pub.invalid_datagrams(), 0u);
+      EXPECT_EQ(fx.pub.metrics().load(), (SendCounters{2, 3, total_size(ds, 3), 0, 2, 1, 0}));
+      EXPECT_EQ(fx.pub.invalid_datagrams(), 0u);
     }
     // Resubmitting the rest completes the stream, in order.
-    const BatchReport rest = pub.send_batch(std::span(msgs).subspan(r.sent));
+    const BatchReport rest = fx.pub.send_batch(std::span(msgs).subspan(r.sent));
     EXPECT_FALSE(rest.error);
     EXPECT_EQ(rest.sent, 4u);
-    expect_frames_in_order(cap.frames_with(marker), ds, group);
-    EXPECT_EQ(pub.metrics().load().packets_sent, 7u);
-    EXPECT_EQ(pub.metrics().load().send_calls, 3u);
+    expect_frames_in_order(fx.cap.frames_with(fx.marker), ds, fx.group);
+    EXPECT_EQ(fx.pub.metrics().load().packets_sent, 7u);
+    EXPECT_EQ(fx.pub.metrics().load().send_calls, 3u);
   }
 }
 

@@ -18,7 +18,7 @@
 
 #include "mctx/mctx.hpp"
 #include "sap_test_util.hpp"
-#include "support/netns_guard.hpp"
+#include "support/gtest_netns.hpp"
 #include "support/receiver.hpp"
 
 namespace {
@@ -270,11 +270,7 @@ TEST(SdpFromPublication, SourceFilterForAConfiguredSourceOrAnSsmGroup) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const mctx::test::NetnsRules rules{.required_env = {"MCTX_VETH"},
-                                     .how_to_run = "scripts/mctx-netns --veth"};
-  if (!mctx::test::require_private_netns(rules, "these tests send SAP announcements")) {
-    return mctx::test::kSkipExitCode;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  return mctx::test::run_tests_in_private_netns(
+      argc, argv, {.required_env = {"MCTX_VETH"}, .how_to_run = "scripts/mctx-netns --veth"},
+      "these tests send SAP announcements");
 }
