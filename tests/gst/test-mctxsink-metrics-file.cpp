@@ -103,12 +103,6 @@ void configure(Sink& s, const std::string& file, guint interval_ms) {
   gst_util_set_object_arg(G_OBJECT(s.element), "destinations", kUriB);
 }
 
-std::vector<std::string> pop_warnings(GstBus* bus) {
-  std::vector<std::string> warnings;
-  for (auto* x : pop_metrics(bus, &warnings)) gst_structure_free(x);
-  return warnings;
-}
-
 }  // namespace
 
 MCTX_GST_TEST(test_rows_of_two_destinations) {
@@ -216,7 +210,7 @@ MCTX_GST_TEST(test_rows_of_two_destinations) {
   auto reopened = mctx::JsonlWriter::open(file, again);
   fail_unless(reopened.has_value(), "reopen: %s",
               reopened.has_value() ? "" : reopened.error().what().c_str());
-  gst_harness_teardown(h);
+  s.teardown();
 }
 GST_END_TEST;
 
@@ -358,7 +352,7 @@ MCTX_GST_TEST(test_write_error_warns_once_and_streaming_goes_on) {
   const auto ivs = intervals(valid_rows(file));
   fail_unless_equals_uint64(total(ivs.back()[0], "packets_sent"), 6);    // A
   fail_unless_equals_uint64(total(ivs.back().back(), "packets_sent"), 12);  // A and B
-  gst_harness_teardown(h);
+  s.teardown();
 }
 GST_END_TEST;
 
@@ -382,7 +376,7 @@ MCTX_GST_TEST(test_stats_interval_zero_final_rows_only) {
   const auto ivs = intervals(valid_rows(file));
   fail_unless_equals_int(ivs.size(), 1);
   fail_unless_equals_uint64(total(ivs[0].back(), "packets_sent"), 2);
-  gst_harness_teardown(h);
+  s.teardown();
 }
 GST_END_TEST;
 
