@@ -78,6 +78,7 @@ class Pipeline {
   Pipeline& operator=(const Pipeline&) = delete;
 
   GstElement* src() const { return src_; }
+  GstElement* element() const { return pipeline_; }
 
   void play() {
     const GstStateChangeReturn r = gst_element_set_state(pipeline_, GST_STATE_PLAYING);
