@@ -151,6 +151,7 @@ struct Private {
   mctx::AmtGatewayCounters counters;
   mctx::AmtGatewayState state = mctx::AmtGatewayState::idle;
   std::string relay;
+  std::optional<mctx::Endpoint> relay_endpoint;  // what `relay` was made from
   std::string tunnel;  // the tunnel socket's local address:port
   uint64_t send_errors = 0;
   uint64_t truncated = 0;
@@ -221,7 +222,12 @@ void publish_snapshot(Private* priv, const Run& run) {
   std::lock_guard<std::mutex> lk(priv->snapshot_mutex);
   priv->counters = run.gateway.counters();
   priv->state = run.gateway.state();
-  if (auto r = run.gateway.relay()) priv->relay = r->to_string();
+  // The text only when the relay changed: to_string() allocates, and this
+  // runs once per received batch.
+  if (auto r = run.gateway.relay(); r && r != priv->relay_endpoint) {
+    priv->relay_endpoint = r;
+    priv->relay = r->to_string();
+  }
   priv->send_errors = run.send_errors;
   priv->truncated = run.truncated;
 }
@@ -506,6 +512,7 @@ static gboolean gst_amt_src_start(GstBaseSrc* src) {
     std::lock_guard<std::mutex> lk(priv->snapshot_mutex);
     priv->counters = {};
     priv->relay = plan->gateway.relay ? plan->gateway.relay->to_string() : std::string();
+    priv->relay_endpoint = plan->gateway.relay;
     priv->tunnel = run->tunnel.local().to_string();
     priv->send_errors = 0;
     priv->truncated = 0;
