@@ -37,6 +37,11 @@ inline Bytes payload(int i) {
   for (int k = 0; k < 200 + i % 700; ++k) b.push_back(static_cast<uint8_t>(i + k));
   return b;
 }
+inline std::vector<Bytes> payloads(int first, int count) {
+  std::vector<Bytes> v;
+  for (int i = first; i < first + count; ++i) v.push_back(payload(i));
+  return v;
+}
 // The inner IPv4/UDP datagram of payload i from (kSource, kGroup).
 inline Bytes inner(int i) {
   return amt_relay::ipv4_udp(mctx_gst_test::addr(kSource), mctx_gst_test::addr(kGroup),
@@ -227,6 +232,50 @@ inline Bytes buffer_bytes(GstBuffer* b) {
   Bytes out(map.data, map.data + map.size);
   gst_buffer_unmap(b, &map);
   return out;
+}
+
+inline GstClockTime running_time(GstElement* e) {
+  GstClock* c = gst_element_get_clock(e);
+  fail_unless(c != nullptr, "no clock");
+  const GstClockTime now = gst_clock_get_time(c);
+  gst_object_unref(c);
+  return now - gst_element_get_base_time(e);
+}
+
+// Pulls want.size() buffers and checks each against want[i] byte for byte;
+// with `source`, a GstNetAddressMeta of source:kSourcePort (else none);
+// every PTS (= DTS) the running time of its arrival: within [not_before,
+// the running time after the pull], never decreasing.
+inline void expect_buffers(Pipeline& p, const std::vector<Bytes>& want, const char* source,
+                           GstClockTime not_before) {
+  GstClockTime last = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    GstBuffer* b = p.pull(5s);
+    fail_unless(b != nullptr, "buffer %zu of %zu did not come; metrics %s", i, want.size(),
+                p.metrics_text().c_str());
+    const Bytes got = buffer_bytes(b);
+    fail_unless(got == want[i], "buffer %zu: %s", i, hex_diff(got, want[i]).c_str());
+    const GstClockTime pts = GST_BUFFER_PTS(b);
+    fail_unless(GST_CLOCK_TIME_IS_VALID(pts) && GST_BUFFER_DTS(b) == pts,
+                "buffer %zu: PTS/DTS not set", i);
+    fail_unless(pts >= not_before && pts >= last && pts <= running_time(p.src()),
+                "buffer %zu: PTS %" GST_TIME_FORMAT " not the running time of its arrival", i,
+                GST_TIME_ARGS(pts));
+    last = pts;
+    GstNetAddressMeta* m = gst_buffer_get_net_address_meta(b);
+    if (source != nullptr) {
+      fail_unless(m != nullptr, "buffer %zu: no GstNetAddressMeta", i);
+      GInetSocketAddress* sa = G_INET_SOCKET_ADDRESS(m->addr);
+      gchar* a = g_inet_address_to_string(g_inet_socket_address_get_address(sa));
+      const std::string text = a;
+      g_free(a);
+      fail_unless(text == source && g_inet_socket_address_get_port(sa) == kSourcePort,
+                  "buffer %zu: meta %s:%u", i, text.c_str(), g_inet_socket_address_get_port(sa));
+    } else {
+      fail_unless(m == nullptr, "buffer %zu: a GstNetAddressMeta in datagram output", i);
+    }
+    gst_buffer_unref(b);
+  }
 }
 
 // One session of the handshake: what the relay put in its query and what
