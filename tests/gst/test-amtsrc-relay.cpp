@@ -108,7 +108,7 @@ Bytes field16(const mctx::Endpoint& e) { return amt_relay::gateway_field(e.addre
 
 // NAT rebinding: the refresh's query says the relay now sees the gateway at
 // another address and port. amtsrc tears the old session down (a Teardown
-// with the old session's MAC, nonce, port and address, RFC 7450 §5.2.3.7),
+// with the old session's MAC, nonce, port and address, RFC 7450 §5.1.7),
 // asks again with a new nonce, and joins the new session.
 MCTX_GST_TEST(test_nat_rebinding_teardown) {
   ScriptedRelay relay = relay_at("127.0.0.1");
