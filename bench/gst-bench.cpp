@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "bench-common.hpp"
+#include "gst-bench-common.hpp"
 
 #ifndef MCTX_BENCH_PLUGIN_DIR
 #define MCTX_BENCH_PLUGIN_DIR ""
@@ -364,17 +365,9 @@ int main(int argc, char** argv) {
       {"check", 0, 0, G_OPTION_ARG_NONE, &o.check,
        "Exit 1 unless every run sent all its datagrams and the device counted them", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  GOptionContext* ctx = g_option_context_new("- mctxsink vs udpsink");
-  g_option_context_set_summary(ctx,
-                               "Runs only inside a private network namespace; use bench/run.");
-  g_option_context_add_main_entries(ctx, entries, nullptr);
-  g_option_context_add_group(ctx, gst_init_get_option_group());
-  GError* err = nullptr;
-  if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-    std::fprintf(stderr, "mctx-gst-bench: %s\n", err->message);
-    return 2;
-  }
-  g_option_context_free(ctx);
+  mctx::bench::parse_gst_options("mctx-gst-bench", "- mctxsink vs udpsink",
+                                 "Runs only inside a private network namespace; use bench/run.",
+                                 entries, argc, argv);
   if (group) o.group = group;
   if (iface) o.interface = iface;
   if (plugin_dir) o.plugin_dir = plugin_dir;
@@ -399,13 +392,9 @@ int main(int argc, char** argv) {
   mctx::bench::require_send_interface("mctx-gst-bench", o.interface);
 
   // mctxsink from the build tree unless the registry already has it.
-  GstElementFactory* f = gst_element_factory_find("mctxsink");
-  if (f == nullptr && !o.plugin_dir.empty()) {
-    gst_registry_scan_path(gst_registry_get(), o.plugin_dir.c_str());
-    f = gst_element_factory_find("mctxsink");
+  if (!mctx::bench::find_element("mctxsink", o.plugin_dir)) {
+    die("element mctxsink not found (set GST_PLUGIN_PATH or --plugin-dir)");
   }
-  if (f == nullptr) die("element mctxsink not found (set GST_PLUGIN_PATH or --plugin-dir)");
-  gst_object_unref(f);
 
   Data d;
   d.buffer = gst_buffer_new_allocate(nullptr, static_cast<gsize>(o.size), nullptr);

@@ -49,6 +49,7 @@
 #include <vector>
 
 #include "bench-common.hpp"
+#include "gst-bench-common.hpp"
 
 #ifndef MCTX_BENCH_PLUGIN_DIR
 #define MCTX_BENCH_PLUGIN_DIR ""
@@ -256,12 +257,8 @@ int main(int argc, char** argv) {
        "MODE"},
       {"interface", 'i', 0, G_OPTION_ARG_STRING, &iface, "Sending interface (mctx0)", "NAME"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  GOptionContext* ctx = g_option_context_new("- many sinks in one process");
-  g_option_context_add_main_entries(ctx, entries, nullptr);
-  g_option_context_add_group(ctx, gst_init_get_option_group());
-  GError* err = nullptr;
-  if (!g_option_context_parse(ctx, &argc, &argv, &err)) die(err->message);
-  g_option_context_free(ctx);
+  mctx::bench::parse_gst_options("mctx-gst-many", "- many sinks in one process", nullptr, entries,
+                                 argc, argv);
   if (sink) o.sink = sink;
   if (feed_mode) o.feed = feed_mode;
   if (iface) o.interface = iface;
@@ -278,8 +275,8 @@ int main(int argc, char** argv) {
     die("--burst, --size, --rate (>= 1000) or --seconds out of range");
   }
   mctx::bench::require_send_interface("mctx-gst-many", o.interface);
-  if (gst_element_factory_find(o.sink.c_str()) == nullptr && !o.plugin_dir.empty()) {
-    gst_registry_scan_path(gst_registry_get(), o.plugin_dir.c_str());
+  if (!mctx::bench::find_element(o.sink.c_str(), o.plugin_dir)) {
+    die("element " + o.sink + " not found (set GST_PLUGIN_PATH)");
   }
 
   Receiver rx;

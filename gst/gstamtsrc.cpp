@@ -151,6 +151,7 @@ struct Private {
   mctx::AmtGatewayCounters counters;
   mctx::AmtGatewayState state = mctx::AmtGatewayState::idle;
   std::string relay;
+  std::optional<mctx::Endpoint> relay_endpoint;  // what `relay` was made from
   std::string tunnel;  // the tunnel socket's local address:port
   uint64_t send_errors = 0;
   uint64_t truncated = 0;
@@ -193,7 +194,8 @@ GstStructure* metrics_structure(Private* priv, const char* reason) {
       "queries", G_TYPE_UINT64, c.queries, "nonce-mismatches", G_TYPE_UINT64, c.nonce_mismatches,
       "control-not-from-relay", G_TYPE_UINT64, c.control_not_from_relay, "control-malformed",
       G_TYPE_UINT64, c.control_malformed, "control-unexpected", G_TYPE_UINT64,
-      c.control_unexpected, "nat-changes", G_TYPE_UINT64, c.nat_changes, "relay-losses",
+      c.control_unexpected, "nat-changes", G_TYPE_UINT64, c.nat_changes, "teardowns-sent", G_TYPE_UINT64,
+      c.teardowns_sent, "limited-relay", G_TYPE_UINT64, c.limited_relay, "relay-losses",
       G_TYPE_UINT64, c.relay_losses, "send-errors", G_TYPE_UINT64, priv->send_errors,
       "truncated", G_TYPE_UINT64, priv->truncated, nullptr);
   // One field per drop reason: "drop-not-from-relay", ...
@@ -220,7 +222,12 @@ void publish_snapshot(Private* priv, const Run& run) {
   std::lock_guard<std::mutex> lk(priv->snapshot_mutex);
   priv->counters = run.gateway.counters();
   priv->state = run.gateway.state();
-  if (auto r = run.gateway.relay()) priv->relay = r->to_string();
+  // The text only when the relay changed: to_string() allocates, and this
+  // runs once per received batch.
+  if (auto r = run.gateway.relay(); r && r != priv->relay_endpoint) {
+    priv->relay_endpoint = r;
+    priv->relay = r->to_string();
+  }
   priv->send_errors = run.send_errors;
   priv->truncated = run.truncated;
 }
@@ -280,10 +287,15 @@ void check_relay_silence(GstAmtSrc* self, Run& run) {
   }
   if (run.warned || sends - run.sends_base < kSilentSendsBeforeWarning) return;
   run.warned = true;
+  // The relay in use when discovery found one (it is the one silent now).
+  std::string who = run.relay_text;
+  if (auto r = run.gateway.relay(); r && who.find(r->to_string()) == std::string::npos) {
+    who = "relay " + r->to_string() + " (found by " + run.relay_text + ")";
+  }
   GST_ELEMENT_WARNING(self, RESOURCE, READ,
                       ("The AMT %s does not answer (%" G_GUINT64_FORMAT
                        " messages unanswered); still trying.",
-                       run.relay_text.c_str(), sends - run.sends_base),
+                       who.c_str(), sends - run.sends_base),
                       ("state %s; retries back off up to %lld s",
                        mctx::amt_gateway_state_name(run.gateway.state()),
                        static_cast<long long>(mctx::kAmtMaxRetry.count() / 1000)));
@@ -500,6 +512,7 @@ static gboolean gst_amt_src_start(GstBaseSrc* src) {
     std::lock_guard<std::mutex> lk(priv->snapshot_mutex);
     priv->counters = {};
     priv->relay = plan->gateway.relay ? plan->gateway.relay->to_string() : std::string();
+    priv->relay_endpoint = plan->gateway.relay;
     priv->tunnel = run->tunnel.local().to_string();
     priv->send_errors = 0;
     priv->truncated = 0;
