@@ -19,8 +19,9 @@
 //             kMaxBurstFloor (10 ms). A burst is the datagram that starts it
 //             plus at most `burst` of wire time: at least 4 datagrams of up
 //             to 1500 bytes as long as they fit in 10 ms (above 3.6 Mbit/s),
-//             about 1 ms of data from 36 Mbit/s up. Like the segment floor
-//             of TCP's 1 ms bursts (tcp_min_tso_segs) over fq.
+//             about 1 ms of data from 36 Mbit/s up. fq sends a quantum of
+//             2 x MTU per timer, TCP bursts of 1 ms with at least 2
+//             segments (tcp_min_tso_segs); 4 halves the wake-ups again.
 //   wake-up   a sender that is held back is told to wait until a whole
 //             burst may go (it is back on the rate's schedule), not just the
 //             next datagram: one wake-up per burst, not one per datagram.
