@@ -19,7 +19,8 @@
 //          takes them: max-rate alone paces the stream.
 //
 // Printed: the process' CPU time over the run (getrusage, without the
-// receiver thread's own), its thread count while sending, and per stream the
+// receiver thread's own), its wake-ups (voluntary context switches, the same
+// way), its thread count while sending, and per stream the
 // average rate at the receiver and its busiest 10 ms window (fixed windows
 // from the first arrival), as min / median / max over the streams.
 //
@@ -94,11 +95,18 @@ int thread_count() {
   return n;
 }
 
-double rusage_s(int who) {
+struct Usage {
+  double cpu = 0;             // user + system seconds
+  long voluntary = 0;         // context switches: waits (sleeps, polls, blocking calls)
+  long involuntary = 0;       // preempted
+};
+
+Usage usage(int who) {
   rusage u{};
   getrusage(who, &u);
-  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  return Usage{double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+                   double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6,
+               u.ru_nvcsw, u.ru_nivcsw};
 }
 
 // ---- receiver (peer namespace) ---------------------------------------------
@@ -114,7 +122,7 @@ struct Receiver {
   std::vector<StreamStats> stats;
   gint64 t0 = -1;  // first arrival (CLOCK_REALTIME ns, kernel timestamp)
   gint64 last = 0;
-  double cpu = 0;  // this thread's CPU seconds
+  Usage use;  // this thread's own
   std::atomic<bool> ready{false};
   std::atomic<bool> stop{false};
   std::string error;
@@ -200,7 +208,7 @@ void receive(const Options& o, Receiver& r) {
       }
     }
   }
-  r.cpu = rusage_s(RUSAGE_THREAD);
+  r.use = usage(RUSAGE_THREAD);
   for (int fd : r.fds) ::close(fd);
 }
 
@@ -325,7 +333,7 @@ int main(int argc, char** argv) {
     gst_pad_push_event(s.src, gst_event_new_segment(&seg));
   }
 
-  const double cpu0 = rusage_s(RUSAGE_SELF);
+  const Usage use0 = usage(RUSAGE_SELF);
   const gint64 start = mono_ns() + 100'000'000;
   const gint64 end = start + gint64(o.seconds * 1e9);
   std::vector<std::thread> feeders;
@@ -340,7 +348,7 @@ int main(int argc, char** argv) {
   const int threads = thread_count() - 1;  // without the receiver
   for (auto& t : feeders) t.join();
   const double wall = double(mono_ns() - start) / 1e9;
-  const double cpu1 = rusage_s(RUSAGE_SELF);
+  const Usage use1 = usage(RUSAGE_SELF);
   g_usleep(300'000);  // the last datagrams arrive
   rx.stop = true;
   rx_thread.join();
@@ -374,7 +382,11 @@ int main(int argc, char** argv) {
     std::snprintf(b, sizeof b, "%.2f / %.2f / %.2f", v.front(), v[v.size() / 2], v.back());
     return std::string(b);
   };
-  const double cpu = cpu1 - cpu0 - rx.cpu;
+  const double cpu = use1.cpu - use0.cpu - rx.use.cpu;
+  // Wake-ups: the sending threads' voluntary context switches (the receiver
+  // thread's and those of the set-up before the run left out).
+  const long waits = use1.voluntary - use0.voluntary - rx.use.voluntary;
+  const long preempted = use1.involuntary - use0.involuntary - rx.use.involuntary;
   std::printf("mctx-gst-many: %d x %s, feed %s, %.1f Mbit/s each (IP level), %d B payload, "
               "%d per push, %.1f s\n",
               o.streams, o.sink.c_str(), o.feed.c_str(), double(o.rate) / 1e6, o.size, o.burst,
@@ -386,6 +398,10 @@ int main(int argc, char** argv) {
               "of one CPU; %.0f ns per datagram\n",
               cpu, wall, 100 * cpu / wall, pushed ? cpu * 1e9 / double(pushed) : 0.0);
   std::printf("  threads while sending: %d\n", threads);
+  std::printf("  wake-ups (voluntary context switches, receiver excluded): %ld = %.0f/s, "
+              "%.2f per datagram; preempted %ld\n",
+              waits, double(waits) / wall, pushed ? double(waits) / double(pushed) : 0.0,
+              preempted);
   std::printf("  per stream, min / median / max over the streams:\n");
   std::printf("    average rate at the receiver, Mbit/s: %s\n", mmm(avg).c_str());
   std::printf("    busiest 10 ms window, Mbit/s:        %s\n", mmm(peak).c_str());

@@ -48,6 +48,9 @@ class Backend {
   // How long to wait before the next datagram may go (a paced publication,
   // max-rate); 0 = now.
   virtual std::chrono::nanoseconds pace_delay() const noexcept { return {}; }
+  // Whether pace_delay() can ever be > 0; fixed for the backend's life, so
+  // that an unpaced destination asks nothing per datagram.
+  virtual bool paced() const noexcept { return false; }
 
   // The descriptor to poll for writability after a would-block error.
   virtual int wait_fd() const noexcept = 0;

@@ -152,6 +152,15 @@ void Waiter::kick() noexcept {
 // ---------------------------------------------------------------------------
 // Delivery: the policy
 
+Delivery::Delivery(GstBaseSink* sink, Backend& backend, Waiter& waiter, DeliveryPolicy policy,
+                   const std::string& uri) noexcept
+    : sink_(sink),
+      backend_(backend),
+      paced_(backend.paced()),
+      waiter_(waiter),
+      policy_(policy),
+      uri_(uri) {}
+
 GstFlowReturn Delivery::wait(const Waiter::Until& until) {
   const State before = state();
   set_state(State::waiting);
@@ -198,7 +207,8 @@ GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
     mctx::BatchReport r;
     if (count - off == 1) {  // one datagram: send(2)/sendmsg(2), no batch
       // A paced publication (max-rate): wait until the pacer lets it go.
-      if (const auto d = backend_.pace_delay(); d.count() > 0) {
+      if (const auto d = paced_ ? backend_.pace_delay() : std::chrono::nanoseconds(0);
+          d.count() > 0) {
         const GstFlowReturn w = wait(Waiter::Until::time(Waiter::Clock::now() + d));
         if (w == GST_FLOW_OK) continue;
         count_dropped(count - off);

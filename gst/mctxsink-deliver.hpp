@@ -184,8 +184,7 @@ class Delivery {
   // `uri` names the destination in its per-destination messages
   // (mctx-outage); it must outlive the Delivery (the Destination's).
   Delivery(GstBaseSink* sink, Backend& backend, Waiter& waiter, DeliveryPolicy policy,
-           const std::string& uri) noexcept
-      : sink_(sink), backend_(backend), waiter_(waiter), policy_(policy), uri_(uri) {}
+           const std::string& uri) noexcept;
   Delivery(const Delivery&) = delete;
   Delivery& operator=(const Delivery&) = delete;
 
@@ -228,6 +227,7 @@ class Delivery {
 
   GstBaseSink* sink_;
   Backend& backend_;
+  const bool paced_;  // backend_.paced(): single datagrams ask pace_delay() first
   Waiter& waiter_;
   const DeliveryPolicy policy_;
   const std::string& uri_;

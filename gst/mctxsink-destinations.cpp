@@ -274,27 +274,24 @@ SetSample DestinationSet::sample() const {
   return out;
 }
 
-const DestinationSet::List& DestinationSet::current() noexcept {
-  const guint64 g = generation_.load(std::memory_order_acquire);
-  if (!snapshot_ || g != snapshot_generation_) {
-    // A destination let go of here may close its socket: the waiter must not
-    // keep watching a descriptor that is closed (and maybe reused).
-    waiter_.forget_fd();
-    std::shared_ptr<const List> old;
-    List released;
-    {
-      std::lock_guard<std::mutex> lk(mutex_);
-      old = std::exchange(snapshot_, published_);
-      snapshot_generation_ = generation_.load(std::memory_order_relaxed);
-      // Every destination removed so far is out of the list taken here, and
-      // this thread is between two buffers: none of them sends any more, so
-      // their counters are final. Fold them into the totals now.
-      for (const auto& d : retiring_) add_counters(removed_, d->metrics().fields());
-      released = std::move(retiring_);
-      retiring_.clear();
-    }
-    // `old` and `released` are released here, outside the lock.
+const DestinationSet::List& DestinationSet::take_published() noexcept {
+  // A destination let go of here may close its socket: the waiter must not
+  // keep watching a descriptor that is closed (and maybe reused).
+  waiter_.forget_fd();
+  std::shared_ptr<const List> old;
+  List released;
+  {
+    std::lock_guard<std::mutex> lk(mutex_);
+    old = std::exchange(snapshot_, published_);
+    snapshot_generation_ = generation_.load(std::memory_order_relaxed);
+    // Every destination removed so far is out of the list taken here, and
+    // this thread is between two buffers: none of them sends any more, so
+    // their counters are final. Fold them into the totals now.
+    for (const auto& d : retiring_) add_counters(removed_, d->metrics().fields());
+    released = std::move(retiring_);
+    retiring_.clear();
   }
+  // `old` and `released` are released here, outside the lock.
   return *snapshot_;
 }
 

@@ -151,7 +151,13 @@ class DestinationSet {
   // --- the streaming thread ------------------------------------------------
 
   // The current list (a new one is picked up here, when there is one).
-  const List& current() noexcept;
+  // Inline: per buffer it is one acquire load and a comparison.
+  const List& current() noexcept {
+    if (G_LIKELY(snapshot_ && generation_.load(std::memory_order_acquire) == snapshot_generation_)) {
+      return *snapshot_;
+    }
+    return take_published();
+  }
   // Datagrams rendered while there was no destination at all (the
   // destinations were cleared and there is no primary one): counted in the
   // top-level `dropped`, with one warning. Returns true the first time.
@@ -159,6 +165,7 @@ class DestinationSet {
 
  private:
   void publish();  // mutex_ held
+  const List& take_published() noexcept;  // current() when the list changed
 
   Waiter& waiter_;
   const std::string group_;  // the properties' group, port and mode (top level)

@@ -469,8 +469,9 @@ void install_properties(GObjectClass* gobject_class) {
    * GstMctxSink:max-rate:
    *
    * Pacing: at most this many bits per second on the wire, counted at the
-   * IP level (payload + UDP + IP headers), in bursts of at most about 1 ms;
-   * buffer lists are spread out instead of leaving as one burst. A sender
+   * IP level (payload + UDP + IP headers), in bursts of 1 ms or 4 datagrams
+   * of up to 1500 bytes, whichever is longer (at most 10 ms), one wake-up
+   * per burst; buffer lists are spread out instead of leaving as one burst. A sender
    * held up by scheduling catches up at no more than 1.2 times the rate.
    * The waits are interrupted by flushes and state changes. The element
    * paces itself; it also sets SO_MAX_PACING_RATE, which the fq qdisc
@@ -481,7 +482,7 @@ void install_properties(GObjectClass* gobject_class) {
       gobject_class, PROP_MAX_RATE,
       g_param_spec_uint64("max-rate", "Maximum rate",
                           "Pacing: at most this many bits per second at the IP level (headers "
-                          "included), in bursts of about 1 ms; 0 = unpaced",
+                          "included), in bursts of 1 ms or 4 datagrams, whichever is longer; 0 = unpaced",
                           0, G_MAXUINT64, DEFAULT_MAX_RATE, rw_ready));
 
   /**

@@ -63,6 +63,7 @@ class UdpBackend final : public Backend {
   }
 
   std::chrono::nanoseconds pace_delay() const noexcept override { return pub_.pace_delay(); }
+  bool paced() const noexcept override { return pub_.pacing().sender; }
 
   int wait_fd() const noexcept override { return pub_.fd(); }
 

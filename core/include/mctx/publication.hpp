@@ -212,9 +212,12 @@ class MCTX_API Publication {
   // Never throws, never allocates.
   BatchReport send_batch(std::span<const OutMessage> messages) noexcept;
 
-  // Paced publication (config max_rate > 0): how long to wait before the
-  // next datagram may go; 0 when unpaced. send() does not wait: it charges
-  // the pacer, so a caller that sends single datagrams asks this first.
+  // Paced publication (config max_rate > 0): 0 when the next datagram may
+  // go now (always when unpaced); otherwise how long to wait, which is until
+  // a whole burst may go (docs/performance.md, "Pacing"): a sender that is
+  // held back wakes once per burst, not once per datagram. send() does not
+  // wait: it charges the pacer, so a caller that sends single datagrams
+  // asks this first.
   std::chrono::nanoseconds pace_delay() const noexcept;
 
   GsoStatus gso() const noexcept;

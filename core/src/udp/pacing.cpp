@@ -26,7 +26,10 @@ Pacer::Pacer(uint64_t bits_per_second, std::chrono::nanoseconds burst,
              std::chrono::nanoseconds catch_up) noexcept
     : rate_(bits_per_second),
       peak_rate_(peak_of(bits_per_second)),
-      burst_ns_(std::max<int64_t>(burst.count(), 0)),
+      burst_ns_(std::max<int64_t>(
+          burst.count(), std::min<int64_t>(cost_at((kMinBurstDatagrams - 1) * kFullDatagramBytes,
+                                                   bits_per_second),
+                                           kMaxBurstFloor.count()))),
       catch_up_ns_(std::max<int64_t>(catch_up.count(), burst_ns_)) {}
 
 int64_t Pacer::cost_at(std::size_t ip_bytes, uint64_t rate) noexcept {
@@ -45,9 +48,11 @@ std::chrono::nanoseconds Pacer::cost(std::size_t ip_bytes) const noexcept {
 
 std::chrono::nanoseconds Pacer::delay(clock::time_point now) const noexcept {
   if (rate_ == 0) return std::chrono::nanoseconds(0);
-  const int64_t ready = std::max(avg_.tat, peak_.tat) - burst_ns_;
-  const int64_t wait = ready - ns(now);
-  return std::chrono::nanoseconds(wait > 0 ? wait : 0);
+  // Held back (ahead of the rate by more than the burst): wait until the
+  // sender is back on schedule, when a whole burst may go.
+  const int64_t on_schedule = std::max(avg_.tat, peak_.tat);
+  const int64_t t = ns(now);
+  return std::chrono::nanoseconds(on_schedule - burst_ns_ > t ? on_schedule - t : 0);
 }
 
 void Pacer::consume(std::size_t ip_bytes, clock::time_point now) noexcept {
