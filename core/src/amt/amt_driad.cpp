@@ -232,7 +232,7 @@ const char* status_text(platform::DnsStatus s) {
     case platform::DnsStatus::no_such_name: return "no such name";
     case platform::DnsStatus::no_data: return "no AMTRELAY record";
     case platform::DnsStatus::no_answer:
-      return "no answer from the DNS servers (timeout or server failure)";
+      return "no usable answer from the DNS servers (timeout, SERVFAIL or REFUSED)";
     case platform::DnsStatus::refused: return "the DNS server refused the query";
     case platform::DnsStatus::bad_answer: return "malformed answer";
     case platform::DnsStatus::resolver_error: return "resolver unavailable";

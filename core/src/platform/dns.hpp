@@ -22,8 +22,8 @@ enum class DnsStatus : uint8_t {
   ok,              // an answer (rdata may still be empty: no record of the type)
   no_such_name,    // NXDOMAIN
   no_data,         // the name exists, without a record of the type
-  no_answer,       // timeout or SERVFAIL (TRY_AGAIN): no usable answer
-  refused,         // REFUSED / FORMERR / NOTIMP (NO_RECOVERY)
+  no_answer,       // timeout, SERVFAIL, or every server refused (TRY_AGAIN): no answer
+  refused,         // NO_RECOVERY (FORMERR, NOTIMP, REFUSED as the answer)
   bad_answer,      // the answer could not be parsed (ns_initparse / ns_parserr)
   resolver_error,  // the resolver could not be initialised (res_ninit)
 };
