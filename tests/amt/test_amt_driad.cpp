@@ -208,3 +208,43 @@ TEST(AmtDriad, NoRecords) {
   EXPECT_TRUE(l.relays.empty());
   EXPECT_FALSE(l.no_relay_record);
 }
+
+TEST(AmtDriad, ChooseFirstUsableAddressAndTheDBit) {
+  std::vector<std::vector<std::byte>> rdata = {
+      B(cat({1, 0x03}, kRelayName)),       // name, D=0, unresolved: no address
+      B({5, 0x01, 203, 0, 113, 5}),        // IPv4, D=0
+      B(cat({7, 0x82}, addr_bytes(ip("2001:db8::7")))),  // IPv6, D=1
+  };
+  auto l = order_amt_relays("q.", rdata, [] { return 0u; });
+  auto c = choose_amt_relay(l);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->address, ip("203.0.113.5"));
+  EXPECT_EQ(c->record.precedence, 5);
+  EXPECT_TRUE(c->discovery);  // D=0: Relay Discovery to it first
+  auto c6 = choose_amt_relay(l, Family::ipv6);
+  ASSERT_TRUE(c6);
+  EXPECT_EQ(c6->address, ip("2001:db8::7"));
+  EXPECT_FALSE(c6->discovery);  // D=1: Requests straight to it
+  // The name, once resolved, comes first.
+  l.relays[0].addresses = {ip("2001:db8::1"), ip("192.0.2.9")};
+  EXPECT_EQ(choose_amt_relay(l)->address, ip("2001:db8::1"));
+  EXPECT_EQ(choose_amt_relay(l, Family::ipv4)->address, ip("192.0.2.9"));
+}
+
+TEST(AmtDriad, WhyNone) {
+  EXPECT_EQ(order_amt_relays("q.", {}).why_none(), "no AMTRELAY record");
+  std::vector<std::vector<std::byte>> none = {B({0, 0x00})};
+  const auto l0 = order_amt_relays("q.", none);
+  EXPECT_FALSE(choose_amt_relay(l0));
+  EXPECT_EQ(l0.why_none(), "only a type-0 (no relay) record");
+  std::vector<std::vector<std::byte>> bad = {B({0, 0x01, 1})};
+  const auto lb = order_amt_relays("q.", bad);
+  EXPECT_FALSE(choose_amt_relay(lb));
+  EXPECT_EQ(lb.why_none(),
+            "1 record, none usable: AMTRELAY record 1 of 1: relay type 1 with a relay field of "
+            "1 bytes: must be 4");
+  std::vector<std::vector<std::byte>> v4 = {B({0, 0x01, 192, 0, 2, 1})};
+  const auto l4 = order_amt_relays("q.", v4);
+  EXPECT_FALSE(choose_amt_relay(l4, Family::ipv6));
+  EXPECT_EQ(l4.why_none(), "1 record, none usable (no address of the tunnel's family)");
+}

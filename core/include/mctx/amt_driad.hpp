@@ -98,7 +98,25 @@ struct MCTX_API AmtRelayLookup {
   // One line per record that is not used: its RDATA broke a rule
   // ("AMTRELAY record 2 of 3: ...").
   std::vector<std::string> skipped;
+
+  // Why no relay is usable, for a message: "no AMTRELAY record", "only a
+  // type-0 (no relay) record", "2 records, none usable: AMTRELAY record 1 of
+  // 2: ...". Meant for when choose_amt_relay() gives nothing.
+  std::string why_none() const;
 };
+
+// The relay a gateway uses: the first address of the first candidate (in
+// order) that has one of `family` (unset: any family). Its D bit decides
+// how it is used (RFC 8777 §4.2.2): D=0, Relay Discovery is sent to that
+// address and the relay its Advertisement names is used; D=1, Requests go
+// to it directly.
+struct MCTX_API AmtRelayChoice {
+  IpAddress address;
+  AmtRelayRecord record;
+  bool discovery = true;  // send Relay Discovery to `address` first (D=0)
+};
+MCTX_API std::optional<AmtRelayChoice> choose_amt_relay(const AmtRelayLookup& lookup,
+                                                        std::optional<Family> family = {});
 
 // Builds the lookup result from the RDATA of each AMTRELAY record of one
 // answer: parses them (malformed ones go to `skipped`), drops type 0, and

@@ -224,6 +224,29 @@ AmtRelayLookup order_amt_relays(std::string query_name,
   return out;
 }
 
+std::string AmtRelayLookup::why_none() const {
+  if (records == 0) return "no AMTRELAY record";
+  if (relays.empty() && skipped.empty()) return "only a type-0 (no relay) record";
+  std::string s = std::to_string(records) + (records == 1 ? " record" : " records") +
+                  ", none usable";
+  if (!skipped.empty()) return s + ": " + skipped.front();
+  for (const AmtRelayCandidate& c : relays) {
+    if (!c.problem.empty()) return s + ": " + c.problem;
+  }
+  return s + " (no address of the tunnel's family)";
+}
+
+std::optional<AmtRelayChoice> choose_amt_relay(const AmtRelayLookup& lookup,
+                                               std::optional<Family> family) {
+  for (const AmtRelayCandidate& c : lookup.relays) {
+    for (const IpAddress& a : c.addresses) {
+      if (family && a.family() != *family) continue;
+      return AmtRelayChoice{a, c.record, !c.record.discovery_optional};
+    }
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 const char* status_text(platform::DnsStatus s) {
