@@ -45,7 +45,7 @@ struct AmtSettings {
 // is resolved by the caller, an AMTRELAY record by DRIAD); unset: Relay
 // Discovery at the anycast address. `discover_at_relay`: Relay Discovery is
 // sent to `relay` itself and the relay its Advertisement names is used (an
-// AMTRELAY record with D=0, RFC 8777 §4.2.2).
+// AMTRELAY record with D=0, RFC 8777).
 struct AmtPlan {
   AmtGatewayConfig gateway;
   AmtTunnelConfig tunnel;

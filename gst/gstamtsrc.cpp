@@ -37,14 +37,18 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "amtsrc-settings.hpp"
 #include "mctx/amt.hpp"
+#include "mctx/amt_driad.hpp"
 #include "mctx/amt_tunnel.hpp"
 #include "mctxsink-metrics.hpp"
 
@@ -137,12 +141,31 @@ struct Run {
   Run& operator=(const Run&) = delete;
 };
 
+// A DRIAD lookup (RFC 8777) on a thread of its own: the system resolver
+// blocks for up to its own timeouts, and a lookup cannot be interrupted. The
+// thread holds a reference; the element drops its own on stop, abandoning
+// a pending lookup (the thread then ends on its own and touches nothing of
+// the element). create() waits for it, and unlock() wakes that wait.
+struct DriadJob {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool done = false;
+  bool flushing = false;  // unlock() .. unlock_stop()
+  std::optional<mctx::Res<mctx::AmtRelayLookup>> result;
+  mctx::IpAddress source;
+  AmtSettings settings;  // the snapshot start() took
+};
+
 struct Private {
   std::mutex settings_mutex;
   AmtSettings settings;
   GstCaps* caps = nullptr;
 
   std::unique_ptr<Run> run;
+  // The pending DRIAD lookup (between start() and the first create() that
+  // sees it done). Set in start(), taken by the streaming thread.
+  std::mutex driad_mutex;
+  std::shared_ptr<DriadJob> driad;
   GstPoll* poll = nullptr;
   GstPollFD pollfd = GST_POLL_FD_INIT;
 
@@ -405,6 +428,178 @@ bool receive_batch(GstAmtSrc* self, Run& run, std::size_t& got) {
 
 // ------------------------------------------------------------- lifecycle
 
+namespace {
+
+// Opens the tunnel and creates the gateway for `plan`, and starts it: the
+// relay is known (given, found by DNS, or anycast discovery). Errors are
+// posted. From start() or, after a DRIAD lookup, from create().
+bool open_run(GstAmtSrc* self, const AmtSettings& s, mctx::gst::AmtPlan plan) {
+  auto priv = self->priv;
+  plan.gateway.on_state_change = [self](mctx::AmtGatewayState, mctx::AmtGatewayState to) {
+    auto p = self->priv;
+    std::string r;
+    if (p->run) {
+      if (auto e = p->run->gateway.relay()) r = e->to_string();
+    }
+    GST_INFO_OBJECT(self, "AMT gateway state: %s", mctx::amt_gateway_state_name(to));
+    {
+      std::lock_guard<std::mutex> lk(p->snapshot_mutex);
+      p->state = to;
+    }
+    if (to != mctx::AmtGatewayState::idle) post_state(self, to, r);
+  };
+  auto tunnel = mctx::AmtTunnel::open(plan.tunnel);
+  if (!tunnel) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
+                      ("Could not open the AMT tunnel socket (local-address '%s', interface "
+                       "'%s'): %s",
+                       s.local_address.c_str(), s.interface.c_str(),
+                       tunnel.error().message.c_str()),
+                      ("%s", tunnel.error().what().c_str()));
+    return false;
+  }
+  auto gw = mctx::AmtGateway::create(plan.gateway);
+  if (!gw) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", gw.error().message.c_str()), (nullptr));
+    return false;
+  }
+  auto run = std::make_unique<Run>(std::move(*tunnel), std::move(*gw));
+  run->settings = s;
+  run->relay_text = plan.relay_text;
+  run->tx.resize(run->gateway.max_transmit_size());
+  run->ready.reserve(kBatch);
+  run->pool = gst_buffer_pool_new();
+  GstStructure* config = gst_buffer_pool_get_config(run->pool);
+  gst_buffer_pool_config_set_params(config, nullptr, kBufferSize, kBatch, 0);
+  if (!gst_buffer_pool_set_config(run->pool, config) ||
+      !gst_buffer_pool_set_active(run->pool, TRUE)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, FAILED, ("Could not set up the buffer pool."), (nullptr));
+    gst_object_unref(run->pool);
+    return false;
+  }
+  GST_INFO_OBJECT(self, "AMT tunnel on %s (receive buffer %d bytes), %s, %s",
+                  run->tunnel.local().to_string().c_str(), run->tunnel.receive_buffer(),
+                  run->relay_text.c_str(), plan.gateway.groups[0].to_string().c_str());
+
+  gst_poll_fd_init(&priv->pollfd);
+  priv->pollfd.fd = run->tunnel.fd();
+  gst_poll_add_fd(priv->poll, &priv->pollfd);
+  gst_poll_fd_ctl_read(priv->poll, &priv->pollfd, TRUE);
+  {
+    std::lock_guard<std::mutex> lk(priv->snapshot_mutex);
+    priv->relay = plan.gateway.relay ? plan.gateway.relay->to_string() : std::string();
+    priv->tunnel = run->tunnel.local().to_string();
+  }
+  priv->run = std::move(run);
+  priv->run->gateway.start(Clock::now());
+  flush_transmits(self, *priv->run);
+  return true;
+}
+
+// Starts the DRIAD lookup for `source` on its own thread. False when the
+// thread cannot be created (then: anycast discovery).
+bool start_driad(GstAmtSrc* self, const AmtSettings& s, const mctx::IpAddress& source) {
+  auto job = std::make_shared<DriadJob>();
+  job->source = source;
+  job->settings = s;
+  try {
+    std::thread([job] {
+      auto r = mctx::lookup_amt_relays(job->source);
+      std::lock_guard<std::mutex> lk(job->mutex);
+      job->result = std::move(r);
+      job->done = true;
+      job->cv.notify_all();
+    }).detach();
+  } catch (const std::system_error& e) {
+    GST_WARNING_OBJECT(self, "cannot start the DNS lookup thread: %s", e.what());
+    return false;
+  }
+  GST_INFO_OBJECT(self, "looking up AMT relays for source %s: AMTRELAY at %s",
+                  source.to_string().c_str(), mctx::amt_reverse_name(source).c_str());
+  std::lock_guard<std::mutex> lk(self->priv->driad_mutex);
+  self->priv->driad = std::move(job);
+  return true;
+}
+
+void post_driad(GstAmtSrc* self, const char* result, const mctx::IpAddress& source,
+                const std::string& query, std::size_t records,
+                const mctx::AmtRelayChoice* choice) {
+  GstStructure* st = gst_structure_new(
+      "amt-relay-dns", "result", G_TYPE_STRING, result, "source", G_TYPE_STRING,
+      source.to_string().c_str(), "query", G_TYPE_STRING, query.c_str(), "records", G_TYPE_UINT,
+      static_cast<guint>(records), "relay", G_TYPE_STRING,
+      choice ? choice->address.to_string().c_str() : "", "record", G_TYPE_STRING,
+      choice ? choice->record.to_string().c_str() : "", "precedence", G_TYPE_UINT,
+      choice ? static_cast<guint>(choice->record.precedence) : 0u, "relay-type", G_TYPE_STRING,
+      choice ? mctx::amt_relay_type_name(choice->record.type) : "", "name", G_TYPE_STRING,
+      choice ? choice->record.name.c_str() : "", "discovery", G_TYPE_BOOLEAN,
+      choice ? static_cast<gboolean>(choice->discovery) : FALSE, nullptr);
+  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), st));
+}
+
+// The lookup is done: the relay it names (posted as amt-relay-dns), or the
+// anycast discovery address with a WARNING saying why; then the run.
+bool finish_driad(GstAmtSrc* self, DriadJob& job) {
+  const AmtSettings& s = job.settings;
+  const mctx::IpAddress& source = job.source;
+  const std::string query = mctx::amt_reverse_name(source);
+  // The tunnel's family is fixed by local-address when it is set.
+  std::optional<mctx::Family> family;
+  if (auto la = mctx::IpAddress::parse(s.local_address); !s.local_address.empty() && la) {
+    family = la->family();
+  }
+  std::string why;
+  std::size_t records = 0;
+  std::optional<mctx::AmtRelayChoice> choice;
+  if (!job.result || !*job.result) {
+    why = job.result ? job.result->error().message : "the lookup did not run";
+  } else {
+    const mctx::AmtRelayLookup& l = **job.result;
+    records = l.records;
+    for (const std::string& line : l.skipped) {
+      GST_WARNING_OBJECT(self, "DNS %s: %s", query.c_str(), line.c_str());
+    }
+    for (const mctx::AmtRelayCandidate& c : l.relays) {
+      GST_INFO_OBJECT(self, "AMTRELAY %s%s%s", c.record.to_string().c_str(),
+                      c.problem.empty() ? "" : ": ", c.problem.c_str());
+    }
+    choice = mctx::choose_amt_relay(l, family);
+    if (!choice) why = "AMTRELAY at " + query + ": " + l.why_none();
+  }
+  auto anycast = mctx::gst::make_plan(s, std::nullopt);
+  if (choice) {
+    GST_INFO_OBJECT(self,
+                    "AMT relay %s found by DNS for source %s: AMTRELAY '%s' at %s (precedence "
+                    "%u; D=%d: %s)",
+                    choice->address.to_string().c_str(), source.to_string().c_str(),
+                    choice->record.to_string().c_str(), query.c_str(),
+                    static_cast<unsigned>(choice->record.precedence),
+                    choice->record.discovery_optional ? 1 : 0,
+                    choice->discovery ? "Relay Discovery to it first" : "Requests straight to it");
+    post_driad(self, "found", source, query, records, &*choice);
+    auto plan = mctx::gst::make_plan(s, choice->address, choice->discovery);
+    if (!plan) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", plan.error().c_str()), (nullptr));
+      return false;
+    }
+    plan->relay_text += " (AMTRELAY " + choice->record.to_string() + ")";
+    return open_run(self, s, std::move(*plan));
+  }
+  post_driad(self, job.result && *job.result ? "none" : "failed", source, query, records,
+             nullptr);
+  if (!anycast) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", anycast.error().c_str()), (nullptr));
+    return false;
+  }
+  GST_ELEMENT_WARNING(self, RESOURCE, NOT_FOUND,
+                      ("No AMT relay found by DNS for source %s; trying %s instead.",
+                       source.to_string().c_str(), anycast->relay_text.c_str()),
+                      ("%s", why.c_str()));
+  return open_run(self, s, std::move(*anycast));
+}
+
+}  // namespace
+
 static gboolean gst_amt_src_start(GstBaseSrc* src) {
   auto self = GST_AMT_SRC(src);
   auto priv = self->priv;
@@ -440,73 +635,27 @@ static gboolean gst_amt_src_start(GstBaseSrc* src) {
       if (resolved) relay = *resolved;
     }
   }
+  // Every setting is checked now, whatever DNS says later.
   auto plan = mctx::gst::make_plan(s, relay);
   if (!plan) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", plan.error().c_str()), (nullptr));
     return FALSE;
   }
-  plan->gateway.on_state_change = [self](mctx::AmtGatewayState, mctx::AmtGatewayState to) {
-    auto p = self->priv;
-    std::string r;
-    if (p->run) {
-      if (auto e = p->run->gateway.relay()) r = e->to_string();
-    }
-    GST_INFO_OBJECT(self, "AMT gateway state: %s", mctx::amt_gateway_state_name(to));
-    {
-      std::lock_guard<std::mutex> lk(p->snapshot_mutex);
-      p->state = to;
-    }
-    if (to != mctx::AmtGatewayState::idle) post_state(self, to, r);
-  };
-  auto tunnel = mctx::AmtTunnel::open(plan->tunnel);
-  if (!tunnel) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-                      ("Could not open the AMT tunnel socket (local-address '%s', interface "
-                       "'%s'): %s",
-                       s.local_address.c_str(), s.interface.c_str(),
-                       tunnel.error().message.c_str()),
-                      ("%s", tunnel.error().what().c_str()));
-    return FALSE;
-  }
-  auto gw = mctx::AmtGateway::create(plan->gateway);
-  if (!gw) {
-    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", gw.error().message.c_str()), (nullptr));
-    return FALSE;
-  }
-  auto run = std::make_unique<Run>(std::move(*tunnel), std::move(*gw));
-  run->settings = s;
-  run->relay_text = plan->relay_text;
-  run->tx.resize(run->gateway.max_transmit_size());
-  run->ready.reserve(kBatch);
-  run->pool = gst_buffer_pool_new();
-  GstStructure* config = gst_buffer_pool_get_config(run->pool);
-  gst_buffer_pool_config_set_params(config, nullptr, kBufferSize, kBatch, 0);
-  if (!gst_buffer_pool_set_config(run->pool, config) ||
-      !gst_buffer_pool_set_active(run->pool, TRUE)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, FAILED, ("Could not set up the buffer pool."), (nullptr));
-    gst_object_unref(run->pool);
-    return FALSE;
-  }
-  GST_INFO_OBJECT(self, "AMT tunnel on %s (receive buffer %d bytes), %s, %s",
-                  run->tunnel.local().to_string().c_str(), run->tunnel.receive_buffer(),
-                  run->relay_text.c_str(), plan->gateway.groups[0].to_string().c_str());
-
-  gst_poll_fd_init(&priv->pollfd);
-  priv->pollfd.fd = run->tunnel.fd();
-  gst_poll_add_fd(priv->poll, &priv->pollfd);
-  gst_poll_fd_ctl_read(priv->poll, &priv->pollfd, TRUE);
   gst_poll_set_flushing(priv->poll, FALSE);
   {
     std::lock_guard<std::mutex> lk(priv->snapshot_mutex);
     priv->counters = {};
-    priv->relay = plan->gateway.relay ? plan->gateway.relay->to_string() : std::string();
-    priv->tunnel = run->tunnel.local().to_string();
+    priv->state = mctx::AmtGatewayState::idle;
+    priv->relay.clear();
+    priv->tunnel.clear();
     priv->send_errors = 0;
     priv->truncated = 0;
   }
-  priv->run = std::move(run);
-  priv->run->gateway.start(Clock::now());
-  flush_transmits(self, *priv->run);
+  // No relay given, an (S,G): DRIAD first (RFC 8777 needs the source). The
+  // streaming thread waits for the answer (create()).
+  const auto& source = plan->gateway.groups[0].source;
+  const bool driad = s.relay_address.empty() && source && start_driad(self, s, *source);
+  if (!driad && !open_run(self, s, std::move(*plan))) return FALSE;
   priv->poster->clear_eos();
   priv->poster->set_interval(s.metrics_interval);
   priv->poster->start_timer([self] { post_metrics(self, mctx::gst::Post::interval); });
@@ -517,7 +666,20 @@ static gboolean gst_amt_src_stop(GstBaseSrc* src) {
   auto self = GST_AMT_SRC(src);
   auto priv = self->priv;
   priv->poster->stop_timer();
-  if (!priv->run) return TRUE;
+  bool abandoned = false;
+  {
+    // A pending lookup is abandoned: its thread ends on its own.
+    std::lock_guard<std::mutex> lk(priv->driad_mutex);
+    abandoned = priv->driad != nullptr;
+    priv->driad.reset();
+  }
+  if (!priv->run) {
+    if (abandoned) {
+      GST_DEBUG_OBJECT(self, "stopped with the DNS lookup pending (abandoned)");
+      post_metrics(self, mctx::gst::Post::stop);
+    }
+    return TRUE;
+  }
   Run& run = *priv->run;
   run.gateway.stop(Clock::now());  // the leave (Membership Update), if joined
   flush_transmits(self, run);
@@ -532,13 +694,30 @@ static gboolean gst_amt_src_stop(GstBaseSrc* src) {
   return TRUE;
 }
 
+// Sets the flushing flag of a pending DNS lookup and wakes create()'s wait.
+static void set_driad_flushing(Private* priv, bool flushing) {
+  std::shared_ptr<DriadJob> job;
+  {
+    std::lock_guard<std::mutex> lk(priv->driad_mutex);
+    job = priv->driad;
+  }
+  if (!job) return;
+  std::lock_guard<std::mutex> lk(job->mutex);
+  job->flushing = flushing;
+  job->cv.notify_all();
+}
+
 static gboolean gst_amt_src_unlock(GstBaseSrc* src) {
-  gst_poll_set_flushing(GST_AMT_SRC(src)->priv->poll, TRUE);
+  auto priv = GST_AMT_SRC(src)->priv;
+  gst_poll_set_flushing(priv->poll, TRUE);
+  set_driad_flushing(priv, true);
   return TRUE;
 }
 
 static gboolean gst_amt_src_unlock_stop(GstBaseSrc* src) {
-  gst_poll_set_flushing(GST_AMT_SRC(src)->priv->poll, FALSE);
+  auto priv = GST_AMT_SRC(src)->priv;
+  gst_poll_set_flushing(priv->poll, FALSE);
+  set_driad_flushing(priv, false);
   return TRUE;
 }
 
@@ -560,7 +739,26 @@ static GstCaps* gst_amt_src_get_caps(GstBaseSrc* src, GstCaps* filter) {
 static GstFlowReturn gst_amt_src_create(GstPushSrc* psrc, GstBuffer** out) {
   auto self = GST_AMT_SRC(psrc);
   auto priv = self->priv;
-  if (!priv->run) return GST_FLOW_FLUSHING;
+  if (!priv->run) {
+    // The DRIAD lookup start() began: wait for it (unlock() wakes the wait),
+    // then open the tunnel toward the relay it gives.
+    std::shared_ptr<DriadJob> job;
+    {
+      std::lock_guard<std::mutex> lk(priv->driad_mutex);
+      job = priv->driad;
+    }
+    if (!job) return GST_FLOW_FLUSHING;
+    {
+      std::unique_lock<std::mutex> lk(job->mutex);
+      job->cv.wait(lk, [&] { return job->done || job->flushing; });
+      if (!job->done) return GST_FLOW_FLUSHING;
+    }
+    {
+      std::lock_guard<std::mutex> lk(priv->driad_mutex);
+      priv->driad.reset();
+    }
+    if (!finish_driad(self, *job)) return GST_FLOW_ERROR;
+  }
   Run& run = *priv->run;
   for (;;) {
     if (run.ready_pos < run.ready.size()) {
@@ -795,9 +993,10 @@ static void gst_amt_src_class_init(GstAmtSrcClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_RELAY_ADDRESS,
       g_param_spec_string("relay-address", "Relay address",
-                          "The AMT relay: an IP address or a host name; empty = relay discovery "
-                          "at the anycast address 192.52.193.1 / 2001:3:: (no DNS/DRIAD "
-                          "discovery yet)",
+                          "The AMT relay: an IP address or a host name; empty = the relay the "
+                          "source's AMTRELAY DNS records name (DRIAD, RFC 8777; needs "
+                          "source-address), else relay discovery at the anycast address "
+                          "192.52.193.1 / 2001:3::",
                           "", rw));
   g_object_class_install_property(
       gobject_class, PROP_RELAY_PORT,

@@ -235,12 +235,24 @@ def case_amtsrc_stop(plugin_dir, tmp):
     use_resolver(tmp, "192.0.2.53", "options timeout:5 attempts:2")
     gw = A.start_gateway(plugin_dir, "amtsrc name=amt group=232.1.1.1 source-address="
                          "198.51.100.2 metrics-interval=0 ! fakesink")
-    time.sleep(1.5)
-    if any("error" in o for o in gw.lines):
-        A.fail("an ERROR while DNS is pending: %s" % gw.lines)
+    # The query reaches the silent server (the resolv.conf of the mount
+    # namespace is what the element uses), and nothing follows it.
+    silent.settimeout(10)
+    try:
+        query, sender = silent.recvfrom(512)
+    except socket.timeout:
+        A.fail("no DNS query reached the silent server 192.0.2.53 in 10 s")
+    if b"\x03100\x0251\x03198\x07in-addr\x04arpa" not in query:
+        A.fail("the query is not for 2.100.51.198.in-addr.arpa: %r" % query)
+    gw.read(1.0)
+    if any(k in o for o in gw.lines for k in ("error", "warning")) or \
+            any(o.get("element", "").startswith(("amt-state", "amt-relay-dns"))
+                for o in gw.lines):
+        A.fail("the lookup did not stay pending: %s" % gw.lines)
     took = A.stop(gw, within=1.0)
     silent.close()
-    log("amtsrc-stop: stopped in %.2f s with the DNS lookup pending" % took)
+    log("amtsrc-stop: query from %s seen, no answer; stopped in %.2f s with the lookup pending"
+        % (sender[0], took))
 
 
 def inner(args):

@@ -37,7 +37,7 @@
 
 namespace mctx {
 
-inline constexpr uint16_t kAmtRelayRrType = 260;  // AMTRELAY (IANA, RFC 8777 §4.1)
+inline constexpr uint16_t kAmtRelayRrType = 260;  // AMTRELAY (IANA, RFC 8777)
 
 enum class AmtRelayType : uint8_t {
   none = 0,  // no relay (the relay field is empty)
@@ -90,7 +90,7 @@ struct MCTX_API AmtRelayLookup {
   std::string query_name;  // the reverse name that was queried
   std::size_t records = 0;  // AMTRELAY records in the answer (all, parsed or not)
   // The records with a relay (types 1..3), by precedence, lowest first;
-  // records of equal precedence in random order (RFC 8777 §4.2.1).
+  // records of equal precedence in random order (RFC 8777 §4.2).
   std::vector<AmtRelayCandidate> relays;
   // A type-0 record was present: the zone says "no relay" at that
   // precedence. Type-0 records are never candidates.
@@ -107,7 +107,7 @@ struct MCTX_API AmtRelayLookup {
 
 // The relay a gateway uses: the first address of the first candidate (in
 // order) that has one of `family` (unset: any family). Its D bit decides
-// how it is used (RFC 8777 §4.2.2): D=0, Relay Discovery is sent to that
+// how it is used (RFC 8777): D=0, Relay Discovery is sent to that
 // address and the relay its Advertisement names is used; D=1, Requests go
 // to it directly.
 struct MCTX_API AmtRelayChoice {
