@@ -22,6 +22,8 @@ Cases:
   amtsrc          amtsrc with an empty relay-address finds amtrelayd through
                   an AMTRELAY record (D=0: Relay Discovery to it), joins,
                   and the LAN receiver gets the stream byte for byte.
+  amtsrc-ipv6     the same for an IPv6 (S,G), relay fd00::1, D=1 (Requests
+                  straight to it, no discovery), MLDv2 over an IPv6 tunnel.
   amtsrc-none     no AMTRELAY record: a WARNING saying so, then discovery
                   at the anycast address.
   amtsrc-stop     the DNS server never answers: the element starts, and
@@ -60,6 +62,11 @@ ZONES = {
 ns IN A 192.0.2.1
 relay1 IN A 203.0.113.21
 relay1 IN AAAA 2001:db8::21
+""",
+    # fd01::2: the IPv6 source of amtsrc_netns.py; amtrelayd on fd00::1,
+    # D=1: Requests straight to it.
+    "1.0.d.f.ip6.arpa": """
+2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 IN AMTRELAY 10 1 2 fd00::1
 """,
     # 2001:db8::7, nibble form.
     "8.b.d.0.1.0.0.2.ip6.arpa": """
@@ -186,25 +193,36 @@ def dns_messages(gw):
     return [o["element"] for o in gw.lines if o.get("element", "").startswith("amt-relay-dns")]
 
 
-def case_amtsrc(plugin_dir, relayd):
+def case_amtsrc(plugin_dir, relayd, v6=False):
+    """IPv4: AMTRELAY 10 0 1 192.0.2.1 (D=0: Relay Discovery to it first);
+    IPv6: AMTRELAY 10 1 2 fd00::1 (D=1: Requests straight to it)."""
     A = amt()
     A.setup_lan()
-    with A.Relay(relayd):
-        gw = A.start_gateway(plugin_dir, A.datagram_pipeline('""', A.GROUP4, A.SOURCE4))
+    relay = A.RELAY6 if v6 else A.RELAY4
+    joined_relay = "[fd00::1]:2268" if v6 else "192.0.2.1:2268"
+    with A.Relay(relayd, v6):
+        gw = A.start_gateway(plugin_dir, A.datagram_pipeline(
+            '""', A.GROUP6 if v6 else A.GROUP4, A.SOURCE6 if v6 else A.SOURCE4))
         A.wait_joined(gw, 20)
         found = dns_messages(gw)
-        if not found or "relay=(string)192.0.2.1" not in found[0] or \
-                "precedence=(uint)10" not in found[0] or "discovery=(boolean)true" not in found[0]:
-            A.fail("no amt-relay-dns message naming 192.0.2.1 (precedence 10, discovery): %s"
-                   % found)
+        want = ["result=(string)found", "relay=(string)%s" % relay, "precedence=(uint)10",
+                "relay-type=(string)%s" % ("ipv6" if v6 else "ipv4"),
+                "discovery=(boolean)%s" % ("false" if v6 else "true")]
+        if not found or any(w not in found[0] for w in want):
+            A.fail("amt-relay-dns does not say %s: %s" % (want, found))
         if any("warning" in o for o in gw.lines):
             A.fail("a WARNING although DNS named the relay: %s" % gw.lines)
-        joined = [o["element"] for o in gw.lines if A.state_is("joined")(o)]
-        if "relay=(string)192.0.2.1:2268" not in joined[0]:
-            A.fail("joined, but not with 192.0.2.1:2268: %s" % joined)
-        rx = A.receiver(10**6, 3)
-        A.send_stream(0, 200)
-        n = A.check_lan(rx, 0, 200)
+        states = [o["element"] for o in gw.lines if o.get("element", "").startswith("amt-state")]
+        if ("state=(string)discovering" in states[0]) == v6:
+            A.fail("D=%d, but the first state is %s" % (v6, states[0]))
+        # Structure text escapes brackets and quotes strings: compare without.
+        joined = [s.replace("\\", "").replace('"', "") for s in states
+                  if "state=(string)joined" in s]
+        if ("relay=(string)%s" % joined_relay) not in joined[0]:
+            A.fail("joined, but not with %s: %s" % (joined_relay, joined))
+        rx = A.receiver(10**6, 3, v6)
+        A.send_stream(0, 200, v6=v6)
+        n = A.check_lan(rx, 0, 200, v6)
         A.stop(gw)
         log("amtsrc: DNS gave %s; joined; %d/200 datagrams byte-identical on the LAN" %
             (found[0], n))
@@ -265,6 +283,8 @@ def inner(args):
             case_lookup(exe)
         elif case == "amtsrc":
             case_amtsrc(plugin_dir, relayd)
+        elif case == "amtsrc-ipv6":
+            case_amtsrc(plugin_dir, relayd, v6=True)
         elif case == "amtsrc-none":
             case_amtsrc_none(plugin_dir)
         elif case == "amtsrc-stop":
@@ -299,7 +319,7 @@ def main():
             log("SKIP: %s not installed (scripts/deps --test installs bind9 and bind9utils)"
                 % tool)
             return SKIP
-    if case == "amtsrc" and (not sys.argv[3] or not os.access(sys.argv[3], os.X_OK)):
+    if case in ("amtsrc", "amtsrc-ipv6") and (not sys.argv[3] or not os.access(sys.argv[3], os.X_OK)):
         log("SKIP: amtrelayd not available (../shared/peers/build-amtrelayd missing or failed)")
         return SKIP
     if case.startswith("amtsrc") and not sys.argv[2]:
