@@ -22,10 +22,17 @@
  *     tsdemux ! ...
  * ]|
  *
- * Messages: `amt-state` (state=discovering|requesting|joined|relay-lost|
- * stopped, relay), `amt-metrics` (periodic, every #GstAmtSrc:metrics-interval
- * ms, and at stop), `amtsrc-timeout` (no data for #GstAmtSrc:timeout ns). A
- * WARNING names the relay when it stops answering (once per loss). See
+ * With an empty #GstAmtSrc:relay-address and a #GstAmtSrc:source-address,
+ * the relay comes from the source's AMTRELAY DNS records (DRIAD, RFC 8777),
+ * looked up with the system resolver on a thread of its own; without a
+ * usable record (or for (*,G)), Relay Discovery goes to the anycast address.
+ *
+ * Messages: `amt-relay-dns` (what DNS gave: result=found|none|failed, relay,
+ * record, precedence, discovery), `amt-state` (state=discovering|requesting|
+ * joined|relay-lost|stopped, relay), `amt-metrics` (periodic, every
+ * #GstAmtSrc:metrics-interval ms, and at stop), `amtsrc-timeout` (no data
+ * for #GstAmtSrc:timeout ns). A WARNING names the relay when it stops
+ * answering (once per loss), and says so when DNS names no relay. See
  * docs/amt.md.
  */
 
