@@ -137,6 +137,12 @@ struct Run {
   GstClockTime last_data = GST_CLOCK_TIME_NONE;  // running time
   uint64_t send_errors = 0;
   uint64_t truncated = 0;
+  // Relays still to try when this one never answers (DRIAD: the next
+  // AMTRELAY records in order; nullopt = the anycast address, last).
+  std::vector<std::optional<mctx::AmtRelayChoice>> next_relays;
+  std::optional<mctx::IpAddress> dns_source;  // the source DRIAD looked up
+  std::size_t dns_records = 0;
+  bool switch_relay = false;  // set by check_relay_silence(): move to next_relays
   // The address object of the last inner source (payload output).
   GSocketAddress* meta_address = nullptr;
   mctx::IpAddress meta_source;
@@ -309,6 +315,10 @@ void check_relay_silence(GstAmtSrc* self, Run& run) {
     return;
   }
   if (run.warned || sends - run.sends_base < kSilentSendsBeforeWarning) return;
+  if (answers == 0 && !run.next_relays.empty()) {
+    run.switch_relay = true;  // never answered: the next relay DNS gave
+    return;
+  }
   run.warned = true;
   GST_ELEMENT_WARNING(self, RESOURCE, READ,
                       ("The AMT %s does not answer (%" G_GUINT64_FORMAT
@@ -544,6 +554,15 @@ void post_driad(GstAmtSrc* self, const char* result, const mctx::IpAddress& sour
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), st));
 }
 
+// What a run found by DNS keeps for trying the next relay.
+void priv_run_dns(GstAmtSrc* self, std::vector<std::optional<mctx::AmtRelayChoice>> next,
+                  const mctx::IpAddress& source, std::size_t records) {
+  Run& run = *self->priv->run;
+  run.next_relays = std::move(next);
+  run.dns_source = source;
+  run.dns_records = records;
+}
+
 // The lookup is done: the relay it names (posted as amt-relay-dns), or the
 // anycast discovery address with a WARNING saying why; then the run.
 bool finish_driad(GstAmtSrc* self, DriadJob& job) {
@@ -558,6 +577,7 @@ bool finish_driad(GstAmtSrc* self, DriadJob& job) {
   std::string why;
   std::size_t records = 0;
   std::optional<mctx::AmtRelayChoice> choice;
+  std::vector<std::optional<mctx::AmtRelayChoice>> next;
   if (!job.result || !*job.result) {
     why = job.result ? job.result->error().message : "the lookup did not run";
   } else {
@@ -570,8 +590,14 @@ bool finish_driad(GstAmtSrc* self, DriadJob& job) {
       GST_INFO_OBJECT(self, "AMTRELAY %s%s%s", c.record.to_string().c_str(),
                       c.problem.empty() ? "" : ": ", c.problem.c_str());
     }
-    choice = mctx::choose_amt_relay(l, family);
-    if (!choice) why = "AMTRELAY at " + query + ": " + l.why_none();
+    auto all = mctx::amt_relay_choices(l, family);
+    if (all.empty()) {
+      why = "AMTRELAY at " + query + ": " + l.why_none();
+    } else {
+      choice = all.front();
+      for (std::size_t i = 1; i < all.size(); ++i) next.emplace_back(all[i]);
+      next.emplace_back(std::nullopt);  // the anycast address, last
+    }
   }
   auto anycast = mctx::gst::make_plan(s, std::nullopt);
   if (choice) {
@@ -590,7 +616,9 @@ bool finish_driad(GstAmtSrc* self, DriadJob& job) {
       return false;
     }
     plan->relay_text += " (AMTRELAY " + choice->record.to_string() + ")";
-    return open_run(self, s, std::move(*plan));
+    if (!open_run(self, s, std::move(*plan))) return false;
+    priv_run_dns(self, std::move(next), source, records);
+    return true;
   }
   post_driad(self, job.result && *job.result ? "none" : "failed", source, query, records,
              nullptr);
@@ -603,6 +631,52 @@ bool finish_driad(GstAmtSrc* self, DriadJob& job) {
                        source.to_string().c_str(), anycast->relay_text.c_str()),
                       ("%s", why.c_str()));
   return open_run(self, s, std::move(*anycast));
+}
+
+// Closes the run's tunnel and returns its buffers (no message is sent).
+void close_run(Private* priv) {
+  Run& run = *priv->run;
+  gst_poll_remove_fd(priv->poll, &priv->pollfd);
+  gst_poll_fd_init(&priv->pollfd);
+  release_slots(run);
+  gst_buffer_pool_set_active(run.pool, FALSE);
+  gst_object_unref(run.pool);
+  priv->run.reset();
+}
+
+// The relay in use never answered: the next one DNS gave (or, last, the
+// anycast address), with a WARNING naming both.
+bool next_relay(GstAmtSrc* self) {
+  auto priv = self->priv;
+  Run& old = *priv->run;
+  auto next = std::move(old.next_relays);
+  const AmtSettings s = old.settings;
+  const std::string old_text = old.relay_text;
+  const auto source = old.dns_source;
+  const std::size_t records = old.dns_records;
+  const std::optional<mctx::AmtRelayChoice> choice = next.front();
+  next.erase(next.begin());
+  close_run(priv);
+  auto plan = choice ? mctx::gst::make_plan(s, choice->address, choice->discovery)
+                     : mctx::gst::make_plan(s, std::nullopt);
+  if (!plan) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", plan.error().c_str()), (nullptr));
+    return false;
+  }
+  if (choice) plan->relay_text += " (AMTRELAY " + choice->record.to_string() + ")";
+  GST_ELEMENT_WARNING(self, RESOURCE, READ,
+                      ("The AMT %s does not answer; trying %s instead.", old_text.c_str(),
+                       plan->relay_text.c_str()),
+                      ("%" G_GUINT64_FORMAT " messages unanswered; %zu more relays after it",
+                       kSilentSendsBeforeWarning, next.size()));
+  if (choice && source) {
+    post_driad(self, "next", *source, mctx::amt_reverse_name(*source), records, &*choice);
+  }
+  if (!open_run(self, s, std::move(*plan))) return false;
+  priv->run->next_relays = std::move(next);
+  priv->run->dns_source = source;
+  priv->run->dns_records = records;
+  return true;
 }
 
 }  // namespace
@@ -692,12 +766,7 @@ static gboolean gst_amt_src_stop(GstBaseSrc* src) {
   flush_transmits(self, run);
   publish_snapshot(priv, run);
   post_metrics(self, mctx::gst::Post::stop);
-  gst_poll_remove_fd(priv->poll, &priv->pollfd);
-  gst_poll_fd_init(&priv->pollfd);
-  release_slots(run);
-  gst_buffer_pool_set_active(run.pool, FALSE);
-  gst_object_unref(run.pool);
-  priv->run.reset();
+  close_run(priv);
   return TRUE;
 }
 
@@ -766,8 +835,9 @@ static GstFlowReturn gst_amt_src_create(GstPushSrc* psrc, GstBuffer** out) {
     }
     if (!finish_driad(self, *job)) return GST_FLOW_ERROR;
   }
-  Run& run = *priv->run;
   for (;;) {
+    if (priv->run->switch_relay && !next_relay(self)) return GST_FLOW_ERROR;
+    Run& run = *priv->run;  // (a new one after next_relay())
     if (run.ready_pos < run.ready.size()) {
       *out = run.ready[run.ready_pos++];
       return GST_FLOW_OK;
@@ -777,7 +847,7 @@ static GstFlowReturn gst_amt_src_create(GstPushSrc* psrc, GstBuffer** out) {
     flush_transmits(self, run);  // answers to control messages
     check_relay_silence(self, run);
     publish_snapshot(priv, run);
-    if (got != 0) continue;
+    if (got != 0 || run.switch_relay) continue;
 
     // Nothing queued: wait for the socket, the gateway's next deadline or
     // the data timeout, whichever comes first.

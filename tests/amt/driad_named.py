@@ -19,9 +19,10 @@ Cases:
   lookup          lookup_amt_relays() (mctx-driad-lookup): order, types,
                   D bits, type-3 names resolved through A/AAAA, type 0,
                   IPv6 nibble names, no record, a REFUSED query.
-  amtsrc          amtsrc with an empty relay-address finds amtrelayd through
-                  an AMTRELAY record (D=0: Relay Discovery to it), joins,
-                  and the LAN receiver gets the stream byte for byte.
+  amtsrc          amtsrc with an empty relay-address: the best AMTRELAY
+                  record names a relay that never answers, so it moves on
+                  to the next, amtrelayd (D=0: Relay Discovery to it),
+                  joins, and the LAN receiver gets the stream byte for byte.
   amtsrc-ipv6     the same for an IPv6 (S,G), relay fd00::1, D=1 (Requests
                   straight to it, no discovery), MLDv2 over an IPv6 tunnel.
   amtsrc-none     no AMTRELAY record: a WARNING saying so, then discovery
@@ -52,9 +53,11 @@ ZONES = {
 10 IN AMTRELAY 20 0 0 .
 10 IN AMTRELAY 30 0 3 nowhere.example.net.
 """,
-    # 198.51.100.2: the source of amtsrc_netns.py, relayed by amtrelayd on
-    # 192.0.2.1 (D=0: discovery first); a second, worse relay by name.
+    # 198.51.100.2: the source of amtsrc_netns.py. The best relay, 192.0.2.77,
+    # does not exist (no answer: the gateway moves on); then amtrelayd on
+    # 192.0.2.1 (D=0: discovery first); a third, worse relay by name.
     "100.51.198.in-addr.arpa": """
+2 IN AMTRELAY 5 1 1 192.0.2.77
 2 IN AMTRELAY 10 0 1 192.0.2.1
 2 IN AMTRELAY 200 1 3 relay1.example.net.
 """,
@@ -156,7 +159,7 @@ def case_lookup(exe):
     if a["relays"][3]["addresses"] or "nowhere.example.net." not in a["relays"][3]["problem"]:
         fail("nowhere.example.net.: %s" % a["relays"][3])
     b = res["198.51.100.2"]
-    if [r["record"] for r in b["relays"]] != ["10 0 1 192.0.2.1",
+    if [r["record"] for r in b["relays"]] != ["5 1 1 192.0.2.77", "10 0 1 192.0.2.1",
                                               "200 1 3 relay1.example.net."]:
         fail("198.51.100.2: %s" % b)
     c = res["2001:db8::7"]
@@ -194,7 +197,8 @@ def dns_messages(gw):
 
 
 def case_amtsrc(plugin_dir, relayd, v6=False):
-    """IPv4: AMTRELAY 10 0 1 192.0.2.1 (D=0: Relay Discovery to it first);
+    """IPv4: AMTRELAY 5 1 1 192.0.2.77 never answers, so the gateway moves
+    on to AMTRELAY 10 0 1 192.0.2.1 (D=0: Relay Discovery to it first);
     IPv6: AMTRELAY 10 1 2 fd00::1 (D=1: Requests straight to it)."""
     A = amt()
     A.setup_lan()
@@ -205,16 +209,27 @@ def case_amtsrc(plugin_dir, relayd, v6=False):
             '""', A.GROUP6 if v6 else A.GROUP4, A.SOURCE6 if v6 else A.SOURCE4))
         A.wait_joined(gw, 20)
         found = dns_messages(gw)
-        want = ["result=(string)found", "relay=(string)%s" % relay, "precedence=(uint)10",
-                "relay-type=(string)%s" % ("ipv6" if v6 else "ipv4"),
+        want = ["result=(string)%s" % ("found" if v6 else "next"), "relay=(string)%s" % relay,
+                "precedence=(uint)10", "relay-type=(string)%s" % ("ipv6" if v6 else "ipv4"),
                 "discovery=(boolean)%s" % ("false" if v6 else "true")]
-        if not found or any(w not in found[0] for w in want):
+        if len(found) != (1 if v6 else 2) or any(w not in found[-1] for w in want):
             A.fail("amt-relay-dns does not say %s: %s" % (want, found))
-        if any("warning" in o for o in gw.lines):
-            A.fail("a WARNING although DNS named the relay: %s" % gw.lines)
+        warnings = [o["warning"] for o in gw.lines if "warning" in o]
         states = [o["element"] for o in gw.lines if o.get("element", "").startswith("amt-state")]
-        if ("state=(string)discovering" in states[0]) == v6:
-            A.fail("D=%d, but the first state is %s" % (v6, states[0]))
+        if v6:
+            if warnings:
+                A.fail("a WARNING although DNS named the relay: %s" % warnings)
+            if "state=(string)requesting" not in states[0]:
+                A.fail("D=1, but the first state is %s" % states[0])
+        else:
+            if "result=(string)found" not in found[0] or \
+                    "relay=(string)192.0.2.77" not in found[0]:
+                A.fail("the first relay is not 192.0.2.77 (precedence 5): %s" % found)
+            if len(warnings) != 1 or "192.0.2.77" not in warnings[0] or \
+                    "192.0.2.1" not in warnings[0]:
+                A.fail("no single WARNING naming the silent relay and the next: %s" % warnings)
+            if not any("state=(string)discovering" in st for st in states):
+                A.fail("D=0, but no Relay Discovery to 192.0.2.1: %s" % states)
         # Structure text escapes brackets and quotes strings: compare without.
         joined = [s.replace("\\", "").replace('"', "") for s in states
                   if "state=(string)joined" in s]
@@ -224,8 +239,8 @@ def case_amtsrc(plugin_dir, relayd, v6=False):
         A.send_stream(0, 200, v6=v6)
         n = A.check_lan(rx, 0, 200, v6)
         A.stop(gw)
-        log("amtsrc: DNS gave %s; joined; %d/200 datagrams byte-identical on the LAN" %
-            (found[0], n))
+        log("amtsrc: DNS gave %s; %s joined; %d/200 datagrams byte-identical on the LAN" %
+            (found, warnings, n))
 
 
 def case_amtsrc_none(plugin_dir):

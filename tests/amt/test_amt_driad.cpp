@@ -229,6 +229,16 @@ TEST(AmtDriad, ChooseFirstUsableAddressAndTheDBit) {
   l.relays[0].addresses = {ip("2001:db8::1"), ip("192.0.2.9")};
   EXPECT_EQ(choose_amt_relay(l)->address, ip("2001:db8::1"));
   EXPECT_EQ(choose_amt_relay(l, Family::ipv4)->address, ip("192.0.2.9"));
+  // All of them in order, one address per record.
+  const auto all = amt_relay_choices(l);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].address, ip("2001:db8::1"));
+  EXPECT_EQ(all[1].address, ip("203.0.113.5"));
+  EXPECT_EQ(all[2].address, ip("2001:db8::7"));
+  const auto v4 = amt_relay_choices(l, Family::ipv4);
+  ASSERT_EQ(v4.size(), 2u);
+  EXPECT_EQ(v4[0].address, ip("192.0.2.9"));
+  EXPECT_EQ(v4[1].address, ip("203.0.113.5"));
 }
 
 TEST(AmtDriad, WhyNone) {

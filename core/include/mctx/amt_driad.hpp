@@ -117,6 +117,11 @@ struct MCTX_API AmtRelayChoice {
 };
 MCTX_API std::optional<AmtRelayChoice> choose_amt_relay(const AmtRelayLookup& lookup,
                                                         std::optional<Family> family = {});
+// Every usable relay in order, one per record (its first address of
+// `family`): the first is choose_amt_relay()'s, the others are what a
+// gateway tries next when it gets no answer.
+MCTX_API std::vector<AmtRelayChoice> amt_relay_choices(const AmtRelayLookup& lookup,
+                                                       std::optional<Family> family = {});
 
 // Builds the lookup result from the RDATA of each AMTRELAY record of one
 // answer: parses them (malformed ones go to `skipped`), drops type 0, and

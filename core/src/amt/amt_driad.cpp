@@ -236,15 +236,24 @@ std::string AmtRelayLookup::why_none() const {
   return s + " (no address of the tunnel's family)";
 }
 
-std::optional<AmtRelayChoice> choose_amt_relay(const AmtRelayLookup& lookup,
-                                               std::optional<Family> family) {
+std::vector<AmtRelayChoice> amt_relay_choices(const AmtRelayLookup& lookup,
+                                              std::optional<Family> family) {
+  std::vector<AmtRelayChoice> out;
   for (const AmtRelayCandidate& c : lookup.relays) {
     for (const IpAddress& a : c.addresses) {
       if (family && a.family() != *family) continue;
-      return AmtRelayChoice{a, c.record, !c.record.discovery_optional};
+      out.push_back(AmtRelayChoice{a, c.record, !c.record.discovery_optional});
+      break;
     }
   }
-  return std::nullopt;
+  return out;
+}
+
+std::optional<AmtRelayChoice> choose_amt_relay(const AmtRelayLookup& lookup,
+                                               std::optional<Family> family) {
+  auto all = amt_relay_choices(lookup, family);
+  if (all.empty()) return std::nullopt;
+  return std::move(all.front());
 }
 
 namespace {
