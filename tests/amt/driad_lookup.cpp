@@ -44,14 +44,13 @@ int main(int argc, char** argv) {
     std::string line = "{\"source\": " + json(argv[i]);
     auto r = mctx::lookup_amt_relays(*source);
     if (!r) {
-      line += ", \"error\": " + json(r.error().message) + ", \"code\": " +
-              json(mctx::errc_name(r.error().code)) + "}";
+      line += ", \"error\": " + json(r.error().message) +
+              ", \"code\": " + json(mctx::errc_name(r.error().code)) + "}";
       std::printf("%s\n", line.c_str());
       continue;
     }
-    line += ", \"query\": " + json(r->query_name) + ", \"records\": " +
-            std::to_string(r->records) + ", \"no_relay\": " +
-            (r->no_relay_record ? "true" : "false") + ", \"skipped\": [";
+    line += ", \"query\": " + json(r->query_name) + ", \"records\": " + std::to_string(r->records) +
+            ", \"no_relay\": " + (r->no_relay_record ? "true" : "false") + ", \"skipped\": [";
     for (std::size_t k = 0; k < r->skipped.size(); ++k) {
       line += (k ? ", " : "") + json(r->skipped[k]);
     }

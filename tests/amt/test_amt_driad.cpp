@@ -37,8 +37,8 @@ std::string parse_err(const Bytes& b) {
 }
 
 // "relay.example.net." in wire form.
-const Bytes kRelayName = {5, 'r', 'e', 'l', 'a', 'y', 7, 'e', 'x', 'a', 'm', 'p',
-                          'l', 'e', 3,   'n', 'e', 't', 0};
+const Bytes kRelayName = {5,   'r', 'e', 'l', 'a', 'y', 7,   'e', 'x', 'a',
+                          'm', 'p', 'l', 'e', 3,   'n', 'e', 't', 0};
 
 }  // namespace
 
@@ -151,10 +151,9 @@ TEST(AmtDriad, MalformedNames) {
 
 TEST(AmtDriad, OrderByPrecedenceSkipsNoneAndMalformed) {
   std::vector<std::vector<std::byte>> rdata = {
-      B({30, 0x01, 203, 0, 113, 30}),
-      B({0, 0x00}),                   // type 0: no relay
-      B(cat({20, 0x83}, kRelayName)),  // name, D
-      B({10, 0x01, 203, 0, 113}),     // malformed
+      B({30, 0x01, 203, 0, 113, 30}), B({0, 0x00}),  // type 0: no relay
+      B(cat({20, 0x83}, kRelayName)),                // name, D
+      B({10, 0x01, 203, 0, 113}),                    // malformed
       B({5, 0x81, 203, 0, 113, 5}),
   };
   const auto l = order_amt_relays("x.in-addr.arpa.", rdata, [] { return 0u; });
@@ -211,8 +210,8 @@ TEST(AmtDriad, NoRecords) {
 
 TEST(AmtDriad, ChooseFirstUsableAddressAndTheDBit) {
   std::vector<std::vector<std::byte>> rdata = {
-      B(cat({1, 0x03}, kRelayName)),       // name, D=0, unresolved: no address
-      B({5, 0x01, 203, 0, 113, 5}),        // IPv4, D=0
+      B(cat({1, 0x03}, kRelayName)),                     // name, D=0, unresolved: no address
+      B({5, 0x01, 203, 0, 113, 5}),                      // IPv4, D=0
       B(cat({7, 0x82}, addr_bytes(ip("2001:db8::7")))),  // IPv6, D=1
   };
   auto l = order_amt_relays("q.", rdata, [] { return 0u; });

@@ -45,7 +45,8 @@ enum class AmtRelayType : uint8_t {
   ipv6 = 2,  // 16-byte IPv6 address
   name = 3,  // wire-format domain name, uncompressed (RFC 1035 §3.3)
 };
-MCTX_API const char* amt_relay_type_name(AmtRelayType t) noexcept;  // "none", "ipv4", "ipv6", "name"
+MCTX_API const char* amt_relay_type_name(
+    AmtRelayType t) noexcept;  // "none", "ipv4", "ipv6", "name"
 
 // One AMTRELAY record, parsed.
 struct MCTX_API AmtRelayRecord {
@@ -72,8 +73,7 @@ MCTX_API std::string amt_reverse_name(const IpAddress& address);
 // with a label longer than 63 bytes or a character other than a letter,
 // digit, '-' or '_'; a type 1 / 2 address that is multicast or
 // unspecified; an unknown type (4..127).
-MCTX_API Result<AmtRelayRecord, std::string> parse_amtrelay_rdata(
-    std::span<const std::byte> rdata);
+MCTX_API Result<AmtRelayRecord, std::string> parse_amtrelay_rdata(std::span<const std::byte> rdata);
 
 // A relay to try, in order.
 struct MCTX_API AmtRelayCandidate {
@@ -87,7 +87,7 @@ struct MCTX_API AmtRelayCandidate {
 
 // What the records of one reverse name give.
 struct MCTX_API AmtRelayLookup {
-  std::string query_name;  // the reverse name that was queried
+  std::string query_name;   // the reverse name that was queried
   std::size_t records = 0;  // AMTRELAY records in the answer (all, parsed or not)
   // The records with a relay (types 1..3), by precedence, lowest first;
   // records of equal precedence in random order (RFC 8777 §4.2).

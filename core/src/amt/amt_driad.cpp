@@ -23,10 +23,14 @@ using internal::q;
 
 const char* amt_relay_type_name(AmtRelayType t) noexcept {
   switch (t) {
-    case AmtRelayType::none: return "none";
-    case AmtRelayType::ipv4: return "ipv4";
-    case AmtRelayType::ipv6: return "ipv6";
-    case AmtRelayType::name: return "name";
+    case AmtRelayType::none:
+      return "none";
+    case AmtRelayType::ipv4:
+      return "ipv4";
+    case AmtRelayType::ipv6:
+      return "ipv6";
+    case AmtRelayType::name:
+      return "name";
   }
   return "unknown";
 }
@@ -35,10 +39,16 @@ std::string AmtRelayRecord::to_string() const {
   std::string s = std::to_string(precedence) + (discovery_optional ? " 1 " : " 0 ") +
                   std::to_string(static_cast<unsigned>(type)) + " ";
   switch (type) {
-    case AmtRelayType::none: s += "."; break;
+    case AmtRelayType::none:
+      s += ".";
+      break;
     case AmtRelayType::ipv4:
-    case AmtRelayType::ipv6: s += address ? address->to_string() : "?"; break;
-    case AmtRelayType::name: s += name; break;
+    case AmtRelayType::ipv6:
+      s += address ? address->to_string() : "?";
+      break;
+    case AmtRelayType::name:
+      s += name;
+      break;
   }
   return s;
 }
@@ -82,8 +92,9 @@ Result<std::string, std::string> parse_relay_name(std::span<const std::byte> byt
   int label = 0;
   for (;;) {
     if (pos >= bytes.size()) {
-      return unexpected(std::string("relay name: the RDATA ends before the name's final "
-                                    "zero-length label"));
+      return unexpected(
+          std::string("relay name: the RDATA ends before the name's final "
+                      "zero-length label"));
     }
     const auto len = static_cast<unsigned>(bytes[pos]);
     ++label;
@@ -98,16 +109,15 @@ Result<std::string, std::string> parse_relay_name(std::span<const std::byte> byt
                         "never compressed; a label is 1..63 bytes)");
     }
     if (pos + 1 + len > bytes.size()) {
-      return unexpected("relay name label " + std::to_string(label) + " of " +
-                        std::to_string(len) + " bytes runs past the end of the RDATA");
+      return unexpected("relay name label " + std::to_string(label) + " of " + std::to_string(len) +
+                        " bytes runs past the end of the RDATA");
     }
     for (std::size_t i = 0; i < len; ++i) {
       const auto c = static_cast<unsigned char>(bytes[pos + 1 + i]);
-      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '-' || c == '_';
+      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_';
       if (!ok) {
-        return unexpected("relay name label " + std::to_string(label) + ": byte " +
-                          hex_byte(c) +
+        return unexpected("relay name label " + std::to_string(label) + ": byte " + hex_byte(c) +
                           " is not a host name character (letters, digits, '-', '_')");
       }
       name += static_cast<char>(c);
@@ -116,8 +126,9 @@ Result<std::string, std::string> parse_relay_name(std::span<const std::byte> byt
     pos += 1 + len;
   }
   if (name.empty()) {
-    return unexpected(std::string("relay name is the root '.': no relay host (type 0 says "
-                                  "\"no relay\")"));
+    return unexpected(
+        std::string("relay name is the root '.': no relay host (type 0 says "
+                    "\"no relay\")"));
   }
   if (pos != bytes.size()) {
     return unexpected("relay name ends at byte " + std::to_string(pos) + " of " +
@@ -142,8 +153,7 @@ Result<AmtRelayRecord, std::string> parse_amtrelay_rdata(std::span<const std::by
   auto exact = [&](std::size_t want) -> Result<void, std::string> {
     if (relay.size() == want) return {};
     return unexpected("relay type " + std::to_string(type) + " with a relay field of " +
-                      std::to_string(relay.size()) + " bytes: must be " +
-                      std::to_string(want));
+                      std::to_string(relay.size()) + " bytes: must be " + std::to_string(want));
   };
   switch (type) {
     case 0:
@@ -227,8 +237,8 @@ AmtRelayLookup order_amt_relays(std::string query_name,
 std::string AmtRelayLookup::why_none() const {
   if (records == 0) return "no AMTRELAY record";
   if (relays.empty() && skipped.empty()) return "only a type-0 (no relay) record";
-  std::string s = std::to_string(records) + (records == 1 ? " record" : " records") +
-                  ", none usable";
+  std::string s =
+      std::to_string(records) + (records == 1 ? " record" : " records") + ", none usable";
   if (!skipped.empty()) return s + ": " + skipped.front();
   for (const AmtRelayCandidate& c : relays) {
     if (!c.problem.empty()) return s + ": " + c.problem;
@@ -260,14 +270,20 @@ namespace {
 
 const char* status_text(platform::DnsStatus s) {
   switch (s) {
-    case platform::DnsStatus::ok: return "answered";
-    case platform::DnsStatus::no_such_name: return "no such name";
-    case platform::DnsStatus::no_data: return "no AMTRELAY record";
+    case platform::DnsStatus::ok:
+      return "answered";
+    case platform::DnsStatus::no_such_name:
+      return "no such name";
+    case platform::DnsStatus::no_data:
+      return "no AMTRELAY record";
     case platform::DnsStatus::no_answer:
       return "no usable answer from the DNS servers (timeout, SERVFAIL or REFUSED)";
-    case platform::DnsStatus::refused: return "the DNS server refused the query";
-    case platform::DnsStatus::bad_answer: return "malformed answer";
-    case platform::DnsStatus::resolver_error: return "resolver unavailable";
+    case platform::DnsStatus::refused:
+      return "the DNS server refused the query";
+    case platform::DnsStatus::bad_answer:
+      return "malformed answer";
+    case platform::DnsStatus::resolver_error:
+      return "resolver unavailable";
   }
   return "unknown";
 }
@@ -281,7 +297,8 @@ Res<AmtRelayLookup> lookup_amt_relays(const IpAddress& source,
   switch (a.status) {
     case platform::DnsStatus::ok:
     case platform::DnsStatus::no_such_name:
-    case platform::DnsStatus::no_data: break;
+    case platform::DnsStatus::no_data:
+      break;
     default:
       return fail(Errc::amt_dns_failed, "DNS query for the AMTRELAY records of source " +
                                             q(source) + " at " + q(name) + ": " +

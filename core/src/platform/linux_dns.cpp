@@ -35,10 +35,14 @@ struct ResolverState {
 
 DnsStatus status_of(int herr) {
   switch (herr) {
-    case HOST_NOT_FOUND: return DnsStatus::no_such_name;
-    case NO_DATA: return DnsStatus::no_data;
-    case NO_RECOVERY: return DnsStatus::refused;
-    default: return DnsStatus::no_answer;  // TRY_AGAIN, NETDB_INTERNAL (timeout, no server)
+    case HOST_NOT_FOUND:
+      return DnsStatus::no_such_name;
+    case NO_DATA:
+      return DnsStatus::no_data;
+    case NO_RECOVERY:
+      return DnsStatus::refused;
+    default:
+      return DnsStatus::no_answer;  // TRY_AGAIN, NETDB_INTERNAL (timeout, no server)
   }
 }
 
@@ -55,8 +59,8 @@ DnsAnswer dns_query(const std::string& name, uint16_t type) {
   // The largest DNS message (a TCP answer); res_nquery retries over TCP
   // when the UDP answer is truncated.
   std::vector<unsigned char> buf(65535);
-  const int len = res_nquery(&rs->state, name.c_str(), ns_c_in, type, buf.data(),
-                             static_cast<int>(buf.size()));
+  const int len =
+      res_nquery(&rs->state, name.c_str(), ns_c_in, type, buf.data(), static_cast<int>(buf.size()));
   if (len < 0) {
     const int herr = rs->state.res_h_errno;
     out.status = status_of(herr);
