@@ -3,7 +3,7 @@
 # Copyright (c) 2026 The mctx authors
 """DRIAD (RFC 8777) against a real DNS server: bind9's named, in namespaces.
 
-Run under `scripts/mctx-netns --peer2` (the layout of amtsrc_netns.py: the
+Run under `scripts/mctx-netns --peer2` (the layout of driad_netns.py: the
 relay's namespace holds 192.0.2.1, the gateway's 192.0.2.2). This script
 re-runs itself in a private mount namespace too, where /etc/resolv.conf is
 a bind mount naming the test's server: the code under test uses the
@@ -53,7 +53,7 @@ ZONES = {
 10 IN AMTRELAY 20 0 0 .
 10 IN AMTRELAY 30 0 3 nowhere.example.net.
 """,
-    # 198.51.100.2: the source of amtsrc_netns.py. The best relay, 192.0.2.77,
+    # 198.51.100.2: the source of driad_netns.py. The best relay, 192.0.2.77,
     # does not exist (no answer: the gateway moves on); then amtrelayd on
     # 192.0.2.1 (D=0: discovery first); a third, worse relay by name.
     "100.51.198.in-addr.arpa": """
@@ -66,7 +66,7 @@ ns IN A 192.0.2.1
 relay1 IN A 203.0.113.21
 relay1 IN AAAA 2001:db8::21
 """,
-    # fd01::2: the IPv6 source of amtsrc_netns.py; amtrelayd on fd00::1,
+    # fd01::2: the IPv6 source of driad_netns.py; amtrelayd on fd00::1,
     # D=1: Requests straight to it.
     "1.0.d.f.ip6.arpa": """
 2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0 IN AMTRELAY 10 1 2 fd00::1
@@ -186,8 +186,8 @@ def case_lookup(exe):
 
 def amt():
     sys.path.insert(0, HERE)
-    import amtsrc_netns
-    return amtsrc_netns
+    import driad_netns
+    return driad_netns
 
 
 def dns_messages(gw):
@@ -233,7 +233,7 @@ def case_amtsrc(plugin_dir, relayd, v6=False):
                   if "state=(string)joined" in s]
         if ("relay=(string)%s" % joined_relay) not in joined[0]:
             A.fail("joined, but not with %s: %s" % (joined_relay, joined))
-        rx = A.receiver(10**6, 3, v6)
+        rx = A.receiver(v6)
         A.send_stream(0, 200, v6=v6)
         n = A.check_lan(rx, 0, 200, v6)
         A.stop(gw)
