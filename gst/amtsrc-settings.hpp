@@ -38,6 +38,7 @@ struct AmtSettings {
   gint buffer_size = 0;        // SO_RCVBUF (0 = system default)
   guint64 timeout = 0;         // ns without data before amtsrc-timeout (0 = off)
   guint metrics_interval = kAmtDefaultMetricsInterval;
+  bool dns_discovery = true;   // DRIAD when relay_address is empty and a source is set
 };
 
 // What start() needs, checked: every message names the property, the value

@@ -91,6 +91,7 @@ enum {
   PROP_METRICS,
   PROP_METRICS_INTERVAL,
   PROP_URI,
+  PROP_DNS_DISCOVERY,
 };
 
 GType amt_output_get_type() {
@@ -732,10 +733,11 @@ static gboolean gst_amt_src_start(GstBaseSrc* src) {
     priv->send_errors = 0;
     priv->truncated = 0;
   }
-  // No relay given, an (S,G): DRIAD first (RFC 8777 needs the source). The
-  // streaming thread waits for the answer (create()).
+  // No relay given, an (S,G), dns-discovery on: DRIAD first (RFC 8777 needs
+  // the source). The streaming thread waits for the answer (create()).
   const auto& source = plan->gateway.groups[0].source;
-  const bool driad = s.relay_address.empty() && source && start_driad(self, s, *source);
+  const bool driad =
+      s.relay_address.empty() && source && s.dns_discovery && start_driad(self, s, *source);
   if (!driad && !open_run(self, s, std::move(*plan))) return FALSE;
   priv->poster->clear_eos();
   priv->poster->set_interval(s.metrics_interval);
@@ -946,6 +948,7 @@ static void gst_amt_src_set_property(GObject* object, guint prop_id, const GValu
       s.metrics_interval = g_value_get_uint(value);
       priv->poster->set_interval(s.metrics_interval);
       break;
+    case PROP_DNS_DISCOVERY: s.dns_discovery = g_value_get_boolean(value); break;
     case PROP_URI: {
       AmtSettings copy = s;
       auto r = mctx::gst::parse_amt_uri(str(), copy);
@@ -987,6 +990,7 @@ static void gst_amt_src_get_property(GObject* object, guint prop_id, GValue* val
     case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
     case PROP_TIMEOUT: g_value_set_uint64(value, s.timeout); break;
     case PROP_METRICS_INTERVAL: g_value_set_uint(value, s.metrics_interval); break;
+    case PROP_DNS_DISCOVERY: g_value_set_boolean(value, s.dns_discovery); break;
     case PROP_URI: g_value_set_string(value, mctx::gst::make_amt_uri(s).c_str()); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
@@ -1139,6 +1143,13 @@ static void gst_amt_src_class_init(GstAmtSrcClass* klass) {
                         "Period of the amt-metrics element messages in milliseconds; 0 = only "
                         "at stop",
                         0, G_MAXUINT, mctx::gst::kAmtDefaultMetricsInterval, live));
+  g_object_class_install_property(
+      gobject_class, PROP_DNS_DISCOVERY,
+      g_param_spec_boolean("dns-discovery", "DNS discovery",
+                           "With an empty relay-address and a source-address: look the relay "
+                           "up in the source's AMTRELAY DNS records first (DRIAD, RFC 8777); "
+                           "false = straight to the anycast discovery address",
+                           TRUE, rw));
   g_object_class_install_property(
       gobject_class, PROP_URI,
       g_param_spec_string("uri", "URI",

@@ -26,7 +26,7 @@ Cases:
   amtsrc-ipv6     the same for an IPv6 (S,G), relay fd00::1, D=1 (Requests
                   straight to it, no discovery), MLDv2 over an IPv6 tunnel.
   amtsrc-none     no AMTRELAY record: a WARNING saying so, then discovery
-                  at the anycast address.
+                  at the anycast address; dns-discovery=false: no query.
   amtsrc-stop     the DNS server never answers: the element starts, and
                   stops within a second while the lookup is pending.
 Exit 77 (skip) when named (bind9) or amtrelayd is missing.
@@ -254,7 +254,17 @@ def case_amtsrc_none(plugin_dir):
     if not found or "result=(string)none" not in found[0]:
         A.fail("amt-relay-dns result=none missing: %s" % found)
     A.stop(gw)
-    log("amtsrc-none: WARNING %r; then discovery at the anycast address" % w["warning"])
+    # dns-discovery=false: no query, no WARNING, discovery at once.
+    gw = A.start_gateway(plugin_dir, "amtsrc name=amt group=232.1.1.1 source-address="
+                         "203.0.113.99 dns-discovery=false metrics-interval=0 ! fakesink")
+    if gw.wait_for(A.state_is("discovering"), 5) is None:
+        A.fail("dns-discovery=false: no discovery at once: %s" % gw.lines)
+    gw.read(1.0)
+    if dns_messages(gw) or any("warning" in o for o in gw.lines):
+        A.fail("dns-discovery=false, but DNS was asked: %s" % gw.lines)
+    A.stop(gw)
+    log("amtsrc-none: WARNING %r; then discovery at the anycast address; with "
+        "dns-discovery=false no query and no WARNING" % w["warning"])
 
 
 def case_amtsrc_stop(plugin_dir, tmp):
