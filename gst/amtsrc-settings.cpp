@@ -34,7 +34,8 @@ std::string_view strip_brackets(std::string_view s) {
 }  // namespace
 
 Result<AmtPlan, std::string> make_plan(const AmtSettings& s,
-                                       const std::optional<IpAddress>& relay) {
+                                       const std::optional<IpAddress>& relay,
+                                       bool discover_at_relay) {
   AmtPlan plan;
   if (s.group.empty()) {
     return unexpected(std::string(
@@ -66,7 +67,11 @@ Result<AmtPlan, std::string> make_plan(const AmtSettings& s,
   }
   const auto relay_port = static_cast<uint16_t>(s.relay_port);
   Family tunnel_family = Family::ipv4;
-  if (relay) {
+  if (relay && discover_at_relay) {
+    plan.gateway.discovery = Endpoint{*relay, relay_port};
+    tunnel_family = relay->family();
+    plan.relay_text = "relay discovery at " + plan.gateway.discovery->to_string();
+  } else if (relay) {
     plan.gateway.relay = Endpoint{*relay, relay_port};
     tunnel_family = relay->family();
     plan.relay_text = "relay " + plan.gateway.relay->to_string();

@@ -27,7 +27,7 @@ inline constexpr const char* kAmtDiscoveryV4 = "192.52.193.1";  // RFC 7450 §7.
 inline constexpr const char* kAmtDiscoveryV6 = "2001:3::";      // RFC 7450 §7.1
 
 struct AmtSettings {
-  std::string relay_address;   // "" = discovery at the anycast address
+  std::string relay_address;   // "" = DRIAD (for an (S,G)), then the anycast address
   guint relay_port = kAmtDefaultRelayPort;
   std::string group;
   std::string source_address;  // "" = (*,G)
@@ -38,18 +38,23 @@ struct AmtSettings {
   gint buffer_size = 0;        // SO_RCVBUF (0 = system default)
   guint64 timeout = 0;         // ns without data before amtsrc-timeout (0 = off)
   guint metrics_interval = kAmtDefaultMetricsInterval;
+  bool dns_discovery = true;   // DRIAD when relay_address is empty and a source is set
 };
 
 // What start() needs, checked: every message names the property, the value
 // and the rule. `relay` is the relay address already resolved (a host name
-// is resolved by the caller).
+// is resolved by the caller, an AMTRELAY record by DRIAD); unset: Relay
+// Discovery at the anycast address. `discover_at_relay`: Relay Discovery is
+// sent to `relay` itself and the relay its Advertisement names is used (an
+// AMTRELAY record with D=0, RFC 8777).
 struct AmtPlan {
   AmtGatewayConfig gateway;
   AmtTunnelConfig tunnel;
   std::string relay_text;  // for messages: "192.0.2.1:2268" or "discovery at 192.52.193.1:2268"
 };
 Result<AmtPlan, std::string> make_plan(const AmtSettings& s,
-                                       const std::optional<IpAddress>& relay);
+                                       const std::optional<IpAddress>& relay,
+                                       bool discover_at_relay = false);
 
 // amt://SOURCE@GROUP[:PORT]?relay=ADDRESS (amt://GROUP[:PORT] for (*,G);
 // IPv6 addresses in brackets). Sets group, source-address, port and

@@ -22,10 +22,17 @@
  *     tsdemux ! ...
  * ]|
  *
- * Messages: `amt-state` (state=discovering|requesting|joined|relay-lost|
- * stopped, relay), `amt-metrics` (periodic, every #GstAmtSrc:metrics-interval
- * ms, and at stop), `amtsrc-timeout` (no data for #GstAmtSrc:timeout ns). A
- * WARNING names the relay when it stops answering (once per loss). See
+ * With an empty #GstAmtSrc:relay-address and a #GstAmtSrc:source-address,
+ * the relay comes from the source's AMTRELAY DNS records (DRIAD, RFC 8777),
+ * looked up with the system resolver on a thread of its own; without a
+ * usable record (or for (*,G)), Relay Discovery goes to the anycast address.
+ *
+ * Messages: `amt-relay-dns` (what DNS gave: result=found|none|failed, relay,
+ * record, precedence, discovery), `amt-state` (state=discovering|requesting|
+ * joined|relay-lost|stopped, relay), `amt-metrics` (periodic, every
+ * #GstAmtSrc:metrics-interval ms, and at stop), `amtsrc-timeout` (no data
+ * for #GstAmtSrc:timeout ns). A WARNING names the relay when it stops
+ * answering (once per loss), and says so when DNS names no relay. See
  * docs/amt.md.
  */
 
@@ -37,14 +44,18 @@
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include "amtsrc-settings.hpp"
 #include "mctx/amt.hpp"
+#include "mctx/amt_driad.hpp"
 #include "mctx/amt_tunnel.hpp"
 #include "mctxsink-metrics.hpp"
 
@@ -80,6 +91,7 @@ enum {
   PROP_METRICS,
   PROP_METRICS_INTERVAL,
   PROP_URI,
+  PROP_DNS_DISCOVERY,
 };
 
 GType amt_output_get_type() {
@@ -126,6 +138,12 @@ struct Run {
   GstClockTime last_data = GST_CLOCK_TIME_NONE;  // running time
   uint64_t send_errors = 0;
   uint64_t truncated = 0;
+  // Relays still to try when this one never answers (DRIAD: the next
+  // AMTRELAY records in order; nullopt = the anycast address, last).
+  std::vector<std::optional<mctx::AmtRelayChoice>> next_relays;
+  std::optional<mctx::IpAddress> dns_source;  // the source DRIAD looked up
+  std::size_t dns_records = 0;
+  bool switch_relay = false;  // set by check_relay_silence(): move to next_relays
   // The address object of the last inner source (payload output).
   GSocketAddress* meta_address = nullptr;
   mctx::IpAddress meta_source;
@@ -137,12 +155,31 @@ struct Run {
   Run& operator=(const Run&) = delete;
 };
 
+// A DRIAD lookup (RFC 8777) on a thread of its own: the system resolver
+// blocks for up to its own timeouts, and a lookup cannot be interrupted. The
+// thread holds a reference; the element drops its own on stop, abandoning
+// a pending lookup (the thread then ends on its own and touches nothing of
+// the element). create() waits for it, and unlock() wakes that wait.
+struct DriadJob {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool done = false;
+  bool flushing = false;  // unlock() .. unlock_stop()
+  std::optional<mctx::Res<mctx::AmtRelayLookup>> result;
+  mctx::IpAddress source;
+  AmtSettings settings;  // the snapshot start() took
+};
+
 struct Private {
   std::mutex settings_mutex;
   AmtSettings settings;
   GstCaps* caps = nullptr;
 
   std::unique_ptr<Run> run;
+  // The pending DRIAD lookup (between start() and the first create() that
+  // sees it done). Set in start(), taken by the streaming thread.
+  std::mutex driad_mutex;
+  std::shared_ptr<DriadJob> driad;
   GstPoll* poll = nullptr;
   GstPollFD pollfd = GST_POLL_FD_INIT;
 
@@ -286,6 +323,10 @@ void check_relay_silence(GstAmtSrc* self, Run& run) {
     return;
   }
   if (run.warned || sends - run.sends_base < kSilentSendsBeforeWarning) return;
+  if (answers == 0 && !run.next_relays.empty()) {
+    run.switch_relay = true;  // never answered: the next relay DNS gave
+    return;
+  }
   run.warned = true;
   // The relay in use when discovery found one (it is the one silent now).
   std::string who = run.relay_text;
@@ -417,6 +458,243 @@ bool receive_batch(GstAmtSrc* self, Run& run, std::size_t& got) {
 
 // ------------------------------------------------------------- lifecycle
 
+namespace {
+
+// Opens the tunnel and creates the gateway for `plan`, and starts it: the
+// relay is known (given, found by DNS, or anycast discovery). Errors are
+// posted. From start() or, after a DRIAD lookup, from create().
+bool open_run(GstAmtSrc* self, const AmtSettings& s, mctx::gst::AmtPlan plan) {
+  auto priv = self->priv;
+  plan.gateway.on_state_change = [self](mctx::AmtGatewayState, mctx::AmtGatewayState to) {
+    auto p = self->priv;
+    std::string r;
+    if (p->run) {
+      if (auto e = p->run->gateway.relay()) r = e->to_string();
+    }
+    GST_INFO_OBJECT(self, "AMT gateway state: %s", mctx::amt_gateway_state_name(to));
+    {
+      std::lock_guard<std::mutex> lk(p->snapshot_mutex);
+      p->state = to;
+    }
+    if (to != mctx::AmtGatewayState::idle) post_state(self, to, r);
+  };
+  auto tunnel = mctx::AmtTunnel::open(plan.tunnel);
+  if (!tunnel) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
+                      ("Could not open the AMT tunnel socket (local-address '%s', interface "
+                       "'%s'): %s",
+                       s.local_address.c_str(), s.interface.c_str(),
+                       tunnel.error().message.c_str()),
+                      ("%s", tunnel.error().what().c_str()));
+    return false;
+  }
+  auto gw = mctx::AmtGateway::create(plan.gateway);
+  if (!gw) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", gw.error().message.c_str()), (nullptr));
+    return false;
+  }
+  auto run = std::make_unique<Run>(std::move(*tunnel), std::move(*gw));
+  run->settings = s;
+  run->relay_text = plan.relay_text;
+  run->tx.resize(run->gateway.max_transmit_size());
+  run->ready.reserve(kBatch);
+  run->pool = gst_buffer_pool_new();
+  GstStructure* config = gst_buffer_pool_get_config(run->pool);
+  gst_buffer_pool_config_set_params(config, nullptr, kBufferSize, kBatch, 0);
+  if (!gst_buffer_pool_set_config(run->pool, config) ||
+      !gst_buffer_pool_set_active(run->pool, TRUE)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, FAILED, ("Could not set up the buffer pool."), (nullptr));
+    gst_object_unref(run->pool);
+    return false;
+  }
+  GST_INFO_OBJECT(self, "AMT tunnel on %s (receive buffer %d bytes), %s, %s",
+                  run->tunnel.local().to_string().c_str(), run->tunnel.receive_buffer(),
+                  run->relay_text.c_str(), plan.gateway.groups[0].to_string().c_str());
+
+  gst_poll_fd_init(&priv->pollfd);
+  priv->pollfd.fd = run->tunnel.fd();
+  gst_poll_add_fd(priv->poll, &priv->pollfd);
+  gst_poll_fd_ctl_read(priv->poll, &priv->pollfd, TRUE);
+  {
+    std::lock_guard<std::mutex> lk(priv->snapshot_mutex);
+    priv->relay = plan.gateway.relay ? plan.gateway.relay->to_string() : std::string();
+    priv->relay_endpoint = plan.gateway.relay;
+    priv->tunnel = run->tunnel.local().to_string();
+  }
+  priv->run = std::move(run);
+  priv->run->gateway.start(Clock::now());
+  flush_transmits(self, *priv->run);
+  return true;
+}
+
+// Starts the DRIAD lookup for `source` on its own thread. False when the
+// thread cannot be created (then: anycast discovery).
+bool start_driad(GstAmtSrc* self, const AmtSettings& s, const mctx::IpAddress& source) {
+  auto job = std::make_shared<DriadJob>();
+  job->source = source;
+  job->settings = s;
+  try {
+    std::thread([job] {
+      auto r = mctx::lookup_amt_relays(job->source);
+      std::lock_guard<std::mutex> lk(job->mutex);
+      job->result = std::move(r);
+      job->done = true;
+      job->cv.notify_all();
+    }).detach();
+  } catch (const std::system_error& e) {
+    GST_WARNING_OBJECT(self, "cannot start the DNS lookup thread: %s", e.what());
+    return false;
+  }
+  GST_INFO_OBJECT(self, "looking up AMT relays for source %s: AMTRELAY at %s",
+                  source.to_string().c_str(), mctx::amt_reverse_name(source).c_str());
+  std::lock_guard<std::mutex> lk(self->priv->driad_mutex);
+  self->priv->driad = std::move(job);
+  return true;
+}
+
+void post_driad(GstAmtSrc* self, const char* result, const mctx::IpAddress& source,
+                const std::string& query, std::size_t records,
+                const mctx::AmtRelayChoice* choice) {
+  GstStructure* st = gst_structure_new(
+      "amt-relay-dns", "result", G_TYPE_STRING, result, "source", G_TYPE_STRING,
+      source.to_string().c_str(), "query", G_TYPE_STRING, query.c_str(), "records", G_TYPE_UINT,
+      static_cast<guint>(records), "relay", G_TYPE_STRING,
+      choice ? choice->address.to_string().c_str() : "", "record", G_TYPE_STRING,
+      choice ? choice->record.to_string().c_str() : "", "precedence", G_TYPE_UINT,
+      choice ? static_cast<guint>(choice->record.precedence) : 0u, "relay-type", G_TYPE_STRING,
+      choice ? mctx::amt_relay_type_name(choice->record.type) : "", "name", G_TYPE_STRING,
+      choice ? choice->record.name.c_str() : "", "discovery", G_TYPE_BOOLEAN,
+      choice ? static_cast<gboolean>(choice->discovery) : FALSE, nullptr);
+  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), st));
+}
+
+// What a run found by DNS keeps for trying the next relay.
+void priv_run_dns(GstAmtSrc* self, std::vector<std::optional<mctx::AmtRelayChoice>> next,
+                  const mctx::IpAddress& source, std::size_t records) {
+  Run& run = *self->priv->run;
+  run.next_relays = std::move(next);
+  run.dns_source = source;
+  run.dns_records = records;
+}
+
+// The lookup is done: the relay it names (posted as amt-relay-dns), or the
+// anycast discovery address with a WARNING saying why; then the run.
+bool finish_driad(GstAmtSrc* self, DriadJob& job) {
+  const AmtSettings& s = job.settings;
+  const mctx::IpAddress& source = job.source;
+  const std::string query = mctx::amt_reverse_name(source);
+  // The tunnel's family is fixed by local-address when it is set.
+  std::optional<mctx::Family> family;
+  if (auto la = mctx::IpAddress::parse(s.local_address); !s.local_address.empty() && la) {
+    family = la->family();
+  }
+  std::string why;
+  std::size_t records = 0;
+  std::optional<mctx::AmtRelayChoice> choice;
+  std::vector<std::optional<mctx::AmtRelayChoice>> next;
+  if (!job.result || !*job.result) {
+    why = job.result ? job.result->error().message : "the lookup did not run";
+  } else {
+    const mctx::AmtRelayLookup& l = **job.result;
+    records = l.records;
+    for (const std::string& line : l.skipped) {
+      GST_WARNING_OBJECT(self, "DNS %s: %s", query.c_str(), line.c_str());
+    }
+    for (const mctx::AmtRelayCandidate& c : l.relays) {
+      GST_INFO_OBJECT(self, "AMTRELAY %s%s%s", c.record.to_string().c_str(),
+                      c.problem.empty() ? "" : ": ", c.problem.c_str());
+    }
+    auto all = mctx::amt_relay_choices(l, family);
+    if (all.empty()) {
+      why = "AMTRELAY at " + query + ": " + l.why_none();
+    } else {
+      choice = all.front();
+      for (std::size_t i = 1; i < all.size(); ++i) next.emplace_back(all[i]);
+      next.emplace_back(std::nullopt);  // the anycast address, last
+    }
+  }
+  auto anycast = mctx::gst::make_plan(s, std::nullopt);
+  if (choice) {
+    GST_INFO_OBJECT(self,
+                    "AMT relay %s found by DNS for source %s: AMTRELAY '%s' at %s (precedence "
+                    "%u; D=%d: %s)",
+                    choice->address.to_string().c_str(), source.to_string().c_str(),
+                    choice->record.to_string().c_str(), query.c_str(),
+                    static_cast<unsigned>(choice->record.precedence),
+                    choice->record.discovery_optional ? 1 : 0,
+                    choice->discovery ? "Relay Discovery to it first" : "Requests straight to it");
+    post_driad(self, "found", source, query, records, &*choice);
+    auto plan = mctx::gst::make_plan(s, choice->address, choice->discovery);
+    if (!plan) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", plan.error().c_str()), (nullptr));
+      return false;
+    }
+    plan->relay_text += " (AMTRELAY " + choice->record.to_string() + ")";
+    if (!open_run(self, s, std::move(*plan))) return false;
+    priv_run_dns(self, std::move(next), source, records);
+    return true;
+  }
+  post_driad(self, job.result && *job.result ? "none" : "failed", source, query, records,
+             nullptr);
+  if (!anycast) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", anycast.error().c_str()), (nullptr));
+    return false;
+  }
+  GST_ELEMENT_WARNING(self, RESOURCE, NOT_FOUND,
+                      ("No AMT relay found by DNS for source %s; trying %s instead.",
+                       source.to_string().c_str(), anycast->relay_text.c_str()),
+                      ("%s", why.c_str()));
+  return open_run(self, s, std::move(*anycast));
+}
+
+// Closes the run's tunnel and returns its buffers (no message is sent).
+void close_run(Private* priv) {
+  Run& run = *priv->run;
+  gst_poll_remove_fd(priv->poll, &priv->pollfd);
+  gst_poll_fd_init(&priv->pollfd);
+  release_slots(run);
+  gst_buffer_pool_set_active(run.pool, FALSE);
+  gst_object_unref(run.pool);
+  priv->run.reset();
+}
+
+// The relay in use never answered: the next one DNS gave (or, last, the
+// anycast address), with a WARNING naming both.
+bool next_relay(GstAmtSrc* self) {
+  auto priv = self->priv;
+  Run& old = *priv->run;
+  auto next = std::move(old.next_relays);
+  const AmtSettings s = old.settings;
+  const std::string old_text = old.relay_text;
+  const auto source = old.dns_source;
+  const std::size_t records = old.dns_records;
+  const std::optional<mctx::AmtRelayChoice> choice = next.front();
+  next.erase(next.begin());
+  close_run(priv);
+  auto plan = choice ? mctx::gst::make_plan(s, choice->address, choice->discovery)
+                     : mctx::gst::make_plan(s, std::nullopt);
+  if (!plan) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", plan.error().c_str()), (nullptr));
+    return false;
+  }
+  if (choice) plan->relay_text += " (AMTRELAY " + choice->record.to_string() + ")";
+  GST_ELEMENT_WARNING(self, RESOURCE, READ,
+                      ("The AMT %s does not answer; trying %s instead.", old_text.c_str(),
+                       plan->relay_text.c_str()),
+                      ("%" G_GUINT64_FORMAT " messages unanswered; %zu more relays after it",
+                       kSilentSendsBeforeWarning, next.size()));
+  if (choice && source) {
+    post_driad(self, "next", *source, mctx::amt_reverse_name(*source), records, &*choice);
+  }
+  if (!open_run(self, s, std::move(*plan))) return false;
+  priv->run->next_relays = std::move(next);
+  priv->run->dns_source = source;
+  priv->run->dns_records = records;
+  return true;
+}
+
+}  // namespace
+
 static gboolean gst_amt_src_start(GstBaseSrc* src) {
   auto self = GST_AMT_SRC(src);
   auto priv = self->priv;
@@ -452,74 +730,29 @@ static gboolean gst_amt_src_start(GstBaseSrc* src) {
       if (resolved) relay = *resolved;
     }
   }
+  // Every setting is checked now, whatever DNS says later.
   auto plan = mctx::gst::make_plan(s, relay);
   if (!plan) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", plan.error().c_str()), (nullptr));
     return FALSE;
   }
-  plan->gateway.on_state_change = [self](mctx::AmtGatewayState, mctx::AmtGatewayState to) {
-    auto p = self->priv;
-    std::string r;
-    if (p->run) {
-      if (auto e = p->run->gateway.relay()) r = e->to_string();
-    }
-    GST_INFO_OBJECT(self, "AMT gateway state: %s", mctx::amt_gateway_state_name(to));
-    {
-      std::lock_guard<std::mutex> lk(p->snapshot_mutex);
-      p->state = to;
-    }
-    if (to != mctx::AmtGatewayState::idle) post_state(self, to, r);
-  };
-  auto tunnel = mctx::AmtTunnel::open(plan->tunnel);
-  if (!tunnel) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
-                      ("Could not open the AMT tunnel socket (local-address '%s', interface "
-                       "'%s'): %s",
-                       s.local_address.c_str(), s.interface.c_str(),
-                       tunnel.error().message.c_str()),
-                      ("%s", tunnel.error().what().c_str()));
-    return FALSE;
-  }
-  auto gw = mctx::AmtGateway::create(plan->gateway);
-  if (!gw) {
-    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", gw.error().message.c_str()), (nullptr));
-    return FALSE;
-  }
-  auto run = std::make_unique<Run>(std::move(*tunnel), std::move(*gw));
-  run->settings = s;
-  run->relay_text = plan->relay_text;
-  run->tx.resize(run->gateway.max_transmit_size());
-  run->ready.reserve(kBatch);
-  run->pool = gst_buffer_pool_new();
-  GstStructure* config = gst_buffer_pool_get_config(run->pool);
-  gst_buffer_pool_config_set_params(config, nullptr, kBufferSize, kBatch, 0);
-  if (!gst_buffer_pool_set_config(run->pool, config) ||
-      !gst_buffer_pool_set_active(run->pool, TRUE)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, FAILED, ("Could not set up the buffer pool."), (nullptr));
-    gst_object_unref(run->pool);
-    return FALSE;
-  }
-  GST_INFO_OBJECT(self, "AMT tunnel on %s (receive buffer %d bytes), %s, %s",
-                  run->tunnel.local().to_string().c_str(), run->tunnel.receive_buffer(),
-                  run->relay_text.c_str(), plan->gateway.groups[0].to_string().c_str());
-
-  gst_poll_fd_init(&priv->pollfd);
-  priv->pollfd.fd = run->tunnel.fd();
-  gst_poll_add_fd(priv->poll, &priv->pollfd);
-  gst_poll_fd_ctl_read(priv->poll, &priv->pollfd, TRUE);
   gst_poll_set_flushing(priv->poll, FALSE);
   {
     std::lock_guard<std::mutex> lk(priv->snapshot_mutex);
     priv->counters = {};
-    priv->relay = plan->gateway.relay ? plan->gateway.relay->to_string() : std::string();
-    priv->relay_endpoint = plan->gateway.relay;
-    priv->tunnel = run->tunnel.local().to_string();
+    priv->state = mctx::AmtGatewayState::idle;
+    priv->relay.clear();
+    priv->relay_endpoint.reset();
+    priv->tunnel.clear();
     priv->send_errors = 0;
     priv->truncated = 0;
   }
-  priv->run = std::move(run);
-  priv->run->gateway.start(Clock::now());
-  flush_transmits(self, *priv->run);
+  // No relay given, an (S,G), dns-discovery on: DRIAD first (RFC 8777 needs
+  // the source). The streaming thread waits for the answer (create()).
+  const auto& source = plan->gateway.groups[0].source;
+  const bool driad =
+      s.relay_address.empty() && source && s.dns_discovery && start_driad(self, s, *source);
+  if (!driad && !open_run(self, s, std::move(*plan))) return FALSE;
   priv->poster->clear_eos();
   priv->poster->set_interval(s.metrics_interval);
   priv->poster->start_timer([self] { post_metrics(self, mctx::gst::Post::interval); });
@@ -530,28 +763,53 @@ static gboolean gst_amt_src_stop(GstBaseSrc* src) {
   auto self = GST_AMT_SRC(src);
   auto priv = self->priv;
   priv->poster->stop_timer();
-  if (!priv->run) return TRUE;
+  bool abandoned = false;
+  {
+    // A pending lookup is abandoned: its thread ends on its own.
+    std::lock_guard<std::mutex> lk(priv->driad_mutex);
+    abandoned = priv->driad != nullptr;
+    priv->driad.reset();
+  }
+  if (!priv->run) {
+    if (abandoned) {
+      GST_DEBUG_OBJECT(self, "stopped with the DNS lookup pending (abandoned)");
+      post_metrics(self, mctx::gst::Post::stop);
+    }
+    return TRUE;
+  }
   Run& run = *priv->run;
   run.gateway.stop(Clock::now());  // the leave (Membership Update), if joined
   flush_transmits(self, run);
   publish_snapshot(priv, run);
   post_metrics(self, mctx::gst::Post::stop);
-  gst_poll_remove_fd(priv->poll, &priv->pollfd);
-  gst_poll_fd_init(&priv->pollfd);
-  release_slots(run);
-  gst_buffer_pool_set_active(run.pool, FALSE);
-  gst_object_unref(run.pool);
-  priv->run.reset();
+  close_run(priv);
   return TRUE;
 }
 
+// Sets the flushing flag of a pending DNS lookup and wakes create()'s wait.
+static void set_driad_flushing(Private* priv, bool flushing) {
+  std::shared_ptr<DriadJob> job;
+  {
+    std::lock_guard<std::mutex> lk(priv->driad_mutex);
+    job = priv->driad;
+  }
+  if (!job) return;
+  std::lock_guard<std::mutex> lk(job->mutex);
+  job->flushing = flushing;
+  job->cv.notify_all();
+}
+
 static gboolean gst_amt_src_unlock(GstBaseSrc* src) {
-  gst_poll_set_flushing(GST_AMT_SRC(src)->priv->poll, TRUE);
+  auto priv = GST_AMT_SRC(src)->priv;
+  gst_poll_set_flushing(priv->poll, TRUE);
+  set_driad_flushing(priv, true);
   return TRUE;
 }
 
 static gboolean gst_amt_src_unlock_stop(GstBaseSrc* src) {
-  gst_poll_set_flushing(GST_AMT_SRC(src)->priv->poll, FALSE);
+  auto priv = GST_AMT_SRC(src)->priv;
+  gst_poll_set_flushing(priv->poll, FALSE);
+  set_driad_flushing(priv, false);
   return TRUE;
 }
 
@@ -573,9 +831,29 @@ static GstCaps* gst_amt_src_get_caps(GstBaseSrc* src, GstCaps* filter) {
 static GstFlowReturn gst_amt_src_create(GstPushSrc* psrc, GstBuffer** out) {
   auto self = GST_AMT_SRC(psrc);
   auto priv = self->priv;
-  if (!priv->run) return GST_FLOW_FLUSHING;
-  Run& run = *priv->run;
+  if (!priv->run) {
+    // The DRIAD lookup start() began: wait for it (unlock() wakes the wait),
+    // then open the tunnel toward the relay it gives.
+    std::shared_ptr<DriadJob> job;
+    {
+      std::lock_guard<std::mutex> lk(priv->driad_mutex);
+      job = priv->driad;
+    }
+    if (!job) return GST_FLOW_FLUSHING;
+    {
+      std::unique_lock<std::mutex> lk(job->mutex);
+      job->cv.wait(lk, [&] { return job->done || job->flushing; });
+      if (!job->done) return GST_FLOW_FLUSHING;
+    }
+    {
+      std::lock_guard<std::mutex> lk(priv->driad_mutex);
+      priv->driad.reset();
+    }
+    if (!finish_driad(self, *job)) return GST_FLOW_ERROR;
+  }
   for (;;) {
+    if (priv->run->switch_relay && !next_relay(self)) return GST_FLOW_ERROR;
+    Run& run = *priv->run;  // (a new one after next_relay())
     if (run.ready_pos < run.ready.size()) {
       *out = run.ready[run.ready_pos++];
       return GST_FLOW_OK;
@@ -585,7 +863,7 @@ static GstFlowReturn gst_amt_src_create(GstPushSrc* psrc, GstBuffer** out) {
     flush_transmits(self, run);  // answers to control messages
     check_relay_silence(self, run);
     publish_snapshot(priv, run);
-    if (got != 0) continue;
+    if (got != 0 || run.switch_relay) continue;
 
     // Nothing queued: wait for the socket, the gateway's next deadline or
     // the data timeout, whichever comes first.
@@ -684,6 +962,7 @@ static void gst_amt_src_set_property(GObject* object, guint prop_id, const GValu
       s.metrics_interval = g_value_get_uint(value);
       priv->poster->set_interval(s.metrics_interval);
       break;
+    case PROP_DNS_DISCOVERY: s.dns_discovery = g_value_get_boolean(value); break;
     case PROP_URI: {
       AmtSettings copy = s;
       auto r = mctx::gst::parse_amt_uri(str(), copy);
@@ -725,6 +1004,7 @@ static void gst_amt_src_get_property(GObject* object, guint prop_id, GValue* val
     case PROP_BUFFER_SIZE: g_value_set_int(value, s.buffer_size); break;
     case PROP_TIMEOUT: g_value_set_uint64(value, s.timeout); break;
     case PROP_METRICS_INTERVAL: g_value_set_uint(value, s.metrics_interval); break;
+    case PROP_DNS_DISCOVERY: g_value_set_boolean(value, s.dns_discovery); break;
     case PROP_URI: g_value_set_string(value, mctx::gst::make_amt_uri(s).c_str()); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
@@ -808,9 +1088,10 @@ static void gst_amt_src_class_init(GstAmtSrcClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_RELAY_ADDRESS,
       g_param_spec_string("relay-address", "Relay address",
-                          "The AMT relay: an IP address or a host name; empty = relay discovery "
-                          "at the anycast address 192.52.193.1 / 2001:3:: (no DNS/DRIAD "
-                          "discovery yet)",
+                          "The AMT relay: an IP address or a host name; empty = the relay the "
+                          "source's AMTRELAY DNS records name (DRIAD, RFC 8777; needs "
+                          "source-address), else relay discovery at the anycast address "
+                          "192.52.193.1 / 2001:3::",
                           "", rw));
   g_object_class_install_property(
       gobject_class, PROP_RELAY_PORT,
@@ -876,6 +1157,13 @@ static void gst_amt_src_class_init(GstAmtSrcClass* klass) {
                         "Period of the amt-metrics element messages in milliseconds; 0 = only "
                         "at stop",
                         0, G_MAXUINT, mctx::gst::kAmtDefaultMetricsInterval, live));
+  g_object_class_install_property(
+      gobject_class, PROP_DNS_DISCOVERY,
+      g_param_spec_boolean("dns-discovery", "DNS discovery",
+                           "With an empty relay-address and a source-address: look the relay "
+                           "up in the source's AMTRELAY DNS records first (DRIAD, RFC 8777); "
+                           "false = straight to the anycast discovery address",
+                           TRUE, rw));
   g_object_class_install_property(
       gobject_class, PROP_URI,
       g_param_spec_string("uri", "URI",

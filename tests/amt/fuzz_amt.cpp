@@ -2,8 +2,9 @@
 // Copyright (c) 2026 The mctx authors
 
 // libFuzzer target for what an AMT gateway reads from the network:
-// parse_amt_message, parse_membership_query, amt_decapsulate, and an
-// AmtGateway fed the input as if from its relay.
+// parse_amt_message, parse_membership_query, amt_decapsulate, an
+// AmtGateway fed the input as if from its relay, and the input as the RDATA
+// of an AMTRELAY record (DRIAD: parse_amtrelay_rdata, order_amt_relays).
 // Build: CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=enabled
 // Run:   build-fuzz/tests/amt/fuzz-amt NEW_DIR tests/amt/corpus
 //
@@ -20,6 +21,7 @@
 
 #include "fuzz_common.hpp"
 #include "mctx/amt.hpp"
+#include "mctx/amt_driad.hpp"
 
 namespace {
 
@@ -136,6 +138,46 @@ void check_gateway(std::span<const std::byte> input) {
   drain();
 }
 
+// The input as one AMTRELAY RDATA: a record keeps what the bytes say (the
+// precedence, the D bit, the type, an address of the type's size, a name
+// that fills the rest), and the ordering accounts for it exactly once.
+void check_amtrelay(std::span<const std::byte> input) {
+  auto r = mctx::parse_amtrelay_rdata(input);
+  if (r) {
+    if (input.size() < 2 || r->precedence != static_cast<uint8_t>(input[0]) ||
+        r->discovery_optional != ((static_cast<unsigned>(input[1]) & 0x80) != 0) ||
+        static_cast<unsigned>(r->type) != (static_cast<unsigned>(input[1]) & 0x7f)) {
+      fail();
+    }
+    switch (r->type) {
+      case mctx::AmtRelayType::none:
+        if (input.size() != 2) fail();
+        break;
+      case mctx::AmtRelayType::ipv4:
+      case mctx::AmtRelayType::ipv6:
+        if (!r->address || r->address->is_multicast() ||
+            input.size() != (r->type == mctx::AmtRelayType::ipv4 ? 6u : 18u)) {
+          fail();
+        }
+        break;
+      case mctx::AmtRelayType::name:
+        // Text "a.b." is as long as the wire form minus its first length byte.
+        if (r->name.empty() || r->name.back() != '.' || r->name.size() + 3 != input.size()) {
+          fail();
+        }
+        break;
+    }
+  } else if (r.error().empty()) {
+    fail();
+  }
+  const std::vector<std::vector<std::byte>> one = {{input.begin(), input.end()}};
+  const auto l = mctx::order_amt_relays("q.", one, [] { return 0u; });
+  const std::size_t seen =
+      l.relays.size() + l.skipped.size() + (l.no_relay_record ? 1u : 0u);
+  if (l.records != 1 || seen != 1) fail();
+  if (!mctx::choose_amt_relay(l) && l.why_none().empty()) fail();
+}
+
 }  // namespace
 
 extern "C" int mctx_fuzz_accepts(const uint8_t* data, std::size_t size) {
@@ -143,6 +185,7 @@ extern "C" int mctx_fuzz_accepts(const uint8_t* data, std::size_t size) {
   auto m = mctx::parse_amt_message(input);
   check_decap(input);
   check_gateway(input);
+  check_amtrelay(input);
   if (!m) {
     if (m.error().code == mctx::AmtErrc::ok || m.error().message().empty()) fail();
     return 0;

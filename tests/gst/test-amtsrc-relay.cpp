@@ -419,7 +419,8 @@ MCTX_GST_TEST(test_relay_lost_rediscovery) {
   ScriptedRelay relay = relay_at("127.0.0.1");
   ScriptedRelay anycast = relay_at("192.52.193.1", relay.local().port);
   Pipeline p("amtsrc name=amt relay-port=" + std::to_string(relay.local().port) + " group=" +
-             kGroup + " source-address=" + kSource + " metrics-interval=0" + kAppsink);
+             kGroup + " source-address=" + kSource + " dns-discovery=false metrics-interval=0" +
+             kAppsink);
   p.play();
 
   auto discover = [&](uint32_t* nonce_out) {

@@ -6,6 +6,7 @@
 
 #include "mctx/address.hpp"
 #include "mctx/amt.hpp"
+#include "mctx/amt_driad.hpp"
 #include "mctx/amt_tunnel.hpp"
 #include "mctx/config.hpp"
 #include "mctx/context.hpp"

@@ -96,6 +96,7 @@ const char* errc_name(Errc code) noexcept {
     case Errc::metrics_locked: return "metrics_locked";
     case Errc::metrics_invalid_value: return "metrics_invalid_value";
     case Errc::amt_invalid_config: return "amt_invalid_config";
+    case Errc::amt_dns_failed: return "amt_dns_failed";
   }
   return "unknown";
 }
@@ -191,6 +192,7 @@ const char* errc_description(Errc code) noexcept {
     case Errc::metrics_locked: return "metrics file is locked by another writer";
     case Errc::metrics_invalid_value: return "invalid metrics setting";
     case Errc::amt_invalid_config: return "invalid AMT gateway setting";
+    case Errc::amt_dns_failed: return "DNS lookup of AMT relays failed";
     case Errc::sdp_invalid_field: return "session description value breaks an SDP rule";
     case Errc::sdp_no_destination: return "session description has no destination";
     case Errc::sap_no_address: return "the group's scope has no SAP address";
