@@ -58,6 +58,7 @@
 #include "mctx/amt_driad.hpp"
 #include "mctx/amt_tunnel.hpp"
 #include "mctxsink-metrics.hpp"
+#include "uri-handler.hpp"
 
 GST_DEBUG_CATEGORY_STATIC(gst_amt_src_debug);
 #define GST_CAT_DEFAULT gst_amt_src_debug
@@ -1012,12 +1013,7 @@ static void gst_amt_src_get_property(GObject* object, guint prop_id, GValue* val
 
 // ------------------------------------------------------------ URI handler
 
-static GstURIType gst_amt_src_uri_get_type(GType) { return GST_URI_SRC; }
-
-static const gchar* const* gst_amt_src_uri_get_protocols(GType) {
-  static const gchar* protocols[] = {"amt", nullptr};
-  return protocols;
-}
+static const gchar* const kUriProtocols[] = {"amt", nullptr};
 
 static gchar* gst_amt_src_uri_get_uri(GstURIHandler* handler) {
   auto priv = GST_AMT_SRC(handler)->priv;
@@ -1041,11 +1037,8 @@ static gboolean gst_amt_src_uri_set_uri(GstURIHandler* handler, const gchar* uri
 }
 
 static void gst_amt_src_uri_handler_init(gpointer g_iface, gpointer) {
-  auto iface = static_cast<GstURIHandlerInterface*>(g_iface);
-  iface->get_type = gst_amt_src_uri_get_type;
-  iface->get_protocols = gst_amt_src_uri_get_protocols;
-  iface->get_uri = gst_amt_src_uri_get_uri;
-  iface->set_uri = gst_amt_src_uri_set_uri;
+  mctx::gst::init_uri_handler<GST_URI_SRC, kUriProtocols>(g_iface, gst_amt_src_uri_get_uri,
+                                                          gst_amt_src_uri_set_uri);
 }
 
 // ------------------------------------------------------------------ class

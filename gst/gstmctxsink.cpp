@@ -93,6 +93,7 @@
 #include "mctxsink-sdp.hpp"
 #include "mctxsink-settings.hpp"
 #include "mctxsink-uri.hpp"
+#include "uri-handler.hpp"
 
 #define GST_CAT_DEFAULT gst_mctx_sink_debug
 
@@ -578,12 +579,7 @@ static void gst_mctx_sink_class_init(GstMctxSinkClass* klass) {
 // ---------------------------------------------------------------------------
 // GstURIHandler
 
-static GstURIType gst_mctx_sink_uri_get_type(GType) { return GST_URI_SINK; }
-
-static const gchar* const* gst_mctx_sink_uri_get_protocols(GType) {
-  static const gchar* const protocols[] = {"mctx", nullptr};
-  return protocols;
-}
+static const gchar* const kUriProtocols[] = {"mctx", nullptr};
 
 static gchar* gst_mctx_sink_uri_get_uri(GstURIHandler* handler) {
   auto self = GST_MCTX_SINK(handler);
@@ -649,9 +645,6 @@ static gboolean gst_mctx_sink_uri_set_uri(GstURIHandler* handler, const gchar* u
 }
 
 static void gst_mctx_sink_uri_handler_init(gpointer g_iface, gpointer) {
-  auto iface = static_cast<GstURIHandlerInterface*>(g_iface);
-  iface->get_type = gst_mctx_sink_uri_get_type;
-  iface->get_protocols = gst_mctx_sink_uri_get_protocols;
-  iface->get_uri = gst_mctx_sink_uri_get_uri;
-  iface->set_uri = gst_mctx_sink_uri_set_uri;
+  mctx::gst::init_uri_handler<GST_URI_SINK, kUriProtocols>(g_iface, gst_mctx_sink_uri_get_uri,
+                                                           gst_mctx_sink_uri_set_uri);
 }

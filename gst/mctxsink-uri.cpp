@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "mctx/address.hpp"
 
@@ -32,21 +33,17 @@ bool uri_fail(GError** error, const std::string& text) {
   return false;
 }
 
-bool parse_number(const char* key, const char* value, guint64 min, guint64 max, guint64& out,
-                  GError** error) {
-  if (value == nullptr || *value == '\0' ||
-      !g_ascii_string_to_unsigned(value, 10, min, max, &out, nullptr)) {
-    return uri_fail(error, std::string("mctx URI: query key '") + key + "' has value " +
-                               quote(value ? value : "") + ": expected an integer from " +
-                               std::to_string(min) + " to " + std::to_string(max));
+// An integer from min to max (guint64 or gint64, after `out`), in decimal.
+template <class T>
+bool parse_number(const char* key, const char* value, std::type_identity_t<T> min,
+                  std::type_identity_t<T> max, T& out, GError** error) {
+  bool ok = value != nullptr && *value != '\0';
+  if constexpr (std::is_signed_v<T>) {
+    ok = ok && g_ascii_string_to_signed(value, 10, min, max, &out, nullptr);
+  } else {
+    ok = ok && g_ascii_string_to_unsigned(value, 10, min, max, &out, nullptr);
   }
-  return true;
-}
-
-bool parse_signed(const char* key, const char* value, gint64 min, gint64 max, gint64& out,
-                  GError** error) {
-  if (value == nullptr || *value == '\0' ||
-      !g_ascii_string_to_signed(value, 10, min, max, &out, nullptr)) {
+  if (!ok) {
     return uri_fail(error, std::string("mctx URI: query key '") + key + "' has value " +
                                quote(value ? value : "") + ": expected an integer from " +
                                std::to_string(min) + " to " + std::to_string(max));
@@ -224,7 +221,7 @@ bool parse_uri(const char* uri, Settings& out, GError** error) {
       } else if (k == "loop") {
         ok = parse_bool(k.c_str(), v.c_str(), s.loop, error);
       } else if (k == "dscp") {
-        ok = parse_signed(k.c_str(), v.c_str(), -1, 63, sn, error);
+        ok = parse_number(k.c_str(), v.c_str(), -1, 63, sn, error);
         s.dscp = static_cast<gint>(sn);
       } else if (k == "buffer-size") {
         ok = parse_number(k.c_str(), v.c_str(), 0, G_MAXINT, n, error);

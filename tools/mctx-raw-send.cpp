@@ -109,6 +109,21 @@ CliResult<uint64_t> parse_number(std::string_view text, std::string_view what, u
   return parse_uint(text, what, 0, max);
 }
 
+// --bind IP and --interface / --interface-index into a raw config
+// (RawPublicationConfig or RawIpConfig).
+template <class Config>
+CliResult<void> apply_egress_options(const Options& o, Config& c) {
+  if (o.bind) {
+    auto a = parse_ip(o.bind, "--bind");
+    if (!a) return unexpected(std::move(a.error()));
+    c.with_bind(a.value());
+  }
+  auto interface = parse_interface_options(o.interface, o.interface_index);
+  if (!interface) return unexpected(std::move(interface.error()));
+  if (interface.value()) c.with_interface(**interface);
+  return {};
+}
+
 struct Plan {
   SendPositionals pos;
   RawPublicationConfig config;
@@ -146,14 +161,9 @@ CliResult<Plan> build_plan(const Options& o, const std::vector<std::string>& arg
     if (!p) return unexpected(std::move(p.error()));
     plan.source_port = static_cast<uint16_t>(p.value());
   }
-  if (o.bind) {
-    auto a = parse_ip(o.bind, "--bind");
-    if (!a) return unexpected(std::move(a.error()));
-    c.with_bind(a.value());
+  if (auto egress = apply_egress_options(o, c); !egress) {
+    return unexpected(std::move(egress.error()));
   }
-  auto interface = parse_interface_options(o.interface, o.interface_index);
-  if (!interface) return unexpected(std::move(interface.error()));
-  if (interface.value()) c.with_interface(**interface);
   if (o.ttl) {
     // A raw datagram with TTL / hop limit 0 is refused by the validator
     // (raw_ttl_zero); say so in terms of the option.
@@ -320,14 +330,9 @@ int run_raw_ip(const Options& o, const std::vector<std::string>& args) {
     return kExitUsage;
   }
   RawIpConfig c(info->family);
-  if (o.bind) {
-    auto a = parse_ip(o.bind, "--bind");
-    if (!a) return usage_error(kProgram, a.error());
-    c.with_bind(a.value());
+  if (auto egress = apply_egress_options(o, c); !egress) {
+    return usage_error(kProgram, egress.error());
   }
-  auto interface = parse_interface_options(o.interface, o.interface_index);
-  if (!interface) return usage_error(kProgram, interface.error());
-  if (interface.value()) c.with_interface(**interface);
   auto pub = RawIpPublication::open(c);
   if (!pub) {
     print_error(kProgram, pub.error().what());

@@ -259,42 +259,44 @@ struct AmtGateway::Impl {
     retry = std::min(retry * 2, kAmtMaxRetry);
   }
 
-  void send_discovery(TimePoint now) {
+  // One Discovery or Request (the first or a retry): queued, counted, and
+  // the retry timer armed.
+  void send_handshake(AmtType type, const Endpoint& to, uint32_t n, TimePoint now) {
     Pending p;
-    p.type = AmtType::relay_discovery;
-    p.to = *cfg.discovery;
-    p.nonce = discovery_nonce;
+    p.type = type;
+    p.to = to;
+    p.nonce = n;
     enqueue(p);
     ++attempts;
     arm(now);
+  }
+  // A new handshake from the first attempt, in state `s`.
+  void restart_handshake(AmtGatewayState s) {
+    attempts = 0;
+    retry = kAmtInitialRetry;
+    set_state(s);
+  }
+
+  void send_discovery(TimePoint now) {
+    send_handshake(AmtType::relay_discovery, *cfg.discovery, discovery_nonce, now);
   }
   void begin_discovery(TimePoint now, AmtGatewayState s) {
     relay.reset();
     awaiting_query = false;
     awaiting_advertisement = true;
     discovery_nonce = nonce();
-    attempts = 0;
-    retry = kAmtInitialRetry;
-    set_state(s);
+    restart_handshake(s);
     send_discovery(now);
   }
 
   void send_request(TimePoint now) {
-    Pending p;
-    p.type = AmtType::request;
-    p.to = *relay;
-    p.nonce = request_nonce;
-    enqueue(p);
-    ++attempts;
     awaiting_query = true;
-    arm(now);
+    send_handshake(AmtType::request, *relay, request_nonce, now);
   }
   void begin_request(TimePoint now, AmtGatewayState s) {
     awaiting_advertisement = false;
     request_nonce = nonce();
-    attempts = 0;
-    retry = kAmtInitialRetry;
-    set_state(s);
+    restart_handshake(s);
     send_request(now);
   }
 

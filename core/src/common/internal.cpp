@@ -116,8 +116,10 @@ OutageStatus OutageTracker::status() const noexcept {
   return st;
 }
 
-std::string outage_reason(Errc cause, const std::string& what,
+std::string outage_reason(Errc cause, const InterfaceSpec& interface,
                           const std::optional<IpAddress>& source) {
+  std::string what = "the interface";
+  if (interface.kind() != InterfaceSpec::Kind::none) what = "interface " + q(interface.to_string());
   switch (cause) {
     case Errc::interface_not_found: return what + " does not exist (any more)";
     case Errc::interface_down: return what + " is down";

@@ -171,9 +171,10 @@ void recover_interface(OutageTracker& outage, std::atomic<uint32_t>& ifindex, Va
   }
 }
 
-// The outage_reason() sentence for `cause`, `what` naming the interface
-// ("interface 'mctx0'") and `source` the source address, if any.
-std::string outage_reason(Errc cause, const std::string& what,
+// The outage_reason() sentence for `cause`, naming the configured
+// `interface` ("interface 'mctx0'", or "the interface" when none is set) and
+// `source` the source address, if any.
+std::string outage_reason(Errc cause, const InterfaceSpec& interface,
                           const std::optional<IpAddress>& source);
 
 // The next publication id: unique in the process across UDP and raw

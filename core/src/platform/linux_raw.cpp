@@ -34,6 +34,17 @@ Error socket_error(const char* what, int err) {
   return make_error(Errc::socket_create_failed, std::string("creating the ") + what, err);
 }
 
+// SO_SNDBUF to `size` bytes, when one is set, on the socket named by `what`.
+Res<void> set_send_buffer(int fd, const std::optional<int>& size, const char* what) {
+  if (!size) return {};
+  if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &*size, sizeof *size) != 0) {
+    return unexpected(make_error(
+        Errc::set_option_failed,
+        "setting SO_SNDBUF to " + std::to_string(*size) + " bytes on " + what, errno));
+  }
+  return {};
+}
+
 // Control storage for one IPv4 message's IP_PKTINFO.
 struct Ipv4Control {
   alignas(cmsghdr) unsigned char data[CMSG_SPACE(sizeof(in_pktinfo))];
@@ -267,14 +278,8 @@ Res<int> open_raw_socket(const RawResolvedConfig& r) {
       return unexpected(make_error(Errc::set_option_failed,
                                    "setting IP_MULTICAST_LOOP on the raw IPv4 socket", errno));
     }
-    if (r.send_buffer_size) {
-      const int size = *r.send_buffer_size;
-      if (::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0) {
-        return unexpected(make_error(
-            Errc::set_option_failed,
-            "setting SO_SNDBUF to " + std::to_string(size) + " bytes on the raw IPv4 socket",
-            errno));
-      }
+    if (auto set = set_send_buffer(fd.get(), r.send_buffer_size, "the raw IPv4 socket"); !set) {
+      return unexpected(std::move(set.error()));
     }
     return fd.release();
   }
@@ -298,14 +303,8 @@ Res<int> open_raw_socket(const RawResolvedConfig& r) {
         "binding the link-layer socket to interface " + describe_interface(r.interface_index),
         errno));
   }
-  if (r.send_buffer_size) {
-    const int size = *r.send_buffer_size;
-    if (::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0) {
-      return unexpected(make_error(
-          Errc::set_option_failed,
-          "setting SO_SNDBUF to " + std::to_string(size) + " bytes on the link-layer socket",
-          errno));
-    }
+  if (auto set = set_send_buffer(fd.get(), r.send_buffer_size, "the link-layer socket"); !set) {
+    return unexpected(std::move(set.error()));
   }
   return fd.release();
 }
@@ -433,13 +432,8 @@ Res<int> open_raw_ip_socket_v4(uint32_t ifindex, const std::optional<IpAddress>&
                                      " on the raw IPv4 socket",
                                  err));
   }
-  if (send_buffer_size) {
-    const int size = *send_buffer_size;
-    if (::setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, &size, sizeof size) != 0) {
-      return unexpected(make_error(
-          Errc::set_option_failed,
-          "setting SO_SNDBUF to " + std::to_string(size) + " bytes on the raw IPv4 socket", errno));
-    }
+  if (auto set = set_send_buffer(fd.get(), send_buffer_size, "the raw IPv4 socket"); !set) {
+    return unexpected(std::move(set.error()));
   }
   return fd.release();
 }

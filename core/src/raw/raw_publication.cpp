@@ -332,11 +332,7 @@ OutageStatus RawPublication::outage() const noexcept {
 std::string RawPublication::outage_reason() const {
   if (!s_) return "publication is closed";
   const RawPublicationConfig& c = s_->config;
-  std::string what = "the interface";
-  if (c.interface().kind() != InterfaceSpec::Kind::none) {
-    what = "interface " + q(c.interface().to_string());
-  }
-  return internal::outage_reason(s_->outage.cause(), what, c.bind());
+  return internal::outage_reason(s_->outage.cause(), c.interface(), c.bind());
 }
 
 int RawPublication::drain_errors() noexcept {

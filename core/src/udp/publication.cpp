@@ -620,11 +620,7 @@ OutageStatus Publication::outage() const noexcept {
 std::string Publication::outage_reason() const {
   if (!s_) return "publication is closed";
   const PublicationConfig& c = s_->config;
-  std::string what = "the interface";
-  if (c.interface().kind() != InterfaceSpec::Kind::none) {
-    what = "interface " + internal::q(c.interface().to_string());
-  }
-  return internal::outage_reason(s_->outage.cause(), what, c.source_address());
+  return internal::outage_reason(s_->outage.cause(), c.interface(), c.source_address());
 }
 
 int Publication::drain_errors() noexcept {
