@@ -15,7 +15,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,8 +26,6 @@
 
 #include "amtsrc-test.hpp"
 #include "process.hpp"
-
-extern char** environ;
 
 namespace amtsrc_test {
 
@@ -42,20 +40,29 @@ inline constexpr const char* kRelay6 = "fd00::1";
 inline std::string env(const char* name) { return str(std::getenv(name)); }
 
 // A child process (argv[0] looked up on PATH), its output appended to
-// `log`; killed by the destructor.
+// `log`; killed by the destructor, and by the kernel when the thread that
+// made it ends (a failed check exits without destructors, a timeout kills).
 class Child {
  public:
   Child(const std::vector<std::string>& argv, const std::string& log) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    const int r = posix_spawnp(&pid_, args[0], &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    fail_unless(r == 0, "starting %s: %s", argv[0].c_str(), g_strerror(r));
+    const int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    fail_unless(out >= 0, "opening %s: %s", log.c_str(), g_strerror(errno));
+    const pid_t parent = getpid();
+    pid_ = fork();
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);
+      dup2(out, 1);
+      dup2(out, 2);
+      execvp(args[0], args.data());
+      _exit(127);
+    }
+    const int err = errno;
+    close(out);
+    fail_unless(pid_ > 0, "starting %s: %s", argv[0].c_str(), g_strerror(err));
   }
   ~Child() { stop(SIGKILL); }
   Child(const Child&) = delete;
