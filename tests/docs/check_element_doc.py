@@ -28,7 +28,10 @@ the property table of docs/element.md (section "Properties"):
   GstStructure, or an empty cell for void).
 
 Every difference is listed; the exit status is 1 if there is any.
-Usage: check_element_doc.py ELEMENT_MD
+With --amtsrc AMT_MD: the same for amtsrc's property table in docs/amt.md
+(| property | default | meaning |: names both ways, and defaults).
+
+Usage: check_element_doc.py ELEMENT_MD | --amtsrc AMT_MD
 (GST_PLUGIN_PATH_1_0 / GST_REGISTRY from the environment.)
 """
 
@@ -43,7 +46,7 @@ gi.require_version('Gst', '1.0')
 gi.require_version('GstBase', '1.0')
 from gi.repository import GObject, Gst, GstBase
 Gst.init(None)
-print('\\n'.join(p.name for p in GObject.list_properties(GstBase.BaseSink)))
+print('\\n'.join(p.name for p in GObject.list_properties(GstBase.%s)))
 """
 
 TYPES = {
@@ -62,19 +65,19 @@ CHANGEABLE = {
 }
 
 
-def base_properties():
+def base_properties(base='BaseSink'):
     try:
-        out = subprocess.run([sys.executable, '-c', BASE_PROPERTIES_PY], check=True,
+        out = subprocess.run([sys.executable, '-c', BASE_PROPERTIES_PY % base], check=True,
                              capture_output=True, text=True).stdout
     except subprocess.CalledProcessError as e:
-        print('SKIP: cannot list GstBaseSink properties with PyGObject: ' + e.stderr.strip())
+        print(f'SKIP: cannot list Gst{base} properties with PyGObject: ' + e.stderr.strip())
         sys.exit(77)
     return set(out.split())
 
 
-def inspect_properties():
+def inspect_properties(element='mctxsink'):
     """name -> {type, default, range, changeable, fields} from gst-inspect."""
-    out = subprocess.run(['gst-inspect-1.0', 'mctxsink'], check=True, capture_output=True,
+    out = subprocess.run(['gst-inspect-1.0', element], check=True, capture_output=True,
                          text=True).stdout
     lines = out.split('\n')
     start = lines.index('Element Properties:') + 1
@@ -204,7 +207,47 @@ def doc_default(value):
     return {'NULL': 'null', 'TRUE': 'true', 'FALSE': 'false'}.get(value, value)
 
 
+def check_amtsrc(path):
+    """amtsrc: the property table of docs/amt.md (| property | default |
+    meaning |) names every property amtsrc adds to GstPushSrc, no other, and
+    gives gst-inspect's default (an empty default cell: not compared)."""
+    inherited = base_properties('PushSrc')
+    inspected = {k: v for k, v in inspect_properties('amtsrc').items() if k not in inherited}
+    documented = {}
+    rows = [cells(l) for l in open(path, encoding='utf-8').read().split('\n')
+            if l.startswith('|')]
+    for i, c in enumerate(rows):
+        if c == ['property', 'default', 'meaning']:
+            for r in rows[i + 2:]:
+                if not r[0].startswith('`'):
+                    break
+                documented[r[0].strip('`')] = r[1]
+            break
+    if not documented:
+        raise SystemExit(f'{path}: no table with the header | property | default | meaning |')
+    errors = []
+    for name in sorted(set(inspected) - set(documented)):
+        errors.append(f'{name}: reported by gst-inspect-1.0 amtsrc but not in the table of {path}')
+    for name in sorted(set(documented) - set(inspected)):
+        errors.append(f'{name}: in the table of {path} but not a property of amtsrc')
+    for name in sorted(set(inspected) & set(documented)):
+        want, cell = inspected[name]['default'], documented[name]
+        if want is None or not cell or cell.startswith('('):
+            continue
+        if doc_default(cell.split(' ')[0]) != want:
+            errors.append(f'{name}: default is {want}, the table says {cell}')
+    if errors:
+        print(f'{path} differs from gst-inspect-1.0 amtsrc:')
+        for e in errors:
+            print('  ' + e)
+        return 1
+    print(f'{path}: all {len(inspected)} properties of amtsrc are in its table, defaults match')
+    return 0
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == '--amtsrc':
+        return check_amtsrc(sys.argv[2])
     if len(sys.argv) != 2:
         raise SystemExit(__doc__)
     path = sys.argv[1]
