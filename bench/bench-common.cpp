@@ -194,6 +194,47 @@ void print_table(const std::vector<CaseResult>& results, bool markdown) {
   std::fflush(stdout);
 }
 
+void print_paired_ratios(const std::vector<CaseResult>& results, bool markdown) {
+  std::size_t width = 4;
+  for (const CaseResult& r : results) width = std::max(width, r.name.size());
+  if (markdown) {
+    std::printf("| case | reference | runs | rate ratio, median (range) | CPU ratio, median (range) |\n");
+    std::printf("|---|---|---:|---:|---:|\n");
+  } else {
+    std::printf("paired by round: %-*s %5s %22s %22s  %s\n", static_cast<int>(width), "case",
+                "runs", "rate ratio (min-max)", "CPU ratio (min-max)", "reference");
+  }
+  for (const CaseResult& r : results) {
+    if (r.reference.empty()) continue;
+    const CaseResult* ref = nullptr;
+    for (const CaseResult& c : results) {
+      if (c.name == r.reference) ref = &c;
+    }
+    if (ref == nullptr) continue;
+    std::vector<double> rate, cpu;
+    for (std::size_t k = 0; k < r.samples.size() && k < ref->samples.size(); ++k) {
+      const Sample& a = r.samples[k];
+      const Sample& b = ref->samples[k];
+      if (a.pps() <= 0 || b.pps() <= 0 || b.cpu_ns_per_packet() <= 0) continue;
+      rate.push_back(a.pps() / b.pps());
+      cpu.push_back(a.cpu_ns_per_packet() / b.cpu_ns_per_packet());
+    }
+    if (rate.empty()) continue;
+    char rs[48], cs[48];
+    std::snprintf(rs, sizeof rs, "%.2f (%.2f-%.2f)", median(rate),
+                  *std::min_element(rate.begin(), rate.end()), *std::max_element(rate.begin(), rate.end()));
+    std::snprintf(cs, sizeof cs, "%.2f (%.2f-%.2f)", median(cpu),
+                  *std::min_element(cpu.begin(), cpu.end()), *std::max_element(cpu.begin(), cpu.end()));
+    if (markdown) {
+      std::printf("| %s | %s | %zu | %s | %s |\n", r.name.c_str(), ref->name.c_str(), rate.size(), rs, cs);
+    } else {
+      std::printf("paired by round: %-*s %5zu %22s %22s  %s\n", static_cast<int>(width),
+                  r.name.c_str(), rate.size(), rs, cs, ref->name.c_str());
+    }
+  }
+  std::fflush(stdout);
+}
+
 int bare_socket(const std::string& text, uint16_t port, unsigned ifindex, std::string& error) {
   const std::string group = text.substr(0, text.find('%'));  // the scope is `ifindex`
   sockaddr_storage ss{};

@@ -98,6 +98,12 @@ double median(std::vector<double> v);
 // reference, and CPU per packet of the case / CPU per packet of the reference.
 void print_table(const std::vector<CaseResult>& results, bool markdown);
 
+// For every row with a reference: the ratios of each run to the run of its
+// reference in the same round (sample k against sample k: the cases run
+// round-robin, so the two ran close in time), packets/s and CPU per packet,
+// as median and range (min to max).
+void print_paired_ratios(const std::vector<CaseResult>& results, bool markdown);
+
 // "1,234,567"
 std::string group_digits(double v);
 

@@ -17,13 +17,19 @@
 // References in the same run: "bare send()" and "bare GSO sendmmsg() xB"
 // send the same payload from this thread through a plain connected socket
 // (no GStreamer), and "fakesink" takes the pushes and sends nothing (the
-// cost of the harness and GstBaseSink alone).
+// cost of the harness and GstBaseSink alone). "floor sink" is the cheapest
+// GstBaseSink sender (floor-sink.hpp: map, one send() on a connected socket
+// like the bare loop's, unmap), fed like the sinks: what any sink built on
+// GstBaseSink costs at the least; "floor sink no-send" the same without the
+// send(). After the table, the ratios of each run against the run of its
+// reference in the same round (the cases run round-robin), with their range.
 //
 // Sinks:
 //   udpsink          host=GROUP port=P multicast-iface=IFACE (defaults:
 //                    auto-multicast=true joins the group, loop=true)
 //   udpsink no-join  the same with auto-multicast=false loop=false
 //   mctxsink         group=GROUP port=P interface=IFACE (defaults)
+//   floor sink       the bench's own (floor-sink.hpp), single buffers only
 //
 // It refuses to run outside a private network namespace: use bench/run.
 
@@ -46,6 +52,7 @@
 #include <vector>
 
 #include "bench-common.hpp"
+#include "floor-sink.hpp"
 #include "gst-bench-common.hpp"
 
 #ifndef MCTX_BENCH_PLUGIN_DIR
@@ -432,23 +439,38 @@ int main(int argc, char** argv) {
     return e;
   };
   const MakeSink fakesink = [&] { return make("fakesink"); };
+  // The floor sink sends on one socket like the bare loop's, for all its runs.
+  if (!mctx::bench::register_floor_sink()) die("cannot register the floor sink");
+  const int floor_fd = bare_socket(o);
+  const MakeSink floor_sink = [&] {
+    GstElement* e = make(mctx::bench::kFloorSink);
+    mctx::bench::floor_sink_set_fd(e, floor_fd);
+    return e;
+  };
+  const MakeSink floor_nosend = [&] { return make(mctx::bench::kFloorSink); };
   const std::string lb = "lists x" + std::to_string(o.batch);
   const std::string gso = "bare GSO sendmmsg() x" + std::to_string(o.batch);
+  const std::string mb = "mctxsink buffers", ub = "udpsink buffers", fb = "floor sink buffers";
+  const std::string ml = "mctxsink " + lb;
   std::vector<Case> cases = {
       {"bare send()", "", nullptr, false, bare_send, true},
       {"fakesink buffers", "", fakesink, false, nullptr, false},
-      {"udpsink buffers", "", udpsink, false, nullptr, true},
+      {"floor sink no-send buffers", "", floor_nosend, false, nullptr, false},
+      {fb, "bare send()", floor_sink, false, nullptr, true},
+      {ub, "", udpsink, false, nullptr, true},
+      {ub + " [vs floor]", fb, nullptr, false, nullptr, true},
       {"udpsink no-join buffers", "", udpsink_nojoin, false, nullptr, true},
-      {"mctxsink buffers", "udpsink buffers", mctxsink, false, nullptr, true},
-      {"mctxsink buffers [vs no-join]", "udpsink no-join buffers", nullptr, false, nullptr, true},
-      {"mctxsink buffers [vs bare]", "bare send()", nullptr, false, nullptr, true},
+      {mb, ub, mctxsink, false, nullptr, true},
+      {mb + " [vs no-join]", "udpsink no-join buffers", nullptr, false, nullptr, true},
+      {mb + " [vs bare]", "bare send()", nullptr, false, nullptr, true},
+      {mb + " [vs floor]", fb, nullptr, false, nullptr, true},
       {gso, "", nullptr, true, bare_gso, true},
       {"fakesink " + lb, "", fakesink, true, nullptr, false},
       {"udpsink " + lb, "", udpsink, true, nullptr, true},
       {"udpsink no-join " + lb, "", udpsink_nojoin, true, nullptr, true},
-      {"mctxsink " + lb, "udpsink " + lb, mctxsink, true, nullptr, true},
-      {"mctxsink " + lb + " [vs no-join]", "udpsink no-join " + lb, nullptr, true, nullptr, true},
-      {"mctxsink " + lb + " [vs bare]", gso, nullptr, true, nullptr, true},
+      {ml, "udpsink " + lb, mctxsink, true, nullptr, true},
+      {ml + " [vs no-join]", "udpsink no-join " + lb, nullptr, true, nullptr, true},
+      {ml + " [vs bare]", gso, nullptr, true, nullptr, true},
   };
 
   if (!o.only.empty()) {
@@ -496,13 +518,20 @@ int main(int argc, char** argv) {
       results[i].samples.push_back(s);
     }
   }
-  // The "[vs no-join]" rows repeat the mctxsink samples against the other reference.
+  // A row "NAME [vs X]" does not run: it repeats the samples of case NAME
+  // against another reference.
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    if (!cases[i].runs()) results[i].samples = results[i - 1].samples;
+    if (cases[i].runs()) continue;
+    const std::string of = cases[i].name.substr(0, cases[i].name.find(" [vs "));
+    for (std::size_t j = 0; j < cases.size(); ++j) {
+      if (cases[j].name == of) results[i].samples = results[j].samples;
+    }
   }
 
   std::printf("\n");
   mctx::bench::print_table(results, o.markdown);
+  std::printf("\n");
+  mctx::bench::print_paired_ratios(results, o.markdown);
   uint64_t packets = 0, device_tx = 0;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (!cases[i].make) continue;
@@ -518,6 +547,7 @@ int main(int argc, char** argv) {
   std::printf("rate ratio = packets/s of the case / packets/s of its reference (> 1: faster);\n"
               "CPU ratio = CPU ns per packet of the case / of its reference (< 1: cheaper)\n");
 
+  ::close(floor_fd);
   gst_buffer_list_unref(d.list);
   if (d.tail) gst_buffer_list_unref(d.tail);
   gst_buffer_unref(d.buffer);
