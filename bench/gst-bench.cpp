@@ -65,17 +65,11 @@ using mctx::bench::CaseResult;
 using mctx::bench::Sample;
 using mctx::bench::wait_writable;
 
-struct Options {
-  int size = 1316;
-  gint64 count = 200000;
-  int repeat = 5;
+struct Options : mctx::bench::CommonOptions {
   int batch = 32;
   std::string group = "239.255.0.1";
   int port = 5004;
-  std::string interface = "mctxd0";
   std::string plugin_dir = MCTX_BENCH_PLUGIN_DIR;
-  bool markdown = false;
-  bool check = false;
   std::string only;  // run only the cases whose name contains this ("" = all)
   std::vector<std::pair<std::string, std::string>> set;  // mctxsink properties (--set)
 };
@@ -347,36 +341,23 @@ GstElement* make(const char* factory) {
 int main(int argc, char** argv) {
   Options o;
   gchar* group = nullptr;
-  gchar* iface = nullptr;
   gchar* plugin_dir = nullptr;
   gchar* only = nullptr;
   gchar** sets = nullptr;
-  gint64 count = o.count;
   const GOptionEntry entries[] = {
-      {"size", 's', 0, G_OPTION_ARG_INT, &o.size, "UDP payload size in bytes (default 1316)", "N"},
-      {"count", 'n', 0, G_OPTION_ARG_INT64, &count, "Datagrams per run (default 200000)", "N"},
-      {"repeat", 'r', 0, G_OPTION_ARG_INT, &o.repeat, "Runs per case; the median is shown (default 5)",
-       "N"},
       {"batch", 'b', 0, G_OPTION_ARG_INT, &o.batch, "Buffers per GstBufferList (default 32)", "N"},
       {"group", 'g', 0, G_OPTION_ARG_STRING, &group, "Multicast group (default 239.255.0.1)", "IP"},
       {"port", 'p', 0, G_OPTION_ARG_INT, &o.port, "Destination port (default 5004)", "N"},
-      {"interface", 'i', 0, G_OPTION_ARG_STRING, &iface,
-       "Outgoing interface: mctxd0 (dummy, default) or mctx0 (veth)", "NAME"},
       {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &plugin_dir,
        "Where libgstmctx.so is (default: the build tree)", "DIR"},
-      {"markdown", 0, 0, G_OPTION_ARG_NONE, &o.markdown, "Print the table as markdown", nullptr},
       {"only", 0, 0, G_OPTION_ARG_STRING, &only,
        "Run only the cases whose name contains TEXT (for profiling)", "TEXT"},
       {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
        "Set a property of every mctxsink (repeatable), e.g. enable-last-sample=true", "PROP=VALUE"},
-      {"check", 0, 0, G_OPTION_ARG_NONE, &o.check,
-       "Exit 1 unless every run sent all its datagrams and the device counted them", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  mctx::bench::parse_gst_options("mctx-gst-bench", "- mctxsink vs udpsink",
-                                 "Runs only inside a private network namespace; use bench/run.",
-                                 entries, argc, argv);
+  o.parse("mctx-gst-bench", "- mctxsink vs udpsink", "UDP payload size in bytes (default 1316)",
+          entries, gst_init_get_option_group(), 65507, argc, argv);
   if (group) o.group = group;
-  if (iface) o.interface = iface;
   if (plugin_dir) o.plugin_dir = plugin_dir;
   if (only) o.only = only;
   g_free(only);
@@ -387,12 +368,7 @@ int main(int argc, char** argv) {
   }
   g_strfreev(sets);
   g_free(group);
-  g_free(iface);
   g_free(plugin_dir);
-  o.count = count;
-  if (o.size < 1 || o.size > 65507) die("--size " + std::to_string(o.size) + " is not in 1..65507");
-  if (o.count < 1) die("--count " + std::to_string(o.count) + " must be at least 1");
-  if (o.repeat < 1) die("--repeat " + std::to_string(o.repeat) + " must be at least 1");
   if (o.batch < 1) die("--batch " + std::to_string(o.batch) + " must be at least 1");
   if (o.port < 1 || o.port > 65535) die("--port " + std::to_string(o.port) + " is not in 1..65535");
 
