@@ -69,16 +69,10 @@ constexpr const char* kGroup = "232.1.1.1";
 constexpr const char* kSource = "198.51.100.7";
 constexpr std::size_t kBatch = 32;
 
-struct Options {
-  int size = 1316;
-  gint64 count = 200000;
-  int repeat = 5;
-  std::string interface = "mctxd0";
+struct Options : mctx::bench::CommonOptions {
   std::string plugin_dir = MCTX_BENCH_PLUGIN_DIR;
   std::string only;
-  bool markdown = false;
-  bool check = false;
-  bool paced = false;  // keep at most kPacedBacklog datagrams ahead of the device
+  gboolean paced = FALSE;  // keep at most kPacedBacklog datagrams ahead of the device
 };
 constexpr uint64_t kPacedBacklog = 1024;
 
@@ -390,40 +384,23 @@ bool run_gst(const Options& o, const std::vector<Bytes>& msgs, Sample& s) {
 
 int main(int argc, char** argv) {
   Options o;
-  gchar* iface = nullptr;
   gchar* plugin_dir = nullptr;
   gchar* only = nullptr;
-  gint64 count = o.count;
   const GOptionEntry entries[] = {
-      {"size", 's', 0, G_OPTION_ARG_INT, &o.size, "Inner UDP payload bytes (default 1316)", "N"},
-      {"count", 'n', 0, G_OPTION_ARG_INT64, &count, "Datagrams fed per run (default 200000)", "N"},
-      {"repeat", 'r', 0, G_OPTION_ARG_INT, &o.repeat, "Runs per case; the median is shown (default 5)",
-       "N"},
-      {"interface", 'i', 0, G_OPTION_ARG_STRING, &iface,
-       "Outgoing interface: mctxd0 (dummy, default) or mctx0 (veth)", "NAME"},
       {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &plugin_dir,
        "Where libgstmctx.so is (default: the build tree)", "DIR"},
       {"only", 0, 0, G_OPTION_ARG_STRING, &only,
        "Run only the cases whose name contains TEXT (for callgrind)", "TEXT"},
-      {"markdown", 0, 0, G_OPTION_ARG_NONE, &o.markdown, "Print the table as markdown", nullptr},
       {"paced", 0, 0, G_OPTION_ARG_NONE, &o.paced,
        "Feed no faster than the forwarder (nothing lost; for callgrind)", nullptr},
-      {"check", 0, 0, G_OPTION_ARG_NONE, &o.check,
-       "Exit 1 unless every run forwarded datagrams and the device counted them", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  mctx::bench::parse_gst_options("mctx-amt-bench", "- the AMT gateway path vs a bare loop",
-                                 "Runs only inside a private network namespace; use bench/run.",
-                                 entries, argc, argv);
-  if (iface) o.interface = iface;
+  o.parse("mctx-amt-bench", "- the AMT gateway path vs a bare loop",
+          "Inner UDP payload bytes (default 1316)", entries, gst_init_get_option_group(), 65000,
+          argc, argv);
   if (plugin_dir) o.plugin_dir = plugin_dir;
   if (only) o.only = only;
-  g_free(iface);
   g_free(plugin_dir);
   g_free(only);
-  o.count = count;
-  if (o.size < 1 || o.size > 65000) die("--size " + std::to_string(o.size) + " is not in 1..65000");
-  if (o.count < 1) die("--count " + std::to_string(o.count) + " must be at least 1");
-  if (o.repeat < 1) die("--repeat " + std::to_string(o.repeat) + " must be at least 1");
 
   mctx::bench::require_send_interface("mctx-amt-bench", o.interface);
   if (!mctx::bench::find_element("amtsrc", o.plugin_dir)) {

@@ -154,21 +154,30 @@ std::string group_digits(double v) {
   return out;
 }
 
-void print_table(const std::vector<CaseResult>& results, bool markdown) {
-  auto find = [&](const std::string& name) -> const CaseResult* {
-    for (const CaseResult& r : results) {
-      if (r.name == name) return &r;
-    }
-    return nullptr;
-  };
+namespace {
+// The reference of row r (nullptr: none), and the width of the name column.
+const CaseResult* reference_of(const std::vector<CaseResult>& results, const CaseResult& r) {
+  if (r.reference.empty()) return nullptr;
+  for (const CaseResult& c : results) {
+    if (c.name == r.reference) return &c;
+  }
+  return nullptr;
+}
+int name_width(const std::vector<CaseResult>& results) {
   std::size_t width = 4;
   for (const CaseResult& r : results) width = std::max(width, r.name.size());
+  return static_cast<int>(width);
+}
+}  // namespace
+
+void print_table(const std::vector<CaseResult>& results, bool markdown) {
+  const int width = name_width(results);
 
   if (markdown) {
     std::printf("| case | packets/s | Gbit/s | CPU ns/pkt (user/sys) | spread | rate ratio | CPU ratio | reference |\n");
     std::printf("|---|---:|---:|---:|---:|---:|---:|---|\n");
   } else {
-    std::printf("%-*s %12s %8s %22s %7s %7s %7s  %s\n", static_cast<int>(width), "case",
+    std::printf("%-*s %12s %8s %22s %7s %7s %7s  %s\n", width, "case",
                 "packets/s", "Gbit/s", "CPU ns/pkt (usr/sys)", "spread", "rate", "CPU", "reference");
   }
   for (const CaseResult& r : results) {
@@ -176,7 +185,7 @@ void print_table(const std::vector<CaseResult>& results, bool markdown) {
     std::snprintf(cpu, sizeof cpu, "%.0f (%.0f/%.0f)", r.median_cpu_ns(), r.median_user_ns(),
                   r.median_sys_ns());
     std::snprintf(spread, sizeof spread, "%.1f%%", r.spread_percent());
-    const CaseResult* ref = r.reference.empty() ? nullptr : find(r.reference);
+    const CaseResult* ref = reference_of(results, r);
     if (ref != nullptr && ref->median_pps() > 0 && ref->median_cpu_ns() > 0) {
       std::snprintf(ratio, sizeof ratio, "%.2f", r.median_pps() / ref->median_pps());
       std::snprintf(cpu_ratio, sizeof cpu_ratio, "%.2f", r.median_cpu_ns() / ref->median_cpu_ns());
@@ -186,9 +195,92 @@ void print_table(const std::vector<CaseResult>& results, bool markdown) {
                   group_digits(r.median_pps()).c_str(), r.median_gbps(), cpu, spread, ratio,
                   cpu_ratio, ref ? ref->name.c_str() : "");
     } else {
-      std::printf("%-*s %12s %8.2f %22s %7s %7s %7s  %s\n", static_cast<int>(width),
+      std::printf("%-*s %12s %8.2f %22s %7s %7s %7s  %s\n", width,
                   r.name.c_str(), group_digits(r.median_pps()).c_str(), r.median_gbps(), cpu,
                   spread, ratio, cpu_ratio, ref ? ref->name.c_str() : "");
+    }
+  }
+  std::fflush(stdout);
+}
+
+void parse_options(const char* program, const char* parameter, const char* summary,
+                   std::initializer_list<const GOptionEntry*> entries, GOptionGroup* group,
+                   int& argc, char**& argv) {
+  GOptionContext* ctx = g_option_context_new(parameter);
+  if (summary != nullptr) g_option_context_set_summary(ctx, summary);
+  for (const GOptionEntry* e : entries) {
+    if (e != nullptr) g_option_context_add_main_entries(ctx, e, nullptr);
+  }
+  if (group != nullptr) g_option_context_add_group(ctx, group);
+  GError* err = nullptr;
+  if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+    std::fprintf(stderr, "%s: %s\n", program, err->message);
+    std::exit(2);
+  }
+  g_option_context_free(ctx);
+}
+
+void CommonOptions::parse(const char* program, const char* parameter, const char* size_help,
+                          const GOptionEntry* entries, GOptionGroup* group, int max_size,
+                          int& argc, char**& argv) {
+  gchar* iface = nullptr;
+  const GOptionEntry common[] = {
+      {"size", 's', 0, G_OPTION_ARG_INT, &size, size_help, "N"},
+      {"count", 'n', 0, G_OPTION_ARG_INT64, &count, "Datagrams per run (default 200000)", "N"},
+      {"repeat", 'r', 0, G_OPTION_ARG_INT, &repeat,
+       "Runs per case; the median is shown (default 5)", "N"},
+      {"interface", 'i', 0, G_OPTION_ARG_STRING, &iface,
+       "Outgoing interface: mctxd0 (dummy, default) or mctx0 (veth)", "NAME"},
+      {"markdown", 0, 0, G_OPTION_ARG_NONE, &markdown, "Print the table as markdown", nullptr},
+      {"check", 0, 0, G_OPTION_ARG_NONE, &check,
+       "Exit 1 unless every run did all its work and the device counted its datagrams", nullptr},
+      {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
+  parse_options(program, parameter, "Runs only inside a private network namespace; use bench/run.",
+                {common, entries}, group, argc, argv);
+  if (iface != nullptr) interface = iface;
+  g_free(iface);
+  auto bad = [program](const std::string& what) {
+    std::fprintf(stderr, "%s: %s\n", program, what.c_str());
+    std::exit(1);
+  };
+  if (size < 1 || size > max_size) {
+    bad("--size " + std::to_string(size) + " is not in 1.." + std::to_string(max_size));
+  }
+  if (count < 1) bad("--count " + std::to_string(count) + " must be at least 1");
+  if (repeat < 1) bad("--repeat " + std::to_string(repeat) + " must be at least 1");
+}
+
+void print_paired_ratios(const std::vector<CaseResult>& results, bool markdown) {
+  const int width = name_width(results);
+  if (markdown) {
+    std::printf("| case | reference | runs | rate ratio, median (range) | CPU ratio, median (range) |\n");
+    std::printf("|---|---|---:|---:|---:|\n");
+  } else {
+    std::printf("paired by round: %-*s %5s %22s %22s  %s\n", width, "case",
+                "runs", "rate ratio (min-max)", "CPU ratio (min-max)", "reference");
+  }
+  for (const CaseResult& r : results) {
+    const CaseResult* ref = reference_of(results, r);
+    if (ref == nullptr) continue;
+    std::vector<double> rate, cpu;
+    for (std::size_t k = 0; k < r.samples.size() && k < ref->samples.size(); ++k) {
+      const Sample& a = r.samples[k];
+      const Sample& b = ref->samples[k];
+      if (a.pps() <= 0 || b.pps() <= 0 || b.cpu_ns_per_packet() <= 0) continue;
+      rate.push_back(a.pps() / b.pps());
+      cpu.push_back(a.cpu_ns_per_packet() / b.cpu_ns_per_packet());
+    }
+    if (rate.empty()) continue;
+    char rs[48], cs[48];
+    std::snprintf(rs, sizeof rs, "%.2f (%.2f-%.2f)", median(rate),
+                  *std::min_element(rate.begin(), rate.end()), *std::max_element(rate.begin(), rate.end()));
+    std::snprintf(cs, sizeof cs, "%.2f (%.2f-%.2f)", median(cpu),
+                  *std::min_element(cpu.begin(), cpu.end()), *std::max_element(cpu.begin(), cpu.end()));
+    if (markdown) {
+      std::printf("| %s | %s | %zu | %s | %s |\n", r.name.c_str(), ref->name.c_str(), rate.size(), rs, cs);
+    } else {
+      std::printf("paired by round: %-*s %5zu %22s %22s  %s\n", width,
+                  r.name.c_str(), rate.size(), rs, cs, ref->name.c_str());
     }
   }
   std::fflush(stdout);

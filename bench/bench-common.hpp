@@ -2,7 +2,9 @@
 // Copyright (c) 2026 The mctx authors
 #pragma once
 
-// Shared pieces of the benchmarks (mctx-bench, mctx-gst-bench):
+// Shared pieces of the benchmarks (mctx-bench, mctx-gst-bench, mctx-amt-bench,
+// mctx-gst-many):
+//  * option parsing, and the options every benchmark with a table has;
 //  * the namespace guard: a benchmark that sends refuses to run unless it is
 //    inside a private network namespace (scripts/mctx-netns) whose only up
 //    interfaces are lo, the veth pair and the dummy device (the tests' guard,
@@ -13,13 +15,44 @@
 //
 // Nothing here runs inside a timed loop except the clock reads around it.
 
+#include <glib.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace mctx::bench {
+
+// Parses argv with the option entries of `entries` (each array up to its
+// zeroed entry) and `group` (GStreamer's, or nullptr); `summary` may be
+// nullptr. On a bad option prints "PROGRAM: message" and exits 2.
+void parse_options(const char* program, const char* parameter, const char* summary,
+                   std::initializer_list<const GOptionEntry*> entries, GOptionGroup* group,
+                   int& argc, char**& argv);
+
+// The options of the benchmarks that run cases and print a table
+// (mctx-bench, mctx-gst-bench, mctx-amt-bench): --size, --count, --repeat,
+// --interface, --markdown, --check. A program's Options derive from it.
+struct CommonOptions {
+  int size = 1316;                    // UDP payload bytes
+  gint64 count = 200000;              // datagrams per run
+  int repeat = 5;                     // runs per case (the median is shown)
+  std::string interface = "mctxd0";   // the sending interface
+  gboolean markdown = FALSE;          // print the table as markdown
+  gboolean check = FALSE;             // exit 1 unless every run did all its work
+
+  // parse_options() with these options and the program's `entries` (and
+  // `group`), for a program that runs only inside a private namespace;
+  // then checks the values: --size in 1..max_size, --count and --repeat at
+  // least 1; a bad one: "PROGRAM: message" and exit 1. `size_help`:
+  // what --size means to the program.
+  void parse(const char* program, const char* parameter, const char* size_help,
+             const GOptionEntry* entries, GOptionGroup* group, int max_size, int& argc,
+             char**& argv);
+};
 
 // Interfaces a benchmark may see up in its namespace.
 inline constexpr const char* kAllowedInterfaces[] = {"lo", "mctx0", "mctx1", "mctxd0"};
@@ -97,6 +130,12 @@ double median(std::vector<double> v);
 // markdown table. Ratios: packets/s of the case / packets/s of its
 // reference, and CPU per packet of the case / CPU per packet of the reference.
 void print_table(const std::vector<CaseResult>& results, bool markdown);
+
+// For every row with a reference: the ratios of each run to the run of its
+// reference in the same round (sample k against sample k: the cases run
+// round-robin, so the two ran close in time), packets/s and CPU per packet,
+// as median and range (min to max).
+void print_paired_ratios(const std::vector<CaseResult>& results, bool markdown);
 
 // "1,234,567"
 std::string group_digits(double v);

@@ -8,26 +8,16 @@
 
 #include <gst/gst.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
+
+#include "bench-common.hpp"
 
 namespace mctx::bench {
 
-// Parses argv with `entries` and GStreamer's option group; on a bad option
-// prints "PROGRAM: message" and exits 2.
+// parse_options() with GStreamer's option group (gst_init() included).
 inline void parse_gst_options(const char* program, const char* parameter, const char* summary,
                               const GOptionEntry* entries, int& argc, char**& argv) {
-  GOptionContext* ctx = g_option_context_new(parameter);
-  if (summary != nullptr) g_option_context_set_summary(ctx, summary);
-  g_option_context_add_main_entries(ctx, entries, nullptr);
-  g_option_context_add_group(ctx, gst_init_get_option_group());
-  GError* err = nullptr;
-  if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-    std::fprintf(stderr, "%s: %s\n", program, err->message);
-    std::exit(2);
-  }
-  g_option_context_free(ctx);
+  parse_options(program, parameter, summary, {entries}, gst_init_get_option_group(), argc, argv);
 }
 
 // True when element `name` is registered, after scanning `plugin_dir` (the

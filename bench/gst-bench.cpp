@@ -17,13 +17,19 @@
 // References in the same run: "bare send()" and "bare GSO sendmmsg() xB"
 // send the same payload from this thread through a plain connected socket
 // (no GStreamer), and "fakesink" takes the pushes and sends nothing (the
-// cost of the harness and GstBaseSink alone).
+// cost of the harness and GstBaseSink alone). "floor sink" is the cheapest
+// GstBaseSink sender (floor-sink.hpp: map, one send() on a connected socket
+// like the bare loop's, unmap), fed like the sinks: what any sink built on
+// GstBaseSink costs at the least; "floor sink no-send" the same without the
+// send(). After the table, the ratios of each run against the run of its
+// reference in the same round (the cases run round-robin), with their range.
 //
 // Sinks:
 //   udpsink          host=GROUP port=P multicast-iface=IFACE (defaults:
 //                    auto-multicast=true joins the group, loop=true)
 //   udpsink no-join  the same with auto-multicast=false loop=false
 //   mctxsink         group=GROUP port=P interface=IFACE (defaults)
+//   floor sink       the bench's own (floor-sink.hpp), single buffers only
 //
 // It refuses to run outside a private network namespace: use bench/run.
 
@@ -46,6 +52,7 @@
 #include <vector>
 
 #include "bench-common.hpp"
+#include "floor-sink.hpp"
 #include "gst-bench-common.hpp"
 
 #ifndef MCTX_BENCH_PLUGIN_DIR
@@ -58,17 +65,11 @@ using mctx::bench::CaseResult;
 using mctx::bench::Sample;
 using mctx::bench::wait_writable;
 
-struct Options {
-  int size = 1316;
-  gint64 count = 200000;
-  int repeat = 5;
+struct Options : mctx::bench::CommonOptions {
   int batch = 32;
   std::string group = "239.255.0.1";
   int port = 5004;
-  std::string interface = "mctxd0";
   std::string plugin_dir = MCTX_BENCH_PLUGIN_DIR;
-  bool markdown = false;
-  bool check = false;
   std::string only;  // run only the cases whose name contains this ("" = all)
   std::vector<std::pair<std::string, std::string>> set;  // mctxsink properties (--set)
 };
@@ -340,36 +341,23 @@ GstElement* make(const char* factory) {
 int main(int argc, char** argv) {
   Options o;
   gchar* group = nullptr;
-  gchar* iface = nullptr;
   gchar* plugin_dir = nullptr;
   gchar* only = nullptr;
   gchar** sets = nullptr;
-  gint64 count = o.count;
   const GOptionEntry entries[] = {
-      {"size", 's', 0, G_OPTION_ARG_INT, &o.size, "UDP payload size in bytes (default 1316)", "N"},
-      {"count", 'n', 0, G_OPTION_ARG_INT64, &count, "Datagrams per run (default 200000)", "N"},
-      {"repeat", 'r', 0, G_OPTION_ARG_INT, &o.repeat, "Runs per case; the median is shown (default 5)",
-       "N"},
       {"batch", 'b', 0, G_OPTION_ARG_INT, &o.batch, "Buffers per GstBufferList (default 32)", "N"},
       {"group", 'g', 0, G_OPTION_ARG_STRING, &group, "Multicast group (default 239.255.0.1)", "IP"},
       {"port", 'p', 0, G_OPTION_ARG_INT, &o.port, "Destination port (default 5004)", "N"},
-      {"interface", 'i', 0, G_OPTION_ARG_STRING, &iface,
-       "Outgoing interface: mctxd0 (dummy, default) or mctx0 (veth)", "NAME"},
       {"plugin-dir", 0, 0, G_OPTION_ARG_FILENAME, &plugin_dir,
        "Where libgstmctx.so is (default: the build tree)", "DIR"},
-      {"markdown", 0, 0, G_OPTION_ARG_NONE, &o.markdown, "Print the table as markdown", nullptr},
       {"only", 0, 0, G_OPTION_ARG_STRING, &only,
        "Run only the cases whose name contains TEXT (for profiling)", "TEXT"},
       {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
        "Set a property of every mctxsink (repeatable), e.g. enable-last-sample=true", "PROP=VALUE"},
-      {"check", 0, 0, G_OPTION_ARG_NONE, &o.check,
-       "Exit 1 unless every run sent all its datagrams and the device counted them", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  mctx::bench::parse_gst_options("mctx-gst-bench", "- mctxsink vs udpsink",
-                                 "Runs only inside a private network namespace; use bench/run.",
-                                 entries, argc, argv);
+  o.parse("mctx-gst-bench", "- mctxsink vs udpsink", "UDP payload size in bytes (default 1316)",
+          entries, gst_init_get_option_group(), 65507, argc, argv);
   if (group) o.group = group;
-  if (iface) o.interface = iface;
   if (plugin_dir) o.plugin_dir = plugin_dir;
   if (only) o.only = only;
   g_free(only);
@@ -380,12 +368,7 @@ int main(int argc, char** argv) {
   }
   g_strfreev(sets);
   g_free(group);
-  g_free(iface);
   g_free(plugin_dir);
-  o.count = count;
-  if (o.size < 1 || o.size > 65507) die("--size " + std::to_string(o.size) + " is not in 1..65507");
-  if (o.count < 1) die("--count " + std::to_string(o.count) + " must be at least 1");
-  if (o.repeat < 1) die("--repeat " + std::to_string(o.repeat) + " must be at least 1");
   if (o.batch < 1) die("--batch " + std::to_string(o.batch) + " must be at least 1");
   if (o.port < 1 || o.port > 65535) die("--port " + std::to_string(o.port) + " is not in 1..65535");
 
@@ -432,23 +415,38 @@ int main(int argc, char** argv) {
     return e;
   };
   const MakeSink fakesink = [&] { return make("fakesink"); };
+  // The floor sink sends on one socket like the bare loop's, for all its runs.
+  if (!mctx::bench::register_floor_sink()) die("cannot register the floor sink");
+  const int floor_fd = bare_socket(o);
+  const MakeSink floor_sink = [&] {
+    GstElement* e = make(mctx::bench::kFloorSink);
+    mctx::bench::floor_sink_set_fd(e, floor_fd);
+    return e;
+  };
+  const MakeSink floor_nosend = [&] { return make(mctx::bench::kFloorSink); };
   const std::string lb = "lists x" + std::to_string(o.batch);
   const std::string gso = "bare GSO sendmmsg() x" + std::to_string(o.batch);
+  const std::string mb = "mctxsink buffers", ub = "udpsink buffers", fb = "floor sink buffers";
+  const std::string ml = "mctxsink " + lb;
   std::vector<Case> cases = {
       {"bare send()", "", nullptr, false, bare_send, true},
       {"fakesink buffers", "", fakesink, false, nullptr, false},
-      {"udpsink buffers", "", udpsink, false, nullptr, true},
+      {"floor sink no-send buffers", "", floor_nosend, false, nullptr, false},
+      {fb, "bare send()", floor_sink, false, nullptr, true},
+      {ub, "", udpsink, false, nullptr, true},
+      {ub + " [vs floor]", fb, nullptr, false, nullptr, true},
       {"udpsink no-join buffers", "", udpsink_nojoin, false, nullptr, true},
-      {"mctxsink buffers", "udpsink buffers", mctxsink, false, nullptr, true},
-      {"mctxsink buffers [vs no-join]", "udpsink no-join buffers", nullptr, false, nullptr, true},
-      {"mctxsink buffers [vs bare]", "bare send()", nullptr, false, nullptr, true},
+      {mb, ub, mctxsink, false, nullptr, true},
+      {mb + " [vs no-join]", "udpsink no-join buffers", nullptr, false, nullptr, true},
+      {mb + " [vs bare]", "bare send()", nullptr, false, nullptr, true},
+      {mb + " [vs floor]", fb, nullptr, false, nullptr, true},
       {gso, "", nullptr, true, bare_gso, true},
       {"fakesink " + lb, "", fakesink, true, nullptr, false},
       {"udpsink " + lb, "", udpsink, true, nullptr, true},
       {"udpsink no-join " + lb, "", udpsink_nojoin, true, nullptr, true},
-      {"mctxsink " + lb, "udpsink " + lb, mctxsink, true, nullptr, true},
-      {"mctxsink " + lb + " [vs no-join]", "udpsink no-join " + lb, nullptr, true, nullptr, true},
-      {"mctxsink " + lb + " [vs bare]", gso, nullptr, true, nullptr, true},
+      {ml, "udpsink " + lb, mctxsink, true, nullptr, true},
+      {ml + " [vs no-join]", "udpsink no-join " + lb, nullptr, true, nullptr, true},
+      {ml + " [vs bare]", gso, nullptr, true, nullptr, true},
   };
 
   if (!o.only.empty()) {
@@ -496,13 +494,20 @@ int main(int argc, char** argv) {
       results[i].samples.push_back(s);
     }
   }
-  // The "[vs no-join]" rows repeat the mctxsink samples against the other reference.
+  // A row "NAME [vs X]" does not run: it repeats the samples of case NAME
+  // against another reference.
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    if (!cases[i].runs()) results[i].samples = results[i - 1].samples;
+    if (cases[i].runs()) continue;
+    const std::string of = cases[i].name.substr(0, cases[i].name.find(" [vs "));
+    for (std::size_t j = 0; j < cases.size(); ++j) {
+      if (cases[j].name == of) results[i].samples = results[j].samples;
+    }
   }
 
   std::printf("\n");
   mctx::bench::print_table(results, o.markdown);
+  std::printf("\n");
+  mctx::bench::print_paired_ratios(results, o.markdown);
   uint64_t packets = 0, device_tx = 0;
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (!cases[i].make) continue;
@@ -518,6 +523,7 @@ int main(int argc, char** argv) {
   std::printf("rate ratio = packets/s of the case / packets/s of its reference (> 1: faster);\n"
               "CPU ratio = CPU ns per packet of the case / of its reference (< 1: cheaper)\n");
 
+  ::close(floor_fd);
   gst_buffer_list_unref(d.list);
   if (d.tail) gst_buffer_list_unref(d.tail);
   gst_buffer_unref(d.buffer);

@@ -47,18 +47,12 @@ using mctx::bench::CaseResult;
 using mctx::bench::Sample;
 using mctx::bench::wait_writable;
 
-struct Options {
-  int size = 1316;
-  gint64 count = 200000;
+struct Options : mctx::bench::CommonOptions {
   double duration = 0;  // seconds; 0 = use count
-  int repeat = 5;
   int batch = 32;
   int split = 12;  // first iovec of the gather cases (an RTP header)
   std::string group = "239.255.0.1";
   int port = 5004;
-  std::string interface = "mctxd0";
-  bool markdown = false;
-  bool check = false;
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -227,46 +221,21 @@ void print_overhead(mctx::Publication& p, const Payload& pl, std::size_t B, cons
 int main(int argc, char** argv) {
   Options o;
   gchar* group = nullptr;
-  gchar* iface = nullptr;
-  gint64 count = o.count;
   const GOptionEntry entries[] = {
-      {"size", 's', 0, G_OPTION_ARG_INT, &o.size, "UDP payload size in bytes (default 1316)", "N"},
-      {"count", 'n', 0, G_OPTION_ARG_INT64, &count, "Datagrams per run (default 200000)", "N"},
       {"duration", 'd', 0, G_OPTION_ARG_DOUBLE, &o.duration,
        "Seconds per run instead of a count", "S"},
-      {"repeat", 'r', 0, G_OPTION_ARG_INT, &o.repeat, "Runs per case; the median is shown (default 5)",
-       "N"},
       {"batch", 'b', 0, G_OPTION_ARG_INT, &o.batch, "Datagrams per sendmmsg/send_batch (default 32)",
        "N"},
       {"split", 0, 0, G_OPTION_ARG_INT, &o.split,
        "Size of the first iovec in the 2-iovec cases (default 12)", "N"},
       {"group", 'g', 0, G_OPTION_ARG_STRING, &group, "Multicast group (default 239.255.0.1)", "IP"},
       {"port", 'p', 0, G_OPTION_ARG_INT, &o.port, "Destination port (default 5004)", "N"},
-      {"interface", 'i', 0, G_OPTION_ARG_STRING, &iface,
-       "Outgoing interface: mctxd0 (dummy, default) or mctx0 (veth)", "NAME"},
-      {"markdown", 0, 0, G_OPTION_ARG_NONE, &o.markdown, "Print the table as markdown", nullptr},
-      {"check", 0, 0, G_OPTION_ARG_NONE, &o.check,
-       "Exit 1 unless every run sent all its datagrams and the device counted them", nullptr},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
-  GOptionContext* ctx = g_option_context_new("- libmctx-core send path vs bare system calls");
-  g_option_context_set_summary(ctx,
-                               "Runs only inside a private network namespace; use bench/run.");
-  g_option_context_add_main_entries(ctx, entries, nullptr);
-  GError* err = nullptr;
-  if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-    std::fprintf(stderr, "mctx-bench: %s\n", err->message);
-    return 2;
-  }
-  g_option_context_free(ctx);
+  o.parse("mctx-bench", "- libmctx-core send path vs bare system calls",
+          "UDP payload size in bytes (default 1316)", entries, nullptr, 65507, argc, argv);
   if (group) o.group = group;
-  if (iface) o.interface = iface;
   g_free(group);
-  g_free(iface);
-  o.count = count;
 
-  if (o.size < 1 || o.size > 65507) die("--size " + std::to_string(o.size) + " is not in 1..65507");
-  if (o.count < 1) die("--count " + std::to_string(o.count) + " must be at least 1");
-  if (o.repeat < 1) die("--repeat " + std::to_string(o.repeat) + " must be at least 1");
   if (o.batch < 1 || o.batch > static_cast<int>(UIO_MAXIOV)) {
     die("--batch " + std::to_string(o.batch) + " is not in 1.." + std::to_string(UIO_MAXIOV));
   }
