@@ -207,6 +207,14 @@ def doc_default(value):
     return {'NULL': 'null', 'TRUE': 'true', 'FALSE': 'false'}.get(value, value)
 
 
+def missing_either_way(inspected, documented, path, element):
+    """The properties only gst-inspect or only the table of `path` names."""
+    return ([f'{n}: reported by gst-inspect-1.0 {element} but not in the table of {path}'
+             for n in sorted(set(inspected) - set(documented))] +
+            [f'{n}: in the table of {path} but not a property of {element}'
+             for n in sorted(set(documented) - set(inspected))])
+
+
 def check_amtsrc(path):
     """amtsrc: the property table of docs/amt.md (| property | default |
     meaning |) names every property amtsrc adds to GstPushSrc, no other, and
@@ -225,11 +233,7 @@ def check_amtsrc(path):
             break
     if not documented:
         raise SystemExit(f'{path}: no table with the header | property | default | meaning |')
-    errors = []
-    for name in sorted(set(inspected) - set(documented)):
-        errors.append(f'{name}: reported by gst-inspect-1.0 amtsrc but not in the table of {path}')
-    for name in sorted(set(documented) - set(inspected)):
-        errors.append(f'{name}: in the table of {path} but not a property of amtsrc')
+    errors = missing_either_way(inspected, documented, path, 'amtsrc')
     for name in sorted(set(inspected) & set(documented)):
         want, cell = inspected[name]['default'], documented[name]
         if want is None or not cell or cell.startswith('('):
@@ -254,11 +258,7 @@ def main():
     inherited = base_properties()
     inspected = {k: v for k, v in inspect_properties().items() if k not in inherited}
     documented, bus_fields = doc_tables(path)
-    errors = []
-    for name in sorted(set(inspected) - set(documented)):
-        errors.append(f'{name}: reported by gst-inspect-1.0 but not in the table of {path}')
-    for name in sorted(set(documented) - set(inspected)):
-        errors.append(f'{name}: in the table of {path} but not a property of mctxsink')
+    errors = missing_either_way(inspected, documented, path, 'mctxsink')
     for name in sorted(set(inspected) & set(documented)):
         g, d = inspected[name], documented[name]
         if d['type'] != g['type']:

@@ -176,6 +176,21 @@ inline void push_texts(GstHarness* h, int singles, int listed,
   fail_unless_equals_int(push_list(h, list), GST_FLOW_OK);
 }
 
+// Pushes packet_text(0 .. n-1) as single buffers, 120 ms apart after every
+// tenth (so a stats-interval of 100 ms sees several intervals), then waits
+// 150 ms. Returns the payload bytes pushed.
+inline std::size_t push_packets_over_intervals(GstHarness* h, int n) {
+  std::size_t bytes = 0;
+  for (int i = 0; i < n; ++i) {
+    const std::string p = packet_text(i);
+    bytes += p.size();
+    fail_unless_equals_int(gst_harness_push(h, text_buffer(p)), GST_FLOW_OK);
+    if (i % 10 == 9) g_usleep(120 * 1000);
+  }
+  g_usleep(150 * 1000);
+  return bytes;
+}
+
 // Tries READY -> PAUSED on an element that must refuse; returns the error
 // message posted on the bus ("" if none).
 inline std::string start_error(Sink& s, std::string* debug = nullptr) {

@@ -121,14 +121,7 @@ MCTX_GST_TEST(test_rows_of_two_destinations) {
 
   GstHarness* h = s.harness();
   const int n = 30;
-  std::size_t bytes = 0;
-  for (int i = 0; i < n; ++i) {
-    const std::string p = packet_text(i);
-    bytes += p.size();
-    fail_unless_equals_int(gst_harness_push(h, text_buffer(p)), GST_FLOW_OK);
-    if (i % 10 == 9) g_usleep(120 * 1000);
-  }
-  g_usleep(150 * 1000);
+  const std::size_t bytes = push_packets_over_intervals(h, n);
   const auto a = receive_n(*rx_a, n + 1, 300);
   const auto b = receive_n(*rx_b, n + 1, 300);
   fail_unless_equals_int(a.size(), n);

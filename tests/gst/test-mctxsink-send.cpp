@@ -133,15 +133,8 @@ GST_END_TEST;
 MCTX_GST_TEST(test_metrics_messages) {
   LoSink s(100u);
   GstHarness* h = s.harness();
-  std::size_t bytes = 0;
   const int n = 40;
-  for (int i = 0; i < n; ++i) {
-    const std::string p = packet_text(i);
-    bytes += p.size();
-    fail_unless_equals_int(gst_harness_push(h, text_buffer(p)), GST_FLOW_OK);
-    if (i % 10 == 9) g_usleep(120 * 1000);
-  }
-  g_usleep(150 * 1000);
+  const std::size_t bytes = push_packets_over_intervals(h, n);
   fail_unless(gst_harness_push_event(h, gst_event_new_eos()));
 
   // The eos metrics message comes before the EOS message.
