@@ -28,6 +28,7 @@
 #include <climits>
 #include <cstdint>
 #include <memory>
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -784,19 +785,29 @@ class BoundMetricsFile {
     }();
     if (!w) raise(w.error());
     path_ = w->path();
+    const std::string repaired = w->repaired();
     recorder_.emplace(std::move(w.value()));
+    if (!repaired.empty()) {  // an incomplete last row was cut off: say so
+      const std::string text = "metrics file '" + path_ + "': " + repaired;
+      if (PyErr_WarnEx(PyExc_RuntimeWarning, text.c_str(), 1) < 0) throw py::error_already_set();
+    }
   }
 
   // One interval; raises on a failed write (that interval's rows are lost,
   // the next write() goes on).
   void write() {
     const Sampled now = sample();
-    std::lock_guard<std::mutex> lk(mutex_);
-    if (!recorder_) raise(Errc::metrics_io_failed, "metrics file '" + path_ + "' is closed");
-    mctx::Res<void> r = [&] {
+    bool open = false;
+    mctx::Res<void> r;
+    {
+      // The GIL is let go before the lock is taken, never while it is held:
+      // a thread holding the GIL may be waiting for the lock.
       py::gil_scoped_release nogil;
-      return recorder_->record(now.totals, now.rows);
-    }();
+      std::lock_guard<std::mutex> lk(mutex_);
+      open = recorder_.has_value();
+      if (open) r = recorder_->record(now.totals, now.rows);
+    }
+    if (!open) raise(Errc::metrics_io_failed, "metrics file '" + path_ + "' is closed");
     if (!r) raise(r.error());
   }
 
@@ -804,22 +815,21 @@ class BoundMetricsFile {
   void close() {
     if (closed()) return;
     const Sampled now = sample();
-    std::lock_guard<std::mutex> lk(mutex_);
-    if (!recorder_) return;
-    mctx::Res<void> r = [&]() -> mctx::Res<void> {
+    mctx::Res<void> r;
+    {
       py::gil_scoped_release nogil;
+      std::lock_guard<std::mutex> lk(mutex_);
+      if (!recorder_) return;
       auto written = recorder_->record(now.totals, now.rows);
       auto synced = recorder_->writer().sync();
       recorder_.reset();  // closed and unlocked whatever happened
-      return written ? synced : written;
-    }();
+      closed_.store(true);
+      r = written ? synced : written;
+    }
     if (!r) raise(r.error());
   }
 
-  bool closed() {
-    std::lock_guard<std::mutex> lk(mutex_);
-    return !recorder_;
-  }
+  bool closed() const { return closed_.load(); }
   const std::string& path() const { return path_; }
 
   static constexpr const char* kProducer = "mctx/python";
@@ -894,8 +904,9 @@ class BoundMetricsFile {
   std::vector<BoundPublication> publications_;
   std::string path_;
   uint32_t overhead_ = 0;  // GIL held
-  std::mutex mutex_;       // guards recorder_ (write() runs without the GIL)
+  std::mutex mutex_;  // guards recorder_; taken only without the GIL
   std::optional<mctx::JsonlRecorder> recorder_;
+  std::atomic<bool> closed_{false};
 };
 
 }  // namespace

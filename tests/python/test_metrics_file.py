@@ -15,6 +15,8 @@ import json
 import os
 import subprocess
 import tempfile
+import threading
+import time
 import unittest
 
 from mctxtest import Receiver, require_peer_netns
@@ -187,6 +189,44 @@ class MetricsFileTest(unittest.TestCase):
             mctx.MetricsFile(self.path, ctx, flags="site=lab")
         _, intervals = read(self.path)
         self.assertEqual(len(intervals), 2)  # the two closes
+
+    def test_repaired_file_warns(self):
+        ctx = mctx.Context()
+        mctx.MetricsFile(self.path, ctx).close()
+        with open(self.path, "a") as f:
+            f.write('{"ts": 12')  # a row cut short (a crash mid-write)
+        with self.assertWarns(RuntimeWarning) as cm:
+            mf = mctx.MetricsFile(self.path, ctx)
+        self.assertIn(f"'{self.path}'", str(cm.warning))
+        self.assertIn("removed an incomplete last line", str(cm.warning))
+        mf.close()
+        _, intervals = read(self.path)  # every line whole again
+        self.assertEqual(len(intervals), 2)
+
+    def test_write_in_a_thread_while_closed_is_read(self):
+        # write() lets the GIL go while it writes; another thread reading
+        # `closed` (or calling close()) must not wait on it with the GIL held.
+        ctx = mctx.Context()
+        mf = mctx.MetricsFile(self.path, ctx)
+        stop = threading.Event()
+
+        def writer():
+            while not stop.is_set():
+                try:
+                    mf.write()
+                except mctx.SetupError:
+                    return  # closed under it: the documented refusal
+
+        t = threading.Thread(target=writer)
+        t.start()
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            self.assertFalse(mf.closed)
+        mf.close()
+        self.assertTrue(mf.closed)
+        stop.set()
+        t.join(5)
+        self.assertFalse(t.is_alive(), "write() still blocked after close()")
 
     def plot(self, path):
         plot = os.environ.get("MCTX_PLOT", "")
