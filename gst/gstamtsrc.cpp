@@ -27,7 +27,7 @@
  * looked up with the system resolver on a thread of its own; without a
  * usable record (or for (*,G)), Relay Discovery goes to the anycast address.
  *
- * Messages: `amt-relay-dns` (what DNS gave: result=found|none|failed, relay,
+ * Messages: `amt-relay-dns` (what DNS gave: result=found|next|none|failed, relay,
  * record, precedence, discovery), `amt-state` (state=discovering|requesting|
  * joined|relay-lost|stopped, relay), `amt-metrics` (periodic, every
  * #GstAmtSrc:metrics-interval ms, and at stop), `amtsrc-timeout` (no data
@@ -181,6 +181,9 @@ struct Private {
   // sees it done). Set in start(), taken by the streaming thread.
   std::mutex driad_mutex;
   std::shared_ptr<DriadJob> driad;
+  // The lookup a stop abandoned, while its thread still runs: a start for
+  // the same source waits for it instead of starting one more thread.
+  std::weak_ptr<DriadJob> abandoned_driad;
   GstPoll* poll = nullptr;
   GstPollFD pollfd = GST_POLL_FD_INIT;
 
@@ -531,12 +534,34 @@ bool open_run(GstAmtSrc* self, const AmtSettings& s, mctx::gst::AmtPlan plan) {
 // Starts the DRIAD lookup for `source` on its own thread. False when the
 // thread cannot be created (then: anycast discovery).
 bool start_driad(GstAmtSrc* self, const AmtSettings& s, const mctx::IpAddress& source) {
+  {
+    std::lock_guard<std::mutex> lk(self->priv->driad_mutex);
+    if (auto pending = self->priv->abandoned_driad.lock(); pending && pending->source == source) {
+      std::lock_guard<std::mutex> jl(pending->mutex);
+      if (!pending->done) {
+        pending->flushing = false;
+        pending->settings = s;
+        self->priv->driad = std::move(pending);
+        GST_INFO_OBJECT(self, "the DNS lookup for source %s from the previous start is still "
+                        "pending: waiting for it", source.to_string().c_str());
+        return true;
+      }
+    }
+  }
   auto job = std::make_shared<DriadJob>();
   job->source = source;
   job->settings = s;
   try {
     std::thread([job] {
-      auto r = mctx::lookup_amt_relays(job->source);
+      // Nothing may escape a detached thread (std::terminate): a throw
+      // (bad_alloc, std::random_device) is a failed lookup, then anycast.
+      mctx::Res<mctx::AmtRelayLookup> r = mctx::unexpected(mctx::Error{});
+      try {
+        r = mctx::lookup_amt_relays(job->source);
+      } catch (const std::exception& e) {
+        r = mctx::unexpected(mctx::make_error(mctx::Errc::amt_dns_failed,
+                                              std::string("DNS lookup failed: ") + e.what()));
+      }
       std::lock_guard<std::mutex> lk(job->mutex);
       job->result = std::move(r);
       job->done = true;
@@ -769,6 +794,7 @@ static gboolean gst_amt_src_stop(GstBaseSrc* src) {
     // A pending lookup is abandoned: its thread ends on its own.
     std::lock_guard<std::mutex> lk(priv->driad_mutex);
     abandoned = priv->driad != nullptr;
+    if (abandoned) priv->abandoned_driad = priv->driad;
     priv->driad.reset();
   }
   if (!priv->run) {
