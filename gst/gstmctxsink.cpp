@@ -284,6 +284,7 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
                                            [self] { announce_tick(self); });
     if (!announcement) return fail(announcement.error());
 
+    const std::string repaired = metrics_file ? metrics_file->repaired() : std::string();
     auto st = std::make_unique<State>(GST_BASE_SINK_CAST(self), s, std::move(*set));
     st->announcement = std::move(*announcement);
     st->metrics_file = std::move(metrics_file);
@@ -298,6 +299,11 @@ static gboolean gst_mctx_sink_start(GstMctxSink* self) {
     if (!start_warning.empty()) {
       GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", start_warning.c_str()),
                           ("properties set that this mode does not use"));
+    }
+    if (!repaired.empty()) {
+      GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
+                          ("metrics-file '%s': %s", s.metrics_file.c_str(), repaired.c_str()),
+                          ("JsonlWriter::open repaired the file"));
     }
     if (const std::string note = mctx::gst::metrics_file_start_note(s); !note.empty()) {
       GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", note.c_str()),

@@ -52,9 +52,6 @@ MetricsFile::OpenResult MetricsFile::open(const Settings& s) {
   h.flags = header_flags(s);
   auto w = mctx::JsonlWriter::open(s.metrics_file, h);
   if (!w) return mctx::unexpected(open_error(w.error()));
-  if (!w->repaired().empty()) {
-    GST_WARNING("metrics-file '%s': %s", w->path().c_str(), w->repaired().c_str());
-  }
   return std::make_shared<MetricsFile>(std::move(w.value()));
 }
 
@@ -78,7 +75,7 @@ std::string MetricsFile::finish(const SetSample& last) {
     warning = append(last);
     // One flush to disk per run, as mctx-send at exit.
     if (auto synced = recorder_->writer().sync(); !synced) {
-      std::string w = failed(synced.error().what());
+      std::string w = failed("syncing the file to disk failed: " + synced.error().what());
       if (warning.empty()) warning = std::move(w);
     }
   } catch (const std::exception& e) {
@@ -90,7 +87,7 @@ std::string MetricsFile::finish(const SetSample& last) {
 
 std::string MetricsFile::append(const SetSample& s) {
   auto written = recorder_->record(s.totals, s.destinations);
-  if (!written) return failed(written.error().what());
+  if (!written) return failed("the rows of an interval are lost: " + written.error().what());
   return {};
 }
 
@@ -106,9 +103,8 @@ std::string MetricsFile::failed(const std::string& what) {
 void post_metrics_file_warning(GstElement* element, const std::string& warning) {
   if (warning.empty()) return;
   GST_ELEMENT_WARNING(element, RESOURCE, WRITE,
-                      ("metrics-file: %s. The rows of this interval are lost; streaming goes "
-                       "on, later failures are counted in metrics-file-errors of the metrics "
-                       "property without a warning.",
+                      ("metrics-file: %s; streaming goes on, later failures are counted in "
+                       "metrics-file-errors of the metrics property without a warning.",
                        warning.c_str()),
                       ("JsonlWriter write or sync failed"));
 }

@@ -51,7 +51,9 @@ class MetricsFile {
   static OpenResult open(const Settings& s);
 
   explicit MetricsFile(mctx::JsonlWriter writer)
-      : path_(writer.path()), recorder_(std::in_place, std::move(writer)) {}
+      : path_(writer.path()),
+        repaired_(writer.repaired()),
+        recorder_(std::in_place, std::move(writer)) {}
   MetricsFile(const MetricsFile&) = delete;
   MetricsFile& operator=(const MetricsFile&) = delete;
 
@@ -67,12 +69,16 @@ class MetricsFile {
   // Failed writes (and a failed final sync) so far.
   guint64 errors() const noexcept { return errors_.load(std::memory_order_relaxed); }
   const std::string& path() const noexcept { return path_; }
+  // What opening repaired in an existing file (an incomplete last row cut
+  // off), or "": the start posts it as a WARNING.
+  const std::string& repaired() const noexcept { return repaired_; }
 
  private:
   std::string append(const SetSample& s);       // mutex_ held
   std::string failed(const std::string& what);  // mutex_ held
 
   const std::string path_;
+  const std::string repaired_;
   std::mutex mutex_;
   std::optional<mctx::JsonlRecorder> recorder_;  // under mutex_; nullopt once finished
   bool warned_ = false;                          // under mutex_

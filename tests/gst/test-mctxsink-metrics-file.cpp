@@ -373,4 +373,32 @@ MCTX_GST_TEST(test_stats_interval_zero_final_rows_only) {
 }
 GST_END_TEST;
 
+// A file whose last row was cut short (a crash mid-write) is repaired at
+// start, and the start says so in a WARNING: nothing is dropped silently.
+MCTX_GST_TEST(test_repaired_file_warns) {
+  TempDir tmp;
+  const std::string file = tmp.path + "/network.jsonl";
+  {
+    Sink s;
+    configure(s, file, 1000);
+    s.harness();
+    s.teardown();  // the header and the final rows
+  }
+  {
+    std::ofstream out(file, std::ios::app);
+    out << "{\"ts\": 12";
+  }
+  Sink s;
+  configure(s, file, 1000);
+  s.harness();
+  g_usleep(100 * 1000);
+  const auto warnings = pop_warnings(s.bus);
+  fail_unless_equals_int(warnings.size(), 1);
+  assert_contains(warnings[0], "metrics-file '" + file + "'");
+  assert_contains(warnings[0], "removed an incomplete last line");
+  s.teardown();
+  fail_unless_equals_int(intervals(valid_rows(file)).size(), 2);  // every line whole
+}
+GST_END_TEST;
+
 MCTX_GST_CHECK_MAIN({.suite = "mctxsink-metrics-file", .netns = netns_lo()});
