@@ -482,7 +482,8 @@ void install_properties(GObjectClass* gobject_class) {
       gobject_class, PROP_MAX_RATE,
       g_param_spec_uint64("max-rate", "Maximum rate",
                           "Pacing: at most this many bits per second at the IP level (headers "
-                          "included), in bursts of 1 ms or 4 datagrams, whichever is longer; 0 = unpaced",
+                          "included), in bursts of 1 ms or 4 datagrams, whichever is longer (at "
+                          "most 10 ms); 0 = unpaced",
                           0, G_MAXUINT64, DEFAULT_MAX_RATE, rw_ready));
 
   /**

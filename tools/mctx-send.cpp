@@ -345,7 +345,8 @@ int run(int argc, char** argv) {
        "DSCP code point for the packets (0-63; default: leave alone)", "N"},
       {"max-rate", 0, 0, G_OPTION_ARG_STRING, &o.max_rate,
        "Pacing: at most N bits per second at the IP level (payload + UDP + IP headers), in "
-       "bursts of 1 ms or 4 datagrams, whichever is longer (0 = unpaced, the default)",
+       "bursts of 1 ms or 4 datagrams, whichever is longer, at most 10 ms (0 = unpaced, the "
+       "default)",
        "N"},
       {"file", 0, 0, G_OPTION_ARG_FILENAME, &o.file,
        "Send the file PATH (- = standard input) in chunks, instead of PAYLOAD; give only GROUP "
