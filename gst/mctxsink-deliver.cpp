@@ -154,9 +154,9 @@ void Waiter::kick() noexcept {
 
 Delivery::Delivery(GstBaseSink* sink, Backend& backend, Waiter& waiter, DeliveryPolicy policy,
                    const std::string& uri) noexcept
-    : sink_(sink),
-      backend_(backend),
+    : backend_(backend),
       paced_(backend.paced()),
+      sink_(sink),
       waiter_(waiter),
       policy_(policy),
       uri_(uri) {}
@@ -195,17 +195,22 @@ void Delivery::remove() noexcept {
   waiter_.kick();
 }
 
-GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
+GstFlowReturn Delivery::deliver_rest(std::span<const mctx::OutMessage> messages,
+                                     std::optional<mctx::BatchReport> first) {
   const std::size_t count = messages.size();
-  if (failed()) {  // a fatal error earlier: nothing goes out any more
+  if (!first && failed()) {  // a fatal error earlier: nothing goes out any more
     count_dropped(count);
     return GST_FLOW_OK;
   }
   std::size_t off = 0;
   while (off < count) {
-    if (removed()) return GST_FLOW_OK;  // not ours to send or count any more
     mctx::BatchReport r;
-    if (count - off == 1) {  // one datagram: send(2)/sendmsg(2), no batch
+    if (first) {  // deliver() sent the first message
+      r = *first;
+      first.reset();
+    } else if (removed()) {
+      return GST_FLOW_OK;  // not ours to send or count any more
+    } else if (count - off == 1) {  // one datagram: send(2)/sendmsg(2), no batch
       // A paced publication (max-rate): wait until the pacer lets it go.
       if (const auto d = paced_ ? backend_.pace_delay() : std::chrono::nanoseconds(0);
           d.count() > 0) {
@@ -215,11 +220,7 @@ GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
         return w;
       }
       const mctx::OutMessage& m = messages[off];
-      if (auto err = backend_.send(m.iov, m.iov_count)) {
-        r.error = *err;
-      } else {
-        r.sent = 1;
-      }
+      r = one_sent(backend_.send(m.iov, m.iov_count));
     } else {
       r = backend_.send_batch(messages.subspan(off));
     }

@@ -189,7 +189,11 @@ class Delivery {
   Delivery& operator=(const Delivery&) = delete;
 
   // Sends every message (see the policy above). Streaming thread only.
-  GstFlowReturn deliver(std::span<const mctx::OutMessage> messages);
+  // Inline (in mctxsink-destinations.hpp, where Backend is complete): the
+  // common case, one datagram, unpaced, to a destination that has neither
+  // failed nor been removed, is one backend send; anything else, or what
+  // that send reported other than success, goes on in deliver_rest().
+  inline GstFlowReturn deliver(std::span<const mctx::OutMessage> messages);
 
   // Waits for `until`; when unlocked, waits for preroll. GST_FLOW_OK: try
   // again; anything else is the flow render returns (the caller counts what
@@ -216,18 +220,37 @@ class Delivery {
   DropCounts drop_counts() const noexcept;
 
  private:
+  // deliver() from its first step, or (`first`) from what the send of the
+  // first message reported.
+  GstFlowReturn deliver_rest(std::span<const mctx::OutMessage> messages,
+                             std::optional<mctx::BatchReport> first);
+  // The report of a single datagram's send.
+  static mctx::BatchReport one_sent(const std::optional<mctx::SendError>& err) noexcept {
+    mctx::BatchReport r;
+    if (err) {
+      r.error = *err;
+    } else {
+      r.sent = 1;
+    }
+    return r;
+  }
   void count_dropped(std::size_t n) noexcept { dropped_.fetch_add(n, std::memory_order_relaxed); }
   void set_state(State s) noexcept { state_.store(s, std::memory_order_relaxed); }
-  void report_error(const mctx::SendError& e);
-  void mark_failed(const mctx::SendError& e);
+  // The rare cases, out of line and out of the hot code ([[gnu::cold]]).
+  [[gnu::cold]] void report_error(const mctx::SendError& e);
+  [[gnu::cold]] void mark_failed(const mctx::SendError& e);
   // One datagram refused for an unreachable network. false: the outage
   // lasted longer than max-outage (an ERROR was posted).
-  bool outage_loss(const mctx::SendError& e);
-  void outage_ended();
+  [[gnu::cold]] bool outage_loss(const mctx::SendError& e);
+  [[gnu::cold]] void outage_ended();
 
-  GstBaseSink* sink_;
+  // What every datagram reads first, together (one cache line).
   Backend& backend_;
   const bool paced_;  // backend_.paced(): single datagrams ask pace_delay() first
+  bool in_outage_ = false;  // streaming thread only
+  std::atomic<bool> removed_{false};
+  std::atomic<State> state_{State::sending};
+  GstBaseSink* sink_;
   Waiter& waiter_;
   const DeliveryPolicy policy_;
   const std::string& uri_;
@@ -235,15 +258,12 @@ class Delivery {
   std::atomic<guint64> queue_full_dropped_{0};
   std::atomic<guint64> outage_dropped_{0};
   std::atomic<guint64> outages_{0};
-  std::atomic<bool> removed_{false};
-  std::atomic<State> state_{State::sending};
 
   // Streaming thread only.
   std::chrono::steady_clock::time_point last_warning_{};
   guint64 unreported_errors_ = 0;
   bool warned_ = false;
   std::bitset<256> warned_codes_;  // error codes already reported once
-  bool in_outage_ = false;
   std::chrono::steady_clock::time_point outage_start_{};
   guint64 outage_lost_ = 0;
   std::string failure_;

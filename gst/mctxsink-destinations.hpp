@@ -161,7 +161,7 @@ class DestinationSet {
   // Datagrams rendered while there was no destination at all (the
   // destinations were cleared and there is no primary one): counted in the
   // top-level `dropped`, with one warning. Returns true the first time.
-  bool count_unsent(std::size_t n) noexcept;
+  [[gnu::cold]] bool count_unsent(std::size_t n) noexcept;
 
  private:
   void publish();  // mutex_ held
@@ -176,6 +176,9 @@ class DestinationSet {
   List list_;                              // under mutex_
   std::shared_ptr<const List> published_;  // under mutex_
   std::atomic<guint64> generation_{0};     // changes after published_
+  // Streaming thread only, next to generation_ (current(): one cache line).
+  std::shared_ptr<const List> snapshot_;
+  guint64 snapshot_generation_ = 0;
   MetricsFields removed_;                  // under mutex_: counters of removed destinations
   // Under mutex_: removed destinations the streaming thread may still be
   // sending to (in the list it holds); their counters are read live, and
@@ -188,11 +191,17 @@ class DestinationSet {
   bool families_mixed_ = false;            // under mutex_: IPv4 and IPv6 destinations
   std::atomic<guint64> unsent_{0};
   std::atomic<bool> warned_unsent_{false};
-
-  // Streaming thread only.
-  std::shared_ptr<const List> snapshot_;
-  guint64 snapshot_generation_ = 0;
 };
+
+// The common case of Delivery::deliver() (mctxsink-deliver.hpp), inline.
+GstFlowReturn Delivery::deliver(std::span<const mctx::OutMessage> messages) {
+  if (G_LIKELY(messages.size() == 1 && !paced_ && !failed() && !removed())) {
+    const std::optional<mctx::SendError> err = backend_.send(messages[0].iov, messages[0].iov_count);
+    if (G_LIKELY(!err && !in_outage_)) return GST_FLOW_OK;
+    return deliver_rest(messages, one_sent(err));
+  }
+  return deliver_rest(messages, std::nullopt);
+}
 
 // ---------------------------------------------------------------------------
 // Buffers and buffer lists to every destination. render()/render_list() map
@@ -215,10 +224,14 @@ class Fanout {
   GstFlowReturn render_list(GstBufferList* list) noexcept;
 
  private:
-  GstFlowReturn deliver_to_all(std::span<const mctx::OutMessage> messages);
-  GstFlowReturn destination_failed(Destination& failed, const DestinationSet::List& list);
+  // Inlined into render() and render_list(): one call less per buffer.
+  [[gnu::always_inline]] inline GstFlowReturn deliver_to_all(
+      std::span<const mctx::OutMessage> messages);
+  // The rare cases are [[gnu::cold]]: out of the hot code.
+  [[gnu::cold]] GstFlowReturn destination_failed(Destination& failed,
+                                                 const DestinationSet::List& list);
   // Grows the scratch arrays to at least these sizes (may throw).
-  void grow_scratch(std::size_t memories, std::size_t messages);
+  [[gnu::cold]] void grow_scratch(std::size_t memories, std::size_t messages);
   // Maps the n memories of buf into maps_/iov_ from index `first` (sized by
   // the caller). false: nothing of buf is left mapped, and map_failed()
   // warned and counted the buffer as dropped on every destination.
@@ -234,9 +247,9 @@ class Fanout {
     }
     return true;
   }
-  void map_failed(GstBuffer* buf, std::size_t first, guint failed, guint n) noexcept;
+  [[gnu::cold]] void map_failed(GstBuffer* buf, std::size_t first, guint failed, guint n) noexcept;
   void unmap(std::size_t count) noexcept;
-  GstFlowReturn internal_error(const std::exception& e) noexcept;
+  [[gnu::cold]] GstFlowReturn internal_error(const std::exception& e) noexcept;
 
   GstBaseSink* sink_;
   DestinationSet& set_;

@@ -30,15 +30,26 @@
 
 namespace mctx {
 
-struct Publication::State {
+struct alignas(64) Publication::State {
+  // What every send() reads and writes, first and together (two cache
+  // lines): descriptor, target, outage flag, counters, pacer switch.
+  int fd = -1;
   PublicationId id = 0;
+  // Caller sockets (adopt) are never connected: every datagram names the
+  // destination. target.addr == nullptr: the socket is connected (open()).
+  platform::SendTarget target;
+  const platform::SendTarget* send_target() const noexcept {
+    return target.addr != nullptr ? &target : nullptr;
+  }
+  internal::OutageTracker outage;
+  SendMetrics metrics;
+  Pacer pacer;
+
   PublicationConfig config;
   ResolvedConfig resolved;
   // destination (= resolved.destination), local, source: what every send's
   // report points to (set once at open / adopt).
   FlowEndpoints flow;
-  int fd = -1;
-  SendMetrics metrics;
   // The send path's plan (init_send_path): segmentation offload, pacing.
   std::atomic<GsoState> gso_state{GsoState::off};
   std::atomic<int> gso_error{0};
@@ -50,20 +61,12 @@ struct Publication::State {
   // segmentation offload is off or unsupported, or no interface is pinned.
   std::optional<platform::NetlinkMonitor> qdisc_watch;  // sending thread only
   Pacer::clock::time_point qdisc_checked{};             // its last read
-  Pacer pacer;
   PacingStatus pacing;
-  internal::OutageTracker outage;
   // The interface in use: resolved.interface_index until an outage's
   // re-resolution finds the interface under another index.
   std::atomic<uint32_t> ifindex{0};
 
-  // Caller sockets (adopt) are never connected: every datagram names the
-  // destination. target.addr == nullptr: the socket is connected (open()).
-  sockaddr_storage destination{};
-  platform::SendTarget target;
-  const platform::SendTarget* send_target() const noexcept {
-    return target.addr != nullptr ? &target : nullptr;
-  }
+  sockaddr_storage destination{};  // what target.addr points to (adopt)
   internal::SharedSocket shared;  // adopt: this publication's claim on the caller's socket
   // A datagram of more than kMaxIov buffers is joined here (the kernel
   // refuses it with EMSGSIZE); kJoinSize bytes, made at the first one.
@@ -289,7 +292,7 @@ void log_ready(const Publication& p, const char* function) {
 }
 
 // The LOG line of one send() (only built when the threshold is LOG).
-void log_send(PublicationId id, const iovec* iov, std::size_t count, ssize_t result) noexcept {
+[[gnu::cold]] void log_send(PublicationId id, const iovec* iov, std::size_t count, ssize_t result) noexcept {
   std::size_t size = 0;
   for (std::size_t i = 0; i < count; ++i) size += iov[i].iov_len;
   const unsigned long long pid = static_cast<unsigned long long>(id);
@@ -574,7 +577,7 @@ using State = Publication::State;
 // again (the interface by name or address, the source address) and, when
 // the interface exists and is up, apply the multicast interface again: a
 // re-created interface has a new index, and the kernel keeps the old one.
-void recover(State& s) noexcept {
+[[gnu::cold]] void recover(State& s) noexcept {
   internal::recover_interface(
       s.outage, s.ifindex, [&] { return s.config.validate(); },
       [&](const ResolvedConfig& r) {
@@ -597,8 +600,8 @@ void recover(State& s) noexcept {
 // Counts a send call that stopped at a datagram refused with `e` after
 // `sent` datagrams (`bytes` bytes, `gso_sends` segmentation messages) of the
 // same call went out.
-void record_failure(State& s, const SendError& e, std::size_t sent, std::size_t bytes,
-                    std::size_t gso_sends = 0) noexcept {
+[[gnu::cold]] void record_failure(State& s, const SendError& e, std::size_t sent,
+                                  std::size_t bytes, std::size_t gso_sends = 0) noexcept {
   if (sent > 0) s.outage.sent();
   s.metrics.record_failed_send(e.code, sent, bytes, gso_sends);
   // The first loss of an outage looks at once for the cause (outage_reason()).
