@@ -299,11 +299,15 @@ class Faults(FaultCase):
         for w in run.warnings[:3]:
             print(f"\n    warning: {w}", end="")
 
-    def check_accounting(self, run, got):
+    def check_accounting(self, run, got, link_down=False):
         k = run.final
         self.assertEqual(len({s for s, _ in got}), len(got), "duplicates received")
-        self.assertEqual(run.pushed, len(got) + k["dropped"])
-        self.assertEqual(k["packets-sent"], len(got))
+        self.assertEqual(run.pushed, k["packets-sent"] + k["dropped"])
+        # A link taken down can lose what the kernel had accepted just
+        # before, unreported (docs/reliability.md): at most one send of 64.
+        lost = k["packets-sent"] - len(got)
+        self.assertTrue(0 <= lost <= (64 if link_down else 0),
+                        f"{lost} datagrams counted as sent were not received")
 
     def outage_fault(self, name, props, begin, end, raw=False):
         run = Run(self.port, props, raw=raw)
@@ -312,7 +316,7 @@ class Faults(FaultCase):
         delay = resume_delay(got, marks[1], marks[0])
         self.report(name, run, got, f"resumed after {delay if delay is None else round(delay, 3)} s")
         self.assertTrue(run.eos, run.errors)
-        self.check_accounting(run, got)
+        self.check_accounting(run, got, link_down=True)
         k = run.final
         self.assertGreater(k["outage-dropped"], 0)
         self.assertEqual(k["dropped"], k["outage-dropped"])
