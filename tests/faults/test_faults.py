@@ -363,7 +363,7 @@ class Faults(FaultCase):
         self.assertGreaterEqual(len(run.errors), 1)
         self.assertIn("Outage longer than max-outage=300 ms", run.errors[0])
         self.assertFalse(run.eos)
-        self.assertEqual(run.pushed, len(got) + run.final["dropped"])
+        self.check_accounting(run, got, link_down=True)
 
     def test_mtu_below_datagram_udp_fragments(self):
         run = Run(self.port, {"interface": "mctx0"})
