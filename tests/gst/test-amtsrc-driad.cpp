@@ -287,14 +287,15 @@ MCTX_GST_TEST(test_driad_stop) {
   const double took = p->stop();
   fail_unless(took < 1.0, "stopping with the lookup pending took %.2f s", took);
   // Restarts while that lookup is still pending wait for it: no thread
-  // more per start (the resolver may take 2 x 5 s to give up).
+  // more per start (the resolver may take 2 x 5 s to give up). GLib's
+  // thread pools may keep an idle thread or two.
   const std::size_t threads = thread_count();
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 8; ++i) {
     p->play();
     g_usleep(100 * 1000);
     fail_unless(p->stop() < 1.0, "restart %d: the stop took 1 s or more", i + 1);
   }
-  fail_unless(thread_count() <= threads, "%zu threads after 5 restarts, %zu before",
+  fail_unless(thread_count() <= threads + 2, "%zu threads after 8 restarts, %zu before",
               thread_count(), threads);
   close(fd);
 }
