@@ -119,12 +119,7 @@ void DestinationSet::publish() {
 void DestinationSet::add(std::shared_ptr<Destination> d) {
   const guint32 overhead = datagram_overhead(*d);
   std::lock_guard<std::mutex> lk(mutex_);
-  if (added_ == 0) {
-    overhead_ = overhead;
-  } else if (overhead != overhead_ && !families_mixed_) {
-    families_mixed_ = true;  // IPv4 and IPv6: the totals count the IPv4 headers
-    overhead_ = mctx::kIpv4UdpHeaderBytes;
-  }
+  overhead_ = mctx::combined_datagram_overhead(overhead_, overhead);
   added_++;
   list_.push_back(std::move(d));
   publish();

@@ -188,7 +188,6 @@ class DestinationSet {
   guint64 added_ = 0;                      // under mutex_: destinations added since the start
   guint64 removed_count_ = 0;              // under mutex_: destinations removed since the start
   guint32 overhead_ = 0;                   // under mutex_: IP+UDP header bytes (SetSample)
-  bool families_mixed_ = false;            // under mutex_: IPv4 and IPv6 destinations
   std::atomic<guint64> unsent_{0};
   std::atomic<bool> warned_unsent_{false};
 };

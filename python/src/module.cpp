@@ -893,8 +893,7 @@ class BoundMetricsFile {
       r.snapshot.wall_time = wall;
       r.snapshot.monotonic_time = mono;
       totals.outages += r.snapshot.outages;
-      if (overhead_ == 0) overhead_ = r.snapshot.datagram_overhead;
-      if (r.snapshot.datagram_overhead != overhead_) overhead_ = mctx::kIpv4UdpHeaderBytes;
+      overhead_ = mctx::combined_datagram_overhead(overhead_, r.snapshot.datagram_overhead);
     }
     totals.datagram_overhead = overhead_;
     return out;

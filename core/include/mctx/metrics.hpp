@@ -146,6 +146,13 @@ struct MCTX_API Delta {
   double ip_bits_per_sec = 0;
 };
 
+// The datagram_overhead of a total over destinations: `so_far` (0: none
+// yet) combined with the next one's; when they differ (IPv4 and IPv6
+// destinations), the IPv4 one.
+inline constexpr uint32_t combined_datagram_overhead(uint32_t so_far, uint32_t next) noexcept {
+  return so_far == 0 || so_far == next ? next : kIpv4UdpHeaderBytes;
+}
+
 // The bytes of `c` at the IP level: bytes_sent + packets_sent * overhead.
 MCTX_API uint64_t ip_bytes(const SendCounters& c, uint32_t datagram_overhead) noexcept;
 
