@@ -71,6 +71,7 @@ struct Options : mctx::bench::CommonOptions {
   int port = 5004;
   std::string plugin_dir = MCTX_BENCH_PLUGIN_DIR;
   std::string only;  // run only the cases whose name contains this ("" = all)
+  std::string part;  // "buffers" or "lists": that half of the table ("" = both)
   std::vector<std::pair<std::string, std::string>> set;  // mctxsink properties (--set)
 };
 
@@ -343,6 +344,7 @@ int main(int argc, char** argv) {
   gchar* group = nullptr;
   gchar* plugin_dir = nullptr;
   gchar* only = nullptr;
+  gchar* part = nullptr;
   gchar** sets = nullptr;
   const GOptionEntry entries[] = {
       {"batch", 'b', 0, G_OPTION_ARG_INT, &o.batch, "Buffers per GstBufferList (default 32)", "N"},
@@ -352,6 +354,8 @@ int main(int argc, char** argv) {
        "Where libgstmctx.so is (default: the build tree)", "DIR"},
       {"only", 0, 0, G_OPTION_ARG_STRING, &only,
        "Run only the cases whose name contains TEXT (for profiling)", "TEXT"},
+      {"part", 0, 0, G_OPTION_ARG_STRING, &part,
+       "Only the single-buffer cases or only the list cases, with their references", "buffers|lists"},
       {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
        "Set a property of every mctxsink (repeatable), e.g. enable-last-sample=true", "PROP=VALUE"},
       {nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr}};
@@ -361,6 +365,11 @@ int main(int argc, char** argv) {
   if (plugin_dir) o.plugin_dir = plugin_dir;
   if (only) o.only = only;
   g_free(only);
+  if (part) o.part = part;
+  g_free(part);
+  if (!o.part.empty() && o.part != "buffers" && o.part != "lists") {
+    die("--part '" + o.part + "': expected buffers or lists");
+  }
   for (gchar** p = sets; p != nullptr && *p != nullptr; ++p) {
     const char* eq = std::strchr(*p, '=');
     if (eq == nullptr) die(std::string("--set '") + *p + "': expected PROP=VALUE");
@@ -449,6 +458,10 @@ int main(int argc, char** argv) {
       {ml + " [vs bare]", gso, nullptr, true, nullptr, true},
   };
 
+  if (!o.part.empty()) {
+    const bool lists = o.part == "lists";
+    std::erase_if(cases, [lists](const Case& c) { return c.lists != lists; });
+  }
   if (!o.only.empty()) {
     // Only the matching cases that run (no "[vs ...]" rows), without references.
     std::vector<Case> kept;
