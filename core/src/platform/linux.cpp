@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -257,20 +258,33 @@ int drain_error_queue(int fd) noexcept {
 
 namespace {
 
-ssize_t real_sendmsg(int fd, const msghdr* msg, int flags) { return ::sendmsg(fd, msg, flags); }
+// Through raw_syscall() (platform.hpp): no libc wrapper.
+ssize_t real_sendmsg(int fd, const msghdr* msg, int flags) {
+  const long n = raw_syscall(SYS_sendmsg, fd, reinterpret_cast<long>(msg), flags);
+  if (n >= 0) return n;
+  errno = static_cast<int>(-n);
+  return -1;
+}
 
 int real_sendmmsg(int fd, void* msgs, unsigned int vlen, int flags) {
-  return ::sendmmsg(fd, static_cast<mmsghdr*>(msgs), vlen, flags);
+  const long n = raw_syscall(SYS_sendmmsg, fd, reinterpret_cast<long>(msgs), vlen, flags);
+  if (n >= 0) return static_cast<int>(n);
+  errno = static_cast<int>(-n);
+  return -1;
 }
 
 ssize_t real_send(int fd, const void* buf, std::size_t len, int flags) {
-  return ::send(fd, buf, len, flags);
+  const long n =
+      raw_syscall(SYS_sendto, fd, reinterpret_cast<long>(buf), static_cast<long>(len), flags);
+  if (n >= 0) return n;
+  errno = static_cast<int>(-n);
+  return -1;
 }
 
-constexpr Syscalls kRealSyscalls{&real_sendmsg, &real_sendmmsg, &real_send};
-std::atomic<const Syscalls*> g_syscalls{&kRealSyscalls};
-
 }  // namespace
+
+const Syscalls kRealSyscalls{&real_sendmsg, &real_sendmmsg, &real_send};
+std::atomic<const Syscalls*> g_syscalls{&kRealSyscalls};
 
 const Syscalls& real_syscalls() noexcept { return kRealSyscalls; }
 
@@ -322,6 +336,7 @@ inline void address_message(msghdr& msg, const iovec* iov, std::size_t iov_count
 }
 
 inline std::size_t datagram_size(const OutMessage& m) noexcept {
+  if (m.iov_count == 1) return m.iov[0].iov_len;  // the common case
   std::size_t n = 0;
   for (std::size_t i = 0; i < m.iov_count; ++i) n += m.iov[i].iov_len;
   return n;
@@ -338,9 +353,9 @@ ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
                       const SendTarget* to) noexcept {
   const Syscalls& sys = syscalls();
   if (iov_count == 1 && sys.send != nullptr && to == nullptr) {
-    // The real table (no test's): libc's send() called directly, one
+    // The real table (no test's): real_send() called directly, one
     // indirection less per datagram.
-    const auto send = &sys == &kRealSyscalls ? &::send : sys.send;
+    const auto send = &sys == &kRealSyscalls ? &real_send : sys.send;
     for (;;) {
       const ssize_t n = send(fd, iov[0].iov_base, iov[0].iov_len, kSendFlags);
       if (n >= 0) return n;
@@ -444,12 +459,18 @@ long send_datagrams_gso(int fd, const OutMessage* msgs, std::size_t count, const
     std::size_t run = 1;
     std::size_t total = seg;
     std::size_t run_iov = first.iov_count;
+    // Whether the run's iovecs follow one another in the caller's array (as
+    // mctxsink's do): then the message uses them in place, nothing is copied.
+    bool adjacent = true;
     if (seg > 0 && seg <= plan.max_segment && plan.max_segments > 1) {
       while (i + run < count && run < plan.max_segments) {
         const OutMessage& m = msgs[i + run];
         const std::size_t len = datagram_size(m);
         if (len == 0 || len > seg || total + len > plan.max_payload) break;
-        if (niov + run_iov + m.iov_count > kGsoMaxIov) break;
+        if (run_iov + m.iov_count > kGsoMaxIov) break;  // per message
+        const bool still_adjacent = adjacent && m.iov == first.iov + run_iov;
+        if (!still_adjacent && niov + run_iov + m.iov_count > kGsoMaxIov) break;  // the copy
+        adjacent = still_adjacent;
         total += len;
         run_iov += m.iov_count;
         ++run;
@@ -463,12 +484,15 @@ long send_datagrams_gso(int fd, const OutMessage* msgs, std::size_t count, const
       address_message(h.msg_hdr, first.iov, first.iov_count, to);
       segments[nmsg] = 0;
     } else {
-      for (std::size_t k = 0; k < run; ++k) {
-        const OutMessage& m = msgs[i + k];
-        std::memcpy(iovs + niov, m.iov, m.iov_count * sizeof(iovec));
-        niov += m.iov_count;
+      const iovec* run_iovs = first.iov;
+      if (!adjacent) {  // gathered into iovs
+        run_iovs = iovs + niov;
+        for (std::size_t k = 0; k < run; ++k) {
+          const OutMessage& m = msgs[i + k];
+          for (std::size_t j = 0; j < m.iov_count; ++j) iovs[niov++] = m.iov[j];
+        }
       }
-      address_message(h.msg_hdr, iovs + niov - run_iov, run_iov, to);
+      address_message(h.msg_hdr, run_iovs, run_iov, to);
       GsoControl& c = controls[nmsg];
       std::memset(c.data, 0, sizeof c.data);
       h.msg_hdr.msg_control = c.data;

@@ -12,11 +12,13 @@
 // EMSGSIZE, ...) without a misbehaving kernel. See ScopedSyscalls.
 
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -208,6 +210,9 @@ struct Syscalls {
 const Syscalls& real_syscalls() noexcept;
 // The table in use (real_syscalls() unless a test replaced it).
 const Syscalls& syscalls() noexcept;
+// Both, for send_connected() below (defined in linux.cpp).
+extern const Syscalls kRealSyscalls;
+extern std::atomic<const Syscalls*> g_syscalls;
 // Replaces the table; returns the previous one. `table` must outlive its use.
 // Not meant for production code: tests only.
 const Syscalls* set_syscalls(const Syscalls* table) noexcept;
@@ -227,6 +232,31 @@ class ScopedSyscalls {
 // Every UDP and raw send: no SIGPIPE, never blocks (also on a caller's
 // blocking socket).
 inline constexpr int kSendFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
+
+// A system call made in place: the result, or -errno. The sends use it, not
+// libc's wrappers: those are cancellation points (two more calls around
+// each system call in a process with threads; nothing here cancels threads)
+// and a call level of their own. After each system call every level
+// between the caller and the kernel returns into code and stack the call
+// evicted, each a cache miss in a row (docs/performance.md, "Where a
+// buffer's time goes").
+inline long raw_syscall(long nr, long a1, long a2, long a3, long a4 = 0, long a5 = 0,
+                        long a6 = 0) noexcept {
+#if defined(__x86_64__)
+  long ret;
+  register long r10 asm("r10") = a4;
+  register long r8 asm("r8") = a5;
+  register long r9 asm("r9") = a6;
+  asm volatile("syscall"
+               : "=a"(ret)
+               : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
+               : "rcx", "r11", "memory");
+  return ret;
+#else
+  const long ret = ::syscall(nr, a1, a2, a3, a4, a5, a6);
+  return ret < 0 ? -errno : ret;
+#endif
+}
 
 // The two retry loops every send path shares (UDP and raw): one system call
 // through the seam with `flags`, EINTR retried.
@@ -252,6 +282,22 @@ struct SendTarget {
 // Never allocates.
 ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
                       const SendTarget* to = nullptr) noexcept;
+
+// send(2) of one datagram on a connected socket, EINTR retried: the bytes
+// sent, or -errno. Inline, for Publication::send(): with the real table the
+// system call is made in the caller's frame; a test's table gets the call
+// as send_datagram() would make it.
+inline ssize_t send_connected(int fd, const void* data, std::size_t size) noexcept {
+  if (__builtin_expect(g_syscalls.load(std::memory_order_acquire) == &kRealSyscalls, 1)) {
+    for (;;) {
+      const long n = raw_syscall(SYS_sendto, fd, reinterpret_cast<long>(data),
+                                 static_cast<long>(size), kSendFlags);
+      if (n != -EINTR) return n;
+    }
+  }
+  const iovec iov{const_cast<void*>(data), size};
+  return send_datagram(fd, &iov, 1, nullptr);
+}
 
 // Sends up to min(count, kMaxBatch) datagrams in one system call (sendmmsg),
 // EINTR retried. Returns how many the kernel accepted (> 0) and adds their
@@ -306,8 +352,10 @@ struct GsoOutcome {
 // consecutive datagrams of equal size (the last of a run may be shorter but
 // not empty) that `plan` allows becomes one message with UDP_SEGMENT, every
 // other datagram a plain message; at most kMaxBatch messages and kGsoMaxIov
-// iovecs. Returns how many datagrams went out (> 0; whole messages only), or
-// -errno when the first message failed (then out->failed_* describe it).
+// iovecs. A run whose iovecs follow one another in the caller's array is
+// sent from that array; any other is gathered on the stack. Returns how many
+// datagrams went out (> 0; whole messages only), or -errno when the first
+// message failed (then out->failed_* describe it).
 // EINTR retried. Never allocates.
 long send_datagrams_gso(int fd, const OutMessage* msgs, std::size_t count, const GsoPlan& plan,
                         GsoOutcome* out, const SendTarget* to = nullptr) noexcept;
