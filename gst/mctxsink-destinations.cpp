@@ -354,8 +354,8 @@ void Fanout::grow_scratch(std::size_t memories, std::size_t messages) {
 
 // Out of line: the rare case. Unmaps what map_buffer() mapped of buf, warns,
 // and counts the buffer as dropped on every destination.
-void Fanout::map_failed(GstBuffer* buf, std::size_t first, guint failed, guint n) noexcept {
-  for (guint j = 0; j < failed; ++j) gst_memory_unmap(maps_[first + j].memory, &maps_[first + j]);
+void Fanout::map_failed(GstBuffer* buf, GstMapInfo* maps, guint failed, guint n) noexcept {
+  for (guint j = 0; j < failed; ++j) gst_memory_unmap(maps[j].memory, &maps[j]);
   GST_ELEMENT_WARNING(sink_, RESOURCE, READ,
                       ("Could not read a buffer (memory %u of %u cannot be mapped); the "
                        "buffer was dropped.",
@@ -367,7 +367,8 @@ void Fanout::map_failed(GstBuffer* buf, std::size_t first, guint failed, guint n
 }
 
 void Fanout::unmap(std::size_t count) noexcept {
-  for (std::size_t i = 0; i < count; ++i) gst_memory_unmap(maps_[i].memory, &maps_[i]);
+  GstMapInfo* const maps = maps_.data();
+  for (std::size_t i = 0; i < count; ++i) gst_memory_unmap(maps[i].memory, &maps[i]);
 }
 
 GstFlowReturn Fanout::internal_error(const std::exception& e) noexcept {
@@ -383,7 +384,7 @@ GstFlowReturn Fanout::render(GstBuffer* buffer) noexcept {
   try {
     const guint n = gst_buffer_n_memory(buffer);
     if (G_UNLIKELY(maps_.size() < n || msgs_.empty())) grow_scratch(n, 1);
-    if (G_UNLIKELY(!map_buffer(buffer, 0, n))) return GST_FLOW_OK;
+    if (G_UNLIKELY(!map_buffer(buffer, maps_.data(), iov_.data(), n))) return GST_FLOW_OK;
     mapped = n;
     GST_LOG_OBJECT(sink_, "sending %" G_GSIZE_FORMAT " bytes in %u memories",
                    gst_buffer_get_size(buffer), n);
@@ -404,28 +405,37 @@ GstFlowReturn Fanout::render_list(GstBufferList* list) noexcept {
   std::size_t mapped = 0;  // memories mapped so far (maps_[0..mapped))
   try {
     if (G_UNLIKELY(msgs_.size() < len || maps_.size() < len)) grow_scratch(len, len);
-    // One pass over the list. iov_ may still grow (buffers of several
-    // memories), so each message holds its first index into iov_ until
-    // every buffer is mapped, then its pointer.
-    std::size_t count = 0;  // datagrams to send (msgs_[0..count))
+    // One pass over the list, through local pointers. Message k's iovecs
+    // follow message k-1's in iov_ (the core sends such runs in place).
+    GstMapInfo* maps = maps_.data();
+    iovec* iov = iov_.data();
+    mctx::OutMessage* msgs = msgs_.data();
+    std::size_t room = maps_.size();
+    std::size_t count = 0;  // datagrams to send (msgs[0..count))
     for (guint i = 0; i < len; ++i) {
       GstBuffer* buf = gst_buffer_list_get(list, i);
       const guint n = gst_buffer_n_memory(buf);
-      if (G_UNLIKELY(maps_.size() < mapped + n)) grow_scratch(mapped + n, len);
-      if (G_UNLIKELY(!map_buffer(buf, mapped, n))) continue;  // dropped, warned; the rest goes out
-      msgs_[count].iov = nullptr;
-      msgs_[count].iov_count = n;
+      if (G_UNLIKELY(room < mapped + n)) {  // buffers of several memories
+        grow_scratch(mapped + n, len);
+        maps = maps_.data();
+        iov = iov_.data();
+        msgs = msgs_.data();
+        room = maps_.size();
+        iovec* v = iov;  // iov_ moved: the messages so far point into it again
+        for (std::size_t k = 0; k < count; ++k) {
+          msgs[k].iov = v;
+          v += msgs[k].iov_count;
+        }
+      }
+      if (G_UNLIKELY(!map_buffer(buf, maps + mapped, iov + mapped, n))) continue;  // dropped, warned
+      msgs[count].iov = iov + mapped;
+      msgs[count].iov_count = n;
       mapped += n;
       count++;
     }
-    iovec* iov = iov_.data();
-    for (std::size_t k = 0; k < count; ++k) {
-      msgs_[k].iov = iov;
-      iov += msgs_[k].iov_count;
-    }
     GST_LOG_OBJECT(sink_, "sending a list of %u buffers", len);
     const GstFlowReturn ret =
-        deliver_to_all(std::span<const mctx::OutMessage>(msgs_.data(), count));
+        deliver_to_all(std::span<const mctx::OutMessage>(msgs, count));
     unmap(mapped);
     return ret;
   } catch (const std::exception& e) {

@@ -231,22 +231,23 @@ class Fanout {
                                                  const DestinationSet::List& list);
   // Grows the scratch arrays to at least these sizes (may throw).
   [[gnu::cold]] void grow_scratch(std::size_t memories, std::size_t messages);
-  // Maps the n memories of buf into maps_/iov_ from index `first` (sized by
-  // the caller). false: nothing of buf is left mapped, and map_failed()
-  // warned and counted the buffer as dropped on every destination.
-  bool map_buffer(GstBuffer* buf, std::size_t first, guint n) noexcept {
+  // Maps the n memories of buf into maps[0..n) and iov[0..n) (room made by
+  // the caller; pointers into maps_ and iov_, held in locals by the callers
+  // so that the compiler need not reload the vectors after each GStreamer
+  // call). false: nothing of buf is left mapped, and map_failed() warned and
+  // counted the buffer as dropped on every destination.
+  bool map_buffer(GstBuffer* buf, GstMapInfo* maps, iovec* iov, guint n) noexcept {
     for (guint i = 0; i < n; ++i) {
-      GstMapInfo& info = maps_[first + i];
-      if (G_UNLIKELY(!gst_memory_map(gst_buffer_peek_memory(buf, i), &info, GST_MAP_READ))) {
-        map_failed(buf, first, i, n);
+      if (G_UNLIKELY(!gst_memory_map(gst_buffer_peek_memory(buf, i), &maps[i], GST_MAP_READ))) {
+        map_failed(buf, maps, i, n);
         return false;
       }
-      iov_[first + i].iov_base = info.data;
-      iov_[first + i].iov_len = info.size;
+      iov[i].iov_base = maps[i].data;
+      iov[i].iov_len = maps[i].size;
     }
     return true;
   }
-  [[gnu::cold]] void map_failed(GstBuffer* buf, std::size_t first, guint failed, guint n) noexcept;
+  [[gnu::cold]] void map_failed(GstBuffer* buf, GstMapInfo* maps, guint failed, guint n) noexcept;
   void unmap(std::size_t count) noexcept;
   [[gnu::cold]] GstFlowReturn internal_error(const std::exception& e) noexcept;
 
