@@ -26,4 +26,10 @@ bool register_floor_sink();
 // keeps the socket and closes it.
 void floor_sink_set_fd(GstElement* sink, int fd);
 
+// The probe of what a call level costs after a system call: send() is made
+// `depth` nested calls below render (0 to kFloorMaxDepth; 0, the default, is
+// the floor itself), each function on a page of its own, none a tail call.
+inline constexpr int kFloorMaxDepth = 8;
+void floor_sink_set_depth(GstElement* sink, int depth);
+
 }  // namespace mctx::bench

@@ -21,7 +21,9 @@
 // GstBaseSink sender (floor-sink.hpp: map, one send() on a connected socket
 // like the bare loop's, unmap), fed like the sinks: what any sink built on
 // GstBaseSink costs at the least; "floor sink no-send" the same without the
-// send(). After the table, the ratios of each run against the run of its
+// send(); with --floor-depth N, "floor sink depth N" makes its send() N
+// nested calls down, each on a page of its own (what a call level between a
+// sink and the kernel costs). After the table, the ratios of each run against the run of its
 // reference in the same round (the cases run round-robin), with their range.
 //
 // Sinks:
@@ -72,6 +74,7 @@ struct Options : mctx::bench::CommonOptions {
   std::string plugin_dir = MCTX_BENCH_PLUGIN_DIR;
   std::string only;  // run only the cases whose name contains this ("" = all)
   std::string part;  // "buffers" or "lists": that half of the table ("" = both)
+  int floor_depth = 0;  // > 0: also the floor sink with send() this many calls down
   std::vector<std::pair<std::string, std::string>> set;  // mctxsink properties (--set)
 };
 
@@ -354,6 +357,9 @@ int main(int argc, char** argv) {
        "Where libgstmctx.so is (default: the build tree)", "DIR"},
       {"only", 0, 0, G_OPTION_ARG_STRING, &only,
        "Run only the cases whose name contains TEXT (for profiling)", "TEXT"},
+      {"floor-depth", 0, 0, G_OPTION_ARG_INT, &o.floor_depth,
+       "Also run the floor sink with its send() N nested calls down, each on a page of its own "
+       "(1 to 8; what a call level costs after a system call)", "N"},
       {"part", 0, 0, G_OPTION_ARG_STRING, &part,
        "Only the single-buffer cases or only the list cases, with their references", "buffers|lists"},
       {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets,
@@ -367,6 +373,10 @@ int main(int argc, char** argv) {
   g_free(only);
   if (part) o.part = part;
   g_free(part);
+  if (o.floor_depth < 0 || o.floor_depth > mctx::bench::kFloorMaxDepth) {
+    die("--floor-depth " + std::to_string(o.floor_depth) + ": expected 1 to " +
+        std::to_string(mctx::bench::kFloorMaxDepth));
+  }
   if (!o.part.empty() && o.part != "buffers" && o.part != "lists") {
     die("--part '" + o.part + "': expected buffers or lists");
   }
@@ -433,6 +443,11 @@ int main(int argc, char** argv) {
     return e;
   };
   const MakeSink floor_nosend = [&] { return make(mctx::bench::kFloorSink); };
+  const MakeSink floor_deep = [&] {
+    GstElement* e = floor_sink();
+    mctx::bench::floor_sink_set_depth(e, o.floor_depth);
+    return e;
+  };
   const std::string lb = "lists x" + std::to_string(o.batch);
   const std::string gso = "bare GSO sendmmsg() x" + std::to_string(o.batch);
   const std::string mb = "mctxsink buffers", ub = "udpsink buffers", fb = "floor sink buffers";
@@ -458,6 +473,11 @@ int main(int argc, char** argv) {
       {ml + " [vs bare]", gso, nullptr, true, nullptr, true},
   };
 
+  if (o.floor_depth > 0) {
+    const auto at = std::find_if(cases.begin(), cases.end(), [&](const Case& c) { return c.name == fb; });
+    cases.insert(at + 1, Case{"floor sink depth " + std::to_string(o.floor_depth) + " buffers", fb,
+                              floor_deep, false, nullptr, true});
+  }
   if (!o.part.empty()) {
     const bool lists = o.part == "lists";
     std::erase_if(cases, [lists](const Case& c) { return c.lists != lists; });
