@@ -405,37 +405,58 @@ GstFlowReturn Fanout::render_list(GstBufferList* list) noexcept {
   std::size_t mapped = 0;  // memories mapped so far (maps_[0..mapped))
   try {
     if (G_UNLIKELY(msgs_.size() < len || maps_.size() < len)) grow_scratch(len, len);
-    // One pass over the list, through local pointers. Message k's iovecs
-    // follow message k-1's in iov_ (the core sends such runs in place).
-    GstMapInfo* maps = maps_.data();
-    iovec* iov = iov_.data();
-    mctx::OutMessage* msgs = msgs_.data();
-    std::size_t room = maps_.size();
-    std::size_t count = 0;  // datagrams to send (msgs[0..count))
+    // One pass over the list, through running pointers (the compiler cannot
+    // keep the vectors' in registers across the GStreamer calls). Message
+    // k's iovecs follow message k-1's in iov_: the core sends such runs in
+    // place.
+    GstMapInfo* map = maps_.data();
+    GstMapInfo* map_end = map + maps_.size();
+    iovec* v = iov_.data();
+    mctx::OutMessage* m = msgs_.data();
     for (guint i = 0; i < len; ++i) {
       GstBuffer* buf = gst_buffer_list_get(list, i);
       const guint n = gst_buffer_n_memory(buf);
-      if (G_UNLIKELY(room < mapped + n)) {  // buffers of several memories
+      if (G_LIKELY(n == 1 && map != map_end)) {  // the common case
+        if (G_UNLIKELY(!gst_memory_map(gst_buffer_peek_memory(buf, 0), map, GST_MAP_READ))) {
+          map_failed(buf, map, 0, 1);
+          continue;  // dropped, warned; the rest goes out
+        }
+        v->iov_base = map->data;
+        v->iov_len = map->size;
+        m->iov = v;
+        m->iov_count = 1;
+        ++map;
+        ++v;
+        ++m;
+        continue;
+      }
+      mapped = static_cast<std::size_t>(map - maps_.data());
+      if (G_UNLIKELY(static_cast<std::size_t>(map_end - map) < n)) {
+        // Buffers of several memories: iov_ moves, the messages so far
+        // point into it again.
+        const std::size_t count = static_cast<std::size_t>(m - msgs_.data());
         grow_scratch(mapped + n, len);
-        maps = maps_.data();
-        iov = iov_.data();
-        msgs = msgs_.data();
-        room = maps_.size();
-        iovec* v = iov;  // iov_ moved: the messages so far point into it again
-        for (std::size_t k = 0; k < count; ++k) {
-          msgs[k].iov = v;
-          v += msgs[k].iov_count;
+        map = maps_.data() + mapped;
+        map_end = maps_.data() + maps_.size();
+        v = iov_.data();
+        m = msgs_.data();
+        for (std::size_t k = 0; k < count; ++k, ++m) {
+          m->iov = v;
+          v += m->iov_count;
         }
       }
-      if (G_UNLIKELY(!map_buffer(buf, maps + mapped, iov + mapped, n))) continue;  // dropped, warned
-      msgs[count].iov = iov + mapped;
-      msgs[count].iov_count = n;
-      mapped += n;
-      count++;
+      if (G_UNLIKELY(!map_buffer(buf, map, v, n))) continue;  // dropped, warned
+      m->iov = v;
+      m->iov_count = n;
+      map += n;
+      v += n;
+      ++m;
     }
+    mapped = static_cast<std::size_t>(map - maps_.data());
+    const auto count = static_cast<std::size_t>(m - msgs_.data());
     GST_LOG_OBJECT(sink_, "sending a list of %u buffers", len);
     const GstFlowReturn ret =
-        deliver_to_all(std::span<const mctx::OutMessage>(msgs, count));
+        deliver_to_all(std::span<const mctx::OutMessage>(msgs_.data(), count));
     unmap(mapped);
     return ret;
   } catch (const std::exception& e) {
