@@ -463,16 +463,18 @@ long send_datagrams_gso(int fd, const OutMessage* msgs, std::size_t count, const
     // mctxsink's do): then the message uses them in place, nothing is copied.
     bool adjacent = true;
     if (seg > 0 && seg <= plan.max_segment && plan.max_segments > 1) {
-      while (i + run < count && run < plan.max_segments) {
-        const OutMessage& m = msgs[i + run];
-        const std::size_t len = datagram_size(m);
-        if (len == 0 || len > seg || total + len > plan.max_payload) break;
-        if (run_iov + m.iov_count > kGsoMaxIov) break;  // per message
-        const bool still_adjacent = adjacent && m.iov == first.iov + run_iov;
-        if (!still_adjacent && niov + run_iov + m.iov_count > kGsoMaxIov) break;  // the copy
+      const std::size_t limit = std::min(count - i, plan.max_segments);
+      const std::size_t max_payload = plan.max_payload;
+      for (const OutMessage* m = msgs + i + 1; run < limit; ++m) {
+        const std::size_t len = datagram_size(*m);
+        // Empty (len - 1 wraps around) or longer than the first: not in the run.
+        if (len - 1 >= seg || total + len > max_payload) break;
+        if (run_iov + m->iov_count > kGsoMaxIov) break;  // per message
+        const bool still_adjacent = adjacent && m->iov == first.iov + run_iov;
+        if (!still_adjacent && niov + run_iov + m->iov_count > kGsoMaxIov) break;  // the copy
         adjacent = still_adjacent;
         total += len;
-        run_iov += m.iov_count;
+        run_iov += m->iov_count;
         ++run;
         if (len < seg) break;  // a shorter datagram ends the run
       }
