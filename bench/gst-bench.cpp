@@ -374,7 +374,7 @@ int main(int argc, char** argv) {
   if (part) o.part = part;
   g_free(part);
   if (o.floor_depth < 0 || o.floor_depth > mctx::bench::kFloorMaxDepth) {
-    die("--floor-depth " + std::to_string(o.floor_depth) + ": expected 1 to " +
+    die("--floor-depth " + std::to_string(o.floor_depth) + ": expected 0 (none) to " +
         std::to_string(mctx::bench::kFloorMaxDepth));
   }
   if (!o.part.empty() && o.part != "buffers" && o.part != "lists") {

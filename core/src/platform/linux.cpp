@@ -283,8 +283,8 @@ ssize_t real_send(int fd, const void* buf, std::size_t len, int flags) {
 
 }  // namespace
 
-const Syscalls kRealSyscalls{&real_sendmsg, &real_sendmmsg, &real_send};
-std::atomic<const Syscalls*> g_syscalls{&kRealSyscalls};
+constinit const Syscalls kRealSyscalls{&real_sendmsg, &real_sendmmsg, &real_send};
+constinit std::atomic<const Syscalls*> g_syscalls{&kRealSyscalls};
 
 const Syscalls& real_syscalls() noexcept { return kRealSyscalls; }
 
@@ -459,8 +459,9 @@ long send_datagrams_gso(int fd, const OutMessage* msgs, std::size_t count, const
     std::size_t run = 1;
     std::size_t total = seg;
     std::size_t run_iov = first.iov_count;
-    // Whether the run's iovecs follow one another in the caller's array (as
-    // mctxsink's do): then the message uses them in place, nothing is copied.
+    // Whether the run's iovecs follow one another in memory (as mctxsink's
+    // do, in one array): then the message uses them in place, nothing is
+    // copied.
     bool adjacent = true;
     if (seg > 0 && seg <= plan.max_segment && plan.max_segments > 1) {
       const std::size_t limit = std::min(count - i, plan.max_segments);

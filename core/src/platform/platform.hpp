@@ -242,7 +242,7 @@ inline constexpr int kSendFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
 // buffer's time goes").
 inline long raw_syscall(long nr, long a1, long a2, long a3, long a4 = 0, long a5 = 0,
                         long a6 = 0) noexcept {
-#if defined(__x86_64__)
+#if defined(__x86_64__) && !defined(__ILP32__)  // not x32: 32-bit long there
   long ret;
   register long r10 asm("r10") = a4;
   register long r8 asm("r8") = a5;
@@ -284,15 +284,20 @@ ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
                       const SendTarget* to = nullptr) noexcept;
 
 // send(2) of one datagram on a connected socket, EINTR retried: the bytes
-// sent, or -errno. Inline, for Publication::send(): with the real table the
-// system call is made in the caller's frame; a test's table gets the call
-// as send_datagram() would make it.
+// sent, or -errno (errno is set too, as libc's send() would). Inline, for
+// Publication::send(): with the real table the system call is made in the
+// caller's frame; a test's table gets the call as send_datagram() would
+// make it.
 inline ssize_t send_connected(int fd, const void* data, std::size_t size) noexcept {
   if (__builtin_expect(g_syscalls.load(std::memory_order_acquire) == &kRealSyscalls, 1)) {
     for (;;) {
       const long n = raw_syscall(SYS_sendto, fd, reinterpret_cast<long>(data),
                                  static_cast<long>(size), kSendFlags);
-      if (n != -EINTR) return n;
+      if (n >= 0) return n;
+      if (n != -EINTR) {
+        errno = static_cast<int>(-n);
+        return n;
+      }
     }
   }
   const iovec iov{const_cast<void*>(data), size};
