@@ -632,7 +632,7 @@ bool finish_driad(GstAmtSrc* self, DriadJob& job) {
     }
     auto all = mctx::amt_relay_choices(l, family);
     if (all.empty()) {
-      why = "AMTRELAY at " + query + ": " + l.why_none();
+      why = "AMTRELAY at " + query + ": " + l.why_none(family);
     } else {
       choice = all.front();
       for (std::size_t i = 1; i < all.size(); ++i) next.emplace_back(all[i]);

@@ -255,5 +255,12 @@ TEST(AmtDriad, WhyNone) {
   std::vector<std::vector<std::byte>> v4 = {B({0, 0x01, 192, 0, 2, 1})};
   const auto l4 = order_amt_relays("q.", v4);
   EXPECT_FALSE(choose_amt_relay(l4, Family::ipv6));
-  EXPECT_EQ(l4.why_none(), "1 record, none usable (no address of the tunnel's family)");
+  EXPECT_EQ(l4.why_none(Family::ipv6), "1 record, none usable: 1 relay with no IPv6 address");
+  // A relay of the other family and a broken record: both are named.
+  std::vector<std::vector<std::byte>> mixed = {B({0, 0x01, 192, 0, 2, 1}), B({5, 0x01, 1})};
+  const auto lm = order_amt_relays("q.", mixed);
+  EXPECT_FALSE(choose_amt_relay(lm, Family::ipv6));
+  EXPECT_EQ(lm.why_none(Family::ipv6),
+            "2 records, none usable: 1 relay with no IPv6 address; AMTRELAY record 2 of 2: relay "
+            "type 1 with a relay field of 1 bytes: must be 4");
 }

@@ -100,9 +100,12 @@ struct MCTX_API AmtRelayLookup {
   std::vector<std::string> skipped;
 
   // Why no relay is usable, for a message: "no AMTRELAY record", "only a
-  // type-0 (no relay) record", "2 records, none usable: AMTRELAY record 1 of
-  // 2: ...". Meant for when choose_amt_relay() gives nothing.
-  std::string why_none() const;
+  // type-0 (no relay) record", "2 records, none usable: 1 relay with no IPv6
+  // address; AMTRELAY record 2 of 2: ...": every record's reason. `family`:
+  // the tunnel's, as given to choose_amt_relay(). Meant for when
+  // choose_amt_relay() gives nothing.
+  std::string why_none(std::optional<Family> family) const;
+  std::string why_none() const;  // any family
 };
 
 // The relay a gateway uses: the first address of the first candidate (in

@@ -234,17 +234,32 @@ AmtRelayLookup order_amt_relays(std::string query_name,
   return out;
 }
 
-std::string AmtRelayLookup::why_none() const {
+std::string AmtRelayLookup::why_none(std::optional<Family> family) const {
   if (records == 0) return "no AMTRELAY record";
   if (relays.empty() && skipped.empty()) return "only a type-0 (no relay) record";
+  std::vector<std::string> reasons;
+  std::size_t other_family = 0;  // relays with addresses, none of `family`
+  for (const AmtRelayCandidate& c : relays) {
+    if (!c.problem.empty()) {
+      reasons.push_back(c.problem);
+    } else if (family && std::none_of(c.addresses.begin(), c.addresses.end(),
+                                      [&](const IpAddress& a) { return a.family() == *family; })) {
+      ++other_family;
+    }
+  }
+  if (other_family > 0) {
+    reasons.insert(reasons.begin(), std::to_string(other_family) +
+                                        (other_family == 1 ? " relay" : " relays") +
+                                        " with no " + family_name(*family) + " address");
+  }
+  reasons.insert(reasons.end(), skipped.begin(), skipped.end());
   std::string s =
       std::to_string(records) + (records == 1 ? " record" : " records") + ", none usable";
-  if (!skipped.empty()) return s + ": " + skipped.front();
-  for (const AmtRelayCandidate& c : relays) {
-    if (!c.problem.empty()) return s + ": " + c.problem;
-  }
-  return s + " (no address of the tunnel's family)";
+  for (std::size_t i = 0; i < reasons.size(); ++i) s += (i == 0 ? ": " : "; ") + reasons[i];
+  return s;
 }
+
+std::string AmtRelayLookup::why_none() const { return why_none(std::nullopt); }
 
 std::vector<AmtRelayChoice> amt_relay_choices(const AmtRelayLookup& lookup,
                                               std::optional<Family> family) {
