@@ -92,7 +92,7 @@ GST_END_TEST;
 
 // Path B's link goes down and comes back while buffers stream: path A
 // receives every datagram; path B counts each datagram it could not send on
-// its own destination (pushed = received + dropped), shows "outage" while
+// its own destination (pushed = sent + dropped), shows "outage" while
 // down, and receives again once the link is up. About 1500 datagrams a
 // second, as a stream would come: a datagram handed to the device in the
 // instant it is taken down can be discarded by the kernel with no error to
@@ -147,9 +147,14 @@ MCTX_GST_TEST(test_one_link_down_other_path_delivers) {
   fail_unless_equals_uint64(u64(da, "packets-sent"), pushed);
   fail_unless_equals_uint64(u64(da, "dropped"), 0);
   fail_unless_equals_uint64(u64(da, "outages"), 0);
-  // Pushed = received + counted, on path B.
-  fail_unless_equals_uint64(u64(db, "packets-sent"), got_b.size());
-  fail_unless_equals_uint64(got_b.size() + u64(db, "dropped"), pushed);
+  // Pushed = sent + counted, on path B, exactly. Of the sent, a few the
+  // kernel accepted in the instant the link went down can be lost with the
+  // device's queue, unreported (docs/reliability.md, Limits): at most 16 at
+  // this rate (a 2 ms pace), and only there.
+  fail_unless_equals_uint64(u64(db, "packets-sent") + u64(db, "dropped"), pushed);
+  const guint64 sent_b = u64(db, "packets-sent");
+  fail_unless(sent_b >= got_b.size() && sent_b - got_b.size() <= 16,
+              "path B: %" G_GUINT64_FORMAT " counted as sent, %zu received", sent_b, got_b.size());
   fail_unless_equals_uint64(u64(db, "outage-dropped"), u64(db, "dropped"));
   fail_unless_equals_uint64(u64(db, "outages"), 1);
   assert_totals_are_sums(st);
