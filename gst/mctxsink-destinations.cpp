@@ -410,34 +410,20 @@ GstFlowReturn Fanout::render_list(GstBufferList* list) noexcept {
     // k's iovecs follow message k-1's in iov_: the core sends such runs in
     // place.
     GstMapInfo* map = maps_.data();
-    GstMapInfo* map_end = map + maps_.size();
+    std::size_t room = maps_.size();  // entries of maps_ and iov_ from map on
     iovec* v = iov_.data();
     mctx::OutMessage* m = msgs_.data();
     for (guint i = 0; i < len; ++i) {
       GstBuffer* buf = gst_buffer_list_get(list, i);
       const guint n = gst_buffer_n_memory(buf);
-      if (G_LIKELY(n == 1 && map != map_end)) {  // the common case
-        if (G_UNLIKELY(!gst_memory_map(gst_buffer_peek_memory(buf, 0), map, GST_MAP_READ))) {
-          map_failed(buf, map, 0, 1);
-          continue;  // dropped, warned; the rest goes out
-        }
-        v->iov_base = map->data;
-        v->iov_len = map->size;
-        m->iov = v;
-        m->iov_count = 1;
-        ++map;
-        ++v;
-        ++m;
-        continue;
-      }
-      mapped = static_cast<std::size_t>(map - maps_.data());
-      if (G_UNLIKELY(static_cast<std::size_t>(map_end - map) < n)) {
+      if (G_UNLIKELY(room < n)) {
         // Buffers of several memories: iov_ moves, the messages so far
         // point into it again.
+        mapped = static_cast<std::size_t>(map - maps_.data());
         const std::size_t count = static_cast<std::size_t>(m - msgs_.data());
         grow_scratch(mapped + n, len);
         map = maps_.data() + mapped;
-        map_end = maps_.data() + maps_.size();
+        room = maps_.size() - mapped;
         v = iov_.data();
         m = msgs_.data();
         for (std::size_t k = 0; k < count; ++k, ++m) {
@@ -445,11 +431,15 @@ GstFlowReturn Fanout::render_list(GstBufferList* list) noexcept {
           v += m->iov_count;
         }
       }
-      if (G_UNLIKELY(!map_buffer(buf, map, v, n))) continue;  // dropped, warned
+      // n == 1 spelled out: the compiler unrolls the common case.
+      if (G_UNLIKELY(!(n == 1 ? map_buffer(buf, map, v, 1) : map_buffer(buf, map, v, n)))) {
+        continue;  // dropped, warned; the rest goes out
+      }
       m->iov = v;
       m->iov_count = n;
       map += n;
       v += n;
+      room -= n;
       ++m;
     }
     mapped = static_cast<std::size_t>(map - maps_.data());

@@ -258,27 +258,25 @@ int drain_error_queue(int fd) noexcept {
 
 namespace {
 
-// Through raw_syscall() (platform.hpp): no libc wrapper.
-ssize_t real_sendmsg(int fd, const msghdr* msg, int flags) {
-  const long n = raw_syscall(SYS_sendmsg, fd, reinterpret_cast<long>(msg), flags);
+// Through raw_syscall() (platform.hpp): no libc wrapper, the same result.
+long as_libc(long n) noexcept {
   if (n >= 0) return n;
   errno = static_cast<int>(-n);
   return -1;
+}
+
+ssize_t real_sendmsg(int fd, const msghdr* msg, int flags) {
+  return as_libc(raw_syscall(SYS_sendmsg, fd, reinterpret_cast<long>(msg), flags));
 }
 
 int real_sendmmsg(int fd, void* msgs, unsigned int vlen, int flags) {
-  const long n = raw_syscall(SYS_sendmmsg, fd, reinterpret_cast<long>(msgs), vlen, flags);
-  if (n >= 0) return static_cast<int>(n);
-  errno = static_cast<int>(-n);
-  return -1;
+  return static_cast<int>(
+      as_libc(raw_syscall(SYS_sendmmsg, fd, reinterpret_cast<long>(msgs), vlen, flags)));
 }
 
 ssize_t real_send(int fd, const void* buf, std::size_t len, int flags) {
-  const long n =
-      raw_syscall(SYS_sendto, fd, reinterpret_cast<long>(buf), static_cast<long>(len), flags);
-  if (n >= 0) return n;
-  errno = static_cast<int>(-n);
-  return -1;
+  return as_libc(
+      raw_syscall(SYS_sendto, fd, reinterpret_cast<long>(buf), static_cast<long>(len), flags));
 }
 
 }  // namespace
@@ -349,15 +347,12 @@ struct GsoControl {
 
 }  // namespace
 
-ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
-                      const SendTarget* to) noexcept {
+ssize_t send_datagram_slow(int fd, const iovec* iov, std::size_t iov_count,
+                           const SendTarget* to) noexcept {
   const Syscalls& sys = syscalls();
-  if (iov_count == 1 && sys.send != nullptr && to == nullptr) {
-    // The real table (no test's): real_send() called directly, one
-    // indirection less per datagram.
-    const auto send = &sys == &kRealSyscalls ? &real_send : sys.send;
+  if (iov_count == 1 && sys.send != nullptr && to == nullptr) {  // a test's table
     for (;;) {
-      const ssize_t n = send(fd, iov[0].iov_base, iov[0].iov_len, kSendFlags);
+      const ssize_t n = sys.send(fd, iov[0].iov_base, iov[0].iov_len, kSendFlags);
       if (n >= 0) return n;
       if (errno != EINTR) return -errno;
     }

@@ -210,7 +210,7 @@ struct Syscalls {
 const Syscalls& real_syscalls() noexcept;
 // The table in use (real_syscalls() unless a test replaced it).
 const Syscalls& syscalls() noexcept;
-// Both, for send_connected() below (defined in linux.cpp).
+// Both, for send_datagram() below (defined in linux.cpp).
 extern const Syscalls kRealSyscalls;
 extern std::atomic<const Syscalls*> g_syscalls;
 // Replaces the table; returns the previous one. `table` must outlive its use.
@@ -277,22 +277,23 @@ struct SendTarget {
   socklen_t len = 0;
 };
 
-// Sends one datagram (send for one buffer on a connected socket, else
-// sendmsg; kSendFlags), EINTR retried. Returns the bytes sent, or -errno.
-// Never allocates.
-ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
-                      const SendTarget* to = nullptr) noexcept;
+// send_datagram() but its inline case: sendmsg(2) (several buffers, or a
+// destination), and every datagram while a test's table is installed.
+ssize_t send_datagram_slow(int fd, const iovec* iov, std::size_t iov_count,
+                           const SendTarget* to) noexcept;
 
-// send(2) of one datagram on a connected socket, EINTR retried: the bytes
-// sent, or -errno (errno is set too, as libc's send() would). Inline, for
-// Publication::send(): with the real table the system call is made in the
-// caller's frame; a test's table gets the call as send_datagram() would
-// make it.
-inline ssize_t send_connected(int fd, const void* data, std::size_t size) noexcept {
-  if (__builtin_expect(g_syscalls.load(std::memory_order_acquire) == &kRealSyscalls, 1)) {
+// Sends one datagram (send for one buffer on a connected socket, else
+// sendmsg; kSendFlags), EINTR retried. Returns the bytes sent, or -errno
+// (errno set too, as libc would). Never allocates. Inline: with the real
+// table, one buffer on a connected socket is a sendto(2) made in the
+// caller's own frame (raw_syscall()).
+inline ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
+                             const SendTarget* to = nullptr) noexcept {
+  if (iov_count == 1 && to == nullptr &&
+      __builtin_expect(g_syscalls.load(std::memory_order_acquire) == &kRealSyscalls, 1)) {
     for (;;) {
-      const long n = raw_syscall(SYS_sendto, fd, reinterpret_cast<long>(data),
-                                 static_cast<long>(size), kSendFlags);
+      const long n = raw_syscall(SYS_sendto, fd, reinterpret_cast<long>(iov[0].iov_base),
+                                 static_cast<long>(iov[0].iov_len), kSendFlags);
       if (n >= 0) return n;
       if (n != -EINTR) {
         errno = static_cast<int>(-n);
@@ -300,8 +301,7 @@ inline ssize_t send_connected(int fd, const void* data, std::size_t size) noexce
       }
     }
   }
-  const iovec iov{const_cast<void*>(data), size};
-  return send_datagram(fd, &iov, 1, nullptr);
+  return send_datagram_slow(fd, iov, iov_count, to);
 }
 
 // Sends up to min(count, kMaxBatch) datagrams in one system call (sendmmsg),

@@ -670,10 +670,7 @@ Result<SendReport, SendError> Publication::send(const iovec* iov, std::size_t co
     }
   }
   if (s->outage.active()) recover(*s);
-  const platform::SendTarget* to = s->send_target();
-  const ssize_t n = count == 1 && to == nullptr
-                        ? platform::send_connected(s->fd, iov[0].iov_base, iov[0].iov_len)
-                        : platform::send_datagram(s->fd, iov, count, to);
+  const ssize_t n = platform::send_datagram(s->fd, iov, count, s->send_target());
   if (internal::log_enabled(LogLevel::log)) log_send(s->id, iov, count, n);
   if (n < 0) {
     const SendError e = send_error_from_errno(static_cast<int>(-n));
