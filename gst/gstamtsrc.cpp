@@ -118,6 +118,13 @@ struct Slot {
   GstMapInfo map{};
 };
 
+// A relay to try when the one in use never answers.
+struct NextRelay {
+  std::optional<mctx::AmtRelayChoice> driad;  // a relay an AMTRELAY record gave
+  std::optional<mctx::IpAddress> address;      // another address of relay-address's name
+  // neither: Relay Discovery at the anycast address
+};
+
 // Everything start() creates from a copy of the settings; used by the
 // streaming thread only (except the snapshot, under its mutex).
 struct Run {
@@ -139,9 +146,10 @@ struct Run {
   GstClockTime last_data = GST_CLOCK_TIME_NONE;  // running time
   uint64_t send_errors = 0;
   uint64_t truncated = 0;
-  // Relays still to try when this one never answers (DRIAD: the next
-  // AMTRELAY records in order; nullopt = the anycast address, last).
-  std::vector<std::optional<mctx::AmtRelayChoice>> next_relays;
+  // Relays still to try when this one never answers: DRIAD's next
+  // AMTRELAY records in order, then the anycast address; or the other
+  // addresses of relay-address's name.
+  std::vector<NextRelay> next_relays;
   std::optional<mctx::IpAddress> dns_source;  // the source DRIAD looked up
   std::size_t dns_records = 0;
   bool switch_relay = false;  // set by check_relay_silence(): move to next_relays
@@ -156,19 +164,31 @@ struct Run {
   Run& operator=(const Run&) = delete;
 };
 
-// A DRIAD lookup (RFC 8777) on a thread of its own: the system resolver
-// blocks for up to its own timeouts, and a lookup cannot be interrupted. The
-// thread holds a reference; the element drops its own on stop, abandoning
-// a pending lookup (the thread then ends on its own and touches nothing of
-// the element). create() waits for it, and unlock() wakes that wait.
-struct DriadJob {
+// A DNS lookup on a thread of its own: the AMTRELAY records of `source`
+// (DRIAD, RFC 8777), or the addresses of relay-address given as a host
+// name. The system resolver blocks for up to its own timeouts, and a lookup
+// cannot be interrupted. The thread holds a reference; the element drops
+// its own on stop, abandoning a pending lookup (the thread then ends on its
+// own and touches nothing of the element). create() waits for it, and
+// unlock() wakes that wait.
+struct DnsJob {
   std::mutex mutex;
   std::condition_variable cv;
   bool done = false;
   bool flushing = false;  // unlock() .. unlock_stop()
-  std::optional<mctx::Res<mctx::AmtRelayLookup>> result;
+  std::string relay_name;  // set: resolve it; empty: DRIAD for `source`
   mctx::IpAddress source;
+  std::optional<mctx::Res<mctx::AmtRelayLookup>> relays;         // DRIAD's answer
+  std::optional<mctx::Res<std::vector<mctx::IpAddress>>> addresses;  // the name's
   AmtSettings settings;  // the snapshot start() took
+
+  bool same_query(const DnsJob& o) const {
+    return relay_name == o.relay_name && (!relay_name.empty() || source == o.source);
+  }
+  std::string what() const {
+    return relay_name.empty() ? "AMTRELAY records for source " + source.to_string()
+                              : "relay-address '" + relay_name + "'";
+  }
 };
 
 struct Private {
@@ -177,13 +197,13 @@ struct Private {
   GstCaps* caps = nullptr;
 
   std::unique_ptr<Run> run;
-  // The pending DRIAD lookup (between start() and the first create() that
+  // The pending DNS lookup (between start() and the first create() that
   // sees it done). Set in start(), taken by the streaming thread.
-  std::mutex driad_mutex;
-  std::shared_ptr<DriadJob> driad;
-  // The lookup a stop abandoned, while its thread still runs: a start for
-  // the same source waits for it instead of starting one more thread.
-  std::weak_ptr<DriadJob> abandoned_driad;
+  std::mutex dns_mutex;
+  std::shared_ptr<DnsJob> dns;
+  // The lookup a stop abandoned, while its thread still runs: a start with
+  // the same query waits for it instead of starting one more thread.
+  std::weak_ptr<DnsJob> abandoned_dns;
   GstPoll* poll = nullptr;
   GstPollFD pollfd = GST_POLL_FD_INIT;
 
@@ -531,39 +551,51 @@ bool open_run(GstAmtSrc* self, const AmtSettings& s, mctx::gst::AmtPlan plan) {
   return true;
 }
 
-// Starts the DRIAD lookup for `source` on its own thread. False when the
-// thread cannot be created (then: anycast discovery).
-bool start_driad(GstAmtSrc* self, const AmtSettings& s, const mctx::IpAddress& source) {
+// Starts the lookup `query` asks for (relay_name, or DRIAD for source) on
+// its own thread. False when the thread cannot be created.
+bool start_dns(GstAmtSrc* self, const AmtSettings& s, std::shared_ptr<DnsJob> query) {
   {
-    std::lock_guard<std::mutex> lk(self->priv->driad_mutex);
-    if (auto pending = self->priv->abandoned_driad.lock(); pending && pending->source == source) {
+    std::lock_guard<std::mutex> lk(self->priv->dns_mutex);
+    if (auto pending = self->priv->abandoned_dns.lock(); pending && pending->same_query(*query)) {
       std::lock_guard<std::mutex> jl(pending->mutex);
       if (!pending->done) {
         pending->flushing = false;
         pending->settings = s;
-        self->priv->driad = std::move(pending);
-        GST_INFO_OBJECT(self, "the DNS lookup for source %s from the previous start is still "
-                        "pending: waiting for it", source.to_string().c_str());
+        self->priv->dns = std::move(pending);
+        GST_INFO_OBJECT(self, "the DNS lookup of %s from the previous start is still pending: "
+                        "waiting for it", query->what().c_str());
         return true;
       }
     }
   }
-  auto job = std::make_shared<DriadJob>();
-  job->source = source;
+  std::shared_ptr<DnsJob> job = std::move(query);
   job->settings = s;
   try {
     std::thread([job] {
       // Nothing may escape a detached thread (std::terminate): a throw
-      // (bad_alloc, std::random_device) is a failed lookup, then anycast.
-      mctx::Res<mctx::AmtRelayLookup> r = mctx::unexpected(mctx::Error{});
+      // (bad_alloc, std::random_device) is a failed lookup.
+      auto failed = [](const std::exception& e) {
+        return mctx::unexpected(mctx::make_error(mctx::Errc::amt_dns_failed,
+                                                 std::string("DNS lookup failed: ") + e.what()));
+      };
+      std::optional<mctx::Res<mctx::AmtRelayLookup>> relays;
+      std::optional<mctx::Res<std::vector<mctx::IpAddress>>> addresses;
       try {
-        r = mctx::lookup_amt_relays(job->source);
+        if (job->relay_name.empty()) {
+          relays = mctx::lookup_amt_relays(job->source);
+        } else {
+          addresses = mctx::resolve_amt_relay_name(job->relay_name);
+        }
       } catch (const std::exception& e) {
-        r = mctx::unexpected(mctx::make_error(mctx::Errc::amt_dns_failed,
-                                              std::string("DNS lookup failed: ") + e.what()));
+        if (job->relay_name.empty()) {
+          relays = failed(e);
+        } else {
+          addresses = failed(e);
+        }
       }
       std::lock_guard<std::mutex> lk(job->mutex);
-      job->result = std::move(r);
+      job->relays = std::move(relays);
+      job->addresses = std::move(addresses);
       job->done = true;
       job->cv.notify_all();
     }).detach();
@@ -571,10 +603,14 @@ bool start_driad(GstAmtSrc* self, const AmtSettings& s, const mctx::IpAddress& s
     GST_WARNING_OBJECT(self, "cannot start the DNS lookup thread: %s", e.what());
     return false;
   }
-  GST_INFO_OBJECT(self, "looking up AMT relays for source %s: AMTRELAY at %s",
-                  source.to_string().c_str(), mctx::amt_reverse_name(source).c_str());
-  std::lock_guard<std::mutex> lk(self->priv->driad_mutex);
-  self->priv->driad = std::move(job);
+  if (job->relay_name.empty()) {
+    GST_INFO_OBJECT(self, "looking up AMT relays for source %s: AMTRELAY at %s",
+                    job->source.to_string().c_str(), mctx::amt_reverse_name(job->source).c_str());
+  } else {
+    GST_INFO_OBJECT(self, "resolving relay-address '%s'", job->relay_name.c_str());
+  }
+  std::lock_guard<std::mutex> lk(self->priv->dns_mutex);
+  self->priv->dns = std::move(job);
   return true;
 }
 
@@ -595,33 +631,78 @@ void post_driad(GstAmtSrc* self, const char* result, const mctx::IpAddress& sour
 }
 
 // What a run found by DNS keeps for trying the next relay.
-void priv_run_dns(GstAmtSrc* self, std::vector<std::optional<mctx::AmtRelayChoice>> next,
-                  const mctx::IpAddress& source, std::size_t records) {
+void priv_run_dns(GstAmtSrc* self, std::vector<NextRelay> next,
+                  const std::optional<mctx::IpAddress>& source, std::size_t records) {
   Run& run = *self->priv->run;
   run.next_relays = std::move(next);
   run.dns_source = source;
   run.dns_records = records;
 }
 
+// The tunnel's family when local-address fixes it.
+std::optional<mctx::Family> fixed_tunnel_family(const AmtSettings& s) {
+  if (auto la = mctx::IpAddress::parse(s.local_address); !s.local_address.empty() && la) {
+    return la->family();
+  }
+  return std::nullopt;
+}
+
+// relay-address's name resolved: a run toward its first address (of the
+// tunnel's family when local-address fixes it), the others kept to try in
+// turn; an ERROR naming the property, the name and why when none is usable.
+bool finish_relay_name(GstAmtSrc* self, DnsJob& job) {
+  const AmtSettings& s = job.settings;
+  std::vector<mctx::IpAddress> usable;
+  std::string why = "the lookup did not run";
+  if (job.addresses && *job.addresses) {
+    const auto family = fixed_tunnel_family(s);
+    std::string all;
+    for (const mctx::IpAddress& a : **job.addresses) {
+      if (!family || a.family() == *family) usable.push_back(a);
+      all += (all.empty() ? "" : ", ") + a.to_string();
+    }
+    why = "it resolves to " + all + ", none of the family of local-address '" + s.local_address +
+          "'";
+  } else if (job.addresses) {
+    why = job.addresses->error().message;
+  }
+  if (usable.empty()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
+                      ("relay-address '%s': not an IP address, and no usable address for it as "
+                       "a host name: %s",
+                       job.relay_name.c_str(), why.c_str()),
+                      (nullptr));
+    return false;
+  }
+  auto plan = mctx::gst::make_plan(s, usable.front());
+  if (!plan) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", plan.error().c_str()), (nullptr));
+    return false;
+  }
+  GST_INFO_OBJECT(self, "relay-address '%s' resolved to %zu usable address(es); using %s",
+                  job.relay_name.c_str(), usable.size(), usable.front().to_string().c_str());
+  if (!open_run(self, s, std::move(*plan))) return false;
+  std::vector<NextRelay> next;
+  for (std::size_t i = 1; i < usable.size(); ++i) next.push_back({std::nullopt, usable[i]});
+  priv_run_dns(self, std::move(next), std::nullopt, 0);
+  return true;
+}
+
 // The lookup is done: the relay it names (posted as amt-relay-dns), or the
 // anycast discovery address with a WARNING saying why; then the run.
-bool finish_driad(GstAmtSrc* self, DriadJob& job) {
+bool finish_driad(GstAmtSrc* self, DnsJob& job) {
   const AmtSettings& s = job.settings;
   const mctx::IpAddress& source = job.source;
   const std::string query = mctx::amt_reverse_name(source);
-  // The tunnel's family is fixed by local-address when it is set.
-  std::optional<mctx::Family> family;
-  if (auto la = mctx::IpAddress::parse(s.local_address); !s.local_address.empty() && la) {
-    family = la->family();
-  }
+  const std::optional<mctx::Family> family = fixed_tunnel_family(s);
   std::string why;
   std::size_t records = 0;
   std::optional<mctx::AmtRelayChoice> choice;
-  std::vector<std::optional<mctx::AmtRelayChoice>> next;
-  if (!job.result || !*job.result) {
-    why = job.result ? job.result->error().message : "the lookup did not run";
+  std::vector<NextRelay> next;
+  if (!job.relays || !*job.relays) {
+    why = job.relays ? job.relays->error().message : "the lookup did not run";
   } else {
-    const mctx::AmtRelayLookup& l = **job.result;
+    const mctx::AmtRelayLookup& l = **job.relays;
     records = l.records;
     for (const std::string& line : l.skipped) {
       GST_WARNING_OBJECT(self, "DNS %s: %s", query.c_str(), line.c_str());
@@ -635,8 +716,8 @@ bool finish_driad(GstAmtSrc* self, DriadJob& job) {
       why = "AMTRELAY at " + query + ": " + l.why_none(family);
     } else {
       choice = all.front();
-      for (std::size_t i = 1; i < all.size(); ++i) next.emplace_back(all[i]);
-      next.emplace_back(std::nullopt);  // the anycast address, last
+      for (std::size_t i = 1; i < all.size(); ++i) next.push_back({all[i], std::nullopt});
+      next.push_back({});  // the anycast address, last
     }
   }
   auto anycast = mctx::gst::make_plan(s, std::nullopt);
@@ -660,7 +741,7 @@ bool finish_driad(GstAmtSrc* self, DriadJob& job) {
     priv_run_dns(self, std::move(next), source, records);
     return true;
   }
-  post_driad(self, job.result && *job.result ? "none" : "failed", source, query, records,
+  post_driad(self, job.relays && *job.relays ? "none" : "failed", source, query, records,
              nullptr);
   if (!anycast) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", anycast.error().c_str()), (nullptr));
@@ -684,8 +765,9 @@ void close_run(Private* priv) {
   priv->run.reset();
 }
 
-// The relay in use never answered: the next one DNS gave (or, last, the
-// anycast address), with a WARNING naming both.
+// The relay in use never answered: the next one DNS gave (DRIAD's next
+// record or, last, the anycast address; or the name's next address), with a
+// WARNING naming both.
 bool next_relay(GstAmtSrc* self) {
   auto priv = self->priv;
   Run& old = *priv->run;
@@ -694,11 +776,12 @@ bool next_relay(GstAmtSrc* self) {
   const std::string old_text = old.relay_text;
   const auto source = old.dns_source;
   const std::size_t records = old.dns_records;
-  const std::optional<mctx::AmtRelayChoice> choice = next.front();
+  const std::optional<mctx::AmtRelayChoice> choice = next.front().driad;
+  const std::optional<mctx::IpAddress> address = next.front().address;
   next.erase(next.begin());
   close_run(priv);
   auto plan = choice ? mctx::gst::make_plan(s, choice->address, choice->discovery)
-                     : mctx::gst::make_plan(s, std::nullopt);
+                     : mctx::gst::make_plan(s, address);
   if (!plan) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("%s", plan.error().c_str()), (nullptr));
     return false;
@@ -729,31 +812,14 @@ static gboolean gst_amt_src_start(GstBaseSrc* src) {
     std::lock_guard<std::mutex> lk(priv->settings_mutex);
     s = priv->settings;
   }
-  // A relay given by name is resolved here (GResolver; IP literals need no
-  // lookup).
+  // A relay given by name is resolved on a thread of its own, like DRIAD.
   std::optional<mctx::IpAddress> relay;
+  std::string relay_name;
   if (!s.relay_address.empty()) {
     if (auto a = mctx::IpAddress::parse(s.relay_address)) {
       relay = *a;
     } else {
-      GResolver* resolver = g_resolver_get_default();
-      GError* err = nullptr;
-      GList* list = g_resolver_lookup_by_name(resolver, s.relay_address.c_str(), nullptr, &err);
-      g_object_unref(resolver);
-      if (list == nullptr) {
-        GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
-                          ("relay-address '%s': not an IP address, and resolving it as a host "
-                           "name failed: %s",
-                           s.relay_address.c_str(), err ? err->message : "no address"),
-                          (nullptr));
-        g_clear_error(&err);
-        return FALSE;
-      }
-      gchar* text = g_inet_address_to_string(G_INET_ADDRESS(list->data));
-      g_resolver_free_addresses(list);
-      auto resolved = mctx::IpAddress::parse(text);
-      g_free(text);
-      if (resolved) relay = *resolved;
+      relay_name = s.relay_address;
     }
   }
   // Every setting is checked now, whatever DNS says later.
@@ -773,12 +839,27 @@ static gboolean gst_amt_src_start(GstBaseSrc* src) {
     priv->send_errors = 0;
     priv->truncated = 0;
   }
-  // No relay given, an (S,G), dns-discovery on: DRIAD first (RFC 8777 needs
-  // the source). The streaming thread waits for the answer (create()).
+  // A relay name: its addresses. No relay given, an (S,G), dns-discovery
+  // on: DRIAD first (RFC 8777 needs the source). The streaming thread waits
+  // for the answer (create()).
   const auto& source = plan->gateway.groups[0].source;
-  const bool driad =
-      s.relay_address.empty() && source && s.dns_discovery && start_driad(self, s, *source);
-  if (!driad && !open_run(self, s, std::move(*plan))) return FALSE;
+  bool dns = false;
+  if (!relay_name.empty()) {
+    auto job = std::make_shared<DnsJob>();
+    job->relay_name = relay_name;
+    if (!start_dns(self, s, std::move(job))) {
+      GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
+                        ("relay-address '%s': cannot start its DNS lookup", relay_name.c_str()),
+                        (nullptr));
+      return FALSE;
+    }
+    dns = true;
+  } else if (s.relay_address.empty() && source && s.dns_discovery) {
+    auto job = std::make_shared<DnsJob>();
+    job->source = *source;
+    dns = start_dns(self, s, std::move(job));  // false: anycast discovery
+  }
+  if (!dns && !open_run(self, s, std::move(*plan))) return FALSE;
   priv->poster->clear_eos();
   priv->poster->set_interval(s.metrics_interval);
   priv->poster->start_timer([self] { post_metrics(self, mctx::gst::Post::interval); });
@@ -792,10 +873,10 @@ static gboolean gst_amt_src_stop(GstBaseSrc* src) {
   bool abandoned = false;
   {
     // A pending lookup is abandoned: its thread ends on its own.
-    std::lock_guard<std::mutex> lk(priv->driad_mutex);
-    abandoned = priv->driad != nullptr;
-    if (abandoned) priv->abandoned_driad = priv->driad;
-    priv->driad.reset();
+    std::lock_guard<std::mutex> lk(priv->dns_mutex);
+    abandoned = priv->dns != nullptr;
+    if (abandoned) priv->abandoned_dns = priv->dns;
+    priv->dns.reset();
   }
   if (!priv->run) {
     if (abandoned) {
@@ -814,11 +895,11 @@ static gboolean gst_amt_src_stop(GstBaseSrc* src) {
 }
 
 // Sets the flushing flag of a pending DNS lookup and wakes create()'s wait.
-static void set_driad_flushing(Private* priv, bool flushing) {
-  std::shared_ptr<DriadJob> job;
+static void set_dns_flushing(Private* priv, bool flushing) {
+  std::shared_ptr<DnsJob> job;
   {
-    std::lock_guard<std::mutex> lk(priv->driad_mutex);
-    job = priv->driad;
+    std::lock_guard<std::mutex> lk(priv->dns_mutex);
+    job = priv->dns;
   }
   if (!job) return;
   std::lock_guard<std::mutex> lk(job->mutex);
@@ -829,14 +910,14 @@ static void set_driad_flushing(Private* priv, bool flushing) {
 static gboolean gst_amt_src_unlock(GstBaseSrc* src) {
   auto priv = GST_AMT_SRC(src)->priv;
   gst_poll_set_flushing(priv->poll, TRUE);
-  set_driad_flushing(priv, true);
+  set_dns_flushing(priv, true);
   return TRUE;
 }
 
 static gboolean gst_amt_src_unlock_stop(GstBaseSrc* src) {
   auto priv = GST_AMT_SRC(src)->priv;
   gst_poll_set_flushing(priv->poll, FALSE);
-  set_driad_flushing(priv, false);
+  set_dns_flushing(priv, false);
   return TRUE;
 }
 
@@ -859,12 +940,12 @@ static GstFlowReturn gst_amt_src_create(GstPushSrc* psrc, GstBuffer** out) {
   auto self = GST_AMT_SRC(psrc);
   auto priv = self->priv;
   if (!priv->run) {
-    // The DRIAD lookup start() began: wait for it (unlock() wakes the wait),
+    // The DNS lookup start() began: wait for it (unlock() wakes the wait),
     // then open the tunnel toward the relay it gives.
-    std::shared_ptr<DriadJob> job;
+    std::shared_ptr<DnsJob> job;
     {
-      std::lock_guard<std::mutex> lk(priv->driad_mutex);
-      job = priv->driad;
+      std::lock_guard<std::mutex> lk(priv->dns_mutex);
+      job = priv->dns;
     }
     if (!job) return GST_FLOW_FLUSHING;
     {
@@ -873,10 +954,12 @@ static GstFlowReturn gst_amt_src_create(GstPushSrc* psrc, GstBuffer** out) {
       if (!job->done) return GST_FLOW_FLUSHING;
     }
     {
-      std::lock_guard<std::mutex> lk(priv->driad_mutex);
-      priv->driad.reset();
+      std::lock_guard<std::mutex> lk(priv->dns_mutex);
+      priv->dns.reset();
     }
-    if (!finish_driad(self, *job)) return GST_FLOW_ERROR;
+    const bool ok = job->relay_name.empty() ? finish_driad(self, *job)
+                                            : finish_relay_name(self, *job);
+    if (!ok) return GST_FLOW_ERROR;
   }
   for (;;) {
     if (priv->run->switch_relay && !next_relay(self)) return GST_FLOW_ERROR;

@@ -52,10 +52,16 @@ ZONES = {
 2 IN AMTRELAY 10 0 1 192.0.2.1
 2 IN AMTRELAY 200 1 3 relay1.example.net.
 """,
+    # amt, v6only: relay-address given by name (amtsrc-driad-name). The first
+    # address of amt by RFC 6724 rule 9 (longest prefix with the gateway's
+    # 192.0.2.2), 192.0.2.3, does not exist; amtrelayd is on 192.0.2.1.
     "example.net": """
 ns IN A 192.0.2.1
 relay1 IN A 203.0.113.21
 relay1 IN AAAA 2001:db8::21
+amt IN A 192.0.2.3
+amt IN A 192.0.2.1
+v6only IN AAAA fd00::1
 """,
     # fd01::2: the IPv6 source of the amtsrc-driad tests; amtrelayd on fd00::1,
     # D=1: Requests straight to it.

@@ -23,9 +23,15 @@
 //                      dns-discovery=false: no lookup, no WARNING
 //   amtsrc-driad-stop  a DNS server that never answers: the query reaches
 //                      it, and the element stops within a second while the
-//                      lookup is pending
+//                      lookup is pending; a relay-address name does not
+//                      hold the start up either
+//   amtsrc-driad-name  relay-address amt.example.net: its first address
+//                      (192.0.2.3) never answers, a WARNING names it and
+//                      the second, amtrelayd on 192.0.2.1; every datagram
+//                      on the LAN; a name with only an IPv6 address and an
+//                      IPv4 local-address: an ERROR naming both
 // Exit 77 (skipped, with the reason) without named (bind9) or, for the
-// first two, amtrelayd.
+// first two and the last, amtrelayd.
 
 #include <poll.h>
 #include <sched.h>
@@ -297,7 +303,75 @@ MCTX_GST_TEST(test_driad_stop) {
   }
   fail_unless(thread_count() <= threads + 2, "%zu threads after 8 restarts, %zu before",
               thread_count(), threads);
+
+  // relay-address given by name: the lookup runs off the state change too.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto q = gateway(std::string("amtsrc name=amt relay-address=amt.example.net group=") + kGroup +
+                   " source-address=198.51.100.2 metrics-interval=0 ! fakesink");
+  const std::chrono::duration<double> started = std::chrono::steady_clock::now() - t0;
+  fail_unless(started.count() < 1.0, "PLAYING with the name's lookup pending took %.2f s",
+              started.count());
+  g_usleep(1000000);
+  fail_unless(q->texts(GST_MESSAGE_ERROR).empty() && q->states().empty(),
+              "the name's lookup did not stay pending: errors %s; states %s",
+              q->describe_errors().c_str(), Pipeline::join(q->states()).c_str());
+  const double q_took = q->stop();
+  fail_unless(q_took < 1.0, "stopping with the name's lookup pending took %.2f s", q_took);
   close(fd);
+}
+GST_END_TEST;
+
+// relay-address given as a host name, resolved with the system resolver.
+MCTX_GST_TEST(test_driad_name) {
+  auto named = start_named();
+  {
+    // Only an IPv6 address, and an IPv4 local-address: no usable relay.
+    auto p = gateway(std::string("amtsrc name=amt relay-address=v6only.example.net "
+                                 "local-address=192.0.2.2 group=") +
+                     kGroup + " source-address=" + kSource4 + " metrics-interval=0 ! fakesink");
+    GstMessage* e = p->wait(
+        [](GstMessage* m) { return GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR; }, 10s);
+    fail_unless(e != nullptr, "no ERROR within 10 s; states %s",
+                Pipeline::join(p->states()).c_str());
+    const std::string text = p->describe_errors();
+    fail_unless(contains(text, "relay-address 'v6only.example.net'") &&
+                    contains(text, kRelay6) && contains(text, "local-address '192.0.2.2'"),
+                "the ERROR does not name the property, the address and local-address: %s",
+                text.c_str());
+    p->stop();
+  }
+  auto relay = start_relay(false);
+  auto p = gateway(std::string("amtsrc name=amt relay-address=amt.example.net group=") + kGroup +
+                   " source-address=" + kSource4 +
+                   " output=datagram metrics-interval=0 ! mctxsink raw-mode=true interface=lan0 "
+                   "stats-interval=0");
+  fail_unless(p->wait_state("joined", 20s), "not joined within 20 s; states %s; warnings %s",
+              Pipeline::join(p->states()).c_str(),
+              Pipeline::join(p->texts(GST_MESSAGE_WARNING)).c_str());
+  g_usleep(500000);  // the relay's join upstream
+  const auto warnings = p->texts(GST_MESSAGE_WARNING);
+  fail_unless(warnings.size() == 1 && contains(warnings[0], "192.0.2.3") &&
+                  contains(warnings[0], kRelay4) && contains(warnings[0], "amt.example.net"),
+              "not one WARNING naming the silent address, the next and the name: %s",
+              Pipeline::join(warnings).c_str());
+  fail_unless(element_messages(*p, "amt-relay-dns").empty(), "amt-relay-dns without DRIAD: %s",
+              texts_of(element_messages(*p, "amt-relay-dns")).c_str());
+  fail_unless(p->texts(GST_MESSAGE_ERROR).empty(), "errors: %s", p->describe_errors().c_str());
+  const GstStructure* joined = nullptr;
+  for (const auto* st : element_messages(*p, "amt-state")) {
+    if (str(gst_structure_get_string(st, "state")) == "joined") joined = st;
+  }
+  fail_unless(joined != nullptr &&
+                  str(gst_structure_get_string(joined, "relay")) == "192.0.2.1:2268",
+              "joined, but not with 192.0.2.1:2268: %s",
+              texts_of(element_messages(*p, "amt-state")).c_str());
+
+  auto rx = lan_receiver(false);
+  Source src(false);
+  src.send(0, 200);
+  check_lan(*rx, 0, 200, false);
+  const double took = p->stop();
+  fail_unless(took < 2.0, "stopping took %.2f s", took);
 }
 GST_END_TEST;
 
@@ -324,7 +398,8 @@ int check_needs() {
     std::fprintf(stderr, "SKIP: MCTX_PYTHON / MCTX_DRIAD_NAMED not set (run it from meson)\n");
     return mctx::test::kSkipExitCode;
   }
-  if ((which.empty() || which == "test_driad" || which == "test_driad_ipv6") &&
+  if ((which.empty() || which == "test_driad" || which == "test_driad_ipv6" ||
+       which == "test_driad_name") &&
       amtrelayd_missing()) {
     return mctx::test::kSkipExitCode;
   }

@@ -13,12 +13,12 @@
 // * amt_reverse_name(), parse_amtrelay_rdata(), order_amt_relays(): pure
 //   functions over bytes (no OS call), for tests and for applications with
 //   their own DNS client.
-// * lookup_amt_relays(): the lookup with the system resolver (the
-//   resolv.conf of the host, through libresolv and getaddrinfo). It
-//   BLOCKS: up to the resolver's own bound (resolv.conf `options timeout:T
-//   attempts:A`, glibc defaults 5 s and 2, per name server, up to 3 servers:
-//   30 s by default) for the AMTRELAY query, then getaddrinfo for each
-//   type-3 name. Call it from a thread that may wait, or abandon it there.
+// * lookup_amt_relays(), resolve_amt_relay_name(): lookups with the system
+//   resolver (the resolv.conf of the host, through libresolv and
+//   getaddrinfo). They BLOCK: up to the resolver's own bound (resolv.conf
+//   `options timeout:T attempts:A`, glibc defaults 5 s and 2, per name
+//   server, up to 3 servers: 30 s by default) for each query. Call them
+//   from a thread that may wait, or abandon them there.
 //
 // See docs/usage.md, "AMT relay discovery by DNS", and docs/amt.md.
 
@@ -152,5 +152,13 @@ struct MCTX_API AmtRelayLookupOptions {
 // BLOCKS (see the top of this header).
 MCTX_API Res<AmtRelayLookup> lookup_amt_relays(const IpAddress& source,
                                                const AmtRelayLookupOptions& options = {});
+
+// The addresses of a relay given by host name (a gateway's relay address,
+// or an AMTRELAY type-3 name): the system resolver (getaddrinfo, A and
+// AAAA, AI_ADDRCONFIG), in the order it gives (RFC 6724), without
+// duplicates. Error (Errc::amt_dns_failed): "resolving relay name
+// 'relay.example.net': Name or service not known", or "relay name '...'
+// has no usable address". BLOCKS (see the top of this header).
+MCTX_API Res<std::vector<IpAddress>> resolve_amt_relay_name(const std::string& name);
 
 }  // namespace mctx

@@ -124,7 +124,7 @@ enum class Errc : int {
 
   // --- AMT gateway (<mctx/amt.hpp>)
   amt_invalid_config = 200,        // AmtGatewayConfig::validate()
-  amt_dns_failed,                  // lookup_amt_relays(): no usable DNS answer (<mctx/amt_driad.hpp>)
+  amt_dns_failed,                  // lookup_amt_relays(), resolve_amt_relay_name(): no usable DNS answer
   // --- SDP and SAP (sdp.hpp, sap.hpp)
   sdp_invalid_field = 210,  // a session description value breaks an SDP rule
   sdp_no_destination,       // a session description without a destination

@@ -323,16 +323,25 @@ Res<AmtRelayLookup> lookup_amt_relays(const IpAddress& source,
   if (!options.resolve_names) return out;
   for (AmtRelayCandidate& c : out.relays) {
     if (c.record.type != AmtRelayType::name) continue;
-    auto addrs = platform::resolve_host_addresses(c.record.name);
-    if (!addrs) {
-      c.problem = "resolving relay name " + q(c.record.name) + ": " + addrs.error();
-    } else if (addrs->empty()) {
-      c.problem = "relay name " + q(c.record.name) + " has no usable address";
-    } else {
+    auto addrs = resolve_amt_relay_name(c.record.name);
+    if (addrs) {
       c.addresses = std::move(*addrs);
+    } else {
+      c.problem = std::move(addrs.error().message);
     }
   }
   return out;
+}
+
+Res<std::vector<IpAddress>> resolve_amt_relay_name(const std::string& name) {
+  auto addrs = platform::resolve_host_addresses(name);
+  if (!addrs) {
+    return fail(Errc::amt_dns_failed, "resolving relay name " + q(name) + ": " + addrs.error());
+  }
+  if (addrs->empty()) {
+    return fail(Errc::amt_dns_failed, "relay name " + q(name) + " has no usable address");
+  }
+  return std::move(*addrs);
 }
 
 }  // namespace mctx
