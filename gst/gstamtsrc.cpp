@@ -552,8 +552,9 @@ bool open_run(GstAmtSrc* self, const AmtSettings& s, mctx::gst::AmtPlan plan) {
 }
 
 // Starts the lookup `query` asks for (relay_name, or DRIAD for source) on
-// its own thread. False when the thread cannot be created.
-bool start_dns(GstAmtSrc* self, const AmtSettings& s, std::shared_ptr<DnsJob> query) {
+// its own thread. False when the thread cannot be created (`why` says why).
+bool start_dns(GstAmtSrc* self, const AmtSettings& s, std::shared_ptr<DnsJob> query,
+               std::string& why) {
   {
     std::lock_guard<std::mutex> lk(self->priv->dns_mutex);
     if (auto pending = self->priv->abandoned_dns.lock(); pending && pending->same_query(*query)) {
@@ -600,7 +601,8 @@ bool start_dns(GstAmtSrc* self, const AmtSettings& s, std::shared_ptr<DnsJob> qu
       job->cv.notify_all();
     }).detach();
   } catch (const std::system_error& e) {
-    GST_WARNING_OBJECT(self, "cannot start the DNS lookup thread: %s", e.what());
+    why = e.what();
+    GST_WARNING_OBJECT(self, "cannot start the DNS lookup thread: %s", why.c_str());
     return false;
   }
   if (job->relay_name.empty()) {
@@ -662,14 +664,13 @@ bool finish_relay_name(GstAmtSrc* self, DnsJob& job) {
       all += (all.empty() ? "" : ", ") + a.to_string();
     }
     why = "it resolves to " + all + ", none of the family of local-address '" + s.local_address +
-          "'";
+          "' (the tunnel's)";
   } else if (job.addresses) {
     why = job.addresses->error().message;
   }
   if (usable.empty()) {
     GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
-                      ("relay-address '%s': not an IP address, and no usable address for it as "
-                       "a host name: %s",
+                      ("relay-address '%s': not an IP address, and as a host name: %s",
                        job.relay_name.c_str(), why.c_str()),
                       (nullptr));
     return false;
@@ -847,9 +848,11 @@ static gboolean gst_amt_src_start(GstBaseSrc* src) {
   if (!relay_name.empty()) {
     auto job = std::make_shared<DnsJob>();
     job->relay_name = relay_name;
-    if (!start_dns(self, s, std::move(job))) {
+    std::string why;
+    if (!start_dns(self, s, std::move(job), why)) {
       GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
-                        ("relay-address '%s': cannot start its DNS lookup", relay_name.c_str()),
+                        ("relay-address '%s': cannot start the thread of its DNS lookup: %s",
+                         relay_name.c_str(), why.c_str()),
                         (nullptr));
       return FALSE;
     }
@@ -857,7 +860,8 @@ static gboolean gst_amt_src_start(GstBaseSrc* src) {
   } else if (s.relay_address.empty() && source && s.dns_discovery) {
     auto job = std::make_shared<DnsJob>();
     job->source = *source;
-    dns = start_dns(self, s, std::move(job));  // false: anycast discovery
+    std::string why;
+    dns = start_dns(self, s, std::move(job), why);  // false: anycast discovery
   }
   if (!dns && !open_run(self, s, std::move(*plan))) return FALSE;
   priv->poster->clear_eos();

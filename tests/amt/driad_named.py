@@ -52,9 +52,11 @@ ZONES = {
 2 IN AMTRELAY 10 0 1 192.0.2.1
 2 IN AMTRELAY 200 1 3 relay1.example.net.
 """,
-    # amt, v6only: relay-address given by name (amtsrc-driad-name). The first
-    # address of amt by RFC 6724 rule 9 (longest prefix with the gateway's
-    # 192.0.2.2), 192.0.2.3, does not exist; amtrelayd is on 192.0.2.1.
+    # amt, v6only: relay-address given by name (amtsrc-driad-name). glibc's
+    # getaddrinfo puts 192.0.2.3 first whatever order named answers in (its
+    # rule 9 compares whole addresses inside the gateway's 192.0.2.0/24:
+    # 192.0.2.2 shares 31 bits with .3, 30 with .1); the test checks that.
+    # 192.0.2.3 does not exist; amtrelayd is on 192.0.2.1.
     "example.net": """
 ns IN A 192.0.2.1
 relay1 IN A 203.0.113.21

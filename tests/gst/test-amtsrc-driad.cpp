@@ -44,6 +44,7 @@
 #include <sstream>
 
 #include "amtsrc-amtrelayd.hpp"
+#include "mctx/amt_driad.hpp"
 
 using namespace mctx_gst_test;
 using namespace amtsrc_test;
@@ -317,6 +318,14 @@ MCTX_GST_TEST(test_driad_stop) {
               q->describe_errors().c_str(), Pipeline::join(q->states()).c_str());
   const double q_took = q->stop();
   fail_unless(q_took < 1.0, "stopping with the name's lookup pending took %.2f s", q_took);
+  const std::size_t q_threads = thread_count();
+  for (int i = 0; i < 4; ++i) {
+    q->play();
+    g_usleep(100 * 1000);
+    fail_unless(q->stop() < 1.0, "name restart %d: the stop took 1 s or more", i + 1);
+  }
+  fail_unless(thread_count() <= q_threads + 2, "%zu threads after 4 restarts with a name, %zu "
+              "before", thread_count(), q_threads);
   close(fd);
 }
 GST_END_TEST;
@@ -340,6 +349,20 @@ MCTX_GST_TEST(test_driad_name) {
                 text.c_str());
     p->stop();
   }
+  // The order this test needs: glibc's, in the gateway's namespace.
+  std::string order;
+  must("resolving amt.example.net", [&] {
+    mctx::test::in_netns(mctx::test::peer_netns(), [&] {
+      auto r = mctx::resolve_amt_relay_name("amt.example.net");
+      order = r ? (r->empty() ? "" : r->front().to_string() + " first of " +
+                                         std::to_string(r->size()))
+                : r.error().message;
+    });
+    return 0;
+  });
+  fail_unless(order == "192.0.2.3 first of 2",
+              "the system resolver's order is not the one this test needs (192.0.2.3 first of "
+              "2): %s", order.c_str());
   auto relay = start_relay(false);
   auto p = gateway(std::string("amtsrc name=amt relay-address=amt.example.net group=") + kGroup +
                    " source-address=" + kSource4 +
