@@ -155,7 +155,7 @@ MCTX_API Res<AmtRelayLookup> lookup_amt_relays(const IpAddress& source,
 
 // The addresses of a relay given by host name (a gateway's relay address,
 // or an AMTRELAY type-3 name): the system resolver (getaddrinfo, A and
-// AAAA, AI_ADDRCONFIG), in the order it gives (RFC 6724), without
+// AAAA, AI_ADDRCONFIG), in the order it gives (its destination sort), without
 // duplicates. Error (Errc::amt_dns_failed): "resolving relay name
 // 'relay.example.net': Name or service not known", or "relay name '...'
 // has no usable address". BLOCKS (see the top of this header).
