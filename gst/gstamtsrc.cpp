@@ -575,24 +575,20 @@ bool start_dns(GstAmtSrc* self, const AmtSettings& s, std::shared_ptr<DnsJob> qu
     std::thread([job] {
       // Nothing may escape a detached thread (std::terminate): a throw
       // (bad_alloc, std::random_device) is a failed lookup.
-      auto failed = [](const std::exception& e) {
-        return mctx::unexpected(mctx::make_error(mctx::Errc::amt_dns_failed,
-                                                 std::string("DNS lookup failed: ") + e.what()));
+      auto guarded = [](auto lookup) -> decltype(lookup()) {
+        try {
+          return lookup();
+        } catch (const std::exception& e) {
+          return mctx::unexpected(mctx::make_error(
+              mctx::Errc::amt_dns_failed, std::string("DNS lookup failed: ") + e.what()));
+        }
       };
       std::optional<mctx::Res<mctx::AmtRelayLookup>> relays;
       std::optional<mctx::Res<std::vector<mctx::IpAddress>>> addresses;
-      try {
-        if (job->relay_name.empty()) {
-          relays = mctx::lookup_amt_relays(job->source);
-        } else {
-          addresses = mctx::resolve_amt_relay_name(job->relay_name);
-        }
-      } catch (const std::exception& e) {
-        if (job->relay_name.empty()) {
-          relays = failed(e);
-        } else {
-          addresses = failed(e);
-        }
+      if (job->relay_name.empty()) {
+        relays = guarded([&] { return mctx::lookup_amt_relays(job->source); });
+      } else {
+        addresses = guarded([&] { return mctx::resolve_amt_relay_name(job->relay_name); });
       }
       std::lock_guard<std::mutex> lk(job->mutex);
       job->relays = std::move(relays);
@@ -797,9 +793,7 @@ bool next_relay(GstAmtSrc* self) {
     post_driad(self, "next", *source, mctx::amt_reverse_name(*source), records, &*choice);
   }
   if (!open_run(self, s, std::move(*plan))) return false;
-  priv->run->next_relays = std::move(next);
-  priv->run->dns_source = source;
-  priv->run->dns_records = records;
+  priv_run_dns(self, std::move(next), source, records);
   return true;
 }
 

@@ -145,6 +145,24 @@ bool contains(const std::string& text, const char* needle) {
   return text.find(needle) != std::string::npos;
 }
 
+// The last amt-state joined says `relay`; then the source's 200 datagrams
+// reach the LAN receiver byte for byte, and the stop is prompt.
+void check_joined_and_lan(Pipeline& p, const std::string& relay, bool v6) {
+  const auto states = element_messages(p, "amt-state");
+  const GstStructure* joined = nullptr;
+  for (const auto* s : states) {
+    if (str(gst_structure_get_string(s, "state")) == "joined") joined = s;
+  }
+  fail_unless(joined != nullptr && str(gst_structure_get_string(joined, "relay")) == relay,
+              "joined, but not with %s: %s", relay.c_str(), texts_of(states).c_str());
+  auto rx = lan_receiver(v6);
+  Source src(v6);
+  src.send(0, 200);
+  check_lan(*rx, 0, 200, v6);
+  const double took = p.stop();
+  fail_unless(took < 2.0, "stopping took %.2f s", took);
+}
+
 // The DNS-found relay joined, then the stream to the LAN byte for byte,
 // then a prompt stop.
 void run_driad(bool v6) {
@@ -184,20 +202,7 @@ void run_driad(bool v6) {
                 "D=0, but no Relay Discovery to %s: %s", kRelay4, Pipeline::join(st).c_str());
   }
   fail_unless(p->texts(GST_MESSAGE_ERROR).empty(), "errors: %s", p->describe_errors().c_str());
-  const std::string joined_relay = v6 ? "[fd00::1]:2268" : "192.0.2.1:2268";
-  const GstStructure* joined = nullptr;
-  for (const auto* s : states) {
-    if (str(gst_structure_get_string(s, "state")) == "joined") joined = s;
-  }
-  fail_unless(joined != nullptr && str(gst_structure_get_string(joined, "relay")) == joined_relay,
-              "joined, but not with %s: %s", joined_relay.c_str(), texts_of(states).c_str());
-
-  auto rx = lan_receiver(v6);
-  Source src(v6);
-  src.send(0, 200);
-  check_lan(*rx, 0, 200, v6);
-  const double took = p->stop();
-  fail_unless(took < 2.0, "stopping took %.2f s", took);
+  check_joined_and_lan(*p, v6 ? "[fd00::1]:2268" : "192.0.2.1:2268", v6);
 }
 
 }  // namespace
@@ -263,6 +268,20 @@ std::size_t thread_count() {
   return n;
 }
 
+// `restarts` restarts of p while its lookup is still pending wait for it:
+// no thread more per start (the resolver may take 2 x 5 s to give up).
+// GLib's thread pools may keep an idle thread or two.
+void check_restarts(Pipeline& p, int restarts, const char* what) {
+  const std::size_t threads = thread_count();
+  for (int i = 0; i < restarts; ++i) {
+    p.play();
+    g_usleep(100 * 1000);
+    fail_unless(p.stop() < 1.0, "%s restart %d: the stop took 1 s or more", what, i + 1);
+  }
+  fail_unless(thread_count() <= threads + 2, "%zu threads after %d %s restarts, %zu before",
+              thread_count(), restarts, what, threads);
+}
+
 MCTX_GST_TEST(test_driad_stop) {
   fail_unless_equals_int(
       mctx::test::shell("ip addr add 192.0.2.53/24 dev mctx0 2>/dev/null || true"), 0);
@@ -293,17 +312,7 @@ MCTX_GST_TEST(test_driad_stop) {
               texts_of(element_messages(*p, "amt-relay-dns")).c_str());
   const double took = p->stop();
   fail_unless(took < 1.0, "stopping with the lookup pending took %.2f s", took);
-  // Restarts while that lookup is still pending wait for it: no thread
-  // more per start (the resolver may take 2 x 5 s to give up). GLib's
-  // thread pools may keep an idle thread or two.
-  const std::size_t threads = thread_count();
-  for (int i = 0; i < 8; ++i) {
-    p->play();
-    g_usleep(100 * 1000);
-    fail_unless(p->stop() < 1.0, "restart %d: the stop took 1 s or more", i + 1);
-  }
-  fail_unless(thread_count() <= threads + 2, "%zu threads after 8 restarts, %zu before",
-              thread_count(), threads);
+  check_restarts(*p, 8, "DRIAD");
 
   // relay-address given by name: the lookup runs off the state change too.
   const auto t0 = std::chrono::steady_clock::now();
@@ -318,14 +327,7 @@ MCTX_GST_TEST(test_driad_stop) {
               q->describe_errors().c_str(), Pipeline::join(q->states()).c_str());
   const double q_took = q->stop();
   fail_unless(q_took < 1.0, "stopping with the name's lookup pending took %.2f s", q_took);
-  const std::size_t q_threads = thread_count();
-  for (int i = 0; i < 4; ++i) {
-    q->play();
-    g_usleep(100 * 1000);
-    fail_unless(q->stop() < 1.0, "name restart %d: the stop took 1 s or more", i + 1);
-  }
-  fail_unless(thread_count() <= q_threads + 2, "%zu threads after 4 restarts with a name, %zu "
-              "before", thread_count(), q_threads);
+  check_restarts(*q, 4, "relay-name");
   close(fd);
 }
 GST_END_TEST;
@@ -380,21 +382,7 @@ MCTX_GST_TEST(test_driad_name) {
   fail_unless(element_messages(*p, "amt-relay-dns").empty(), "amt-relay-dns without DRIAD: %s",
               texts_of(element_messages(*p, "amt-relay-dns")).c_str());
   fail_unless(p->texts(GST_MESSAGE_ERROR).empty(), "errors: %s", p->describe_errors().c_str());
-  const GstStructure* joined = nullptr;
-  for (const auto* st : element_messages(*p, "amt-state")) {
-    if (str(gst_structure_get_string(st, "state")) == "joined") joined = st;
-  }
-  fail_unless(joined != nullptr &&
-                  str(gst_structure_get_string(joined, "relay")) == "192.0.2.1:2268",
-              "joined, but not with 192.0.2.1:2268: %s",
-              texts_of(element_messages(*p, "amt-state")).c_str());
-
-  auto rx = lan_receiver(false);
-  Source src(false);
-  src.send(0, 200);
-  check_lan(*rx, 0, 200, false);
-  const double took = p->stop();
-  fail_unless(took < 2.0, "stopping took %.2f s", took);
+  check_joined_and_lan(*p, "192.0.2.1:2268", false);
 }
 GST_END_TEST;
 

@@ -275,8 +275,7 @@ int real_sendmmsg(int fd, void* msgs, unsigned int vlen, int flags) {
 }
 
 ssize_t real_send(int fd, const void* buf, std::size_t len, int flags) {
-  return as_libc(
-      raw_syscall(SYS_sendto, fd, reinterpret_cast<long>(buf), static_cast<long>(len), flags));
+  return as_libc(send_in_place(fd, buf, len, flags));
 }
 
 }  // namespace

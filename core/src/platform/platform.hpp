@@ -258,6 +258,12 @@ inline long raw_syscall(long nr, long a1, long a2, long a3, long a4 = 0, long a5
 #endif
 }
 
+// sendto(2) on a connected socket (no address), made in place: the bytes
+// sent, or -errno.
+inline long send_in_place(int fd, const void* buf, std::size_t len, int flags) noexcept {
+  return raw_syscall(SYS_sendto, fd, reinterpret_cast<long>(buf), static_cast<long>(len), flags);
+}
+
 // The two retry loops every send path shares (UDP and raw): one system call
 // through the seam with `flags`, EINTR retried.
 // sendmsg_retry: the bytes sent, or -errno.
@@ -292,8 +298,7 @@ inline ssize_t send_datagram(int fd, const iovec* iov, std::size_t iov_count,
   if (iov_count == 1 && to == nullptr &&
       __builtin_expect(g_syscalls.load(std::memory_order_acquire) == &kRealSyscalls, 1)) {
     for (;;) {
-      const long n = raw_syscall(SYS_sendto, fd, reinterpret_cast<long>(iov[0].iov_base),
-                                 static_cast<long>(iov[0].iov_len), kSendFlags);
+      const long n = send_in_place(fd, iov[0].iov_base, iov[0].iov_len, kSendFlags);
       if (n >= 0) return n;
       if (n != -EINTR) {
         errno = static_cast<int>(-n);
